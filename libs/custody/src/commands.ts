@@ -1,0 +1,96 @@
+/**
+ * Every command of DESIGN §5 with its data. Field names are the public contract: the API's DTOs, the scenario files
+ * and the deciders all use these. `actor` and `at` travel on the command envelope, not in `data`.
+ */
+import type { Command, InventoryScope, IncidentKind } from './shared/command';
+import type { Carrier, Channel, Clearance, Level, PlaceKind, Rank } from './shared/vocabulary';
+
+export interface Scope {
+  persons: string[];
+  /** Ranks the scope admits; when absent the level's default (S2 第9条) applies. */
+  ranks?: Rank[];
+}
+
+/** Either `periodYears` or `declassifyOn` (ISO date-time) is given. */
+export interface Period {
+  periodYears?: number;
+  declassifyOn?: string;
+}
+
+export interface CommandData {
+  RegisterPerson: { personId: string; name: string; rank: Rank; clearance: Clearance; unit: string; probationUntil?: string };
+  ChangeClearance: { personId: string; clearance: Clearance };
+  EndProbation: { personId: string };
+  RecordDeparture: { personId: string; decontaminationUntil: string };
+  RegisterPlace: { placeId: string; name: string; kind: PlaceKind };
+  ProposeClassification: Period & {
+    itemId: string; title: string; level: Level; basis: string; carrier: Carrier; scope: Scope; copies?: number; copyAllowed?: boolean;
+  };
+  ReviewClassification: { itemId: string; decision: 'endorse' | 'return'; note?: string };
+  ApproveClassification: { itemId: string };
+  RegisterReceivedItem: Period & {
+    itemId: string; title: string; level: Level; basis: string; carrier: Carrier; sender: string; receivedBy: string; scope: Scope;
+    copyNo?: number; copyAllowed?: boolean;
+  };
+  DispatchItem: { itemId: string; to: string; channel: Channel; couriers: string[]; approvalRef?: string };
+  AcknowledgeReceipt: { itemId: string; by: string };
+  HandOver: { handoverId: string; from: string; to: string; items: string[]; itemized: boolean; signedByBoth: boolean; supervisor?: string };
+  RecordReading: { itemId: string; reader: string; placeId: string };
+  ExtendScope: { itemId: string; persons: string[] };
+  RequestCopy: { itemId: string; requestId: string; copies: number };
+  ApproveCopy: { itemId: string; requestId: string };
+  RecordCopy: { itemId: string; copyItemId: string; requestId?: string };
+  ApproveLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
+  RecordLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
+  RecordReturn: { itemId: string; loanId: string };
+  ApproveCarryOut: { itemId: string; person: string; destination: string; until: string };
+  RecordCarryOut: { itemId: string; person: string; destination: string };
+  RecordBringBack: { itemId: string; person: string; placeId?: string };
+  ArchiveItem: { itemId: string; placeId: string };
+  RecordGatePassage: { itemId: string; gate: string; direction: 'out' | 'in' };
+  OpenInventory: { inventoryId: string; scope: InventoryScope };
+  RecordSighting: { inventoryId: string; itemId: string; placeId: string };
+  CloseInventory: { inventoryId: string };
+  ApproveDestruction: { itemId: string };
+  RecordDestruction: { itemId: string; method: string; placeId: string; witnesses: string[] };
+  ExtendSecrecyPeriod: { itemId: string; newDeclassifyOn: string };
+  DeclassifyItem: { itemId: string; reason: string };
+  ChangeLevel: { itemId: string; level: Level; reason?: string };
+  RecordLoss: { itemId: string; discoveredBy: string; circumstances: string };
+  OpenIncident: { incidentId: string; kind: IncidentKind; itemIds: string[]; discoveredAt: string; discoveredBy: string; description: string };
+  RecordRemedialAction: { incidentId: string; action: string };
+  SubmitIncidentReport: {
+    incidentId: string; to: string; content: string; discovery: string; responsible: string; course: string; harm: string;
+    investigation: string; remedialMeasures: string;
+  };
+  ConcludeInvestigation: { incidentId: string; finding: string; responsible: string[] };
+  CloseIncident: { incidentId: string; note?: string };
+  ResolveViolation: { violationId: string; note: string };
+  /** Internal: issued by the deadline scheduler at the due instant, never by the public API. */
+  FireDeadline: { deadline: Deadline };
+}
+
+export type CommandName = keyof CommandData;
+export type CustodyCommand = { [K in CommandName]: Command<K, CommandData[K]> }[CommandName];
+export type CommandOf<K extends CommandName> = Command<K, CommandData[K]>;
+
+export const DEADLINE_KINDS = [
+  'RECEIPT_MISSING', 'LOAN_OVERDUE', 'LEAK_REPORT_LATE', 'INVESTIGATION_REPORT_LATE', 'DECLASSIFY', 'TS_INVENTORY_OVERDUE',
+] as const;
+export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
+
+/**
+ * A deadline derived from the store (never held only in memory). `key` is stable for one obligation
+ * (e.g. `RECEIPT_MISSING:item-doc-1:3` for the dispatch at revision 3) so firing it twice appends nothing.
+ */
+export interface Deadline {
+  key: string;
+  kind: DeadlineKind;
+  /** The stream the flag is decided on. */
+  streamId: string;
+  dueAt: string;
+  itemId?: string;
+  incidentId?: string;
+  /** Kind-specific reference: loanId, dispatch revision, the expiry being enforced… */
+  ref?: string;
+}

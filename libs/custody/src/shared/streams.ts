@@ -1,0 +1,17 @@
+/** Stream names, one helper each (DESIGN §4). */
+export const itemStream = (itemId: string): string => `item-${itemId}`;
+export const personStream = (personId: string): string => `person-${personId}`;
+export const placeStream = (placeId: string): string => `place-${placeId}`;
+export const incidentStream = (incidentId: string): string => `incident-${incidentId}`;
+export const inventoryStream = (inventoryId: string): string => `inventory-${inventoryId}`;
+
+export type StreamKind = 'item' | 'person' | 'place' | 'incident' | 'inventory';
+const KINDS: StreamKind[] = ['item', 'person', 'place', 'incident', 'inventory'];
+
+/** Splits `item-doc-1` into `{ kind: 'item', id: 'doc-1' }`; null for streams the domain does not own. */
+export const parseStream = (streamId: string): { kind: StreamKind; id: string } | null => {
+  const dash = streamId.indexOf('-');
+  if (dash < 0) return null;
+  const kind = streamId.slice(0, dash) as StreamKind;
+  return KINDS.includes(kind) ? { kind, id: streamId.slice(dash + 1) } : null;
+};

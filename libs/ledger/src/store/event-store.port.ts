@@ -1,0 +1,161 @@
+/**
+ * The EventStore port: the only way the ledger touches its storage. Two adapters implement it
+ * (the embedded SQLite store and EventStoreDB); one contract suite (test/contract) holds both to it.
+ *
+ * Positions are the store's global order: strictly increasing along the global log, not necessarily dense
+ * (EventStoreDB positions are byte offsets). Revisions are per stream, dense, from 0.
+ */
+
+/** Metadata every stored event carries (DESIGN §4). `prevHash`/`hash` are written by the ledger library only. */
+export interface EventMetadata {
+  occurredAt: string;
+  recordedAt: string;
+  actor: string;
+  commandId: string;
+  correlationId: string;
+  causationId: string | null;
+  schemaVersion: number;
+  prevHash: string;
+  hash: string;
+  [extra: string]: unknown;
+}
+
+/** An event as it is handed to the store for appending. */
+export interface NewEvent<D = unknown, M = Record<string, unknown>> {
+  eventId: string;
+  type: string;
+  data: D;
+  metadata: M;
+}
+
+/** An event as the store returns it. */
+export interface RecordedEvent<D = unknown, M = EventMetadata> {
+  eventId: string;
+  type: string;
+  streamId: string;
+  revision: number;
+  position: number;
+  data: D;
+  metadata: M;
+}
+
+/** `any`: no check; `no-stream`: the stream must not exist; a number: the stream's last revision must be exactly that. */
+export type ExpectedRevision = 'any' | 'no-stream' | number;
+
+export interface AppendedEventRef {
+  eventId: string;
+  revision: number;
+  position: number;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** Revision of the last event in the stream after the append (-1 if the stream is still empty). */
+  nextExpectedRevision: number;
+  /** Position of the last appended event (or of the stream's last event on an idempotent re-append). */
+  position: number;
+  events: AppendedEventRef[];
+}
+
+export interface StreamWrite {
+  streamId: string;
+  expectedRevision: ExpectedRevision;
+  events: NewEvent[];
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive start revision; default: the first (forwards) or last (backwards) event. */
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: only events with a position greater than this are returned. Omit to read from the start. */
+  after?: number;
+  maxCount?: number;
+  direction?: 'forwards' | 'backwards';
+}
+
+export interface SubscriptionFilter {
+  /** Deliver only events whose stream id starts with one of these prefixes. */
+  streamPrefixes?: string[];
+  /** Skip events whose stream id starts with one of these prefixes. */
+  excludeStreamPrefixes?: string[];
+}
+
+export interface SubscribeOptions {
+  /** Exclusive checkpoint: deliver events with position > after. Omit to start from the beginning. */
+  after?: number;
+  filter?: SubscriptionFilter;
+  /** Called once when the catch-up phase has delivered everything stored at subscription time. */
+  onCaughtUp?: () => void;
+  /** Called when the subscription ends with an error it cannot recover from. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * A running subscription. Events reach the handler one at a time in global order, each exactly once, with no gap
+ * between catch-up and live delivery. The handler's promise is awaited before the next event is delivered.
+ */
+export interface Subscription {
+  /** Position of the last event the handler finished (or the starting checkpoint). */
+  readonly position: number | undefined;
+  stop(): Promise<void>;
+}
+
+export type EventHandler = (event: RecordedEvent) => Promise<void> | void;
+
+export interface EventStore {
+  /**
+   * Appends events to one stream atomically, checking the expected revision. Idempotent by event id: appending
+   * events whose ids are already stored in that stream appends nothing and returns the original result.
+   * Throws {@link ConcurrencyConflict} when the expected revision does not match.
+   */
+  append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+
+  /**
+   * Appends to several streams. The embedded store does it in one transaction (all or nothing); EventStoreDB has
+   * no multi-stream transaction, so its adapter appends stream by stream in the given order (see docs/operations.md).
+   */
+  appendMany(writes: StreamWrite[]): Promise<AppendResult[]>;
+
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /** Last revision of the stream, or -1 when it does not exist. */
+  streamRevision(streamId: string): Promise<number>;
+
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Position of the last event in the global log (undefined when the log is empty). */
+  headPosition(): Promise<number | undefined>;
+
+  subscribeToAll(handler: EventHandler, options?: SubscribeOptions): Subscription;
+
+  close(): Promise<void>;
+}
+
+/** The expected revision did not match the stream: someone else wrote first. Safe to retry after re-reading. */
+export class ConcurrencyConflict extends Error {
+  readonly code = 'CONCURRENCY_CONFLICT';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
+    this.name = 'ConcurrencyConflict';
+  }
+}
+
+/** The store cannot take writes now (disk full, read-only directory, connection lost). Nothing was written. */
+export class StoreUnavailable extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+/** Streams the ledger keeps for itself; projections and the domain skip them. */
+export const CHECKPOINT_STREAM = 'ledger-checkpoints';
