@@ -4,7 +4,7 @@ const moduleNameMapper = {
   '^@app/custody$': '<rootDir>/libs/custody/src', '^@app/custody/(.*)$': '<rootDir>/libs/custody/src/$1',
   '^@app/read-models$': '<rootDir>/libs/read-models/src', '^@app/read-models/(.*)$': '<rootDir>/libs/read-models/src/$1',
 };
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'], transform, moduleNameMapper };
 module.exports = {
   testTimeout: 60000,

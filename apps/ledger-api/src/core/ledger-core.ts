@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import type { Clock } from '@app/ledger/clock/clock';
+import { DeciderRunner, type CommandOutcome } from '@app/ledger/decider/decider-runner';
+import type { EventStore } from '@app/ledger/store/event-store.port';
+import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
+import type { CommandName, CustodyCommand, Deadline } from '@app/custody/commands';
+import type { ViolationDetectedData } from '@app/custody/shared/violation';
+import { ReadModels } from '@app/read-models';
+import { custodyProgram } from './custody-program';
+import { actorOf, type Principal } from './principal';
+import { mayGive } from './permissions';
+import { validateCommandData, validateEnvelope } from '../http/validate-command';
+import { RequestValidationError } from '../http/problem';
+import { ForbiddenCommand, UnknownCommand } from './core.errors';
+
+export interface LedgerConfig {
+  dataDir: string;
+  /** When set, EventStoreDB is the store (esdb://…); otherwise the embedded SQLite store in dataDir. */
+  eventstoreUrl?: string;
+  clock: Clock;
+}
+
+export interface CommandResponse {
+  commandId: string;
+  events: { type: string; streamId: string; revision: number; position: number }[];
+  violations: ViolationDetectedData[];
+  duplicate: boolean;
+}
+
+/** How far ahead of the ledger's clock an occurredAt may be (DESIGN §5: not more than 5 minutes). */
+const MAX_AHEAD_MS = 5 * 60_000;
+
+/**
+ * The service without its HTTP shell: store, decider runner, read models and deadline scheduler, wired once.
+ * The API, the CLI and the scenario runner all go through `execute` and the queries, so they share one path.
+ */
+export class LedgerCore {
+  readonly runner: DeciderRunner;
+  readonly readModels: ReadModels;
+  private readonly program;
+
+  private constructor(
+    readonly store: EventStore,
+    readModels: ReadModels,
+    readonly clock: Clock,
+    readonly config: LedgerConfig,
+  ) {
+    this.readModels = readModels;
+    this.runner = new DeciderRunner(store, clock, { commandLog: { find: async (id) => { await readModels.catchUp(); return readModels.findCommand(id); } } });
+    this.program = custodyProgram(readModels);
+  }
+
+  static async open(config: LedgerConfig): Promise<LedgerCore> {
+    const store = await openStore(config);
+    const readModels = ReadModels.open(store, path.join(config.dataDir, 'read-models.sqlite'));
+    readModels.start();
+    await readModels.catchUp();
+    return new LedgerCore(store, readModels, config.clock, config);
+  }
+
+  /**
+   * Validates and runs one command on behalf of a principal. Throws RequestValidationError (400), UnknownCommand
+   * (404), ForbiddenCommand (403), DomainError (refusals), ConcurrencyConflict or StoreUnavailable.
+   */
+  async execute(name: string, body: unknown, principal: Principal): Promise<CommandResponse> {
+    const envelope = validateEnvelope(body);
+    if (!envelope.ok) throw new RequestValidationError(envelope.errors);
+    const checked = validateCommandData(name, (body as { data: unknown }).data);
+    if ('unknownCommand' in checked || name === 'FireDeadline') throw new UnknownCommand(name);
+    if (!checked.ok) throw new RequestValidationError(checked.errors);
+    if (!mayGive(principal.roles, name)) throw new ForbiddenCommand(name, principal.roles);
+    const { occurredAt, commandId } = body as { occurredAt?: string; commandId?: string };
+    const now = this.clock.now();
+    const at = occurredAt ? new Date(occurredAt) : now;
+    if (at.getTime() > now.getTime() + MAX_AHEAD_MS) {
+      throw new RequestValidationError([{ field: 'body.occurredAt', reason: 'may not be more than 5 minutes ahead of the ledger clock' }]);
+    }
+    const command = { type: name as CommandName, data: checked.data, commandId: commandId ?? randomUUID(), actor: actorOf(principal), at: at.toISOString() } as CustodyCommand;
+    return this.respond(await this.runner.run(this.program, command));
+  }
+
+  /** Fires every deadline due by the clock's now, earliest first; returns how many fired. */
+  async fireDueDeadlines(): Promise<number> {
+    let fired = 0;
+    const now = this.clock.now().toISOString();
+    for (let round = 0; round < 1000; round++) {
+      await this.readModels.catchUp();
+      const due = this.readModels.dueDeadlines(now, 50);
+      if (due.length === 0) break;
+      for (const d of due) {
+        await this.fire(d);
+        this.readModels.markFired(d);
+        fired++;
+      }
+    }
+    await this.readModels.catchUp();
+    return fired;
+  }
+
+  private async fire(d: Deadline): Promise<void> {
+    const dueAt = new Date(d.dueAt).toISOString();
+    const command: CustodyCommand = { type: 'FireDeadline', data: { deadline: d }, commandId: `deadline:${d.key}:${dueAt}`, actor: 'system:scheduler', at: dueAt };
+    await this.runner.run(this.program, command);
+  }
+
+  private async respond(outcome: CommandOutcome): Promise<CommandResponse> {
+    const last = outcome.events[outcome.events.length - 1];
+    // Read your writes: queries after a 2xx see the command's effects.
+    if (last) await this.readModels.runner.waitFor(last.position);
+    return {
+      commandId: outcome.commandId,
+      events: outcome.events.map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position })),
+      violations: outcome.events.filter((e) => e.type === 'ViolationDetected').map((e) => e.data as ViolationDetectedData),
+      duplicate: outcome.duplicate,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.readModels.close();
+    await this.store.close();
+  }
+}
+
+export const openStore = async (config: Pick<LedgerConfig, 'dataDir' | 'eventstoreUrl'>): Promise<EventStore> => {
+  if (config.eventstoreUrl) {
+    // Loaded only when asked for, so the embedded default never needs the gRPC client.
+    const { EsdbEventStore } = await import('@app/ledger/store/esdb.event-store');
+    return EsdbEventStore.connect(config.eventstoreUrl);
+  }
+  return SqliteEventStore.open(path.join(config.dataDir, 'ledger.sqlite'));
+};

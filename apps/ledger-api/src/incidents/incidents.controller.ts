@@ -1,0 +1,26 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { UnknownReference } from '@app/custody/shared/errors';
+import type { LedgerCore } from '../core/ledger-core';
+import { LEDGER_CORE } from '../tokens';
+import { optionalBoolean } from '../shared/query-params';
+
+@Controller('api/incidents')
+export class IncidentsController {
+  constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
+
+  /** Incidents with their report deadline and time left: `?open=true|false&overdue=true|false`. */
+  @Get()
+  async list(@Query('open') open?: string, @Query('overdue') overdue?: string, @Query('itemId') itemId?: string) {
+    await this.core.readModels.catchUp();
+    const now = this.core.clock.now().toISOString();
+    return { now, items: this.core.readModels.incidents.list(now, { open: optionalBoolean('open', open), overdue: optionalBoolean('overdue', overdue), itemId }) };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    await this.core.readModels.catchUp();
+    const incident = this.core.readModels.incidents.get(id, this.core.clock.now().toISOString());
+    if (!incident) throw new UnknownReference('UNKNOWN_INCIDENT', 'id', id);
+    return incident;
+  }
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SystemClock } from '@app/ledger/clock/clock';
+import { AppModule } from './app.module';
+import { configFromEnv, type ServiceConfig } from './config';
+import type { Clock } from '@app/ledger/clock/clock';
+
+/** Builds the HTTP application (also used by the end-to-end tests, with their own config and clock). */
+export const createApp = async (config: ServiceConfig, clock: Clock = new SystemClock()): Promise<NestExpressApplication> => {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), { logger: ['error', 'warn'], bodyParser: false });
+  // Bodies are small JSON documents; a limit keeps an oversized body a clean 413.
+  app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  app.enableShutdownHooks();
+  return app;
+};
+
+const main = async (): Promise<void> => {
+  const config = configFromEnv(process.env, () => randomBytes(24).toString('base64url'));
+  const app = await createApp(config);
+  await app.listen(config.port);
+  const store = config.eventstoreUrl ? `EventStoreDB at ${new URL(config.eventstoreUrl).host}` : `embedded store in ${config.dataDir}`;
+  console.log(`custody-ledger listening on http://localhost:${config.port} (${store})`);
+  if (config.devKey) {
+    console.log(`no LEDGER_API_KEYS configured: development key (all roles) for this run:\n  Authorization: Bearer ${config.devKey}`);
+  }
+};
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { SEVERITIES } from '@app/custody/shared/vocabulary';
+import type { LedgerCore } from '../core/ledger-core';
+import { LEDGER_CORE } from '../tokens';
+import { optionalEnum, optionalInstant, optionalString } from '../shared/query-params';
+import { RequestValidationError } from '../http/problem';
+
+@Controller('api/violations')
+export class ViolationsController {
+  constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
+
+  /** Violations with filters and cursor paging: `?status=&code=&severity=&itemId=&personId=&since=&cursor=&limit=`. */
+  @Get()
+  async list(@Query() q: Record<string, string | undefined>) {
+    const known = ['status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit'];
+    const unknown = Object.keys(q).filter((k) => !known.includes(k));
+    if (unknown.length) throw new RequestValidationError(unknown.map((field) => ({ field, reason: 'is not a known query parameter' })));
+    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor)) throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
+    if (q.limit !== undefined && !/^\d{1,4}$/.test(q.limit)) throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
+    await this.core.readModels.catchUp();
+    return this.core.readModels.violations.list({
+      status: optionalEnum('status', q.status, ['open', 'resolved'] as const),
+      code: optionalString('code', q.code),
+      severity: optionalEnum('severity', q.severity, SEVERITIES),
+      itemId: optionalString('itemId', q.itemId),
+      personId: optionalString('personId', q.personId),
+      since: optionalInstant('since', q.since),
+      cursor: q.cursor,
+      limit: q.limit ? Number(q.limit) : undefined,
+    });
+  }
+}

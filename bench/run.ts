@@ -1,0 +1,49 @@
+/**
+ * `npm run bench`: runs every benchmark on this machine, prints a table (median of several runs each) and writes
+ * bench/results.json. Numbers belong here, never in timed tests.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runStoreBench } from './store.bench';
+import { runIntegrityBench } from './integrity.bench';
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  runs: number[];
+}
+
+const main = async (): Promise<void> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));
+  const only = process.argv.slice(2);
+  const suites: [string, () => Promise<BenchResult[]>][] = [
+    ['store', () => runStoreBench(dir)],
+    ['integrity', () => runIntegrityBench()],
+  ];
+  const results: Record<string, BenchResult[]> = {};
+  try {
+    for (const [name, run] of suites) {
+      if (only.length && !only.includes(name)) continue;
+      process.stderr.write(`running ${name}…\n`);
+      results[name] = await run();
+      for (const r of results[name]) {
+        console.log(`${name.padEnd(10)} ${r.name.padEnd(58)} ${fmt(r.value).padStart(12)} ${r.unit}   (runs: ${r.runs.map(fmt).join(', ')})`);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const out = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` }, at: new Date().toISOString(), results };
+  const file = path.join(__dirname, '..', '..', 'bench', 'results.json');
+  fs.writeFileSync(fs.existsSync(path.dirname(file)) ? file : path.join(process.cwd(), 'bench', 'results.json'), JSON.stringify(out, null, 2) + '\n');
+  console.log(`\nwritten to bench/results.json`);
+};
+
+const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 3));
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,137 @@
+/**
+ * Embedded store benchmark: durable append throughput (one writer, 64 concurrent writers) and stream read speed.
+ * Every append is durable (`synchronous=FULL`: COMMIT waits for fsync), so the single-writer figure is bounded by
+ * the disk's fsync latency and the concurrent figure shows what group commit recovers from it.
+ *
+ * Used by bench/run.ts; runnable alone: node -r ./test/support/ts-register.js bench/store.bench.ts [DIR]
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NewEvent } from '../libs/ledger/src/store/event-store.port';
+import { SqliteEventStore } from '../libs/ledger/src/store/sqlite.event-store';
+
+/** One measured figure: the median of `runs`. */
+export interface StoreBenchMetric {
+  name: string;
+  value: number;
+  unit: string;
+  runs: number[];
+}
+
+const RUNS = 5;
+/** Each append-throughput run appends for this long: long enough to average out fsync jitter, short enough for ~60 s total. */
+const APPEND_RUN_MS = 1000;
+const CONCURRENT_WRITERS = 64;
+const READ_STREAM_EVENTS = 10_000;
+
+/** A payload of the size a custody event has (ids, a title, an actor and the hash-chain metadata). */
+const sampleEvent = (i: number): NewEvent => ({
+  eventId: randomUUID(),
+  type: 'ItemRead',
+  data: { itemId: `doc-${i % 100}`, reader: `p-${i % 37}`, placeId: 'room-1', title: 'Annual plan (SECRET)' },
+  metadata: {
+    occurredAt: '2026-03-02T09:00:00.000Z',
+    recordedAt: '2026-03-02T09:00:00.100Z',
+    actor: 'p-registrar',
+    commandId: randomUUID(),
+    correlationId: randomUUID(),
+    causationId: null,
+    schemaVersion: 1,
+    prevHash: '0'.repeat(64),
+    hash: 'f'.repeat(64),
+  },
+});
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+const metric = (name: string, unit: string, runs: number[]): StoreBenchMetric => ({
+  name,
+  unit,
+  value: round(median(runs)),
+  runs: runs.map((r) => round(r)),
+});
+
+/** Opens a store on a new file under `dir`, runs `body`, then closes it and removes the file. */
+async function withFreshStore<T>(dir: string, body: (store: SqliteEventStore) => Promise<T>): Promise<T> {
+  const file = path.join(dir, `store-bench-${randomUUID()}.db`);
+  const store = SqliteEventStore.open(file, { synchronous: 'FULL' });
+  try {
+    return await body(store);
+  } finally {
+    await store.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  }
+}
+
+/** Appends/s achieved by `writers` concurrent loops, each awaiting one single-event append at a time. */
+async function appendRate(store: SqliteEventStore, writers: number): Promise<number> {
+  let appends = 0;
+  const start = process.hrtime.bigint();
+  const deadline = Date.now() + APPEND_RUN_MS;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      const streamId = `bench-${w}`;
+      let revision = await store.streamRevision(streamId);
+      while (Date.now() < deadline) {
+        revision = (await store.append(streamId, [sampleEvent(appends)], revision)).nextExpectedRevision;
+        appends += 1;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return appends / seconds;
+}
+
+/** Runs the store benchmark on fresh files in `dir`; each metric is the median of 5 runs. Prints nothing. */
+export async function runStoreBench(dir: string): Promise<StoreBenchMetric[]> {
+  fs.mkdirSync(dir, { recursive: true });
+  const single: number[] = [];
+  const concurrent: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    single.push(await withFreshStore(dir, (store) => appendRate(store, 1)));
+    concurrent.push(await withFreshStore(dir, (store) => appendRate(store, CONCURRENT_WRITERS)));
+  }
+
+  const readMs: number[] = [];
+  await withFreshStore(dir, async (store) => {
+    const streamId = 'bench-long-stream';
+    for (let revision = -1; revision < READ_STREAM_EVENTS - 1; ) {
+      const batch = Array.from({ length: 500 }, (_, i) => sampleEvent(revision + 1 + i));
+      revision = (await store.append(streamId, batch, revision)).nextExpectedRevision;
+    }
+    for (let run = 0; run < RUNS; run++) {
+      const start = process.hrtime.bigint();
+      const events = await store.readStream(streamId);
+      readMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (events.length !== READ_STREAM_EVENTS) throw new Error(`read ${events.length} events, expected ${READ_STREAM_EVENTS}`);
+    }
+  });
+
+  return [
+    metric('store.append.durable.1-writer', 'appends/s', single),
+    metric(`store.append.durable.${CONCURRENT_WRITERS}-writers`, 'appends/s', concurrent),
+    metric('store.read-stream.10k.time', 'ms', readMs),
+    metric('store.read-stream.10k.rate', 'events/s', readMs.map((ms) => READ_STREAM_EVENTS / (ms / 1000))),
+  ];
+}
+
+if (require.main === module) {
+  const dir = process.argv[2] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'store-bench-'));
+  runStoreBench(dir)
+    .then((metrics) => {
+      for (const m of metrics) console.log(`${m.name.padEnd(36)} ${String(m.value).padStart(10)} ${m.unit.padEnd(10)} runs: ${m.runs.join(', ')}`);
+      if (!process.argv[2]) fs.rmSync(dir, { recursive: true, force: true });
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

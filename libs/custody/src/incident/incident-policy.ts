@@ -1,0 +1,109 @@
+/**
+ * Which rule breaks open incidents, and how they open or join one (DESIGN §5 "Leak").
+ *
+ * BG99 报告泄露国家秘密事件的规定 第2条: a leak is (a) the item became known to someone not entitled, or (b) it went
+ * beyond its permitted range and nobody can show no unentitled person learned it. 004_d1fc20a45ee67265.txt 一事一报:
+ * one event, one report — a cause on an item that already has an open incident joins it, and its deadline stays
+ * counted from the first discovery.
+ */
+import type { Command, DecisionContext, IncidentKind, Needs, StreamEvents } from '../shared/command';
+import { incidentStream } from '../shared/streams';
+import type { PlaceKind } from '../shared/vocabulary';
+import { writeTo } from './input';
+import type { IncidentEvent } from './incident.events';
+import { graver, type IncidentState } from './incident.state';
+
+export interface IncidentCause { itemId: string; code: string; violationId: string | null; personId?: string | null }
+
+/** The incident kind a violation code (or 'ItemLost') opens, or null. destinationKind matters for CARRY_OUT_UNAPPROVED. */
+export function incidentKindFor(code: string, detail?: { destinationKind?: PlaceKind }): IncidentKind | null {
+  switch (code) {
+    // BG99 第2条 (a): known to someone not entitled.
+    case 'OUT_OF_SCOPE_ACCESS':
+    case 'ACCESS_AFTER_DEPARTURE':
+      return 'leak';
+    // BG99 第2条 (b): beyond the permitted range, nobody can show it stayed unread. 001_6188e2007563e3a6.txt:
+    // never carried to public places or home; ordinary post/express/e-mail are not confidential channels.
+    case 'INSECURE_CHANNEL':
+      return 'suspected-leak';
+    case 'CARRY_OUT_UNAPPROVED':
+      return detail?.destinationKind === 'public' || detail?.destinationKind === 'home' ? 'suspected-leak' : null;
+    // 001_6188e2007563e3a6.txt 清查保密: 若发现有丢失的,要及时追查处理.
+    case 'ITEM_MISSING':
+    case 'ItemLost':
+    case 'RecordLoss':
+      return 'loss';
+    default:
+      return null;
+  }
+}
+
+/** The id of the incident a command opens for an item: derived, so a retried command opens nothing twice. */
+export const newIncidentId = (commandId: string, itemId: string): string => `inc-${commandId}-${itemId}`;
+
+/** Needs for opening/joining incidents on these items: first openIncidentsFor, then the open incidents' streams. */
+export function incidentNeeds(itemIds: string[], ctx: DecisionContext): Needs {
+  const unique = [...new Set(itemIds)];
+  const streams = unique
+    .map((id) => ctx.openIncidents[id])
+    .filter((ref): ref is NonNullable<typeof ref> => ref != null)
+    .map((ref) => incidentStream(ref.incidentId));
+  return { openIncidentsFor: unique, streams: [...new Set(streams)] };
+}
+
+/** The incident an item's open incident ref points at, when its stream (if loaded) confirms it is still open. */
+const openIncidentOf = (ctx: DecisionContext, itemId: string): { incidentId: string; kind: IncidentKind } | null => {
+  const ref = ctx.openIncidents[itemId];
+  if (!ref) return null;
+  const loaded = ctx.streams[incidentStream(ref.incidentId)];
+  if (!loaded) return ref;
+  const state = loaded.state as IncidentState;
+  // The read model may lag behind a close: the stream is the truth, a closed incident is joined by nothing.
+  if (state.status === 'none' || state.incident.closedAt !== null) return null;
+  return { incidentId: ref.incidentId, kind: state.incident.kind };
+};
+
+/** Opens (IncidentOpened on incident-<newId>) or joins (IncidentCauseAdded on the open one) one incident per item,
+ *  discoveredAt = cmd.at; returns the incident id per item and the incident-stream writes. */
+export function incidentWrites(cmd: Command, causes: Array<IncidentCause & { kind: IncidentKind }>, ctx: DecisionContext):
+  { incidentIds: Record<string, string>; writes: StreamEvents[] } {
+  const byItem = new Map<string, Array<IncidentCause & { kind: IncidentKind }>>();
+  for (const c of causes) byItem.set(c.itemId, [...(byItem.get(c.itemId) ?? []), c]);
+
+  const incidentIds: Record<string, string> = {};
+  const events = new Map<string, IncidentEvent[]>();
+  const kindNow = new Map<string, IncidentKind>();
+  const push = (incidentId: string, e: IncidentEvent) => events.set(incidentId, [...(events.get(incidentId) ?? []), e]);
+
+  for (const [itemId, itemCauses] of byItem) {
+    const open = openIncidentOf(ctx, itemId);
+    const causeData = (c: IncidentCause) =>
+      ({ code: c.code, itemId, violationId: c.violationId, personId: c.personId ?? null, at: cmd.at });
+    if (open) {
+      // 一事一报: join the open incident; its discoveredAt (and so its 24 h deadline) does not move.
+      incidentIds[itemId] = open.incidentId;
+      for (const c of itemCauses) {
+        const previousKind = kindNow.get(open.incidentId) ?? open.kind;
+        const kind = graver(previousKind, c.kind);
+        kindNow.set(open.incidentId, kind);
+        push(open.incidentId, { type: 'IncidentCauseAdded', data: { incidentId: open.incidentId, ...causeData(c), kind, previousKind } });
+      }
+    } else {
+      // Several causes on one item in one command are one event: one incident, of the gravest kind among them.
+      const incidentId = newIncidentId(cmd.commandId, itemId);
+      incidentIds[itemId] = incidentId;
+      const kind = itemCauses.map((c) => c.kind).reduce(graver);
+      kindNow.set(incidentId, kind);
+      push(incidentId, {
+        type: 'IncidentOpened',
+        data: {
+          incidentId, kind, itemIds: [itemId], discoveredAt: cmd.at, discoveredBy: cmd.actor,
+          description: `${[...new Set(itemCauses.map((c) => c.code))].join(', ')} on ${itemId}`,
+          causes: itemCauses.map(causeData), at: cmd.at,
+        },
+      });
+    }
+  }
+  const writes = [...events].flatMap(([incidentId, list]) => writeTo(incidentStream(incidentId), list));
+  return { incidentIds, writes };
+}

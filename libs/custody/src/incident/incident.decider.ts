@@ -1,0 +1,170 @@
+import type { CustodyCommand } from '../commands';
+import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
+import { CommandRefused, InvalidCommand, UnknownReference } from '../shared/errors';
+import { incidentStream, itemStream, personStream } from '../shared/streams';
+import type { ViolationDetected } from '../shared/violation';
+import { INCIDENT_KINDS } from '../shared/vocabulary';
+import { violation } from '../rules/violations';
+import { isAfter } from './calendar';
+import type { IncidentEvent } from './incident.events';
+import { type IncidentRecord, type IncidentState } from './incident.state';
+import { requireInstant, requireOneOf, requireStream, requireText, stateOf, writeTo } from './input';
+
+export type IncidentCommand = Extract<CustodyCommand, {
+  type: 'OpenIncident' | 'RecordRemedialAction' | 'SubmitIncidentReport' | 'ConcludeInvestigation' | 'CloseIncident' | 'FireDeadline';
+}>;
+
+/** The seven fields of BG99 第4条 (DESIGN §5 report draft), plus `to`, the supervising secrecy office. */
+export const REPORT_FIELDS = ['to', 'content', 'discovery', 'responsible', 'course', 'harm', 'investigation', 'remedialMeasures'] as const;
+
+/** The deadline codes decided on incident streams: when each is due and when it was met. */
+const DEADLINE_RULES = {
+  // TL2024 实施条例 第61条; 004_d1fc20a45ee67265.txt 一事一报 24小时内上报.
+  LEAK_REPORT_LATE: { due: (i: IncidentRecord) => i.reportDueAt, doneAt: (i: IncidentRecord) => i.reportedAt, what: 'written report' },
+  // BG99 报告泄露国家秘密事件的规定 第5条.
+  INVESTIGATION_REPORT_LATE: {
+    due: (i: IncidentRecord) => i.investigationDueAt, doneAt: (i: IncidentRecord) => i.concludedAt, what: 'investigation result',
+  },
+} as const;
+type IncidentDeadlineCode = keyof typeof DEADLINE_RULES;
+
+/**
+ * The one id a late report or conclusion is flagged with, whether the deadline fired or the late submission came
+ * first (a scheduler that was down): derived from the incident and the code, so it is never flagged twice.
+ */
+export const incidentViolationId = (incidentId: string, code: IncidentDeadlineCode): string => `${incidentId}:${code}`;
+
+/** A late-flag for an incident, or none when it is already flagged. Never opens an incident (it is about one). */
+const lateFlag = (state: Extract<IncidentState, { status: 'recorded' }>, code: IncidentDeadlineCode): ViolationDetected[] => {
+  const i = state.incident;
+  const violationId = incidentViolationId(i.incidentId, code);
+  if (violationId in state.violations) return [];
+  const rule = DEADLINE_RULES[code];
+  // The catalogue's severity and source; the id is the incident's, not a command's, and `at` is the due instant.
+  const flag = violation({ commandId: i.incidentId, at: rule.due(i) }, code,
+    { itemId: i.itemIds[0] ?? null, personId: null, detail: `incident ${i.incidentId}: no ${rule.what} by ${rule.due(i)}` });
+  return [{ ...flag, data: { ...flag.data, violationId } }];
+};
+
+export const planIncident = (command: IncidentCommand, _ctx: DecisionContext): Needs => {
+  if (command.type === 'FireDeadline') return { streams: [command.data.deadline.streamId] };
+  const stream = incidentStream(command.data.incidentId);
+  if (command.type === 'OpenIncident') {
+    const itemIds = Array.isArray(command.data.itemIds) ? command.data.itemIds.filter((i) => typeof i === 'string') : [];
+    const by = typeof command.data.discoveredBy === 'string' ? [personStream(command.data.discoveredBy)] : [];
+    return { streams: [stream, ...itemIds.map(itemStream), ...by] };
+  }
+  return { streams: [stream] };
+};
+
+const recorded = (ctx: DecisionContext, incidentId: string): Extract<IncidentState, { status: 'recorded' }> => {
+  const state = stateOf<IncidentState>(ctx, incidentStream(incidentId));
+  if (state.status === 'none') throw new UnknownReference('UNKNOWN_INCIDENT', 'incidentId', incidentId);
+  return state;
+};
+
+export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): StreamEvents[] => {
+  const data = command.data as unknown as Record<string, unknown>;
+  switch (command.type) {
+    case 'OpenIncident': {
+      const incidentId = requireText(data, 'incidentId');
+      const kind = requireOneOf(data, 'kind', INCIDENT_KINDS);
+      const itemIds = command.data.itemIds;
+      if (!Array.isArray(itemIds) || itemIds.length === 0 || itemIds.some((i) => typeof i !== 'string' || i === '')) {
+        throw new InvalidCommand('itemIds', 'must name at least one item');
+      }
+      const discoveredAt = requireInstant(data, 'discoveredAt');
+      // Discovery may be entered late (paper logs), never ahead of the recording.
+      if (isAfter(discoveredAt, command.at)) throw new InvalidCommand('discoveredAt', 'is after the command instant');
+      const discoveredBy = requireText(data, 'discoveredBy');
+      const description = requireText(data, 'description');
+      if (stateOf<IncidentState>(ctx, incidentStream(incidentId)).status !== 'none') {
+        throw new CommandRefused('INCIDENT_EXISTS', `incident ${incidentId} is already recorded`, 409, 'incidentId');
+      }
+      for (const itemId of itemIds) requireStream(ctx, itemStream(itemId), 'UNKNOWN_ITEM', 'itemIds', itemId);
+      requireStream(ctx, personStream(discoveredBy), 'UNKNOWN_PERSON', 'discoveredBy', discoveredBy);
+      const events: IncidentEvent[] = [{
+        type: 'IncidentOpened',
+        data: { incidentId, kind, itemIds: [...new Set(itemIds)], discoveredAt, discoveredBy, description, causes: [], at: command.at },
+      }];
+      return writeTo(incidentStream(incidentId), events);
+    }
+    case 'RecordRemedialAction': {
+      const incidentId = requireText(data, 'incidentId');
+      const action = requireText(data, 'action');
+      recorded(ctx, incidentId);
+      // BG99; 004_d1fc20a45ee67265.txt 采取有效的补救措施: a fact, recorded whatever the incident's status.
+      const events: IncidentEvent[] = [{ type: 'RemedialActionRecorded', data: { incidentId, action, by: command.actor, at: command.at } }];
+      return writeTo(incidentStream(incidentId), events);
+    }
+    case 'SubmitIncidentReport': {
+      const incidentId = requireText(data, 'incidentId');
+      const fields = Object.fromEntries(REPORT_FIELDS.map((f) => [f, requireText(data, f)])) as Record<(typeof REPORT_FIELDS)[number], string>;
+      const state = recorded(ctx, incidentId);
+      // 004_d1fc20a45ee67265.txt 一事一报: exactly one report per incident.
+      if (state.incident.reportedAt !== null) {
+        throw new CommandRefused('ALREADY_REPORTED', `incident ${incidentId} was reported at ${state.incident.reportedAt}`, 409, 'incidentId');
+      }
+      const dueAt = state.incident.reportDueAt;
+      const late = isAfter(command.at, dueAt);
+      // TL2024 实施条例 第61条: a late report is still accepted (the incident stays overdue); if the deadline has not
+      // fired yet, the lateness is flagged here with the id the deadline would use.
+      const events: IncidentEvent[] = [
+        { type: 'IncidentReported', data: { incidentId, ...fields, by: command.actor, at: command.at, dueAt, late } },
+        ...(late ? lateFlag(state, 'LEAK_REPORT_LATE') : []),
+      ];
+      return writeTo(incidentStream(incidentId), events);
+    }
+    case 'ConcludeInvestigation': {
+      const incidentId = requireText(data, 'incidentId');
+      const finding = requireText(data, 'finding');
+      const responsible = command.data.responsible;
+      if (!Array.isArray(responsible) || responsible.some((r) => typeof r !== 'string')) {
+        throw new InvalidCommand('responsible', 'must be a list of the persons held responsible');
+      }
+      const state = recorded(ctx, incidentId);
+      if (state.incident.concludedAt !== null) {
+        throw new CommandRefused('ALREADY_CONCLUDED', `incident ${incidentId} was concluded at ${state.incident.concludedAt}`, 409, 'incidentId');
+      }
+      const dueAt = state.incident.investigationDueAt;
+      const late = isAfter(command.at, dueAt);
+      // BG99 第5条: the written result is due 3 months after discovery; a late one is accepted and flagged once.
+      const events: IncidentEvent[] = [
+        { type: 'InvestigationConcluded', data: { incidentId, finding, responsible: [...responsible], by: command.actor, at: command.at, dueAt, late } },
+        ...(late ? lateFlag(state, 'INVESTIGATION_REPORT_LATE') : []),
+      ];
+      return writeTo(incidentStream(incidentId), events);
+    }
+    case 'CloseIncident': {
+      const incidentId = requireText(data, 'incidentId');
+      const state = recorded(ctx, incidentId);
+      if (state.incident.closedAt !== null) {
+        throw new CommandRefused('ALREADY_CLOSED', `incident ${incidentId} was closed at ${state.incident.closedAt}`, 409, 'incidentId');
+      }
+      // 004_d1fc20a45ee67265.txt 一事一报: an incident is not closed before it has been reported.
+      if (state.incident.reportedAt === null) {
+        throw new CommandRefused('NOT_REPORTED', `incident ${incidentId} has not been reported`, 409, 'incidentId');
+      }
+      const note = typeof command.data.note === 'string' && command.data.note !== '' ? command.data.note : null;
+      const events: IncidentEvent[] = [{ type: 'IncidentClosed', data: { incidentId, note, by: command.actor, at: command.at } }];
+      return writeTo(incidentStream(incidentId), events);
+    }
+    case 'FireDeadline': {
+      const { deadline } = command.data;
+      const state = stateOf<IncidentState>(ctx, deadline.streamId);
+      if (state.status === 'none') return [];
+      if (deadline.kind !== 'LEAK_REPORT_LATE' && deadline.kind !== 'INVESTIGATION_REPORT_LATE') return [];
+      const rule = DEADLINE_RULES[deadline.kind];
+      const due = rule.due(state.incident);
+      const doneAt = rule.doneAt(state.incident);
+      // Exactly once, and only when late: done in time, not yet due, or already flagged → nothing to append.
+      if (isAfter(due, command.at)) return [];
+      if (doneAt !== null && !isAfter(doneAt, due)) return [];
+      return writeTo(deadline.streamId, lateFlag(state, deadline.kind));
+    }
+    default: {
+      const unexpected: never = command;
+      throw new Error(`incident module cannot decide ${(unexpected as { type: string }).type}`);
+    }
+  }
+};

@@ -1,0 +1,245 @@
+/** The folded state of one item stream, its evolve, and the flat `ItemView` other parts of the domain read. */
+import type { DomainEvent } from '../shared/command';
+import type { ItemView } from '../shared/views';
+import type { Carrier, ItemStatus, Level } from '../shared/vocabulary';
+import type { ItemEvent, ItemScope } from './item.events';
+
+export interface CopyRequestState {
+  copies: number;
+  requestedBy: string;
+  approvedBy: string | null;
+  /** Copies recorded under this request so far (an approval is used up by the copies it approves). */
+  used: number;
+}
+
+export interface CarryOutApprovalState {
+  person: string;
+  destination: string;
+  until: string;
+  approvedBy: string;
+  used: boolean;
+}
+
+export interface ItemRecord {
+  status: ItemStatus;
+  /** Revision of the last event folded (the stream revision). */
+  revision: number;
+  itemId: string;
+  title: string;
+  level: Level;
+  basis: string;
+  carrier: Carrier;
+  scope: ItemScope;
+  extendedTo: string[];
+  copyAllowed: boolean;
+  plannedCopies: number | null;
+  /** As proposed (a draft); the issued period is `issuedAt`/`declassifyOn`. */
+  periodYears: number | null;
+  proposedDeclassifyOn: string | null;
+  proposedBy: string | null;
+  review: { decision: 'endorse' | 'return'; by: string } | null;
+  approvedBy: string | null;
+  issuedAt: string | null;
+  declassifyOn: string | null;
+  declassified: boolean;
+  custodian: string | null;
+  placeId: string | null;
+  copyOf: string | null;
+  copyNo: number | null;
+  copies: string[];
+  copyRequests: Record<string, CopyRequestState>;
+  /** Per loan id: the approved borrower and due date, and the units whose manager+ approved. */
+  loanApprovals: Record<string, { borrower: string; dueAt: string; units: string[] }>;
+  loan: { loanId: string; lender: string | null; borrower: string; dueAt: string } | null;
+  carryOutApprovals: CarryOutApprovalState[];
+  /** The current carry-out was made under an approval (the RFID gate lets it pass). */
+  carriedOutApproved: boolean;
+  destructionApproved: boolean;
+  /** The dispatch awaiting a receipt. */
+  dispatch: { revision: number; at: string; from: string | null; to: string } | null;
+  /** Deadline flags recorded, as `CODE@dueAt` (a deadline fires with at = dueAt), so each flags exactly once. */
+  flagged: string[];
+  lastSightedAt: string | null;
+}
+
+export type ItemState = { status: 'none' } | ItemRecord;
+
+export const initialItemState = (): ItemState => ({ status: 'none' });
+
+export const isItem = (s: ItemState | undefined | null): s is ItemRecord => !!s && s.status !== 'none';
+
+const blank = (itemId: string, revision: number): Omit<ItemRecord, 'title' | 'level' | 'basis' | 'carrier' | 'scope' | 'status'> => ({
+  revision, itemId, extendedTo: [], copyAllowed: true, plannedCopies: null, periodYears: null, proposedDeclassifyOn: null,
+  proposedBy: null, review: null, approvedBy: null, issuedAt: null, declassifyOn: null, declassified: false, custodian: null,
+  placeId: null, copyOf: null, copyNo: null, copies: [], copyRequests: {}, loanApprovals: {}, loan: null, carryOutApprovals: [],
+  carriedOutApproved: false, destructionApproved: false, dispatch: null, flagged: [], lastSightedAt: null,
+});
+
+/** A declassified item keeps `declassified` as its status through custody moves; destruction and loss still show. */
+const statusFor = (s: ItemRecord, wanted: ItemStatus): ItemStatus =>
+  s.declassified && wanted !== 'destroyed' && wanted !== 'missing' ? 'declassified' : wanted;
+
+const ms = (iso: string): number => new Date(iso).getTime();
+
+/** The key under which a deadline flag is remembered: its code and due instant (normalised). */
+export const flagKey = (code: string, at: string): string => `${code}@${new Date(at).toISOString()}`;
+
+/** The first unused, unexpired carry-out approval for this person (and destination, when given). */
+export const activeCarryOutApproval = (s: ItemRecord, at: string, person?: string, destination?: string): number =>
+  s.carryOutApprovals.findIndex(
+    (a) => !a.used && ms(a.until) >= ms(at) && (person === undefined || a.person === person) &&
+      (destination === undefined || a.destination === destination),
+  );
+
+const union = (a: string[], b: string[]): string[] => [...a, ...b.filter((x) => !a.includes(x))];
+
+export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
+  const event = raw as ItemEvent;
+  if (event.type === 'ClassificationProposed') {
+    const d = event.data;
+    const revision = isItem(state) ? state.revision + 1 : 0;
+    return {
+      ...blank(d.itemId, revision), status: 'draft', title: d.title, level: d.level, basis: d.basis, carrier: d.carrier, scope: d.scope,
+      copyAllowed: d.copyAllowed, plannedCopies: d.copies, periodYears: d.periodYears, proposedDeclassifyOn: d.declassifyOn,
+      proposedBy: d.proposedBy,
+    };
+  }
+  if (event.type === 'ItemReceived') {
+    const d = event.data;
+    return {
+      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0), status: 'active', title: d.title, level: d.level, basis: d.basis,
+      carrier: d.carrier, scope: d.scope, copyAllowed: d.copyAllowed, periodYears: d.periodYears, issuedAt: d.issuedAt,
+      declassifyOn: d.declassifyOn, custodian: d.receivedBy, copyNo: d.copyNo,
+    };
+  }
+  if (event.type === 'CopyRegistered') {
+    const d = event.data;
+    return {
+      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0), status: 'active', title: d.title, level: d.level, basis: d.basis,
+      carrier: d.carrier, scope: d.scope, extendedTo: d.extendedTo, copyAllowed: d.copyAllowed, issuedAt: d.issuedAt,
+      declassifyOn: d.declassifyOn, approvedBy: d.approvedBy, custodian: d.custodian, placeId: d.placeId, copyOf: d.copyOf, copyNo: d.copyNo,
+    };
+  }
+  // Anything else before the item exists changes nothing (a stream always starts with one of the three above).
+  if (!isItem(state)) return state;
+  const s: ItemRecord = { ...state, revision: state.revision + 1 };
+  // A destroyed item is locked: later facts are history (and flagged), they do not move it (DESIGN §5).
+  if (s.status === 'destroyed' && event.type !== 'ViolationDetected' && event.type !== 'ViolationResolved') return s;
+  switch (event.type) {
+    case 'ClassificationReviewed':
+      return { ...s, review: { decision: event.data.decision, by: event.data.reviewedBy } };
+    case 'ItemClassified':
+      return {
+        ...s, status: 'active', level: event.data.level, approvedBy: event.data.approvedBy, custodian: event.data.custodian,
+        issuedAt: event.data.issuedAt, declassifyOn: event.data.declassifyOn,
+      };
+    case 'ItemDispatched':
+      return {
+        ...s, status: statusFor(s, 'in-transit'), custodian: event.data.custodian, placeId: null,
+        dispatch: { revision: s.revision, at: event.data.at, from: event.data.from, to: event.data.to },
+      };
+    case 'ReceiptAcknowledged':
+      return { ...s, status: statusFor(s, 'active'), custodian: event.data.by, dispatch: null };
+    case 'ItemHandedOver':
+      return { ...s, custodian: event.data.to, status: s.status === 'missing' ? statusFor(s, 'active') : s.status };
+    case 'ItemRead':
+    case 'GatePassed':
+    case 'ViolationResolved':
+      return s;
+    case 'ScopeExtended':
+      return { ...s, extendedTo: union(s.extendedTo, event.data.persons) };
+    case 'CopyRequested':
+      return {
+        ...s,
+        copyRequests: { ...s.copyRequests, [event.data.requestId]: { copies: event.data.copies, requestedBy: event.data.requestedBy, approvedBy: null, used: 0 } },
+      };
+    case 'CopyApproved': {
+      const r = s.copyRequests[event.data.requestId];
+      return r ? { ...s, copyRequests: { ...s.copyRequests, [event.data.requestId]: { ...r, approvedBy: event.data.approvedBy } } } : s;
+    }
+    case 'ItemCopied': {
+      const rid = event.data.requestId;
+      const r = rid ? s.copyRequests[rid] : undefined;
+      return {
+        ...s, copies: union(s.copies, [event.data.copyItemId]),
+        copyRequests: r && rid ? { ...s.copyRequests, [rid]: { ...r, used: r.used + 1 } } : s.copyRequests,
+      };
+    }
+    case 'LoanApproved': {
+      const prev = s.loanApprovals[event.data.loanId];
+      const same = prev && prev.borrower === event.data.borrower;
+      return {
+        ...s,
+        loanApprovals: {
+          ...s.loanApprovals,
+          [event.data.loanId]: { borrower: event.data.borrower, dueAt: event.data.dueAt, units: union(same ? prev.units : [], event.data.covers) },
+        },
+      };
+    }
+    case 'ItemLent':
+      return {
+        ...s, status: statusFor(s, 'on-loan'), custodian: event.data.borrower,
+        loan: { loanId: event.data.loanId, lender: event.data.lender, borrower: event.data.borrower, dueAt: event.data.dueAt },
+      };
+    case 'ItemReturned':
+      return { ...s, status: statusFor(s, 'active'), custodian: event.data.returnedTo, loan: null };
+    case 'CarryOutApproved':
+      return {
+        ...s,
+        carryOutApprovals: [...s.carryOutApprovals, {
+          person: event.data.person, destination: event.data.destination, until: event.data.until, approvedBy: event.data.approvedBy, used: false,
+        }],
+      };
+    case 'ItemCarriedOut': {
+      const i = event.data.approved ? activeCarryOutApproval(s, event.data.at, event.data.person, event.data.destination) : -1;
+      return {
+        ...s, status: statusFor(s, 'carried-out'), custodian: event.data.person, placeId: event.data.destination,
+        carriedOutApproved: event.data.approved,
+        carryOutApprovals: s.carryOutApprovals.map((a, j) => (j === i ? { ...a, used: true } : a)),
+      };
+    }
+    case 'ItemBroughtBack':
+      return {
+        ...s, status: statusFor(s, 'active'), custodian: event.data.person, placeId: event.data.placeId ?? s.placeId, carriedOutApproved: false,
+      };
+    case 'ItemArchived':
+      return { ...s, status: statusFor(s, 'archived'), custodian: event.data.keeper, placeId: event.data.placeId };
+    case 'ItemMissing':
+    case 'ItemLost':
+      return { ...s, status: 'missing', custodian: null };
+    case 'DestructionApproved':
+      return { ...s, destructionApproved: true };
+    case 'ItemDestroyed':
+      return { ...s, status: 'destroyed', custodian: null, placeId: event.data.placeId, destructionApproved: false, loan: null, dispatch: null };
+    case 'SecrecyPeriodExtended':
+      return { ...s, declassifyOn: event.data.newDeclassifyOn };
+    case 'ItemDeclassified': {
+      const next = { ...s, declassified: true };
+      return { ...next, status: statusFor(next, s.status) };
+    }
+    case 'LevelChanged':
+      return { ...s, level: event.data.to };
+    case 'ItemSighted':
+      return { ...s, lastSightedAt: event.data.at };
+    case 'ViolationDetected':
+      return { ...s, flagged: [...s.flagged, flagKey(event.data.code, event.data.at)] };
+    default: {
+      const unknownEvent: never = event;
+      // An event type this version does not know is history, never a crash (STYLE §6).
+      void unknownEvent;
+      return s;
+    }
+  }
+};
+
+export const itemView = (state: ItemState): ItemView | null =>
+  !isItem(state)
+    ? null
+    : {
+        itemId: state.itemId, title: state.title, level: state.level, status: state.status, custodian: state.custodian,
+        placeId: state.placeId, carrier: state.carrier, basis: state.basis,
+        scope: { persons: [...state.scope.persons], ...(state.scope.ranks ? { ranks: [...state.scope.ranks] } : {}) },
+        extendedTo: [...state.extendedTo], issuedAt: state.issuedAt, declassifyOn: state.declassifyOn, copyOf: state.copyOf,
+        copyNo: state.copyNo, copies: [...state.copies], proposedBy: state.proposedBy, approvedBy: state.approvedBy,
+        lastSightedAt: state.lastSightedAt,
+      };

@@ -1,0 +1,118 @@
+import type { CustodyCommand } from '../commands';
+import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
+import { CommandRefused, InvalidCommand, UnknownReference } from '../shared/errors';
+import { personStream } from '../shared/streams';
+import type { ViolationDetected } from '../shared/violation';
+import type { PersonView } from '../shared/views';
+import { CLEARANCES, RANKS } from '../shared/vocabulary';
+import { isAfter } from '../incident/calendar';
+import { violation } from '../rules/violations';
+import { requireInstant, requireOneOf, requireText, stateOf, writeTo } from '../incident/input';
+import { evolveViolationLog, type ViolationLog } from '../violation/violation-log';
+import type { PersonEvent } from './person.events';
+
+export type PersonState =
+  | { status: 'none'; violations: ViolationLog }
+  | { status: 'active' | 'departed'; person: PersonView; violations: ViolationLog };
+
+export const initialPersonState = (): PersonState => ({ status: 'none', violations: {} });
+
+export const evolvePerson = (state: PersonState, event: PersonEvent): PersonState => {
+  switch (event.type) {
+    case 'PersonRegistered': {
+      const d = event.data;
+      return {
+        status: 'active', violations: state.violations,
+        person: { personId: d.personId, name: d.name, rank: d.rank, clearance: d.clearance, unit: d.unit,
+          probationUntil: d.probationUntil, departed: false, departedAt: null, decontaminationUntil: null },
+      };
+    }
+    case 'ClearanceChanged':
+      return state.status === 'none' ? state : { ...state, person: { ...state.person, clearance: event.data.clearance } };
+    case 'ProbationEnded':
+      return state.status === 'none' ? state : { ...state, person: { ...state.person, probationUntil: null } };
+    case 'PersonDeparted':
+      return state.status === 'none' ? state : {
+        ...state, status: 'departed',
+        person: { ...state.person, departed: true, departedAt: event.data.at, decontaminationUntil: event.data.decontaminationUntil },
+      };
+    case 'ViolationDetected':
+    case 'ViolationResolved':
+      return { ...state, violations: evolveViolationLog(state.violations, event) };
+    default: {
+      // Unknown event types are ignored, never thrown on: a newer writer may have added one.
+      const ignored: never = event;
+      void ignored;
+      return state;
+    }
+  }
+};
+
+/** The flat view of a person, or null when the stream holds no registration. */
+export const personView = (state: PersonState): PersonView | null => (state.status === 'none' ? null : state.person);
+
+export type PersonCommand = Extract<CustodyCommand, { type: 'RegisterPerson' | 'ChangeClearance' | 'EndProbation' | 'RecordDeparture' }>;
+
+export const planPerson = (command: PersonCommand, _ctx: DecisionContext): Needs => {
+  const stream = personStream(command.data.personId);
+  // 002_c292fe519fc09962.txt 第30条: on leaving, everything held must be handed back, so the muster is needed.
+  if (command.type === 'RecordDeparture') return { streams: [stream], itemsHeldBy: [command.data.personId] };
+  return { streams: [stream] };
+};
+
+const known = (ctx: DecisionContext, personId: string): Exclude<PersonState, { status: 'none' }> => {
+  const state = stateOf<PersonState>(ctx, personStream(personId));
+  if (state.status === 'none') throw new UnknownReference('UNKNOWN_PERSON', 'personId', personId);
+  return state;
+};
+
+const write = (personId: string, events: PersonEvent[]): StreamEvents[] => writeTo(personStream(personId), events);
+
+export const decidePerson = (command: PersonCommand, ctx: DecisionContext): StreamEvents[] => {
+  const data = command.data as unknown as Record<string, unknown>;
+  const personId = requireText(data, 'personId');
+  switch (command.type) {
+    case 'RegisterPerson': {
+      const name = requireText(data, 'name');
+      const rank = requireOneOf(data, 'rank', RANKS);
+      const clearance = requireOneOf(data, 'clearance', CLEARANCES);
+      const unit = requireText(data, 'unit');
+      const probationUntil = data.probationUntil == null ? null : requireInstant(data, 'probationUntil');
+      if (stateOf<PersonState>(ctx, personStream(personId)).status !== 'none') {
+        throw new CommandRefused('PERSON_EXISTS', `person ${personId} is already registered`, 409, 'personId');
+      }
+      return write(personId, [{ type: 'PersonRegistered', data: { personId, name, rank, clearance, unit, probationUntil, at: command.at } }]);
+    }
+    case 'ChangeClearance': {
+      const clearance = requireOneOf(data, 'clearance', CLEARANCES);
+      const state = known(ctx, personId);
+      // A change to the clearance already held changes nothing.
+      if (state.person.clearance === clearance) return [];
+      return write(personId, [{ type: 'ClearanceChanged', data: { personId, from: state.person.clearance, clearance, at: command.at } }]);
+    }
+    case 'EndProbation': {
+      const state = known(ctx, personId);
+      if (state.person.probationUntil === null) return [];
+      return write(personId, [{ type: 'ProbationEnded', data: { personId, at: command.at } }]);
+    }
+    case 'RecordDeparture': {
+      const decontaminationUntil = requireInstant(data, 'decontaminationUntil');
+      // 004_d1fc20a45ee67265.txt 脱密期: the decontamination period follows the departure, it cannot end before it.
+      if (isAfter(command.at, decontaminationUntil)) {
+        throw new InvalidCommand('decontaminationUntil', 'ends before the departure');
+      }
+      const state = known(ctx, personId);
+      // Departing twice records nothing new: the first departure already checked the muster.
+      if (state.status === 'departed') return [];
+      const held = ctx.itemsHeldBy[personId] ?? [];
+      // 002_c292fe519fc09962.txt 第30条 员工离开公司时,必须将…全部资料…交回公司: one violation per item still held.
+      const violations: ViolationDetected[] = held.map((itemId) =>
+        violation(command, 'DEPARTURE_ITEMS_UNRETURNED', { itemId, personId, detail: `${personId} departed still holding ${itemId}` }));
+      return write(personId, [{ type: 'PersonDeparted', data: { personId, decontaminationUntil, at: command.at } }, ...violations]);
+    }
+    default: {
+      const unexpected: never = command;
+      throw new Error(`person module cannot decide ${(unexpected as { type: string }).type}`);
+    }
+  }
+};

@@ -1,0 +1,31 @@
+export { canonicalize, CanonicalizationError } from './canonical-json';
+export { GENESIS_HASH, eventHash, isHashHex, sha256Hex } from './event-hash';
+export type { HashedFields } from './event-hash';
+export { sealEvents, verifyStreamEvents } from './hash-chain';
+export { ChainVerifier, verifyEvents, readAllEvents } from './verify';
+export type { ChainVerifierOptions, FailureReason, TrustedCheckpoint, VerifyFailure, VerifyResult } from './verify';
+export {
+  EMPTY_ROOT,
+  MerkleFrontier,
+  MerkleLog,
+  MemoryLeafStore,
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  merkleRoot,
+  nodeHash,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle-log';
+export type { LeafStore, MerkleLogOptions } from './merkle-log';
+export {
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+  checkpointSigningInput,
+  fromPem,
+  keyIdOf,
+  loadOrCreateSigningKey,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint-signer';
+export type { CheckpointBody, SignedCheckpoint, SigningKey } from './checkpoint-signer';

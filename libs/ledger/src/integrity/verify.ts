@@ -1,0 +1,250 @@
+/**
+ * Offline verification of the global log: every per-stream hash chain and the Merkle root over the global order,
+ * optionally against signed checkpoints. Streams its input, so millions of events verify page by page in
+ * O(number of streams) memory.
+ */
+import type { EventStore, RecordedEvent } from '../store/event-store.port';
+import { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
+import { MerkleFrontier } from './merkle-log';
+
+/**
+ * Why an event failed verification:
+ * - `missing-hash`: its metadata has no well-formed `prevHash`/`hash` (never sealed, or stripped);
+ * - `out-of-order`: its position is not after the previous event's, or its revision goes backwards/repeats;
+ * - `revision-gap`: its revision skips ahead (an event before it in the stream is missing);
+ * - `hash-mismatch`: its recomputed hash differs from `metadata.hash` (its content or metadata was edited);
+ * - `broken-link`: its `prevHash` is not the previous event's `hash` (something before it was removed, replaced
+ *   or re-hashed);
+ * - `checkpoint-mismatch`: the Merkle root (or position) after this event differs from a trusted checkpoint's;
+ * - `truncated`: a trusted checkpoint covers more events than the log holds (events were removed from the end).
+ */
+export type FailureReason =
+  | 'hash-mismatch'
+  | 'broken-link'
+  | 'revision-gap'
+  | 'out-of-order'
+  | 'missing-hash'
+  | 'checkpoint-mismatch'
+  | 'truncated';
+
+/** The first event that did not verify. */
+export interface VerifyFailure {
+  eventId: string;
+  streamId: string;
+  revision: number;
+  position: number;
+  reason: FailureReason;
+  detail: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Events examined, including the failing one. */
+  eventsChecked: number;
+  /** Distinct streams seen. */
+  streams: number;
+  /** Leaves in the recomputed Merkle tree (events that verified). */
+  treeSize: number;
+  /** Recomputed Merkle root over the verified events, hex; compare it with the latest signed checkpoint. */
+  rootHash: string;
+  firstFailure?: VerifyFailure;
+}
+
+/** A checkpoint the verifier trusts (its signature already checked, e.g. with `verifyCheckpoint`). */
+export interface TrustedCheckpoint {
+  treeSize: number;
+  rootHash: string;
+  /** Position of the last event the checkpoint covers; checked when given. */
+  position?: number;
+}
+
+export interface ChainVerifierOptions {
+  /** Require positions to increase strictly along the input (default true; off for a single stream's events). */
+  checkPositions?: boolean;
+  /** Called every `progressEvery` events (default 10,000) with the number checked so far. */
+  onProgress?: (count: number) => void;
+  progressEvery?: number;
+  /** Checkpoints to hold the recomputed Merkle roots to; any order. */
+  checkpoints?: readonly TrustedCheckpoint[];
+}
+
+interface StreamHead {
+  revision: number;
+  hash: string;
+}
+
+/**
+ * Verifies events fed one at a time in global order (`check`), then reports (`result`). Stops at the first
+ * failure: later events are not examined, since everything after a break is suspect anyway.
+ */
+export class ChainVerifier {
+  private readonly heads = new Map<string, StreamHead>();
+  private readonly tree = new MerkleFrontier();
+  private readonly checkPositions: boolean;
+  private readonly progressEvery: number;
+  private readonly checkpoints: TrustedCheckpoint[];
+  private nextCheckpoint = 0;
+  private lastPosition = -Infinity;
+  private lastEvent: RecordedEvent | undefined;
+  private checked = 0;
+  private failure: VerifyFailure | undefined;
+
+  constructor(private readonly options: ChainVerifierOptions = {}) {
+    this.checkPositions = options.checkPositions ?? true;
+    this.progressEvery = Math.max(1, options.progressEvery ?? 10_000);
+    this.checkpoints = [...(options.checkpoints ?? [])].sort((a, b) => a.treeSize - b.treeSize);
+    // A checkpoint of the empty log can be checked before any event arrives.
+    this.matchCheckpoints(undefined);
+  }
+
+  /** True while nothing has failed. */
+  get ok(): boolean {
+    return this.failure === undefined;
+  }
+
+  /** Checks the next event in global order. Returns false once verification has failed (this event or earlier). */
+  check(event: RecordedEvent): boolean {
+    if (this.failure) return false;
+    this.checked += 1;
+    const metadata = event.metadata as unknown as Record<string, unknown> | null | undefined;
+    if (metadata === null || typeof metadata !== 'object') return this.fail(event, 'missing-hash', 'no metadata');
+    const { prevHash, hash } = metadata;
+    if (!isHashHex(prevHash)) return this.fail(event, 'missing-hash', 'metadata.prevHash is not a 64-hex hash');
+    if (!isHashHex(hash)) return this.fail(event, 'missing-hash', 'metadata.hash is not a 64-hex hash');
+
+    if (this.checkPositions) {
+      if (typeof event.position !== 'number' || !(event.position > this.lastPosition)) {
+        return this.fail(event, 'out-of-order', `position ${event.position} does not follow ${this.lastPosition}`);
+      }
+    }
+
+    const head = this.heads.get(event.streamId);
+    const expectedRevision = head ? head.revision + 1 : 0;
+    if (event.revision !== expectedRevision) {
+      if (Number.isSafeInteger(event.revision) && event.revision > expectedRevision) {
+        return this.fail(event, 'revision-gap', `revision ${event.revision} where ${expectedRevision} was expected`);
+      }
+      return this.fail(event, 'out-of-order', `revision ${event.revision} where ${expectedRevision} was expected`);
+    }
+
+    let recomputed: string;
+    try {
+      recomputed = eventHash(prevHash, event as unknown as Parameters<typeof eventHash>[1]);
+    } catch (e) {
+      // Content that cannot even be canonicalized cannot be what was sealed.
+      return this.fail(event, 'hash-mismatch', `cannot hash the event: ${(e as Error).message}`);
+    }
+    if (recomputed !== hash) {
+      return this.fail(event, 'hash-mismatch', `recomputed ${recomputed}, stored ${hash}`);
+    }
+    const expectedPrev = head ? head.hash : GENESIS_HASH;
+    if (prevHash !== expectedPrev) {
+      return this.fail(
+        event,
+        'broken-link',
+        head
+          ? `prevHash ${prevHash} is not the hash ${expectedPrev} of revision ${head.revision}`
+          : `prevHash of revision 0 is ${prevHash}, not the genesis hash`,
+      );
+    }
+
+    this.heads.set(event.streamId, { revision: event.revision, hash });
+    this.lastPosition = event.position;
+    this.lastEvent = event;
+    this.tree.appendEventHash(hash);
+    if (!this.matchCheckpoints(event)) return false;
+    if (this.options.onProgress && this.checked % this.progressEvery === 0) this.options.onProgress(this.checked);
+    return true;
+  }
+
+  /**
+   * Records a failure at `event` (also used by callers that detect a problem the verifier cannot see, such as an
+   * event of the wrong stream) and returns false. Only the first failure is kept.
+   */
+  fail(event: RecordedEvent, reason: FailureReason, detail: string): false {
+    this.failure ??= {
+      eventId: event.eventId,
+      streamId: event.streamId,
+      revision: event.revision,
+      position: event.position,
+      reason,
+      detail,
+    };
+    return false;
+  }
+
+  /** The outcome so far. Call it once the input is exhausted: trusted checkpoints beyond the end count as truncation. */
+  result(): VerifyResult {
+    if (!this.failure && this.nextCheckpoint < this.checkpoints.length) {
+      const cp = this.checkpoints[this.nextCheckpoint];
+      const last = this.lastEvent;
+      this.failure = {
+        eventId: last?.eventId ?? '',
+        streamId: last?.streamId ?? '',
+        revision: last?.revision ?? -1,
+        position: last?.position ?? -1,
+        reason: 'truncated',
+        detail: `a checkpoint covers ${cp.treeSize} events, the log holds ${this.tree.size}`,
+      };
+    }
+    return {
+      ok: this.failure === undefined,
+      eventsChecked: this.checked,
+      streams: this.heads.size,
+      treeSize: this.tree.size,
+      rootHash: this.tree.root(),
+      ...(this.failure ? { firstFailure: { ...this.failure } } : {}),
+    };
+  }
+
+  private matchCheckpoints(event: RecordedEvent | undefined): boolean {
+    while (this.nextCheckpoint < this.checkpoints.length) {
+      const cp = this.checkpoints[this.nextCheckpoint];
+      if (cp.treeSize !== this.tree.size) return true;
+      this.nextCheckpoint += 1;
+      const root = this.tree.root();
+      if (root !== cp.rootHash) {
+        const detail = `Merkle root after ${cp.treeSize} events is ${root}, the checkpoint says ${cp.rootHash}`;
+        if (event) return this.fail(event, 'checkpoint-mismatch', detail);
+        this.failure = { eventId: '', streamId: '', revision: -1, position: -1, reason: 'checkpoint-mismatch', detail };
+        return false;
+      }
+      if (event && cp.position !== undefined && cp.position !== event.position) {
+        return this.fail(event, 'checkpoint-mismatch', `leaf ${cp.treeSize - 1} is at position ${event.position}, the checkpoint says ${cp.position}`);
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * Walks the global log in order and verifies every stream's chain and the Merkle tree over it (see
+ * {@link ChainVerifier}); resolves with the outcome and the first failing event, if any.
+ */
+export async function verifyEvents(
+  events: Iterable<RecordedEvent> | AsyncIterable<RecordedEvent>,
+  options: ChainVerifierOptions = {},
+): Promise<VerifyResult> {
+  const verifier = new ChainVerifier(options);
+  if (Symbol.asyncIterator in events) {
+    for await (const event of events as AsyncIterable<RecordedEvent>) if (!verifier.check(event)) break;
+  } else {
+    // A plain loop for arrays and generators: for-await would add a promise per event.
+    for (const event of events as Iterable<RecordedEvent>) if (!verifier.check(event)) break;
+  }
+  return verifier.result();
+}
+
+/** Pages through a store's global log in order (`pageSize` events per read), for {@link verifyEvents}. */
+export async function* readAllEvents(
+  store: Pick<EventStore, 'readAll'>,
+  pageSize = 1000,
+): AsyncGenerator<RecordedEvent> {
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: pageSize, direction: 'forwards' });
+    for (const event of page) yield event;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].position;
+  }
+}

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { eventStoreContract } from '../../../../test/contract/event-store.contract';
+import { ConcurrencyConflict, NewEvent, RecordedEvent, StoreUnavailable } from './event-store.port';
+import { SqliteEventStore } from './sqlite.event-store';
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-store-'));
+
+eventStoreContract('SqliteEventStore (contract)', async () => {
+  const dir = tempDir();
+  const store = SqliteEventStore.open(path.join(dir, 'events.db'));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+const event = (data: unknown = { n: 1 }): NewEvent => ({ eventId: randomUUID(), type: 'ThingHappened', data, metadata: {} });
+
+describe('SqliteEventStore', () => {
+  let dir: string;
+  let file: string;
+  let store: SqliteEventStore;
+
+  beforeEach(() => {
+    dir = tempDir();
+    file = path.join(dir, 'nested', 'events.db');
+    store = SqliteEventStore.open(file);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('a new file', () => {
+    it('is created with its directory, in WAL mode, fsyncing every commit by default', () => {
+      expect(fs.existsSync(file)).toBe(true);
+      expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    });
+
+    it('can be opened with synchronous=NORMAL', async () => {
+      const other = SqliteEventStore.open(path.join(dir, 'normal.db'), { synchronous: 'NORMAL' });
+      expect(other.db.pragma('synchronous', { simple: true })).toBe(1);
+      await other.close();
+    });
+
+    it('has no head, and numbers positions from 1', async () => {
+      expect(await store.headPosition()).toBeUndefined();
+      const result = await store.append('s', [event(), event()], 'no-stream');
+      expect(result.events.map((e) => e.position)).toEqual([1, 2]);
+      expect(await store.headPosition()).toBe(2);
+    });
+  });
+
+  it('fails to open where no file can be created, with StoreUnavailable', () => {
+    const blocker = path.join(dir, 'a-file');
+    fs.writeFileSync(blocker, 'not a directory');
+    expect(() => SqliteEventStore.open(path.join(blocker, 'events.db'))).toThrow(StoreUnavailable);
+  });
+
+  describe('group commit', () => {
+    it('writes appends issued together in one transaction', async () => {
+      const before = store.stats.commits;
+      const results = await Promise.all(Array.from({ length: 64 }, (_, i) => store.append(`w-${i}`, [event()], 'no-stream')));
+      expect(results).toHaveLength(64);
+      // All 64 were queued before the flush macrotask ran, so they share one COMMIT (one fsync).
+      expect(store.stats.commits - before).toBe(1);
+      expect(store.stats.appends).toBe(64);
+    });
+
+    it('fails only the conflicting append of a group, checked against the writes before it in the group', async () => {
+      const before = store.stats.commits;
+      const [first, second, third] = await Promise.allSettled([
+        store.append('shared', [event()], 'no-stream'),
+        store.append('shared', [event()], 'no-stream'),
+        store.append('other', [event()], 'no-stream'),
+      ]);
+
+      expect(store.stats.commits - before).toBe(1);
+      expect(first.status).toBe('fulfilled');
+      expect(third.status).toBe('fulfilled');
+      expect(second.status === 'rejected' && second.reason).toBeInstanceOf(ConcurrencyConflict);
+      expect(second.status === 'rejected' && second.reason).toMatchObject({ actual: 0 });
+      expect(await store.streamRevision('shared')).toBe(0);
+    });
+
+    it('lets later appends of a group build on earlier ones', async () => {
+      const results = await Promise.all([
+        store.append('s', [event()], 'no-stream'),
+        store.append('s', [event()], 0),
+        store.append('s', [event()], 1),
+      ]);
+      expect(results.map((r) => r.nextExpectedRevision)).toEqual([0, 1, 2]);
+    });
+
+    it('commits each of a lone writer’s sequential appends on its own (nothing to group)', async () => {
+      const before = store.stats.commits;
+      for (let i = 0; i < 5; i++) await store.append('s', [event()], i - 1);
+      expect(store.stats.commits - before).toBe(5);
+    });
+  });
+
+  describe('appendMany', () => {
+    it('writes nothing when any write conflicts, even one after a valid write', async () => {
+      await store.append('b', [event()], 'no-stream');
+      await expect(
+        store.appendMany([
+          { streamId: 'a', expectedRevision: 'no-stream', events: [event()] },
+          { streamId: 'b', expectedRevision: 'no-stream', events: [event()] },
+        ]),
+      ).rejects.toBeInstanceOf(ConcurrencyConflict);
+
+      expect(await store.streamRevision('a')).toBe(-1);
+      expect(await store.readAll()).toHaveLength(1);
+    });
+
+    it('writes the same stream twice in one call, the second building on the first', async () => {
+      const results = await store.appendMany([
+        { streamId: 's', expectedRevision: 'no-stream', events: [event()] },
+        { streamId: 's', expectedRevision: 0, events: [event(), event()] },
+      ]);
+      expect(results.map((r) => r.nextExpectedRevision)).toEqual([0, 2]);
+    });
+  });
+
+  describe('idempotency by event id', () => {
+    it('returns the original positions on a retry after the stream moved on', async () => {
+      const batch = [event(), event()];
+      const original = await store.append('s', batch, 'no-stream');
+      await store.append('s', [event()], 1);
+
+      const retried = await store.append('s', batch, 'any');
+
+      expect(retried).toEqual(original);
+      expect(await store.readAll()).toHaveLength(3);
+    });
+
+    it('refuses a retry that resends only some of the stored events with new ones', async () => {
+      const stored = event();
+      await store.append('s', [stored], 'no-stream');
+      const fresh = event();
+
+      const error = await store.append('s', [stored, fresh], 'any').catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(ConcurrencyConflict);
+      expect((error as Error).message).toMatch(/1 of 2 event ids are already stored/);
+      expect(await store.readAll()).toHaveLength(1);
+    });
+
+    it('refuses an event id that is stored in another stream', async () => {
+      const stored = event();
+      await store.append('a', [stored], 'no-stream');
+
+      await expect(store.append('b', [stored], 'no-stream')).rejects.toThrow(`already stored in stream a`);
+      expect(await store.streamRevision('b')).toBe(-1);
+    });
+
+    it('refuses the same event id twice in one append', async () => {
+      const e = event();
+      await expect(store.append('s', [e, e], 'no-stream')).rejects.toThrow(/appears twice/);
+      expect(await store.readAll()).toEqual([]);
+    });
+  });
+
+  describe('storage failures', () => {
+    it('maps a read-only database to StoreUnavailable and writes nothing', async () => {
+      await store.append('s', [event()], 'no-stream');
+      // query_only makes SQLite answer writes with SQLITE_READONLY, as a write-protected file would
+      // (file modes cannot protect a file from root, which runs these tests in CI containers).
+      store.db.pragma('query_only = ON');
+
+      const error = await store.append('s', [event(), event()], 0).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(StoreUnavailable);
+      expect((error as StoreUnavailable).message).toMatch(/SQLITE_READONLY/);
+      store.db.pragma('query_only = OFF');
+      expect(await store.readAll()).toHaveLength(1);
+      // The store recovers once the file is writable again.
+      await expect(store.append('s', [event()], 0)).resolves.toMatchObject({ nextExpectedRevision: 1 });
+    });
+
+    it('maps a full disk to StoreUnavailable and rolls back the whole group, leaving nothing partial', async () => {
+      await store.append('s', [event()], 'no-stream');
+      const pages = store.db.pragma('page_count', { simple: true }) as number;
+      // Cap the file at its current size: the next pages SQLite needs are "beyond the disk".
+      store.db.pragma(`max_page_count = ${pages}`);
+      const big = () => event({ blob: 'x'.repeat(64 * 1024) });
+
+      const outcomes = await Promise.allSettled([
+        store.append('small', [event()], 'no-stream'),
+        store.append('s', [big(), big(), big()], 0),
+      ]);
+
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailable);
+        expect((outcome as PromiseRejectedResult).reason.message).toMatch(/SQLITE_FULL/);
+      }
+      store.db.pragma('max_page_count = 1073741823');
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['s']);
+      await expect(store.append('s', [big()], 0)).resolves.toMatchObject({ nextExpectedRevision: 1 });
+    });
+  });
+
+  describe('subscriptions', () => {
+    it('sees appends made through another connection to the same file, by polling', async () => {
+      const received: RecordedEvent[] = [];
+      const subscription = store.subscribeToAll((e) => void received.push(e));
+      const otherProcess = SqliteEventStore.open(file);
+      try {
+        const e = event();
+        await otherProcess.append('elsewhere', [e], 'no-stream');
+
+        const deadline = Date.now() + 3000;
+        while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(received.map((r) => r.eventId)).toEqual([e.eventId]);
+      } finally {
+        await subscription.stop();
+        await otherProcess.close();
+      }
+    });
+
+    it('keeps the position of the last handled event when filtered-out events follow it', async () => {
+      await store.append('item-1', [event()], 'no-stream');
+      await store.append('person-1', [event()], 'no-stream');
+      let caughtUp = false;
+      const subscription = store.subscribeToAll(() => undefined, {
+        filter: { streamPrefixes: ['item-'] },
+        onCaughtUp: () => (caughtUp = true),
+      });
+      while (!caughtUp) await new Promise((r) => setTimeout(r, 10));
+      expect(subscription.position).toBe(1);
+      await subscription.stop();
+    });
+
+    it('are stopped by close()', async () => {
+      let calls = 0;
+      store.subscribeToAll(() => void (calls += 1));
+      await store.close();
+      // close() is idempotent, so afterEach may call it again.
+      await store.close();
+      expect(calls).toBe(0);
+    });
+  });
+
+  describe('close', () => {
+    it('flushes appends still queued, so their promises resolve and the events are on disk', async () => {
+      const e = event();
+      const pending = store.append('s', [e], 'no-stream');
+      await store.close();
+      await expect(pending).resolves.toMatchObject({ nextExpectedRevision: 0 });
+
+      store = SqliteEventStore.open(file);
+      expect((await store.readStream('s')).map((r) => r.eventId)).toEqual([e.eventId]);
+    });
+
+    it('refuses appends and reads afterwards with StoreUnavailable', async () => {
+      await store.close();
+      await expect(store.append('s', [event()], 'any')).rejects.toBeInstanceOf(StoreUnavailable);
+      await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailable);
+    });
+  });
+});

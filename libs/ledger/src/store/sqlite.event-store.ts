@@ -1,0 +1,503 @@
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  AppendResult,
+  AppendedEventRef,
+  ConcurrencyConflict,
+  EventHandler,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoreUnavailable,
+  StreamWrite,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionFilter,
+} from './event-store.port';
+
+/** Options for {@link SqliteEventStore.open}. */
+export interface SqliteEventStoreOptions {
+  /**
+   * `FULL` (default): every commit is fsynced, so an acknowledged append survives kill -9 and power loss.
+   * `NORMAL`: in WAL mode, survives a process crash but the last commits may be lost on power loss.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How often live subscriptions look for appends made by other processes on the same file (default 200 ms). */
+  pollIntervalMs?: number;
+}
+
+/** Counters for tests and metrics. */
+export interface SqliteEventStoreStats {
+  /** Transactions committed by group commit (each is one fsync with `synchronous=FULL`). */
+  commits: number;
+  /** `append`/`appendMany` calls settled by those transactions (including those that failed a check). */
+  appends: number;
+}
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+/** A write validated and serialized before it is queued, so a bad input fails its caller alone and early. */
+interface PreparedWrite {
+  streamId: string;
+  expectedRevision: ExpectedRevision;
+  events: Array<{ eventId: string; type: string; data: string; metadata: string }>;
+}
+
+type Outcome = { ok: true; results: AppendResult[] } | { ok: false; error: unknown };
+
+interface QueuedOperation {
+  writes: PreparedWrite[];
+  resolve(results: AppendResult[]): void;
+  reject(error: unknown): void;
+}
+
+/** A page of the catch-up read; small enough to keep memory flat, large enough to amortize the query. */
+const PAGE_SIZE = 500;
+/** Upper bound of operations per group-commit transaction, so one huge burst does not stall the event loop. */
+const MAX_GROUP = 1000;
+const DEFAULT_POLL_MS = 200;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id  TEXT NOT NULL UNIQUE,
+  stream_id TEXT NOT NULL,
+  revision  INTEGER NOT NULL,
+  type      TEXT NOT NULL,
+  data      TEXT NOT NULL,
+  metadata  TEXT NOT NULL,
+  UNIQUE (stream_id, revision)
+);`;
+
+/** SQLite result codes that mean "the store cannot take writes now", as opposed to a caller bug. */
+const isStorageFailure = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    code === 'SQLITE_FULL' ||
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code.startsWith('SQLITE_BUSY')
+  );
+};
+
+const toStoreUnavailable = (error: unknown, what: string): StoreUnavailable => {
+  if (error instanceof StoreUnavailable) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailable(`event store: ${what} failed${typeof code === 'string' ? ` (${code})` : ''}: ${detail}`, error);
+};
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  eventId: row.event_id,
+  type: row.type,
+  streamId: row.stream_id,
+  revision: row.revision,
+  position: row.position,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as EventMetadata,
+});
+
+const expectedMatches = (expected: ExpectedRevision, actual: number): boolean =>
+  expected === 'any' || (expected === 'no-stream' || expected === -1 ? actual === -1 : actual === expected);
+
+/**
+ * The embedded event store: one SQLite file (WAL mode), the default store of the ledger.
+ *
+ * Writes go through **group commit**. better-sqlite3 is synchronous, and with `synchronous=FULL` every COMMIT
+ * waits for an fsync (milliseconds on real disks). Committing each append alone would cap the store at one append
+ * per fsync. Instead, appends are queued and flushed together on the next macrotask (`setImmediate`): one
+ * transaction, one fsync, many appends. Each queued append runs in its own SAVEPOINT, so a conflict or a caller
+ * error fails only that append; the others commit. Promises resolve only after COMMIT returned, so an acknowledged
+ * append is durable.
+ *
+ * Storage failures (disk full, read-only file, I/O error, locked database) roll back the whole group and reject every
+ * append in it with {@link StoreUnavailable}: nothing partial stays behind.
+ */
+export class SqliteEventStore implements EventStore {
+  /** The underlying connection. Exposed for tests (tampering with rows) and maintenance; do not write events through it. */
+  readonly db: Database.Database;
+
+  private readonly pollIntervalMs: number;
+  private queue: QueuedOperation[] = [];
+  private flushTimer: NodeJS.Immediate | undefined;
+  private closed = false;
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly counters: SqliteEventStoreStats = { commits: 0, appends: 0 };
+
+  private readonly stmt: {
+    findEvent: Database.Statement<[string], Pick<EventRow, 'stream_id' | 'revision' | 'position'>>;
+    streamHead: Database.Statement<[string], { revision: number; position: number }>;
+    insert: Database.Statement<[string, string, number, string, string, string]>;
+    streamForwards: Database.Statement<[string, number, number], EventRow>;
+    streamBackwards: Database.Statement<[string, number, number], EventRow>;
+    allForwards: Database.Statement<[number, number], EventRow>;
+    allBackwards: Database.Statement<[number, number], EventRow>;
+    head: Database.Statement<[], { position: number | null }>;
+  };
+
+  /** Runs one queued operation; called inside the group transaction, it becomes a SAVEPOINT. */
+  private readonly applyOperation: Database.Transaction<(op: QueuedOperation) => AppendResult[]>;
+  private readonly applyGroup: Database.Transaction<(group: QueuedOperation[], outcomes: Outcome[]) => void>;
+
+  private constructor(db: Database.Database, options: SqliteEventStoreOptions) {
+    this.db = db;
+    // A nested db.transaction() call becomes a SAVEPOINT: a failing operation rolls back to its savepoint only.
+    this.applyOperation = db.transaction((op: QueuedOperation) => op.writes.map((w) => this.applyWrite(w)));
+    this.applyGroup = db.transaction((group: QueuedOperation[], outcomes: Outcome[]) => {
+      for (const op of group) {
+        try {
+          outcomes.push({ ok: true, results: this.applyOperation(op) });
+        } catch (error) {
+          // A storage failure dooms the whole group (SQLite may already have rolled the transaction back).
+          if (isStorageFailure(error)) throw error;
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.stmt = {
+      findEvent: db.prepare('SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
+      // The last row through the (stream_id, revision) unique index: O(log n), and inside the group transaction it
+      // sees the rows written by earlier operations of the same group.
+      streamHead: db.prepare('SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
+      insert: db.prepare(
+        'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      streamForwards: db.prepare(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
+      ),
+      streamBackwards: db.prepare(
+        'SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
+      ),
+      allForwards: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      allBackwards: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position DESC LIMIT ?'),
+      head: db.prepare('SELECT MAX(position) AS position FROM events'),
+    };
+  }
+
+  /**
+   * Opens (creating if needed) the store file and its directory, in WAL mode with `synchronous=FULL` unless told
+   * otherwise. Throws {@link StoreUnavailable} when the file cannot be opened or initialized.
+   */
+  static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    let db: Database.Database | undefined;
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new Database(file);
+      // WAL: readers (subscriptions, queries, other processes) never block the writer, and a commit is one
+      // sequential WAL write plus one fsync.
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      // Another process may hold the write lock for a moment; wait for it rather than failing at once.
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      return new SqliteEventStore(db, options);
+    } catch (error) {
+      db?.close();
+      throw toStoreUnavailable(error, `opening ${file}`);
+    }
+  }
+
+  /** Counters since open: committed group transactions and the appends they carried. */
+  get stats(): SqliteEventStoreStats {
+    return { ...this.counters };
+  }
+
+  append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    return this.enqueue([{ streamId, events, expectedRevision }]).then((results) => results[0]);
+  }
+
+  appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
+    if (writes.length === 0) return Promise.resolve([]);
+    return this.enqueue(writes);
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const limit = options.maxCount ?? -1; // LIMIT -1: no limit in SQLite
+    const rows =
+      options.direction === 'backwards'
+        ? this.stmt.streamBackwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.stmt.streamForwards.all(streamId, options.fromRevision ?? 0, limit);
+    return rows.map(toRecorded);
+  }
+
+  async streamRevision(streamId: string): Promise<number> {
+    this.assertOpen();
+    return this.stmt.streamHead.get(streamId)?.revision ?? -1;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const statement = options.direction === 'backwards' ? this.stmt.allBackwards : this.stmt.allForwards;
+    return statement.all(options.after ?? 0, options.maxCount ?? -1).map(toRecorded);
+  }
+
+  async headPosition(): Promise<number | undefined> {
+    this.assertOpen();
+    return this.headPositionSync();
+  }
+
+  subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
+    this.assertOpen();
+    const subscription = new SqliteSubscription(this, handler, options, this.headPositionSync() ?? 0, this.pollIntervalMs);
+    this.subscriptions.add(subscription);
+    void subscription.done.finally(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  /** Flushes queued appends, stops every subscription (awaiting in-flight handlers) and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.queue.length > 0) this.flush();
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.db.close();
+  }
+
+  /** @internal One page of the global log after `after`, for subscriptions. */
+  readPage(after: number, limit: number): RecordedEvent[] {
+    return this.stmt.allForwards.all(after, limit).map(toRecorded);
+  }
+
+  private headPositionSync(): number | undefined {
+    return this.stmt.head.get()?.position ?? undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailable('event store is closed');
+  }
+
+  private enqueue(writes: StreamWrite[]): Promise<AppendResult[]> {
+    let prepared: PreparedWrite[];
+    try {
+      this.assertOpen();
+      prepared = writes.map(prepareWrite);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.queue.push({ writes: prepared, resolve, reject });
+      // Everything queued before the next macrotask shares one transaction (and one fsync).
+      this.flushTimer ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Writes up to MAX_GROUP queued operations in one transaction; settles their promises after COMMIT. */
+  private flush(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    const group = this.queue.splice(0, MAX_GROUP);
+    if (this.queue.length > 0) this.flushTimer = setImmediate(() => this.flush());
+    if (group.length === 0) return;
+
+    const outcomes: Outcome[] = [];
+    try {
+      // IMMEDIATE takes the write lock up front, so no other process can slip a write between our reads and inserts.
+      this.applyGroup.immediate(group, outcomes);
+    } catch (error) {
+      const failure = isStorageFailure(error) ? toStoreUnavailable(error, 'append') : error;
+      for (const op of group) op.reject(failure);
+      return;
+    }
+    this.counters.commits += 1;
+    this.counters.appends += group.length;
+    group.forEach((op, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) op.resolve(outcome.results);
+      else op.reject(outcome.error);
+    });
+    for (const subscription of this.subscriptions) subscription.notify();
+  }
+
+  /** Runs inside the group transaction, so revisions and ids seen here include earlier operations of the group. */
+  private applyWrite(write: PreparedWrite): AppendResult {
+    const { streamId, expectedRevision, events } = write;
+
+    // Idempotency comes before the revision check: a retry of an append that did commit must not conflict.
+    const stored = events.map((e) => this.stmt.findEvent.get(e.eventId));
+    const found = stored.filter((row): row is NonNullable<typeof row> => row !== undefined);
+    if (found.length > 0) {
+      const elsewhere = found.find((row) => row.stream_id !== streamId);
+      if (elsewhere) {
+        throw new Error(
+          `append to ${streamId}: event id ${events[stored.indexOf(elsewhere)].eventId} is already stored in stream ${elsewhere.stream_id}`,
+        );
+      }
+      if (found.length < events.length) {
+        throw new Error(
+          `append to ${streamId}: ${found.length} of ${events.length} event ids are already stored; ` +
+            'a retry must resend exactly the events of the original append',
+        );
+      }
+      const last = found.reduce((a, b) => (b.revision > a.revision ? b : a));
+      return {
+        streamId,
+        nextExpectedRevision: last.revision,
+        position: last.position,
+        events: found.map((row, i) => ({ eventId: events[i].eventId, revision: row.revision, position: row.position })),
+      };
+    }
+
+    const head = this.stmt.streamHead.get(streamId);
+    const current = head?.revision ?? -1;
+    if (!expectedMatches(expectedRevision, current)) throw new ConcurrencyConflict(streamId, expectedRevision, current);
+
+    const refs: AppendedEventRef[] = events.map((e, i) => {
+      const revision = current + 1 + i;
+      const info = this.stmt.insert.run(e.eventId, streamId, revision, e.type, e.data, e.metadata);
+      return { eventId: e.eventId, revision, position: Number(info.lastInsertRowid) };
+    });
+    const lastRef = refs[refs.length - 1];
+    return {
+      streamId,
+      nextExpectedRevision: current + events.length,
+      position: lastRef?.position ?? head?.position ?? -1,
+      events: refs,
+    };
+  }
+}
+
+function prepareWrite(write: StreamWrite): PreparedWrite {
+  const { streamId, expectedRevision, events } = write;
+  if (typeof streamId !== 'string' || streamId.length === 0) throw new Error('append: streamId must be a non-empty string');
+  if (
+    !(expectedRevision === 'any' || expectedRevision === 'no-stream' || (Number.isInteger(expectedRevision) && expectedRevision >= -1))
+  ) {
+    throw new Error(`append to ${streamId}: invalid expected revision ${String(expectedRevision)}`);
+  }
+  const ids = new Set<string>();
+  return {
+    streamId,
+    expectedRevision,
+    events: events.map((e) => {
+      if (typeof e.eventId !== 'string' || e.eventId.length === 0) throw new Error(`append to ${streamId}: eventId must be a non-empty string`);
+      if (ids.has(e.eventId)) throw new Error(`append to ${streamId}: event id ${e.eventId} appears twice in one append`);
+      ids.add(e.eventId);
+      if (typeof e.type !== 'string' || e.type.length === 0) throw new Error(`append to ${streamId}: event type must be a non-empty string`);
+      return { eventId: e.eventId, type: e.type, data: JSON.stringify(e.data ?? null), metadata: JSON.stringify(e.metadata ?? {}) };
+    }),
+  };
+}
+
+const matchesFilter = (filter: SubscriptionFilter | undefined, streamId: string): boolean => {
+  if (!filter) return true;
+  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => streamId.startsWith(p))) return false;
+  if (filter.excludeStreamPrefixes && filter.excludeStreamPrefixes.some((p) => streamId.startsWith(p))) return false;
+  return true;
+};
+
+/**
+ * Catch-up and live delivery are the same loop: read `position > cursor` from the database, deliver, advance.
+ * There is no hand-over between a "catch-up" and a "live" mode, hence no window for a gap or a duplicate.
+ * When the log is exhausted the loop sleeps until the store commits (in-process notification) or the poll
+ * interval passes: the poll is what makes appends by another process (e.g. the CLI) on the same file visible.
+ */
+class SqliteSubscription implements Subscription {
+  readonly done: Promise<void>;
+  private cursor: number;
+  private handled: number | undefined;
+  private stopped = false;
+  private caughtUp = false;
+  private dirty = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly store: SqliteEventStore,
+    private readonly handler: EventHandler,
+    private readonly options: SubscribeOptions,
+    private readonly headAtStart: number,
+    private readonly pollIntervalMs: number,
+  ) {
+    this.cursor = options.after ?? 0;
+    this.handled = options.after;
+    this.done = this.run();
+  }
+
+  get position(): number | undefined {
+    return this.handled;
+  }
+
+  /** Resolves once the loop has ended, i.e. after the handler call in flight (if any) finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.done;
+  }
+
+  /** Called by the store after each commit. */
+  notify(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    // Deliver nothing before subscribeToAll has returned the subscription to its caller.
+    await Promise.resolve();
+    try {
+      while (!this.stopped) {
+        this.checkCaughtUp();
+        this.dirty = false;
+        const page = this.store.readPage(this.cursor, PAGE_SIZE);
+        if (page.length === 0) {
+          await this.sleep();
+          continue;
+        }
+        for (const event of page) {
+          if (this.stopped) return;
+          if (matchesFilter(this.options.filter, event.streamId)) {
+            await this.handler(event);
+            this.handled = event.position;
+          }
+          // Filtered-out events advance the cursor too, so they are not read again.
+          this.cursor = event.position;
+          this.checkCaughtUp();
+        }
+        // Handlers that finish synchronously never yield to the event loop; without this a long catch-up would
+        // starve appends, HTTP requests and timers until it reached the head.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      this.stopped = true;
+      const err = error instanceof Error ? error : new Error(String(error));
+      // A subscription that dies silently would leave its read model stale without a trace.
+      if (this.options.onError) this.options.onError(err);
+      else process.emitWarning(`event store subscription stopped: ${err.message}`);
+    }
+  }
+
+  private checkCaughtUp(): void {
+    if (!this.caughtUp && this.cursor >= this.headAtStart) {
+      this.caughtUp = true;
+      this.options.onCaughtUp?.();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    if (this.dirty || this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type Db = Database.Database;
+
+/**
+ * Bump when a table's shape or a projection's meaning changes: an older file is dropped and rebuilt from the store
+ * (read models are disposable; the store is the only source of truth).
+ */
+export const READ_MODEL_SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS stream_states (stream_id TEXT PRIMARY KEY, kind TEXT NOT NULL, revision INTEGER NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+  item_id TEXT PRIMARY KEY, status TEXT NOT NULL, custodian TEXT, place_id TEXT, level TEXT NOT NULL,
+  declassify_on TEXT, copy_of TEXT, title TEXT NOT NULL, view TEXT NOT NULL, updated_position INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS items_custodian ON items (custodian);
+CREATE INDEX IF NOT EXISTS items_place ON items (place_id);
+CREATE INDEX IF NOT EXISTS items_copy_of ON items (copy_of);
+CREATE INDEX IF NOT EXISTS items_status ON items (status);
+CREATE TABLE IF NOT EXISTS persons (person_id TEXT PRIMARY KEY, view TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS places (place_id TEXT PRIMARY KEY, view TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS incidents (
+  incident_id TEXT PRIMARY KEY, status TEXT NOT NULL, kind TEXT NOT NULL, discovered_at TEXT NOT NULL,
+  report_due_at TEXT NOT NULL, reported_at TEXT, closed_at TEXT, view TEXT NOT NULL, opened_position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS incident_items (incident_id TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (incident_id, item_id));
+CREATE INDEX IF NOT EXISTS incident_items_item ON incident_items (item_id);
+CREATE TABLE IF NOT EXISTS violations (
+  violation_id TEXT PRIMARY KEY, position INTEGER NOT NULL, stream_id TEXT NOT NULL, event_id TEXT NOT NULL,
+  code TEXT NOT NULL, severity TEXT NOT NULL, item_id TEXT, person_id TEXT, at TEXT NOT NULL, recorded_at TEXT NOT NULL,
+  status TEXT NOT NULL, resolved_at TEXT, resolved_by TEXT, resolution_note TEXT, incident_id TEXT, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS violations_item ON violations (item_id, position);
+CREATE INDEX IF NOT EXISTS violations_person ON violations (person_id, position);
+CREATE INDEX IF NOT EXISTS violations_code ON violations (code, position);
+CREATE INDEX IF NOT EXISTS violations_status ON violations (status, severity);
+CREATE TABLE IF NOT EXISTS deadlines (key TEXT PRIMARY KEY, kind TEXT NOT NULL, stream_id TEXT NOT NULL, due_at TEXT NOT NULL, deadline TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS deadlines_due ON deadlines (due_at);
+CREATE TABLE IF NOT EXISTS command_events (
+  command_id TEXT NOT NULL, position INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, stream_id TEXT NOT NULL,
+  revision INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (command_id, position));
+`;
+
+/** Opens (or creates) the read-model SQLite file beside the service. NORMAL sync: it can always be rebuilt. */
+export const openReadModelDb = (file: string): Db => {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  let db = new Database(file);
+  const version = (() => {
+    try {
+      return (db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined)?.value;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (version !== undefined && version !== String(READ_MODEL_SCHEMA_VERSION)) {
+    db.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    db = new Database(file);
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+  db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
+  return db;
+};
+
+/** Empties every projected table (a rebuild replays the store from the start afterwards). */
+export const clearReadModels = (db: Db): void => {
+  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'sqlite_sequence')`).all() as { name: string }[];
+  db.transaction(() => tables.forEach((t) => db.exec(`DELETE FROM "${t.name}"`)))();
+};

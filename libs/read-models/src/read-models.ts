@@ -1,0 +1,70 @@
+import type { EventStore } from '@app/ledger/store/event-store.port';
+import type { Deadline } from '@app/custody/commands';
+import { openReadModelDb, type Db } from './db/read-model-db';
+import { ProjectionRunner } from './runner/projection-runner';
+import type { Projection } from './runner/projection';
+import { streamStateProjection } from './custody/stream-state.projection';
+import { violationsProjection } from './violations/violations.projection';
+import { deadlinesProjection } from './deadlines/deadlines.projection';
+import { commandLogProjection, findCommand } from './commands/command-log.projection';
+import { CustodyQueries } from './custody/custody.queries';
+import { ViolationQueries } from './violations/violations.queries';
+import { IncidentQueries } from './incidents/incidents.queries';
+
+export const DEFAULT_PROJECTIONS: Projection[] = [streamStateProjection, violationsProjection, deadlinesProjection, commandLogProjection];
+
+/** The read side beside one service instance: a SQLite file, its projections and their queries. */
+export class ReadModels {
+  readonly runner: ProjectionRunner;
+  readonly custody: CustodyQueries;
+  readonly violations: ViolationQueries;
+  readonly incidents: IncidentQueries;
+
+  constructor(
+    readonly store: EventStore,
+    readonly db: Db,
+    projections: Projection[] = DEFAULT_PROJECTIONS,
+  ) {
+    this.runner = new ProjectionRunner(store, db, projections);
+    this.custody = new CustodyQueries(db);
+    this.violations = new ViolationQueries(db);
+    this.incidents = new IncidentQueries(db);
+  }
+
+  static open(store: EventStore, file: string, extra: Projection[] = []): ReadModels {
+    return new ReadModels(store, openReadModelDb(file), [...DEFAULT_PROJECTIONS, ...extra]);
+  }
+
+  start(): void {
+    this.runner.start();
+  }
+
+  catchUp(): Promise<void> {
+    return this.runner.catchUp();
+  }
+
+  findCommand(commandId: string) {
+    return findCommand(this.db, commandId);
+  }
+
+  /** Deadlines due at or before `now`, earliest first. */
+  dueDeadlines(now: string, limit = 100): Deadline[] {
+    return (this.db.prepare(`SELECT deadline FROM deadlines WHERE due_at <= ? ORDER BY due_at, key LIMIT ?`).all(now, limit) as { deadline: string }[])
+      .map((r) => JSON.parse(r.deadline));
+  }
+
+  /** Forgets a deadline that has been fired (the domain makes a second firing a no-op anyway). */
+  markFired(d: Deadline): void {
+    this.db.prepare(`DELETE FROM deadlines WHERE key = ? AND due_at = ?`).run(d.key, new Date(d.dueAt).toISOString());
+  }
+
+  nextDeadline(): Deadline | null {
+    const r = this.db.prepare(`SELECT deadline FROM deadlines ORDER BY due_at LIMIT 1`).get() as { deadline: string } | undefined;
+    return r ? JSON.parse(r.deadline) : null;
+  }
+
+  async close(): Promise<void> {
+    await this.runner.stop();
+    this.db.close();
+  }
+}

@@ -1,0 +1,125 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { ManualClock } from '@app/ledger/clock/clock';
+import { createApp } from '../../apps/ledger-api/src/main';
+import { configFromEnv } from '../../apps/ledger-api/src/config';
+
+/** End to end through the real HTTP server and a real SQLite store file. */
+describe('the ledger API over HTTP', () => {
+  let app: INestApplication;
+  let base: string;
+  let dir: string;
+  const clock = new ManualClock('2026-03-02T09:00:00Z');
+  const keys = {
+    'k-admin': { roles: ['admin'], name: 'admin' },
+    'k-registrar': { roles: ['registrar'], name: 'registry desk' },
+    'k-zhang': { personId: 'p-zhang', roles: ['custodian'] },
+    'k-auditor': { roles: ['auditor'], name: 'auditor' },
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-e2e-'));
+    const config = configFromEnv({ DATA_DIR: dir, LEDGER_API_KEYS: JSON.stringify(keys), SCHEDULER_INTERVAL_MS: '50' }, () => 'unused');
+    app = await createApp(config, clock);
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field below
+  type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+  const post = (name: string, body: unknown, key = 'k-admin'): Promise<JsonResponse> =>
+    fetch(`${base}/api/commands/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  const get = (p: string, key = 'k-admin'): Promise<JsonResponse> => fetch(`${base}${p}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('answers /health without a key', async () => {
+    const res: JsonResponse = await fetch(`${base}/health`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe('ok');
+  });
+
+  it('refuses a command without a key with 401 problem+json', async () => {
+    const res = await fetch(`${base}/api/commands/RegisterPlace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('records a registration and returns its events', async () => {
+    const res = await post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.events).toEqual([expect.objectContaining({ type: 'PersonRegistered', streamId: 'person-p-zhang', revision: 0 })]);
+    expect(body.violations).toEqual([]);
+  });
+
+  it('answers a malformed field with 400 naming the field', async () => {
+    const res = await post('RegisterPerson', { data: { personId: 'p-x', name: 'X', rank: 'general', clearance: 'SECRET', unit: 'u' } });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'data.rank' })]));
+  });
+
+  it('answers an unknown person with a 404 and writes nothing', async () => {
+    await post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } });
+    const before = (await (await get('/health')).json()).head;
+    const res = await post('RegisterReceivedItem', { data: { itemId: 'doc-9', title: 't', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
+      sender: 's', receivedBy: 'p-nobody', scope: { persons: [] } } });
+    expect(res.status).toBe(404);
+    expect((await res.json()).code).toBe('UNKNOWN_PERSON');
+    expect((await (await get('/health')).json()).head).toBe(before);
+  });
+
+  it('returns the first result for a retried commandId and appends nothing', async () => {
+    const body = { commandId: 'c-retry-1', data: { placeId: 'office-1', name: 'office', kind: 'office' } };
+    const first = await (await post('RegisterPlace', body)).json();
+    const head = (await (await get('/health')).json()).head;
+    const second = await (await post('RegisterPlace', body)).json();
+    expect(second.events).toEqual(first.events);
+    expect((await (await get('/health')).json()).head).toBe(head);
+  });
+
+  it('takes the actor from the key, records a reading out of scope as a fact with its violation', async () => {
+    await post('RegisterPerson', { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } });
+    await post('RegisterReceivedItem', { data: { itemId: 'doc-1', title: 'directive', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
+      sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] } } });
+    const res = await post('RecordReading', { data: { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' } }, 'k-zhang');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.violations.map((v: { code: string }) => v.code)).toEqual(['OUT_OF_SCOPE_ACCESS']);
+    const item = await (await get('/api/items/doc-1')).json();
+    expect(item.custodian).toBe('p-zhang');
+    const violations = await (await get('/api/violations?code=OUT_OF_SCOPE_ACCESS')).json();
+    expect(violations.items).toHaveLength(1);
+    expect(violations.items[0]).toEqual(expect.objectContaining({ itemId: 'doc-1', personId: 'p-driver', status: 'open' }));
+    const incidents = await (await get('/api/incidents?open=true')).json();
+    expect(incidents.items).toEqual([expect.objectContaining({ kind: 'leak', itemIds: ['doc-1'] })]);
+    const history = await (await get('/api/items/doc-1/history', 'k-auditor')).json();
+    expect(history.events.map((e: { type: string }) => e.type)).toEqual(['ItemReceived', 'ItemRead', 'ViolationDetected']);
+    expect(history.events[1].actor).toBe('p-zhang');
+    expect(history.events.every((e: { verified: boolean }) => e.verified)).toBe(true);
+  });
+
+  it('forbids a role that may not give a command with 403', async () => {
+    const res = await post('RegisterPlace', { data: { placeId: 'vault-1', name: 'vault', kind: 'vault' } }, 'k-zhang');
+    expect(res.status).toBe(403);
+  });
+
+  it('answers an unknown command with 404 UNKNOWN_COMMAND', async () => {
+    const res = await post('DoSomething', { data: {} });
+    expect(res.status).toBe(404);
+    expect((await res.json()).code).toBe('UNKNOWN_COMMAND');
+  });
+
+  it('verifies the chain through the API', async () => {
+    const res = await get('/api/ledger/verify', 'k-auditor');
+    expect(res.status).toBe(200);
+    expect((await res.json()).ok).toBe(true);
+  });
+});
