@@ -1,8 +1,7 @@
 /**
  * Integrity layer benchmarks: sealing (hash chain), full verification, Merkle log appends and proofs at a million
- * leaves. Each figure is the median of 5 runs. Runnable alone:
- *   npx tsc -p tsconfig.build.json && node -r ./scripts/register-paths.js dist/bench/integrity.bench.js
- * or as part of `npm run bench -- integrity`.
+ * leaves. Each figure is the median of 5 runs. Part of `npm run bench -- integrity`; runnable alone after a build
+ * (`npm run ensure-built && node dist/bench/integrity.bench.js`): it imports by relative path, no alias needed.
  */
 import { createHash } from 'node:crypto';
 import type { NewEvent, RecordedEvent } from '../libs/ledger/src/store/event-store.port';

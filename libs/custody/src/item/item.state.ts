@@ -1,4 +1,5 @@
 /** The folded state of one item stream, its evolve, and the flat `ItemView` other parts of the domain read. */
+import { DEADLINE_KINDS } from '../commands';
 import type { DomainEvent } from '../shared/command';
 import type { ItemView } from '../shared/views';
 import type { Carrier, ItemStatus, Level } from '../shared/vocabulary';
@@ -222,7 +223,10 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     case 'ItemSighted':
       return { ...s, lastSightedAt: event.data.at };
     case 'ViolationDetected':
-      return { ...s, flagged: [...s.flagged, flagKey(event.data.code, event.data.at)] };
+      // Only deadline flags are remembered: they are the ones a FireDeadline must not repeat.
+      return (DEADLINE_KINDS as readonly string[]).includes(event.data.code)
+        ? { ...s, flagged: [...s.flagged, flagKey(event.data.code, event.data.at)] }
+        : s;
     default: {
       const unknownEvent: never = event;
       // An event type this version does not know is history, never a crash (STYLE §6).

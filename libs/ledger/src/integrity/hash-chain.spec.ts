@@ -42,6 +42,29 @@ describe('eventHash', () => {
     expect(eventHash(prevHash, fields)).toBe(expected);
   });
 
+  it('hashes the worked example of docs/integrity.md to sha256 of zeros + its documented canonical text', () => {
+    const documented =
+      '{"data":{"itemId":"doc-1","placeId":"room-1","reader":"p-zhang"},"eventId":"evt-1","metadata":{"actor":"p-registrar",' +
+      '"causationId":null,"commandId":"cmd-1","correlationId":"cmd-1","occurredAt":"2026-03-02T09:00:00Z","prevHash":"' +
+      GENESIS_HASH +
+      '","recordedAt":"2026-03-02T09:00:01Z","schemaVersion":1},"revision":0,"streamId":"item-doc-1","type":"ItemRead"}';
+    const [sealed] = sealEvents('item-doc-1', -1, GENESIS_HASH, [
+      {
+        eventId: 'evt-1',
+        type: 'ItemRead',
+        data: { reader: 'p-zhang', itemId: 'doc-1', placeId: 'room-1' },
+        metadata: { occurredAt: '2026-03-02T09:00:00Z', recordedAt: '2026-03-02T09:00:01Z', actor: 'p-registrar', commandId: 'cmd-1', correlationId: 'cmd-1', causationId: null, schemaVersion: 1 },
+      },
+    ]);
+    expect(sealed.metadata.hash).toBe(createHash('sha256').update(GENESIS_HASH + documented, 'utf8').digest('hex'));
+  });
+
+  it('omits undefined data exactly as the canonical form of the whole object would', () => {
+    const fields = { streamId: 's', revision: 0, eventId: 'e', type: 't', data: undefined, metadata: { prevHash: GENESIS_HASH } };
+    const expected = createHash('sha256').update(GENESIS_HASH + canonicalize(fields)).digest('hex');
+    expect(eventHash(GENESIS_HASH, fields)).toBe(expected);
+  });
+
   it('changes with every hashed field', () => {
     const base = { streamId: 's', revision: 0, eventId: 'e', type: 't', data: { a: 1 }, metadata: { prevHash: GENESIS_HASH } };
     const h = eventHash(GENESIS_HASH, base);
