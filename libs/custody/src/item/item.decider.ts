@@ -720,6 +720,8 @@ const recordLoss: Decide<'RecordLoss'> = (cmd, ctx) => {
     type: 'ItemLost', data: { itemId: item.itemId, discoveredBy: d.discoveredBy, circumstances: d.circumstances, incidentId, at: cmd.at },
   });
   if (item.status === 'destroyed') return factWrites(cmd, ctx, item, [lost(null)], () => [], d.discoveredBy);
+  // A declassified item is no longer secret: its loss is recorded, it is no secrecy incident.
+  if (item.declassified) return single(itemStream(item.itemId), lost(null));
   // 001 (九)清查保密: 发现有丢失的要及时追查 — a loss opens (or joins) a `loss` incident; nobody holds the item.
   const kind = incidentKindFor('ItemLost') ?? 'loss';
   const { incidentIds, writes } = incidentWrites(cmd, [{ itemId: item.itemId, code: 'ItemLost', violationId: null, personId: d.discoveredBy, kind }], ctx);

@@ -88,6 +88,12 @@ describe('losing an item (001 (九)清查保密: 发现有丢失的要及时追�
       });
     }));
 
+  // 保密法 第24条: a declassified item is no longer secret — its loss opens no incident.
+  it('records the loss of a declassified item without an incident', () =>
+    given(...base, { streamId: 'item-doc-1', event: { type: 'ItemDeclassified', data: { itemId: 'doc-1', reason: 'r', automatic: true, by: null, at: T0 } } })
+      .when(cmd('RecordLoss', { itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: '' }))
+      .then((writes) => expect(eventsOf(writes)).toEqual([{ type: 'ItemLost', data: { itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: '', incidentId: null, at: T0 } }])));
+
   it('refuses an unregistered discoverer', () =>
     given(...base).when(cmd('RecordLoss', { itemId: 'doc-1', discoveredBy: 'p-ghost', circumstances: '' })).thenThrows('UNKNOWN_PERSON'));
 });

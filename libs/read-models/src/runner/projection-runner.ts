@@ -24,8 +24,7 @@ export class ProjectionRunner {
   private waiters: { position: number; resolve: () => void }[] = [];
   private checkpointValue: number | undefined;
   readonly failures: ProjectionFailure[] = [];
-  /** Called after each committed batch with its events (live feed, metrics). */
-  onCommitted: ((events: RecordedEvent[]) => void) | undefined;
+  private readonly commitListeners = new Set<(events: RecordedEvent[]) => void>();
 
   constructor(
     private readonly store: EventStore,
@@ -34,6 +33,12 @@ export class ProjectionRunner {
   ) {
     const row = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as { position: number } | undefined;
     this.checkpointValue = row?.position;
+  }
+
+  /** Calls `listener` after each committed batch with its events (metrics, dashboards); returns an unsubscribe. */
+  onCommitted(listener: (events: RecordedEvent[]) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /** Position of the last event every projection has applied (undefined: none yet). */
@@ -107,7 +112,7 @@ export class ProjectionRunner {
         this.db.prepare(`INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(CHECKPOINT, fresh[fresh.length - 1].position);
       })();
       this.checkpointValue = fresh[fresh.length - 1].position;
-      this.onCommitted?.(fresh);
+      for (const listener of this.commitListeners) listener(fresh);
     }
     const ready = this.waiters.filter((w) => this.checkpointValue !== undefined && this.checkpointValue >= w.position);
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
