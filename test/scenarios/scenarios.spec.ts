@@ -14,7 +14,7 @@ for (const dir of dirs) {
 }
 
 describe('acceptance scenarios', () => {
-  it('has scenario files to run', () => expect(files.size).toBeGreaterThanOrEqual(6));
+  it('has scenario files to run', () => expect(files.size).toBeGreaterThanOrEqual(7));
 
   for (const [name, file] of files) {
     it(`${name} passes every step`, async () => {
