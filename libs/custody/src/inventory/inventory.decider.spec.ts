@@ -85,8 +85,9 @@ describe('inventory inv-1 open, doc-1 sighted, doc-2 not', () => {
         expect(w[0].events).toEqual([{ type: 'InventoryClosed',
           data: { inventoryId: 'inv-1', sighted: ['doc-1'], missing: ['doc-2'], by: 'p-mgr', at: CLOSE_AT } }]);
         expect(w[1].events.map((e) => e.type)).toEqual(['ItemMissing', 'ViolationDetected']);
+        // The custodian it went missing from is named on the violation (the report's responsible person).
         expect(w[1].events[1].data).toMatchObject({ violationId: 'c-close:ITEM_MISSING:doc-2', code: 'ITEM_MISSING', severity: 'critical',
-          itemId: 'doc-2', incidentId: 'inc-c-close-doc-2' });
+          itemId: 'doc-2', personId: 'p-zhang', incidentId: 'inc-c-close-doc-2' });
         expect(w[2].events[0]).toMatchObject({ type: 'IncidentOpened',
           data: { incidentId: 'inc-c-close-doc-2', kind: 'loss', itemIds: ['doc-2'], discoveredAt: CLOSE_AT,
             causes: [expect.objectContaining({ code: 'ITEM_MISSING', violationId: 'c-close:ITEM_MISSING:doc-2' })] } });

@@ -146,10 +146,12 @@ export const decideInventory = (command: InventoryCommand, ctx: DecisionContext)
       const missing = toMarkMissing(state.inventory, ctx);
       const violationIdFor = (itemId: string) => `${command.commandId}:ITEM_MISSING:${itemId}`;
       // 001_6188e2007563e3a6.txt 清查保密 若发现有丢失的,要及时追查处理: each missing item opens (or joins) a loss incident.
+      // The custodian when it went missing is the person answerable for it (the report's "responsible").
+      const custodianOf = (itemId: string) => itemView(stateOf(ctx, itemStream(itemId)))?.custodian ?? null;
       const { incidentIds, writes: incidentWritesList } = incidentWrites(command,
-        missing.map((itemId) => ({ itemId, code: 'ITEM_MISSING', violationId: violationIdFor(itemId), personId: null, kind: 'loss' as const })), ctx);
+        missing.map((itemId) => ({ itemId, code: 'ITEM_MISSING', violationId: violationIdFor(itemId), personId: custodianOf(itemId), kind: 'loss' as const })), ctx);
       const itemWrites = missing.flatMap((itemId) => writeTo(itemStream(itemId),
-        itemMissingEvents({ itemId, inventoryId, at: command.at, violationId: violationIdFor(itemId), incidentId: incidentIds[itemId] })));
+        itemMissingEvents({ itemId, inventoryId, at: command.at, violationId: violationIdFor(itemId), incidentId: incidentIds[itemId], personId: custodianOf(itemId) })));
       const closed: InventoryEvent[] = [{
         type: 'InventoryClosed', data: { inventoryId, sighted: [...state.inventory.sighted], missing, by: command.actor, at: command.at },
       }];

@@ -814,7 +814,11 @@ export const decideItem = (command: ItemCommand, ctx: DecisionContext): StreamEv
  * `ItemMissing` fact (status `missing`, nobody holds it) and its ITEM_MISSING violation (critical), which opened or
  * joined the `loss` incident `incidentId`.
  */
-export const itemMissingEvents = (args: { itemId: string; inventoryId: string; at: string; violationId: string; incidentId?: string }): DomainEvent[] => {
+export const itemMissingEvents = (args: {
+  itemId: string; inventoryId: string; at: string; violationId: string; incidentId?: string;
+  /** The custodian it went missing from, if known. */
+  personId?: string | null;
+}): DomainEvent[] => {
   const rule = VIOLATION_RULES.ITEM_MISSING;
   const missing: ItemEvent = {
     type: 'ItemMissing',
@@ -823,7 +827,7 @@ export const itemMissingEvents = (args: { itemId: string; inventoryId: string; a
   const flagged: ViolationDetected = {
     type: 'ViolationDetected',
     data: {
-      violationId: args.violationId, code: 'ITEM_MISSING', severity: rule.severity, itemId: args.itemId, personId: null, source: rule.source,
+      violationId: args.violationId, code: 'ITEM_MISSING', severity: rule.severity, itemId: args.itemId, personId: args.personId ?? null, source: rule.source,
       detail: `not sighted by inventory ${args.inventoryId}`, at: args.at, ...(args.incidentId ? { incidentId: args.incidentId } : {}),
     },
   };
