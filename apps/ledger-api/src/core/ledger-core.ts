@@ -19,6 +19,8 @@ export interface LedgerConfig {
   /** When set, EventStoreDB is the store (esdb://…); otherwise the embedded SQLite store in dataDir. */
   eventstoreUrl?: string;
   clock: Clock;
+  /** A store already opened (tests run scenarios on the EventStoreDB double this way); it is closed with the core. */
+  store?: EventStore;
 }
 
 export interface CommandResponse {
@@ -52,7 +54,7 @@ export class LedgerCore {
   }
 
   static async open(config: LedgerConfig): Promise<LedgerCore> {
-    const store = await openStore(config);
+    const store = config.store ?? (await openStore(config));
     const readModels = ReadModels.open(store, path.join(config.dataDir, 'read-models.sqlite'));
     readModels.start();
     await readModels.catchUp();

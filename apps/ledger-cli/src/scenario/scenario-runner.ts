@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ManualClock } from '@app/ledger/clock/clock';
+import type { EventStore } from '@app/ledger/store/event-store.port';
 import { DomainError } from '@app/custody/shared/errors';
 import { LedgerCore } from '../../../ledger-api/src/core/ledger-core';
 import { ROLES } from '../../../ledger-api/src/core/principal';
@@ -75,13 +76,13 @@ export const matchDistinct = <T>(matchers: Record<string, unknown>[], candidates
 };
 
 /**
- * Runs a scenario on a fresh embedded store with a manual clock, through the same LedgerCore.execute path and the
- * same queries the API uses. Before each step the clock moves to the step's `at` and every deadline due fires.
+ * Runs a scenario on a fresh embedded store (or the fresh store given) with a manual clock, through the same
+ * LedgerCore.execute path and the same queries the API uses. Before each step the clock moves to the step's `at` and every deadline due fires.
  */
-export const runScenario = async (scenario: Scenario, options: { dataDir?: string; file?: string } = {}): Promise<ScenarioReport> => {
+export const runScenario = async (scenario: Scenario, options: { dataDir?: string; file?: string; store?: EventStore } = {}): Promise<ScenarioReport> => {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'custody-scenario-'));
   const clock = new ManualClock(scenario.steps[0]?.at ?? '2026-01-01T00:00:00Z');
-  const core = await LedgerCore.open({ dataDir, clock });
+  const core = await LedgerCore.open({ dataDir, clock, store: options.store });
   const steps: StepReport[] = [];
   try {
     for (const [index, step] of scenario.steps.entries()) {
