@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runStoreBench } from './store.bench';
 import { runIntegrityBench } from './integrity.bench';
+import { runProofBench } from './ledger-proofs.bench';
+import { runInvestigationBench } from './investigation.bench';
 
 export interface BenchResult {
   name: string;
@@ -21,6 +23,8 @@ const main = async (): Promise<void> => {
   const suites: [string, () => Promise<BenchResult[]>][] = [
     ['store', () => runStoreBench(dir)],
     ['integrity', () => runIntegrityBench()],
+    ['ledger-proofs', () => runProofBench(dir)],
+    ['investigation', () => runInvestigationBench(dir)],
   ];
   const results: Record<string, BenchResult[]> = {};
   try {

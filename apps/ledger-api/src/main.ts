@@ -6,13 +6,20 @@ import { SystemClock } from '@app/ledger/clock/clock';
 import { AppModule } from './app.module';
 import { configFromEnv, type ServiceConfig } from './config';
 import type { Clock } from '@app/ledger/clock/clock';
+import { createLogger, PinoNestLogger } from './logging/logger';
+import { requestLogger } from './logging/request-logger';
+import { setupOpenApi } from './docs/openapi';
 
 /** Builds the HTTP application (also used by the end-to-end tests, with their own config and clock). */
 export const createApp = async (config: ServiceConfig, clock: Clock = new SystemClock()): Promise<NestExpressApplication> => {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), { logger: ['error', 'warn'], bodyParser: false });
+  const logger = createLogger({ level: config.logLevel, destination: config.logDestination });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), { logger: new PinoNestLogger(logger), bodyParser: false });
+  // One JSON line per request (no headers, bodies or query strings), with X-Request-Id echoed back.
+  app.use(requestLogger(logger));
   // Bodies are small JSON documents; a limit keeps an oversized body a clean 413.
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 };
 

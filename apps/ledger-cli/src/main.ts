@@ -2,10 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SystemClock } from '@app/ledger/clock/clock';
 import { LedgerCore, openStore } from '../../ledger-api/src/core/ledger-core';
-import { verifyLedger } from '../../ledger-api/src/core/verify-ledger';
+import { verifyLedgerIntegrity } from '../../ledger-api/src/ledger/ledger-verify';
+import { PUBLIC_KEY_FILE } from '@app/ledger/integrity/checkpoint-signer';
 import { formatReport, runScenario, type Scenario } from './scenario/scenario-runner';
-import { readHistory } from '../../ledger-api/src/core/history';
+import { formatHistory, readHistory } from '../../ledger-api/src/core/history';
 import { progressBar } from './progress';
+import { DEMO_USAGE, demoCommand } from './demo/demo.command';
+import { exportCommand, verifyBundleCommand } from './bundle/bundle.commands';
 
 const HELP = `custody-ledger CLI
 
@@ -13,10 +16,17 @@ usage: npm run cli -- COMMAND [options]
 
 commands:
   scenario FILE…          run acceptance scenarios (DESIGN §7) on a fresh embedded store; exit 1 if any fails
-  history ITEM [--as-of T] [--copies]   print an item's custody history (with its copies)
-  verify                  check every stream's hash chain; names the first event that does not match
+  history ITEM [--as-of T] [--occurred-before T] [--copies]
+                          an item's history (with its copies): as the ledger knew it at T (--as-of) or as the
+                          world was at T (--occurred-before); with the state and readers at that instant
+  verify [--public-key F] check every hash chain, the Merkle tree against every signed checkpoint, signatures
+                          and consistency; names the first event that does not match
   rebuild                 drop the read models and replay the whole store into them
-  help                    this text
+  export ITEM --out FILE   write the item's (and its copies') events with chain links and inclusion proofs
+                          against one signed checkpoint (signs one if needed)
+  verify-bundle FILE --public-key FILE   check a bundle offline: hashes, links, proofs, signature
+  demo [--force] [--items N]   load a realistic data set (hundreds of items, violations, incidents) into DATA_DIR
+  help                    this text; COMMAND --help for one command
 
 options:
   --json                  machine-readable output
@@ -34,7 +44,7 @@ const parseArgs = (argv: string[]): Args => {
     if (a.startsWith('--')) {
       const [k, v] = a.slice(2).split('=', 2);
       if (v !== undefined) flags[k] = v;
-      else if (['as-of', 'data-dir', 'out', 'public-key', 'occurred-before'].includes(k)) flags[k] = argv[++i];
+      else if (['as-of', 'data-dir', 'out', 'public-key', 'occurred-before', 'items', 'days'].includes(k)) flags[k] = argv[++i];
       else flags[k] = true;
     } else positional.push(a);
   }
@@ -66,7 +76,10 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
   async verify(a) {
     const store = await openStore({ dataDir: dataDirOf(a), eventstoreUrl: process.env.EVENTSTORE_URL });
     const bar = a.flags.json ? undefined : progressBar('verify', await store.headPosition());
-    const result = await verifyLedger(store, (n) => bar?.update(n));
+    // With the checkpoint key (--public-key FILE, else DATA_DIR's), signatures and signed roots are checked too.
+    const keyFile = typeof a.flags['public-key'] === 'string' ? a.flags['public-key'] : path.join(dataDirOf(a), PUBLIC_KEY_FILE);
+    const publicKeyPem = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8') : undefined;
+    const result = await verifyLedgerIntegrity(store, { publicKeyPem, onProgress: (n) => bar?.update(n) });
     bar?.done();
     await store.close();
     if (a.flags.json) console.log(JSON.stringify(result, null, 2));
@@ -88,30 +101,54 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
   async history(a) {
     const itemId = a.positional[0];
     if (!itemId) {
-      console.error('usage: npm run cli -- history ITEM [--as-of T] [--copies]');
+      console.error('usage: npm run cli -- history ITEM [--as-of T] [--occurred-before T] [--copies]');
       return 2;
+    }
+    const instants: Record<string, string | undefined> = {};
+    for (const flag of ['as-of', 'occurred-before']) {
+      const v = a.flags[flag];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) {
+        console.error(`--${flag} must be an ISO-8601 date-time`);
+        return 2;
+      }
+      instants[flag] = new Date(v).toISOString();
     }
     const core = await LedgerCore.open({ dataDir: dataDirOf(a), eventstoreUrl: process.env.EVENTSTORE_URL, clock: new SystemClock() });
     try {
-      const h = await readHistory(core, itemId, { asOf: a.flags['as-of'] as string | undefined, copies: Boolean(a.flags.copies) });
+      const h = await readHistory(core, itemId, { asOf: instants['as-of'], occurredBefore: instants['occurred-before'], copies: Boolean(a.flags.copies) });
       if (!h) {
         console.error(`no item ${itemId}`);
         return 1;
       }
       if (a.flags.json) console.log(JSON.stringify(h, null, 2));
-      else {
-        for (const e of h.events) console.log(`${e.occurredAt}  ${e.streamId.padEnd(18)} #${String(e.revision).padStart(3)}  ${e.type.padEnd(22)} by ${e.actor}  (recorded ${e.recordedAt})`);
-        console.log(`${h.events.length} events; now ${h.state?.status ?? '?'} held by ${h.state?.custodian ?? 'nobody'}`);
-      }
+      else console.log(formatHistory(h));
       return 0;
     } finally {
       await core.close();
     }
   },
+  export: (a) => exportCommand(a, dataDirOf(a)),
+  'verify-bundle': (a) => verifyBundleCommand(a),
+  async demo(a) {
+    return demoCommand(a.flags, dataDirOf(a));
+  },
   async help() {
     console.log(HELP);
     return 0;
   },
+};
+
+/** `COMMAND --help`: one command's usage. */
+const COMMAND_USAGE: Record<string, string> = {
+  scenario: 'usage: npm run cli -- scenario FILE… [--json]\n\nRuns acceptance scenarios (DESIGN §7) on a fresh embedded store; exit 1 if any fails.',
+  history: 'usage: npm run cli -- history ITEM [--as-of T] [--occurred-before T] [--copies] [--json] [--data-dir DIR]\n\nAn item\'s history with its copies, as the ledger knew it (--as-of) or as the world was (--occurred-before).',
+  verify: 'usage: npm run cli -- verify [--public-key FILE] [--json] [--data-dir DIR]\n\nChecks every hash chain, the Merkle tree and the signed checkpoints; names the first event that does not match.',
+  rebuild: 'usage: npm run cli -- rebuild [--json] [--data-dir DIR]\n\nDrops the read models and replays the whole store into them.',
+  export: 'usage: npm run cli -- export ITEM --out FILE [--json] [--data-dir DIR]\n\nWrites the item\'s and its copies\' events with chain links and inclusion proofs against a signed checkpoint.',
+  'verify-bundle': 'usage: npm run cli -- verify-bundle FILE --public-key FILE [--json]\n\nChecks a bundle offline: hashes, links, proofs, signature.',
+  demo: DEMO_USAGE,
+  help: HELP,
 };
 
 const main = async (): Promise<void> => {
@@ -123,7 +160,7 @@ const main = async (): Promise<void> => {
     process.exit(2);
   }
   if (args.flags.help) {
-    console.log(HELP);
+    console.log(COMMAND_USAGE[name] ?? HELP);
     return;
   }
   process.exitCode = await run(args);

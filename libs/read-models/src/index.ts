@@ -5,3 +5,5 @@ export * from './runner/projection-runner';
 export * from './custody/custody.queries';
 export * from './violations/violations.queries';
 export * from './incidents/incidents.queries';
+export * from './merkle/merkle-index';
+export * from './merkle/merkle-leaves.projection';

@@ -10,8 +10,10 @@ import { commandLogProjection, findCommand } from './commands/command-log.projec
 import { CustodyQueries } from './custody/custody.queries';
 import { ViolationQueries } from './violations/violations.queries';
 import { IncidentQueries } from './incidents/incidents.queries';
+import { merkleLeavesProjection } from './merkle/merkle-leaves.projection';
+import { MerkleIndex } from './merkle/merkle-index';
 
-export const DEFAULT_PROJECTIONS: Projection[] = [streamStateProjection, violationsProjection, deadlinesProjection, commandLogProjection];
+export const DEFAULT_PROJECTIONS: Projection[] = [streamStateProjection, violationsProjection, deadlinesProjection, commandLogProjection, merkleLeavesProjection];
 
 /** The read side beside one service instance: a SQLite file, its projections and their queries. */
 export class ReadModels {
@@ -19,6 +21,8 @@ export class ReadModels {
   readonly custody: CustodyQueries;
   readonly violations: ViolationQueries;
   readonly incidents: IncidentQueries;
+  /** The global Merkle log (roots and proofs) over the committed `merkle_leaves` rows. */
+  readonly merkle: MerkleIndex;
 
   constructor(
     readonly store: EventStore,
@@ -29,6 +33,7 @@ export class ReadModels {
     this.custody = new CustodyQueries(db);
     this.violations = new ViolationQueries(db);
     this.incidents = new IncidentQueries(db);
+    this.merkle = new MerkleIndex(db);
   }
 
   static open(store: EventStore, file: string, extra: Projection[] = []): ReadModels {

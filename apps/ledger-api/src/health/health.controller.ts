@@ -1,19 +1,44 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { LedgerCore } from '../core/ledger-core';
-import { LEDGER_CORE } from '../tokens';
+import type { ServiceConfig } from '../config';
+import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
 import { Public } from '../auth/api-key.guard';
 
-@Controller()
+@Controller('health')
+@Public()
+@SkipThrottle()
 export class HealthController {
-  constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
+  constructor(
+    @Inject(LEDGER_CORE) private readonly core: LedgerCore,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {}
 
-  /** Liveness plus what readiness needs: store reachable, projection lag. */
-  @Get('health')
-  @Public()
+  /** Liveness: the process answers. Also shows the store head and the projected position. */
+  @Get()
   async health() {
-    const head = await this.core.store.headPosition();
+    const head = await this.core.store.headPosition().catch(() => undefined);
     const checkpoint = this.core.readModels.runner.checkpoint;
     return { status: 'ok', store: this.core.config.eventstoreUrl ? 'eventstoredb' : 'embedded', head: head ?? null, projected: checkpoint ?? null,
       lagging: head !== undefined && (checkpoint ?? -1) < head };
+  }
+
+  /**
+   * Readiness: the store answers and the read models lag it by at most READY_MAX_LAG positions; else 503, so a load
+   * balancer stops sending queries that would wait on a catch-up.
+   */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
+    const checks: { store: 'ok' | 'unreachable'; lag: number | null; maxLag: number } = { store: 'ok', lag: null, maxLag: this.config.readyMaxLag };
+    try {
+      const head = await this.core.store.headPosition();
+      const checkpoint = this.core.readModels.runner.checkpoint;
+      checks.lag = head === undefined ? 0 : checkpoint === undefined ? head : Math.max(0, head - checkpoint);
+    } catch {
+      checks.store = 'unreachable';
+    }
+    const ready = checks.store === 'ok' && checks.lag !== null && checks.lag <= checks.maxLag;
+    res.status(ready ? 200 : 503);
+    return { status: ready ? 'ready' : 'not-ready', ...checks };
   }
 }

@@ -2,7 +2,9 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { UnknownReference } from '@app/custody/shared/errors';
 import type { LedgerCore } from '../core/ledger-core';
 import { LEDGER_CORE } from '../tokens';
-import { optionalBoolean } from '../shared/query-params';
+import { optionalBoolean, optionalString } from '../shared/query-params';
+import { Roles } from '../auth/api-key.guard';
+import { buildReportDraft } from '../core/report-draft';
 
 @Controller('api/incidents')
 export class IncidentsController {
@@ -22,5 +24,17 @@ export class IncidentsController {
     const incident = this.core.readModels.incidents.get(id, this.core.clock.now().toISOString());
     if (!incident) throw new UnknownReference('UNKNOWN_INCIDENT', 'id', id);
     return incident;
+  }
+
+  /**
+   * The 24-hour report draft: the seven fields of SubmitIncidentReport, each as editable text with the facts behind
+   * it, the deadline and the time left on the ledger's clock. `?to=` fills the supervising office.
+   */
+  @Get(':id/report-draft')
+  @Roles('responder', 'secrecy-officer', 'investigator')
+  async reportDraft(@Param('id') id: string, @Query('to') to?: string) {
+    const draft = await buildReportDraft(this.core, id, { to: optionalString('to', to) });
+    if (!draft) throw new UnknownReference('UNKNOWN_INCIDENT', 'id', id);
+    return draft;
   }
 }

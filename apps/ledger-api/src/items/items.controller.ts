@@ -2,9 +2,10 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { UnknownReference } from '@app/custody/shared/errors';
 import type { LedgerCore } from '../core/ledger-core';
 import { readHistory } from '../core/history';
+import { exposureOf } from '../core/exposure';
 import { LEDGER_CORE } from '../tokens';
 import { Roles } from '../auth/api-key.guard';
-import { optionalInstant } from '../shared/query-params';
+import { optionalBoolean, optionalInstant } from '../shared/query-params';
 
 @Controller('api')
 export class ItemsController {
@@ -32,16 +33,30 @@ export class ItemsController {
     return { itemId: id, readers };
   }
 
+  /**
+   * Every event of the item (and with `copies=true` of its copies, recursively), each with its two times, actor,
+   * command, the violations it raised and its verification state; plus the state and readers at the instant:
+   * `asOf` = as the ledger knew it then (recordedAt), `occurredBefore` = as the world was then (occurredAt).
+   */
   @Get('items/:id/history')
   @Roles('investigator', 'auditor', 'secrecy-officer', 'responder')
   async history(@Param('id') id: string, @Query('asOf') asOf?: string, @Query('occurredBefore') occurredBefore?: string, @Query('copies') copies?: string) {
     const h = await readHistory(this.core, id, {
       asOf: optionalInstant('asOf', asOf),
       occurredBefore: optionalInstant('occurredBefore', occurredBefore),
-      copies: copies === 'true' || copies === '1',
+      copies: optionalBoolean('copies', copies) ?? false,
     });
     if (!h) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
     return h;
+  }
+
+  /** Everyone who held or read the item or any copy of it, when, where, how, and whether within scope then; the copy tree. */
+  @Get('items/:id/exposure')
+  @Roles('investigator', 'auditor', 'secrecy-officer', 'responder')
+  async exposure(@Param('id') id: string) {
+    const set = await exposureOf(this.core, [id]);
+    if (!set) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
+    return { itemId: id, ...set };
   }
 
   @Get('persons/:id/items')

@@ -8,7 +8,8 @@ export type Db = Database.Database;
  * Bump when a table's shape or a projection's meaning changes: an older file is dropped and rebuilt from the store
  * (read models are disposable; the store is the only source of truth).
  */
-export const READ_MODEL_SCHEMA_VERSION = 1;
+// 2: merkle_leaves (the global Merkle log's leaves); an older file has none, so it must be replayed.
+export const READ_MODEL_SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,12 +42,35 @@ CREATE INDEX IF NOT EXISTS deadlines_due ON deadlines (due_at);
 CREATE TABLE IF NOT EXISTS command_events (
   command_id TEXT NOT NULL, position INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, stream_id TEXT NOT NULL,
   revision INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (command_id, position));
+CREATE TABLE IF NOT EXISTS merkle_leaves (
+  idx INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE, event_id TEXT NOT NULL UNIQUE,
+  stream_id TEXT NOT NULL, event_hash TEXT NOT NULL, leaf BLOB NOT NULL);
 `;
 
-/** Opens (or creates) the read-model SQLite file beside the service. NORMAL sync: it can always be rebuilt. */
+/** True when the file is a sound SQLite database; false when it is damaged or not a database at all. */
+const passesIntegrityCheck = (db: Db): boolean => {
+  try {
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    return rows.length === 1 && rows[0].quick_check === 'ok';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Opens (or creates) the read-model SQLite file beside the service. NORMAL sync: it can always be rebuilt.
+ * A damaged file (overwritten bytes, a torn write, not a database at all) fails SQLite's `quick_check` here and is
+ * deleted: the runner then replays the store from the start into a fresh file (read models are disposable).
+ */
 export const openReadModelDb = (file: string): Db => {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   let db = new Database(file);
+  if (file !== ':memory:' && !passesIntegrityCheck(db)) {
+    db.close();
+    console.error(JSON.stringify({ level: 'warn', msg: 'read-model file failed its integrity check; rebuilding it from the store', file: path.basename(file) }));
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    db = new Database(file);
+  }
   const version = (() => {
     try {
       return (db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined)?.value;

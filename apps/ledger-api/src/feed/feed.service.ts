@@ -1,0 +1,92 @@
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { RecordedEvent, Subscription } from '@app/ledger/store/event-store.port';
+import type { LedgerCore } from '../core/ledger-core';
+import type { ServiceConfig } from '../config';
+import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
+
+/** What a feed client asked for. */
+export interface FeedRequest {
+  /** Exclusive global position to resume after (Last-Event-ID or ?after=); undefined = from the start. */
+  after?: number;
+  /** Stream id prefixes (`item-`, `incident-`); empty = every stream. */
+  streams: string[];
+  /** Event types; empty = every type. */
+  types: string[];
+}
+
+/** The little of a Node response the feed writes to. */
+export interface FeedSink {
+  write(chunk: string): boolean;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  end(): unknown;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+}
+
+/** One server-sent event: `id` is the global position, so a reconnect resumes with Last-Event-ID. */
+export const formatEvent = (e: RecordedEvent): string =>
+  `id: ${e.position}\nevent: ${e.type}\ndata: ${JSON.stringify({
+    eventId: e.eventId, type: e.type, streamId: e.streamId, revision: e.revision, position: e.position, data: e.data, metadata: e.metadata,
+  })}\n\n`;
+
+/**
+ * The live feed: one store subscription per client (DESIGN §2.4 — never the in-memory EventBus), catch-up from the
+ * client's position then live, in global order. The subscription stops when the client goes away; heartbeats keep
+ * proxies from closing an idle stream and reveal a dead client.
+ */
+@Injectable()
+export class FeedService implements BeforeApplicationShutdown {
+  private readonly open = new Set<() => Promise<void>>();
+
+  constructor(
+    @Inject(LEDGER_CORE) private readonly core: LedgerCore,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {}
+
+  /** How many clients are connected (tests, metrics). */
+  get clients(): number {
+    return this.open.size;
+  }
+
+  stream(request: FeedRequest, sink: FeedSink, onClose: (listener: () => void) => void): void {
+    const types = new Set(request.types);
+    const waitDrain = () => new Promise<void>((resolve) => {
+      sink.once('drain', resolve);
+      sink.once('close', resolve);
+    });
+    let closed = false;
+    const send = async (chunk: string): Promise<void> => {
+      if (closed || sink.destroyed || sink.writableEnded) return;
+      // Back-pressure: a slow client holds its own subscription back, not the store or other clients.
+      if (!sink.write(chunk)) await waitDrain();
+    };
+    const subscription: Subscription = this.core.store.subscribeToAll(
+      async (event) => {
+        if (types.size > 0 && !types.has(event.type)) return;
+        await send(formatEvent(event));
+      },
+      {
+        after: request.after,
+        filter: request.streams.length ? { streamPrefixes: request.streams } : undefined,
+        onError: () => void stop(),
+      },
+    );
+    const heartbeat = setInterval(() => void send(`: heartbeat ${this.core.clock.now().toISOString()}\n\n`), this.config.feedHeartbeatMs);
+    heartbeat.unref();
+    const stop = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      this.open.delete(stop);
+      await subscription.stop();
+      if (!sink.writableEnded) sink.end();
+    };
+    this.open.add(stop);
+    onClose(() => void stop());
+  }
+
+  /** Ends every open stream before the store closes, so shutdown does not wait on connected dashboards. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.open].map((stop) => stop()));
+  }
+}

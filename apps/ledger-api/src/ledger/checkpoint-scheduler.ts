@@ -1,0 +1,58 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CheckpointService, DEFAULT_CHECKPOINT_INTERVAL_MS } from '../core/checkpoints';
+
+/** Injection token of the signing interval (ms). */
+export const CHECKPOINT_INTERVAL = Symbol('CHECKPOINT_INTERVAL');
+
+/** CHECKPOINT_INTERVAL_MS (default 60000); 0 turns the timer off (checkpoints are then signed on demand only). */
+export const checkpointIntervalFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
+  const raw = env.CHECKPOINT_INTERVAL_MS;
+  const n = raw === undefined || raw === '' ? DEFAULT_CHECKPOINT_INTERVAL_MS : Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`CHECKPOINT_INTERVAL_MS must be a number of milliseconds >= 0, got ${raw}`);
+  return n;
+};
+
+/**
+ * Signs a checkpoint every interval. Periodic signing bounds what can be tampered with unseen: everything up to the
+ * latest signed root is committed to (docs/integrity.md §4). A pass on an idle ledger signs nothing
+ * (CheckpointService skips when only checkpoints were appended since the last one).
+ */
+@Injectable()
+export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly checkpoints: CheckpointService,
+    @Inject(CHECKPOINT_INTERVAL) private readonly intervalMs: number,
+  ) {}
+
+  /**
+   * Signs once before the service listens (what was recorded but not yet signed when it last stopped — a crash, say —
+   * is committed to at once, not an interval later), then every interval.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.intervalMs <= 0) return;
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass; a pass still running makes the next one a no-op. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = this.checkpoints.signNow().catch((e: Error) =>
+      console.error(JSON.stringify({ level: 'error', msg: 'checkpoint signing failed', error: e.message })),
+    );
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

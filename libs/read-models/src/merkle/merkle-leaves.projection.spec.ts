@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { GENESIS_HASH, sealEvents } from '@app/ledger/integrity/hash-chain';
+import type { RecordedEvent } from '@app/ledger/store/event-store.port';
+import { clearReadModels, openReadModelDb, type Db } from '../db/read-model-db';
+import { MerkleIndex } from './merkle-index';
+import { merkleLeavesProjection } from './merkle-leaves.projection';
+
+const meta = { occurredAt: '2026-03-02T09:00:00Z', recordedAt: '2026-03-02T09:00:00Z', actor: 'p-a', commandId: 'c', correlationId: 'c', causationId: null, schemaVersion: 1 };
+
+/** n sealed events of one stream at positions 1..n, as a store would hand them to the projection. */
+const recorded = (n: number): RecordedEvent[] =>
+  sealEvents('item-doc-1', -1, GENESIS_HASH, Array.from({ length: n }, (_, i) => ({ eventId: `e-${i}`, type: 'ItemRead', data: { i }, metadata: meta }))).map(
+    (e, i) => ({ ...e, streamId: 'item-doc-1', revision: i, position: i + 1 }) as unknown as RecordedEvent,
+  );
+
+const leaf = (e: RecordedEvent) => createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(e.metadata.hash, 'hex')])).digest();
+const node = (l: Buffer, r: Buffer) => createHash('sha256').update(Buffer.concat([Buffer.from([1]), l, r])).digest();
+
+/** Applies events as the runner does: one transaction per batch. */
+const applyBatch = (db: Db, events: RecordedEvent[]) => db.transaction(() => events.forEach((e) => merkleLeavesProjection.apply(db, e)))();
+
+describe('the merkle-leaves projection', () => {
+  let db: Db;
+  let index: MerkleIndex;
+  const events = recorded(5);
+
+  beforeEach(() => {
+    db = openReadModelDb(':memory:');
+    index = new MerkleIndex(db);
+  });
+  afterEach(() => db.close());
+
+  it('appends one leaf per event in the order given, 0x00-prefixed over the event hash', () => {
+    applyBatch(db, events.slice(0, 3));
+    expect(index.size).toBe(3);
+    expect(index.leafAt(2)).toMatchObject({ leafIndex: 2, position: 3, eventId: 'e-2', leafHash: leaf(events[2]).toString('hex') });
+    const [a, b, c] = events.slice(0, 3).map(leaf);
+    expect(index.root()).toBe(node(node(a, b), c).toString('hex'));
+  });
+
+  it('adds nothing when an event is applied twice', () => {
+    applyBatch(db, events.slice(0, 3));
+    const rootBefore = index.root();
+    applyBatch(db, [events[1], events[2]]);
+    expect(index.size).toBe(3);
+    expect(index.root()).toBe(rootBefore);
+    expect((db.prepare(`SELECT COUNT(*) AS n FROM merkle_leaves`).get() as { n: number }).n).toBe(3);
+  });
+
+  it('never lets the in-memory tree run ahead of a batch that rolled back', () => {
+    applyBatch(db, events.slice(0, 2));
+    const rootBefore = index.root();
+    expect(() =>
+      db.transaction(() => {
+        for (const e of events.slice(2)) merkleLeavesProjection.apply(db, e);
+        // A read inside the batch sees its uncommitted rows; after the rollback the tree must forget them.
+        expect(index.size).toBe(5);
+        throw new Error('crash before the checkpoint is written');
+      })(),
+    ).toThrow('crash');
+    expect(index.size).toBe(2);
+    expect(index.root()).toBe(rootBefore);
+    applyBatch(db, events.slice(2));
+    expect(index.size).toBe(5);
+  });
+
+  it('starts again when a rebuild cleared the table under it', () => {
+    applyBatch(db, events);
+    expect(index.size).toBe(5);
+    clearReadModels(db);
+    expect(index.size).toBe(0);
+    const other = recorded(2).map((e) => ({ ...e, eventId: `x-${e.eventId}` }));
+    applyBatch(db, other);
+    expect(index.root()).toBe(node(leaf(other[0]), leaf(other[1])).toString('hex'));
+  });
+
+  it('rebuilds its tree from the stored rows on open (a restart)', () => {
+    applyBatch(db, events);
+    expect(new MerkleIndex(db).root()).toBe(index.root());
+    expect(new MerkleIndex(db).inclusionProof(1, 5)).toEqual(index.inclusionProof(1, 5));
+  });
+
+  it('refuses an event that was never sealed (the runner records it and the tree lacks that leaf)', () => {
+    const unsealed = { ...events[0], metadata: { ...meta } } as unknown as RecordedEvent;
+    expect(() => merkleLeavesProjection.apply(db, unsealed)).toThrow();
+    expect(index.size).toBe(0);
+  });
+});

@@ -1,0 +1,55 @@
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '@app/ledger/store/event-store.port';
+import { leafHash } from '@app/ledger/integrity/merkle-log';
+import type { Db } from '../db/read-model-db';
+import type { Projection } from '../runner/projection';
+
+/**
+ * The leaves of the global Merkle log (DESIGN §4, docs/integrity.md §2), one row per stored event in global order.
+ * `idx` is the leaf index (dense from 0), `leaf` the 32-byte RFC 9162 leaf hash `sha256(0x00 ‖ event hash)`;
+ * `event_hash` and `stream_id` are kept beside it so the in-memory log can be rebuilt and checked without the
+ * store, and so the checkpointer can tell whether anything but checkpoints was appended since the last one.
+ */
+export const MERKLE_LEAVES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS merkle_leaves (
+  idx INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE, event_id TEXT NOT NULL UNIQUE,
+  stream_id TEXT NOT NULL, event_hash TEXT NOT NULL, leaf BLOB NOT NULL);`;
+
+const prepared = new WeakMap<Db, { insert: Database.Statement<[number, string, string, string, Buffer]> }>();
+
+const statementsFor = (db: Db) => {
+  let s = prepared.get(db);
+  if (!s) {
+    db.exec(MERKLE_LEAVES_SCHEMA);
+    s = {
+      // The next index is computed inside the statement, so it is always MAX(idx) + 1 of what this transaction sees.
+      // OR IGNORE on the UNIQUE event_id / position makes a replayed event a no-op (idempotent projection).
+      insert: db.prepare(
+        `INSERT OR IGNORE INTO merkle_leaves (idx, position, event_id, stream_id, event_hash, leaf)
+         SELECT COALESCE(MAX(idx) + 1, 0), ?, ?, ?, ?, ? FROM merkle_leaves`,
+      ),
+    };
+    prepared.set(db, s);
+  }
+  return s;
+};
+
+/**
+ * Appends one leaf per event, for every event of the global log — the `ledger-checkpoints` stream included, so a
+ * checkpoint is itself covered by the next checkpoint. An event without a well-formed `metadata.hash` (never sealed)
+ * makes `leafHash` throw: the runner records the failure and the tree lacks that leaf, which `verify` then names as
+ * `missing-hash`. The rows commit in the runner's transaction, together with its checkpoint.
+ */
+export const merkleLeavesProjection: Projection = {
+  name: 'merkle-leaves-v1',
+  apply(db: Db, event: RecordedEvent) {
+    const hash = (event.metadata as { hash?: unknown } | undefined)?.hash as string;
+    const leaf = Buffer.from(leafHash(hash), 'hex');
+    statementsFor(db).insert.run(event.position, event.eventId, event.streamId, hash, leaf);
+  },
+};
+
+/** Creates the leaves table when missing (the read-model schema also creates it; this keeps the projection self-contained). */
+export const ensureMerkleLeavesTable = (db: Db): void => {
+  statementsFor(db);
+};

@@ -1,0 +1,278 @@
+/**
+ * Soak test (issue 7.6): a steady command rate against the real service in a child process, with a live reader
+ * connected (the SSE feed when /api/feed exists) and a dashboard poller of /api/violations and /api/incidents. Samples the
+ * child's RSS, reports latency percentiles, and fails when memory grows beyond a stated bound or a command fails.
+ *
+ *   node -r ./test/support/ts-register.js scripts/soak.ts --minutes 10 [--rate 20] [--bound-mib 64] [--json FILE]
+ *
+ * Commands come from 16 "lanes" (clerks): within a lane each command waits for the previous answer (so an item's
+ * commands arrive in order), while a fixed tick schedule keeps the global rate (open loop); a tick that finds every
+ * lane busy is counted as missed.
+ *
+ * It passes when: no command fails, at most 1 % of the ticks are missed, the ledger verifies at the end, the feed
+ * delivered events (when there is a feed), and the RSS at the end (median of the last three 5-s samples) exceeds
+ * the RSS after the warm-up (median of the three samples around the end of the first 20 % of the run, at least 30 s)
+ * by at most --bound-mib.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  client, percentile, rssMiB, sleep, startService, tempDir, waitIdle, type Client,
+} from '../test/reliability/support';
+
+export interface SoakOptions {
+  seconds: number;
+  /** Commands per second, sent on a fixed schedule whatever the latency (open loop). */
+  rate: number;
+  boundMiB: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakResult {
+  seconds: number;
+  rate: number;
+  commands: number;
+  /** Ticks skipped because every lane was still waiting for an answer. */
+  missedTicks: number;
+  ok: number;
+  failed: number;
+  failures: string[];
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  queries: number;
+  queryLatencyMs: { p50: number; p95: number; p99: number };
+  reader: 'sse-feed' | 'poller';
+  feedEvents: number;
+  rss: { startMiB: number; warmMiB: number; endMiB: number; maxMiB: number; growthMiB: number; boundMiB: number; samples: number };
+  events: number;
+  verified: boolean;
+  passed: boolean;
+}
+
+const KEY = 'k-soak';
+/** Concurrent clerks; at 20 commands/s each has 800 ms per command before a tick is missed. */
+const LANES = 16;
+const KEYS = { [KEY]: { personId: 'p-reg', roles: ['admin'] } };
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+};
+
+/** An endless, valid mix of commands: receipts, readings (one out of scope: violation + incident), copies, dispatches, receipts. */
+function* commandMix(lane: number): Generator<{ name: string; data: Record<string, unknown> }> {
+  for (let n = 0; ; n++) {
+    const itemId = `soak-${lane}-${n}`;
+    yield { name: 'RegisterReceivedItem', data: { itemId, title: `soak report ${n}`, level: 'SECRET', periodYears: 10, basis: 'catalogue 2.1',
+      carrier: 'paper', sender: 'bureau', receivedBy: 'p-a', scope: { persons: ['p-b'] }, copyAllowed: true } };
+    yield { name: 'RecordReading', data: { itemId, reader: 'p-b', placeId: 'room-1' } };
+    yield { name: 'RecordReading', data: { itemId, reader: n % 5 === 0 ? 'p-out' : 'p-b', placeId: 'room-1' } };
+    yield { name: 'RequestCopy', data: { itemId, requestId: 'r1', copies: 1 } };
+    yield { name: 'ApproveCopy', data: { itemId, requestId: 'r1' } };
+    yield { name: 'RecordCopy', data: { itemId, copyItemId: `${itemId}-c1`, requestId: 'r1' } };
+    yield { name: 'DispatchItem', data: { itemId, to: 'p-b', channel: 'confidential-post', couriers: [] } };
+    yield { name: 'AcknowledgeReceipt', data: { itemId, by: 'p-b' } };
+  }
+}
+
+/** Reads the SSE feed until aborted; returns false at once when the service has no feed. */
+const connectFeed = async (base: string, signal: AbortSignal, onEvent: () => void): Promise<boolean> => {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/api/feed`, { headers: { authorization: `Bearer ${KEY}`, accept: 'text/event-stream' }, signal });
+  } catch {
+    return false;
+  }
+  if (res.status !== 200 || !(res.headers.get('content-type') ?? '').includes('text/event-stream') || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    return false;
+  }
+  void (async () => {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let i: number;
+        while ((i = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          if (/^data:/m.test(frame)) onEvent();
+        }
+      }
+    } catch {
+      /* aborted at the end */
+    }
+  })();
+  return true;
+};
+
+export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dir = tempDir('soak');
+  const service = await startService({ dataDir: dir, keys: KEYS, env: { SCHEDULER_INTERVAL_MS: '1000' } });
+  const api: Client = client(service.base, KEY);
+  const abort = new AbortController();
+  try {
+    const setup: [string, Record<string, unknown>][] = [
+      ['RegisterPerson', { personId: 'p-reg', name: 'Registrar', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' }],
+      ['RegisterPerson', { personId: 'p-a', name: 'A', rank: 'manager', clearance: 'SECRET', unit: 'office' }],
+      ['RegisterPerson', { personId: 'p-b', name: 'B', rank: 'staff', clearance: 'SECRET', unit: 'office' }],
+      ['RegisterPerson', { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' }],
+      ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
+    ];
+    for (const [name, data] of setup) {
+      const res = await api.post(name, { data });
+      if (res.status !== 200) throw new Error(`setup ${name}: ${res.status} ${res.text}`);
+    }
+
+    let feedEvents = 0;
+    const hasFeed = await connectFeed(service.base, abort.signal, () => feedEvents++);
+    const queryLatencies: number[] = [];
+    let queries = 0;
+    // A dashboard poller as well (with or without a feed): queries run against the same read models the writes feed.
+    const poller = (async () => {
+          while (!abort.signal.aborted) {
+            for (const p of ['/api/violations?status=open&limit=50', '/api/incidents?open=true']) {
+              const r = await api.get(p).catch(() => undefined);
+              if (r) {
+                queries++;
+                queryLatencies.push(r.ms);
+              }
+            }
+            await sleep(1000);
+          }
+    })();
+
+    const latencies: number[] = [];
+    const failures: string[] = [];
+    let ok = 0;
+    let sent = 0;
+    let missedTicks = 0;
+    const rss: { t: number; mib: number }[] = [];
+    const started = Date.now();
+    const endAt = started + options.seconds * 1000;
+    const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(service.pid) }), 5000);
+    rss.push({ t: 0, mib: rssMiB(service.pid) });
+    let lastReport = started;
+
+    // Lanes: each lane walks its items one command after the other (a command about an item is sent only after the
+    // previous one was answered, as a desk clerk would), while the ticks keep the global rate steady (open loop).
+    // A tick that finds every lane busy is counted as missed: the service did not keep up with the rate.
+    const lanes = Array.from({ length: LANES }, (_, lane) => ({ mix: commandMix(lane), busy: false }));
+    const inflight = new Set<Promise<void>>();
+    const interval = 1000 / options.rate;
+    let next = 0;
+    for (let i = 0; Date.now() < endAt; i++) {
+      const due = started + i * interval;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      let lane: (typeof lanes)[number] | undefined;
+      for (let k = 0; k < LANES && !lane; k++) {
+        const candidate = lanes[(next + k) % LANES];
+        if (!candidate.busy) lane = candidate;
+      }
+      next = (next + 1) % LANES;
+      if (!lane) {
+        missedTicks++;
+        continue;
+      }
+      const cmd = lane.mix.next().value as { name: string; data: Record<string, unknown> };
+      const owner = lane;
+      owner.busy = true;
+      sent++;
+      const p = api
+        .post(cmd.name, { data: cmd.data })
+        .then((res) => {
+          latencies.push(res.ms);
+          if (res.status === 200) ok++;
+          else failures.push(`${cmd.name}: ${res.status} ${res.text.slice(0, 200)}`);
+        })
+        .catch((e: Error) => {
+          failures.push(`${cmd.name}: ${e.message}`);
+        })
+        .finally(() => {
+          owner.busy = false;
+          inflight.delete(p);
+        });
+      inflight.add(p);
+      if (Date.now() - lastReport > 60_000) {
+        lastReport = Date.now();
+        const s = [...latencies].sort((a, b) => a - b);
+        log(`  t=${Math.round((Date.now() - started) / 1000)}s sent=${sent} ok=${ok} failed=${failures.length} missedTicks=${missedTicks} rss=${rssMiB(service.pid).toFixed(1)}MiB p50=${percentile(s, 50).toFixed(1)}ms p99=${percentile(s, 99).toFixed(1)}ms`);
+      }
+    }
+    await Promise.all(inflight);
+    clearInterval(sampler);
+    rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(service.pid) });
+    abort.abort();
+    await poller;
+    await waitIdle(api, 60_000);
+
+    const verify = await api.get('/api/ledger/verify');
+    const health = await api.get('/health');
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const qs = [...queryLatencies].sort((a, b) => a - b);
+    const warmT = Math.max(30, options.seconds * 0.2);
+    const warmIdx = rss.findIndex((s) => s.t >= warmT);
+    const warmSamples = rss.slice(Math.max(0, (warmIdx < 0 ? rss.length - 1 : warmIdx) - 1), (warmIdx < 0 ? rss.length : warmIdx) + 2).map((s) => s.mib);
+    const warmMiB = median(warmSamples);
+    const endMiB = median(rss.slice(-3).map((s) => s.mib));
+    const growthMiB = endMiB - warmMiB;
+    const failed = failures.length;
+    const result: SoakResult = {
+      seconds: options.seconds,
+      rate: options.rate,
+      commands: sent,
+      missedTicks,
+      ok,
+      failed,
+      failures: failures.slice(0, 20),
+      latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN },
+      queries,
+      queryLatencyMs: { p50: percentile(qs, 50), p95: percentile(qs, 95), p99: percentile(qs, 99) },
+      reader: hasFeed ? 'sse-feed' : 'poller',
+      feedEvents,
+      rss: { startMiB: rss[0].mib, warmMiB, endMiB, maxMiB: Math.max(...rss.map((s) => s.mib)), growthMiB, boundMiB: options.boundMiB, samples: rss.length },
+      events: Number(health.body?.head ?? 0),
+      verified: verify.status === 200 && verify.body?.ok === true,
+      passed: false,
+    };
+    result.passed = failed === 0 && missedTicks <= sent * 0.01 && result.verified && growthMiB <= options.boundMiB && (!hasFeed || feedEvents > 0);
+    return result;
+  } finally {
+    abort.abort();
+    await service.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+if (require.main === module) {
+  const minutes = arg('minutes', 10);
+  const options = { seconds: Math.round(minutes * 60), rate: arg('rate', 20), boundMiB: arg('bound-mib', 64) };
+  const jsonAt = process.argv.indexOf('--json');
+  process.stdout.write(`soak: ${minutes} min at ${options.rate} commands/s, RSS growth bound ${options.boundMiB} MiB\n`);
+  runSoak(options)
+    .then((r) => {
+      const line = `[soak] seconds=${r.seconds} rate=${r.rate}/s commands=${r.commands} missedTicks=${r.missedTicks} ok=${r.ok} failed=${r.failed} ` +
+        `latency p50=${r.latencyMs.p50.toFixed(1)}ms p95=${r.latencyMs.p95.toFixed(1)}ms p99=${r.latencyMs.p99.toFixed(1)}ms max=${r.latencyMs.max.toFixed(1)}ms ` +
+        `reader=${r.reader} queries=${r.queries} feedEvents=${r.feedEvents} query p50=${r.queryLatencyMs.p50.toFixed(1)}ms p99=${r.queryLatencyMs.p99.toFixed(1)}ms ` +
+        `rss start=${r.rss.startMiB.toFixed(1)} warm=${r.rss.warmMiB.toFixed(1)} end=${r.rss.endMiB.toFixed(1)} max=${r.rss.maxMiB.toFixed(1)} ` +
+        `growth=${r.rss.growthMiB.toFixed(1)}MiB (bound ${r.rss.boundMiB}) events=${r.events} verified=${r.verified} => ${r.passed ? 'PASS' : 'FAIL'}`;
+      process.stdout.write(`${line}\n`);
+      if (r.failures.length) process.stdout.write(`failures:\n  ${r.failures.join('\n  ')}\n`);
+      if (jsonAt >= 0) fs.writeFileSync(path.resolve(process.argv[jsonAt + 1]), JSON.stringify(r, null, 2));
+      process.exit(r.passed ? 0 : 1);
+    })
+    .catch((e: Error) => {
+      process.stderr.write(`${e.stack ?? e.message}\n`);
+      process.exit(2);
+    });
+}

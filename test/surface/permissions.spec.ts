@@ -1,0 +1,156 @@
+import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES } from '../../apps/ledger-api/src/commands/dto';
+import { COMMAND_ROLES, mayGive } from '../../apps/ledger-api/src/core/permissions';
+import { ROLES, type Role } from '../../apps/ledger-api/src/core/principal';
+import { ROUTE_ACCESS, routeAllows } from '../../apps/ledger-api/src/auth/route-access';
+import { bootSurfaceApp, client, registeredRoutes, type SurfaceApp } from './surface-app';
+
+/** Swagger UI's own static files under /docs/ (public, like the page they belong to). */
+const SWAGGER_ASSET = /^GET \/docs\/(|LICENSE|index\.html|(docs\/)?swagger-ui-init\.js)$/;
+
+const PARAMS: Record<string, string> = { id: 'doc-1', eventId: '00000000-0000-0000-0000-000000000000' };
+const concrete = (p: string) => p.replace(/:([A-Za-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x');
+
+/** Calls a route; a stream (the feed) is cut as soon as its status is known. */
+const call = async (base: string, method: string, path: string, key: string | null): Promise<{ status: number; code?: string }> => {
+  const ctrl = new AbortController();
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+    body: method === 'POST' ? '{}' : undefined,
+    signal: ctrl.signal,
+  });
+  let code: string | undefined;
+  if ((res.headers.get('content-type') ?? '').includes('problem+json')) code = ((await res.json()) as { code: string }).code;
+  else ctrl.abort();
+  return { status: res.status, code };
+};
+
+describe('the permission matrix', () => {
+  let s: SurfaceApp;
+  beforeAll(async () => {
+    s = await bootSurfaceApp();
+  });
+  afterAll(() => s.close());
+
+  it('has exactly one access entry per registered route', () => {
+    const routes = registeredRoutes(s.app).filter((r) => !SWAGGER_ASSET.test(r));
+    const table = ROUTE_ACCESS.map((a) => `${a.method} ${a.path}`).sort();
+    expect(new Set(table).size).toBe(table.length);
+    expect(routes).toEqual(table);
+  });
+
+  it('answers every non-public route without a key with 401, and public ones without', async () => {
+    for (const a of ROUTE_ACCESS) {
+      const { status } = await call(s.base, a.method, concrete(a.path), null);
+      const expected = a.roles === 'public' ? status !== 401 && status !== 403 && status < 500 : status === 401;
+      expect([a.method, a.path, status, expected]).toEqual([a.method, a.path, status, true]);
+    }
+  });
+
+  it('gives every role exactly the query routes its entry names (403 FORBIDDEN otherwise)', async () => {
+    const rows: string[] = [];
+    for (const a of ROUTE_ACCESS.filter((r) => r.roles !== 'per-command')) {
+      for (const role of ROLES) {
+        const { status, code } = await call(s.base, a.method, concrete(a.path), `k-${role}`);
+        const forbidden = status === 403 && code === 'FORBIDDEN';
+        const allowed = routeAllows(a, [role]);
+        if (forbidden === allowed || status === 401 || status === 429 || status >= 500) rows.push(`${a.method} ${a.path} as ${role}: ${status} ${code ?? ''}`);
+      }
+    }
+    expect(rows).toEqual([]);
+  });
+
+  it('gives every role exactly the commands COMMAND_ROLES names (403 FORBIDDEN otherwise)', async () => {
+    const { post } = client(s.base);
+    const rows: string[] = [];
+    for (const name of PUBLIC_COMMAND_NAMES) {
+      for (const role of ROLES) {
+        const res = await post(name, { data: COMMAND_DTOS[name].example }, `k-${role}`);
+        const body = await res.json();
+        const forbidden = res.status === 403 && body.code === 'FORBIDDEN';
+        const allowed = role === 'admin' || COMMAND_ROLES[name].includes(role as Role);
+        expect(mayGive([role as Role], name)).toBe(allowed);
+        // Allowed: the command ran (2xx) or was refused or rejected for its content (4xx other than FORBIDDEN).
+        if (forbidden === allowed || res.status === 401 || body.code === 'VALIDATION_FAILED' || res.status >= 500) rows.push(`${name} as ${role}: ${res.status} ${body.code ?? ''}`);
+      }
+    }
+    expect(rows).toEqual([]);
+  });
+
+  it('gives investigators and auditors no command at all', () => {
+    for (const name of PUBLIC_COMMAND_NAMES) {
+      expect(mayGive(['investigator'], name)).toBe(false);
+      expect(mayGive(['auditor'], name)).toBe(false);
+    }
+  });
+});
+
+describe('authentication', () => {
+  let s: SurfaceApp;
+  beforeAll(async () => {
+    s = await bootSurfaceApp();
+  });
+  afterAll(() => s.close());
+
+  it('accepts only a Bearer key in the Authorization header', async () => {
+    const { get } = client(s.base);
+    expect((await get('/api/items')).status).toBe(200);
+    expect((await get('/api/items', null)).status).toBe(401);
+    expect((await get('/api/items', 'k-nope')).status).toBe(401);
+    for (const q of ['key', 'api_key', 'apiKey', 'access_token', 'token']) {
+      const res = await get(`/api/items?${q}=k-admin`, null);
+      expect([q, res.status]).toEqual([q, 401]);
+    }
+    const basic = await fetch(`${s.base}/api/items`, { headers: { authorization: `Basic ${Buffer.from('k-admin:').toString('base64')}` } });
+    expect(basic.status).toBe(401);
+    const bad = await get('/api/items', 'k-admin-but-longer');
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect(bad.headers.get('www-authenticate')).toContain('Bearer');
+  });
+
+  it('refuses a forged actor and records the key\'s own person as the actor', async () => {
+    const { post, get } = client(s.base);
+    await post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar');
+    await post('RegisterPerson', { data: { personId: 'p-gm', name: 'Wang', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' } }, 'k-registrar');
+    await post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } }, 'k-registrar');
+    await post('RegisterReceivedItem', { data: { itemId: 'doc-a', title: 'directive', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
+      sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] } } }, 'k-registrar');
+
+    const reading = { itemId: 'doc-a', reader: 'p-zhang', placeId: 'room-1' };
+    const inBody = await post('RecordReading', { data: reading, actor: 'p-gm' }, 'k-zhang');
+    expect(inBody.status).toBe(400);
+    expect((await inBody.json()).errors).toEqual([expect.objectContaining({ field: 'body.actor' })]);
+    const inData = await post('RecordReading', { data: { ...reading, actor: 'p-gm' } }, 'k-zhang');
+    expect(inData.status).toBe(400);
+    expect((await inData.json()).errors).toEqual([expect.objectContaining({ field: 'data.actor' })]);
+
+    const ok = await post('RecordReading', { data: reading }, 'k-zhang');
+    expect(ok.status).toBe(200);
+    const history = await (await get('/api/items/doc-a/history', 'k-auditor')).json();
+    const read = history.events.filter((e: { type: string }) => e.type === 'ItemRead');
+    expect(read).toHaveLength(1);
+    expect(read[0].actor).toBe('p-zhang');
+  });
+});
+
+describe('rate limits', () => {
+  let s: SurfaceApp;
+  beforeAll(async () => {
+    s = await bootSurfaceApp({ RATE_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(() => s.close());
+
+  it('answers the request over the limit with 429 RATE_LIMITED problem+json, per key, never on /health', async () => {
+    const { get } = client(s.base);
+    for (let i = 0; i < 3; i++) expect((await get('/api/items', 'k-auditor')).status).toBe(200);
+    const limited = await get('/api/items', 'k-auditor');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await limited.json()).code).toBe('RATE_LIMITED');
+    expect((await get('/api/items', 'k-investigator')).status).toBe(200);
+    for (let i = 0; i < 8; i++) expect((await get('/health', null)).status).toBe(200);
+    expect((await get('/health/ready', null)).status).toBe(200);
+  });
+});
