@@ -3,7 +3,7 @@
  * connected (the SSE feed when /api/feed exists) and a dashboard poller of /api/violations and /api/incidents. Samples the
  * child's RSS, reports latency percentiles, and fails when memory grows beyond a stated bound or a command fails.
  *
- *   node -r ./test/support/ts-register.js scripts/soak.ts --minutes 10 [--rate 20] [--bound-mib 64] [--json FILE]
+ *   node -r ./test/support/ts-register.js scripts/soak.ts --minutes 10 [--rate 20] [--bound-mib 64] [--mix fixed] [--json FILE]
  *
  * Commands come from 16 "lanes" (clerks): within a lane each command waits for the previous answer (so an item's
  * commands arrive in order), while a fixed tick schedule keeps the global rate (open loop); a tick that finds every
@@ -25,6 +25,8 @@ export interface SoakOptions {
   /** Commands per second, sent on a fixed schedule whatever the latency (open loop). */
   rate: number;
   boundMiB: number;
+  /** `lifecycle` (default): every item walks its whole life, new streams all the time; `fixed`: readings of 64 items. */
+  mix?: 'lifecycle' | 'fixed';
   log?: (line: string) => void;
 }
 
@@ -59,7 +61,15 @@ const median = (xs: number[]): number => {
 };
 
 /** An endless, valid mix of commands: receipts, readings (one out of scope: violation + incident), copies, dispatches, receipts. */
-function* commandMix(lane: number): Generator<{ name: string; data: Record<string, unknown> }> {
+function* commandMix(lane: number, mix: 'lifecycle' | 'fixed'): Generator<{ name: string; data: Record<string, unknown> }> {
+  if (mix === 'fixed') {
+    // A fixed set of streams (4 items per lane), read over and over: no new streams, only longer ones.
+    for (let n = 0; n < 4; n++) {
+      yield { name: 'RegisterReceivedItem', data: { itemId: `soak-${lane}-${n}`, title: `soak report ${lane}-${n}`, level: 'SECRET', periodYears: 10,
+        basis: 'catalogue 2.1', carrier: 'paper', sender: 'bureau', receivedBy: 'p-a', scope: { persons: ['p-b'] } } };
+    }
+    for (let n = 0; ; n++) yield { name: 'RecordReading', data: { itemId: `soak-${lane}-${n % 4}`, reader: 'p-b', placeId: 'room-1' } };
+  }
   for (let n = 0; ; n++) {
     const itemId = `soak-${lane}-${n}`;
     yield { name: 'RegisterReceivedItem', data: { itemId, title: `soak report ${n}`, level: 'SECRET', periodYears: 10, basis: 'catalogue 2.1',
@@ -161,7 +171,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     // Lanes: each lane walks its items one command after the other (a command about an item is sent only after the
     // previous one was answered, as a desk clerk would), while the ticks keep the global rate steady (open loop).
     // A tick that finds every lane busy is counted as missed: the service did not keep up with the rate.
-    const lanes = Array.from({ length: LANES }, (_, lane) => ({ mix: commandMix(lane), busy: false }));
+    const lanes = Array.from({ length: LANES }, (_, lane) => ({ mix: commandMix(lane, options.mix ?? 'lifecycle'), busy: false }));
     const inflight = new Set<Promise<void>>();
     const interval = 1000 / options.rate;
     let next = 0;
@@ -256,9 +266,11 @@ const arg = (name: string, fallback: number): number => {
 
 if (require.main === module) {
   const minutes = arg('minutes', 10);
-  const options = { seconds: Math.round(minutes * 60), rate: arg('rate', 20), boundMiB: arg('bound-mib', 64) };
+  const mixAt = process.argv.indexOf('--mix');
+  const mix = mixAt >= 0 && process.argv[mixAt + 1] === 'fixed' ? 'fixed' : 'lifecycle';
+  const options = { seconds: Math.round(minutes * 60), rate: arg('rate', 20), boundMiB: arg('bound-mib', 64), mix } as const;
   const jsonAt = process.argv.indexOf('--json');
-  process.stdout.write(`soak: ${minutes} min at ${options.rate} commands/s, RSS growth bound ${options.boundMiB} MiB\n`);
+  process.stdout.write(`soak: ${minutes} min at ${options.rate} commands/s (${mix} mix), RSS growth bound ${options.boundMiB} MiB\n`);
   runSoak(options)
     .then((r) => {
       const line = `[soak] seconds=${r.seconds} rate=${r.rate}/s commands=${r.commands} missedTicks=${r.missedTicks} ok=${r.ok} failed=${r.failed} ` +

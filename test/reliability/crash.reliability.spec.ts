@@ -255,6 +255,8 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
     const { differences } = await compareWithRebuild(storeFile, rmFile);
     expect(differences.slice(0, 5)).toEqual([]);
 
-    summary('crash', { ...stats, events: final, receiptMissingFlagged: flagged.length, unreceivedDispatches: unreceived.length, firedFirst, firedAgain });
+    const checkpointsSigned = readStoreFile(storeFile).filter((e) => e.type === 'CheckpointSigned').length;
+    expect(checkpointsSigned).toBeGreaterThan(0);
+    summary('crash', { ...stats, events: final, checkpointsSigned, receiptMissingFlagged: flagged.length, unreceivedDispatches: unreceived.length, firedFirst, firedAgain });
   }, 360_000);
 });

@@ -3,6 +3,13 @@ import { clearReadModels, type Db } from '../db/read-model-db';
 import type { Projection } from './projection';
 
 const CHECKPOINT = 'read-models';
+
+/** SQLite result codes of a file that cannot be written now, as opposed to a projection bug. */
+const isStorageFailure = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|NOMEM)/.test(code);
+};
+
 const BATCH = 500;
 
 export interface ProjectionFailure {
@@ -125,6 +132,10 @@ export class ProjectionRunner {
       try {
         this.db.transaction(() => p.apply(this.db, event))();
       } catch (e) {
+        // The file cannot be written (disk full, read-only, I/O error, locked): not this projection's fault. Skipping
+        // would commit the checkpoint past events never applied (SQLite may already have rolled the batch back and
+        // run the rest outside it), so the whole batch fails and nothing moves the checkpoint.
+        if (isStorageFailure(e)) throw e;
         const failure = { projection: p.name, position: event.position, eventId: event.eventId, message: (e as Error).message };
         this.failures.push(failure);
         console.error(JSON.stringify({ level: 'error', msg: 'projection failed on an event', ...failure }));
