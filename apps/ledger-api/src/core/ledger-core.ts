@@ -28,7 +28,12 @@ export interface CommandResponse {
   events: { type: string; streamId: string; revision: number; position: number }[];
   violations: ViolationDetectedData[];
   duplicate: boolean;
+  /** Present (false) only when the read models had not caught up with the command when it was answered. */
+  projected?: false;
 }
+
+/** How long a command's answer waits for the read models to include it (read-your-writes). */
+const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 
 /** How far ahead of the ledger's clock an occurredAt may be (DESIGN §5: not more than 5 minutes). */
 const MAX_AHEAD_MS = 5 * 60_000;
@@ -108,14 +113,26 @@ export class LedgerCore {
 
   private async respond(outcome: CommandOutcome): Promise<CommandResponse> {
     const last = outcome.events[outcome.events.length - 1];
-    // Read your writes: queries after a 2xx see the command's effects.
-    if (last) await this.readModels.runner.waitFor(last.position);
+    // Read your writes: queries after a 2xx see the command's effects. The events are already stored, so when the
+    // read models cannot keep up (their file cannot be written) the answer still comes, saying so, rather than never.
+    const projected = last ? await this.waitProjected(last.position) : true;
     return {
       commandId: outcome.commandId,
       events: outcome.events.map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position })),
       violations: outcome.events.filter((e) => e.type === 'ViolationDetected').map((e) => e.data as ViolationDetectedData),
       duplicate: outcome.duplicate,
+      ...(projected ? {} : { projected: false }),
     };
+  }
+
+  private async waitProjected(position: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READ_YOUR_WRITES_TIMEOUT_MS)));
+    try {
+      return await Promise.race([this.readModels.runner.waitFor(position).then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

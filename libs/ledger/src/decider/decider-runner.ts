@@ -89,7 +89,7 @@ export class DeciderRunner {
     private readonly clock: Clock,
     private readonly options: DeciderRunnerOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? 5;
+    this.maxAttempts = options.maxAttempts ?? 8;
     this.cacheSize = options.cacheSize ?? 20_000;
   }
 
@@ -110,7 +110,9 @@ export class DeciderRunner {
         return { commandId: command.commandId, events: await this.append(command, writes, tails), duplicate: false };
       } catch (e) {
         if (!(e instanceof ConcurrencyConflict) || attempt >= this.maxAttempts) throw e;
-        // Someone else wrote first: fold what they wrote and decide again (a bounded number of times).
+        // Someone else wrote first: fold what they wrote and decide again (a bounded number of times, since a hot
+        // stream could otherwise starve a writer forever). A short random pause spreads writers that collided.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
         const again = await this.options.commandLog?.find(command.commandId);
         if (again) return { ...again, duplicate: true };
       }

@@ -11,6 +11,8 @@ const isStorageFailure = (error: unknown): boolean => {
 };
 
 const BATCH = 500;
+/** Buffered events beyond which the subscription waits while the read models cannot be written. */
+const HIGH_WATER = 10_000;
 
 export interface ProjectionFailure {
   projection: string;
@@ -32,6 +34,11 @@ export class ProjectionRunner {
   private checkpointValue: number | undefined;
   readonly failures: ProjectionFailure[] = [];
   private readonly commitListeners = new Set<(events: RecordedEvent[]) => void>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = 0;
+  private drainWaiters: (() => void)[] = [];
+  /** Batches that could not be committed because the read-model file could not be written (each retried). */
+  storageFailures = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -64,8 +71,14 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     const s = this.subscription;
     this.subscription = undefined;
+    // A handler held back by a full disk must be let go, or stopping the subscription would wait for it forever.
+    this.drainWaiters.splice(0).forEach((resolve) => resolve());
     await s?.stop();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // A last try; what cannot be written stays in the store and is applied after the checkpoint on the next start.
     this.flush();
+    this.buffer = [];
   }
 
   /** Drops every read model and replays the whole store. */
@@ -97,6 +110,8 @@ export class ProjectionRunner {
 
   private enqueue(event: RecordedEvent): Promise<void> | void {
     this.buffer.push(event);
+    // While the read-model file cannot be written, hold the subscription back instead of buffering without bound.
+    if (this.retryTimer && this.buffer.length >= HIGH_WATER) return new Promise((resolve) => this.drainWaiters.push(resolve));
     if (this.buffer.length >= BATCH) {
       this.flush();
       return;
@@ -109,17 +124,38 @@ export class ProjectionRunner {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.buffer.length === 0) return;
+    if (this.buffer.length === 0 || this.retryTimer) return;
     const batch = this.buffer;
     this.buffer = [];
     const fresh = batch.filter((e) => this.checkpointValue === undefined || e.position > this.checkpointValue);
     if (fresh.length > 0) {
-      this.db.transaction(() => {
-        for (const event of fresh) this.applyOne(event);
-        this.db.prepare(`INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(CHECKPOINT, fresh[fresh.length - 1].position);
-      })();
+      try {
+        this.db.transaction(() => {
+          for (const event of fresh) this.applyOne(event);
+          this.db.prepare(`INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(CHECKPOINT, fresh[fresh.length - 1].position);
+        })();
+      } catch (e) {
+        if (!isStorageFailure(e)) throw e;
+        // Disk full, read-only, locked: keep the batch (nothing of it was committed) and try again with a backoff.
+        this.buffer = batch.concat(this.buffer);
+        this.retryDelayMs = Math.min(this.retryDelayMs ? this.retryDelayMs * 2 : 100, 5_000);
+        this.storageFailures++;
+        console.error(JSON.stringify({ level: 'error', msg: 'read models cannot be written; retrying', code: (e as { code?: string }).code, retryInMs: this.retryDelayMs }));
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.flush();
+        }, this.retryDelayMs);
+        this.retryTimer.unref();
+        return;
+      }
+      this.retryDelayMs = 0;
       this.checkpointValue = fresh[fresh.length - 1].position;
       for (const listener of this.commitListeners) listener(fresh);
+    }
+    if (this.buffer.length < HIGH_WATER) this.drainWaiters.splice(0).forEach((resolve) => resolve());
+    if (this.buffer.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
     }
     const ready = this.waiters.filter((w) => this.checkpointValue !== undefined && this.checkpointValue >= w.position);
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
