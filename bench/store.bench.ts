@@ -5,6 +5,7 @@
  *
  * Used by bench/run.ts; runnable alone: node -r ./test/support/ts-register.js bench/store.bench.ts [DIR]
  */
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -90,14 +91,58 @@ async function appendRate(store: SqliteEventStore, writers: number): Promise<num
   return appends / seconds;
 }
 
+/**
+ * The peer, side by side in the same run: plain better-sqlite3 on the same schema and the same durability
+ * (WAL, synchronous=FULL), one transaction per append, as a store without group commit would do it. The writers are
+ * async loops as above; each append is its own COMMIT, so each pays its own fsync.
+ */
+async function peerAppendRate(dir: string, writers: number): Promise<number> {
+  const file = path.join(dir, `peer-bench-${randomUUID()}.db`);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
+    revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE(stream_id, revision))`);
+  const last = db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
+  const insert = db.prepare('INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  const append = db.transaction((streamId: string, expected: number, e: NewEvent) => {
+    const current = (last.get(streamId) as { r: number | null }).r ?? -1;
+    if (current !== expected) throw new Error('conflict');
+    insert.run(e.eventId, streamId, expected + 1, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+    return expected + 1;
+  });
+  let appends = 0;
+  const start = process.hrtime.bigint();
+  const deadline = Date.now() + APPEND_RUN_MS;
+  try {
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        let revision = -1;
+        while (Date.now() < deadline) {
+          await new Promise<void>((resolve) => setImmediate(resolve)); // let the other writers in, as the store does
+          revision = append(`bench-${w}`, revision, sampleEvent(appends));
+          appends += 1;
+        }
+      }),
+    );
+  } finally {
+    db.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  }
+  return appends / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
 /** Runs the store benchmark on fresh files in `dir`; each metric is the median of 5 runs. Prints nothing. */
 export async function runStoreBench(dir: string): Promise<StoreBenchMetric[]> {
   fs.mkdirSync(dir, { recursive: true });
   const single: number[] = [];
   const concurrent: number[] = [];
+  const peer: number[] = [];
+  // Interleaved runs, so a noisy moment on the machine hits the store and its peer alike.
   for (let run = 0; run < RUNS; run++) {
     single.push(await withFreshStore(dir, (store) => appendRate(store, 1)));
     concurrent.push(await withFreshStore(dir, (store) => appendRate(store, CONCURRENT_WRITERS)));
+    peer.push(await peerAppendRate(dir, CONCURRENT_WRITERS));
   }
 
   const readMs: number[] = [];
@@ -118,6 +163,7 @@ export async function runStoreBench(dir: string): Promise<StoreBenchMetric[]> {
   return [
     metric('store.append.durable.1-writer', 'appends/s', single),
     metric(`store.append.durable.${CONCURRENT_WRITERS}-writers`, 'appends/s', concurrent),
+    metric(`peer: better-sqlite3, a transaction per append, ${CONCURRENT_WRITERS} writers`, 'appends/s', peer),
     metric('store.read-stream.10k.time', 'ms', readMs),
     metric('store.read-stream.10k.rate', 'events/s', readMs.map((ms) => READ_STREAM_EVENTS / (ms / 1000))),
   ];
