@@ -36,6 +36,13 @@ describe('copy requests and approvals (002_c292fe519fc09962.txt 第21条)', () =
   it('refuses a request for an item that may not be copied', () =>
     given(...base, received('doc-n', { copyAllowed: false })).when(request('r1', 1, 'doc-n')).thenThrows('COPY_NOT_ALLOWED'));
 
+  it('appends nothing for the same request made twice', () =>
+    given(...afterCommands([...base, ts], request('r1', 2))).when(request('r1', 2)).then((w) => expect(w).toEqual([])));
+
+  // A request id names one request: reusing it for another number of copies would blur what was approved.
+  it('refuses a request id reused for a different number of copies', () =>
+    given(...afterCommands([...base, ts], request('r1', 2))).when(request('r1', 5)).thenThrows('REQUEST_EXISTS'));
+
   it('appends nothing for an approval given twice', () =>
     given(...afterCommands([...base, ts], request('r1', 1), approveCopy('p-gm'))).when(approveCopy('p-gm')).then((w) => expect(w).toEqual([])));
 });
