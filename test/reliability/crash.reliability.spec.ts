@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { ManualClock } from '@app/ledger/clock/clock';
 import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
 import { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
-import { verifyLedger } from '../../apps/ledger-api/src/core/verify-ledger';
+import { verifyLedgerIntegrity } from '../../apps/ledger-api/src/ledger/ledger-verify';
 import {
   client, compareWithRebuild, orderProblems, readStoreFile, startService, storeHead, summary, tempDir, waitIdle,
   type Client, type ServiceProcess,
@@ -151,7 +151,7 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
       expect({ context, order: orderProblems(events) }).toEqual({ context, order: [] });
       const store = SqliteEventStore.open(storeFile);
       try {
-        const verified = await verifyLedger(store);
+        const verified = await verifyLedgerIntegrity(store);
         expect({ context, ok: verified.ok }).toEqual({ context, ok: true });
       } finally {
         await store.close();

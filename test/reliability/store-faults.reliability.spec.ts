@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { verifyLedger } from '../../apps/ledger-api/src/core/verify-ledger';
+import { verifyLedgerIntegrity } from '../../apps/ledger-api/src/ledger/ledger-verify';
 import type { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
 import {
   client, compareWithRebuild, orderProblems, readStoreFile, startInProcess, summary, tempDir, waitIdle, type Client, type InProcessService,
@@ -99,7 +99,7 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
         stats.recoveredAfterSpace++;
       }
       checkNothingPartial(svc.storeFile, accepted, new Set());
-      expect((await verifyLedger(svc.core.store)).ok).toBe(true);
+      expect((await verifyLedgerIntegrity(svc.core.store)).ok).toBe(true);
       await waitIdle(api);
       const { differences } = await compareWithRebuild(svc.storeFile, path.join(svc.dir, 'read-models.sqlite'));
       expect(differences.slice(0, 5)).toEqual([]);
@@ -139,7 +139,7 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
       }
       const events = readStoreFile(svc.storeFile);
       for (const commandId of refused) expect(events.filter((e) => e.commandId === commandId)).toHaveLength(1);
-      expect((await verifyLedger(svc.core.store)).ok).toBe(true);
+      expect((await verifyLedgerIntegrity(svc.core.store)).ok).toBe(true);
     } finally {
       tryRun('chattr', ['-i', ...files]);
       await svc.close();

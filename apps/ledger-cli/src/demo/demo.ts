@@ -10,7 +10,7 @@ import { ManualClock } from '@app/ledger/clock/clock';
 import { DomainError } from '@app/custody/shared/errors';
 import { LedgerCore, openStore } from '../../../ledger-api/src/core/ledger-core';
 import { ROLES, type Principal } from '../../../ledger-api/src/core/principal';
-import { verifyLedger } from '../../../ledger-api/src/core/verify-ledger';
+import { verifyLedgerIntegrity } from '../../../ledger-api/src/ledger/ledger-verify';
 import { RequestValidationError } from '../../../ledger-api/src/http/problem';
 
 export interface DemoOptions {
@@ -280,7 +280,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
     incidentsOverdue: incidents.filter((i) => i.overdue).length,
     incidentsReported: incidents.filter((i) => i.reported).length,
     refused,
-    verified: (await verifyLedger(core.store)).ok,
+    verified: (await verifyLedgerIntegrity(core.store)).ok,
     clock: now,
   };
   await core.close();

@@ -7,7 +7,7 @@ import { DomainError } from '@app/custody/shared/errors';
 import { LedgerCore } from '../../../ledger-api/src/core/ledger-core';
 import { ROLES } from '../../../ledger-api/src/core/principal';
 import { RequestValidationError } from '../../../ledger-api/src/http/problem';
-import { verifyLedger } from '../../../ledger-api/src/core/verify-ledger';
+import { verifyLedgerIntegrity } from '../../../ledger-api/src/ledger/ledger-verify';
 
 /** The acceptance format of DESIGN §7. */
 export interface Scenario {
@@ -186,7 +186,7 @@ const checkExpectations = async (expect: Expectations, core: LedgerCore): Promis
     }
   }
   if (expect.verify !== undefined) {
-    const result = await verifyLedger(core.store);
+    const result = await verifyLedgerIntegrity(core.store);
     if (result.ok !== expect.verify) problems.push(`verify: expected ${expect.verify}, got ${result.ok}${result.firstFailure ? ` (${show(result.firstFailure)})` : ''}`);
   }
   return problems;
