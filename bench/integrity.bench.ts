@@ -6,38 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { NewEvent, RecordedEvent } from '../libs/ledger/src/store/event-store.port';
 import { GENESIS_HASH, MerkleLog, sealEvents, verifyEvents } from '../libs/ledger/src/integrity';
-
-interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  runs: number[];
-}
+import { type BenchResult, median, seconds, prng } from './bench-kit';
 
 const RUNS = 5;
 const EVENTS = 100_000;
 const STREAMS = 1_000;
 const LEAVES = 1_000_000;
 const PROOFS = 10_000;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
-
-// Deterministic pseudo-random indices (mulberry32), so every run asks for the same proofs.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A realistic custody event: the shape and size of an ItemRead with full metadata.
 const newEvent = (i: number): NewEvent => ({

@@ -15,23 +15,12 @@ import { custodyProgram } from '../apps/ledger-api/src/core/custody-program';
 import { readHistory } from '../apps/ledger-api/src/core/history';
 import { exposureOf } from '../apps/ledger-api/src/core/exposure';
 import { buildReportDraft } from '../apps/ledger-api/src/core/report-draft';
-
-interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  runs: number[];
-}
+import { type BenchResult, median } from './bench-kit';
 
 const RUNS = 5;
 const HISTORY_EVENTS = 10_000;
 const DRAFT_EVENTS = 1_000;
 const COPIES = 50;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const timed = async (name: string, fn: () => Promise<unknown>): Promise<BenchResult> => {
   await fn(); // warm-up: JIT, SQLite page cache

@@ -20,13 +20,7 @@ import { merkleLeavesProjection } from '../libs/read-models/src/merkle/merkle-le
 import { MerkleIndex } from '../libs/read-models/src/merkle/merkle-index';
 import { CheckpointService } from '../apps/ledger-api/src/core/checkpoints';
 import { verifyLedgerIntegrity } from '../apps/ledger-api/src/ledger/ledger-verify';
-
-interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  runs: number[];
-}
+import { type BenchResult, median, seconds, prng } from './bench-kit';
 
 const RUNS = 5;
 const EVENTS = 100_000;
@@ -35,24 +29,6 @@ const PER_APPEND = 500; // events per appendMany while loading (one SQLite trans
 const PROOFS = 10_000;
 const CONSISTENCY = 2_000;
 const SIGNINGS = 20;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
-
-// Deterministic pseudo-random indices (mulberry32), so every run asks for the same proofs.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A realistic custody event: the shape and size of an ItemRead with full metadata.
 const newEvent = (i: number): NewEvent => ({

@@ -9,13 +9,7 @@ import { runStoreBench } from './store.bench';
 import { runIntegrityBench } from './integrity.bench';
 import { runProofBench } from './ledger-proofs.bench';
 import { runInvestigationBench } from './investigation.bench';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  runs: number[];
-}
+import type { BenchResult } from './bench-kit';
 
 const main = async (): Promise<void> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));

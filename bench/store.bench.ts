@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NewEvent } from '../libs/ledger/src/store/event-store.port';
 import { SqliteEventStore } from '../libs/ledger/src/store/sqlite.event-store';
+import { median } from './bench-kit';
 
 /** One measured figure: the median of `runs`. */
 export interface StoreBenchMetric {
@@ -45,11 +46,6 @@ const sampleEvent = (i: number): NewEvent => ({
   },
 });
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 

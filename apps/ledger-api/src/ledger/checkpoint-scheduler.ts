@@ -1,5 +1,6 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CheckpointService, DEFAULT_CHECKPOINT_INTERVAL_MS } from '../core/checkpoints';
+import { PeriodicTask } from '../core/periodic-task';
 
 /** Injection token of the signing interval (ms). */
 export const CHECKPOINT_INTERVAL = Symbol('CHECKPOINT_INTERVAL');
@@ -18,41 +19,25 @@ export const checkpointIntervalFromEnv = (env: NodeJS.ProcessEnv = process.env):
  * (CheckpointService skips when only checkpoints were appended since the last one).
  */
 @Injectable()
-export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
-  constructor(
-    private readonly checkpoints: CheckpointService,
-    @Inject(CHECKPOINT_INTERVAL) private readonly intervalMs: number,
-  ) {}
+export class CheckpointScheduler extends PeriodicTask {
+  protected readonly taskName = 'checkpoint signing';
 
   /**
-   * Signs once before the service listens (what was recorded but not yet signed when it last stopped — a crash, say —
-   * is committed to at once, not an interval later), then every interval.
+   * The first pass runs before the service listens: what was recorded but not yet signed when it last stopped (a
+   * crash, say) is committed to at once, not an interval later.
    */
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.intervalMs <= 0) return;
-    await this.tick();
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+  constructor(
+    private readonly checkpoints: CheckpointService,
+    @Inject(CHECKPOINT_INTERVAL) private readonly interval: number,
+  ) {
+    super();
   }
 
-  /** One pass; a pass still running makes the next one a no-op. */
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = this.checkpoints.signNow().catch((e: Error) =>
-      console.error(JSON.stringify({ level: 'error', msg: 'checkpoint signing failed', error: e.message })),
-    );
-    try {
-      await this.running;
-    } finally {
-      this.running = undefined;
-    }
+  protected get intervalMs(): number {
+    return this.interval;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  protected work(): Promise<unknown> {
+    return this.checkpoints.signNow();
   }
 }

@@ -1,0 +1,42 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+
+/**
+ * Work the service does on a timer (firing deadlines, signing checkpoints): once before it listens — to catch up on
+ * what fell due while it was down — then every interval. A pass still running makes the next one a no-op, a failed
+ * pass is logged and tried again at the next tick, and shutdown waits for the pass in flight.
+ */
+export abstract class PeriodicTask implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  /** Milliseconds between passes; 0 or less turns the task off. */
+  protected abstract get intervalMs(): number;
+  /** Named in the log line of a failed pass. */
+  protected abstract readonly taskName: string;
+  protected abstract work(): Promise<unknown>;
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.intervalMs <= 0) return;
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass; overlapping passes are skipped. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = this.work().catch((e: Error) =>
+      console.error(JSON.stringify({ level: 'error', msg: `${this.taskName} pass failed`, error: e.message })),
+    );
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,29 @@
+/** What every benchmark suite shares: the result shape `bench/run.ts` prints, medians, timers, a seeded PRNG. */
+
+/** One measured figure: the median of `runs`. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  runs: number[];
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Seconds since a `process.hrtime.bigint()` reading. */
+export const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so every run asks for the same proofs. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
