@@ -10,7 +10,8 @@ export { ITEM_EVENT_TYPES } from './item.events';
 export type { ItemRecord, ItemState } from './item.state';
 export { itemView, initialItemState, evolveItem } from './item.state';
 export { itemDeadlineChanges, addYears, addHours } from './item.deadlines';
-export { itemMissingEvents, MAX_PERIOD_YEARS, ITEM_COMMANDS } from './item.decider';
+export { itemMissingEvents, ITEM_COMMANDS } from './item.decider';
+export { MAX_PERIOD_YEARS } from './item.decide-kit';
 
 export const itemStreamModule: StreamModule<ItemState> = {
   kind: 'item',

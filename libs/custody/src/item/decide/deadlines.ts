@@ -1,0 +1,52 @@
+/** Deadlines on the item stream, fired by the scheduler at the due instant (DESIGN §5). */
+import { itemStream, parseStream } from '../../shared/streams';
+import { violation, type ViolationCode } from '../../rules/violations';
+import type { ItemEvent } from '../item.events';
+import { addHours, addYears, RECEIPT_HOURS } from '../item.deadlines';
+import { flagKey } from '../item.state';
+import { ms, loadedItem, single, type Decide } from '../item.decide-kit';
+
+/** Deadlines fire at their due instant; each flags once, and only when the obligation is still unmet. */
+export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
+  const deadline = cmd.data.deadline;
+  const item = loadedItem(ctx, parseStream(deadline.streamId)?.id ?? '');
+  if (!item || item.status === 'destroyed' || item.status === 'draft') return [];
+  const streamId = itemStream(item.itemId);
+  const at = { commandId: cmd.commandId, at: deadline.dueAt };
+  const flagged = (code: ViolationCode) => item.flagged.includes(flagKey(code, deadline.dueAt));
+  const due = ms(deadline.dueAt);
+  switch (deadline.kind) {
+    case 'RECEIPT_MISSING': {
+      // 001 (一)收文保密: 件件有着落 — 48 h after the dispatch and still no receipt.
+      const pending = item.dispatch;
+      if (!pending || flagged('RECEIPT_MISSING')) return [];
+      if (deadline.ref !== undefined ? deadline.ref !== String(pending.revision) : ms(addHours(pending.at, RECEIPT_HOURS)) !== due) return [];
+      return single(streamId, violation(at, 'RECEIPT_MISSING', {
+        itemId: item.itemId, personId: pending.to, detail: `no receipt from ${pending.to} within ${RECEIPT_HOURS} h of the dispatch at ${pending.at}`,
+      }));
+    }
+    case 'LOAN_OVERDUE': {
+      // 001 (九)清查保密: 借出去的应按时清退.
+      const loan = item.loan;
+      if (!loan || flagged('LOAN_OVERDUE') || ms(loan.dueAt) !== due || (deadline.ref !== undefined && deadline.ref !== loan.loanId)) return [];
+      return single(streamId, violation(at, 'LOAN_OVERDUE', { itemId: item.itemId, personId: loan.borrower, detail: `loan ${loan.loanId} was due at ${loan.dueAt}` }));
+    }
+    case 'DECLASSIFY':
+      // 保密法 第24条: 保密期限已满的, 自行解密 — unless extended before (the extension moved declassifyOn).
+      if (item.declassified || !item.declassifyOn || ms(item.declassifyOn) !== due) return [];
+      return single(streamId, {
+        type: 'ItemDeclassified', data: { itemId: item.itemId, reason: 'secrecy period expired', automatic: true, by: null, at: deadline.dueAt },
+      } satisfies ItemEvent);
+    case 'TS_INVENTORY_OVERDUE': {
+      // 001 (九)清查保密: a TOP_SECRET item must be sighted by an inventory at least once a year.
+      if (item.level !== 'TOP_SECRET' || item.declassified || flagged('TS_INVENTORY_OVERDUE')) return [];
+      if (item.lastSightedAt && ms(item.lastSightedAt) > ms(addYears(deadline.dueAt, -1))) return [];
+      return single(streamId, violation(at, 'TS_INVENTORY_OVERDUE', {
+        itemId: item.itemId, personId: item.custodian, detail: `not sighted by an inventory in the year to ${deadline.dueAt}`,
+      }));
+    }
+    default:
+      // Incident deadlines are decided by the incident module.
+      return [];
+  }
+};
