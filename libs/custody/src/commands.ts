@@ -32,20 +32,24 @@ export interface CommandData {
     itemId: string; title: string; level: Level; basis: string; carrier: Carrier; sender: string; receivedBy: string; scope: Scope;
     copyNo?: number; copyAllowed?: boolean;
   };
-  DispatchItem: { itemId: string; to: string; channel: Channel; couriers: string[]; approvalRef?: string };
+  /** `couriers` may be left out for post and electronic channels (none carried it). */
+  DispatchItem: { itemId: string; to: string; channel: Channel; couriers?: string[]; approvalRef?: string };
   AcknowledgeReceipt: { itemId: string; by: string };
   HandOver: { handoverId: string; from: string; to: string; items: string[]; itemized: boolean; signedByBoth: boolean; supervisor?: string };
   RecordReading: { itemId: string; reader: string; placeId: string };
   ExtendScope: { itemId: string; persons: string[] };
   RequestCopy: { itemId: string; requestId: string; copies: number };
-  ApproveCopy: { itemId: string; requestId: string };
+  /** `copies` approves fewer than requested; by default the request's number. */
+  ApproveCopy: { itemId: string; requestId: string; copies?: number };
   RecordCopy: { itemId: string; copyItemId: string; requestId?: string };
   ApproveLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
   RecordLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
-  RecordReturn: { itemId: string; loanId: string };
+  /** DESIGN §5 lists RecordLoan and RecordReturn together: `borrower` and `dueAt` may be repeated on a return. */
+  RecordReturn: { itemId: string; loanId: string; borrower?: string; dueAt?: string };
   ApproveCarryOut: { itemId: string; person: string; destination: string; until: string };
   RecordCarryOut: { itemId: string; person: string; destination: string };
-  RecordBringBack: { itemId: string; person: string; placeId?: string };
+  /** `placeId`: where it is back to; `destination`: where it had been carried (as on RecordCarryOut). */
+  RecordBringBack: { itemId: string; person: string; placeId?: string; destination?: string };
   ArchiveItem: { itemId: string; placeId: string };
   RecordGatePassage: { itemId: string; gate: string; direction: 'out' | 'in' };
   OpenInventory: { inventoryId: string; scope: InventoryScope };
@@ -54,7 +58,7 @@ export interface CommandData {
   ApproveDestruction: { itemId: string };
   RecordDestruction: { itemId: string; method: string; placeId: string; witnesses: string[] };
   ExtendSecrecyPeriod: { itemId: string; newDeclassifyOn: string };
-  DeclassifyItem: { itemId: string; reason: string };
+  DeclassifyItem: { itemId: string; reason?: string };
   ChangeLevel: { itemId: string; level: Level; reason?: string };
   RecordLoss: { itemId: string; discoveredBy: string; circumstances: string };
   OpenIncident: { incidentId: string; kind: IncidentKind; itemIds: string[]; discoveredAt: string; discoveredBy: string; description: string };
@@ -64,7 +68,8 @@ export interface CommandData {
     investigation: string; remedialMeasures: string;
   };
   ConcludeInvestigation: { incidentId: string; finding: string; responsible: string[] };
-  CloseIncident: { incidentId: string; note?: string };
+  /** DESIGN §5 lists ConcludeInvestigation and CloseIncident together: a close may carry the finding too. */
+  CloseIncident: { incidentId: string; note?: string; finding?: string; responsible?: string[] };
   ResolveViolation: { violationId: string; note: string };
   /** Internal: issued by the deadline scheduler at the due instant, never by the public API. */
   FireDeadline: { deadline: Deadline };

@@ -153,6 +153,22 @@ describe('incident inc-1 concluded', () => {
       .then([]));
 });
 
+describe('incident inc-1 reported, its investigation not concluded', () => {
+  // DESIGN §5 gives ConcludeInvestigation and CloseIncident the same fields (finding, responsible[]).
+  it('records the finding a close carries as the conclusion, then closes', () =>
+    given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'))
+      .when(cmd('CloseIncident', { incidentId: 'inc-1', finding: 'left unattended', responsible: ['p-zhang'] }, responder('2026-03-05T00:00:00.000Z')))
+      .then((w) => {
+        expect(typesOf(w)).toEqual(['InvestigationConcluded', 'IncidentClosed']);
+        expect(eventsOf(w)[0].data).toMatchObject({ finding: 'left unattended', responsible: ['p-zhang'], late: false });
+      }));
+
+  it('closes without a conclusion when the close carries no finding', () =>
+    given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'))
+      .when(cmd('CloseIncident', { incidentId: 'inc-1' }, responder('2026-03-05T00:00:00.000Z')))
+      .then((w) => expect(typesOf(w)).toEqual(['IncidentClosed'])));
+});
+
 describe('incident inc-1 closed', () => {
   it('refuses closing again with ALREADY_CLOSED', () =>
     given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'),

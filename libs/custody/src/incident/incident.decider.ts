@@ -34,8 +34,10 @@ type IncidentDeadlineCode = keyof typeof DEADLINE_RULES;
  */
 export const incidentViolationId = (incidentId: string, code: IncidentDeadlineCode): string => `${incidentId}:${code}`;
 
+type RecordedIncident = Extract<IncidentState, { status: 'recorded' }>;
+
 /** A late-flag for an incident, or none when it is already flagged. Never opens an incident (it is about one). */
-const lateFlag = (state: Extract<IncidentState, { status: 'recorded' }>, code: IncidentDeadlineCode): ViolationDetected[] => {
+const lateFlag = (state: RecordedIncident, code: IncidentDeadlineCode): ViolationDetected[] => {
   const i = state.incident;
   const violationId = incidentViolationId(i.incidentId, code);
   if (violationId in state.violations) return [];
@@ -44,6 +46,16 @@ const lateFlag = (state: Extract<IncidentState, { status: 'recorded' }>, code: I
   const flag = violation({ commandId: i.incidentId, at: rule.due(i) }, code,
     { itemId: i.itemIds[0] ?? null, personId: null, detail: `incident ${i.incidentId}: no ${rule.what} by ${rule.due(i)}` });
   return [{ ...flag, data: { ...flag.data, violationId } }];
+};
+
+/** BG99 第5条: the written result is due 3 months after discovery; a late one is accepted and flagged once. */
+const conclusion = (state: RecordedIncident, command: { actor: string; at: string }, finding: string, responsible: string[]): IncidentEvent[] => {
+  const { incidentId, investigationDueAt: dueAt } = state.incident;
+  const late = isAfter(command.at, dueAt);
+  return [
+    { type: 'InvestigationConcluded', data: { incidentId, finding, responsible: [...responsible], by: command.actor, at: command.at, dueAt, late } },
+    ...(late ? lateFlag(state, 'INVESTIGATION_REPORT_LATE') : []),
+  ];
 };
 
 export const planIncident = (command: IncidentCommand, _ctx: DecisionContext): Needs => {
@@ -126,14 +138,7 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       if (state.incident.concludedAt !== null) {
         throw new CommandRefused('ALREADY_CONCLUDED', `incident ${incidentId} was concluded at ${state.incident.concludedAt}`, 409, 'incidentId');
       }
-      const dueAt = state.incident.investigationDueAt;
-      const late = isAfter(command.at, dueAt);
-      // BG99 第5条: the written result is due 3 months after discovery; a late one is accepted and flagged once.
-      const events: IncidentEvent[] = [
-        { type: 'InvestigationConcluded', data: { incidentId, finding, responsible: [...responsible], by: command.actor, at: command.at, dueAt, late } },
-        ...(late ? lateFlag(state, 'INVESTIGATION_REPORT_LATE') : []),
-      ];
-      return writeTo(incidentStream(incidentId), events);
+      return writeTo(incidentStream(incidentId), conclusion(state, command, finding, responsible));
     }
     case 'CloseIncident': {
       const incidentId = requireText(data, 'incidentId');
@@ -146,7 +151,13 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
         throw new CommandRefused('NOT_REPORTED', `incident ${incidentId} has not been reported`, 409, 'incidentId');
       }
       const note = typeof command.data.note === 'string' && command.data.note !== '' ? command.data.note : null;
-      const events: IncidentEvent[] = [{ type: 'IncidentClosed', data: { incidentId, note, by: command.actor, at: command.at } }];
+      // DESIGN §5 gives ConcludeInvestigation and CloseIncident the same fields: a close that carries the finding of
+      // an investigation not yet concluded records that conclusion first.
+      const { finding, responsible } = command.data;
+      const concluding = state.incident.concludedAt === null && typeof finding === 'string' && finding.trim() !== ''
+        ? conclusion(state, command, finding, Array.isArray(responsible) ? responsible : [])
+        : [];
+      const events: IncidentEvent[] = [...concluding, { type: 'IncidentClosed', data: { incidentId, note, by: command.actor, at: command.at } }];
       return writeTo(incidentStream(incidentId), events);
     }
     case 'FireDeadline': {

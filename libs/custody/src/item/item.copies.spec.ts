@@ -36,6 +36,17 @@ describe('copy requests and approvals (002_c292fe519fc09962.txt 第21条)', () =
   it('refuses a request for an item that may not be copied', () =>
     given(...base, received('doc-n', { copyAllowed: false })).when(request('r1', 1, 'doc-n')).thenThrows('COPY_NOT_ALLOWED'));
 
+  // 001 不得擅自多印多留: an approval may allow fewer copies than requested, never more.
+  it('approves fewer copies than requested, and the count is what was approved', () =>
+    given(...afterCommands([...base, ts], request('r1', 3), cmd('ApproveCopy', { itemId: 'doc-ts', requestId: 'r1', copies: 1 }, { actor: 'p-gm' }),
+      copy('doc-ts-c1', 'r1')))
+      .when(copy('doc-ts-c2', 'r1'))
+      .then((writes) => expect(violationCodes(writes)).toEqual(['COPY_COUNT_EXCEEDED'])));
+
+  it('refuses an approval of more copies than requested', () =>
+    given(...afterCommands([...base, ts], request('r1', 1)))
+      .when(cmd('ApproveCopy', { itemId: 'doc-ts', requestId: 'r1', copies: 2 }, { actor: 'p-gm' })).thenThrows('INVALID_COMMAND'));
+
   it('appends nothing for the same request made twice', () =>
     given(...afterCommands([...base, ts], request('r1', 2))).when(request('r1', 2)).then((w) => expect(w).toEqual([])));
 

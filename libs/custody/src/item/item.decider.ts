@@ -50,7 +50,7 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'RegisterReceivedItem':
       return mergeNeeds(items(command.data.itemId), persons(command.data.receivedBy, ...(command.data.scope?.persons ?? [])));
     case 'DispatchItem':
-      return mergeNeeds(items(command.data.itemId), persons(command.actor, command.data.to, ...command.data.couriers),
+      return mergeNeeds(items(command.data.itemId), persons(command.actor, command.data.to, ...(command.data.couriers ?? [])),
         incidentNeeds([command.data.itemId], ctx));
     case 'AcknowledgeReceipt':
       return mergeNeeds(items(command.data.itemId), persons(command.data.by));
@@ -78,7 +78,7 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
       return mergeNeeds(items(command.data.itemId), persons(command.data.person), places(command.data.destination),
         incidentNeeds([command.data.itemId], ctx));
     case 'RecordBringBack':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.person), places(command.data.placeId));
+      return mergeNeeds(items(command.data.itemId), persons(command.data.person), places(command.data.placeId, command.data.destination));
     case 'ArchiveItem':
       return mergeNeeds(items(command.data.itemId), places(command.data.placeId));
     case 'RecordDestruction':

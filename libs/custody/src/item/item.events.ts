@@ -43,7 +43,8 @@ export type ItemRead = DomainEvent<'ItemRead', {
 }>;
 export type ScopeExtended = DomainEvent<'ScopeExtended', { itemId: string; persons: string[]; approvedBy: string; at: string }>;
 export type CopyRequested = DomainEvent<'CopyRequested', { itemId: string; requestId: string; copies: number; requestedBy: string; at: string }>;
-export type CopyApproved = DomainEvent<'CopyApproved', { itemId: string; requestId: string; approvedBy: string; at: string }>;
+/** `copies`, when present, is the number approved (fewer than requested); otherwise the request's number. */
+export type CopyApproved = DomainEvent<'CopyApproved', { itemId: string; requestId: string; approvedBy: string; at: string; copies?: number }>;
 export type ItemCopied = DomainEvent<'ItemCopied', { itemId: string; copyItemId: string; requestId: string | null; by: string; at: string }>;
 export type CopyRegistered = DomainEvent<'CopyRegistered', {
   itemId: string; copyOf: string; title: string; level: Level; basis: string; carrier: Carrier; scope: ItemScope; extendedTo: string[];
@@ -65,7 +66,8 @@ export type CarryOutApproved = DomainEvent<'CarryOutApproved', {
 export type ItemCarriedOut = DomainEvent<'ItemCarriedOut', {
   itemId: string; person: string; destination: string; destinationKind: PlaceKind; approved: boolean; at: string;
 }>;
-export type ItemBroughtBack = DomainEvent<'ItemBroughtBack', { itemId: string; person: string; placeId: string | null; at: string }>;
+/** `from`: where it had been carried, when the record says so. */
+export type ItemBroughtBack = DomainEvent<'ItemBroughtBack', { itemId: string; person: string; placeId: string | null; from?: string; at: string }>;
 export type ItemArchived = DomainEvent<'ItemArchived', { itemId: string; placeId: string; keeper: string; at: string }>;
 export type GatePassed = DomainEvent<'GatePassed', { itemId: string; gate: string; direction: 'out' | 'in'; at: string }>;
 export type ItemMissing = DomainEvent<'ItemMissing', { itemId: string; inventoryId: string; at: string; incidentId?: string }>;

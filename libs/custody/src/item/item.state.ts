@@ -156,7 +156,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       };
     case 'CopyApproved': {
       const r = s.copyRequests[event.data.requestId];
-      return r ? { ...s, copyRequests: { ...s.copyRequests, [event.data.requestId]: { ...r, approvedBy: event.data.approvedBy } } } : s;
+      return r ? { ...s, copyRequests: { ...s.copyRequests, [event.data.requestId]: { ...r, approvedBy: event.data.approvedBy, copies: event.data.copies ?? r.copies } } } : s;
     }
     case 'ItemCopied': {
       const rid = event.data.requestId;

@@ -40,6 +40,13 @@ describe('a SECRET item held by Zhang, dispatched', () => {
     given(...history).when(dispatch('doc-s', 'encrypted-fax', [], { approvalRef: 'A-1' })).then((w) => expect(violationCodes(w)).toEqual([]));
   });
 
+  it('records a confidential-post dispatch that names no couriers at all', () =>
+    given(...history).when(cmd('DispatchItem', { itemId: 'doc-s', to: 'p-gm', channel: 'confidential-post' }, { actor: 'p-zhang' }))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual([]);
+        expect(eventsOf(writes)[0]).toMatchObject({ type: 'ItemDispatched', data: { couriers: [], custodian: null } });
+      }));
+
   // 002 第20条 5: 严禁让试用期员工发送保密文件 — once per courier on probation, naming the courier.
   it('flags TRIAL_EMPLOYEE_TRANSMIT once per courier on probation', () =>
     given(...history).when(dispatch('doc-s', 'courier', ['p-b', 'p-c', 'p-b2'])).then((writes) => {

@@ -21,10 +21,12 @@ export class RecordCarryOutDto {
 }
 
 export class RecordBringBackDto {
-  static readonly example: CommandData['RecordBringBack'] = { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1' };
+  static readonly example: CommandData['RecordBringBack'] = { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1', destination: 'ministry' };
   @IsId() itemId!: string;
   @IsId() person!: string;
   @IsId({ optional: true }) placeId?: string;
+  /** Where it had been carried (as on RecordCarryOut). */
+  @IsId({ optional: true }) destination?: string;
 }
 
 export class RecordGatePassageDto {

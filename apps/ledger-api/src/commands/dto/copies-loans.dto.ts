@@ -10,9 +10,11 @@ export class RequestCopyDto {
 }
 
 export class ApproveCopyDto {
-  static readonly example: CommandData['ApproveCopy'] = { itemId: 'doc-ts', requestId: 'r1' };
+  static readonly example: CommandData['ApproveCopy'] = { itemId: 'doc-ts', requestId: 'r1', copies: 1 };
   @IsId() itemId!: string;
   @IsId() requestId!: string;
+  /** Approve fewer copies than requested (by default: the number requested). */
+  @IsIntIn(1, 1000, { optional: true }) copies?: number;
 }
 
 export class RecordCopyDto {
@@ -43,7 +45,10 @@ export class RecordLoanDto {
 }
 
 export class RecordReturnDto {
-  static readonly example: CommandData['RecordReturn'] = { itemId: 'doc-1', loanId: 'loan-7' };
+  static readonly example: CommandData['RecordReturn'] = { itemId: 'doc-1', loanId: 'loan-7', borrower: 'p-li', dueAt: '2026-03-09T09:00:00Z' };
   @IsId() itemId!: string;
   @IsId() loanId!: string;
+  /** May repeat the loan's borrower and due date (DESIGN §5 lists them for loans and returns alike). */
+  @IsId({ optional: true }) borrower?: string;
+  @IsDateTime({ optional: true }) dueAt?: string;
 }

@@ -69,7 +69,12 @@ export class ConcludeInvestigationDto {
 }
 
 export class CloseIncidentDto {
-  static readonly example: CommandData['CloseIncident'] = { incidentId: 'inc-2026-003', note: 'measures completed' };
+  static readonly example: CommandData['CloseIncident'] = {
+    incidentId: 'inc-2026-003', note: 'measures completed', finding: 'the document was left unattended in a public place', responsible: ['p-zhang'],
+  };
   @IsId() incidentId!: string;
   @IsText(undefined, { optional: true }) note?: string;
+  /** A close may carry the investigation's finding (recorded as its conclusion when none was recorded yet). */
+  @IsText(LONG_TEXT_MAX, { optional: true }) finding?: string;
+  @IsIdList({ optional: true }) responsible?: string[];
 }

@@ -12,7 +12,7 @@ export class ExtendSecrecyPeriodDto {
 export class DeclassifyItemDto {
   static readonly example: CommandData['DeclassifyItem'] = { itemId: 'doc-1', reason: 'the negotiation concluded and was announced' };
   @IsId() itemId!: string;
-  @IsText() reason!: string;
+  @IsText(undefined, { optional: true }) reason?: string;
 }
 
 export class ChangeLevelDto {

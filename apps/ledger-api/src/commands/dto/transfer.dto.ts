@@ -11,7 +11,7 @@ export class DispatchItemDto {
   @IsId() to!: string;
   @IsOneOf(CHANNELS) channel!: Channel;
   /** May be empty (a post channel has no courier); the domain flags what the channel requires. */
-  @IsIdList() couriers!: string[];
+  @IsIdList({ optional: true }) couriers?: string[];
   /** The recorded approval an `encrypted-fax` dispatch needs. */
   @IsId({ optional: true }) approvalRef?: string;
 }

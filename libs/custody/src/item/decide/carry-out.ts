@@ -49,7 +49,9 @@ export const recordBringBack: Decide<'RecordBringBack'> = (cmd, ctx) => {
   const item = itemOf(ctx, d.itemId);
   personOf(ctx, d.person, 'person');
   if (d.placeId) placeOf(ctx, d.placeId, 'placeId');
+  if (d.destination) placeOf(ctx, d.destination, 'destination');
   return factWrites(cmd, ctx, item, [{
-    type: 'ItemBroughtBack', data: { itemId: item.itemId, person: d.person, placeId: d.placeId ?? null, at: cmd.at },
+    type: 'ItemBroughtBack',
+    data: { itemId: item.itemId, person: d.person, placeId: d.placeId ?? null, ...(d.destination ? { from: d.destination } : {}), at: cmd.at },
   } satisfies ItemEvent], () => [], d.person);
 };

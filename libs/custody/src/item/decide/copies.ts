@@ -28,8 +28,14 @@ export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
   // 002 第21条: 绝密/机密 copies need the general manager (executive); others the department head (manager+).
   requireRank(approver, item.level === 'CONFIDENTIAL' ? 'manager' : 'executive', `approving a copy of a ${item.level} item`);
   if (request.approvedBy) return [];
+  // 001 不得擅自多印多留: an approval may allow fewer copies than asked for, never more.
+  const copies = cmd.data.copies;
+  if (copies !== undefined && !(Number.isInteger(copies) && copies > 0 && copies <= request.copies)) {
+    throw new InvalidCommand('copies', `must be a whole number from 1 to the ${request.copies} requested`);
+  }
   return single(itemStream(item.itemId), {
-    type: 'CopyApproved', data: { itemId: item.itemId, requestId: cmd.data.requestId, approvedBy: cmd.actor, at: cmd.at },
+    type: 'CopyApproved',
+    data: { itemId: item.itemId, requestId: cmd.data.requestId, approvedBy: cmd.actor, at: cmd.at, ...(copies !== undefined ? { copies } : {}) },
   } satisfies ItemEvent);
 };
 

@@ -34,7 +34,7 @@ export const declassifyItem: Decide<'DeclassifyItem'> = (cmd, ctx) => {
   requireClassifier(approver, item, 'declassifying');
   if (item.declassified) return [];
   return single(itemStream(item.itemId), {
-    type: 'ItemDeclassified', data: { itemId: item.itemId, reason: cmd.data.reason, automatic: false, by: cmd.actor, at: cmd.at },
+    type: 'ItemDeclassified', data: { itemId: item.itemId, reason: cmd.data.reason ?? 'no reason given', automatic: false, by: cmd.actor, at: cmd.at },
   } satisfies ItemEvent);
 };
 

@@ -12,11 +12,12 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
   const d = cmd.data;
   const item = itemOf(ctx, d.itemId);
   personOf(ctx, d.to, 'to');
-  const couriers = uniq(d.couriers).map((c) => personOf(ctx, c, 'couriers'));
+  const courierIds = uniq(d.couriers ?? []);
+  const couriers = courierIds.map((c) => personOf(ctx, c, 'couriers'));
   const fact: ItemEvent = {
     type: 'ItemDispatched',
     data: {
-      itemId: item.itemId, from: item.custodian, to: d.to, channel: d.channel, couriers: uniq(d.couriers), approvalRef: d.approvalRef ?? null,
+      itemId: item.itemId, from: item.custodian, to: d.to, channel: d.channel, couriers: courierIds, approvalRef: d.approvalRef ?? null,
       custodian: couriers[0]?.personId ?? null, by: cmd.actor, at: cmd.at,
     },
   };
