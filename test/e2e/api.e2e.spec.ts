@@ -1,42 +1,19 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv } from '../../apps/ledger-api/src/config';
+import { bootSurfaceApp, client, type JsonResponse, type SurfaceApp } from '../support/test-app';
 
 /** End to end through the real HTTP server and a real SQLite store file. */
 describe('the ledger API over HTTP', () => {
-  let app: INestApplication;
+  let svc: SurfaceApp;
   let base: string;
-  let dir: string;
-  const clock = new ManualClock('2026-03-02T09:00:00Z');
-  const keys = {
-    'k-admin': { roles: ['admin'], name: 'admin' },
-    'k-registrar': { roles: ['registrar'], name: 'registry desk' },
-    'k-zhang': { personId: 'p-zhang', roles: ['custodian'] },
-    'k-auditor': { roles: ['auditor'], name: 'auditor' },
-  };
+  let post: ReturnType<typeof client>['post'];
+  let get: ReturnType<typeof client>['get'];
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-e2e-'));
-    const config = configFromEnv({ DATA_DIR: dir, LEDGER_API_KEYS: JSON.stringify(keys), SCHEDULER_INTERVAL_MS: '50' }, () => 'unused');
-    app = await createApp(config, clock);
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+    svc = await bootSurfaceApp();
+    base = svc.base;
+    ({ post, get } = client(base));
   });
 
-  afterAll(async () => {
-    await app.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field below
-  type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
-  const post = (name: string, body: unknown, key = 'k-admin'): Promise<JsonResponse> =>
-    fetch(`${base}/api/commands/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
-  const get = (p: string, key = 'k-admin'): Promise<JsonResponse> => fetch(`${base}${p}`, { headers: { authorization: `Bearer ${key}` } });
+  afterAll(() => svc.close());
 
   it('answers /health without a key', async () => {
     const res: JsonResponse = await fetch(`${base}/health`);

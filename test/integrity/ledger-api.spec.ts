@@ -1,11 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, createPublicKey, verify as edVerify } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv } from '../../apps/ledger-api/src/config';
+import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 
 // An independent RFC 9162 check (recursive definitions, no code shared with libs/ledger): the root implied by an
 // audit path, and the (old, new) roots implied by a consistency proof.
@@ -34,25 +30,18 @@ const subproofRoots = (m: number, n: number, b: boolean, p: Buffer[], old: Buffe
 const hex = (xs: string[]) => xs.map((x) => Buffer.from(x, 'hex'));
 
 describe('the ledger integrity API over HTTP', () => {
-  let app: INestApplication;
+  let svc: SurfaceApp;
   let base: string;
   let dir: string;
-  const clock = new ManualClock('2026-03-02T09:00:00Z');
-  const keys = {
-    'k-admin': { roles: ['admin'], name: 'admin' },
-    'k-auditor': { roles: ['auditor'], name: 'auditor' },
-    'k-zhang': { personId: 'p-zhang', roles: ['custodian'] },
-  };
+  let clock: SurfaceApp['clock'];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked field by field
   const get = (p: string, key = 'k-auditor'): Promise<any> => fetch(`${base}${p}`, { headers: { authorization: `Bearer ${key}` } });
   const post = (p: string, body: unknown, key = 'k-admin') =>
     fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-integrity-api-'));
-    app = await createApp(configFromEnv({ DATA_DIR: dir, LEDGER_API_KEYS: JSON.stringify(keys) }, () => 'unused'), clock);
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+    svc = await bootSurfaceApp();
+    ({ base, dir, clock } = svc);
     for (const [name, data] of [
       ['RegisterPerson', { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' }],
       ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
@@ -63,10 +52,7 @@ describe('the ledger integrity API over HTTP', () => {
     }
   });
 
-  afterAll(async () => {
-    await app.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => svc.close());
 
   it('serves the public key as text/plain PEM without an API key', async () => {
     const res = await fetch(`${base}/api/ledger/public-key`);

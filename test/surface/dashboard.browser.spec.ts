@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { bootSurfaceApp, client, type SurfaceApp } from './surface-app';
+import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Each run saves its screenshot under test-output/ (ignored by git); docs/dashboard.png is a copy of one, kept for the README.

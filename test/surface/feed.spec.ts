@@ -1,4 +1,4 @@
-import { bootSurfaceApp, client, type SurfaceApp } from './surface-app';
+import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
 
 interface FeedEvent { id: number; event: string; data: { eventId: string; type: string; streamId: string; revision: number; position: number; data: Record<string, unknown>; metadata: Record<string, unknown> } }
 

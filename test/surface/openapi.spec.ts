@@ -1,7 +1,7 @@
 import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES } from '../../apps/ledger-api/src/commands/dto';
 import { validateCommandData } from '../../apps/ledger-api/src/http/validate-command';
 import { ROUTE_ACCESS } from '../../apps/ledger-api/src/auth/route-access';
-import { bootSurfaceApp, type SurfaceApp } from './surface-app';
+import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 
 describe('the OpenAPI document', () => {
   let s: SurfaceApp;

@@ -1,7 +1,7 @@
 import type { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
 import { LEDGER_CORE } from '../../apps/ledger-api/src/tokens';
 import { PinoNestLogger, createLogger } from '../../apps/ledger-api/src/logging/logger';
-import { bootSurfaceApp, client, type SurfaceApp } from './surface-app';
+import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
 
 const TITLE = 'merger plan of the northern subsidiary';
 

@@ -2,7 +2,7 @@ import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES } from '../../apps/ledger-api/src/co
 import { COMMAND_ROLES, mayGive } from '../../apps/ledger-api/src/core/permissions';
 import { ROLES, type Role } from '../../apps/ledger-api/src/core/principal';
 import { ROUTE_ACCESS, routeAllows } from '../../apps/ledger-api/src/auth/route-access';
-import { bootSurfaceApp, client, registeredRoutes, type SurfaceApp } from './surface-app';
+import { bootSurfaceApp, client, registeredRoutes, type SurfaceApp } from '../support/test-app';
 
 /** Swagger UI's own static files under /docs/ (public, like the page they belong to). */
 const SWAGGER_ASSET = /^GET \/docs\/(|LICENSE|index\.html|(docs\/)?swagger-ui-init\.js)$/;

@@ -1,4 +1,4 @@
-/** Boots the real service on port 0 with a temp DATA_DIR for the surface tests. */
+/** Boots the real service on port 0 with a temp DATA_DIR and one key per role, for tests that go through HTTP. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,7 +25,7 @@ export const KEYS: Record<string, { personId?: string; roles: string[]; name?: s
 };
 
 export const bootSurfaceApp = async (env: Record<string, string> = {}, tweak?: (c: ServiceConfig) => void): Promise<SurfaceApp> => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-surface-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-http-'));
   const clock = new ManualClock('2026-03-02T09:00:00Z');
   const config = configFromEnv({ DATA_DIR: dir, LEDGER_API_KEYS: JSON.stringify(KEYS), SCHEDULER_INTERVAL_MS: '50', RATE_LIMIT_PER_MINUTE: '100000', ...env }, () => 'unused');
   tweak?.(config);
