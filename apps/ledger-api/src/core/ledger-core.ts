@@ -32,6 +32,15 @@ export interface CommandResponse {
   projected?: false;
 }
 
+/** The subject a command is about, for queueing commands on one subject in this instance. */
+const subjectOf = (data: object): string | undefined => {
+  const fields = data as Record<string, unknown>;
+  for (const key of ['itemId', 'incidentId', 'inventoryId', 'violationId', 'personId', 'placeId'] as const) {
+    if (typeof fields[key] === 'string') return `${key}:${fields[key]}`;
+  }
+  return undefined;
+};
+
 /** How long a command's answer waits for the read models to include it (read-your-writes). */
 const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 
@@ -46,6 +55,7 @@ export class LedgerCore {
   readonly runner: DeciderRunner;
   readonly readModels: ReadModels;
   private readonly program;
+  private readonly queues = new Map<string, Promise<void>>();
 
   private constructor(
     readonly store: EventStore,
@@ -84,7 +94,24 @@ export class LedgerCore {
       throw new RequestValidationError([{ field: 'body.occurredAt', reason: 'may not be more than 5 minutes ahead of the ledger clock' }]);
     }
     const command = { type: name as CommandName, data: checked.data, commandId: commandId ?? randomUUID(), actor: actorOf(principal), at: at.toISOString() } as CustodyCommand;
-    return this.respond(await this.runner.run(this.program, command));
+    return this.respond(await this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command)));
+  }
+
+  /**
+   * Runs commands about the same subject (an item, an incident…) one after another within this instance, so a hot
+   * item does not make concurrent requests race and retry; other subjects still run in parallel. Across instances
+   * the store's expected-revision check and the runner's retries still decide.
+   */
+  private serialized<T>(subject: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (!subject) return work();
+    const previous = this.queues.get(subject) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.then(() => undefined, () => undefined);
+    this.queues.set(subject, tail);
+    void tail.then(() => {
+      if (this.queues.get(subject) === tail) this.queues.delete(subject);
+    });
+    return run;
   }
 
   /** Fires every deadline due by the clock's now, earliest first; returns how many fired. */
