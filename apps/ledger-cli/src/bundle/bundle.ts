@@ -7,19 +7,12 @@
 import { GENESIS_HASH, eventHash, isHashHex } from '@app/ledger/integrity/event-hash';
 import { leafHash, verifyInclusion } from '@app/ledger/integrity/merkle-log';
 import { keyIdOf, verifyCheckpoint, type SignedCheckpoint } from '@app/ledger/integrity/checkpoint-signer';
+import type { RecordedEvent } from '@app/ledger/store/event-store.port';
 
 export const BUNDLE_FORMAT = 'custody-ledger-bundle/1';
 
-/** An event exactly as the store returned it. */
-export interface BundleEvent {
-  eventId: string;
-  type: string;
-  streamId: string;
-  revision: number;
-  position: number;
-  data: unknown;
-  metadata: Record<string, unknown>;
-}
+/** An event exactly as the store returned it (its metadata read back as a plain record, as from JSON). */
+export type BundleEvent = RecordedEvent<unknown, Record<string, unknown>>;
 
 export interface BundleStream {
   streamId: string;

@@ -27,7 +27,7 @@ export const exportBundle = async (
   const items = core.readModels.custody.copyTree(itemId);
   const streams: BundleStream[] = [];
   for (const id of items) {
-    const events = (await core.store.readStream(itemStream(id))) as unknown as BundleEvent[];
+    const events: BundleEvent[] = await core.store.readStream(itemStream(id));
     if (events.length > 0) streams.push({ streamId: itemStream(id), itemId: id, events });
   }
   if (streams.length === 0 || streams[0].itemId !== itemId) throw new ItemNotFound(itemId);
