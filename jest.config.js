@@ -1,8 +1,13 @@
 /** Two projects: the main suite (npm test runs both) and the EventStoreDB adapter suite (npm run test:esdb). */
+// The public entry points of the libraries (DESIGN §3.1): `@app/<lib>`, and the few deliberate subpaths.
 const moduleNameMapper = {
-  '^@app/ledger$': '<rootDir>/libs/ledger/src', '^@app/ledger/(.*)$': '<rootDir>/libs/ledger/src/$1',
-  '^@app/custody$': '<rootDir>/libs/custody/src', '^@app/custody/(.*)$': '<rootDir>/libs/custody/src/$1',
-  '^@app/read-models$': '<rootDir>/libs/read-models/src', '^@app/read-models/(.*)$': '<rootDir>/libs/read-models/src/$1',
+  '^@app/ledger$': '<rootDir>/libs/ledger/src',
+  '^@app/ledger/esdb$': '<rootDir>/libs/ledger/src/esdb',
+  '^@app/ledger/testing$': '<rootDir>/libs/ledger/src/testing',
+  '^@app/custody$': '<rootDir>/libs/custody/src',
+  '^@app/custody/testing$': '<rootDir>/libs/custody/src/testing',
+  '^@app/read-models$': '<rootDir>/libs/read-models/src',
+  '^@app/application$': '<rootDir>/libs/application/src',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'], transform, moduleNameMapper };

@@ -4,8 +4,7 @@
  * (`npm run ensure-built && node dist/bench/integrity.bench.js`): it imports by relative path, no alias needed.
  */
 import { createHash } from 'node:crypto';
-import type { NewEvent, RecordedEvent } from '../libs/ledger/src/store/event-store.port';
-import { GENESIS_HASH, MerkleLog, sealEvents, verifyEvents } from '../libs/ledger/src/integrity';
+import { type NewEvent, type RecordedEvent, GENESIS_HASH, MerkleLog, sealEvents, verifyEvents } from '@app/ledger';
 import { type BenchResult, median, seconds, prng } from './bench-kit';
 
 const RUNS = 5;

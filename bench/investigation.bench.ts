@@ -7,14 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ManualClock } from '../libs/ledger/src/clock/clock';
-import { DeciderRunner } from '../libs/ledger/src/decider/decider-runner';
-import type { CustodyCommand } from '../libs/custody/src/commands';
-import { LedgerCore } from '../apps/ledger-api/src/core/ledger-core';
-import { custodyProgram } from '../apps/ledger-api/src/core/custody-program';
-import { readHistory } from '../apps/ledger-api/src/core/history';
-import { exposureOf } from '../apps/ledger-api/src/core/exposure';
-import { buildReportDraft } from '../apps/ledger-api/src/core/report-draft';
+import { ManualClock, DeciderRunner } from '@app/ledger';
+import type { CustodyCommand } from '@app/custody';
+import { LedgerCore, custodyProgram, readHistory, exposureOf, buildReportDraft } from '@app/application';
 import { type BenchResult, median } from './bench-kit';
 
 const RUNS = 5;

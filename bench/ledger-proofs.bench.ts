@@ -8,18 +8,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SystemClock } from '../libs/ledger/src/clock/clock';
-import { SqliteEventStore } from '../libs/ledger/src/store/sqlite.event-store';
-import type { NewEvent, StreamWrite } from '../libs/ledger/src/store/event-store.port';
-import { GENESIS_HASH, sealEvents } from '../libs/ledger/src/integrity/hash-chain';
-import { loadOrCreateSigningKey, signCheckpoint } from '../libs/ledger/src/integrity/checkpoint-signer';
-import { verifyConsistency, verifyInclusion } from '../libs/ledger/src/integrity/merkle-log';
-import { ReadModels } from '../libs/read-models/src/read-models';
-import { openReadModelDb } from '../libs/read-models/src/db/read-model-db';
-import { merkleLeavesProjection } from '../libs/read-models/src/merkle/merkle-leaves.projection';
-import { MerkleIndex } from '../libs/read-models/src/merkle/merkle-index';
-import { CheckpointService } from '../apps/ledger-api/src/core/checkpoints';
-import { verifyLedgerIntegrity } from '../apps/ledger-api/src/ledger/ledger-verify';
+import { SystemClock, SqliteEventStore, type NewEvent, type StreamWrite, GENESIS_HASH, sealEvents, loadOrCreateSigningKey, signCheckpoint, verifyConsistency, verifyInclusion } from '@app/ledger';
+import { ReadModels, openReadModelDb, merkleLeavesProjection, MerkleIndex } from '@app/read-models';
+import { CheckpointService, verifyLedgerIntegrity } from '@app/application';
 import { type BenchResult, median, seconds, prng } from './bench-kit';
 
 const RUNS = 5;

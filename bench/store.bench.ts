@@ -10,8 +10,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NewEvent } from '../libs/ledger/src/store/event-store.port';
-import { SqliteEventStore } from '../libs/ledger/src/store/sqlite.event-store';
+import { NewEvent, SqliteEventStore } from '@app/ledger';
 import { median } from './bench-kit';
 
 /** One measured figure: the median of `runs`. */

@@ -2,11 +2,5 @@
 const path = require('node:path');
 const tsConfigPaths = require('tsconfig-paths');
 const dist = path.join(__dirname, '..', 'dist');
-tsConfigPaths.register({
-  baseUrl: dist,
-  paths: {
-    '@app/ledger': ['libs/ledger/src'], '@app/ledger/*': ['libs/ledger/src/*'],
-    '@app/custody': ['libs/custody/src'], '@app/custody/*': ['libs/custody/src/*'],
-    '@app/read-models': ['libs/read-models/src'], '@app/read-models/*': ['libs/read-models/src/*'],
-  },
-});
+// The aliases are tsconfig.json's own (one list of the libraries' public entry points).
+tsConfigPaths.register({ baseUrl: dist, paths: require(path.join(__dirname, '..', 'tsconfig.json')).compilerOptions.paths });

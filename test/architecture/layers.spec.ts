@@ -28,6 +28,34 @@ const target = (file: string, spec: string): string => {
 const violations = (dir: string, allowed: (t: string) => boolean): string[] =>
   sources(dir).flatMap((f) => importsOf(f).filter((s) => !allowed(target(f, s))).map((s) => `${f} imports ${s}`));
 
+/** Every .ts file under dir, specs and helpers included (deep imports are wrong in tests too). */
+const sourcesWithSpecs = (dir: string): string[] =>
+  fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.join(dir, e.name);
+    if (e.name === 'node_modules') return [];
+    if (e.isDirectory()) return sourcesWithSpecs(rel);
+    return e.name.endsWith('.ts') ? [rel] : [];
+  });
+
+/** The public entry points: `@app/<lib>` and the deliberate subpaths (the EventStoreDB adapter, test helpers). */
+const PUBLIC_ENTRY_POINTS = new Set([
+  '@app/ledger',
+  '@app/ledger/esdb',
+  '@app/ledger/testing',
+  '@app/custody',
+  '@app/custody/testing',
+  '@app/read-models',
+  '@app/application',
+]);
+
+/** A relative import from outside a library into it (`../../libs/ledger/src/store/…`) bypasses its entry point. */
+const crossesIntoLib = (file: string, spec: string): boolean => {
+  if (!spec.startsWith('.')) return false;
+  const from = file.split(path.sep);
+  const to = path.relative(root, path.resolve(path.dirname(path.join(root, file)), spec)).split(path.sep);
+  return to[0] === 'libs' && (from[0] !== 'libs' || from[1] !== to[1]);
+};
+
 describe('layer rules', () => {
   it('keeps libs/custody pure: only its own files and nothing with I/O, Nest, a store or a clock', () => {
     expect(violations('libs/custody/src', (t) => t === 'libs/custody')).toEqual([]);
@@ -41,6 +69,27 @@ describe('layer rules', () => {
 
   it('keeps libs/read-models below the apps', () => {
     expect(violations('libs/read-models/src', (t) => !t.startsWith('apps'))).toEqual([]);
+  });
+
+  it('keeps libs/application below the apps, and Nest in its one module file', () => {
+    expect(violations('libs/application/src', (t) => !t.startsWith('apps'))).toEqual([]);
+    const nest = sources('libs/application/src').filter((f) => importsOf(f).some((s) => s.startsWith('@nestjs/')));
+    expect(nest).toEqual([path.join('libs', 'application', 'src', 'ledger.module.ts')]);
+  });
+
+  it('keeps apps/ledger-cli off apps/ledger-api (both go through libs/application)', () => {
+    expect(violations('apps/ledger-cli/src', (t) => t !== 'apps/ledger-api')).toEqual([]);
+  });
+
+  it('reaches a library only through its public entry point (DESIGN §3.1)', () => {
+    const deep = ['apps', 'libs', 'bench', 'test'].flatMap((dir) =>
+      sourcesWithSpecs(dir).flatMap((f) =>
+        importsOf(f)
+          .filter((s) => (s.startsWith('@app/') && !PUBLIC_ENTRY_POINTS.has(s)) || crossesIntoLib(f, s))
+          .map((s) => `${f} imports ${s}`),
+      ),
+    );
+    expect(deep).toEqual([]);
   });
 
   it('finds the files it checks (the rules above are not vacuous)', () => {

@@ -7,7 +7,7 @@ import {
   RecordedEvent,
   SubscribeOptions,
   Subscription,
-} from '@app/ledger/store/event-store.port';
+} from '@app/ledger';
 
 /**
  * The behaviour every EventStore adapter owes the ledger (DESIGN §2.5: one port, two stores, one contract).

@@ -8,9 +8,7 @@
  * i.e. after COMMIT: every id the parent reads was acknowledged and must survive the kill.
  */
 import { randomUUID } from 'node:crypto';
-import { GENESIS_HASH, sealEvents } from '@app/ledger/integrity/hash-chain';
-import { ConcurrencyConflict, NewEvent } from '@app/ledger/store/event-store.port';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
+import { GENESIS_HASH, sealEvents, ConcurrencyConflict, NewEvent, SqliteEventStore } from '@app/ledger';
 
 const WRITERS = 8;
 const OWN_STREAMS = 3;

@@ -2,9 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readAllEvents, verifyEvents } from '@app/ledger/integrity/verify';
-import { RecordedEvent } from '@app/ledger/store/event-store.port';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
+import { readAllEvents, verifyEvents, RecordedEvent, SqliteEventStore } from '@app/ledger';
 
 const root = path.resolve(__dirname, '..', '..');
 const register = path.join(root, 'test', 'support', 'ts-register.js');

@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
-import { ROLES } from '../../apps/ledger-api/src/core/principal';
+import { ManualClock } from '@app/ledger';
+import { LedgerCore, ROLES } from '@app/application';
 
 /**
  * Deadlines are derived from the store, not held in memory: a service stopped before a deadline and started after

@@ -1,11 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
-import { ConcurrencyConflict } from '@app/ledger/store/event-store.port';
-import { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
-import { ROLES } from '../../apps/ledger-api/src/core/principal';
+import { ManualClock, SqliteEventStore, ConcurrencyConflict } from '@app/ledger';
+import { LedgerCore, ROLES } from '@app/application';
 
 /**
  * Two service instances on one store, each with its own read models (the clustered set-up of DESIGN §3, here on one

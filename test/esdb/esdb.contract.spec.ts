@@ -1,4 +1,4 @@
-import { EsdbEventStore } from '@app/ledger/store/esdb.event-store';
+import { EsdbEventStore } from '@app/ledger/esdb';
 import { eventStoreContract } from '../contract/event-store.contract';
 import { FakeEsdb } from './fake-esdb';
 

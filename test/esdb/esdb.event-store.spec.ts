@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EsdbEventStore } from '@app/ledger/store/esdb.event-store';
-import { ConcurrencyConflict, StoreUnavailable, type NewEvent, type RecordedEvent } from '@app/ledger/store/event-store.port';
+import { EsdbEventStore } from '@app/ledger/esdb';
+import { ConcurrencyConflict, StoreUnavailable, type NewEvent, type RecordedEvent } from '@app/ledger';
 import { FakeEsdb } from './fake-esdb';
 
 /**

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { EsdbEventStore } from '@app/ledger/store/esdb.event-store';
-import type { EventStore } from '@app/ledger/store/event-store.port';
+import { EsdbEventStore } from '@app/ledger/esdb';
+import type { EventStore } from '@app/ledger';
 import { formatReport, runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 import { FakeEsdb } from './fake-esdb';
 import { NamespacedEventStore } from './namespaced-store';

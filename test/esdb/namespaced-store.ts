@@ -1,7 +1,7 @@
 import type {
   AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, StreamWrite,
   SubscribeOptions, Subscription,
-} from '@app/ledger/store/event-store.port';
+} from '@app/ledger';
 
 /**
  * Test fixture: puts every stream of a store under a prefix, so scenario files (which reuse ids such as doc-1) can

@@ -2,12 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
-import { CheckpointService } from '../../apps/ledger-api/src/core/checkpoints';
+import { ManualClock } from '@app/ledger';
+import { LedgerCore, CheckpointService, verifyBundle, type ExportBundle, exportBundle } from '@app/application';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
-import { verifyBundle, type ExportBundle } from '../../apps/ledger-cli/src/bundle/bundle';
-import { exportBundle } from '../../apps/ledger-cli/src/bundle/export-bundle';
 import { exportCommand, verifyBundleCommand } from '../../apps/ledger-cli/src/bundle/bundle.commands';
 
 const SCENARIO = path.join(__dirname, '..', 'scenarios', 'public', 'classification-and-copies.json');

@@ -2,14 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync, verify as edVerify } from 'node:crypto';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
-import { CHECKPOINT_STREAM, type RecordedEvent } from '@app/ledger/store/event-store.port';
-import { eventHash, sealEvents } from '@app/ledger/integrity/hash-chain';
-import { signCheckpoint, fromPem, verifyCheckpoint } from '@app/ledger/integrity/checkpoint-signer';
-import { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
-import { CHECKPOINT_SIGNED, CheckpointService } from '../../apps/ledger-api/src/core/checkpoints';
-import { verifyLedgerIntegrity } from '../../apps/ledger-api/src/ledger/ledger-verify';
+import { ManualClock, SqliteEventStore, CHECKPOINT_STREAM, type RecordedEvent, eventHash, sealEvents, signCheckpoint, fromPem, verifyCheckpoint } from '@app/ledger';
+import { LedgerCore, CHECKPOINT_SIGNED, CheckpointService, verifyLedgerIntegrity } from '@app/application';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
 // ---------------------------------------------------------------------------------------------------------------

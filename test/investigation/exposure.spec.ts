@@ -1,5 +1,5 @@
 import { openTestLedger, receiveSecret, registerCast, type TestLedger } from './ledger-fixture';
-import { exposureOf, type ExposureEntry, type ExposureSet } from '../../apps/ledger-api/src/core/exposure';
+import { exposureOf, type ExposureEntry, type ExposureSet } from '@app/application';
 
 const find = (set: ExposureSet, personId: string, itemId: string, how: string): ExposureEntry => {
   const hit = set.entries.filter((e) => e.personId === personId && e.itemId === itemId && e.how === how);

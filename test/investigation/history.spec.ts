@@ -1,5 +1,5 @@
 import { openTestLedger, receiveSecret, registerCast, type TestLedger } from './ledger-fixture';
-import { readHistory, type ItemHistory } from '../../apps/ledger-api/src/core/history';
+import { readHistory, type ItemHistory } from '@app/application';
 
 const DAY = 24 * 3600_000;
 const types = (h: ItemHistory) => h.events.map((e) => e.type);

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { ManualClock } from '@app/ledger/clock/clock';
+import { ManualClock } from '@app/ledger';
 import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv } from '../../apps/ledger-api/src/config';
+import { configFromEnv } from '@app/application';
 
 /** The investigator's and the responder's routes through the real HTTP server and a real store file. */
 describe('history, exposure and report draft over HTTP', () => {

@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { LedgerCore, type CommandResponse } from '../../apps/ledger-api/src/core/ledger-core';
-import { ROLES } from '../../apps/ledger-api/src/core/principal';
+import { ManualClock } from '@app/ledger';
+import { LedgerCore, type CommandResponse, ROLES } from '@app/application';
 
 /** A ledger on a fresh embedded store in a temp dir, with a clock the test moves: `record` = when the ledger stores it. */
 export interface TestLedger {

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
-import { ROLES } from '../../apps/ledger-api/src/core/principal';
-import { buildReportDraft, REPORT_DRAFT_FIELDS, type ReportDraft } from '../../apps/ledger-api/src/core/report-draft';
+import { ManualClock } from '@app/ledger';
+import { LedgerCore, ROLES, buildReportDraft, REPORT_DRAFT_FIELDS, type ReportDraft } from '@app/application';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
 const SCENARIO = path.join(__dirname, '..', 'scenarios', 'public', 'secretary-restaurant.json');

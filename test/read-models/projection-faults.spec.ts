@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
-import { sealEvents, GENESIS_HASH } from '@app/ledger/integrity/hash-chain';
+import { SqliteEventStore, sealEvents, GENESIS_HASH } from '@app/ledger';
 import { ReadModels, openReadModelDb } from '@app/read-models';
 
 /** The read-model file cannot be written for a while (disk full, read-only): the runner holds the batch and retries. */

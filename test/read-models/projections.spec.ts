@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
+import { SqliteEventStore } from '@app/ledger';
 import { DEFAULT_PROJECTIONS, ReadModels, openReadModelDb, type Db } from '@app/read-models';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 

@@ -7,7 +7,7 @@
  * problem+json with a stable `code`, field errors naming the field.
  */
 import fc from 'fast-check';
-import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf, type PublicCommandName } from '../../apps/ledger-api/src/commands/dto';
+import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf, type PublicCommandName } from '@app/application';
 import { client, startInProcess, summary, type Client, type HttpResult, type InProcessService } from './support';
 
 const KEYS = { 'k-admin': { personId: 'p-gm', roles: ['admin'] } };

@@ -14,10 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
-import { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
-import { verifyLedgerIntegrity } from '../../apps/ledger-api/src/ledger/ledger-verify';
+import { ManualClock, SqliteEventStore } from '@app/ledger';
+import { LedgerCore, verifyLedgerIntegrity } from '@app/application';
 import {
   client, compareWithRebuild, orderProblems, readStoreFile, startService, storeHead, summary, tempDir, waitIdle,
   type Client, type ServiceProcess,

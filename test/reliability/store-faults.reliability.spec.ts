@@ -11,8 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { verifyLedgerIntegrity } from '../../apps/ledger-api/src/ledger/ledger-verify';
-import type { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
+import { verifyLedgerIntegrity } from '@app/application';
+import type { SqliteEventStore } from '@app/ledger';
 import {
   client, compareWithRebuild, orderProblems, readStoreFile, startInProcess, summary, tempDir, waitIdle, type Client, type InProcessService,
 } from './support';

@@ -9,13 +9,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteEventStore } from '@app/ledger/store/sqlite.event-store';
+import { SqliteEventStore, ManualClock, type Clock } from '@app/ledger';
 import { ReadModels } from '@app/read-models';
-import { ManualClock, type Clock } from '@app/ledger/clock/clock';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv } from '../../apps/ledger-api/src/config';
-import type { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
+import { configFromEnv, type LedgerCore } from '@app/application';
 import { LEDGER_CORE } from '../../apps/ledger-api/src/tokens';
 
 export const ROOT = path.resolve(__dirname, '..', '..');

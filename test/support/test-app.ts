@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ManualClock } from '@app/ledger/clock/clock';
+import { ManualClock } from '@app/ledger';
 import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv, type ServiceConfig } from '../../apps/ledger-api/src/config';
-import { ROLES } from '../../apps/ledger-api/src/core/principal';
+import { configFromEnv, type ServiceConfig, ROLES } from '@app/application';
 
 export interface SurfaceApp {
   app: NestExpressApplication;

@@ -30,14 +30,8 @@ require.extensions['.ts'] = function compileTypeScript(module, filename) {
 };
 
 // Registered after the '.ts' extension so tsconfig-paths also looks for index.ts / file.ts behind an alias.
-tsConfigPaths.register({
-  baseUrl: root,
-  paths: {
-    '@app/ledger': ['libs/ledger/src'], '@app/ledger/*': ['libs/ledger/src/*'],
-    '@app/custody': ['libs/custody/src'], '@app/custody/*': ['libs/custody/src/*'],
-    '@app/read-models': ['libs/read-models/src'], '@app/read-models/*': ['libs/read-models/src/*'],
-  },
-});
+// The aliases are tsconfig.json's own (one list of the libraries' public entry points).
+tsConfigPaths.register({ baseUrl: root, paths: require(path.join(root, 'tsconfig.json')).compilerOptions.paths });
 
 // Stack traces point at the .ts lines, through the inline source maps.
 process.setSourceMapsEnabled(true);

@@ -1,5 +1,4 @@
-import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES } from '../../apps/ledger-api/src/commands/dto';
-import { validateCommandData } from '../../apps/ledger-api/src/http/validate-command';
+import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, validateCommandData } from '@app/application';
 import { ROUTE_ACCESS } from '../../apps/ledger-api/src/auth/route-access';
 import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 

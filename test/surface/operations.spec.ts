@@ -1,4 +1,4 @@
-import type { LedgerCore } from '../../apps/ledger-api/src/core/ledger-core';
+import type { LedgerCore } from '@app/application';
 import { LEDGER_CORE } from '../../apps/ledger-api/src/tokens';
 import { PinoNestLogger, createLogger } from '../../apps/ledger-api/src/logging/logger';
 import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';

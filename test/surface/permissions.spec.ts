@@ -1,6 +1,4 @@
-import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES } from '../../apps/ledger-api/src/commands/dto';
-import { COMMAND_ROLES, mayGive } from '../../apps/ledger-api/src/core/permissions';
-import { ROLES, type Role } from '../../apps/ledger-api/src/core/principal';
+import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, COMMAND_ROLES, mayGive, ROLES, type Role } from '@app/application';
 import { ROUTE_ACCESS, routeAllows } from '../../apps/ledger-api/src/auth/route-access';
 import { bootSurfaceApp, client, registeredRoutes, type SurfaceApp } from '../support/test-app';
 

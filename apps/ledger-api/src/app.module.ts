@@ -1,10 +1,9 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { CqrsModule } from '@nestjs/cqrs';
-import type { Clock } from '@app/ledger/clock/clock';
-import type { ServiceConfig } from './config';
-import { LedgerCore } from './core/ledger-core';
+import type { Clock } from '@app/ledger';
+import { type ServiceConfig, CheckpointService, Ledger, LedgerModule, checkpointIntervalFromEnv } from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from './tokens';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ProblemFilter } from './http/problem.filter';
@@ -15,9 +14,6 @@ import { ViolationsController } from './violations/violations.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { HealthController } from './health/health.controller';
-import { DeadlineScheduler } from './core/deadline-scheduler';
-import { CheckpointService } from './core/checkpoints';
-import { CHECKPOINT_INTERVAL, CheckpointScheduler, checkpointIntervalFromEnv } from './ledger/checkpoint-scheduler';
 import { rateLimitOptions } from './auth/rate-limit';
 import { FeedController } from './feed/feed.controller';
 import { FeedService } from './feed/feed.service';
@@ -31,12 +27,17 @@ export class AppModule {
   static forRoot(config: ServiceConfig, clock: Clock): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute))],
+      imports: [
+        // One way in: the ledger (store, read models, deadline and checkpoint schedulers) comes from LedgerModule.
+        LedgerModule.forRoot({ dataDir: config.dataDir, eventstoreUrl: config.eventstoreUrl, clock, schedulerIntervalMs: config.schedulerIntervalMs, checkpointIntervalMs: checkpointIntervalFromEnv() }),
+        CqrsModule.forRoot(), ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute))],
       controllers: [CommandsController, ItemsController, ViolationsController, IncidentsController, LedgerController, HealthController,
         FeedController, MetricsController, DashboardController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
-        { provide: LEDGER_CORE, useFactory: () => LedgerCore.open({ dataDir: config.dataDir, eventstoreUrl: config.eventstoreUrl, clock }) },
+        // The service's controllers use the core and the checkpoint service of the one Ledger LedgerModule opens.
+        { provide: LEDGER_CORE, useFactory: (ledger: Ledger) => ledger.core, inject: [Ledger] },
+        { provide: CheckpointService, useFactory: (ledger: Ledger) => ledger.checkpoints, inject: [Ledger] },
         // Rate limiting first, so floods of bad keys are throttled before they are looked up.
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
@@ -45,22 +46,7 @@ export class AppModule {
         FeedService,
         { provide: APP_FILTER, useClass: ProblemFilter },
         ExecuteLedgerCommandHandler,
-        DeadlineScheduler,
-        // Signed Merkle checkpoints (key: LEDGER_SIGNING_KEY_FILE or DATA_DIR/signing-key.pem), every CHECKPOINT_INTERVAL_MS.
-        { provide: CheckpointService, useFactory: (core: LedgerCore) => CheckpointService.forCore(core), inject: [LEDGER_CORE] },
-        { provide: CHECKPOINT_INTERVAL, useFactory: () => checkpointIntervalFromEnv() },
-        CheckpointScheduler,
-        LedgerLifecycle,
       ],
     };
-  }
-}
-
-/** Closes the store and read models when Nest shuts down (SIGTERM), so nothing acknowledged is left in a buffer. */
-@Injectable()
-class LedgerLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.core.close();
   }
 }

@@ -1,11 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SystemClock } from '@app/ledger/clock/clock';
-import { LedgerCore, openStore } from '../../ledger-api/src/core/ledger-core';
-import { verifyLedgerIntegrity } from '../../ledger-api/src/ledger/ledger-verify';
-import { PUBLIC_KEY_FILE } from '@app/ledger/integrity/checkpoint-signer';
+import { SystemClock, PUBLIC_KEY_FILE } from '@app/ledger';
+import { LedgerCore, openStore, verifyLedgerIntegrity, formatHistory, readHistory } from '@app/application';
 import { formatReport, runScenario, type Scenario } from './scenario/scenario-runner';
-import { formatHistory, readHistory } from '../../ledger-api/src/core/history';
 import { progressBar } from './progress';
 import { DEMO_USAGE, demoCommand } from './demo/demo.command';
 import { exportCommand, verifyBundleCommand } from './bundle/bundle.commands';

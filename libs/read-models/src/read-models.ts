@@ -1,5 +1,5 @@
-import type { EventStore } from '@app/ledger/store/event-store.port';
-import type { Deadline } from '@app/custody/commands';
+import type { EventStore } from '@app/ledger';
+import type { Deadline } from '@app/custody';
 import { openReadModelDb, type Db } from './db/read-model-db';
 import { ProjectionRunner } from './runner/projection-runner';
 import type { Projection } from './runner/projection';

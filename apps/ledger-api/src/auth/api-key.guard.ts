@@ -1,9 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata, UnauthorizedException, ForbiddenException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Principal, Role } from '../core/principal';
+import type { Principal, Role, ServiceConfig } from '@app/application';
 import { SERVICE_CONFIG } from '../tokens';
-import type { ServiceConfig } from '../config';
 
 export const PUBLIC_ROUTE = 'custody:public';
 export const ROUTE_ROLES = 'custody:roles';

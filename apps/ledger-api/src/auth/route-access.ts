@@ -8,7 +8,7 @@
  * dashboard, a registrar checking a holder and a responder triaging all need them, and they show current state
  * only. Full histories, proofs and the live feed — everything an investigator exports — need an investigating role.
  */
-import type { Role } from '../core/principal';
+import type { Role } from '@app/application';
 
 export type RouteRoles = 'public' | 'any' | 'per-command' | readonly Role[];
 

@@ -1,7 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandResponse, LedgerCore } from '../core/ledger-core';
-import type { Principal } from '../core/principal';
+import type { CommandResponse, LedgerCore, Principal } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
 
 /** The one command the HTTP shell puts on the CommandBus: "run this named ledger command for this principal". */

@@ -7,8 +7,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf } from '../commands/dto';
-import { COMMAND_ROLES } from '../core/permissions';
+import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf, COMMAND_ROLES } from '@app/application';
 import { ROUTE_ACCESS, rolesText } from '../auth/route-access';
 
 type Operation = Record<string, unknown> & { parameters?: Record<string, unknown>[]; responses?: Record<string, unknown>; security?: unknown[] };

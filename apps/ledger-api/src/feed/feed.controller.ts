@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { Roles } from '../auth/api-key.guard';
-import { RequestValidationError } from '../http/problem';
+import { RequestValidationError } from '@app/application';
 import { FeedService, type FeedSink } from './feed.service';
 
 /** Roles that may watch the feed: it carries every event, classified titles included. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { RecordedEvent, Subscription } from '@app/ledger/store/event-store.port';
-import type { LedgerCore } from '../core/ledger-core';
-import type { ServiceConfig } from '../config';
+import type { RecordedEvent, Subscription } from '@app/ledger';
+import type { LedgerCore, ServiceConfig } from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
 
 /** What a feed client asked for. */

@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { LedgerCore } from '../core/ledger-core';
-import type { ServiceConfig } from '../config';
+import type { LedgerCore, ServiceConfig } from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
 import { Public } from '../auth/api-key.guard';
 

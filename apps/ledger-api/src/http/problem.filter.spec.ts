@@ -4,11 +4,12 @@ import {
   Param, Post, UnauthorizedException, type ArgumentsHost, type INestApplication,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ApproverNotAuthorized, CommandRefused, InvalidCommand, UnknownReference } from '@app/custody/shared/errors';
-import { ConcurrencyConflict, StoreUnavailable } from '@app/ledger/store/event-store.port';
-import { PROBLEM_CONTENT_TYPE, RequestValidationError, problemType, toProblem } from './problem';
+import { ApproverNotAuthorized, CommandRefused, InvalidCommand, UnknownReference } from '@app/custody';
+import { ConcurrencyConflict, StoreUnavailable } from '@app/ledger';
+import { RequestValidationError } from '@app/application';
+import { PROBLEM_CONTENT_TYPE, problemType, toProblem } from './problem';
 import { ProblemFilter, problemErrorHandler, type ProblemResponse } from './problem.filter';
-import { validateCommandData, validateEnvelope } from './validate-command';
+import { validateCommandData, validateEnvelope } from '@app/application';
 
 /** A response that records what the filter wrote. */
 class RecordingResponse implements ProblemResponse {

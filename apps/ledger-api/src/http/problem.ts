@@ -5,11 +5,11 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
-import { DomainError } from '@app/custody/shared/errors';
-import { ConcurrencyConflict, StoreUnavailable } from '@app/ledger/store/event-store.port';
-import type { FieldError } from './validate-command';
+import { DomainError } from '@app/custody';
+import { ConcurrencyConflict, StoreUnavailable } from '@app/ledger';
+import { RequestValidationError, type FieldError } from '@app/application';
 
-export type { FieldError } from './validate-command';
+export type { FieldError } from '@app/application';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 export const PROBLEM_TYPE_BASE = 'https://custody-ledger.dev/problems/';
@@ -30,20 +30,6 @@ export interface Problem {
   status: number;
   headers: Record<string, string>;
   body: ProblemBody;
-}
-
-/** The request (envelope or command data) is not well-formed: 400 VALIDATION_FAILED with one entry per field. */
-export class RequestValidationError extends Error {
-  readonly code = 'VALIDATION_FAILED';
-  readonly status = 400;
-  constructor(readonly errors: FieldError[]) {
-    super(
-      errors.length === 1
-        ? `${errors[0].field} ${errors[0].reason}`
-        : `${errors.length} fields are invalid${errors.length ? `, the first: ${errors[0].field} ${errors[0].reason}` : ''}`,
-    );
-    this.name = 'RequestValidationError';
-  }
 }
 
 /** `APPROVER_NOT_AUTHORIZED` → `https://custody-ledger.dev/problems/approver-not-authorized`. */

@@ -1,10 +1,9 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { UnknownReference } from '@app/custody/shared/errors';
-import type { LedgerCore } from '../core/ledger-core';
+import { UnknownReference } from '@app/custody';
+import { type LedgerCore, buildReportDraft } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
 import { optionalBoolean, optionalString } from '../shared/query-params';
 import { Roles } from '../auth/api-key.guard';
-import { buildReportDraft } from '../core/report-draft';
 
 @Controller('api/incidents')
 export class IncidentsController {

@@ -1,8 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { UnknownReference } from '@app/custody/shared/errors';
-import type { LedgerCore } from '../core/ledger-core';
-import { readHistory } from '../core/history';
-import { exposureOf } from '../core/exposure';
+import { UnknownReference } from '@app/custody';
+import { type LedgerCore, readHistory, exposureOf } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
 import { Roles } from '../auth/api-key.guard';
 import { optionalBoolean, optionalInstant } from '../shared/query-params';

@@ -1,11 +1,8 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import type { LedgerCore } from '../core/ledger-core';
-import { CheckpointService } from '../core/checkpoints';
+import { type LedgerCore, CheckpointService, actorOf, verifyLedgerIntegrity } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
 import { Public, Roles, type AuthedRequest } from '../auth/api-key.guard';
-import { actorOf } from '../core/principal';
-import { RequestValidationError } from '../http/problem';
-import { verifyLedgerIntegrity } from './ledger-verify';
+import { RequestValidationError } from '@app/application';
 
 /** A non-negative integer query parameter, or undefined when absent; a 400 naming it otherwise. */
 const sizeParam = (name: string, raw: unknown): number | undefined => {

@@ -1,11 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DomainError } from '@app/custody/shared/errors';
-import { SEVERITIES } from '@app/custody/shared/vocabulary';
-import type { LedgerCore } from '../core/ledger-core';
+import { DomainError, SEVERITIES } from '@app/custody';
+import { type LedgerCore, isPublicCommandName } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
-import { RequestValidationError } from '../http/problem';
-import { isPublicCommandName } from '../commands/dto';
+import { RequestValidationError } from '@app/application';
 
 /** How a command ended, as a metric label: bounded values only (stable codes, never ids or titles). */
 export type CommandOutcome = 'ok' | 'invalid' | 'forbidden' | 'refused' | 'error';

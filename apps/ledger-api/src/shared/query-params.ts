@@ -1,4 +1,4 @@
-import { RequestValidationError } from '../http/problem';
+import { RequestValidationError } from '@app/application';
 
 /** An optional ISO-8601 instant from a query parameter; a malformed one is a 400 naming the parameter. */
 export const optionalInstant = (name: string, value: string | undefined): string | undefined => {

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { SEVERITIES } from '@app/custody/shared/vocabulary';
-import type { LedgerCore } from '../core/ledger-core';
+import { SEVERITIES } from '@app/custody';
+import type { LedgerCore } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
 import { optionalEnum, optionalInstant, optionalString } from '../shared/query-params';
-import { RequestValidationError } from '../http/problem';
+import { RequestValidationError } from '@app/application';
 
 @Controller('api/violations')
 export class ViolationsController {

@@ -1,10 +1,7 @@
 import * as fs from 'node:fs';
-import { SystemClock } from '@app/ledger/clock/clock';
-import { LedgerCore } from '../../../ledger-api/src/core/ledger-core';
-import { CheckpointService } from '../../../ledger-api/src/core/checkpoints';
+import { SystemClock } from '@app/ledger';
+import { LedgerCore, CheckpointService, describeFailure, verifyBundle, exportBundle } from '@app/application';
 import { progressBar } from '../progress';
-import { describeFailure, verifyBundle } from './bundle';
-import { exportBundle } from './export-bundle';
 
 interface Args {
   positional: string[];

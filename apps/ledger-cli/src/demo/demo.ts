@@ -6,12 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ManualClock } from '@app/ledger/clock/clock';
-import { DomainError } from '@app/custody/shared/errors';
-import { LedgerCore, openStore } from '../../../ledger-api/src/core/ledger-core';
-import { ROLES, type Principal } from '../../../ledger-api/src/core/principal';
-import { verifyLedgerIntegrity } from '../../../ledger-api/src/ledger/ledger-verify';
-import { RequestValidationError } from '../../../ledger-api/src/http/problem';
+import { ManualClock } from '@app/ledger';
+import { DomainError } from '@app/custody';
+import { LedgerCore, openStore, ROLES, type Principal, verifyLedgerIntegrity } from '@app/application';
+import { RequestValidationError } from '@app/application';
 
 export interface DemoOptions {
   dataDir: string;

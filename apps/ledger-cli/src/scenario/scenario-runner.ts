@@ -1,13 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ManualClock } from '@app/ledger/clock/clock';
-import type { EventStore } from '@app/ledger/store/event-store.port';
-import { DomainError } from '@app/custody/shared/errors';
-import { LedgerCore } from '../../../ledger-api/src/core/ledger-core';
-import { ROLES } from '../../../ledger-api/src/core/principal';
-import { RequestValidationError } from '../../../ledger-api/src/http/problem';
-import { verifyLedgerIntegrity } from '../../../ledger-api/src/ledger/ledger-verify';
+import { ManualClock, type EventStore } from '@app/ledger';
+import { DomainError } from '@app/custody';
+import { LedgerCore, ROLES, verifyLedgerIntegrity } from '@app/application';
+import { RequestValidationError } from '@app/application';
 
 /** The acceptance format of DESIGN §7. */
 export interface Scenario {

@@ -1,5 +1,4 @@
-import type { Command, DecisionContext, DomainEvent } from '../shared/command';
-import { emptyContext } from '../shared/command';
+import { type Command, type DecisionContext, type DomainEvent, emptyContext } from '../shared/command';
 import { incidentStreamModule } from '.';
 import { incidentKindFor, incidentNeeds, incidentWrites } from './incident-policy';
 import type { IncidentState } from './incident.state';

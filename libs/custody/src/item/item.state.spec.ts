@@ -1,9 +1,8 @@
 import { itemStream } from '../shared/streams';
-import { cmd, T0 } from '../testing/custody-spec';
+import { cmd, T0, type HistoryEntry } from '../testing/custody-spec';
 import { foldStream } from '../domain';
 import { afterCommands, hoursAfter, people, places, received } from './item.fixtures';
 import { itemView, type ItemState } from './item.state';
-import type { HistoryEntry } from '../testing/custody-spec';
 
 const viewOf = (history: HistoryEntry[], itemId = 'doc-1') =>
   itemView(foldStream(itemStream(itemId), history.filter((h): h is { streamId: string; event: never } => 'streamId' in h && h.streamId === itemStream(itemId)).map((h) => h.event)) as ItemState);

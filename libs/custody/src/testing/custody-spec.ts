@@ -7,7 +7,7 @@
  *     .when(cmd('RecordReading', { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' }))
  *     .then((writes) => expect(codes(writes)).toEqual(['OUT_OF_SCOPE_ACCESS']));
  */
-import { deciderSpec } from '@app/ledger/testing/decider-spec';
+import { deciderSpec } from '@app/ledger/testing';
 import type { CommandData, CommandName, CustodyCommand } from '../commands';
 import { emptyContext, type DecisionContext, type DomainEvent, type StreamEvents } from '../shared/command';
 import { decideCommand, evolveStream, initialStateOf, planCommand } from '../domain';

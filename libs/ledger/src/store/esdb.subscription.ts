@@ -11,8 +11,7 @@ import {
   type EventStoreDBClient,
   type ReadPosition,
 } from '@eventstore/db-client';
-import type { EventHandler, RecordedEvent, SubscribeOptions, Subscription, SubscriptionFilter } from './event-store.port';
-import { StoreUnavailable } from './event-store.port';
+import { type EventHandler, type RecordedEvent, type SubscribeOptions, type Subscription, type SubscriptionFilter, StoreUnavailable } from './event-store.port';
 
 /** How a dropped `$all` subscription comes back: exponential backoff between attempts, capped at `maxDelayMs`. */
 export interface ReconnectPolicy {

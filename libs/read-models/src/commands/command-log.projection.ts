@@ -1,5 +1,4 @@
-import type { RecordedEvent } from '@app/ledger/store/event-store.port';
-import type { CommandLog, CommandOutcome } from '@app/ledger/decider/decider-runner';
+import type { RecordedEvent, CommandLog, CommandOutcome } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 

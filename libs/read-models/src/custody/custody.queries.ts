@@ -1,6 +1,4 @@
-import type { InventoryScope } from '@app/custody/shared/command';
-import type { ItemView, PersonView, PlaceView } from '@app/custody/shared/views';
-import { mayRead } from '@app/custody/rules/reading-scope';
+import { type InventoryScope, type ItemView, type PersonView, type PlaceView, mayRead } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 
 /** Statuses in which somebody still holds the item (a muster counts these). */

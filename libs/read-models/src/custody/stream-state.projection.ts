@@ -1,10 +1,5 @@
-import type { RecordedEvent } from '@app/ledger/store/event-store.port';
-import { evolveStream, initialStateOf } from '@app/custody/domain';
-import { parseStream } from '@app/custody/shared/streams';
-import { itemView } from '@app/custody/item';
-import { personView } from '@app/custody/person';
-import { placeView } from '@app/custody/place';
-import { incidentView } from '@app/custody/incident';
+import type { RecordedEvent } from '@app/ledger';
+import { evolveStream, initialStateOf, parseStream, itemView, personView, placeView, incidentView } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 

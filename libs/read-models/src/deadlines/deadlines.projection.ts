@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '@app/ledger/store/event-store.port';
-import { deadlineChanges } from '@app/custody/rules/deadlines';
+import type { RecordedEvent } from '@app/ledger';
+import { deadlineChanges } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 

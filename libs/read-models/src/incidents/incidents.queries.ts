@@ -1,5 +1,4 @@
-import type { IncidentView } from '@app/custody/shared/views';
-import { isReportOverdue } from '@app/custody/incident';
+import { type IncidentView, isReportOverdue } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 
 export interface IncidentRow extends IncidentView {

@@ -1,4 +1,4 @@
-import { MemoryLeafStore, MerkleLog, type LeafStore } from '@app/ledger/integrity/merkle-log';
+import { MemoryLeafStore, MerkleLog, type LeafStore } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import { ensureMerkleLeavesTable } from './merkle-leaves.projection';
 

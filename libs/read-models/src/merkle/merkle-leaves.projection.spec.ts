@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH, sealEvents } from '@app/ledger/integrity/hash-chain';
-import type { RecordedEvent } from '@app/ledger/store/event-store.port';
+import { GENESIS_HASH, sealEvents, type RecordedEvent } from '@app/ledger';
 import { clearReadModels, openReadModelDb, type Db } from '../db/read-model-db';
 import { MerkleIndex } from './merkle-index';
 import { merkleLeavesProjection } from './merkle-leaves.projection';

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RecordedEvent } from '@app/ledger/store/event-store.port';
-import { leafHash } from '@app/ledger/integrity/merkle-log';
+import { type RecordedEvent, leafHash } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 

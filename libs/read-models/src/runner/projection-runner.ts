@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, Subscription } from '@app/ledger/store/event-store.port';
+import type { EventStore, RecordedEvent, Subscription } from '@app/ledger';
 import { clearReadModels, type Db } from '../db/read-model-db';
 import type { Projection } from './projection';
 

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@app/ledger/store/event-store.port';
+import type { RecordedEvent } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 
 /**

@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '@app/ledger/store/event-store.port';
-import type { ViolationDetectedData, ViolationResolvedData } from '@app/custody/shared/violation';
+import type { RecordedEvent } from '@app/ledger';
+import type { ViolationDetectedData, ViolationResolvedData } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 

@@ -1,0 +1,64 @@
+import { itemStream, DomainError } from '@app/custody';
+import type { LedgerCore } from '../ledger-core';
+import type { CheckpointService } from '../checkpoints/checkpoints';
+import { BUNDLE_FORMAT, type BundleEvent, type BundleLink, type BundleProof, type BundleStream, type ExportBundle } from './bundle';
+
+export class ItemNotFound extends DomainError {
+  readonly code = 'ITEM_NOT_FOUND';
+  readonly status = 404;
+  constructor(itemId: string) {
+    super(`no item ${itemId} in the ledger`);
+  }
+}
+
+/**
+ * Builds the export bundle of an item and its copies (the copy tree of the read model): their full streams as
+ * stored, the chain links, and an inclusion proof of every event against one signed checkpoint — the latest, or a
+ * new one when the latest does not cover every exported event yet.
+ */
+export const exportBundle = async (
+  core: Pick<LedgerCore, 'store' | 'readModels' | 'clock'>,
+  checkpoints: CheckpointService,
+  itemId: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ExportBundle> => {
+  await core.readModels.catchUp();
+  const items = core.readModels.custody.copyTree(itemId);
+  const streams: BundleStream[] = [];
+  for (const id of items) {
+    const events: BundleEvent[] = await core.store.readStream(itemStream(id));
+    if (events.length > 0) streams.push({ streamId: itemStream(id), itemId: id, events });
+  }
+  if (streams.length === 0 || streams[0].itemId !== itemId) throw new ItemNotFound(itemId);
+  const all = streams.flatMap((s) => s.events);
+  const leaves = all.map((e) => {
+    const leaf = core.readModels.merkle.leafOf(e.eventId);
+    if (!leaf) throw new Error(`event ${e.eventId} is not in the Merkle log yet`);
+    return leaf;
+  });
+  const checkpoint = await checkpoints.covering(Math.max(...leaves.map((l) => l.leafIndex)));
+  const proofs: BundleProof[] = leaves.map((leaf, i) => {
+    if (onProgress && i % 500 === 0) onProgress(i, leaves.length);
+    return { eventId: leaf.eventId, leafIndex: leaf.leafIndex, leafHash: leaf.leafHash, proof: core.readModels.merkle.inclusionProof(leaf.leafIndex, checkpoint.treeSize) };
+  });
+  onProgress?.(leaves.length, leaves.length);
+  const links: BundleLink[] = all.map((e) => ({
+    eventId: e.eventId,
+    streamId: e.streamId,
+    revision: e.revision,
+    prevHash: String(e.metadata.prevHash),
+    hash: String(e.metadata.hash),
+  }));
+  const { eventId, eventPosition, treeSize, rootHash, position, signedAt, keyId, signature } = checkpoint;
+  return {
+    format: BUNDLE_FORMAT,
+    itemId,
+    items: streams.map((s) => s.itemId),
+    exportedAt: core.clock.now().toISOString(),
+    keyId: checkpoints.keyId,
+    checkpoint: { treeSize, rootHash, position, signedAt, keyId, signature, eventId, eventPosition },
+    streams,
+    links,
+    proofs,
+  };
+};

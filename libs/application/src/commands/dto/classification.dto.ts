@@ -1,0 +1,79 @@
+/**
+ * Classification, receipt and reading scope (DESIGN §5: ProposeClassification, ReviewClassification,
+ * ApproveClassification, RegisterReceivedItem, RecordReading, ExtendScope).
+ */
+import { type CommandData, type Scope, CARRIERS, LEVELS, RANKS, type Carrier, type Level, type Rank } from '@app/custody';
+import {
+  EitherPeriodYears, IsBool, IsId, IsIdList, IsIntIn, IsNested, IsOneOf, IsOneOfList, IsText, OrDeclassifyOn,
+} from './validators';
+
+/** The knowledge scope: named persons (may be empty) and the ranks it admits (absent: the level's default). */
+export class ScopeDto {
+  static readonly example: Scope = { persons: ['p-dir'], ranks: ['executive'] };
+  @IsIdList() persons!: string[];
+  @IsOneOfList(RANKS, { max: 10, optional: true }) ranks?: Rank[];
+}
+
+export class ProposeClassificationDto {
+  static readonly example: CommandData['ProposeClassification'] = {
+    itemId: 'doc-ts', title: 'merger negotiation plan', level: 'TOP_SECRET', periodYears: 30, basis: 'company catalogue 6.2',
+    carrier: 'paper', scope: { persons: ['p-dir'] }, copies: 1, copyAllowed: true,
+  };
+  @IsId() itemId!: string;
+  @IsText() title!: string;
+  @IsOneOf(LEVELS) level!: Level;
+  @EitherPeriodYears() periodYears?: number;
+  @OrDeclassifyOn() declassifyOn?: string;
+  @IsText() basis!: string;
+  @IsOneOf(CARRIERS) carrier!: Carrier;
+  @IsNested(() => ScopeDto) scope!: ScopeDto;
+  @IsIntIn(1, 1000, { optional: true }) copies?: number;
+  @IsBool({ optional: true }) copyAllowed?: boolean;
+}
+
+export class ReviewClassificationDto {
+  static readonly example: CommandData['ReviewClassification'] = { itemId: 'doc-ts', decision: 'endorse', note: 'basis checked' };
+  @IsId() itemId!: string;
+  @IsOneOf(['endorse', 'return']) decision!: 'endorse' | 'return';
+  @IsText(undefined, { optional: true }) note?: string;
+}
+
+export class ApproveClassificationDto {
+  static readonly example: CommandData['ApproveClassification'] = { itemId: 'doc-ts' };
+  @IsId() itemId!: string;
+}
+
+export class RegisterReceivedItemDto {
+  static readonly example: CommandData['RegisterReceivedItem'] = {
+    itemId: 'doc-1', title: 'municipal directive No. 7', level: 'SECRET', declassifyOn: '2036-03-02T00:00:00Z',
+    basis: 'unit secrecy catalogue 2.1', carrier: 'paper', sender: 'superior office', receivedBy: 'p-zhang',
+    scope: { persons: [] }, copyNo: 3, copyAllowed: false,
+  };
+  @IsId() itemId!: string;
+  @IsText() title!: string;
+  @IsOneOf(LEVELS) level!: Level;
+  @EitherPeriodYears() periodYears?: number;
+  @OrDeclassifyOn() declassifyOn?: string;
+  @IsText() basis!: string;
+  @IsOneOf(CARRIERS) carrier!: Carrier;
+  /** The sending office, as written on the receipt (free text: it is usually not a registered person). */
+  @IsText() sender!: string;
+  @IsId() receivedBy!: string;
+  @IsNested(() => ScopeDto) scope!: ScopeDto;
+  @IsIntIn(1, 1_000_000, { optional: true }) copyNo?: number;
+  @IsBool({ optional: true }) copyAllowed?: boolean;
+}
+
+export class RecordReadingDto {
+  static readonly example: CommandData['RecordReading'] = { itemId: 'doc-ts', reader: 'p-dir', placeId: 'room-1' };
+  @IsId() itemId!: string;
+  @IsId() reader!: string;
+  @IsId() placeId!: string;
+}
+
+export class ExtendScopeDto {
+  static readonly example: CommandData['ExtendScope'] = { itemId: 'doc-ts', persons: ['p-mgr'] };
+  @IsId() itemId!: string;
+  /** At least one person: an extension to nobody is not a request. */
+  @IsIdList({ min: 1 }) persons!: string[];
+}

@@ -1,0 +1,36 @@
+import { DomainError } from '@app/custody';
+import type { FieldError } from './commands/validate-command';
+
+export type { FieldError } from './commands/validate-command';
+
+
+export class UnknownCommand extends DomainError {
+  readonly code = 'UNKNOWN_COMMAND';
+  readonly status = 404;
+  constructor(name: string) {
+    super(`there is no command named ${name}`);
+  }
+}
+
+export class ForbiddenCommand extends DomainError {
+  readonly code = 'FORBIDDEN';
+  readonly status = 403;
+  constructor(name: string, roles: readonly string[]) {
+    super(`roles [${roles.join(', ')}] may not give ${name}`);
+  }
+}
+
+/** The request (envelope or command data) is not well-formed: 400 VALIDATION_FAILED with one entry per field. */
+export class RequestValidationError extends Error {
+  readonly code = 'VALIDATION_FAILED';
+  readonly status = 400;
+  constructor(readonly errors: FieldError[]) {
+    super(
+      errors.length === 1
+        ? `${errors[0].field} ${errors[0].reason}`
+        : `${errors.length} fields are invalid${errors.length ? `, the first: ${errors[0].field} ${errors[0].reason}` : ''}`,
+    );
+    this.name = 'RequestValidationError';
+  }
+}
+

@@ -1,0 +1,38 @@
+/**
+ * The application layer (`@custody-ledger/application`): the use cases both apps run — open the ledger, execute a
+ * command for a principal, history, exposure, report draft, verification, checkpoints, export — and `LedgerModule`
+ * for anyone embedding the ledger in a Nest service. No HTTP types: errors are typed (a `code` and a `status` hint)
+ * and mapped to HTTP by the host (apps/ledger-api maps them to problem+json in one filter).
+ */
+export { LedgerCore, openStore } from './ledger-core';
+export type { CommandResponse, LedgerConfig } from './ledger-core';
+export { Ledger } from './ledger';
+export type { LedgerOpenOptions, LedgerVerifyRequest } from './ledger';
+export { LedgerModule, LEDGER_OPTIONS } from './ledger.module';
+export type { LedgerModuleOptions, LedgerModuleAsyncOptions } from './ledger.module';
+
+export { ROLES, actorOf } from './principal';
+export type { Principal, Role } from './principal';
+export { COMMAND_ROLES, mayGive } from './permissions';
+export { ForbiddenCommand, RequestValidationError, UnknownCommand } from './errors';
+export type { FieldError } from './errors';
+export { custodyProgram } from './custody-program';
+export { configFromEnv } from './config';
+export type { ServiceConfig } from './config';
+
+export * from './commands/dto';
+export { validateCommandData, validateEnvelope } from './commands/validate-command';
+export type { CommandDataValidation, EnvelopeValidation } from './commands/validate-command';
+
+export * from './investigation/history';
+export * from './investigation/exposure';
+export * from './investigation/report-draft';
+
+export * from './checkpoints/checkpoints';
+export * from './verification/verify-ledger';
+export * from './bundle/bundle';
+export * from './bundle/export-bundle';
+
+export { PeriodicTask } from './scheduling/periodic-task';
+export { DeadlineScheduler } from './scheduling/deadline-scheduler';
+export { CheckpointScheduler, checkpointIntervalFromEnv } from './scheduling/checkpoint-scheduler';

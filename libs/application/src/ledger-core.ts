@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { type Clock, DeciderRunner, type CommandOutcome, type EventStore, SqliteEventStore } from '@app/ledger';
+import type { CommandName, CustodyCommand, Deadline, ViolationDetectedData } from '@app/custody';
+import { ReadModels } from '@app/read-models';
+import { custodyProgram } from './custody-program';
+import { actorOf, type Principal } from './principal';
+import { mayGive } from './permissions';
+import { validateCommandData, validateEnvelope } from './commands/validate-command';
+import { RequestValidationError } from './errors';
+import { ForbiddenCommand, UnknownCommand } from './errors';
+
+export interface LedgerConfig {
+  dataDir: string;
+  /** When set, EventStoreDB is the store (esdb://…); otherwise the embedded SQLite store in dataDir. */
+  eventstoreUrl?: string;
+  clock: Clock;
+  /** A store already opened (tests run scenarios on the EventStoreDB double this way); it is closed with the core. */
+  store?: EventStore;
+}
+
+export interface CommandResponse {
+  commandId: string;
+  events: { type: string; streamId: string; revision: number; position: number }[];
+  violations: ViolationDetectedData[];
+  duplicate: boolean;
+  /** Present (false) only when the read models had not caught up with the command when it was answered. */
+  projected?: false;
+}
+
+/** The subject a command is about, for queueing commands on one subject in this instance. */
+const subjectOf = (data: object): string | undefined => {
+  const fields = data as Record<string, unknown>;
+  for (const key of ['itemId', 'incidentId', 'inventoryId', 'violationId', 'personId', 'placeId'] as const) {
+    if (typeof fields[key] === 'string') return `${key}:${fields[key]}`;
+  }
+  return undefined;
+};
+
+/** How long a command's answer waits for the read models to include it (read-your-writes). */
+const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
+
+/** How far ahead of the ledger's clock an occurredAt may be (DESIGN §5: not more than 5 minutes). */
+const MAX_AHEAD_MS = 5 * 60_000;
+
+/**
+ * The service without its HTTP shell: store, decider runner, read models and deadline scheduler, wired once.
+ * The API, the CLI and the scenario runner all go through `execute` and the queries, so they share one path.
+ */
+export class LedgerCore {
+  readonly runner: DeciderRunner;
+  readonly readModels: ReadModels;
+  private readonly program;
+  private readonly queues = new Map<string, Promise<void>>();
+
+  private constructor(
+    readonly store: EventStore,
+    readModels: ReadModels,
+    readonly clock: Clock,
+    readonly config: LedgerConfig,
+  ) {
+    this.readModels = readModels;
+    this.runner = new DeciderRunner(store, clock, { commandLog: { find: async (id) => { await readModels.catchUp(); return readModels.findCommand(id); } } });
+    this.program = custodyProgram(readModels);
+  }
+
+  static async open(config: LedgerConfig): Promise<LedgerCore> {
+    const store = config.store ?? (await openStore(config));
+    const readModels = ReadModels.open(store, path.join(config.dataDir, 'read-models.sqlite'));
+    readModels.start();
+    await readModels.catchUp();
+    return new LedgerCore(store, readModels, config.clock, config);
+  }
+
+  /**
+   * Validates and runs one command on behalf of a principal. Throws RequestValidationError (400), UnknownCommand
+   * (404), ForbiddenCommand (403), DomainError (refusals), ConcurrencyConflict or StoreUnavailable.
+   */
+  async execute(name: string, body: unknown, principal: Principal): Promise<CommandResponse> {
+    const envelope = validateEnvelope(body);
+    if (!envelope.ok) throw new RequestValidationError(envelope.errors);
+    const checked = validateCommandData(name, (body as { data: unknown }).data);
+    if ('unknownCommand' in checked || name === 'FireDeadline') throw new UnknownCommand(name);
+    if (!checked.ok) throw new RequestValidationError(checked.errors);
+    if (!mayGive(principal.roles, name)) throw new ForbiddenCommand(name, principal.roles);
+    const { occurredAt, commandId } = body as { occurredAt?: string; commandId?: string };
+    const now = this.clock.now();
+    const at = occurredAt ? new Date(occurredAt) : now;
+    if (at.getTime() > now.getTime() + MAX_AHEAD_MS) {
+      throw new RequestValidationError([{ field: 'body.occurredAt', reason: 'may not be more than 5 minutes ahead of the ledger clock' }]);
+    }
+    const command = { type: name as CommandName, data: checked.data, commandId: commandId ?? randomUUID(), actor: actorOf(principal), at: at.toISOString() } as CustodyCommand;
+    return this.respond(await this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command)));
+  }
+
+  /**
+   * Runs commands about the same subject (an item, an incident…) one after another within this instance, so a hot
+   * item does not make concurrent requests race and retry; other subjects still run in parallel. Across instances
+   * the store's expected-revision check and the runner's retries still decide.
+   */
+  private serialized<T>(subject: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (!subject) return work();
+    const previous = this.queues.get(subject) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.then(() => undefined, () => undefined);
+    this.queues.set(subject, tail);
+    void tail.then(() => {
+      if (this.queues.get(subject) === tail) this.queues.delete(subject);
+    });
+    return run;
+  }
+
+  /** Fires every deadline due by the clock's now, earliest first; returns how many fired. */
+  async fireDueDeadlines(): Promise<number> {
+    let fired = 0;
+    const now = this.clock.now().toISOString();
+    for (let round = 0; round < 1000; round++) {
+      await this.readModels.catchUp();
+      const due = this.readModels.dueDeadlines(now, 50);
+      if (due.length === 0) break;
+      for (const d of due) {
+        await this.fire(d);
+        this.readModels.markFired(d);
+        fired++;
+      }
+    }
+    await this.readModels.catchUp();
+    return fired;
+  }
+
+  private async fire(d: Deadline): Promise<void> {
+    const dueAt = new Date(d.dueAt).toISOString();
+    const command: CustodyCommand = { type: 'FireDeadline', data: { deadline: d }, commandId: `deadline:${d.key}:${dueAt}`, actor: 'system:scheduler', at: dueAt };
+    await this.runner.run(this.program, command);
+  }
+
+  private async respond(outcome: CommandOutcome): Promise<CommandResponse> {
+    const last = outcome.events[outcome.events.length - 1];
+    // Read your writes: queries after a 2xx see the command's effects. The events are already stored, so when the
+    // read models cannot keep up (their file cannot be written) the answer still comes, saying so, rather than never.
+    const projected = last ? await this.waitProjected(last.position) : true;
+    return {
+      commandId: outcome.commandId,
+      events: outcome.events.map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position })),
+      violations: outcome.events.filter((e) => e.type === 'ViolationDetected').map((e) => e.data as ViolationDetectedData),
+      duplicate: outcome.duplicate,
+      ...(projected ? {} : { projected: false }),
+    };
+  }
+
+  private async waitProjected(position: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READ_YOUR_WRITES_TIMEOUT_MS)));
+    try {
+      return await Promise.race([this.readModels.runner.waitFor(position).then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.readModels.close();
+    await this.store.close();
+  }
+}
+
+export const openStore = async (config: Pick<LedgerConfig, 'dataDir' | 'eventstoreUrl'>): Promise<EventStore> => {
+  if (config.eventstoreUrl) {
+    // Loaded only when asked for, so the embedded default never needs the gRPC client.
+    const { EsdbEventStore } = await import('@app/ledger/esdb');
+    return EsdbEventStore.connect(config.eventstoreUrl);
+  }
+  return SqliteEventStore.open(path.join(config.dataDir, 'ledger.sqlite'));
+};

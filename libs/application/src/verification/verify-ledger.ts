@@ -1,0 +1,134 @@
+import { ChainVerifier, type FailureReason, type TrustedCheckpoint, type VerifyResult, verifyCheckpoint, MerkleLog, verifyConsistency, CHECKPOINT_STREAM, type EventStore, type RecordedEvent } from '@app/ledger';
+import { checkpointOf, type CheckpointRecord } from '../checkpoints/checkpoints';
+
+/**
+ * Reasons beyond the chain walk's (`verify.ts`):
+ * - `bad-signature`: a `CheckpointSigned` event whose Ed25519 signature does not verify with the ledger's public key
+ *   (forged, edited, or signed by another key); named by that checkpoint event;
+ * - `inconsistent-checkpoints`: a checkpoint's tree does not extend the previous checkpoint's (smaller, or no
+ *   RFC 9162 consistency proof between the two signed roots); named by the later checkpoint event.
+ */
+export type LedgerFailureReason = FailureReason | 'bad-signature' | 'inconsistent-checkpoints';
+
+export interface LedgerFailure {
+  eventId: string;
+  streamId: string;
+  revision: number;
+  position: number;
+  reason: LedgerFailureReason;
+  detail: string;
+  /** For `checkpoint-mismatch` and `truncated`: the signed checkpoint the recomputed tree disagrees with. */
+  checkpoint?: Pick<CheckpointRecord, 'eventId' | 'revision' | 'treeSize' | 'rootHash' | 'signedAt'>;
+}
+
+export interface LedgerVerifyResult extends Omit<VerifyResult, 'firstFailure'> {
+  checkpoints: {
+    /** `CheckpointSigned` events in the store. */
+    count: number;
+    /** Those whose signature verifies (only they are held against the recomputed tree). */
+    signaturesValid: number;
+    /** Consecutive valid pairs whose consistency proof verified. */
+    consistentPairs: number;
+    /** The newest checkpoint with a valid signature. */
+    latest: CheckpointRecord | null;
+  };
+  /** The first divergence in global order, whichever check found it. */
+  firstFailure?: LedgerFailure;
+}
+
+/** Where consistency proofs between checkpoints come from: the read model's log, else the tree recomputed here. */
+export interface ConsistencySource {
+  readonly size: number;
+  consistencyProof(oldSize: number, newSize: number): string[];
+}
+
+export interface LedgerVerifyOptions {
+  /** SPKI PEM of the checkpoint key; without it checkpoints are not checked (chains and tree only). */
+  publicKeyPem?: string;
+  /** The service's Merkle log (read model), for consistency proofs; default: the tree recomputed from the store. */
+  merkle?: ConsistencySource;
+  onProgress?: (checked: number) => void;
+  pageSize?: number;
+}
+
+const failureAt = (cp: CheckpointRecord, reason: LedgerFailureReason, detail: string): LedgerFailure => ({
+  eventId: cp.eventId,
+  streamId: CHECKPOINT_STREAM,
+  revision: cp.revision,
+  position: cp.eventPosition,
+  reason,
+  detail,
+});
+
+/**
+ * The full audit of the store (DESIGN §4, docs/integrity.md §4): every stream's hash chain and the Merkle tree over
+ * the global order, recomputed from the stored events; every checkpoint's signature; the recomputed root held to
+ * every validly signed checkpoint; consistency between consecutive checkpoints. Names the first divergence in
+ * global order (the earliest position), whichever check found it.
+ */
+export const verifyLedgerIntegrity = async (store: EventStore, options: LedgerVerifyOptions = {}): Promise<LedgerVerifyResult> => {
+  const signatureFailures: LedgerFailure[] = [];
+  const recorded = options.publicKeyPem ? (await store.readStream(CHECKPOINT_STREAM)).map(checkpointOf).filter((c): c is CheckpointRecord => c !== null) : [];
+  const valid: CheckpointRecord[] = [];
+  for (const cp of recorded) {
+    if (verifyCheckpoint(cp, options.publicKeyPem as string)) valid.push(cp);
+    else signatureFailures.push(failureAt(cp, 'bad-signature', `checkpoint of ${cp.treeSize} events signed at ${cp.signedAt} (key ${cp.keyId}) does not verify with the ledger's public key`));
+  }
+
+  // The walk: chains, positions, and the recomputed tree held to every trusted checkpoint.
+  const trusted: TrustedCheckpoint[] = valid.map((c) => ({ treeSize: c.treeSize, rootHash: c.rootHash, position: c.position }));
+  const verifier = new ChainVerifier({ checkpoints: trusted });
+  // A full log (not just the frontier) only when the read model's is not given: it serves the consistency proofs.
+  const recomputed = options.merkle ? undefined : new MerkleLog();
+  const pageSize = options.pageSize ?? 2000;
+  let after: number | undefined;
+  let checked = 0;
+  walk: for (;;) {
+    const page: RecordedEvent[] = await store.readAll({ after, maxCount: pageSize });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (!verifier.check(e)) break walk;
+      recomputed?.append(String(e.metadata.hash));
+    }
+    checked += page.length;
+    options.onProgress?.(checked);
+    if (page.length < pageSize) break;
+    after = page[page.length - 1].position;
+  }
+  const { firstFailure: walkFailure, ...walked } = verifier.result();
+  // The walk stops at the size of the checkpoint it disagrees with: the one of that size whose root differs
+  // (or, when only the position differs, the first of that size).
+  const broken = walkFailure?.reason === 'checkpoint-mismatch'
+    ? valid.find((c) => c.treeSize === walked.treeSize && c.rootHash !== walked.rootHash) ?? valid.find((c) => c.treeSize === walked.treeSize)
+    : walkFailure?.reason === 'truncated' ? valid.find((c) => c.treeSize > walked.treeSize) : undefined;
+  if (walkFailure && broken) {
+    const { eventId, revision, treeSize, rootHash, signedAt } = broken;
+    (walkFailure as LedgerFailure).checkpoint = { eventId, revision, treeSize, rootHash, signedAt };
+  }
+  // The walk's finding first, so that on a tie of positions it is the one named.
+  const failures: LedgerFailure[] = [...(walkFailure ? [walkFailure] : []), ...signatureFailures];
+
+  // Consecutive signed checkpoints: the later tree must extend the earlier one.
+  const source: ConsistencySource | undefined = options.merkle ?? recomputed;
+  let consistentPairs = 0;
+  for (let i = 1; i < valid.length; i++) {
+    const [a, b] = [valid[i - 1], valid[i]];
+    if (b.treeSize < a.treeSize) {
+      failures.push(failureAt(b, 'inconsistent-checkpoints', `covers ${b.treeSize} events, fewer than the ${a.treeSize} of the checkpoint before it`));
+      continue;
+    }
+    // Beyond what the source holds (the walk stopped early, or the read model lags) there is nothing to prove with.
+    if (!source || source.size < b.treeSize) continue;
+    if (verifyConsistency(a.treeSize, b.treeSize, a.rootHash, b.rootHash, source.consistencyProof(a.treeSize, b.treeSize))) consistentPairs++;
+    else failures.push(failureAt(b, 'inconsistent-checkpoints', `the tree of ${b.treeSize} events (${b.rootHash}) does not extend the checkpointed tree of ${a.treeSize} (${a.rootHash})`));
+  }
+
+  // A failure with no event (a checkpoint of the empty log) sorts first; ties keep the walk's finding.
+  const first = failures.reduce<LedgerFailure | undefined>((best, f) => (!best || f.position < best.position ? f : best), undefined);
+  return {
+    ...walked,
+    ok: first === undefined,
+    checkpoints: { count: recorded.length, signaturesValid: valid.length, consistentPairs, latest: valid[valid.length - 1] ?? null },
+    ...(first ? { firstFailure: first } : {}),
+  };
+};

@@ -1,0 +1,29 @@
+/**
+ * The generic ledger (any domain): the EventStore port and its embedded SQLite adapter, the per-stream hash chain,
+ * the RFC 9162 Merkle log, signed checkpoints, offline verification, the decider runner and the clock.
+ *
+ * Public entry point of `@custody-ledger/ledger`. The EventStoreDB adapter is a second entry point,
+ * `@custody-ledger/ledger/esdb` (`@app/ledger/esdb` here), so an embedded user never loads the gRPC client;
+ * given/when/then helpers for deciders are `@custody-ledger/ledger/testing`.
+ */
+export { SystemClock, ManualClock } from './clock/clock';
+export type { Clock } from './clock/clock';
+
+export * from './store/event-store.port';
+export { SqliteEventStore } from './store/sqlite.event-store';
+export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './store/sqlite.event-store';
+
+export { DeciderRunner } from './decider/decider-runner';
+export type {
+  AppendedEvent,
+  CommandLog,
+  CommandOutcome,
+  DecisionWrite,
+  DeciderProgram,
+  DeciderRunnerOptions,
+  LedgerCommand,
+  LoadedStream,
+} from './decider/decider-runner';
+export { deterministicUuid, eventIdFor } from './decider/deterministic-id';
+
+export * from './integrity';
