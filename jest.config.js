@@ -10,11 +10,22 @@ const moduleNameMapper = {
   '^@app/application$': '<rootDir>/libs/application/src',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
-const common = { rootDir: __dirname, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'], transform, moduleNameMapper };
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform,
+  moduleNameMapper,
+};
 module.exports = {
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'main', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/esdb/'] },
+    {
+      ...common,
+      displayName: 'main',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/esdb/'],
+    },
     { ...common, displayName: 'esdb', testMatch: ['<rootDir>/test/esdb/**/*.spec.ts'] },
   ],
 };

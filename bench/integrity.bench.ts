@@ -50,7 +50,12 @@ function toLog(batches: Batch[]): RecordedEvent[] {
   const log: RecordedEvent[] = [];
   for (const b of batches) {
     b.events.forEach((e, k) =>
-      log.push({ ...e, streamId: b.streamId, revision: b.firstRevision + k, position: log.length * 3 + 1 } as unknown as RecordedEvent),
+      log.push({
+        ...e,
+        streamId: b.streamId,
+        revision: b.firstRevision + k,
+        position: log.length * 3 + 1,
+      } as unknown as RecordedEvent),
     );
   }
   return log;
@@ -59,7 +64,8 @@ function toLog(batches: Batch[]): RecordedEvent[] {
 /** Runs the integrity benchmarks and returns one result per measure (median of 5 runs). */
 export async function runIntegrityBench(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  const record = (name: string, unit: string, runs: number[]) => results.push({ name, value: median(runs), unit, runs });
+  const record = (name: string, unit: string, runs: number[]) =>
+    results.push({ name, value: median(runs), unit, runs });
 
   const events = Array.from({ length: EVENTS }, (_, i) => newEvent(i));
   let batches: Batch[] = [];
@@ -78,7 +84,8 @@ export async function runIntegrityBench(): Promise<BenchResult[]> {
     const t = process.hrtime.bigint();
     const result = await verifyEvents(stored);
     const s = seconds(t);
-    if (!result.ok || result.eventsChecked !== EVENTS) throw new Error(`benchmark log did not verify: ${JSON.stringify(result.firstFailure)}`);
+    if (!result.ok || result.eventsChecked !== EVENTS)
+      throw new Error(`benchmark log did not verify: ${JSON.stringify(result.firstFailure)}`);
     verifyRuns.push(EVENTS / s);
   }
   record(`verifyEvents (${EVENTS.toLocaleString('en-US')} events, chains + Merkle root)`, 'events/s', verifyRuns);
@@ -122,7 +129,9 @@ if (require.main === module) {
     .then((results) => {
       for (const r of results) {
         const runs = r.runs.map((x) => x.toFixed(x >= 100 ? 0 : 2)).join(', ');
-        console.log(`${r.name.padEnd(62)} ${r.value.toFixed(r.value >= 100 ? 0 : 2).padStart(12)} ${r.unit}   (runs: ${runs})`);
+        console.log(
+          `${r.name.padEnd(62)} ${r.value.toFixed(r.value >= 100 ? 0 : 2).padStart(12)} ${r.unit}   (runs: ${runs})`,
+        );
       }
     })
     .catch((e) => {

@@ -40,18 +40,40 @@ export async function runInvestigationBench(dir: string): Promise<BenchResult[]>
   const run = async (actor: string, type: string, data: Record<string, unknown>): Promise<void> => {
     t += 1000;
     clock.set(new Date(t));
-    await runner.run(program, { type, data, commandId: `bench-${n++}`, actor, at: new Date(t).toISOString() } as CustodyCommand);
+    await runner.run(program, {
+      type,
+      data,
+      commandId: `bench-${n++}`,
+      actor,
+      at: new Date(t).toISOString(),
+    } as CustodyCommand);
   };
   try {
-    const persons = [['p-gm', 'executive', 'TOP_SECRET'], ['p-dir', 'director', 'SECRET'], ['p-zhang', 'staff', 'SECRET'], ['p-driver', 'staff', 'NONE'],
-      ...Array.from({ length: 16 }, (_, i) => [`p-d${i}`, 'director', 'SECRET'])];
-    for (const [personId, rank, clearance] of persons) await run('p-registrar', 'RegisterPerson', { personId, name: personId, rank, clearance, unit: 'office' });
+    const persons = [
+      ['p-gm', 'executive', 'TOP_SECRET'],
+      ['p-dir', 'director', 'SECRET'],
+      ['p-zhang', 'staff', 'SECRET'],
+      ['p-driver', 'staff', 'NONE'],
+      ...Array.from({ length: 16 }, (_, i) => [`p-d${i}`, 'director', 'SECRET']),
+    ];
+    for (const [personId, rank, clearance] of persons)
+      await run('p-registrar', 'RegisterPerson', { personId, name: personId, rank, clearance, unit: 'office' });
     await run('p-registrar', 'RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' });
-    const receive = (itemId: string) => run('p-zhang', 'RegisterReceivedItem', {
-      itemId, title: `directive ${itemId}`, level: 'SECRET', periodYears: 10, basis: 'catalogue', carrier: 'paper', sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] },
-    });
+    const receive = (itemId: string) =>
+      run('p-zhang', 'RegisterReceivedItem', {
+        itemId,
+        title: `directive ${itemId}`,
+        level: 'SECRET',
+        periodYears: 10,
+        basis: 'catalogue',
+        carrier: 'paper',
+        sender: 'bureau',
+        receivedBy: 'p-zhang',
+        scope: { persons: [] },
+      });
     const readers = persons.filter((p) => p[1] !== 'staff').map((p) => p[0]);
-    const read = (itemId: string, i: number) => run('p-zhang', 'RecordReading', { itemId, reader: readers[i % readers.length], placeId: 'room-1' });
+    const read = (itemId: string, i: number) =>
+      run('p-zhang', 'RecordReading', { itemId, reader: readers[i % readers.length], placeId: 'room-1' });
 
     // An item with 10,000 events: a receipt and 9,999 readings.
     process.stderr.write(`  building an item with ${HISTORY_EVENTS} events…\n`);
@@ -78,11 +100,21 @@ export async function runInvestigationBench(dir: string): Promise<BenchResult[]>
     process.stderr.write(`  doc-long: ${long} events; doc-inc: ${inc} events + ${COPIES} copies\n`);
 
     return [
-      await timed(`history of an item with ${long.toLocaleString('en-US')} events`, () => readHistory(core, 'doc-long')),
-      await timed(`history of the same, occurredBefore (world order)`, () => readHistory(core, 'doc-long', { occurredBefore: '2026-03-05T00:00:00Z' })),
-      await timed(`report draft: item with ${inc.toLocaleString('en-US')} events and ${COPIES} copies`, () => buildReportDraft(core, incidentId)),
-      await timed(`exposure set: item with ${inc.toLocaleString('en-US')} events and ${COPIES} copies`, () => exposureOf(core, ['doc-inc'])),
-      await timed(`history with copies: item with ${inc.toLocaleString('en-US')} events and ${COPIES} copies`, () => readHistory(core, 'doc-inc', { copies: true })),
+      await timed(`history of an item with ${long.toLocaleString('en-US')} events`, () =>
+        readHistory(core, 'doc-long'),
+      ),
+      await timed(`history of the same, occurredBefore (world order)`, () =>
+        readHistory(core, 'doc-long', { occurredBefore: '2026-03-05T00:00:00Z' }),
+      ),
+      await timed(`report draft: item with ${inc.toLocaleString('en-US')} events and ${COPIES} copies`, () =>
+        buildReportDraft(core, incidentId),
+      ),
+      await timed(`exposure set: item with ${inc.toLocaleString('en-US')} events and ${COPIES} copies`, () =>
+        exposureOf(core, ['doc-inc']),
+      ),
+      await timed(`history with copies: item with ${inc.toLocaleString('en-US')} events and ${COPIES} copies`, () =>
+        readHistory(core, 'doc-inc', { copies: true }),
+      ),
     ];
   } finally {
     await core.close();

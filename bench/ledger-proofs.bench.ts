@@ -8,7 +8,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SystemClock, SqliteEventStore, type NewEvent, type StreamWrite, GENESIS_HASH, sealEvents, loadOrCreateSigningKey, signCheckpoint, verifyConsistency, verifyInclusion } from '@app/ledger';
+import {
+  SystemClock,
+  SqliteEventStore,
+  type NewEvent,
+  type StreamWrite,
+  GENESIS_HASH,
+  sealEvents,
+  loadOrCreateSigningKey,
+  signCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '@app/ledger';
 import { ReadModels, openReadModelDb, merkleLeavesProjection, MerkleIndex } from '@app/read-models';
 import { CheckpointService, verifyLedgerIntegrity } from '@app/application';
 import { type BenchResult, median, seconds, prng } from './bench-kit';
@@ -26,7 +37,15 @@ const newEvent = (i: number): NewEvent => ({
   eventId: `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`,
   type: 'ItemRead',
   data: { itemId: `doc-${i % STREAMS}`, reader: `p-${i % 97}`, placeId: 'room-1' },
-  metadata: { occurredAt: '2026-03-02T09:00:00.000Z', recordedAt: '2026-03-02T09:00:00.412Z', actor: 'p-registrar', commandId: `cmd-${i}`, correlationId: `cmd-${i}`, causationId: null, schemaVersion: 1 },
+  metadata: {
+    occurredAt: '2026-03-02T09:00:00.000Z',
+    recordedAt: '2026-03-02T09:00:00.412Z',
+    actor: 'p-registrar',
+    commandId: `cmd-${i}`,
+    correlationId: `cmd-${i}`,
+    causationId: null,
+    schemaVersion: 1,
+  },
 });
 
 /** Loads EVENTS sealed events over STREAMS streams, as the ledger would have appended them. */
@@ -41,7 +60,10 @@ const load = async (store: SqliteEventStore): Promise<void> => {
     const writes: StreamWrite[] = [...byStream].map(([streamId, events]) => {
       const head = heads.get(streamId) ?? { revision: -1, hash: GENESIS_HASH };
       const sealed = sealEvents(streamId, head.revision, head.hash, events);
-      heads.set(streamId, { revision: head.revision + sealed.length, hash: String(sealed[sealed.length - 1].metadata.hash) });
+      heads.set(streamId, {
+        revision: head.revision + sealed.length,
+        hash: String(sealed[sealed.length - 1].metadata.hash),
+      });
       return { streamId, expectedRevision: head.revision, events: sealed };
     });
     await store.appendMany(writes);
@@ -52,12 +74,15 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
   const work = fs.mkdtempSync(path.join(dir, 'proofs-'));
   const store = SqliteEventStore.open(path.join(work, 'ledger.sqlite'), { synchronous: 'NORMAL' });
   const results: BenchResult[] = [];
-  const record = (name: string, unit: string, runs: number[]) => results.push({ name, value: median(runs), unit, runs });
+  const record = (name: string, unit: string, runs: number[]) =>
+    results.push({ name, value: median(runs), unit, runs });
   try {
     process.stderr.write(`  loading ${EVENTS} events…\n`);
     await load(store);
     // Only the merkle projection: the custody projections would fold the synthetic events for nothing.
-    const readModels = new ReadModels(store, openReadModelDb(path.join(work, 'read-models.sqlite')), [merkleLeavesProjection]);
+    const readModels = new ReadModels(store, openReadModelDb(path.join(work, 'read-models.sqlite')), [
+      merkleLeavesProjection,
+    ]);
     const projectionRuns: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       const t = process.hrtime.bigint();
@@ -89,7 +114,9 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
       for (const i of indices) merkle.inclusionProof(i, size);
       gen.push((seconds(t) * 1e6) / PROOFS);
       t = process.hrtime.bigint();
-      for (let k = 0; k < PROOFS; k++) if (!verifyInclusion(leafHashes[k], indices[k], size, proofs[k], root)) throw new Error('inclusion proof did not verify');
+      for (let k = 0; k < PROOFS; k++)
+        if (!verifyInclusion(leafHashes[k], indices[k], size, proofs[k], root))
+          throw new Error('inclusion proof did not verify');
       ver.push((seconds(t) * 1e6) / PROOFS);
     }
     record(`inclusion proof generation (${size / 1000}k leaves)`, 'µs', gen);
@@ -104,7 +131,9 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
       const cps = olds.map((m) => merkle.consistencyProof(m, size));
       cgen.push((seconds(t) * 1e6) / CONSISTENCY);
       t = process.hrtime.bigint();
-      for (let k = 0; k < CONSISTENCY; k++) if (!verifyConsistency(olds[k], size, oldRoots[k], root, cps[k])) throw new Error('consistency proof did not verify');
+      for (let k = 0; k < CONSISTENCY; k++)
+        if (!verifyConsistency(olds[k], size, oldRoots[k], root, cps[k]))
+          throw new Error('consistency proof did not verify');
       cver.push((seconds(t) * 1e6) / CONSISTENCY);
     }
     record(`consistency proof generation (to ${size / 1000}k leaves)`, 'µs', cgen);
@@ -114,7 +143,8 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
     const edRuns: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       t = process.hrtime.bigint();
-      for (let k = 0; k < 1000; k++) signCheckpoint({ treeSize: size, rootHash: root, position: k, signedAt: '2026-03-02T09:00:00.000Z' }, key);
+      for (let k = 0; k < 1000; k++)
+        signCheckpoint({ treeSize: size, rootHash: root, position: k, signedAt: '2026-03-02T09:00:00.000Z' }, key);
       edRuns.push((seconds(t) * 1e6) / 1000);
     }
     record('Ed25519 checkpoint signature alone', 'µs', edRuns);
@@ -125,7 +155,8 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
     for (let r = 0; r < RUNS; r++) {
       t = process.hrtime.bigint();
       // force: each checkpoint event grows the tree, so every call signs (the timer would skip an idle ledger).
-      for (let k = 0; k < SIGNINGS; k++) if (!(await checkpoints.signNow({ force: true })).created) throw new Error('no checkpoint signed');
+      for (let k = 0; k < SIGNINGS; k++)
+        if (!(await checkpoints.signNow({ force: true })).created) throw new Error('no checkpoint signed');
       signRuns.push((seconds(t) * 1000) / SIGNINGS);
     }
     record('checkpoint signing end to end (catch-up, sign, sealed append, projected)', 'ms', signRuns);
@@ -139,7 +170,11 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
       checked = v.eventsChecked;
       verifyRuns.push(checked / seconds(t));
     }
-    record(`verify: chains + tree + ${RUNS * SIGNINGS} checkpoints (${Math.round(checked / 1000)}k events)`, 'events/s', verifyRuns);
+    record(
+      `verify: chains + tree + ${RUNS * SIGNINGS} checkpoints (${Math.round(checked / 1000)}k events)`,
+      'events/s',
+      verifyRuns,
+    );
     await readModels.close();
   } finally {
     await store.close();
@@ -151,7 +186,13 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
 if (require.main === module) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));
   runProofBench(dir)
-    .then((rs) => rs.forEach((r) => console.log(`${r.name.padEnd(72)} ${r.value.toFixed(r.value >= 100 ? 0 : 2).padStart(10)} ${r.unit}   (runs: ${r.runs.map((x) => x.toFixed(x >= 100 ? 0 : 2)).join(', ')})`)))
+    .then((rs) =>
+      rs.forEach((r) =>
+        console.log(
+          `${r.name.padEnd(72)} ${r.value.toFixed(r.value >= 100 ? 0 : 2).padStart(10)} ${r.unit}   (runs: ${r.runs.map((x) => x.toFixed(x >= 100 ? 0 : 2)).join(', ')})`,
+        ),
+      ),
+    )
     .finally(() => fs.rmSync(dir, { recursive: true, force: true }))
     .catch((e) => {
       console.error(e);

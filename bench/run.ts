@@ -27,15 +27,29 @@ const main = async (): Promise<void> => {
       process.stderr.write(`running ${name}…\n`);
       results[name] = await run();
       for (const r of results[name]) {
-        console.log(`${name.padEnd(10)} ${r.name.padEnd(58)} ${fmt(r.value).padStart(12)} ${r.unit}   (runs: ${r.runs.map(fmt).join(', ')})`);
+        console.log(
+          `${name.padEnd(10)} ${r.name.padEnd(58)} ${fmt(r.value).padStart(12)} ${r.unit}   (runs: ${r.runs.map(fmt).join(', ')})`,
+        );
       }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const out = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` }, at: new Date().toISOString(), results };
+  const out = {
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    at: new Date().toISOString(),
+    results,
+  };
   const file = path.join(__dirname, '..', '..', 'bench', 'results.json');
-  fs.writeFileSync(fs.existsSync(path.dirname(file)) ? file : path.join(process.cwd(), 'bench', 'results.json'), JSON.stringify(out, null, 2) + '\n');
+  fs.writeFileSync(
+    fs.existsSync(path.dirname(file)) ? file : path.join(process.cwd(), 'bench', 'results.json'),
+    JSON.stringify(out, null, 2) + '\n',
+  );
   console.log(`\nwritten to bench/results.json`);
 };
 

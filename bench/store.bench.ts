@@ -45,7 +45,6 @@ const sampleEvent = (i: number): NewEvent => ({
   },
 });
 
-
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 const metric = (name: string, unit: string, runs: number[]): StoreBenchMetric => ({
@@ -99,7 +98,9 @@ async function peerAppendRate(dir: string, writers: number): Promise<number> {
   db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
     revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE(stream_id, revision))`);
   const last = db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
-  const insert = db.prepare('INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const append = db.transaction((streamId: string, expected: number, e: NewEvent) => {
     const current = (last.get(streamId) as { r: number | null }).r ?? -1;
     if (current !== expected) throw new Error('conflict');
@@ -143,7 +144,7 @@ export async function runStoreBench(dir: string): Promise<StoreBenchMetric[]> {
   const readMs: number[] = [];
   await withFreshStore(dir, async (store) => {
     const streamId = 'bench-long-stream';
-    for (let revision = -1; revision < READ_STREAM_EVENTS - 1; ) {
+    for (let revision = -1; revision < READ_STREAM_EVENTS - 1;) {
       const batch = Array.from({ length: 500 }, (_, i) => sampleEvent(revision + 1 + i));
       revision = (await store.append(streamId, batch, revision)).nextExpectedRevision;
     }
@@ -151,7 +152,8 @@ export async function runStoreBench(dir: string): Promise<StoreBenchMetric[]> {
       const start = process.hrtime.bigint();
       const events = await store.readStream(streamId);
       readMs.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (events.length !== READ_STREAM_EVENTS) throw new Error(`read ${events.length} events, expected ${READ_STREAM_EVENTS}`);
+      if (events.length !== READ_STREAM_EVENTS)
+        throw new Error(`read ${events.length} events, expected ${READ_STREAM_EVENTS}`);
     }
   });
 
@@ -160,7 +162,11 @@ export async function runStoreBench(dir: string): Promise<StoreBenchMetric[]> {
     metric(`store.append.durable.${CONCURRENT_WRITERS}-writers`, 'appends/s', concurrent),
     metric(`peer: better-sqlite3, a transaction per append, ${CONCURRENT_WRITERS} writers`, 'appends/s', peer),
     metric('store.read-stream.10k.time', 'ms', readMs),
-    metric('store.read-stream.10k.rate', 'events/s', readMs.map((ms) => READ_STREAM_EVENTS / (ms / 1000))),
+    metric(
+      'store.read-stream.10k.rate',
+      'events/s',
+      readMs.map((ms) => READ_STREAM_EVENTS / (ms / 1000)),
+    ),
   ];
 }
 
@@ -168,7 +174,10 @@ if (require.main === module) {
   const dir = process.argv[2] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'store-bench-'));
   runStoreBench(dir)
     .then((metrics) => {
-      for (const m of metrics) console.log(`${m.name.padEnd(36)} ${String(m.value).padStart(10)} ${m.unit.padEnd(10)} runs: ${m.runs.join(', ')}`);
+      for (const m of metrics)
+        console.log(
+          `${m.name.padEnd(36)} ${String(m.value).padStart(10)} ${m.unit.padEnd(10)} runs: ${m.runs.join(', ')}`,
+        );
       if (!process.argv[2]) fs.rmSync(dir, { recursive: true, force: true });
     })
     .catch((error: unknown) => {

@@ -15,10 +15,16 @@ function newest(dir) {
 }
 const sources = ['apps', 'libs', 'bench'].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d));
 const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
-const configs = ['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => fs.statSync(path.join(root, f)).mtimeMs);
+const configs = ['tsconfig.json', 'tsconfig.build.json', 'package.json'].map(
+  (f) => fs.statSync(path.join(root, f)).mtimeMs,
+);
 if (Math.max(...sources.map(newest), ...configs) > built) {
   process.stderr.write('building (tsc)…\n');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+    { stdio: 'inherit', cwd: root },
+  );
   fs.mkdirSync(path.dirname(stamp), { recursive: true });
   fs.writeFileSync(stamp, new Date().toISOString());
 }

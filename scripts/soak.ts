@@ -17,7 +17,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  client, percentile, rssMiB, sleep, startService, tempDir, waitIdle, type Client,
+  client,
+  percentile,
+  rssMiB,
+  sleep,
+  startService,
+  tempDir,
+  waitIdle,
+  type Client,
 } from '../test/reliability/support';
 
 export interface SoakOptions {
@@ -44,7 +51,15 @@ export interface SoakResult {
   queryLatencyMs: { p50: number; p95: number; p99: number };
   reader: 'sse-feed' | 'poller';
   feedEvents: number;
-  rss: { startMiB: number; warmMiB: number; endMiB: number; maxMiB: number; growthMiB: number; boundMiB: number; samples: number };
+  rss: {
+    startMiB: number;
+    warmMiB: number;
+    endMiB: number;
+    maxMiB: number;
+    growthMiB: number;
+    boundMiB: number;
+    samples: number;
+  };
   events: number;
   verified: boolean;
   passed: boolean;
@@ -61,19 +76,48 @@ const median = (xs: number[]): number => {
 };
 
 /** An endless, valid mix of commands: receipts, readings (one out of scope: violation + incident), copies, dispatches, receipts. */
-function* commandMix(lane: number, mix: 'lifecycle' | 'fixed'): Generator<{ name: string; data: Record<string, unknown> }> {
+function* commandMix(
+  lane: number,
+  mix: 'lifecycle' | 'fixed',
+): Generator<{ name: string; data: Record<string, unknown> }> {
   if (mix === 'fixed') {
     // A fixed set of streams (4 items per lane), read over and over: no new streams, only longer ones.
     for (let n = 0; n < 4; n++) {
-      yield { name: 'RegisterReceivedItem', data: { itemId: `soak-${lane}-${n}`, title: `soak report ${lane}-${n}`, level: 'SECRET', periodYears: 10,
-        basis: 'catalogue 2.1', carrier: 'paper', sender: 'bureau', receivedBy: 'p-a', scope: { persons: ['p-b'] } } };
+      yield {
+        name: 'RegisterReceivedItem',
+        data: {
+          itemId: `soak-${lane}-${n}`,
+          title: `soak report ${lane}-${n}`,
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'catalogue 2.1',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-a',
+          scope: { persons: ['p-b'] },
+        },
+      };
     }
-    for (let n = 0; ; n++) yield { name: 'RecordReading', data: { itemId: `soak-${lane}-${n % 4}`, reader: 'p-b', placeId: 'room-1' } };
+    for (let n = 0; ; n++)
+      yield { name: 'RecordReading', data: { itemId: `soak-${lane}-${n % 4}`, reader: 'p-b', placeId: 'room-1' } };
   }
   for (let n = 0; ; n++) {
     const itemId = `soak-${lane}-${n}`;
-    yield { name: 'RegisterReceivedItem', data: { itemId, title: `soak report ${n}`, level: 'SECRET', periodYears: 10, basis: 'catalogue 2.1',
-      carrier: 'paper', sender: 'bureau', receivedBy: 'p-a', scope: { persons: ['p-b'] }, copyAllowed: true } };
+    yield {
+      name: 'RegisterReceivedItem',
+      data: {
+        itemId,
+        title: `soak report ${n}`,
+        level: 'SECRET',
+        periodYears: 10,
+        basis: 'catalogue 2.1',
+        carrier: 'paper',
+        sender: 'bureau',
+        receivedBy: 'p-a',
+        scope: { persons: ['p-b'] },
+        copyAllowed: true,
+      },
+    };
     yield { name: 'RecordReading', data: { itemId, reader: 'p-b', placeId: 'room-1' } };
     yield { name: 'RecordReading', data: { itemId, reader: n % 5 === 0 ? 'p-out' : 'p-b', placeId: 'room-1' } };
     yield { name: 'RequestCopy', data: { itemId, requestId: 'r1', copies: 1 } };
@@ -88,7 +132,10 @@ function* commandMix(lane: number, mix: 'lifecycle' | 'fixed'): Generator<{ name
 const connectFeed = async (base: string, signal: AbortSignal, onEvent: () => void): Promise<boolean> => {
   let res: Response;
   try {
-    res = await fetch(`${base}/api/feed`, { headers: { authorization: `Bearer ${KEY}`, accept: 'text/event-stream' }, signal });
+    res = await fetch(`${base}/api/feed`, {
+      headers: { authorization: `Bearer ${KEY}`, accept: 'text/event-stream' },
+      signal,
+    });
   } catch {
     return false;
   }
@@ -127,7 +174,10 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
   const abort = new AbortController();
   try {
     const setup: [string, Record<string, unknown>][] = [
-      ['RegisterPerson', { personId: 'p-reg', name: 'Registrar', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' }],
+      [
+        'RegisterPerson',
+        { personId: 'p-reg', name: 'Registrar', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' },
+      ],
       ['RegisterPerson', { personId: 'p-a', name: 'A', rank: 'manager', clearance: 'SECRET', unit: 'office' }],
       ['RegisterPerson', { personId: 'p-b', name: 'B', rank: 'staff', clearance: 'SECRET', unit: 'office' }],
       ['RegisterPerson', { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' }],
@@ -144,16 +194,16 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     let queries = 0;
     // A dashboard poller as well (with or without a feed): queries run against the same read models the writes feed.
     const poller = (async () => {
-          while (!abort.signal.aborted) {
-            for (const p of ['/api/violations?status=open&limit=50', '/api/incidents?open=true']) {
-              const r = await api.get(p).catch(() => undefined);
-              if (r) {
-                queries++;
-                queryLatencies.push(r.ms);
-              }
-            }
-            await sleep(1000);
+      while (!abort.signal.aborted) {
+        for (const p of ['/api/violations?status=open&limit=50', '/api/incidents?open=true']) {
+          const r = await api.get(p).catch(() => undefined);
+          if (r) {
+            queries++;
+            queryLatencies.push(r.ms);
           }
+        }
+        await sleep(1000);
+      }
     })();
 
     const latencies: number[] = [];
@@ -171,7 +221,10 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     // Lanes: each lane walks its items one command after the other (a command about an item is sent only after the
     // previous one was answered, as a desk clerk would), while the ticks keep the global rate steady (open loop).
     // A tick that finds every lane busy is counted as missed: the service did not keep up with the rate.
-    const lanes = Array.from({ length: LANES }, (_, lane) => ({ mix: commandMix(lane, options.mix ?? 'lifecycle'), busy: false }));
+    const lanes = Array.from({ length: LANES }, (_, lane) => ({
+      mix: commandMix(lane, options.mix ?? 'lifecycle'),
+      busy: false,
+    }));
     const inflight = new Set<Promise<void>>();
     const interval = 1000 / options.rate;
     let next = 0;
@@ -211,7 +264,9 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
       if (Date.now() - lastReport > 60_000) {
         lastReport = Date.now();
         const s = [...latencies].sort((a, b) => a - b);
-        log(`  t=${Math.round((Date.now() - started) / 1000)}s sent=${sent} ok=${ok} failed=${failures.length} missedTicks=${missedTicks} rss=${rssMiB(service.pid).toFixed(1)}MiB p50=${percentile(s, 50).toFixed(1)}ms p99=${percentile(s, 99).toFixed(1)}ms`);
+        log(
+          `  t=${Math.round((Date.now() - started) / 1000)}s sent=${sent} ok=${ok} failed=${failures.length} missedTicks=${missedTicks} rss=${rssMiB(service.pid).toFixed(1)}MiB p50=${percentile(s, 50).toFixed(1)}ms p99=${percentile(s, 99).toFixed(1)}ms`,
+        );
       }
     }
     await Promise.all(inflight);
@@ -227,7 +282,9 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     const qs = [...queryLatencies].sort((a, b) => a - b);
     const warmT = Math.max(30, options.seconds * 0.2);
     const warmIdx = rss.findIndex((s) => s.t >= warmT);
-    const warmSamples = rss.slice(Math.max(0, (warmIdx < 0 ? rss.length - 1 : warmIdx) - 1), (warmIdx < 0 ? rss.length : warmIdx) + 2).map((s) => s.mib);
+    const warmSamples = rss
+      .slice(Math.max(0, (warmIdx < 0 ? rss.length - 1 : warmIdx) - 1), (warmIdx < 0 ? rss.length : warmIdx) + 2)
+      .map((s) => s.mib);
     const warmMiB = median(warmSamples);
     const endMiB = median(rss.slice(-3).map((s) => s.mib));
     const growthMiB = endMiB - warmMiB;
@@ -240,17 +297,35 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
       ok,
       failed,
       failures: failures.slice(0, 20),
-      latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN },
+      latencyMs: {
+        p50: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        p99: percentile(sorted, 99),
+        max: sorted[sorted.length - 1] ?? NaN,
+      },
       queries,
       queryLatencyMs: { p50: percentile(qs, 50), p95: percentile(qs, 95), p99: percentile(qs, 99) },
       reader: hasFeed ? 'sse-feed' : 'poller',
       feedEvents,
-      rss: { startMiB: rss[0].mib, warmMiB, endMiB, maxMiB: Math.max(...rss.map((s) => s.mib)), growthMiB, boundMiB: options.boundMiB, samples: rss.length },
+      rss: {
+        startMiB: rss[0].mib,
+        warmMiB,
+        endMiB,
+        maxMiB: Math.max(...rss.map((s) => s.mib)),
+        growthMiB,
+        boundMiB: options.boundMiB,
+        samples: rss.length,
+      },
       events: Number(health.body?.head ?? 0),
       verified: verify.status === 200 && verify.body?.ok === true,
       passed: false,
     };
-    result.passed = failed === 0 && missedTicks <= sent * 0.01 && result.verified && growthMiB <= options.boundMiB && (!hasFeed || feedEvents > 0);
+    result.passed =
+      failed === 0 &&
+      missedTicks <= sent * 0.01 &&
+      result.verified &&
+      growthMiB <= options.boundMiB &&
+      (!hasFeed || feedEvents > 0);
     return result;
   } finally {
     abort.abort();
@@ -268,12 +343,20 @@ if (require.main === module) {
   const minutes = arg('minutes', 10);
   const mixAt = process.argv.indexOf('--mix');
   const mix = mixAt >= 0 && process.argv[mixAt + 1] === 'fixed' ? 'fixed' : 'lifecycle';
-  const options = { seconds: Math.round(minutes * 60), rate: arg('rate', 20), boundMiB: arg('bound-mib', 64), mix } as const;
+  const options = {
+    seconds: Math.round(minutes * 60),
+    rate: arg('rate', 20),
+    boundMiB: arg('bound-mib', 64),
+    mix,
+  } as const;
   const jsonAt = process.argv.indexOf('--json');
-  process.stdout.write(`soak: ${minutes} min at ${options.rate} commands/s (${mix} mix), RSS growth bound ${options.boundMiB} MiB\n`);
+  process.stdout.write(
+    `soak: ${minutes} min at ${options.rate} commands/s (${mix} mix), RSS growth bound ${options.boundMiB} MiB\n`,
+  );
   runSoak(options)
     .then((r) => {
-      const line = `[soak] seconds=${r.seconds} rate=${r.rate}/s commands=${r.commands} missedTicks=${r.missedTicks} ok=${r.ok} failed=${r.failed} ` +
+      const line =
+        `[soak] seconds=${r.seconds} rate=${r.rate}/s commands=${r.commands} missedTicks=${r.missedTicks} ok=${r.ok} failed=${r.failed} ` +
         `latency p50=${r.latencyMs.p50.toFixed(1)}ms p95=${r.latencyMs.p95.toFixed(1)}ms p99=${r.latencyMs.p99.toFixed(1)}ms max=${r.latencyMs.max.toFixed(1)}ms ` +
         `reader=${r.reader} queries=${r.queries} feedEvents=${r.feedEvents} query p50=${r.queryLatencyMs.p50.toFixed(1)}ms p99=${r.queryLatencyMs.p99.toFixed(1)}ms ` +
         `rss start=${r.rss.startMiB.toFixed(1)} warm=${r.rss.warmMiB.toFixed(1)} end=${r.rss.endMiB.toFixed(1)} max=${r.rss.maxMiB.toFixed(1)} ` +

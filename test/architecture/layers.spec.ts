@@ -11,11 +11,20 @@ const sources = (dir: string): string[] =>
   fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
     const rel = path.join(dir, e.name);
     if (e.isDirectory()) return sources(rel);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') && !rel.includes(`${path.sep}testing${path.sep}`) && !e.name.endsWith('.fixtures.ts') ? [rel] : [];
+    return e.name.endsWith('.ts') &&
+      !e.name.endsWith('.spec.ts') &&
+      !rel.includes(`${path.sep}testing${path.sep}`) &&
+      !e.name.endsWith('.fixtures.ts')
+      ? [rel]
+      : [];
   });
 
 const importsOf = (file: string): string[] =>
-  [...fs.readFileSync(path.join(root, file), 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
+  [
+    ...fs
+      .readFileSync(path.join(root, file), 'utf8')
+      .matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g),
+  ].map((m) => m[1]);
 
 /** Resolves an import to the top-level part of the repo it lands in (apps/…, libs/ledger, a package…). */
 const target = (file: string, spec: string): string => {
@@ -26,7 +35,11 @@ const target = (file: string, spec: string): string => {
 };
 
 const violations = (dir: string, allowed: (t: string) => boolean): string[] =>
-  sources(dir).flatMap((f) => importsOf(f).filter((s) => !allowed(target(f, s))).map((s) => `${f} imports ${s}`));
+  sources(dir).flatMap((f) =>
+    importsOf(f)
+      .filter((s) => !allowed(target(f, s)))
+      .map((s) => `${f} imports ${s}`),
+  );
 
 /** Every .ts file under dir, specs and helpers included (deep imports are wrong in tests too). */
 const sourcesWithSpecs = (dir: string): string[] =>
@@ -59,12 +72,19 @@ const crossesIntoLib = (file: string, spec: string): boolean => {
 describe('layer rules', () => {
   it('keeps libs/custody pure: only its own files and nothing with I/O, Nest, a store or a clock', () => {
     expect(violations('libs/custody/src', (t) => t === 'libs/custody')).toEqual([]);
-    const impure = sources('libs/custody/src').filter((f) => /Date\.now\(\)|new Date\(\)|Math\.random|process\.|require\(/.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    const impure = sources('libs/custody/src').filter((f) =>
+      /Date\.now\(\)|new Date\(\)|Math\.random|process\.|require\(/.test(fs.readFileSync(path.join(root, f), 'utf8')),
+    );
     expect(impure).toEqual([]);
   });
 
   it('keeps libs/ledger generic: no domain, no read models, no apps', () => {
-    expect(violations('libs/ledger/src', (t) => !t.startsWith('libs/custody') && !t.startsWith('libs/read-models') && !t.startsWith('apps'))).toEqual([]);
+    expect(
+      violations(
+        'libs/ledger/src',
+        (t) => !t.startsWith('libs/custody') && !t.startsWith('libs/read-models') && !t.startsWith('apps'),
+      ),
+    ).toEqual([]);
   });
 
   it('keeps libs/read-models below the apps', () => {

@@ -74,15 +74,48 @@ export function eventStoreContract(
           prevHash: '0'.repeat(64),
           hash: 'a'.repeat(64),
         };
-        const first = event('ItemClassified', { itemId: 'doc-1', title: '年度计划（机密）', level: 'SECRET', copies: [1, 2], note: null });
-        const second = event('ItemRead', { itemId: 'doc-1', nested: { deep: { list: [true, false, 0.5, -3] } } }, metadata);
+        const first = event('ItemClassified', {
+          itemId: 'doc-1',
+          title: '年度计划（机密）',
+          level: 'SECRET',
+          copies: [1, 2],
+          note: null,
+        });
+        const second = event(
+          'ItemRead',
+          { itemId: 'doc-1', nested: { deep: { list: [true, false, 0.5, -3] } } },
+          metadata,
+        );
 
         const result = await store.append(stream('item'), [first, second], 'no-stream');
         const read = await store.readStream(stream('item'));
 
-        expect(read.map((e) => ({ eventId: e.eventId, type: e.type, streamId: e.streamId, revision: e.revision, data: e.data, metadata: e.metadata }))).toEqual([
-          { eventId: first.eventId, type: 'ItemClassified', streamId: stream('item'), revision: 0, data: first.data, metadata: first.metadata },
-          { eventId: second.eventId, type: 'ItemRead', streamId: stream('item'), revision: 1, data: second.data, metadata },
+        expect(
+          read.map((e) => ({
+            eventId: e.eventId,
+            type: e.type,
+            streamId: e.streamId,
+            revision: e.revision,
+            data: e.data,
+            metadata: e.metadata,
+          })),
+        ).toEqual([
+          {
+            eventId: first.eventId,
+            type: 'ItemClassified',
+            streamId: stream('item'),
+            revision: 0,
+            data: first.data,
+            metadata: first.metadata,
+          },
+          {
+            eventId: second.eventId,
+            type: 'ItemRead',
+            streamId: stream('item'),
+            revision: 1,
+            data: second.data,
+            metadata,
+          },
         ]);
         expect(read[1].position).toBeGreaterThan(read[0].position);
         expect(result).toEqual({
@@ -118,8 +151,12 @@ export function eventStoreContract(
         expect(revisions(forwards)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         expect(ids(forwards)).toEqual(ids(appended));
         expect(revisions(await store.readStream(stream('s'), { fromRevision: 3, maxCount: 4 }))).toEqual([3, 4, 5, 6]);
-        expect(revisions(await store.readStream(stream('s'), { direction: 'backwards' }))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-        expect(revisions(await store.readStream(stream('s'), { direction: 'backwards', fromRevision: 5, maxCount: 3 }))).toEqual([5, 4, 3]);
+        expect(revisions(await store.readStream(stream('s'), { direction: 'backwards' }))).toEqual([
+          9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+        ]);
+        expect(
+          revisions(await store.readStream(stream('s'), { direction: 'backwards', fromRevision: 5, maxCount: 3 })),
+        ).toEqual([5, 4, 3]);
         expect(revisions(await store.readStream(stream('s'), { direction: 'backwards', maxCount: 2 }))).toEqual([9, 8]);
         expect(await store.readStream(stream('s'), { fromRevision: 10 })).toEqual([]);
       });
@@ -127,12 +164,19 @@ export function eventStoreContract(
 
     describe('expected revision', () => {
       it('accepts no-stream (and its alias -1) only for a new stream', async () => {
-        await expect(store.append(stream('a'), [event()], 'no-stream')).resolves.toMatchObject({ nextExpectedRevision: 0 });
+        await expect(store.append(stream('a'), [event()], 'no-stream')).resolves.toMatchObject({
+          nextExpectedRevision: 0,
+        });
         await expect(store.append(stream('b'), [event()], -1)).resolves.toMatchObject({ nextExpectedRevision: 0 });
 
         const conflict = await rejectionOf(store.append(stream('a'), [event()], 'no-stream'));
         expect(conflict).toBeInstanceOf(ConcurrencyConflict);
-        expect(conflict).toMatchObject({ code: 'CONCURRENCY_CONFLICT', streamId: stream('a'), expected: 'no-stream', actual: 0 });
+        expect(conflict).toMatchObject({
+          code: 'CONCURRENCY_CONFLICT',
+          streamId: stream('a'),
+          expected: 'no-stream',
+          actual: 0,
+        });
 
         const aliasConflict = await rejectionOf(store.append(stream('b'), [event()], -1));
         expect(aliasConflict).toBeInstanceOf(ConcurrencyConflict);
@@ -423,7 +467,10 @@ export function eventStoreContract(
 
         const included = collect({ after: base, filter: { streamPrefixes: [stream('item-')] } });
         const excluded = collect({ after: base, filter: { excludeStreamPrefixes: [stream('person-')] } });
-        const both = collect({ after: base, filter: { streamPrefixes: [prefix], excludeStreamPrefixes: [stream('item-2')] } });
+        const both = collect({
+          after: base,
+          filter: { streamPrefixes: [prefix], excludeStreamPrefixes: [stream('item-2')] },
+        });
         await waitFor(
           () => included.received.length >= 2 && ours(excluded.received).length >= 2 && both.received.length >= 2,
           'the filtered events',
@@ -458,7 +505,11 @@ export function eventStoreContract(
 }
 
 /** A fresh event with a UUID id (EventStoreDB requires UUIDs) and a realistic metadata envelope. */
-function event(type = 'ThingHappened', data: unknown = { n: Math.random() }, metadata?: Record<string, unknown>): NewEvent {
+function event(
+  type = 'ThingHappened',
+  data: unknown = { n: Math.random() },
+  metadata?: Record<string, unknown>,
+): NewEvent {
   return {
     eventId: randomUUID(),
     type,

@@ -16,7 +16,9 @@ interface Round {
 
 /** Starts the writer child, lets it append for a random 300–1500 ms after it is ready, then kills it with SIGKILL. */
 async function crashRound(file: string): Promise<Round> {
-  const proc: ChildProcess = spawn(process.execPath, ['-r', register, child, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn(process.execPath, ['-r', register, child, file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';
@@ -88,7 +90,11 @@ describe('the embedded store killed with SIGKILL while appending', () => {
         }
 
         const verified = await verifyEvents(readAllEvents(store));
-        expect({ context, ok: verified.ok, firstFailure: verified.firstFailure }).toEqual({ context, ok: true, firstFailure: undefined });
+        expect({ context, ok: verified.ok, firstFailure: verified.firstFailure }).toEqual({
+          context,
+          ok: true,
+          firstFailure: undefined,
+        });
         expect(verified.eventsChecked).toBe(all.length);
       } finally {
         await store.close();

@@ -17,13 +17,39 @@ describe('a dispatch whose receipt never comes, across a restart', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deadline-restart-'));
     const core = await open();
-    for (const [personId, rank] of [['p-d', 'manager'], ['p-a', 'director']] as const) {
-      await core.execute('RegisterPerson', { data: { personId, name: personId, rank, clearance: 'SECRET', unit: 'hq' } }, as('p-registrar'));
+    for (const [personId, rank] of [
+      ['p-d', 'manager'],
+      ['p-a', 'director'],
+    ] as const) {
+      await core.execute(
+        'RegisterPerson',
+        { data: { personId, name: personId, rank, clearance: 'SECRET', unit: 'hq' } },
+        as('p-registrar'),
+      );
     }
-    await core.execute('RegisterReceivedItem', { data: { itemId: 'doc-c', title: 'doc', level: 'CONFIDENTIAL', periodYears: 5, basis: 'b', carrier: 'paper',
-      sender: 'bureau', receivedBy: 'p-d', scope: { persons: [] } } }, as('p-d'));
+    await core.execute(
+      'RegisterReceivedItem',
+      {
+        data: {
+          itemId: 'doc-c',
+          title: 'doc',
+          level: 'CONFIDENTIAL',
+          periodYears: 5,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-d',
+          scope: { persons: [] },
+        },
+      },
+      as('p-d'),
+    );
     clock.set('2026-05-04T06:00:00Z');
-    await core.execute('DispatchItem', { data: { itemId: 'doc-c', to: 'p-a', channel: 'ordinary-post', couriers: [] } }, as('p-d'));
+    await core.execute(
+      'DispatchItem',
+      { data: { itemId: 'doc-c', to: 'p-a', channel: 'ordinary-post', couriers: [] } },
+      as('p-d'),
+    );
     clock.set('2026-05-05T00:00:00Z');
     expect(await core.fireDueDeadlines()).toBe(0); // nothing due yet: the service stops here
     await core.close();
@@ -35,10 +61,12 @@ describe('a dispatch whose receipt never comes, across a restart', () => {
     const core = await open();
     expect(await core.fireDueDeadlines()).toBeGreaterThanOrEqual(2);
     const codes = core.readModels.violations.list({}).items.map((v) => [v.code, v.at]);
-    expect(codes).toEqual(expect.arrayContaining([
-      ['RECEIPT_MISSING', '2026-05-06T06:00:00.000Z'],
-      ['LEAK_REPORT_LATE', '2026-05-05T06:00:00.000Z'],
-    ]));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        ['RECEIPT_MISSING', '2026-05-06T06:00:00.000Z'],
+        ['LEAK_REPORT_LATE', '2026-05-05T06:00:00.000Z'],
+      ]),
+    );
     await core.close();
   });
 
@@ -48,7 +76,9 @@ describe('a dispatch whose receipt never comes, across a restart', () => {
     await core.fireDueDeadlines();
     await core.readModels.runner.rebuild(); // even with read models rebuilt from scratch
     await core.fireDueDeadlines();
-    const counts = core.readModels.violations.list({}).items.reduce<Record<string, number>>((m, v) => ({ ...m, [v.code]: (m[v.code] ?? 0) + 1 }), {});
+    const counts = core.readModels.violations
+      .list({})
+      .items.reduce<Record<string, number>>((m, v) => ({ ...m, [v.code]: (m[v.code] ?? 0) + 1 }), {});
     expect(counts).toEqual({ INSECURE_CHANNEL: 1, RECEIPT_MISSING: 1, LEAK_REPORT_LATE: 1 });
     await core.close();
   });

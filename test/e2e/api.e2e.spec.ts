@@ -22,21 +22,33 @@ describe('the ledger API over HTTP', () => {
   });
 
   it('refuses a command without a key with 401 problem+json', async () => {
-    const res = await fetch(`${base}/api/commands/RegisterPlace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${base}/api/commands/RegisterPlace`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('records a registration and returns its events', async () => {
-    const res = await post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar');
+    const res = await post(
+      'RegisterPerson',
+      { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } },
+      'k-registrar',
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.events).toEqual([expect.objectContaining({ type: 'PersonRegistered', streamId: 'person-p-zhang', revision: 0 })]);
+    expect(body.events).toEqual([
+      expect.objectContaining({ type: 'PersonRegistered', streamId: 'person-p-zhang', revision: 0 }),
+    ]);
     expect(body.violations).toEqual([]);
   });
 
   it('answers a malformed field with 400 naming the field', async () => {
-    const res = await post('RegisterPerson', { data: { personId: 'p-x', name: 'X', rank: 'general', clearance: 'SECRET', unit: 'u' } });
+    const res = await post('RegisterPerson', {
+      data: { personId: 'p-x', name: 'X', rank: 'general', clearance: 'SECRET', unit: 'u' },
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.code).toBe('VALIDATION_FAILED');
@@ -46,8 +58,19 @@ describe('the ledger API over HTTP', () => {
   it('answers an unknown person with a 404 and writes nothing', async () => {
     await post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } });
     const before = (await (await get('/health')).json()).head;
-    const res = await post('RegisterReceivedItem', { data: { itemId: 'doc-9', title: 't', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
-      sender: 's', receivedBy: 'p-nobody', scope: { persons: [] } } });
+    const res = await post('RegisterReceivedItem', {
+      data: {
+        itemId: 'doc-9',
+        title: 't',
+        level: 'SECRET',
+        periodYears: 10,
+        basis: 'b',
+        carrier: 'paper',
+        sender: 's',
+        receivedBy: 'p-nobody',
+        scope: { persons: [] },
+      },
+    });
     expect(res.status).toBe(404);
     expect((await res.json()).code).toBe('UNKNOWN_PERSON');
     expect((await (await get('/health')).json()).head).toBe(before);
@@ -63,10 +86,27 @@ describe('the ledger API over HTTP', () => {
   });
 
   it('takes the actor from the key, records a reading out of scope as a fact with its violation', async () => {
-    await post('RegisterPerson', { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } });
-    await post('RegisterReceivedItem', { data: { itemId: 'doc-1', title: 'directive', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
-      sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] } } });
-    const res = await post('RecordReading', { data: { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' } }, 'k-zhang');
+    await post('RegisterPerson', {
+      data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' },
+    });
+    await post('RegisterReceivedItem', {
+      data: {
+        itemId: 'doc-1',
+        title: 'directive',
+        level: 'SECRET',
+        periodYears: 10,
+        basis: 'b',
+        carrier: 'paper',
+        sender: 'bureau',
+        receivedBy: 'p-zhang',
+        scope: { persons: [] },
+      },
+    });
+    const res = await post(
+      'RecordReading',
+      { data: { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' } },
+      'k-zhang',
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.violations.map((v: { code: string }) => v.code)).toEqual(['OUT_OF_SCOPE_ACCESS']);
@@ -74,11 +114,17 @@ describe('the ledger API over HTTP', () => {
     expect(item.custodian).toBe('p-zhang');
     const violations = await (await get('/api/violations?code=OUT_OF_SCOPE_ACCESS')).json();
     expect(violations.items).toHaveLength(1);
-    expect(violations.items[0]).toEqual(expect.objectContaining({ itemId: 'doc-1', personId: 'p-driver', status: 'open' }));
+    expect(violations.items[0]).toEqual(
+      expect.objectContaining({ itemId: 'doc-1', personId: 'p-driver', status: 'open' }),
+    );
     const incidents = await (await get('/api/incidents?open=true')).json();
     expect(incidents.items).toEqual([expect.objectContaining({ kind: 'leak', itemIds: ['doc-1'] })]);
     const history = await (await get('/api/items/doc-1/history', 'k-auditor')).json();
-    expect(history.events.map((e: { type: string }) => e.type)).toEqual(['ItemReceived', 'ItemRead', 'ViolationDetected']);
+    expect(history.events.map((e: { type: string }) => e.type)).toEqual([
+      'ItemReceived',
+      'ItemRead',
+      'ViolationDetected',
+    ]);
     expect(history.events[1].actor).toBe('p-zhang');
     expect(history.events.every((e: { verified: boolean }) => e.verified)).toBe(true);
   });

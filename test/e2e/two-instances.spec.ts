@@ -21,14 +21,41 @@ describe('two instances writing the same item', () => {
     const file = path.join(root, 'ledger.sqlite');
     const open = (name: string) => {
       fs.mkdirSync(path.join(root, name));
-      return LedgerCore.open({ dataDir: path.join(root, name), clock, store: SqliteEventStore.open(file, { pollIntervalMs: 20 }) });
+      return LedgerCore.open({
+        dataDir: path.join(root, name),
+        clock,
+        store: SqliteEventStore.open(file, { pollIntervalMs: 20 }),
+      });
     };
     a = await open('a');
     b = await open('b');
-    await a.execute('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'director', clearance: 'SECRET', unit: 'office' } }, as('p-registrar'));
-    await a.execute('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } }, as('p-registrar'));
-    await a.execute('RegisterReceivedItem', { data: { itemId: 'doc-1', title: 't', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
-      sender: 's', receivedBy: 'p-zhang', scope: { persons: [] } } }, as('p-zhang'));
+    await a.execute(
+      'RegisterPerson',
+      { data: { personId: 'p-zhang', name: 'Zhang', rank: 'director', clearance: 'SECRET', unit: 'office' } },
+      as('p-registrar'),
+    );
+    await a.execute(
+      'RegisterPlace',
+      { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
+      as('p-registrar'),
+    );
+    await a.execute(
+      'RegisterReceivedItem',
+      {
+        data: {
+          itemId: 'doc-1',
+          title: 't',
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 's',
+          receivedBy: 'p-zhang',
+          scope: { persons: [] },
+        },
+      },
+      as('p-zhang'),
+    );
     await b.readModels.catchUp();
   });
   afterAll(async () => {
@@ -38,7 +65,12 @@ describe('two instances writing the same item', () => {
   });
 
   it('records every reading once, in dense revisions, and both read models agree', async () => {
-    const reading = (i: number) => (i % 2 ? a : b).execute('RecordReading', { commandId: `read-${i}`, data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' } }, as('p-zhang'));
+    const reading = (i: number) =>
+      (i % 2 ? a : b).execute(
+        'RecordReading',
+        { commandId: `read-${i}`, data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' } },
+        as('p-zhang'),
+      );
     const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => reading(i)));
     // A conflict that outlasts the runner's retries is an honest answer (409), never a lost or doubled write.
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

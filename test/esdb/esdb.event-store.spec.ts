@@ -10,7 +10,12 @@ import { FakeEsdb } from './fake-esdb';
  */
 const fastReconnect = { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } };
 
-const event = (i = 0): NewEvent => ({ eventId: randomUUID(), type: 'ThingHappened', data: { i }, metadata: { actor: 'p-test' } });
+const event = (i = 0): NewEvent => ({
+  eventId: randomUUID(),
+  type: 'ThingHappened',
+  data: { i },
+  metadata: { actor: 'p-test' },
+});
 const events = (n: number) => Array.from({ length: n }, (_, i) => event(i));
 const ids = (list: Array<{ eventId: string }>) => list.map((e) => e.eventId);
 
@@ -24,7 +29,12 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 15000
 const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A writer retries an append the transport lost, as the decider runner does: same ids, same expected revision. */
-async function appendRetrying(store: EsdbEventStore, streamId: string, batch: NewEvent[], expected: number | 'no-stream') {
+async function appendRetrying(
+  store: EsdbEventStore,
+  streamId: string,
+  batch: NewEvent[],
+  expected: number | 'no-stream',
+) {
   for (let attempt = 0; ; attempt++) {
     try {
       return await store.append(streamId, batch, expected);
@@ -93,7 +103,10 @@ describe('EsdbEventStore on the EventStoreDB double', () => {
       await writer.append('item-b', events(5), 'no-stream');
       const received: RecordedEvent[] = [];
       let caughtUp = 0;
-      reader.subscribeToAll((e) => void received.push(e), { filter: { streamPrefixes: ['item-'] }, onCaughtUp: () => (caughtUp += 1) });
+      reader.subscribeToAll((e) => void received.push(e), {
+        filter: { streamPrefixes: ['item-'] },
+        onCaughtUp: () => (caughtUp += 1),
+      });
       await waitFor(() => received.length >= 5 && caughtUp === 1, 'catch-up');
 
       await fake.stop();
@@ -109,7 +122,9 @@ describe('EsdbEventStore on the EventStoreDB double', () => {
     });
 
     it('gives up with onError after maxAttempts when the node never returns', async () => {
-      const reader = EsdbEventStore.connect(fake.url, { reconnect: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 } });
+      const reader = EsdbEventStore.connect(fake.url, {
+        reconnect: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 },
+      });
       opened.push(reader);
       let reported: Error | undefined;
       let caughtUp = false;
@@ -199,7 +214,9 @@ describe('EsdbEventStore on the EventStoreDB double', () => {
       expect(await store.append('item-g', batch, 'no-stream')).toEqual(original);
       expect(fake.log.length).toBe(logLength);
       // Only part of the batch matching is not a retry: the server calls it a wrong expected version.
-      await expect(store.append('item-g', [batch[0], event()], 'no-stream')).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await expect(store.append('item-g', [batch[0], event()], 'no-stream')).rejects.toBeInstanceOf(
+        ConcurrencyConflict,
+      );
     });
   });
 });

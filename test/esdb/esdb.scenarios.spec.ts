@@ -12,7 +12,12 @@ import { NamespacedEventStore } from './namespaced-store';
  * scenario), over a real server when EVENTSTORE_URL is set (each run under its own stream prefix).
  */
 const dirs = ['public', 'extra'].map((d) => path.join(__dirname, '..', 'scenarios', d));
-const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => path.join(d, f)));
+const files = dirs.flatMap((d) =>
+  fs
+    .readdirSync(d)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(d, f)),
+);
 const realServer = process.env.EVENTSTORE_URL;
 
 describe(`acceptance scenarios on EventStoreDB (${realServer ? realServer : 'wire-level double'})`, () => {
@@ -28,7 +33,10 @@ describe(`acceptance scenarios on EventStoreDB (${realServer ? realServer : 'wir
         store = EsdbEventStore.connect(fake.url);
       }
       try {
-        const report = await runScenario(JSON.parse(fs.readFileSync(file, 'utf8')) as Scenario, { file: path.basename(file), store });
+        const report = await runScenario(JSON.parse(fs.readFileSync(file, 'utf8')) as Scenario, {
+          file: path.basename(file),
+          store,
+        });
         if (!report.ok) throw new Error(formatReport(report));
         expect(report.ok).toBe(true);
       } finally {

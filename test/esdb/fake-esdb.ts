@@ -66,10 +66,9 @@ export interface FakeEsdbOptions {
   systemEventEvery?: number;
 }
 
-type Expected = { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: number };
-type WriteOutcome =
-  | { ok: true; lastRevision: number; position: bigint }
-  | { ok: false; current: number };
+type Expected =
+  { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: number };
+type WriteOutcome = { ok: true; lastRevision: number; position: bigint } | { ok: false; current: number };
 interface Proposed {
   id: string;
   type: string | undefined;
@@ -84,7 +83,8 @@ const canonicalUuid = (raw: string): string | undefined => {
   const h = raw.replace(/-/g, '').toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
-const streamName = (sid: shared.StreamIdentifier | undefined) => Buffer.from(sid?.getStreamName_asU8() ?? new Uint8Array()).toString('utf8');
+const streamName = (sid: shared.StreamIdentifier | undefined) =>
+  Buffer.from(sid?.getStreamName_asU8() ?? new Uint8Array()).toString('utf8');
 const grpcError = (code: grpc.status, details: string) => Object.assign(new Error(details), { code, details });
 
 export class FakeEsdb {
@@ -165,7 +165,9 @@ export class FakeEsdb {
   /** Writes a system record (stream `$…`), as the server does for stats and projections. */
   writeSystemEvent(stream = '$stats-127.0.0.1:2113', type = '$statsCollected'): FakeRecord {
     const data = Buffer.from(type === '$>' ? `0@${stream.slice(4)}` : JSON.stringify({ 'proc-startTime': Date.now() }));
-    const [record] = this.commit(stream, [{ id: randomUUID(), type, contentType: 'application/json', data, metadata: new Uint8Array() }]);
+    const [record] = this.commit(stream, [
+      { id: randomUUID(), type, contentType: 'application/json', data, metadata: new Uint8Array() },
+    ]);
     return record;
   }
 
@@ -239,18 +241,26 @@ export class FakeEsdb {
     return { ok: true, lastRevision: last.revision, position: last.position };
   }
 
-  private static proposed(id: shared.UUID | undefined, meta: Map<string, string>, data: Uint8Array, metadata: Uint8Array): Proposed {
+  private static proposed(
+    id: shared.UUID | undefined,
+    meta: Map<string, string>,
+    data: Uint8Array,
+    metadata: Uint8Array,
+  ): Proposed {
     const raw = id?.hasString() ? id.getString() : undefined;
     const canonical = raw === undefined ? undefined : canonicalUuid(raw);
     if (canonical === undefined) throw grpcError(grpc.status.INVALID_ARGUMENT, `invalid event id ${raw}`);
     const type = meta.get('type');
     const contentType = meta.get('content-type');
     if (type === undefined) throw grpcError(grpc.status.INVALID_ARGUMENT, 'Required Metadata Property Missing: type');
-    if (contentType === undefined) throw grpcError(grpc.status.INVALID_ARGUMENT, 'Required Metadata Property Missing: content-type');
+    if (contentType === undefined)
+      throw grpcError(grpc.status.INVALID_ARGUMENT, 'Required Metadata Property Missing: content-type');
     return { id: canonical, type, contentType, data, metadata };
   }
 
-  private static metaMap(m: { getMetadataMap(): { forEach(cb: (v: string, k: string) => void): void } }): Map<string, string> {
+  private static metaMap(m: {
+    getMetadataMap(): { forEach(cb: (v: string, k: string) => void): void };
+  }): Map<string, string> {
     const out = new Map<string, string>();
     m.getMetadataMap().forEach((v, k) => out.set(k, v));
     return out;
@@ -258,7 +268,10 @@ export class FakeEsdb {
 
   // ---- Streams.Append -------------------------------------------------------------------------------------------
 
-  private append(call: grpc.ServerReadableStream<pb.AppendReq, pb.AppendResp>, callback: grpc.sendUnaryData<pb.AppendResp>): void {
+  private append(
+    call: grpc.ServerReadableStream<pb.AppendReq, pb.AppendResp>,
+    callback: grpc.sendUnaryData<pb.AppendResp>,
+  ): void {
     this.calls.push('Append');
     let options: pb.AppendReq.Options | undefined;
     const proposed: Proposed[] = [];
@@ -269,7 +282,9 @@ export class FakeEsdb {
         const m = req.getProposedMessage();
         if (!m) return;
         try {
-          proposed.push(FakeEsdb.proposed(m.getId(), FakeEsdb.metaMap(m), m.getData_asU8(), m.getCustomMetadata_asU8()));
+          proposed.push(
+            FakeEsdb.proposed(m.getId(), FakeEsdb.metaMap(m), m.getData_asU8(), m.getCustomMetadata_asU8()),
+          );
         } catch (e) {
           failed ??= e as Error;
         }
@@ -277,14 +292,18 @@ export class FakeEsdb {
     });
     call.on('error', () => undefined);
     call.on('end', () => {
-      if (failed || !options) return callback((failed ?? grpcError(grpc.status.INVALID_ARGUMENT, 'no options')) as grpc.ServiceError);
+      if (failed || !options)
+        return callback((failed ?? grpcError(grpc.status.INVALID_ARGUMENT, 'no options')) as grpc.ServiceError);
       const C = pb.AppendReq.Options.ExpectedStreamRevisionCase;
       const c = options.getExpectedStreamRevisionCase();
       const expected: Expected =
-        c === C.REVISION ? { kind: 'revision', revision: Number(options.getRevision()) }
-        : c === C.NO_STREAM ? { kind: 'no_stream' }
-        : c === C.STREAM_EXISTS ? { kind: 'stream_exists' }
-        : { kind: 'any' };
+        c === C.REVISION
+          ? { kind: 'revision', revision: Number(options.getRevision()) }
+          : c === C.NO_STREAM
+            ? { kind: 'no_stream' }
+            : c === C.STREAM_EXISTS
+              ? { kind: 'stream_exists' }
+              : { kind: 'any' };
       const outcome = this.write(streamName(options.getStreamIdentifier()), expected, proposed);
       const resp = new pb.AppendResp();
       if (outcome.ok) {
@@ -324,7 +343,9 @@ export class FakeEsdb {
       pending.set(cid, entry);
       for (const m of req.getProposedMessagesList()) {
         try {
-          entry.proposed.push(FakeEsdb.proposed(m.getId(), FakeEsdb.metaMap(m), m.getData_asU8(), m.getCustomMetadata_asU8()));
+          entry.proposed.push(
+            FakeEsdb.proposed(m.getId(), FakeEsdb.metaMap(m), m.getData_asU8(), m.getCustomMetadata_asU8()),
+          );
         } catch (e) {
           entry.failed ??= e as Error;
         }
@@ -337,7 +358,12 @@ export class FakeEsdb {
     call.on('end', () => call.end());
   }
 
-  private batchResult(cid: string, options: pb.BatchAppendReq.Options, proposed: Proposed[], failed?: Error): pb.BatchAppendResp {
+  private batchResult(
+    cid: string,
+    options: pb.BatchAppendReq.Options,
+    proposed: Proposed[],
+    failed?: Error,
+  ): pb.BatchAppendResp {
     const resp = new pb.BatchAppendResp();
     const id = new shared.UUID();
     id.setString(cid);
@@ -353,10 +379,13 @@ export class FakeEsdb {
     const C = pb.BatchAppendReq.Options.ExpectedStreamPositionCase;
     const c = options.getExpectedStreamPositionCase();
     const expected: Expected =
-      c === C.STREAM_POSITION ? { kind: 'revision', revision: Number(options.getStreamPosition()) }
-      : c === C.NO_STREAM ? { kind: 'no_stream' }
-      : c === C.STREAM_EXISTS ? { kind: 'stream_exists' }
-      : { kind: 'any' };
+      c === C.STREAM_POSITION
+        ? { kind: 'revision', revision: Number(options.getStreamPosition()) }
+        : c === C.NO_STREAM
+          ? { kind: 'no_stream' }
+          : c === C.STREAM_EXISTS
+            ? { kind: 'stream_exists' }
+            : { kind: 'any' };
     const outcome = this.write(streamName(options.getStreamIdentifier()), expected, proposed);
     if (outcome.ok) {
       const s = new pb.BatchAppendResp.Success();
@@ -414,9 +443,12 @@ export class FakeEsdb {
         const at = BigInt(ao.getPosition()!.getCommitPosition());
         // Forwards reads include the record at the position, subscriptions start after it, backwards reads
         // return the records before it.
-        startIndex = forwards && !subscription ? source.findIndex((r) => r.position >= at)
-          : forwards ? source.findIndex((r) => r.position > at)
-          : FakeEsdb.lastIndexBefore(source, at);
+        startIndex =
+          forwards && !subscription
+            ? source.findIndex((r) => r.position >= at)
+            : forwards
+              ? source.findIndex((r) => r.position > at)
+              : FakeEsdb.lastIndexBefore(source, at);
         if (forwards && startIndex < 0) startIndex = source.length;
         liveAfter = (r) => r.position > at;
       }
@@ -539,7 +571,8 @@ export class FakeEsdb {
       batchAppend:
         this.mode === 'batch-append'
           ? this.batchAppend.bind(this)
-          : (call: grpc.ServerDuplexStream<unknown, unknown>) => call.destroy(grpcError(grpc.status.UNIMPLEMENTED, 'not served')),
+          : (call: grpc.ServerDuplexStream<unknown, unknown>) =>
+              call.destroy(grpcError(grpc.status.UNIMPLEMENTED, 'not served')),
       delete: unimplemented,
       tombstone: unimplemented,
     });

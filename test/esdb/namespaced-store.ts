@@ -1,6 +1,15 @@
 import type {
-  AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, StreamWrite,
-  SubscribeOptions, Subscription,
+  AppendResult,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamWrite,
+  SubscribeOptions,
+  Subscription,
 } from '@app/ledger';
 
 /**
@@ -39,7 +48,10 @@ export class NamespacedEventStore implements EventStore {
     const want = options.maxCount ?? Infinity;
     if (options.direction === 'backwards') {
       // Only the head is ever read backwards (headPosition); the newest 500 events hold this run's last one.
-      return (await this.inner.readAll({ direction: 'backwards', maxCount: 500 })).filter(this.mine).map(this.strip).slice(0, want);
+      return (await this.inner.readAll({ direction: 'backwards', maxCount: 500 }))
+        .filter(this.mine)
+        .map(this.strip)
+        .slice(0, want);
     }
     const out: RecordedEvent[] = [];
     let after = options.after;
@@ -61,7 +73,10 @@ export class NamespacedEventStore implements EventStore {
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     const prefixes = (options.filter?.streamPrefixes ?? ['']).map((p) => this.prefix + p);
     const excluded = (options.filter?.excludeStreamPrefixes ?? []).map((p) => this.prefix + p);
-    return this.inner.subscribeToAll((e) => handler(this.strip(e)), { ...options, filter: { streamPrefixes: prefixes, excludeStreamPrefixes: excluded } });
+    return this.inner.subscribeToAll((e) => handler(this.strip(e)), {
+      ...options,
+      filter: { streamPrefixes: prefixes, excludeStreamPrefixes: excluded },
+    });
   }
 
   close(): Promise<void> {

@@ -62,7 +62,12 @@ describe('the export bundle of a TOP_SECRET plan and its copies', () => {
   it('verifies with nothing but the file and the public key', async () => {
     const result = verifyBundle(bundle, pem);
     expect(result.failures).toEqual([]);
-    expect(result).toMatchObject({ ok: true, itemId: 'doc-ts', events: bundle.proofs.length, treeSize: bundle.checkpoint.treeSize });
+    expect(result).toMatchObject({
+      ok: true,
+      itemId: 'doc-ts',
+      events: bundle.proofs.length,
+      treeSize: bundle.checkpoint.treeSize,
+    });
     expect(await verifyBundleCommand({ positional: [bundleFile], flags: { 'public-key': keyFile } })).toBe(0);
     expect(logs.join('\n')).toMatch(/^ok: \d+ events in \d+ streams of doc-ts/);
   });
@@ -128,7 +133,9 @@ describe('the export bundle of a TOP_SECRET plan and its copies', () => {
 
   it('names the checkpoint whose signature changed (signature)', async () => {
     const at = text.indexOf(`"signature": "`) + '"signature": "'.length + 10;
-    const { result, printed } = await verifyTampered(text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1));
+    const { result, printed } = await verifyTampered(
+      text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1),
+    );
     expect(result.failures).toEqual([expect.objectContaining({ check: 'signature' })]);
     expect(printed).toContain('signature: the checkpoint of');
   });
@@ -145,7 +152,9 @@ describe('the export bundle of a TOP_SECRET plan and its copies', () => {
     const removed = copy.streams[0].events.splice(1, 1)[0];
     const result = verifyBundle(copy, pem);
     expect(result.ok).toBe(false);
-    expect(result.failures).toContainEqual(expect.objectContaining({ check: 'revision', eventId: eventAt(0, 2).eventId }));
+    expect(result.failures).toContainEqual(
+      expect.objectContaining({ check: 'revision', eventId: eventAt(0, 2).eventId }),
+    );
     expect(result.failures).toContainEqual(expect.objectContaining({ check: 'link', eventId: eventAt(0, 2).eventId }));
     expect(removed.eventId).toBe(eventAt(0, 1).eventId);
   });

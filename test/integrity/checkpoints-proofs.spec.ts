@@ -2,7 +2,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync, verify as edVerify } from 'node:crypto';
-import { ManualClock, SqliteEventStore, CHECKPOINT_STREAM, type RecordedEvent, eventHash, sealEvents, signCheckpoint, fromPem, verifyCheckpoint } from '@app/ledger';
+import {
+  ManualClock,
+  SqliteEventStore,
+  CHECKPOINT_STREAM,
+  type RecordedEvent,
+  eventHash,
+  sealEvents,
+  signCheckpoint,
+  fromPem,
+  verifyCheckpoint,
+} from '@app/ledger';
 import { LedgerCore, CHECKPOINT_SIGNED, CheckpointService, verifyLedgerIntegrity } from '@app/application';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
@@ -39,9 +49,20 @@ const rootFromPath = (m: number, n: number, leaf: Buffer, path: Buffer[]): Buffe
   const right = rootFromPath(m - k, n - k, leaf, rest);
   return right && rfcNode(top, right);
 };
-const independentInclusion = (eventHashHex: string, index: number, size: number, proof: string[], root: string): boolean => {
+const independentInclusion = (
+  eventHashHex: string,
+  index: number,
+  size: number,
+  proof: string[],
+  root: string,
+): boolean => {
   if (index < 0 || index >= size) return false;
-  const r = rootFromPath(index, size, rfcLeaf(eventHashHex), proof.map((p) => Buffer.from(p, 'hex')));
+  const r = rootFromPath(
+    index,
+    size,
+    rfcLeaf(eventHashHex),
+    proof.map((p) => Buffer.from(p, 'hex')),
+  );
   return r !== null && r.toString('hex') === root;
 };
 
@@ -49,7 +70,13 @@ const independentInclusion = (eventHashHex: string, index: number, size: number,
  * (old root, new root) implied by SUBPROOF(m, D[0:n], b): for m <= k it is SUBPROOF(m, D[0:k], b) : MTH(D[k:n]), else
  * SUBPROOF(m - k, D[k:n], false) : MTH(D[0:k]); at m = n it is {} when b (the old root itself) and {MTH(D[0:m])} when not.
  */
-const rootsFromSubproof = (m: number, n: number, b: boolean, proof: Buffer[], oldRoot: Buffer): [Buffer, Buffer] | null => {
+const rootsFromSubproof = (
+  m: number,
+  n: number,
+  b: boolean,
+  proof: Buffer[],
+  oldRoot: Buffer,
+): [Buffer, Buffer] | null => {
   if (m === n) {
     if (b) return proof.length === 0 ? [oldRoot, oldRoot] : null;
     return proof.length === 1 ? [proof[0], proof[0]] : null;
@@ -68,15 +95,35 @@ const rootsFromSubproof = (m: number, n: number, b: boolean, proof: Buffer[], ol
 const independentConsistency = (m: number, n: number, oldRoot: string, newRoot: string, proof: string[]): boolean => {
   if (m === 0 || m === n) return proof.length === 0 && (m === 0 || oldRoot === newRoot);
   if (m > n) return false;
-  const roots = rootsFromSubproof(m, n, true, proof.map((p) => Buffer.from(p, 'hex')), Buffer.from(oldRoot, 'hex'));
+  const roots = rootsFromSubproof(
+    m,
+    n,
+    true,
+    proof.map((p) => Buffer.from(p, 'hex')),
+    Buffer.from(oldRoot, 'hex'),
+  );
   return roots !== null && roots[0].toString('hex') === oldRoot && roots[1].toString('hex') === newRoot;
 };
 // ---------------------------------------------------------------------------------------------------------------
 
 const SCENARIO = path.join(__dirname, '..', 'scenarios', 'public', 'classification-and-copies.json');
-const AUDITOR = { name: 'auditor', roles: ['registrar', 'custodian', 'approver', 'secrecy-officer', 'responder', 'investigator', 'auditor', 'admin'] as never[] };
+const AUDITOR = {
+  name: 'auditor',
+  roles: [
+    'registrar',
+    'custodian',
+    'approver',
+    'secrecy-officer',
+    'responder',
+    'investigator',
+    'auditor',
+    'admin',
+  ] as never[],
+};
 
-const allEvents = async (store: { readAll(o: { after?: number; maxCount?: number }): Promise<RecordedEvent[]> }): Promise<RecordedEvent[]> => {
+const allEvents = async (store: {
+  readAll(o: { after?: number; maxCount?: number }): Promise<RecordedEvent[]>;
+}): Promise<RecordedEvent[]> => {
   const out: RecordedEvent[] = [];
   for (;;) {
     const page = await store.readAll({ after: out[out.length - 1]?.position, maxCount: 500 });
@@ -110,11 +157,15 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
     await core.readModels.catchUp();
     const events = await allEvents(core.store);
     expect(events.length).toBeGreaterThan(20);
-    const rows = core.readModels.db.prepare(`SELECT idx, position, event_id, leaf FROM merkle_leaves ORDER BY idx`).all() as { idx: number; position: number; event_id: string; leaf: Buffer }[];
+    const rows = core.readModels.db
+      .prepare(`SELECT idx, position, event_id, leaf FROM merkle_leaves ORDER BY idx`)
+      .all() as { idx: number; position: number; event_id: string; leaf: Buffer }[];
     expect(rows.map((r) => [r.idx, r.position, r.event_id, r.leaf.toString('hex')])).toEqual(
       events.map((e, i) => [i, e.position, e.eventId, rfcLeaf(String(e.metadata.hash)).toString('hex')]),
     );
-    expect(core.readModels.merkle.root()).toBe(mth(events.map((e) => rfcLeaf(String(e.metadata.hash)))).toString('hex'));
+    expect(core.readModels.merkle.root()).toBe(
+      mth(events.map((e) => rfcLeaf(String(e.metadata.hash)))).toString('hex'),
+    );
   });
 
   it('signs a checkpoint of the whole log that verifies with the public key, by node crypto alone', async () => {
@@ -129,7 +180,14 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
     expect(cp.rootHash).toBe(mth(before.map((e) => rfcLeaf(String(e.metadata.hash)))).toString('hex'));
     // The signed bytes are the RFC 8785 form of the four members: for this flat object, sorted keys and no spaces.
     const signed = `{"position":${cp.position},"rootHash":"${cp.rootHash}","signedAt":"${cp.signedAt}","treeSize":${cp.treeSize}}`;
-    expect(edVerify(null, Buffer.from(signed), createPublicKey(checkpoints.publicKeyPem), Buffer.from(cp.signature, 'base64'))).toBe(true);
+    expect(
+      edVerify(
+        null,
+        Buffer.from(signed),
+        createPublicKey(checkpoints.publicKeyPem),
+        Buffer.from(cp.signature, 'base64'),
+      ),
+    ).toBe(true);
     expect(fs.readFileSync(path.join(dataDir, 'signing-key.pub.pem'), 'utf8')).toBe(checkpoints.publicKeyPem);
     // It is an event of ledger-checkpoints, chained like any other, and a leaf of the tree from now on.
     const stream = await core.store.readStream(CHECKPOINT_STREAM);
@@ -200,17 +258,29 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
       expect([c.fromRoot, c.toRoot]).toEqual([oldRoot, newRoot]);
       expect(independentConsistency(m, n, oldRoot, newRoot, c.proof)).toBe(true);
       // …and refuses the same proof for a tree that differs in one early leaf.
-      if (m > 1) expect(independentConsistency(m, n, mth([leaves[1], ...leaves.slice(1, m)]).toString('hex'), newRoot, c.proof)).toBe(false);
+      if (m > 1)
+        expect(
+          independentConsistency(m, n, mth([leaves[1], ...leaves.slice(1, m)]).toString('hex'), newRoot, c.proof),
+        ).toBe(false);
     }
   });
 
   it('answers a size beyond the log with a validation error naming the parameter', async () => {
-    await expect(checkpoints.consistency(1, 10_000_000)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'query.to' }] });
-    await expect(checkpoints.inclusion('no-such-event')).rejects.toMatchObject({ code: 'EVENT_NOT_FOUND', status: 404 });
+    await expect(checkpoints.consistency(1, 10_000_000)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'query.to' }],
+    });
+    await expect(checkpoints.inclusion('no-such-event')).rejects.toMatchObject({
+      code: 'EVENT_NOT_FOUND',
+      status: 404,
+    });
   });
 
   it('verifies chains, the tree against every checkpoint, signatures and consistency on an untouched store', async () => {
-    const result = await verifyLedgerIntegrity(core.store, { publicKeyPem: checkpoints.publicKeyPem, merkle: core.readModels.merkle });
+    const result = await verifyLedgerIntegrity(core.store, {
+      publicKeyPem: checkpoints.publicKeyPem,
+      merkle: core.readModels.merkle,
+    });
     expect(result.firstFailure).toBeUndefined();
     expect(result.ok).toBe(true);
     expect(result.checkpoints.count).toBeGreaterThanOrEqual(3);
@@ -228,7 +298,11 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
     expect(verifyCheckpoint(first, other)).toBe(false);
     const result = await verifyLedgerIntegrity(core.store, { publicKeyPem: other });
     expect(result.ok).toBe(false);
-    expect(result.firstFailure).toMatchObject({ reason: 'bad-signature', eventId: first.eventId, streamId: CHECKPOINT_STREAM });
+    expect(result.firstFailure).toMatchObject({
+      reason: 'bad-signature',
+      eventId: first.eventId,
+      streamId: CHECKPOINT_STREAM,
+    });
   });
 
   describe('a copy of its store, tampered with', () => {
@@ -266,18 +340,31 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
     it('names an event whose stored data was edited (hash-mismatch)', async () => {
       const store = await tamperedCopy();
       const victim = domainEvent((e) => e.type === 'ItemRead');
-      store.db.prepare(`UPDATE events SET data = json_set(data, '$.reader', 'p-nobody') WHERE event_id = ?`).run(victim.eventId);
+      store.db
+        .prepare(`UPDATE events SET data = json_set(data, '$.reader', 'p-nobody') WHERE event_id = ?`)
+        .run(victim.eventId);
       const result = await verifyCopy(store);
-      expect(result.firstFailure).toMatchObject({ reason: 'hash-mismatch', eventId: victim.eventId, position: victim.position });
+      expect(result.firstFailure).toMatchObject({
+        reason: 'hash-mismatch',
+        eventId: victim.eventId,
+        position: victim.position,
+      });
     });
 
     it('names the next event of the stream when a row was deleted (revision-gap)', async () => {
       const store = await tamperedCopy();
-      const victim = domainEvent((e, i) => e.revision > 0 && golden.some((f, j) => j > i && f.streamId === e.streamId && f.revision === e.revision + 1));
+      const victim = domainEvent(
+        (e, i) =>
+          e.revision > 0 && golden.some((f, j) => j > i && f.streamId === e.streamId && f.revision === e.revision + 1),
+      );
       const next = golden.find((f) => f.streamId === victim.streamId && f.revision === victim.revision + 1)!;
       store.db.prepare(`DELETE FROM events WHERE event_id = ?`).run(victim.eventId);
       const result = await verifyCopy(store);
-      expect(result.firstFailure).toMatchObject({ reason: 'revision-gap', eventId: next.eventId, streamId: victim.streamId });
+      expect(result.firstFailure).toMatchObject({
+        reason: 'revision-gap',
+        eventId: next.eventId,
+        streamId: victim.streamId,
+      });
     });
 
     const swapPositions = (store: SqliteEventStore, a: RecordedEvent, b: RecordedEvent) => {
@@ -300,25 +387,37 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
 
     it('catches two events of different streams swapping places with the Merkle tree, though every chain holds', async () => {
       const store = await tamperedCopy();
-      const a = domainEvent((e, i) => golden[i + 1] !== undefined && golden[i + 1].streamId !== e.streamId && golden[i + 1].streamId !== CHECKPOINT_STREAM);
+      const a = domainEvent(
+        (e, i) =>
+          golden[i + 1] !== undefined &&
+          golden[i + 1].streamId !== e.streamId &&
+          golden[i + 1].streamId !== CHECKPOINT_STREAM,
+      );
       const b = golden[golden.indexOf(a) + 1];
       swapPositions(store, a, b);
       const chainsOnly = await verifyLedgerIntegrity(store, {});
       expect(chainsOnly.ok).toBe(true);
       const [first] = await checkpoints.all();
       const result = await verifyCopy(store);
-      expect(result.firstFailure).toMatchObject({ reason: 'checkpoint-mismatch', checkpoint: { eventId: first.eventId, treeSize: first.treeSize } });
+      expect(result.firstFailure).toMatchObject({
+        reason: 'checkpoint-mismatch',
+        checkpoint: { eventId: first.eventId, treeSize: first.treeSize },
+      });
     });
 
     it('catches a stream whose last event was dropped (invisible to the chains) by the checkpoint over it', async () => {
       const store = await tamperedCopy();
       const [first] = await checkpoints.all();
-      const lastOfStream = (e: RecordedEvent) => !golden.some((f) => f.streamId === e.streamId && f.revision > e.revision);
+      const lastOfStream = (e: RecordedEvent) =>
+        !golden.some((f) => f.streamId === e.streamId && f.revision > e.revision);
       const victim = domainEvent((e, i) => i < first.treeSize - 1 && lastOfStream(e));
       store.db.prepare(`DELETE FROM events WHERE event_id = ?`).run(victim.eventId);
       expect((await verifyLedgerIntegrity(store, {})).ok).toBe(true);
       const result = await verifyCopy(store);
-      expect(result.firstFailure).toMatchObject({ reason: 'checkpoint-mismatch', checkpoint: { eventId: first.eventId } });
+      expect(result.firstFailure).toMatchObject({
+        reason: 'checkpoint-mismatch',
+        checkpoint: { eventId: first.eventId },
+      });
     });
 
     it('names a validly signed checkpoint whose root disagrees with the recomputed tree', async () => {
@@ -327,15 +426,35 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
       const head = golden[golden.length - 1];
       // Signed with the ledger's own key over a root of the wrong tree (one leaf short): only the tree can tell.
       const wrongRoot = mth(golden.slice(0, -1).map((e) => rfcLeaf(String(e.metadata.hash)))).toString('hex');
-      const forged = signCheckpoint({ treeSize: golden.length, rootHash: wrongRoot, position: head.position, signedAt: '2026-06-02T00:00:00.000Z' }, key);
+      const forged = signCheckpoint(
+        { treeSize: golden.length, rootHash: wrongRoot, position: head.position, signedAt: '2026-06-02T00:00:00.000Z' },
+        key,
+      );
       const [tail] = await store.readStream(CHECKPOINT_STREAM, { direction: 'backwards', maxCount: 1 });
       const sealed = sealEvents(CHECKPOINT_STREAM, tail.revision, String(tail.metadata.hash), [
-        { eventId: 'forged-checkpoint', type: CHECKPOINT_SIGNED, data: forged, metadata: { occurredAt: forged.signedAt, recordedAt: forged.signedAt, actor: 'x', commandId: 'x', correlationId: 'x', causationId: null, schemaVersion: 1 } },
+        {
+          eventId: 'forged-checkpoint',
+          type: CHECKPOINT_SIGNED,
+          data: forged,
+          metadata: {
+            occurredAt: forged.signedAt,
+            recordedAt: forged.signedAt,
+            actor: 'x',
+            commandId: 'x',
+            correlationId: 'x',
+            causationId: null,
+            schemaVersion: 1,
+          },
+        },
       ]);
       await store.append(CHECKPOINT_STREAM, sealed, tail.revision);
       const result = await verifyCopy(store);
       expect(result.checkpoints.signaturesValid).toBe(result.checkpoints.count);
-      expect(result.firstFailure).toMatchObject({ reason: 'checkpoint-mismatch', eventId: head.eventId, checkpoint: { eventId: 'forged-checkpoint', treeSize: golden.length } });
+      expect(result.firstFailure).toMatchObject({
+        reason: 'checkpoint-mismatch',
+        eventId: head.eventId,
+        checkpoint: { eventId: 'forged-checkpoint', treeSize: golden.length },
+      });
     });
 
     it('names a checkpoint event whose signed body was edited and re-hashed (bad-signature)', async () => {
@@ -346,8 +465,17 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
       // checkpoint's root: at one position the walk's finding is the one named).
       const row = golden.find((e) => e.eventId === second.eventId)!;
       const data = { ...(row.data as Record<string, unknown>), treeSize: second.treeSize - 1 };
-      const hash = eventHash(row.metadata.prevHash, { streamId: row.streamId, revision: row.revision, eventId: row.eventId, type: row.type, data, metadata: row.metadata as never });
-      store.db.prepare(`UPDATE events SET data = ?, metadata = ? WHERE event_id = ?`).run(JSON.stringify(data), JSON.stringify({ ...row.metadata, hash }), row.eventId);
+      const hash = eventHash(row.metadata.prevHash, {
+        streamId: row.streamId,
+        revision: row.revision,
+        eventId: row.eventId,
+        type: row.type,
+        data,
+        metadata: row.metadata as never,
+      });
+      store.db
+        .prepare(`UPDATE events SET data = ?, metadata = ? WHERE event_id = ?`)
+        .run(JSON.stringify(data), JSON.stringify({ ...row.metadata, hash }), row.eventId);
       const result = await verifyCopy(store);
       expect(result.firstFailure).toMatchObject({ eventId: second.eventId, position: second.eventPosition });
       expect(['bad-signature', 'checkpoint-mismatch']).toContain(result.firstFailure!.reason);

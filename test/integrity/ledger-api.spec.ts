@@ -35,9 +35,14 @@ describe('the ledger integrity API over HTTP', () => {
   let dir: string;
   let clock: SurfaceApp['clock'];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked field by field
-  const get = (p: string, key = 'k-auditor'): Promise<any> => fetch(`${base}${p}`, { headers: { authorization: `Bearer ${key}` } });
+  const get = (p: string, key = 'k-auditor'): Promise<any> =>
+    fetch(`${base}${p}`, { headers: { authorization: `Bearer ${key}` } });
   const post = (p: string, body: unknown, key = 'k-admin') =>
-    fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    fetch(`${base}${p}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     svc = await bootSurfaceApp();
@@ -45,7 +50,20 @@ describe('the ledger integrity API over HTTP', () => {
     for (const [name, data] of [
       ['RegisterPerson', { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' }],
       ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
-      ['RegisterReceivedItem', { itemId: 'doc-1', title: 'directive No. 7', level: 'SECRET', periodYears: 10, basis: 'catalogue 2.1', carrier: 'paper', sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] } }],
+      [
+        'RegisterReceivedItem',
+        {
+          itemId: 'doc-1',
+          title: 'directive No. 7',
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'catalogue 2.1',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-zhang',
+          scope: { persons: [] },
+        },
+      ],
       ['RecordReading', { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' }],
     ] as const) {
       expect((await post(`/api/commands/${name}`, { data })).status).toBe(200);
@@ -68,9 +86,15 @@ describe('the ledger integrity API over HTTP', () => {
     const res = await post('/api/ledger/checkpoints', {}, 'k-auditor');
     expect(res.status).toBe(200);
     const body = (await res.json()) as { checkpoint: { eventId: string } };
-    expect(body).toMatchObject({ created: true, checkpoint: { treeSize: expect.any(Number), keyId: expect.any(String) } });
+    expect(body).toMatchObject({
+      created: true,
+      checkpoint: { treeSize: expect.any(Number), keyId: expect.any(String) },
+    });
     // Nothing new since: no second checkpoint.
-    expect(await (await post('/api/ledger/checkpoints', {}, 'k-auditor')).json()).toMatchObject({ created: false, checkpoint: { eventId: body.checkpoint.eventId } });
+    expect(await (await post('/api/ledger/checkpoints', {}, 'k-auditor')).json()).toMatchObject({
+      created: false,
+      checkpoint: { eventId: body.checkpoint.eventId },
+    });
   });
 
   it('lists checkpoints newest first with their signatures, which verify with the served key', async () => {
@@ -96,14 +120,18 @@ describe('the ledger integrity API over HTTP', () => {
     expect(p).toMatchObject({ eventId: event.eventId, streamId: 'item-doc-1', position: event.position });
     expect(p.leafHash).toBe(sha(Buffer.from([0]), Buffer.from(p.eventHash, 'hex')).toString('hex'));
     expect(p.rootHash).toBe(p.checkpoint.rootHash);
-    expect(pathRoot(p.leafIndex, p.treeSize, Buffer.from(p.leafHash, 'hex'), hex(p.proof))?.toString('hex')).toBe(p.rootHash);
+    expect(pathRoot(p.leafIndex, p.treeSize, Buffer.from(p.leafHash, 'hex'), hex(p.proof))?.toString('hex')).toBe(
+      p.rootHash,
+    );
   });
 
   it('signs a checkpoint first when the event is newer than the latest one', async () => {
     const [latest] = (await (await get('/api/ledger/checkpoints')).json()).checkpoints;
     const p = await (await get(`/api/ledger/proofs/${latest.eventId}`)).json();
     expect(p.checkpoint.revision).toBe(latest.revision + 1);
-    expect(pathRoot(p.leafIndex, p.treeSize, Buffer.from(p.leafHash, 'hex'), hex(p.proof))?.toString('hex')).toBe(p.rootHash);
+    expect(pathRoot(p.leafIndex, p.treeSize, Buffer.from(p.leafHash, 'hex'), hex(p.proof))?.toString('hex')).toBe(
+      p.rootHash,
+    );
   });
 
   it('serves consistency proofs between checkpoint sizes that check', async () => {

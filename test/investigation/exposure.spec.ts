@@ -23,22 +23,68 @@ describe('an item with two generations of copies', () => {
     await receiveSecret(l, 'doc-1', 'p-zhang', '2026-03-02T02:00:00Z');
     await l.run('p-zhang', 'RequestCopy', { itemId: 'doc-1', requestId: 'r-1', copies: 1 }, '2026-03-02T03:00:00Z');
     await l.run('p-gm', 'ApproveCopy', { itemId: 'doc-1', requestId: 'r-1' }, '2026-03-02T03:05:00Z');
-    await l.run('p-zhang', 'RecordCopy', { itemId: 'doc-1', copyItemId: 'doc-1-c1', requestId: 'r-1' }, '2026-03-02T03:10:00Z');
-    await l.run('p-zhang', 'HandOver', { handoverId: 'h-1', from: 'p-zhang', to: 'p-li', items: ['doc-1-c1'], itemized: true, signedByBoth: true }, '2026-03-02T04:00:00Z');
+    await l.run(
+      'p-zhang',
+      'RecordCopy',
+      { itemId: 'doc-1', copyItemId: 'doc-1-c1', requestId: 'r-1' },
+      '2026-03-02T03:10:00Z',
+    );
+    await l.run(
+      'p-zhang',
+      'HandOver',
+      { handoverId: 'h-1', from: 'p-zhang', to: 'p-li', items: ['doc-1-c1'], itemized: true, signedByBoth: true },
+      '2026-03-02T04:00:00Z',
+    );
     await l.run('p-li', 'RecordCopy', { itemId: 'doc-1-c1', copyItemId: 'doc-1-c1-c1' }, '2026-03-02T05:00:00Z');
-    await l.run('p-li', 'RecordReading', { itemId: 'doc-1-c1-c1', reader: 'p-driver', placeId: 'room-1' }, '2026-03-02T06:00:00Z');
-    await l.run('p-li', 'RecordReading', { itemId: 'doc-1-c1', reader: 'p-dir', placeId: 'room-1' }, '2026-03-02T07:00:00Z');
-    await l.run('p-li', 'RecordReading', { itemId: 'doc-1-c1-c1', reader: 'p-li', placeId: 'room-1' }, '2026-03-02T08:00:00Z');
-    await l.run('p-gm', 'ExtendScope', { itemId: 'doc-1-c1-c1', persons: ['p-li'] }, '2026-03-02T07:30:00Z', '2026-03-02T09:00:00Z');
-    await l.run('p-registrar', 'ChangeClearance', { personId: 'p-dir', clearance: 'CONFIDENTIAL' }, '2026-03-02T06:30:00Z', '2026-03-02T09:30:00Z');
+    await l.run(
+      'p-li',
+      'RecordReading',
+      { itemId: 'doc-1-c1-c1', reader: 'p-driver', placeId: 'room-1' },
+      '2026-03-02T06:00:00Z',
+    );
+    await l.run(
+      'p-li',
+      'RecordReading',
+      { itemId: 'doc-1-c1', reader: 'p-dir', placeId: 'room-1' },
+      '2026-03-02T07:00:00Z',
+    );
+    await l.run(
+      'p-li',
+      'RecordReading',
+      { itemId: 'doc-1-c1-c1', reader: 'p-li', placeId: 'room-1' },
+      '2026-03-02T08:00:00Z',
+    );
+    await l.run(
+      'p-gm',
+      'ExtendScope',
+      { itemId: 'doc-1-c1-c1', persons: ['p-li'] },
+      '2026-03-02T07:30:00Z',
+      '2026-03-02T09:00:00Z',
+    );
+    await l.run(
+      'p-registrar',
+      'ChangeClearance',
+      { personId: 'p-dir', clearance: 'CONFIDENTIAL' },
+      '2026-03-02T06:30:00Z',
+      '2026-03-02T09:30:00Z',
+    );
     await l.run('archive-desk', 'ArchiveItem', { itemId: 'doc-1', placeId: 'vault-1' }, '2026-03-02T10:00:00Z');
     set = (await exposureOf(l.core, ['doc-1']))!;
   });
 
   afterAll(() => l.close());
 
-  it('gives the copy tree across both generations with each copy\'s current custodian and status', () => {
-    expect(set.copyTree.map(({ itemId, copyOf, depth, custodian, status, copyNo }) => ({ itemId, copyOf, depth, custodian, status, copyNo }))).toEqual([
+  it("gives the copy tree across both generations with each copy's current custodian and status", () => {
+    expect(
+      set.copyTree.map(({ itemId, copyOf, depth, custodian, status, copyNo }) => ({
+        itemId,
+        copyOf,
+        depth,
+        custodian,
+        status,
+        copyNo,
+      })),
+    ).toEqual([
       { itemId: 'doc-1', copyOf: null, depth: 0, custodian: 'archive-desk', status: 'archived', copyNo: null },
       { itemId: 'doc-1-c1', copyOf: 'doc-1', depth: 1, custodian: 'p-li', status: 'active', copyNo: 1 },
       { itemId: 'doc-1-c1-c1', copyOf: 'doc-1-c1', depth: 2, custodian: 'p-li', status: 'active', copyNo: 1 },
@@ -46,32 +92,62 @@ describe('an item with two generations of copies', () => {
   });
 
   it('finds everyone who held the item or a copy, and how', () => {
-    expect(find(set, 'p-zhang', 'doc-1', 'receipt')).toEqual(expect.objectContaining({ kind: 'custody', occurredAt: '2026-03-02T02:00:00.000Z' }));
+    expect(find(set, 'p-zhang', 'doc-1', 'receipt')).toEqual(
+      expect.objectContaining({ kind: 'custody', occurredAt: '2026-03-02T02:00:00.000Z' }),
+    );
     expect(find(set, 'p-zhang', 'doc-1', 'copying').eventType).toBe('ItemCopied');
     expect(find(set, 'p-zhang', 'doc-1-c1', 'copy').copyOf).toBe('doc-1');
     expect(find(set, 'p-li', 'doc-1-c1', 'handover').occurredAt).toBe('2026-03-02T04:00:00.000Z');
     expect(find(set, 'p-li', 'doc-1-c1', 'copying').violations).toEqual(['COPY_UNAPPROVED']);
     expect(find(set, 'p-li', 'doc-1-c1-c1', 'copy').copyOf).toBe('doc-1-c1');
-    expect(find(set, 'archive-desk', 'doc-1', 'archive')).toEqual(expect.objectContaining({
-      placeId: 'vault-1', placeKind: 'archive', withinScope: false, reason: 'unregistered', name: null,
-    }));
+    expect(find(set, 'archive-desk', 'doc-1', 'archive')).toEqual(
+      expect.objectContaining({
+        placeId: 'vault-1',
+        placeKind: 'archive',
+        withinScope: false,
+        reason: 'unregistered',
+        name: null,
+      }),
+    );
     // The approver of the copy never held or read anything.
     expect(set.persons.map((p) => p.personId)).not.toContain('p-gm');
   });
 
-  it('flags the driver\'s reading of the copy of the copy as outside scope, where and when it happened', () => {
-    expect(find(set, 'p-driver', 'doc-1-c1-c1', 'reading')).toEqual(expect.objectContaining({
-      kind: 'reading', placeId: 'room-1', placeName: 'reading room', placeKind: 'reading-room', counted: true,
-      occurredAt: '2026-03-02T06:00:00.000Z', withinScope: false, reason: 'not-in-scope', violations: ['OUT_OF_SCOPE_ACCESS'], name: 'driver',
-    }));
-    expect(set.persons.find((p) => p.personId === 'p-driver')).toEqual(expect.objectContaining({ readings: 1, custody: 0, outsideScope: 1, reasons: ['not-in-scope'], items: ['doc-1-c1-c1'] }));
+  it("flags the driver's reading of the copy of the copy as outside scope, where and when it happened", () => {
+    expect(find(set, 'p-driver', 'doc-1-c1-c1', 'reading')).toEqual(
+      expect.objectContaining({
+        kind: 'reading',
+        placeId: 'room-1',
+        placeName: 'reading room',
+        placeKind: 'reading-room',
+        counted: true,
+        occurredAt: '2026-03-02T06:00:00.000Z',
+        withinScope: false,
+        reason: 'not-in-scope',
+        violations: ['OUT_OF_SCOPE_ACCESS'],
+        name: 'driver',
+      }),
+    );
+    expect(set.persons.find((p) => p.personId === 'p-driver')).toEqual(
+      expect.objectContaining({
+        readings: 1,
+        custody: 0,
+        outsideScope: 1,
+        reasons: ['not-in-scope'],
+        items: ['doc-1-c1-c1'],
+      }),
+    );
   });
 
   it('judges each reading by the person and the item as they were when it happened, late entries included', () => {
     // The clearance cut at 06:30 was entered at 09:30: at the time of the 07:00 reading the director was no longer cleared.
-    expect(find(set, 'p-dir', 'doc-1-c1', 'reading')).toEqual(expect.objectContaining({ withinScope: false, reason: 'clearance', violations: [] }));
+    expect(find(set, 'p-dir', 'doc-1-c1', 'reading')).toEqual(
+      expect.objectContaining({ withinScope: false, reason: 'clearance', violations: [] }),
+    );
     // The extension at 07:30 was entered at 09:00: Li's 08:00 reading was flagged when recorded, but was within scope.
-    expect(find(set, 'p-li', 'doc-1-c1-c1', 'reading')).toEqual(expect.objectContaining({ withinScope: true, reason: null, violations: ['OUT_OF_SCOPE_ACCESS'] }));
+    expect(find(set, 'p-li', 'doc-1-c1-c1', 'reading')).toEqual(
+      expect.objectContaining({ withinScope: true, reason: null, violations: ['OUT_OF_SCOPE_ACCESS'] }),
+    );
   });
 
   it('counts who was outside scope', () => {

@@ -18,17 +18,55 @@ describe('an item whose paper-log facts were entered late', () => {
     l = await openTestLedger();
     await registerCast(l, '2026-03-02T01:00:00Z');
     await receiveSecret(l, 'doc-1', 'p-zhang', '2026-03-02T02:00:00Z');
-    await l.run('p-zhang', 'RecordReading', { itemId: 'doc-1', reader: 'p-dir', placeId: 'room-1' }, '2026-03-02T03:00:00Z');
-    await l.run('p-zhang', 'RecordReading', { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' }, '2026-03-02T07:00:00Z');
+    await l.run(
+      'p-zhang',
+      'RecordReading',
+      { itemId: 'doc-1', reader: 'p-dir', placeId: 'room-1' },
+      '2026-03-02T03:00:00Z',
+    );
+    await l.run(
+      'p-zhang',
+      'RecordReading',
+      { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' },
+      '2026-03-02T07:00:00Z',
+    );
     // Entered late, in the order the registry got round to them.
-    await l.run('p-zhang', 'HandOver', { handoverId: 'h-1', from: 'p-zhang', to: 'p-li', items: ['doc-1'], itemized: true, signedByBoth: true },
-      '2026-03-02T06:00:00Z', '2026-03-03T09:00:00Z');
-    await l.run('p-registrar', 'RecordDeparture', { personId: 'p-dir', decontaminationUntil: '2027-03-02T00:00:00Z' }, '2026-03-02T08:00:00Z', '2026-03-03T09:30:00Z');
-    await l.run('p-gm', 'ExtendScope', { itemId: 'doc-1', persons: ['p-li'] }, '2026-03-02T04:00:00Z', '2026-03-03T10:00:00Z');
+    await l.run(
+      'p-zhang',
+      'HandOver',
+      { handoverId: 'h-1', from: 'p-zhang', to: 'p-li', items: ['doc-1'], itemized: true, signedByBoth: true },
+      '2026-03-02T06:00:00Z',
+      '2026-03-03T09:00:00Z',
+    );
+    await l.run(
+      'p-registrar',
+      'RecordDeparture',
+      { personId: 'p-dir', decontaminationUntil: '2027-03-02T00:00:00Z' },
+      '2026-03-02T08:00:00Z',
+      '2026-03-03T09:30:00Z',
+    );
+    await l.run(
+      'p-gm',
+      'ExtendScope',
+      { itemId: 'doc-1', persons: ['p-li'] },
+      '2026-03-02T04:00:00Z',
+      '2026-03-03T10:00:00Z',
+    );
     await l.run('p-li', 'RequestCopy', { itemId: 'doc-1', requestId: 'r-1', copies: 1 }, '2026-03-03T12:00:00Z');
     await l.run('p-gm', 'ApproveCopy', { itemId: 'doc-1', requestId: 'r-1' }, '2026-03-03T12:05:00Z');
-    await l.run('p-li', 'RecordCopy', { itemId: 'doc-1', copyItemId: 'doc-1-c1', requestId: 'r-1' }, '2026-03-03T12:10:00Z');
-    await l.run('p-zhang', 'RecordReading', { itemId: 'doc-1', reader: 'p-gm', placeId: 'room-1' }, '2026-03-02T05:00:00Z', '2026-03-04T05:00:00Z');
+    await l.run(
+      'p-li',
+      'RecordCopy',
+      { itemId: 'doc-1', copyItemId: 'doc-1-c1', requestId: 'r-1' },
+      '2026-03-03T12:10:00Z',
+    );
+    await l.run(
+      'p-zhang',
+      'RecordReading',
+      { itemId: 'doc-1', reader: 'p-gm', placeId: 'room-1' },
+      '2026-03-02T05:00:00Z',
+      '2026-03-04T05:00:00Z',
+    );
   });
 
   afterAll(() => l.close());
@@ -37,17 +75,37 @@ describe('an item whose paper-log facts were entered late', () => {
     const h = (await readHistory(l.core, 'doc-1'))!;
     expect(h.order).toBe('recorded');
     expect(types(h)).toEqual([
-      'ItemReceived', 'ItemRead', 'ItemRead', 'ViolationDetected', 'ItemHandedOver', 'ScopeExtended', 'CopyRequested', 'CopyApproved', 'ItemCopied', 'ItemRead',
+      'ItemReceived',
+      'ItemRead',
+      'ItemRead',
+      'ViolationDetected',
+      'ItemHandedOver',
+      'ScopeExtended',
+      'CopyRequested',
+      'CopyApproved',
+      'ItemCopied',
+      'ItemRead',
     ]);
-    expect(h.events.every((e) => e.verified && e.verification.hashRecomputes && e.verification.linksToPrevious)).toBe(true);
+    expect(h.events.every((e) => e.verified && e.verification.hashRecomputes && e.verification.linksToPrevious)).toBe(
+      true,
+    );
     expect(h.verification).toEqual({ ok: true, eventsChecked: 10, firstFailure: null });
     const driverReading = h.events[2];
     expect((driverReading.data as { reader: string }).reader).toBe('p-driver');
-    expect(driverReading.violations).toEqual([expect.objectContaining({ code: 'OUT_OF_SCOPE_ACCESS', personId: 'p-driver', severity: 'high' })]);
+    expect(driverReading.violations).toEqual([
+      expect.objectContaining({ code: 'OUT_OF_SCOPE_ACCESS', personId: 'p-driver', severity: 'high' }),
+    ]);
     expect(driverReading.violations[0].violationId).toBe((h.events[3].data as { violationId: string }).violationId);
     expect(driverReading.violations[0].incidentId).toEqual(expect.any(String));
     const late = h.events[9];
-    expect(late).toEqual(expect.objectContaining({ occurredAt: '2026-03-02T05:00:00.000Z', recordedAt: '2026-03-04T05:00:00.000Z', lateByMs: 2 * DAY, actor: 'p-zhang' }));
+    expect(late).toEqual(
+      expect.objectContaining({
+        occurredAt: '2026-03-02T05:00:00.000Z',
+        recordedAt: '2026-03-04T05:00:00.000Z',
+        lateByMs: 2 * DAY,
+        actor: 'p-zhang',
+      }),
+    );
     expect(late.commandId).toEqual(expect.any(String));
     expect(h.state).toEqual(expect.objectContaining({ custodian: 'p-li', status: 'active' }));
     // Now: the director has departed, Li was added to the scope.
@@ -72,7 +130,10 @@ describe('an item whose paper-log facts were entered late', () => {
   });
 
   it('combines both: what the ledger knew on the 3rd at 09:15 about the world at 06:30', async () => {
-    const h = (await readHistory(l.core, 'doc-1', { asOf: '2026-03-03T09:15:00Z', occurredBefore: '2026-03-02T06:30:00Z' }))!;
+    const h = (await readHistory(l.core, 'doc-1', {
+      asOf: '2026-03-03T09:15:00Z',
+      occurredBefore: '2026-03-02T06:30:00Z',
+    }))!;
     expect(types(h)).toEqual(['ItemReceived', 'ItemRead', 'ItemHandedOver']);
     expect(h.state?.custodian).toBe('p-li');
     // The extension to Li was not entered yet.
@@ -80,15 +141,25 @@ describe('an item whose paper-log facts were entered late', () => {
   });
 
   it('folds persons to the same instant: a departure entered late removes the director from the readers from when it happened', async () => {
-    expect(readers((await readHistory(l.core, 'doc-1', { occurredBefore: '2026-03-02T07:59:00Z' }))!)).toEqual(['p-dir', 'p-gm', 'p-li']);
-    expect(readers((await readHistory(l.core, 'doc-1', { occurredBefore: '2026-03-02T08:00:00Z' }))!)).toEqual(['p-gm', 'p-li']);
+    expect(readers((await readHistory(l.core, 'doc-1', { occurredBefore: '2026-03-02T07:59:00Z' }))!)).toEqual([
+      'p-dir',
+      'p-gm',
+      'p-li',
+    ]);
+    expect(readers((await readHistory(l.core, 'doc-1', { occurredBefore: '2026-03-02T08:00:00Z' }))!)).toEqual([
+      'p-gm',
+      'p-li',
+    ]);
     // Before the departure was entered the ledger still counted him.
     expect(readers((await readHistory(l.core, 'doc-1', { asOf: '2026-03-03T09:29:00Z' }))!)).toEqual(['p-dir', 'p-gm']);
   });
 
   it('shows the copy with copies=true, but not as of an instant before it was registered', async () => {
     const now = (await readHistory(l.core, 'doc-1', { copies: true }))!;
-    expect(now.copyTree).toEqual([{ itemId: 'doc-1', copyOf: null, depth: 0 }, { itemId: 'doc-1-c1', copyOf: 'doc-1', depth: 1 }]);
+    expect(now.copyTree).toEqual([
+      { itemId: 'doc-1', copyOf: null, depth: 0 },
+      { itemId: 'doc-1-c1', copyOf: 'doc-1', depth: 1 },
+    ]);
     expect(now.copies).toEqual([expect.objectContaining({ itemId: 'doc-1-c1', custodian: 'p-li', copyOf: 'doc-1' })]);
     expect(now.events.filter((e) => e.itemId === 'doc-1-c1').map((e) => e.type)).toEqual(['CopyRegistered']);
     const before = (await readHistory(l.core, 'doc-1', { copies: true, asOf: '2026-03-03T12:09:00Z' }))!;

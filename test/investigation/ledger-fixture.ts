@@ -10,7 +10,13 @@ export interface TestLedger {
   clock: ManualClock;
   dir: string;
   /** Gives a command on `actor`'s authority that occurred at `at`, recorded when the clock says (`recordedAt`, default `at`). */
-  run(actor: string, command: string, data: Record<string, unknown>, at: string, recordedAt?: string): Promise<CommandResponse>;
+  run(
+    actor: string,
+    command: string,
+    data: Record<string, unknown>,
+    at: string,
+    recordedAt?: string,
+  ): Promise<CommandResponse>;
   close(): Promise<void>;
 }
 
@@ -19,7 +25,9 @@ export const openTestLedger = async (start = '2026-03-02T00:00:00Z'): Promise<Te
   const clock = new ManualClock(start);
   const core = await LedgerCore.open({ dataDir: dir, clock });
   return {
-    core, clock, dir,
+    core,
+    clock,
+    dir,
     async run(actor, command, data, at, recordedAt) {
       clock.set(recordedAt ?? at);
       return core.execute(command, { data, occurredAt: at }, { personId: actor, name: actor, roles: [...ROLES] });
@@ -31,20 +39,42 @@ export const openTestLedger = async (start = '2026-03-02T00:00:00Z'): Promise<Te
   };
 };
 
-export const person = (personId: string, rank: string, clearance: string, unit = 'office') => ({ personId, name: personId.replace('p-', ''), rank, clearance, unit });
+export const person = (personId: string, rank: string, clearance: string, unit = 'office') => ({
+  personId,
+  name: personId.replace('p-', ''),
+  rank,
+  clearance,
+  unit,
+});
 
 /** People every investigation test uses: a GM, a director, two staff with SECRET clearance, a driver without any. */
 export const registerCast = async (l: TestLedger, at: string): Promise<void> => {
   for (const p of [
-    person('p-gm', 'executive', 'TOP_SECRET', 'leadership'), person('p-dir', 'director', 'SECRET'), person('p-zhang', 'staff', 'SECRET'),
-    person('p-li', 'staff', 'SECRET'), person('p-driver', 'staff', 'NONE', 'motor-pool'),
-  ]) await l.run('p-registrar', 'RegisterPerson', p, at);
+    person('p-gm', 'executive', 'TOP_SECRET', 'leadership'),
+    person('p-dir', 'director', 'SECRET'),
+    person('p-zhang', 'staff', 'SECRET'),
+    person('p-li', 'staff', 'SECRET'),
+    person('p-driver', 'staff', 'NONE', 'motor-pool'),
+  ])
+    await l.run('p-registrar', 'RegisterPerson', p, at);
   await l.run('p-registrar', 'RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }, at);
   await l.run('p-registrar', 'RegisterPlace', { placeId: 'vault-1', name: 'archive vault', kind: 'archive' }, at);
 };
 
 export const receiveSecret = (l: TestLedger, itemId: string, receivedBy: string, at: string) =>
-  l.run(receivedBy, 'RegisterReceivedItem', {
-    itemId, title: `directive ${itemId}`, level: 'SECRET', periodYears: 10, basis: 'catalogue 2.1', carrier: 'paper', sender: 'bureau', receivedBy,
-    scope: { persons: [] },
-  }, at);
+  l.run(
+    receivedBy,
+    'RegisterReceivedItem',
+    {
+      itemId,
+      title: `directive ${itemId}`,
+      level: 'SECRET',
+      periodYears: 10,
+      basis: 'catalogue 2.1',
+      carrier: 'paper',
+      sender: 'bureau',
+      receivedBy,
+      scope: { persons: [] },
+    },
+    at,
+  );

@@ -10,7 +10,10 @@ const load = (): Scenario => JSON.parse(fs.readFileSync(SCENARIO, 'utf8'));
 const HOUR = 3600_000;
 
 /** Runs (part of) the scenario into a kept data dir, then opens the ledger on it with a manual clock at `now`. */
-const ledgerAfter = async (scenario: Scenario, now: string): Promise<{ core: LedgerCore; clock: ManualClock; dir: string }> => {
+const ledgerAfter = async (
+  scenario: Scenario,
+  now: string,
+): Promise<{ core: LedgerCore; clock: ManualClock; dir: string }> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-draft-'));
   const report = await runScenario(scenario, { dataDir: dir });
   expect(report.steps.filter((s) => !s.ok)).toEqual([]);
@@ -28,7 +31,14 @@ describe('the secretary-restaurant incident, fully played (a late report is in)'
   beforeAll(async () => {
     ({ core, dir } = await ledgerAfter(load(), '2026-03-03T13:00:00Z'));
     const [incident] = core.readModels.incidents.list(core.clock.now().toISOString());
-    await core.execute('RecordRemedialAction', { data: { incidentId: incident.incidentId, action: 'restaurant staff questioned, CCTV requested' }, occurredAt: '2026-03-03T12:30:00Z' }, responder);
+    await core.execute(
+      'RecordRemedialAction',
+      {
+        data: { incidentId: incident.incidentId, action: 'restaurant staff questioned, CCTV requested' },
+        occurredAt: '2026-03-03T12:30:00Z',
+      },
+      responder,
+    );
     draft = (await buildReportDraft(core, incident.incidentId, { to: 'municipal secrecy bureau' }))!;
   });
 
@@ -47,7 +57,16 @@ describe('the secretary-restaurant incident, fully played (a late report is in)'
   });
 
   it('(1) content: doc-1, SECRET, paper, one piece', () => {
-    expect(draft.content.facts.items).toEqual([expect.objectContaining({ itemId: 'doc-1', title: 'municipal directive No. 7', level: 'SECRET', carrier: 'paper', copyNo: 3, status: 'missing' })]);
+    expect(draft.content.facts.items).toEqual([
+      expect.objectContaining({
+        itemId: 'doc-1',
+        title: 'municipal directive No. 7',
+        level: 'SECRET',
+        carrier: 'paper',
+        copyNo: 3,
+        status: 'missing',
+      }),
+    ]);
     expect(draft.content.facts.quantity).toBe(1);
     expect(draft.content.text).toMatch(/municipal directive No\. 7.*doc-1.*SECRET, paper, copy No\. 3/);
   });
@@ -62,7 +81,14 @@ describe('the secretary-restaurant incident, fully played (a late report is in)'
   });
 
   it('(3) responsible: Zhang, the custodian when the first cause happened', () => {
-    expect(draft.responsible.facts).toEqual(expect.objectContaining({ personId: 'p-zhang', itemId: 'doc-1', at: '2026-03-02T11:00:00.000Z', concluded: null }));
+    expect(draft.responsible.facts).toEqual(
+      expect.objectContaining({
+        personId: 'p-zhang',
+        itemId: 'doc-1',
+        at: '2026-03-02T11:00:00.000Z',
+        concluded: null,
+      }),
+    );
     expect(draft.responsible.facts.person).toEqual(expect.objectContaining({ rank: 'staff', unit: 'office' }));
     expect(draft.responsible.text).toMatch(/^Zhang \(confidential secretary\) \[p-zhang\], staff of office/);
   });
@@ -71,19 +97,42 @@ describe('the secretary-restaurant incident, fully played (a late report is in)'
     const facts = draft.course.facts.events.filter((e) => e.streamId === 'item-doc-1').map((e) => e.type);
     expect(facts).toEqual(['ItemReceived', 'ItemRead', 'ItemCarriedOut', 'ItemRead', 'ItemLost']);
     // The incident's own events are woven in: opened at the carry-out, the loss joined, the deadline flag, the report.
-    const incident = draft.course.facts.events.filter((e) => e.streamId.startsWith('incident-')).map((e) => `${e.type}@${e.at.slice(11, 16)}`);
-    expect(incident).toEqual(['IncidentOpened@11:00', 'IncidentCauseAdded@14:00', 'ViolationDetected@11:00', 'IncidentReported@12:00', 'RemedialActionRecorded@12:30']);
+    const incident = draft.course.facts.events
+      .filter((e) => e.streamId.startsWith('incident-'))
+      .map((e) => `${e.type}@${e.at.slice(11, 16)}`);
+    expect(incident).toEqual([
+      'IncidentOpened@11:00',
+      'IncidentCauseAdded@14:00',
+      'ViolationDetected@11:00',
+      'IncidentReported@12:00',
+      'RemedialActionRecorded@12:30',
+    ]);
     expect(draft.course.text).toContain('violation LEAK_REPORT_LATE (critical)');
     const carry = draft.course.facts.events.find((e) => e.type === 'ItemCarriedOut')!;
-    expect(carry).toEqual(expect.objectContaining({ placeId: 'restaurant', violations: ['CARRY_OUT_UNAPPROVED'], actor: 'p-zhang' }));
-    expect(draft.course.text).toContain('carried out by Zhang (confidential secretary) [p-zhang] to Riverside restaurant (public) without approval');
-    expect(draft.course.text).toContain('read by Wang (general manager) [p-gm] at Riverside restaurant (public) [READ_OUTSIDE_APPROVED_PLACE]');
+    expect(carry).toEqual(
+      expect.objectContaining({ placeId: 'restaurant', violations: ['CARRY_OUT_UNAPPROVED'], actor: 'p-zhang' }),
+    );
+    expect(draft.course.text).toContain(
+      'carried out by Zhang (confidential secretary) [p-zhang] to Riverside restaurant (public) without approval',
+    );
+    expect(draft.course.text).toContain(
+      'read by Wang (general manager) [p-gm] at Riverside restaurant (public) [READ_OUTSIDE_APPROVED_PLACE]',
+    );
     expect(draft.course.text).toContain('remedial action by Li (office director) [p-dir]');
   });
 
   it('(5) harm: the GM read it at the restaurant (in scope, wrong place); it went to a public place and is missing', () => {
     const gm = draft.harm.facts.exposure.entries.find((e) => e.personId === 'p-gm')!;
-    expect(gm).toEqual(expect.objectContaining({ kind: 'reading', itemId: 'doc-1', placeId: 'restaurant', placeKind: 'public', counted: false, withinScope: true }));
+    expect(gm).toEqual(
+      expect.objectContaining({
+        kind: 'reading',
+        itemId: 'doc-1',
+        placeId: 'restaurant',
+        placeKind: 'public',
+        counted: false,
+        withinScope: true,
+      }),
+    );
     const zhang = draft.harm.facts.exposure.entries.filter((e) => e.personId === 'p-zhang').map((e) => e.how);
     expect(zhang).toEqual(['receipt', 'carry-out']);
     expect(draft.harm.facts.exposure.persons.map((p) => p.personId)).toEqual(['p-dir', 'p-gm', 'p-zhang']);
@@ -100,20 +149,35 @@ describe('the secretary-restaurant incident, fully played (a late report is in)'
 
   it('(6) investigation: no conclusion yet, the three open violations', () => {
     expect(draft.investigation.facts.conclusion).toBeNull();
-    expect(draft.investigation.facts.openViolations.map((v) => v.code)).toEqual(['CARRY_OUT_UNAPPROVED', 'READ_OUTSIDE_APPROVED_PLACE', 'LEAK_REPORT_LATE']);
+    expect(draft.investigation.facts.openViolations.map((v) => v.code)).toEqual([
+      'CARRY_OUT_UNAPPROVED',
+      'READ_OUTSIDE_APPROVED_PLACE',
+      'LEAK_REPORT_LATE',
+    ]);
     expect(draft.investigation.text).toContain('no conclusion recorded yet');
   });
 
   it('(7) remedial measures: the action recorded', () => {
-    expect(draft.remedialMeasures.facts.actions).toEqual([{ action: 'restaurant staff questioned, CCTV requested', at: '2026-03-03T12:30:00.000Z', by: 'p-dir' }]);
-    expect(draft.remedialMeasures.text).toBe('- 2026-03-03 12:30 UTC, Li (office director) [p-dir]: restaurant staff questioned, CCTV requested');
+    expect(draft.remedialMeasures.facts.actions).toEqual([
+      { action: 'restaurant staff questioned, CCTV requested', at: '2026-03-03T12:30:00.000Z', by: 'p-dir' },
+    ]);
+    expect(draft.remedialMeasures.text).toBe(
+      '- 2026-03-03 12:30 UTC, Li (office director) [p-dir]: restaurant staff questioned, CCTV requested',
+    );
   });
 
   it('shows the deadline passed and the (late) report already submitted', () => {
-    expect(draft).toEqual(expect.objectContaining({
-      kind: 'loss', reportDueAt: '2026-03-03T11:00:00.000Z', submitted: true, overdue: true, reportedAt: '2026-03-03T12:00:00.000Z',
-      timeLeftMs: -2 * HOUR, now: '2026-03-03T13:00:00.000Z',
-    }));
+    expect(draft).toEqual(
+      expect.objectContaining({
+        kind: 'loss',
+        reportDueAt: '2026-03-03T11:00:00.000Z',
+        submitted: true,
+        overdue: true,
+        reportedAt: '2026-03-03T12:00:00.000Z',
+        timeLeftMs: -2 * HOUR,
+        now: '2026-03-03T13:00:00.000Z',
+      }),
+    );
     expect(draft.report).toEqual(expect.objectContaining({ to: 'municipal secrecy bureau' }));
   });
 });
@@ -139,14 +203,23 @@ describe('the same incident three hours after the loss, before anything was repo
     const [incident] = core.readModels.incidents.list(clock.now().toISOString());
     const draft = (await buildReportDraft(core, incident.incidentId))!;
     expect(draft).toEqual(expect.objectContaining({ submitted: false, overdue: false, timeLeftMs: 18 * HOUR, to: '' }));
-    expect(draft.investigation.facts.openViolations.map((v) => v.code)).toEqual(['CARRY_OUT_UNAPPROVED', 'READ_OUTSIDE_APPROVED_PLACE']);
+    expect(draft.investigation.facts.openViolations.map((v) => v.code)).toEqual([
+      'CARRY_OUT_UNAPPROVED',
+      'READ_OUTSIDE_APPROVED_PLACE',
+    ]);
     expect(draft.remedialMeasures.text).toBe('No remedial action recorded yet.');
 
     clock.set('2026-03-02T18:00:00Z');
-    const res = await core.execute('SubmitIncidentReport', { data: { ...draft.submission.data, to: 'municipal secrecy bureau' } }, responder);
+    const res = await core.execute(
+      'SubmitIncidentReport',
+      { data: { ...draft.submission.data, to: 'municipal secrecy bureau' } },
+      responder,
+    );
     expect(res.events.map((e) => e.type)).toEqual(['IncidentReported']);
     const after = (await buildReportDraft(core, incident.incidentId))!;
-    expect(after).toEqual(expect.objectContaining({ submitted: true, overdue: false, reportedAt: '2026-03-02T18:00:00.000Z' }));
+    expect(after).toEqual(
+      expect.objectContaining({ submitted: true, overdue: false, reportedAt: '2026-03-02T18:00:00.000Z' }),
+    );
     expect(after.report).toEqual(expect.objectContaining({ content: draft.content.text, harm: draft.harm.text }));
   });
 

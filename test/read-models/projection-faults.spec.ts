@@ -23,8 +23,14 @@ describe('read models whose file cannot be written for a while', () => {
   });
 
   const registerPlace = async (placeId: string, revision = -1) => {
-    const [sealed] = sealEvents(`place-${placeId}`, revision, GENESIS_HASH, [{ eventId: randomUUID(), type: 'PlaceRegistered',
-      data: { placeId, name: placeId, kind: 'office', at: '2026-03-02T09:00:00.000Z' }, metadata: { occurredAt: '2026-03-02T09:00:00.000Z' } }]);
+    const [sealed] = sealEvents(`place-${placeId}`, revision, GENESIS_HASH, [
+      {
+        eventId: randomUUID(),
+        type: 'PlaceRegistered',
+        data: { placeId, name: placeId, kind: 'office', at: '2026-03-02T09:00:00.000Z' },
+        metadata: { occurredAt: '2026-03-02T09:00:00.000Z' },
+      },
+    ]);
     return store.append(`place-${placeId}`, [sealed], 'no-stream');
   };
 

@@ -7,7 +7,13 @@ import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/s
 
 /** Every projected table, rows in a stable order, the checkpoint and schema rows left out. */
 const dump = (db: Db): Record<string, unknown[]> => {
-  const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'checkpoints', 'sqlite_sequence') ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+  const tables = (
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'checkpoints', 'sqlite_sequence') ORDER BY name`,
+      )
+      .all() as { name: string }[]
+  ).map((t) => t.name);
   return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all()]));
 };
 
@@ -22,7 +28,10 @@ describe('the read models', () => {
       beforeAll(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-spec-'));
         dirs.push(dir);
-        const report = await runScenario(JSON.parse(fs.readFileSync(path.join(scenarioDir, file), 'utf8')) as Scenario, { dataDir: dir });
+        const report = await runScenario(
+          JSON.parse(fs.readFileSync(path.join(scenarioDir, file), 'utf8')) as Scenario,
+          { dataDir: dir },
+        );
         expect(report.ok).toBe(true);
       });
 
@@ -32,7 +41,11 @@ describe('the read models', () => {
         const twice = openReadModelDb(':memory:');
         const events = await store.readAll();
         for (const e of events) for (const p of DEFAULT_PROJECTIONS) p.apply(once, e);
-        for (const e of events) for (const p of DEFAULT_PROJECTIONS) { p.apply(twice, e); p.apply(twice, e); }
+        for (const e of events)
+          for (const p of DEFAULT_PROJECTIONS) {
+            p.apply(twice, e);
+            p.apply(twice, e);
+          }
         expect(dump(twice)).toEqual(dump(once));
         expect(dump(once).items.length).toBeGreaterThan(0);
         await store.close();

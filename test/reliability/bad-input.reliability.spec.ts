@@ -13,20 +13,70 @@ import { client, startInProcess, summary, type Client, type HttpResult, type InP
 const KEYS = { 'k-admin': { personId: 'p-gm', roles: ['admin'] } };
 const RUNS = Number(process.env.RELIABILITY_FC_RUNS ?? 50);
 
-const stats = { requests: 0, rejected4xx: 0, accepted2xx: 0, status5xx: 0, byStatus: {} as Record<number, number>, headMovedOn4xx: 0 };
+const stats = {
+  requests: 0,
+  rejected4xx: 0,
+  accepted2xx: 0,
+  status5xx: 0,
+  byStatus: {} as Record<number, number>,
+  headMovedOn4xx: 0,
+};
 
 /** Strings a parser, a validator, a logger or a SQL layer could trip on. */
 const nastyString = fc.oneof(
-  fc.constantFrom('', ' ', '\t', '\u0000', 'a\u0000b', '\uD800', 'x\uDFFFy', '\u202Eevil\u202C', '\u200F\u05D0', '😀', '👩‍👩‍👧‍👦'.repeat(50),
-    'x'.repeat(2_001), 'y'.repeat(20_001), 'z'.repeat(120_000), "'; DROP TABLE events; --", '${jndi:ldap://x}', '<script>alert(1)</script>',
-    '../../etc/passwd', 'doc/1', 'doc%2F1', '..', 'doc 1', '%00', '\r\n', '__proto__', 'constructor', '2026-02-30T00:00:00Z'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\t',
+    '\u0000',
+    'a\u0000b',
+    '\uD800',
+    'x\uDFFFy',
+    '\u202Eevil\u202C',
+    '\u200F\u05D0',
+    '😀',
+    '👩‍👩‍👧‍👦'.repeat(50),
+    'x'.repeat(2_001),
+    'y'.repeat(20_001),
+    'z'.repeat(120_000),
+    "'; DROP TABLE events; --",
+    '${jndi:ldap://x}',
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    'doc/1',
+    'doc%2F1',
+    '..',
+    'doc 1',
+    '%00',
+    '\r\n',
+    '__proto__',
+    'constructor',
+    '2026-02-30T00:00:00Z',
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
 );
 
 /** Ids that must all be refused (SAFE_ID: letters, digits, . _ : @ -, starting with a letter or digit, ≤ 128). */
-const badId = fc.constantFrom('doc/1', '../doc', '..', 'doc%2F1', 'doc 1', ' doc', '', '-doc', '.hidden', 'a'.repeat(513), 'doc\u0000', 'dóc', 'doc\u202E',
-  '😀', 'doc?x=1', 'doc#1', 'doc\\1');
+const badId = fc.constantFrom(
+  'doc/1',
+  '../doc',
+  '..',
+  'doc%2F1',
+  'doc 1',
+  ' doc',
+  '',
+  '-doc',
+  '.hidden',
+  'a'.repeat(513),
+  'doc\u0000',
+  'dóc',
+  'doc\u202E',
+  '😀',
+  'doc?x=1',
+  'doc#1',
+  'doc\\1',
+);
 
 const deep = (depth: number): unknown => (depth === 0 ? 'leaf' : { a: deep(depth - 1) });
 
@@ -66,23 +116,53 @@ const mutationFor = (name: PublicCommandName): fc.Arbitrary<Mutation[]> => {
   const one: fc.Arbitrary<Mutation> = fc.oneof(
     fc.record({ kind: fc.constant('delete' as const), field: fc.constantFrom(...fields) }),
     fc.record({ kind: fc.constant('replace' as const), field: fc.constantFrom(...fields), value: weirdValue }),
-    ...(idFields.length ? [fc.record({ kind: fc.constant('bad-id' as const), field: fc.constantFrom(...idFields), value: badId })] : []),
-    fc.record({ kind: fc.constant('extra' as const), field: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'actor', 'principal', 'toString', 'hash', 'prevHash', 'x'), nastyString), value: weirdValue }),
+    ...(idFields.length
+      ? [fc.record({ kind: fc.constant('bad-id' as const), field: fc.constantFrom(...idFields), value: badId })]
+      : []),
+    fc.record({
+      kind: fc.constant('extra' as const),
+      field: fc.oneof(
+        fc.constantFrom(
+          '__proto__',
+          'constructor',
+          'prototype',
+          'actor',
+          'principal',
+          'toString',
+          'hash',
+          'prevHash',
+          'x',
+        ),
+        nastyString,
+      ),
+      value: weirdValue,
+    }),
     ...(objectFields.length
-      ? [fc.record({ kind: fc.constant('nested-extra' as const), field: fc.constantFrom(...objectFields), key: fc.constantFrom('__proto__', 'actor', 'constructor', 'z'), value: weirdValue })]
+      ? [
+          fc.record({
+            kind: fc.constant('nested-extra' as const),
+            field: fc.constantFrom(...objectFields),
+            key: fc.constantFrom('__proto__', 'actor', 'constructor', 'z'),
+            value: weirdValue,
+          }),
+        ]
       : []),
   );
   return fc.array(one, { minLength: 1, maxLength: 3 });
 };
 
 /** The example with the mutations applied, and the fields that must be named in a 400 (certainly invalid). */
-const apply = (name: PublicCommandName, mutations: Mutation[]): { data: Record<string, unknown>; mustName: string[] } => {
+const apply = (
+  name: PublicCommandName,
+  mutations: Mutation[],
+): { data: Record<string, unknown>; mustName: string[] } => {
   const example = COMMAND_DTOS[name].example as Record<string, unknown>;
   const data: Record<string, unknown> = structuredClone(example);
   // Field → the prefix its error must carry; the last mutation of a field decides (a later one may repair it).
   const invalid = new Map<string, string>();
   // The validator names a key as `data.key`, or `data["odd key"]`, cutting keys longer than 64 characters.
-  const pathOf = (key: string): string => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `data.${key.slice(0, 64)}` : 'data[');
+  const pathOf = (key: string): string =>
+    /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `data.${key.slice(0, 64)}` : 'data[';
   for (const m of mutations) {
     if (m.kind === 'delete') {
       delete data[m.field];
@@ -124,7 +204,20 @@ describe('bad input never becomes a 5xx or a partial write', () => {
       ['RegisterPerson', { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' }],
       ['RegisterPerson', { personId: 'p-dir', name: 'Dir', rank: 'director', clearance: 'TOP_SECRET', unit: 'office' }],
       ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
-      ['RegisterReceivedItem', { itemId: 'doc-1', title: 'directive', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper', sender: 's', receivedBy: 'p-zhang', scope: { persons: [] } }],
+      [
+        'RegisterReceivedItem',
+        {
+          itemId: 'doc-1',
+          title: 'directive',
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 's',
+          receivedBy: 'p-zhang',
+          scope: { persons: [] },
+        },
+      ],
     ];
     for (const [name, data] of setup) expect((await api.post(name, { data })).status).toBe(200);
   });
@@ -160,7 +253,10 @@ describe('bad input never becomes a 5xx or a partial write', () => {
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
         const named = (res.body.errors as { field: string }[]).map((e) => e.field);
         // At least one of the certainly-invalid fields is named (the error list may stop at a screening error).
-        expect({ named, someNamed: mustName.some((f) => named.some((n) => n.startsWith(f))) }).toEqual({ named, someNamed: true });
+        expect({ named, someNamed: mustName.some((f) => named.some((n) => n.startsWith(f))) }).toEqual({
+          named,
+          someNamed: true,
+        });
       }
     } else {
       stats.accepted2xx++;
@@ -181,11 +277,52 @@ describe('bad input never becomes a 5xx or a partial write', () => {
   it('bad envelopes: body not an object, data not an object, extra envelope keys, bad commandId and occurredAt', async () => {
     const example = COMMAND_DTOS.RegisterPlace.example;
     const envelope = fc.oneof(
-      fc.record({ raw: fc.constantFrom('null', '[]', '"x"', '1', 'true', '{', '{"data":', '\u0000', '{"data":{}}}', '{"__proto__":{"data":{}}}') }).map((r) => r.raw),
+      fc
+        .record({
+          raw: fc.constantFrom(
+            'null',
+            '[]',
+            '"x"',
+            '1',
+            'true',
+            '{',
+            '{"data":',
+            '\u0000',
+            '{"data":{}}}',
+            '{"__proto__":{"data":{}}}',
+          ),
+        })
+        .map((r) => r.raw),
       fc.record({ data: weirdValue }).map((b) => JSON.stringify(b)),
-      fc.record({ data: fc.constant(example), commandId: fc.oneof(badId, weirdValue) }).filter((b) => typeof b.commandId !== 'string' || b.commandId.length > 0).map((b) => JSON.stringify(b)),
-      fc.record({ data: fc.constant(example), occurredAt: fc.oneof(nastyString, weirdValue, fc.constantFrom('1899-12-31T23:59:59Z', '2201-01-01T00:00:00Z', '2026-13-01T00:00:00Z', '2026-03-02T09:00:00', '2026-03-02', '0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z')) }).map((b) => JSON.stringify(b)),
-      fc.record({ data: fc.constant(example), key: fc.constantFrom('actor', 'principal', 'recordedAt', 'x'), value: weirdValue }).map((b) => JSON.stringify({ data: b.data, [b.key]: b.value ?? 1 })),
+      fc
+        .record({ data: fc.constant(example), commandId: fc.oneof(badId, weirdValue) })
+        .filter((b) => typeof b.commandId !== 'string' || b.commandId.length > 0)
+        .map((b) => JSON.stringify(b)),
+      fc
+        .record({
+          data: fc.constant(example),
+          occurredAt: fc.oneof(
+            nastyString,
+            weirdValue,
+            fc.constantFrom(
+              '1899-12-31T23:59:59Z',
+              '2201-01-01T00:00:00Z',
+              '2026-13-01T00:00:00Z',
+              '2026-03-02T09:00:00',
+              '2026-03-02',
+              '0000-01-01T00:00:00Z',
+              '+275760-09-13T00:00:00Z',
+            ),
+          ),
+        })
+        .map((b) => JSON.stringify(b)),
+      fc
+        .record({
+          data: fc.constant(example),
+          key: fc.constantFrom('actor', 'principal', 'recordedAt', 'x'),
+          value: weirdValue,
+        })
+        .map((b) => JSON.stringify({ data: b.data, [b.key]: b.value ?? 1 })),
     );
     await fc.assert(
       fc.asyncProperty(envelope, async (body) => {
@@ -200,20 +337,36 @@ describe('bad input never becomes a 5xx or a partial write', () => {
   it('occurredAt: out of range and more than 5 minutes ahead → 400 naming body.occurredAt; 4 minutes ahead is accepted', async () => {
     const now = svc.core.clock.now().getTime();
     const place = (id: string) => ({ placeId: id, name: 'office', kind: 'office' });
-    for (const at of ['1899-12-31T23:59:59Z', '2201-01-01T00:00:00Z', new Date(now + 5 * 60_000 + 1_000).toISOString(), new Date(now + 86_400_000).toISOString()]) {
-      const res = await check(() => api.post('RegisterPlace', { data: place(`office-${at.slice(0, 4)}`), occurredAt: at }), ['body.occurredAt']);
+    for (const at of [
+      '1899-12-31T23:59:59Z',
+      '2201-01-01T00:00:00Z',
+      new Date(now + 5 * 60_000 + 1_000).toISOString(),
+      new Date(now + 86_400_000).toISOString(),
+    ]) {
+      const res = await check(
+        () => api.post('RegisterPlace', { data: place(`office-${at.slice(0, 4)}`), occurredAt: at }),
+        ['body.occurredAt'],
+      );
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.occurredAt']);
     }
-    const ok = await check(() => api.post('RegisterPlace', { data: place('office-4min'), occurredAt: new Date(now + 4 * 60_000).toISOString() }));
+    const ok = await check(() =>
+      api.post('RegisterPlace', { data: place('office-4min'), occurredAt: new Date(now + 4 * 60_000).toISOString() }),
+    );
     expect(ok.status).toBe(200);
     // Dates inside data are bounded too (1900–2200).
-    const res = await check(() => api.post('RecordDeparture', { data: { personId: 'p-zhang', decontaminationUntil: '2999-01-01T00:00:00Z' } }), ['data.decontaminationUntil']);
+    const res = await check(
+      () =>
+        api.post('RecordDeparture', { data: { personId: 'p-zhang', decontaminationUntil: '2999-01-01T00:00:00Z' } }),
+      ['data.decontaminationUntil'],
+    );
     expect(res.status).toBe(400);
   });
 
   it('an oversized body → 413 PAYLOAD_TOO_LARGE, nothing written', async () => {
     for (const size of [300_000, 2_000_000]) {
-      const res = await check(() => api.post('RecordLoss', { data: { itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: 'x'.repeat(size) } }));
+      const res = await check(() =>
+        api.post('RecordLoss', { data: { itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: 'x'.repeat(size) } }),
+      );
       expect({ status: res.status, code: res.body?.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
     }
   });
@@ -223,28 +376,101 @@ describe('bad input never becomes a 5xx or a partial write', () => {
     for (let i = 0; i < 5_000; i++) nested = `{"a":${nested}}`;
     const r1 = await check(() => api.post('RegisterPlace', `{"data":${nested}}`));
     expect(r1.status).toBe(400);
-    const wide = await check(() => api.post('RegisterPlace', { data: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i])) }));
+    const wide = await check(() =>
+      api.post('RegisterPlace', { data: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i])) }),
+    );
     expect(wide.status).toBe(400);
     expect(wide.body.errors.length).toBeLessThanOrEqual(101);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    await check(() => api.post('RegisterPlace', '{"data":{"placeId":"p-x","name":"n","kind":"office","__proto__":{"polluted":true}}}'), ['data.__proto__']);
+    await check(
+      () =>
+        api.post(
+          'RegisterPlace',
+          '{"data":{"placeId":"p-x","name":"n","kind":"office","__proto__":{"polluted":true}}}',
+        ),
+      ['data.__proto__'],
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('query routes: random parameters and path ids never give a 5xx', async () => {
-    const idArb = fc.oneof(fc.constantFrom('doc-1', 'p-zhang', 'p-gm', 'room-1'), badId, nastyString.filter((s) => s.length < 300));
-    const valueArb = fc.oneof(fc.constantFrom('true', 'false', 'open', 'resolved', 'high', '2026-03-02T09:00:00Z', '1', '0', '-1', '1000', '99999999999999999999', 'NaN'), nastyString.filter((s) => s.length < 500));
-    const paramArb = fc.dictionary(
-      fc.constantFrom('status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit', 'open', 'overdue', 'asOf', 'occurredBefore', 'copies',
-        'custodian', 'q', 'from', 'to', 'after', 'x', '__proto__', 'key', 'access_token'),
-      valueArb, { maxKeys: 4 },
+    const idArb = fc.oneof(
+      fc.constantFrom('doc-1', 'p-zhang', 'p-gm', 'room-1'),
+      badId,
+      nastyString.filter((s) => s.length < 300),
     );
-    const routes = ['/api/items', '/api/items/:id', '/api/items/:id/readers', '/api/items/:id/history', '/api/items/:id/exposure', '/api/persons/:id/items',
-      '/api/persons/:id/access', '/api/violations', '/api/incidents', '/api/incidents/:id', '/api/incidents/:id/report-draft', '/api/ledger/verify',
-      '/api/ledger/checkpoints', '/api/ledger/proofs/:id', '/api/ledger/consistency', '/api/ledger/public-key', '/health', '/health/ready'];
+    const valueArb = fc.oneof(
+      fc.constantFrom(
+        'true',
+        'false',
+        'open',
+        'resolved',
+        'high',
+        '2026-03-02T09:00:00Z',
+        '1',
+        '0',
+        '-1',
+        '1000',
+        '99999999999999999999',
+        'NaN',
+      ),
+      nastyString.filter((s) => s.length < 500),
+    );
+    const paramArb = fc.dictionary(
+      fc.constantFrom(
+        'status',
+        'code',
+        'severity',
+        'itemId',
+        'personId',
+        'since',
+        'cursor',
+        'limit',
+        'open',
+        'overdue',
+        'asOf',
+        'occurredBefore',
+        'copies',
+        'custodian',
+        'q',
+        'from',
+        'to',
+        'after',
+        'x',
+        '__proto__',
+        'key',
+        'access_token',
+      ),
+      valueArb,
+      { maxKeys: 4 },
+    );
+    const routes = [
+      '/api/items',
+      '/api/items/:id',
+      '/api/items/:id/readers',
+      '/api/items/:id/history',
+      '/api/items/:id/exposure',
+      '/api/persons/:id/items',
+      '/api/persons/:id/access',
+      '/api/violations',
+      '/api/incidents',
+      '/api/incidents/:id',
+      '/api/incidents/:id/report-draft',
+      '/api/ledger/verify',
+      '/api/ledger/checkpoints',
+      '/api/ledger/proofs/:id',
+      '/api/ledger/consistency',
+      '/api/ledger/public-key',
+      '/health',
+      '/health/ready',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), idArb, paramArb, fc.boolean(), async (route, id, params, rawId) => {
-        const encodedId = rawId ? Buffer.from(id, 'utf8').toString('utf8').replace(/[?#\s]/g, encodeURIComponent) : encode(id);
+        const encodedId = rawId
+          ? Buffer.from(id, 'utf8')
+              .toString('utf8')
+              .replace(/[?#\s]/g, encodeURIComponent)
+          : encode(id);
         const qs = new URLSearchParams(Object.entries(params)).toString();
         const p = route.replace(':id', encodedId || 'x') + (qs ? `?${qs}` : '');
         const res = await check(() => api.get(p));

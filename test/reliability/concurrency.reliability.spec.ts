@@ -3,7 +3,16 @@
  * No lost update, conflicts retried by the service or answered 409 CONCURRENCY_CONFLICT (and then retried by the
  * client), no duplicate for a commandId sent many times at once, and the global order matches every stream's revisions.
  */
-import { client, orderProblems, readStoreFile, startInProcess, storeHead, summary, type Client, type InProcessService } from './support';
+import {
+  client,
+  orderProblems,
+  readStoreFile,
+  startInProcess,
+  storeHead,
+  summary,
+  type Client,
+  type InProcessService,
+} from './support';
 
 const KEYS = {
   'k-admin': { personId: 'p-gm', roles: ['admin'] },
@@ -26,10 +35,27 @@ describe('many clients on the same item at once', () => {
       ['RegisterPerson', { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' }],
       ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
     ];
-    for (let i = 0; i < 10; i++) setup.push(['RegisterPerson', { personId: `p-r${i}`, name: `Reader ${i}`, rank: 'director', clearance: 'SECRET', unit: 'office' }]);
+    for (let i = 0; i < 10; i++)
+      setup.push([
+        'RegisterPerson',
+        { personId: `p-r${i}`, name: `Reader ${i}`, rank: 'director', clearance: 'SECRET', unit: 'office' },
+      ]);
     for (const item of ['doc-hot', 'doc-dup', 'doc-mix-0', 'doc-mix-1', 'doc-mix-2']) {
-      setup.push(['RegisterReceivedItem', { itemId: item, title: `hot ${item}`, level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
-        sender: 'bureau', receivedBy: 'p-a', scope: { persons: [] }, copyAllowed: true }]);
+      setup.push([
+        'RegisterReceivedItem',
+        {
+          itemId: item,
+          title: `hot ${item}`,
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-a',
+          scope: { persons: [] },
+          copyAllowed: true,
+        },
+      ]);
     }
     for (const [name, data] of setup) expect((await admin.post(name, { data })).status).toBe(200);
   });
@@ -58,7 +84,11 @@ describe('many clients on the same item at once', () => {
     const before = readStoreFile(svc.storeFile).filter((e) => e.streamId === 'item-doc-hot').length;
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        sendRetrying(custodian, 'RecordReading', { commandId: `read-hot-${i}`, data: { itemId: 'doc-hot', reader: `p-r${i % 10}`, placeId: 'room-1' } })),
+        sendRetrying(custodian, 'RecordReading', {
+          commandId: `read-hot-${i}`,
+          data: { itemId: 'doc-hot', reader: `p-r${i % 10}`, placeId: 'room-1' },
+        }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
     const events = readStoreFile(svc.storeFile);
@@ -70,7 +100,9 @@ describe('many clients on the same item at once', () => {
     expect(stream.map((e) => e.revision)).toEqual(stream.map((_, i) => i));
     // Each answer names exactly the event that was stored for its command.
     for (let i = 0; i < 50; i++) {
-      const stored = reads.filter((e) => e.commandId === `read-hot-${i}`).map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position }));
+      const stored = reads
+        .filter((e) => e.commandId === `read-hot-${i}`)
+        .map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position }));
       expect(results[i].body.events).toEqual(stored);
     }
     expect(orderProblems(events)).toEqual([]);
@@ -103,15 +135,30 @@ describe('many clients on the same item at once', () => {
         case 0:
         case 1:
           expected.set(commandId, 'ItemRead');
-          jobs.push(sendRetrying(custodian, 'RecordReading', { commandId, data: { itemId: item, reader: `p-r${i % 10}`, placeId: 'room-1' } }));
+          jobs.push(
+            sendRetrying(custodian, 'RecordReading', {
+              commandId,
+              data: { itemId: item, reader: `p-r${i % 10}`, placeId: 'room-1' },
+            }),
+          );
           break;
         case 2:
           expected.set(commandId, 'CopyRequested');
-          jobs.push(sendRetrying(custodian, 'RequestCopy', { commandId, data: { itemId: item, requestId: `rq-${i}`, copies: 1 } }));
+          jobs.push(
+            sendRetrying(custodian, 'RequestCopy', {
+              commandId,
+              data: { itemId: item, requestId: `rq-${i}`, copies: 1 },
+            }),
+          );
           break;
         default:
           expected.set(commandId, 'ScopeExtended');
-          jobs.push(sendRetrying(admin, 'ExtendScope', { commandId, data: { itemId: item, persons: [`p-r${i % 10}`, 'p-out'] } }));
+          jobs.push(
+            sendRetrying(admin, 'ExtendScope', {
+              commandId,
+              data: { itemId: item, persons: [`p-r${i % 10}`, 'p-out'] },
+            }),
+          );
       }
     }
     const results = (await Promise.all(jobs)) as { status: number }[];

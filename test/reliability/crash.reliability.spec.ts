@@ -17,8 +17,17 @@ import Database from 'better-sqlite3';
 import { ManualClock, SqliteEventStore } from '@app/ledger';
 import { LedgerCore, verifyLedgerIntegrity } from '@app/application';
 import {
-  client, compareWithRebuild, orderProblems, readStoreFile, startService, storeHead, summary, tempDir, waitIdle,
-  type Client, type ServiceProcess,
+  client,
+  compareWithRebuild,
+  orderProblems,
+  readStoreFile,
+  startService,
+  storeHead,
+  summary,
+  tempDir,
+  waitIdle,
+  type Client,
+  type ServiceProcess,
 } from './support';
 
 const KILLS = Number(process.env.RELIABILITY_KILLS ?? 22);
@@ -36,29 +45,73 @@ interface Acked extends Sent {
 
 /** The life of one item, one command after the other; every command carries a commandId chosen by the client. */
 const itemScript = (itemId: string, acknowledge: boolean): Sent[] => {
-  const c = (step: string, name: string, data: Record<string, unknown>): Sent => ({ name, body: { commandId: `c-${itemId}-${step}`, data } });
+  const c = (step: string, name: string, data: Record<string, unknown>): Sent => ({
+    name,
+    body: { commandId: `c-${itemId}-${step}`, data },
+  });
   return [
     c('receive', 'RegisterReceivedItem', {
-      itemId, title: `report ${itemId}`, level: 'SECRET', periodYears: 10, basis: 'catalogue 2.1', carrier: 'paper', sender: 'bureau',
-      receivedBy: 'p-a', scope: { persons: ['p-b'] }, copyAllowed: true,
+      itemId,
+      title: `report ${itemId}`,
+      level: 'SECRET',
+      periodYears: 10,
+      basis: 'catalogue 2.1',
+      carrier: 'paper',
+      sender: 'bureau',
+      receivedBy: 'p-a',
+      scope: { persons: ['p-b'] },
+      copyAllowed: true,
     }),
     c('read-out-of-scope', 'RecordReading', { itemId, reader: 'p-out', placeId: 'room-1' }),
     c('read', 'RecordReading', { itemId, reader: 'p-b', placeId: 'room-1' }),
     c('request-copy', 'RequestCopy', { itemId, requestId: 'r1', copies: 1 }),
     c('approve-copy', 'ApproveCopy', { itemId, requestId: 'r1' }),
     c('copy', 'RecordCopy', { itemId, copyItemId: `${itemId}-c1`, requestId: 'r1' }),
-    c('register-person', 'RegisterPerson', { personId: `p-${itemId}`, name: `clerk of ${itemId}`, rank: 'staff', clearance: 'CONFIDENTIAL', unit: 'office' }),
+    c('register-person', 'RegisterPerson', {
+      personId: `p-${itemId}`,
+      name: `clerk of ${itemId}`,
+      rank: 'staff',
+      clearance: 'CONFIDENTIAL',
+      unit: 'office',
+    }),
     c('dispatch', 'DispatchItem', { itemId, to: 'p-b', channel: 'confidential-post', couriers: [] }),
     ...(acknowledge ? [c('ack', 'AcknowledgeReceipt', { itemId, by: 'p-b' })] : []),
   ];
 };
 
 const SETUP: Sent[] = [
-  { name: 'RegisterPerson', body: { commandId: 'setup-p-reg', data: { personId: 'p-reg', name: 'Registrar', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' } } },
-  { name: 'RegisterPerson', body: { commandId: 'setup-p-a', data: { personId: 'p-a', name: 'A', rank: 'manager', clearance: 'SECRET', unit: 'office' } } },
-  { name: 'RegisterPerson', body: { commandId: 'setup-p-b', data: { personId: 'p-b', name: 'B', rank: 'staff', clearance: 'SECRET', unit: 'office' } } },
-  { name: 'RegisterPerson', body: { commandId: 'setup-p-out', data: { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } } },
-  { name: 'RegisterPlace', body: { commandId: 'setup-room-1', data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } } },
+  {
+    name: 'RegisterPerson',
+    body: {
+      commandId: 'setup-p-reg',
+      data: { personId: 'p-reg', name: 'Registrar', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' },
+    },
+  },
+  {
+    name: 'RegisterPerson',
+    body: {
+      commandId: 'setup-p-a',
+      data: { personId: 'p-a', name: 'A', rank: 'manager', clearance: 'SECRET', unit: 'office' },
+    },
+  },
+  {
+    name: 'RegisterPerson',
+    body: {
+      commandId: 'setup-p-b',
+      data: { personId: 'p-b', name: 'B', rank: 'staff', clearance: 'SECRET', unit: 'office' },
+    },
+  },
+  {
+    name: 'RegisterPerson',
+    body: {
+      commandId: 'setup-p-out',
+      data: { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' },
+    },
+  },
+  {
+    name: 'RegisterPlace',
+    body: { commandId: 'setup-room-1', data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
+  },
 ];
 
 describe('the service killed with SIGKILL under concurrent commands', () => {
@@ -78,11 +131,29 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
     const rmFile = path.join(dir, 'read-models.sqlite');
     const acked = new Map<string, Acked>();
     const unexpected: string[] = [];
-    const stats = { kills: 0, commandsSent: 0, acked: 0, inDoubt: 0, inDoubtCommitted: 0, inDoubtNotCommitted: 0, resentAcked: 0,
-      killsWithProjectionBehind: 0, killsWithRequestsInFlight: 0, lost: 0, duplicated: 0, readModelRows: 0 };
+    const stats = {
+      kills: 0,
+      commandsSent: 0,
+      acked: 0,
+      inDoubt: 0,
+      inDoubtCommitted: 0,
+      inDoubtNotCommitted: 0,
+      resentAcked: 0,
+      killsWithProjectionBehind: 0,
+      killsWithRequestsInFlight: 0,
+      lost: 0,
+      duplicated: 0,
+      readModelRows: 0,
+    };
 
     // Each worker walks through items; `pending` is the command it sent last and has no answer for (in doubt).
-    const workers = Array.from({ length: WORKERS }, (_, w) => ({ w, item: 0, step: 0, script: itemScript(`it-${w}-0`, true), pending: undefined as Sent | undefined }));
+    const workers = Array.from({ length: WORKERS }, (_, w) => ({
+      w,
+      item: 0,
+      step: 0,
+      script: itemScript(`it-${w}-0`, true),
+      pending: undefined as Sent | undefined,
+    }));
     let inFlight = 0;
 
     const send = async (api: Client, cmd: Sent): Promise<'ok' | 'down'> => {
@@ -139,10 +210,19 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
       const byCommand = new Map<string, typeof events>();
       for (const e of events) byCommand.set(e.commandId, [...(byCommand.get(e.commandId) ?? []), e]);
       for (const a of acked.values()) {
-        const stored = (byCommand.get(a.body.commandId) ?? []).map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position }));
+        const stored = (byCommand.get(a.body.commandId) ?? []).map(({ type, streamId, revision, position }) => ({
+          type,
+          streamId,
+          revision,
+          position,
+        }));
         if (stored.length < a.events.length) stats.lost++;
         if (stored.length > a.events.length) stats.duplicated++;
-        expect({ context, commandId: a.body.commandId, stored }).toEqual({ context, commandId: a.body.commandId, stored: a.events });
+        expect({ context, commandId: a.body.commandId, stored }).toEqual({
+          context,
+          commandId: a.body.commandId,
+          stored: a.events,
+        });
       }
       const ids = new Set(events.map((e) => e.eventId));
       expect({ context, duplicateEventIds: events.length - ids.size }).toEqual({ context, duplicateEventIds: 0 });
@@ -164,8 +244,13 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
       for (const a of sample) {
         const res = await api.post(a.name, a.body);
         stats.resentAcked++;
-        expect({ context, commandId: a.body.commandId, status: res.status, duplicate: res.body?.duplicate, events: res.body?.events })
-          .toEqual({ context, commandId: a.body.commandId, status: 200, duplicate: true, events: a.events });
+        expect({
+          context,
+          commandId: a.body.commandId,
+          status: res.status,
+          duplicate: res.body?.duplicate,
+          events: res.body?.events,
+        }).toEqual({ context, commandId: a.body.commandId, status: 200, duplicate: true, events: a.events });
       }
       expect({ context, head: storeHead(storeFile) }).toEqual({ context, head: head ?? 0 });
       const { differences, rows } = await compareWithRebuild(storeFile, rmFile);
@@ -201,7 +286,12 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
       const checkpoint = (() => {
         const db = new Database(rmFile, { readonly: true });
         try {
-          return (db.prepare(`SELECT position FROM checkpoints WHERE name = 'read-models'`).get() as { position: number } | undefined)?.position ?? 0;
+          return (
+            (
+              db.prepare(`SELECT position FROM checkpoints WHERE name = 'read-models'`).get() as
+                { position: number } | undefined
+            )?.position ?? 0
+          );
         } finally {
           db.close();
         }
@@ -234,7 +324,9 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
     core = await LedgerCore.open({ dataDir: dir, clock });
     const firedAgain = await core.fireDueDeadlines();
     await core.close();
-    const flagged = readStoreFile(storeFile).filter((e) => e.type === 'ViolationDetected' && e.data.code === 'RECEIPT_MISSING');
+    const flagged = readStoreFile(storeFile).filter(
+      (e) => e.type === 'ViolationDetected' && e.data.code === 'RECEIPT_MISSING',
+    );
     const perItem = new Map<string, number>();
     for (const f of flagged) perItem.set(String(f.data.itemId), (perItem.get(String(f.data.itemId)) ?? 0) + 1);
     expect([...perItem.keys()].sort()).toEqual(unreceived);
@@ -255,6 +347,14 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
 
     const checkpointsSigned = readStoreFile(storeFile).filter((e) => e.type === 'CheckpointSigned').length;
     expect(checkpointsSigned).toBeGreaterThan(0);
-    summary('crash', { ...stats, events: final, checkpointsSigned, receiptMissingFlagged: flagged.length, unreceivedDispatches: unreceived.length, firedFirst, firedAgain });
+    summary('crash', {
+      ...stats,
+      events: final,
+      checkpointsSigned,
+      receiptMissingFlagged: flagged.length,
+      unreceivedDispatches: unreceived.length,
+      firedFirst,
+      firedAgain,
+    });
   }, 360_000);
 });

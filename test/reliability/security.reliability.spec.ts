@@ -9,7 +9,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { client, readStoreFile, startInProcess, startService, summary, tempDir, waitIdle, type Client, type InProcessService } from './support';
+import {
+  client,
+  readStoreFile,
+  startInProcess,
+  startService,
+  summary,
+  tempDir,
+  waitIdle,
+  type Client,
+  type InProcessService,
+} from './support';
 
 const KEYS = {
   'k-admin': { personId: 'p-gm', roles: ['admin'] },
@@ -22,7 +32,14 @@ const KEYS = {
   'k-responder': { personId: 'p-resp', roles: ['responder'] },
 };
 
-const stats = { forgedRefused: 0, rankRefused: 0, queryKeysRefused: 0, roleRefused: 0, logLinesScanned: 0, markerLeaks: 0 };
+const stats = {
+  forgedRefused: 0,
+  rankRefused: 0,
+  queryKeysRefused: 0,
+  roleRefused: 0,
+  logLinesScanned: 0,
+  markerLeaks: 0,
+};
 
 describe('nobody gets in, nobody speaks for someone else', () => {
   let svc: InProcessService;
@@ -38,19 +55,51 @@ describe('nobody gets in, nobody speaks for someone else', () => {
       ['RegisterPerson', { personId: 'p-dir', name: 'Dir', rank: 'director', clearance: 'TOP_SECRET', unit: 'office' }],
       ['RegisterPerson', { personId: 'p-staff', name: 'Staff', rank: 'staff', clearance: 'SECRET', unit: 'office' }],
       ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
-      ['RegisterReceivedItem', { itemId: 'doc-ts', title: 'merger plan', level: 'TOP_SECRET', periodYears: 30, basis: 'b', carrier: 'paper', sender: 's', receivedBy: 'p-dir', scope: { persons: ['p-zhang'] }, copyAllowed: true }],
-      ['RegisterReceivedItem', { itemId: 'doc-c', title: 'roster', level: 'CONFIDENTIAL', periodYears: 5, basis: 'b', carrier: 'paper', sender: 's', receivedBy: 'p-zhang', scope: { persons: [] }, copyAllowed: true }],
+      [
+        'RegisterReceivedItem',
+        {
+          itemId: 'doc-ts',
+          title: 'merger plan',
+          level: 'TOP_SECRET',
+          periodYears: 30,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 's',
+          receivedBy: 'p-dir',
+          scope: { persons: ['p-zhang'] },
+          copyAllowed: true,
+        },
+      ],
+      [
+        'RegisterReceivedItem',
+        {
+          itemId: 'doc-c',
+          title: 'roster',
+          level: 'CONFIDENTIAL',
+          periodYears: 5,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 's',
+          receivedBy: 'p-zhang',
+          scope: { persons: [] },
+          copyAllowed: true,
+        },
+      ],
     ];
     for (const [name, data] of setup) expect((await admin.post(name, { data })).status).toBe(200);
-    expect((await as('k-zhang').post('RequestCopy', { data: { itemId: 'doc-ts', requestId: 'r1', copies: 1 } })).status).toBe(200);
-    expect((await as('k-zhang').post('RequestCopy', { data: { itemId: 'doc-c', requestId: 'r1', copies: 1 } })).status).toBe(200);
+    expect(
+      (await as('k-zhang').post('RequestCopy', { data: { itemId: 'doc-ts', requestId: 'r1', copies: 1 } })).status,
+    ).toBe(200);
+    expect(
+      (await as('k-zhang').post('RequestCopy', { data: { itemId: 'doc-c', requestId: 'r1', copies: 1 } })).status,
+    ).toBe(200);
   });
 
   afterAll(async () => {
     await svc?.close();
   });
 
-  it('refuses forged actor / principal fields, in data or in the envelope, and records the key\'s person', async () => {
+  it("refuses forged actor / principal fields, in data or in the envelope, and records the key's person", async () => {
     const reading = { itemId: 'doc-ts', reader: 'p-zhang', placeId: 'room-1' };
     const before = await head();
     const forged: [unknown, string][] = [
@@ -63,13 +112,21 @@ describe('nobody gets in, nobody speaks for someone else', () => {
     ];
     for (const [body, field] of forged) {
       const res = await as('k-zhang').post('RecordReading', body);
-      expect({ field, status: res.status, code: res.body.code }).toEqual({ field, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ field, status: res.status, code: res.body.code }).toEqual({
+        field,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       stats.forgedRefused++;
     }
     expect(await head()).toBe(before);
     // Headers that claim another identity are ignored: the actor is the key's person.
-    const res = await as('k-zhang').post('RecordReading', { commandId: 'sec-read-1', data: reading }, { 'x-actor': 'p-gm', 'x-principal': 'p-gm', 'x-forwarded-user': 'p-gm' });
+    const res = await as('k-zhang').post(
+      'RecordReading',
+      { commandId: 'sec-read-1', data: reading },
+      { 'x-actor': 'p-gm', 'x-principal': 'p-gm', 'x-forwarded-user': 'p-gm' },
+    );
     expect(res.status).toBe(200);
     const stored = readStoreFile(svc.storeFile).filter((e) => e.commandId === 'sec-read-1');
     expect(stored.length).toBeGreaterThan(0);
@@ -83,13 +140,22 @@ describe('nobody gets in, nobody speaks for someone else', () => {
       ['k-dir', 'ApproveDestruction', { itemId: 'doc-ts' }],
       ['k-staff-approver', 'ApproveCopy', { itemId: 'doc-c', requestId: 'r1' }], // CONFIDENTIAL copies: manager+
       ['k-staff-approver', 'ExtendScope', { itemId: 'doc-c', persons: ['p-dir'] }],
-      ['k-staff-approver', 'ApproveLoan', { itemId: 'doc-c', loanId: 'l1', borrower: 'p-dir', dueAt: '2026-03-09T17:00:00Z' }],
+      [
+        'k-staff-approver',
+        'ApproveLoan',
+        { itemId: 'doc-c', loanId: 'l1', borrower: 'p-dir', dueAt: '2026-03-09T17:00:00Z' },
+      ],
       ['k-staff-approver', 'DeclassifyItem', { itemId: 'doc-c', reason: 'no longer sensitive' }],
     ];
     for (const [key, name, data] of attempts) {
       const before = await head();
       const res = await as(key).post(name, { data });
-      expect({ key, name, status: res.status, code: res.body.code }).toEqual({ key, name, status: 403, code: 'APPROVER_NOT_AUTHORIZED' });
+      expect({ key, name, status: res.status, code: res.body.code }).toEqual({
+        key,
+        name,
+        status: 403,
+        code: 'APPROVER_NOT_AUTHORIZED',
+      });
       expect(res.contentType).toContain('application/problem+json');
       expect({ key, name, head: await head() }).toEqual({ key, name, head: before });
       stats.rankRefused++;
@@ -102,7 +168,10 @@ describe('nobody gets in, nobody speaks for someone else', () => {
     expect(await head()).toBe(before);
     stats.rankRefused++;
     // The same approval with the rank goes through, and is recorded as the approver's.
-    const ok = await as('k-admin').post('ApproveCopy', { commandId: 'sec-approve-1', data: { itemId: 'doc-ts', requestId: 'r1' } });
+    const ok = await as('k-admin').post('ApproveCopy', {
+      commandId: 'sec-approve-1',
+      data: { itemId: 'doc-ts', requestId: 'r1' },
+    });
     expect(ok.status).toBe(200);
     const stored = readStoreFile(svc.storeFile).filter((e) => e.commandId === 'sec-approve-1');
     expect(stored.map((e) => [e.type, e.actor])).toEqual([['CopyApproved', 'p-gm']]);
@@ -111,16 +180,39 @@ describe('nobody gets in, nobody speaks for someone else', () => {
   it('does not accept keys in query strings or malformed Authorization headers', async () => {
     const anon = client(svc.base);
     const before = await head();
-    for (const q of ['key=k-admin', 'access_token=k-admin', 'api_key=k-admin', 'apiKey=k-admin', 'token=k-admin', 'authorization=Bearer%20k-admin', 'bearer=k-admin']) {
+    for (const q of [
+      'key=k-admin',
+      'access_token=k-admin',
+      'api_key=k-admin',
+      'apiKey=k-admin',
+      'token=k-admin',
+      'authorization=Bearer%20k-admin',
+      'bearer=k-admin',
+    ]) {
       const r1 = await anon.get(`/api/items/doc-ts?${q}`);
-      const r2 = await anon.raw('POST', `/api/commands/RegisterPlace?${q}`, JSON.stringify({ data: { placeId: 'q-room', name: 'x', kind: 'office' } }));
+      const r2 = await anon.raw(
+        'POST',
+        `/api/commands/RegisterPlace?${q}`,
+        JSON.stringify({ data: { placeId: 'q-room', name: 'x', kind: 'office' } }),
+      );
       for (const r of [r1, r2]) {
         expect({ q, status: r.status, code: r.body?.code }).toEqual({ q, status: 401, code: 'UNAUTHENTICATED' });
         stats.queryKeysRefused++;
       }
     }
-    for (const header of ['k-admin', 'Basic k-admin', 'Bearer', 'Bearer k-admin extra', 'Bearer  ', 'Bearer k-admi', 'Bearer K-ADMIN', 'Bearer k-admin\u0000']) {
-      const r = await anon.raw('GET', '/api/items/doc-ts', undefined, { authorization: header }).catch(() => ({ status: 401, body: { code: 'UNAUTHENTICATED' } }));
+    for (const header of [
+      'k-admin',
+      'Basic k-admin',
+      'Bearer',
+      'Bearer k-admin extra',
+      'Bearer  ',
+      'Bearer k-admi',
+      'Bearer K-ADMIN',
+      'Bearer k-admin\u0000',
+    ]) {
+      const r = await anon
+        .raw('GET', '/api/items/doc-ts', undefined, { authorization: header })
+        .catch(() => ({ status: 401, body: { code: 'UNAUTHENTICATED' } }));
       expect({ header, status: r.status }).toEqual({ header, status: 401 });
     }
     expect(await head()).toBe(before);
@@ -129,8 +221,15 @@ describe('nobody gets in, nobody speaks for someone else', () => {
   it('refuses history, exposure, verify, checkpoints, metrics and the feed to roles without access (403)', async () => {
     const refused: [string, string][] = [];
     for (const key of ['k-zhang', 'k-registrar', 'k-staff-approver']) {
-      for (const p of ['/api/items/doc-ts/history', '/api/items/doc-ts/history?asOf=2026-03-02T09:00:00Z&copies=true', '/api/items/doc-ts/exposure',
-        '/api/ledger/verify', '/api/ledger/checkpoints', '/metrics', '/api/feed']) {
+      for (const p of [
+        '/api/items/doc-ts/history',
+        '/api/items/doc-ts/history?asOf=2026-03-02T09:00:00Z&copies=true',
+        '/api/items/doc-ts/exposure',
+        '/api/ledger/verify',
+        '/api/ledger/checkpoints',
+        '/metrics',
+        '/api/feed',
+      ]) {
         const res = await as(key).raw('GET', p, undefined, {}, 10_000);
         if (res.status !== 403) refused.push([key, `${p} → ${res.status}`]);
         else {
@@ -152,28 +251,73 @@ describe('classified titles and keys never reach logs or metrics', () => {
     const marker = `TITLE-MARKER-${randomUUID()}`;
     const keyMarker = `KEY-MARKER-${randomUUID()}`;
     const keys = { [keyMarker]: { personId: 'p-gm', roles: ['admin'] } };
-    const service = await startService({ dataDir: dir, keys, env: { LOG_LEVEL: 'trace', CHECKPOINT_INTERVAL_MS: '200' } });
+    const service = await startService({
+      dataDir: dir,
+      keys,
+      env: { LOG_LEVEL: 'trace', CHECKPOINT_INTERVAL_MS: '200' },
+    });
     try {
       const api = client(service.base, keyMarker);
       const reg: [string, Record<string, unknown>][] = [
         ['RegisterPerson', { personId: 'p-gm', name: 'GM', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' }],
         ['RegisterPerson', { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'pool' }],
         ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
-        ['ProposeClassification', { itemId: 'doc-m', title: `${marker} proposal`, level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper', scope: { persons: [] } }],
-        ['RegisterReceivedItem', { itemId: 'doc-r', title: `${marker} received`, level: 'TOP_SECRET', periodYears: 10, basis: 'b', carrier: 'paper', sender: 's', receivedBy: 'p-gm', scope: { persons: [] } }],
+        [
+          'ProposeClassification',
+          {
+            itemId: 'doc-m',
+            title: `${marker} proposal`,
+            level: 'SECRET',
+            periodYears: 10,
+            basis: 'b',
+            carrier: 'paper',
+            scope: { persons: [] },
+          },
+        ],
+        [
+          'RegisterReceivedItem',
+          {
+            itemId: 'doc-r',
+            title: `${marker} received`,
+            level: 'TOP_SECRET',
+            periodYears: 10,
+            basis: 'b',
+            carrier: 'paper',
+            sender: 's',
+            receivedBy: 'p-gm',
+            scope: { persons: [] },
+          },
+        ],
         ['RecordReading', { itemId: 'doc-r', reader: 'p-out', placeId: 'room-1' }], // a violation and a leak incident about it
         ['DispatchItem', { itemId: 'doc-r', to: 'p-out', channel: 'email', couriers: [] }], // INSECURE_CHANNEL
       ];
-      for (const [name, data] of reg) expect({ name, status: (await api.post(name, { data })).status }).toEqual({ name, status: 200 });
+      for (const [name, data] of reg)
+        expect({ name, status: (await api.post(name, { data })).status }).toEqual({ name, status: 200 });
       // Refusals and errors that carry the marker in what the client sent.
       const bad = [
-        await api.post('RegisterReceivedItem', { data: { itemId: 'doc-x', title: `${marker}${'x'.repeat(3000)}`, level: 'SECRET' } }),
-        await api.post('RegisterReceivedItem', { data: { itemId: 'doc-r', title: `${marker} again`, level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper', sender: 's', receivedBy: 'p-gm', scope: { persons: [] } } }),
+        await api.post('RegisterReceivedItem', {
+          data: { itemId: 'doc-x', title: `${marker}${'x'.repeat(3000)}`, level: 'SECRET' },
+        }),
+        await api.post('RegisterReceivedItem', {
+          data: {
+            itemId: 'doc-r',
+            title: `${marker} again`,
+            level: 'SECRET',
+            periodYears: 10,
+            basis: 'b',
+            carrier: 'paper',
+            sender: 's',
+            receivedBy: 'p-gm',
+            scope: { persons: [] },
+          },
+        }),
         await api.post('RegisterPlace', { data: { placeId: 'p', name: marker, kind: marker } }),
         await api.post('RegisterPlace', `{"data":{"name":"${marker}"`),
         await api.post(`${marker}`, { data: { title: marker } }),
         await client(service.base, `${keyMarker}-wrong`).get('/api/items/doc-r'),
-        await api.post('RecordLoss', { data: { itemId: 'doc-r', discoveredBy: 'p-gm', circumstances: `${marker} ${'y'.repeat(300_000)}` } }),
+        await api.post('RecordLoss', {
+          data: { itemId: 'doc-r', discoveredBy: 'p-gm', circumstances: `${marker} ${'y'.repeat(300_000)}` },
+        }),
       ];
       expect(bad.map((r) => r.status).filter((s) => s < 400 || s >= 500)).toEqual([]);
       // A search for the title is a query like any other (its query string is not logged).

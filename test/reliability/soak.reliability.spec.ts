@@ -10,8 +10,17 @@ describe('a short soak', () => {
     const lines: string[] = [];
     const r = await runSoak({ seconds: 30, rate: 15, boundMiB: 64, log: (l) => lines.push(l) });
     summary('soak-30s', {
-      commands: r.commands, ok: r.ok, failed: r.failed, missedTicks: r.missedTicks, p50: r.latencyMs.p50.toFixed(1), p95: r.latencyMs.p95.toFixed(1),
-      p99: r.latencyMs.p99.toFixed(1), reader: r.reader, feedEvents: r.feedEvents, rssGrowthMiB: r.rss.growthMiB.toFixed(1), verified: r.verified,
+      commands: r.commands,
+      ok: r.ok,
+      failed: r.failed,
+      missedTicks: r.missedTicks,
+      p50: r.latencyMs.p50.toFixed(1),
+      p95: r.latencyMs.p95.toFixed(1),
+      p99: r.latencyMs.p99.toFixed(1),
+      reader: r.reader,
+      feedEvents: r.feedEvents,
+      rssGrowthMiB: r.rss.growthMiB.toFixed(1),
+      verified: r.verified,
     });
     expect(r.failures).toEqual([]);
     expect(r.commands).toBeGreaterThan(300);

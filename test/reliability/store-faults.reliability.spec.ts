@@ -14,12 +14,30 @@ import * as path from 'node:path';
 import { verifyLedgerIntegrity } from '@app/application';
 import type { SqliteEventStore } from '@app/ledger';
 import {
-  client, compareWithRebuild, orderProblems, readStoreFile, startInProcess, summary, tempDir, waitIdle, type Client, type InProcessService,
+  client,
+  compareWithRebuild,
+  orderProblems,
+  readStoreFile,
+  startInProcess,
+  summary,
+  tempDir,
+  waitIdle,
+  type Client,
+  type InProcessService,
 } from './support';
 
 const KEYS = { 'k-admin': { personId: 'p-gm', roles: ['admin'] } };
-const stats = { fullDisk: '', readOnly: '', refused503: 0, acceptedBeforeFull: 0, recoveredAfterSpace: 0, refusedReadOnly: 0, partialWrites: 0,
-  corruptionsDetected: 0, rebuiltRows: 0 };
+const stats = {
+  fullDisk: '',
+  readOnly: '',
+  refused503: 0,
+  acceptedBeforeFull: 0,
+  recoveredAfterSpace: 0,
+  refusedReadOnly: 0,
+  partialWrites: 0,
+  corruptionsDetected: 0,
+  rebuiltRows: 0,
+};
 
 /** Runs a root tool (mount, chattr); false when it is not allowed here. RELIABILITY_NO_ROOT_TOOLS=1 forces the fallbacks. */
 const tryRun = (cmd: string, args: string[]): boolean => {
@@ -33,15 +51,24 @@ const tryRun = (cmd: string, args: string[]): boolean => {
 };
 
 const person = (id: string, big = false) => ({
-  personId: id, name: big ? `n${'x'.repeat(1_900)}` : 'n', rank: 'staff', clearance: 'NONE', unit: big ? `u${'y'.repeat(1_900)}` : 'u',
+  personId: id,
+  name: big ? `n${'x'.repeat(1_900)}` : 'n',
+  rank: 'staff',
+  clearance: 'NONE',
+  unit: big ? `u${'y'.repeat(1_900)}` : 'u',
 });
 
 /** Every answered command is in the store exactly as answered; every refused one is absent. */
 const checkNothingPartial = (storeFile: string, accepted: Map<string, unknown>, refused: Set<string>) => {
   const events = readStoreFile(storeFile);
   const byCommand = new Map<string, unknown[]>();
-  for (const e of events) byCommand.set(e.commandId, [...(byCommand.get(e.commandId) ?? []), { type: e.type, streamId: e.streamId, revision: e.revision, position: e.position }]);
-  for (const [commandId, answered] of accepted) expect({ commandId, stored: byCommand.get(commandId) }).toEqual({ commandId, stored: answered });
+  for (const e of events)
+    byCommand.set(e.commandId, [
+      ...(byCommand.get(e.commandId) ?? []),
+      { type: e.type, streamId: e.streamId, revision: e.revision, position: e.position },
+    ]);
+  for (const [commandId, answered] of accepted)
+    expect({ commandId, stored: byCommand.get(commandId) }).toEqual({ commandId, stored: answered });
   const partial = [...refused].filter((id) => byCommand.has(id));
   stats.partialWrites += partial.length;
   expect(partial).toEqual([]);
@@ -60,7 +87,8 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
       svc = await startInProcess(KEYS, { prefix: 'reliability-fulldisk', ...(mounted ? { dataDirIn: mountDir } : {}) });
       const api = client(svc.base, 'k-admin');
       const storeDb = (svc.core.store as SqliteEventStore).db;
-      if (!mounted) storeDb.pragma(`max_page_count = ${(storeDb.pragma('page_count', { simple: true }) as number) + 40}`);
+      if (!mounted)
+        storeDb.pragma(`max_page_count = ${(storeDb.pragma('page_count', { simple: true }) as number) + 40}`);
       const accepted = new Map<string, unknown>();
       const refused = new Set<string>();
       let consecutive503 = 0;
@@ -94,7 +122,11 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
       for (const commandId of refused) {
         const i = commandId.slice('full-'.length);
         const res = await api.post('RegisterPerson', { commandId, data: person(`p-${i}`, true) });
-        expect({ commandId, status: res.status, duplicate: res.body?.duplicate }).toEqual({ commandId, status: 200, duplicate: false });
+        expect({ commandId, status: res.status, duplicate: res.body?.duplicate }).toEqual({
+          commandId,
+          status: 200,
+          duplicate: false,
+        });
         accepted.set(commandId, res.body.events);
         stats.recoveredAfterSpace++;
       }
@@ -117,13 +149,18 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
       const api = client(svc.base, 'k-admin');
       expect((await api.post('RegisterPerson', { commandId: 'ro-0', data: person('p-ro-0') })).status).toBe(200);
       const immutable = tryRun('chattr', ['+i', ...files]);
-      stats.readOnly = immutable ? 'chattr +i on ledger.sqlite and its WAL' : 'PRAGMA query_only on the store connection';
+      stats.readOnly = immutable
+        ? 'chattr +i on ledger.sqlite and its WAL'
+        : 'PRAGMA query_only on the store connection';
       const storeDb = (svc.core.store as SqliteEventStore).db;
       if (!immutable) storeDb.pragma('query_only = ON');
       const head = (await svc.core.store.headPosition()) ?? 0;
       const refused = new Set<string>();
       for (let i = 1; i <= 10; i++) {
-        const res = await api.post(i % 2 ? 'RegisterPerson' : 'RegisterPlace', { commandId: `ro-${i}`, data: i % 2 ? person(`p-ro-${i}`) : { placeId: `pl-${i}`, name: 'x', kind: 'office' } });
+        const res = await api.post(i % 2 ? 'RegisterPerson' : 'RegisterPlace', {
+          commandId: `ro-${i}`,
+          data: i % 2 ? person(`p-ro-${i}`) : { placeId: `pl-${i}`, name: 'x', kind: 'office' },
+        });
         expect({ i, status: res.status, code: res.body?.code }).toEqual({ i, status: 503, code: 'STORE_UNAVAILABLE' });
         refused.add(`ro-${i}`);
         stats.refusedReadOnly++;
@@ -134,7 +171,10 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
       else storeDb.pragma('query_only = OFF');
       for (const commandId of refused) {
         const i = Number(commandId.slice(3));
-        const res = await api.post(i % 2 ? 'RegisterPerson' : 'RegisterPlace', { commandId, data: i % 2 ? person(`p-ro-${i}`) : { placeId: `pl-${i}`, name: 'x', kind: 'office' } });
+        const res = await api.post(i % 2 ? 'RegisterPerson' : 'RegisterPlace', {
+          commandId,
+          data: i % 2 ? person(`p-ro-${i}`) : { placeId: `pl-${i}`, name: 'x', kind: 'office' },
+        });
         expect({ commandId, status: res.status }).toEqual({ commandId, status: 200 });
       }
       const events = readStoreFile(svc.storeFile);
@@ -148,57 +188,68 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
 
   it.each([
     ['the header overwritten (not a database)', () => [{ at: 0, length: 100 }]],
-    ['pages in the middle overwritten', (size: number) => [{ at: Math.floor(size / 4096 / 2) * 4096, length: 3 * 4096 }, { at: 4096, length: 4096 }]],
-  ])('a corrupted read-model file (%s) is detected at start and rebuilt from the store', async (_label, ranges) => {
-    const dir = tempDir('reliability-corrupt');
-    const rmFile = path.join(dir, 'read-models.sqlite');
-    let svc: InProcessService | undefined = await startInProcess(KEYS, { dataDirIn: dir });
-    try {
-      let api: Client = client(svc.base, 'k-admin');
-      for (let i = 0; i < 300; i++) expect((await api.post('RegisterPerson', { data: person(`p-c-${i}`, i % 3 === 0) })).status).toBe(200);
-      const before = (await api.get('/api/persons/p-c-299/access')).body;
-      await svc.close();
-      svc = undefined;
-      // Stopped: checkpoint the WAL into the file, so the damage hits the data itself, then overwrite bytes.
-      const Database = (await import('better-sqlite3')).default;
-      const db = new Database(rmFile);
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.close();
-      const size = fs.statSync(rmFile).size;
-      expect(size).toBeGreaterThan(8 * 4096);
-      const fd = fs.openSync(rmFile, 'r+');
-      for (const r of ranges(size)) fs.writeSync(fd, Buffer.alloc(r.length, 0xa5), 0, r.length, r.at);
-      fs.closeSync(fd);
-      const damaged = new Database(rmFile);
-      const detectable = (() => {
-        try {
-          return (damaged.pragma('quick_check') as { quick_check: string }[])[0]?.quick_check !== 'ok';
-        } catch {
-          return true;
-        } finally {
-          damaged.close();
-        }
-      })();
-      expect(detectable).toBe(true);
-
-      const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    [
+      'pages in the middle overwritten',
+      (size: number) => [
+        { at: Math.floor(size / 4096 / 2) * 4096, length: 3 * 4096 },
+        { at: 4096, length: 4096 },
+      ],
+    ],
+  ])(
+    'a corrupted read-model file (%s) is detected at start and rebuilt from the store',
+    async (_label, ranges) => {
+      const dir = tempDir('reliability-corrupt');
+      const rmFile = path.join(dir, 'read-models.sqlite');
+      let svc: InProcessService | undefined = await startInProcess(KEYS, { dataDirIn: dir });
       try {
-        svc = await startInProcess(KEYS, { dataDirIn: dir });
-        expect(errors.mock.calls.some((c) => String(c[0]).includes('integrity check'))).toBe(true);
-        stats.corruptionsDetected++;
+        let api: Client = client(svc.base, 'k-admin');
+        for (let i = 0; i < 300; i++)
+          expect((await api.post('RegisterPerson', { data: person(`p-c-${i}`, i % 3 === 0) })).status).toBe(200);
+        const before = (await api.get('/api/persons/p-c-299/access')).body;
+        await svc.close();
+        svc = undefined;
+        // Stopped: checkpoint the WAL into the file, so the damage hits the data itself, then overwrite bytes.
+        const Database = (await import('better-sqlite3')).default;
+        const db = new Database(rmFile);
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+        const size = fs.statSync(rmFile).size;
+        expect(size).toBeGreaterThan(8 * 4096);
+        const fd = fs.openSync(rmFile, 'r+');
+        for (const r of ranges(size)) fs.writeSync(fd, Buffer.alloc(r.length, 0xa5), 0, r.length, r.at);
+        fs.closeSync(fd);
+        const damaged = new Database(rmFile);
+        const detectable = (() => {
+          try {
+            return (damaged.pragma('quick_check') as { quick_check: string }[])[0]?.quick_check !== 'ok';
+          } catch {
+            return true;
+          } finally {
+            damaged.close();
+          }
+        })();
+        expect(detectable).toBe(true);
+
+        const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+        try {
+          svc = await startInProcess(KEYS, { dataDirIn: dir });
+          expect(errors.mock.calls.some((c) => String(c[0]).includes('integrity check'))).toBe(true);
+          stats.corruptionsDetected++;
+        } finally {
+          errors.mockRestore();
+        }
+        api = client(svc.base, 'k-admin');
+        await waitIdle(api);
+        expect((await api.get('/api/persons/p-c-299/access')).body).toEqual(before);
+        expect((await api.get('/api/persons/p-c-0/items')).status).toBe(200);
+        const { differences, rows } = await compareWithRebuild(path.join(dir, 'ledger.sqlite'), rmFile);
+        stats.rebuiltRows += rows;
+        expect(differences.slice(0, 5)).toEqual([]);
       } finally {
-        errors.mockRestore();
+        await svc?.close();
+        fs.rmSync(dir, { recursive: true, force: true });
       }
-      api = client(svc.base, 'k-admin');
-      await waitIdle(api);
-      expect((await api.get('/api/persons/p-c-299/access')).body).toEqual(before);
-      expect((await api.get('/api/persons/p-c-0/items')).status).toBe(200);
-      const { differences, rows } = await compareWithRebuild(path.join(dir, 'ledger.sqlite'), rmFile);
-      stats.rebuiltRows += rows;
-      expect(differences.slice(0, 5)).toEqual([]);
-    } finally {
-      await svc?.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

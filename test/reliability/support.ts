@@ -69,7 +69,10 @@ export const startService = async (opts: {
   }
 };
 
-const startOn = (port: number, opts: { dataDir: string; keys: KeySpec; env?: Record<string, string>; timeoutMs?: number }): Promise<ServiceProcess> => {
+const startOn = (
+  port: number,
+  opts: { dataDir: string; keys: KeySpec; env?: Record<string, string>; timeoutMs?: number },
+): Promise<ServiceProcess> => {
   const env = {
     ...process.env,
     PORT: String(port),
@@ -126,11 +129,21 @@ export interface HttpResult {
 
 /** A tiny client: `post(name, body)` for commands, `get(path)`; never throws on an HTTP status. */
 export const client = (base: string, key?: string) => {
-  const call = async (method: string, p: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<HttpResult> => {
+  const call = async (
+    method: string,
+    p: string,
+    body?: string,
+    headers: Record<string, string> = {},
+    timeoutMs = 30_000,
+  ): Promise<HttpResult> => {
     const started = performance.now();
     const res = await fetch(base + p, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -141,7 +154,14 @@ export const client = (base: string, key?: string) => {
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', headers: res.headers, body: parsed, text, ms: performance.now() - started };
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      headers: res.headers,
+      body: parsed,
+      text,
+      ms: performance.now() - started,
+    };
   };
   return {
     post: (name: string, body: unknown, extraHeaders?: Record<string, string>) =>
@@ -154,7 +174,10 @@ export const client = (base: string, key?: string) => {
 export type Client = ReturnType<typeof client>;
 
 /** Waits until /health answers and the read models have caught up with the store. */
-export const waitIdle = async (api: Client, timeoutMs = 30_000): Promise<{ head: number | null; projected: number | null }> => {
+export const waitIdle = async (
+  api: Client,
+  timeoutMs = 30_000,
+): Promise<{ head: number | null; projected: number | null }> => {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const h = await api.get('/health').catch(() => undefined);
@@ -179,12 +202,29 @@ export interface StoredEvent {
 export const readStoreFile = (file: string): StoredEvent[] => {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare('SELECT position, event_id, stream_id, revision, type, data, metadata FROM events ORDER BY position').all() as {
-      position: number; event_id: string; stream_id: string; revision: number; type: string; data: string; metadata: string;
+    const rows = db
+      .prepare('SELECT position, event_id, stream_id, revision, type, data, metadata FROM events ORDER BY position')
+      .all() as {
+      position: number;
+      event_id: string;
+      stream_id: string;
+      revision: number;
+      type: string;
+      data: string;
+      metadata: string;
     }[];
     return rows.map((r) => {
       const meta = JSON.parse(r.metadata) as { commandId: string; actor: string };
-      return { position: r.position, eventId: r.event_id, streamId: r.stream_id, revision: r.revision, type: r.type, data: JSON.parse(r.data), commandId: meta.commandId, actor: meta.actor };
+      return {
+        position: r.position,
+        eventId: r.event_id,
+        streamId: r.stream_id,
+        revision: r.revision,
+        type: r.type,
+        data: JSON.parse(r.data),
+        commandId: meta.commandId,
+        actor: meta.actor,
+      };
     });
   } finally {
     db.close();
@@ -209,7 +249,8 @@ export const orderProblems = (events: StoredEvent[]): string[] => {
     if (e.position <= last) problems.push(`position ${e.position} after ${last}`);
     last = e.position;
     const expected = next.get(e.streamId) ?? 0;
-    if (e.revision !== expected) problems.push(`${e.streamId}: revision ${e.revision} at position ${e.position}, expected ${expected}`);
+    if (e.revision !== expected)
+      problems.push(`${e.streamId}: revision ${e.revision} at position ${e.position}, expected ${expected}`);
     next.set(e.streamId, e.revision + 1);
   }
   return problems;
@@ -219,11 +260,19 @@ export const orderProblems = (events: StoredEvent[]): string[] => {
 const dumpTables = (file: string): Map<string, string[]> => {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'meta'`).all() as { name: string }[])
-      .map((r) => r.name);
+    const tables = (
+      db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'meta'`)
+        .all() as { name: string }[]
+    ).map((r) => r.name);
     const out = new Map<string, string[]>();
     for (const t of tables) {
-      out.set(t, (db.prepare(`SELECT * FROM "${t}"`).all() as object[]).map((r) => JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v))).sort());
+      out.set(
+        t,
+        (db.prepare(`SELECT * FROM "${t}"`).all() as object[])
+          .map((r) => JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)))
+          .sort(),
+      );
     }
     return out;
   } finally {
@@ -235,7 +284,10 @@ const dumpTables = (file: string): Map<string, string[]> => {
  * Rebuilds the read models from the store file into a fresh file and compares every projected table, row by row,
  * with the service's read-model file. Returns the differences (empty when they converge) and the row counts.
  */
-export const compareWithRebuild = async (storeFile: string, readModelFile: string): Promise<{ differences: string[]; rows: number }> => {
+export const compareWithRebuild = async (
+  storeFile: string,
+  readModelFile: string,
+): Promise<{ differences: string[]; rows: number }> => {
   const scratch = tempDir('rebuild');
   const fresh = path.join(scratch, 'read-models.sqlite');
   const store = SqliteEventStore.open(storeFile);
@@ -252,14 +304,17 @@ export const compareWithRebuild = async (storeFile: string, readModelFile: strin
     const rebuilt = dumpTables(fresh);
     const differences: string[] = [];
     let rows = 0;
-    for (const table of live.keys()) if (!rebuilt.has(table)) differences.push(`${table}: a table the rebuild does not have`);
+    for (const table of live.keys())
+      if (!rebuilt.has(table)) differences.push(`${table}: a table the rebuild does not have`);
     for (const [table, rebuiltRows] of rebuilt) {
       const liveRows = live.get(table) ?? [];
       rows += rebuiltRows.length;
       const liveSet = new Set(liveRows);
       const rebuiltSet = new Set(rebuiltRows);
-      for (const r of rebuiltRows) if (!liveSet.has(r)) differences.push(`${table}: missing or different in the service: ${r.slice(0, 300)}`);
-      for (const r of liveRows) if (!rebuiltSet.has(r)) differences.push(`${table}: only in the service: ${r.slice(0, 300)}`);
+      for (const r of rebuiltRows)
+        if (!liveSet.has(r)) differences.push(`${table}: missing or different in the service: ${r.slice(0, 300)}`);
+      for (const r of liveRows)
+        if (!rebuiltSet.has(r)) differences.push(`${table}: only in the service: ${r.slice(0, 300)}`);
     }
     return { differences, rows };
   } finally {
@@ -279,11 +334,15 @@ export const rssMiB = (pid: number): number => {
 };
 
 export const percentile = (sorted: number[], p: number): number =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 /** Prints the one-line summary each reliability spec ends with (visible in the jest output). */
 export const summary = (name: string, fields: Record<string, unknown>): void => {
-  const line = `[reliability] ${name}: ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`;
+  const line = `[reliability] ${name}: ${Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ')}`;
   process.stdout.write(`${line}\n`);
 };
 
@@ -304,7 +363,14 @@ export const startInProcess = async (
   const dir = opts.dataDirIn ?? tempDir(opts.prefix ?? 'reliability');
   process.env.CHECKPOINT_INTERVAL_MS = '0';
   const config = configFromEnv(
-    { DATA_DIR: dir, LEDGER_API_KEYS: JSON.stringify(keys), SCHEDULER_INTERVAL_MS: '3600000', RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'silent', ...opts.env },
+    {
+      DATA_DIR: dir,
+      LEDGER_API_KEYS: JSON.stringify(keys),
+      SCHEDULER_INTERVAL_MS: '3600000',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      LOG_LEVEL: 'silent',
+      ...opts.env,
+    },
     () => 'unused',
   );
   const app = await createApp(config, opts.clock ?? new ManualClock('2026-03-02T09:00:00Z'));
@@ -312,7 +378,11 @@ export const startInProcess = async (
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as net.AddressInfo).port}`;
   const core = app.get<LedgerCore>(LEDGER_CORE);
   return {
-    app, base, dir, core, storeFile: path.join(dir, 'ledger.sqlite'),
+    app,
+    base,
+    dir,
+    core,
+    storeFile: path.join(dir, 'ledger.sqlite'),
     close: async () => {
       await app.close();
       if (!opts.dataDirIn && !opts.keepDir) fs.rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,11 @@ import { formatReport, runScenario, type Scenario } from '../../apps/ledger-cli/
  * The acceptance scenarios (DESIGN §7): the public copies kept in this repo, our own extra cases (test/scenarios/extra), plus any file in ../shared/scenarios when the
  * shared folder is checked out beside the repo (newer cases land there first).
  */
-const dirs = [path.join(__dirname, 'public'), path.join(__dirname, 'extra'), path.join(__dirname, '..', '..', '..', 'shared', 'scenarios')];
+const dirs = [
+  path.join(__dirname, 'public'),
+  path.join(__dirname, 'extra'),
+  path.join(__dirname, '..', '..', '..', 'shared', 'scenarios'),
+];
 const files = new Map<string, string>();
 for (const dir of dirs) {
   if (!fs.existsSync(dir)) continue;

@@ -23,16 +23,32 @@ export const KEYS: Record<string, { personId?: string; roles: string[]; name?: s
   'k-zhang': { personId: 'p-zhang', roles: ['custodian'] },
 };
 
-export const bootSurfaceApp = async (env: Record<string, string> = {}, tweak?: (c: ServiceConfig) => void): Promise<SurfaceApp> => {
+export const bootSurfaceApp = async (
+  env: Record<string, string> = {},
+  tweak?: (c: ServiceConfig) => void,
+): Promise<SurfaceApp> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-http-'));
   const clock = new ManualClock('2026-03-02T09:00:00Z');
-  const config = configFromEnv({ DATA_DIR: dir, LEDGER_API_KEYS: JSON.stringify(KEYS), SCHEDULER_INTERVAL_MS: '50', RATE_LIMIT_PER_MINUTE: '100000', ...env }, () => 'unused');
+  const config = configFromEnv(
+    {
+      DATA_DIR: dir,
+      LEDGER_API_KEYS: JSON.stringify(KEYS),
+      SCHEDULER_INTERVAL_MS: '50',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      ...env,
+    },
+    () => 'unused',
+  );
   tweak?.(config);
   const app = await createApp(config, clock);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   return {
-    app, base, dir, clock, config,
+    app,
+    base,
+    dir,
+    clock,
+    config,
     close: async () => {
       await app.close();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -45,17 +61,25 @@ export type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
 
 export const client = (base: string) => ({
   post: (name: string, body: unknown, key = 'k-admin'): Promise<JsonResponse> =>
-    fetch(`${base}/api/commands/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) }),
-  get: (p: string, key: string | null = 'k-admin'): Promise<JsonResponse> => fetch(`${base}${p}`, { headers: key ? { authorization: `Bearer ${key}` } : {} }),
+    fetch(`${base}/api/commands/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    }),
+  get: (p: string, key: string | null = 'k-admin'): Promise<JsonResponse> =>
+    fetch(`${base}${p}`, { headers: key ? { authorization: `Bearer ${key}` } : {} }),
 });
 
 /** The routes Express holds (Nest's controllers and the /docs routes), as `METHOD /path`. */
 export const registeredRoutes = (app: NestExpressApplication): string[] => {
-  const express = app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
+  const express = app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
   const out = new Set<string>();
   for (const layer of express.router.stack) {
     if (!layer.route) continue;
-    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.add(`${method.toUpperCase()} ${layer.route.path}`);
+    for (const [method, on] of Object.entries(layer.route.methods))
+      if (on && method !== '_all') out.add(`${method.toUpperCase()} ${layer.route.path}`);
   }
   return [...out].sort();
 };

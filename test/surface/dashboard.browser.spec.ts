@@ -14,12 +14,23 @@ describe('the dashboard page', () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) — the dashboard test needs a real browser`);
+      throw new Error(
+        `${CHROMIUM} is missing: install it (apt-get install -y chromium) — the dashboard test needs a real browser`,
+      );
     }
     s = await bootSurfaceApp();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -33,12 +44,50 @@ describe('the dashboard page', () => {
       const res = await p;
       if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(await res.json())}`);
     };
-    await ok(post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar'));
-    await ok(post('RegisterPerson', { data: { personId: 'p-gm', name: 'Wang', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' } }, 'k-registrar'));
-    await ok(post('RegisterPerson', { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } }, 'k-registrar'));
-    await ok(post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } }, 'k-registrar'));
-    await ok(post('RegisterReceivedItem', { data: { itemId: 'doc-1', title: 'municipal directive No. 7', level: 'SECRET', periodYears: 10, basis: 'catalogue 2.1',
-      carrier: 'paper', sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] }, copyAllowed: true } }, 'k-registrar', ), );
+    await ok(
+      post(
+        'RegisterPerson',
+        { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } },
+        'k-registrar',
+      ),
+    );
+    await ok(
+      post(
+        'RegisterPerson',
+        { data: { personId: 'p-gm', name: 'Wang', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' } },
+        'k-registrar',
+      ),
+    );
+    await ok(
+      post(
+        'RegisterPerson',
+        { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } },
+        'k-registrar',
+      ),
+    );
+    await ok(
+      post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } }, 'k-registrar'),
+    );
+    await ok(
+      post(
+        'RegisterReceivedItem',
+        {
+          data: {
+            itemId: 'doc-1',
+            title: 'municipal directive No. 7',
+            level: 'SECRET',
+            periodYears: 10,
+            basis: 'catalogue 2.1',
+            carrier: 'paper',
+            sender: 'bureau',
+            receivedBy: 'p-zhang',
+            scope: { persons: [] },
+            copyAllowed: true,
+          },
+        },
+        'k-registrar',
+      ),
+    );
     s.clock.advance(3600_000);
     await ok(post('RequestCopy', { data: { itemId: 'doc-1', requestId: 'r1', copies: 1 } }, 'k-zhang'));
     await ok(post('ApproveCopy', { data: { itemId: 'doc-1', requestId: 'r1' } }, 'k-gm'));
@@ -60,7 +109,9 @@ describe('the dashboard page', () => {
     // A fact that breaks a rule, issued through the API: the page learns of it from the live feed.
     await ok(post('RecordReading', { data: { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' } }, 'k-zhang'));
     await page.waitForSelector('#violations tr[data-code="OUT_OF_SCOPE_ACCESS"]', { timeout: 5000 });
-    await page.waitForFunction("document.getElementById('sev-high')?.textContent === '1'", undefined, { timeout: 5000 });
+    await page.waitForFunction("document.getElementById('sev-high')?.textContent === '1'", undefined, {
+      timeout: 5000,
+    });
     await page.waitForSelector('#incidents td.countdown', { timeout: 5000 });
     expect(await page.textContent('#incidents td.countdown')).toMatch(/^(23h \d\dm \d\ds|24h 00m 00s) left$/);
 

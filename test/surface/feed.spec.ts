@@ -1,13 +1,37 @@
 import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
 
-interface FeedEvent { id: number; event: string; data: { eventId: string; type: string; streamId: string; revision: number; position: number; data: Record<string, unknown>; metadata: Record<string, unknown> } }
+interface FeedEvent {
+  id: number;
+  event: string;
+  data: {
+    eventId: string;
+    type: string;
+    streamId: string;
+    revision: number;
+    position: number;
+    data: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+  };
+}
 
 /** Reads server-sent events from /api/feed until `until` says stop (or the time runs out). */
-const readFeed = async (base: string, opts: { key?: string; query?: string; lastEventId?: string; until: (events: FeedEvent[]) => boolean; onOpen?: () => Promise<void> }) => {
+const readFeed = async (
+  base: string,
+  opts: {
+    key?: string;
+    query?: string;
+    lastEventId?: string;
+    until: (events: FeedEvent[]) => boolean;
+    onOpen?: () => Promise<void>;
+  },
+) => {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), 10_000);
   const res = await fetch(`${base}/api/feed${opts.query ?? ''}`, {
-    headers: { authorization: `Bearer ${opts.key ?? 'k-investigator'}`, ...(opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {}) },
+    headers: {
+      authorization: `Bearer ${opts.key ?? 'k-investigator'}`,
+      ...(opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {}),
+    },
     signal: ctrl.signal,
   });
   expect(res.status).toBe(200);
@@ -55,14 +79,53 @@ describe('the live feed', () => {
   const setUp = async () => {
     const { post } = client(s.base);
     const results = [];
-    results.push(await post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar'));
-    results.push(await post('RegisterPerson', { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } }, 'k-registrar'));
-    results.push(await post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } }, 'k-registrar'));
-    results.push(await post('RegisterReceivedItem', { data: { itemId: 'doc-1', title: 'directive No. 7', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
-      sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] } } }, 'k-registrar'));
-    results.push(await post('RecordReading', { data: { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' } }, 'k-zhang'));
+    results.push(
+      await post(
+        'RegisterPerson',
+        { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } },
+        'k-registrar',
+      ),
+    );
+    results.push(
+      await post(
+        'RegisterPerson',
+        { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } },
+        'k-registrar',
+      ),
+    );
+    results.push(
+      await post(
+        'RegisterPlace',
+        { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
+        'k-registrar',
+      ),
+    );
+    results.push(
+      await post(
+        'RegisterReceivedItem',
+        {
+          data: {
+            itemId: 'doc-1',
+            title: 'directive No. 7',
+            level: 'SECRET',
+            periodYears: 10,
+            basis: 'b',
+            carrier: 'paper',
+            sender: 'bureau',
+            receivedBy: 'p-zhang',
+            scope: { persons: [] },
+          },
+        },
+        'k-registrar',
+      ),
+    );
+    results.push(
+      await post('RecordReading', { data: { itemId: 'doc-1', reader: 'p-driver', placeId: 'room-1' } }, 'k-zhang'),
+    );
     for (const r of results) expect(r.status).toBe(200);
-    return (await Promise.all(results.map((r) => r.json()))).flatMap((b: { events: { type: string; position: number; streamId: string }[] }) => b.events);
+    return (await Promise.all(results.map((r) => r.json()))).flatMap(
+      (b: { events: { type: string; position: number; streamId: string }[] }) => b.events,
+    );
   };
 
   it('delivers events issued while connected, in order, then resumes exactly after Last-Event-ID', async () => {
@@ -74,27 +137,45 @@ describe('the live feed', () => {
       },
       until: (events) => appended.length > 0 && events.length >= appended.length,
     });
-    expect(appended.map((e) => e.type)).toEqual(expect.arrayContaining(['PersonRegistered', 'ItemReceived', 'ItemRead', 'ViolationDetected', 'IncidentOpened']));
+    expect(appended.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['PersonRegistered', 'ItemReceived', 'ItemRead', 'ViolationDetected', 'IncidentOpened']),
+    );
     expect(live.events.map((e) => [e.id, e.event])).toEqual(appended.map((e) => [e.position, e.type]));
     const positions = live.events.map((e) => e.id);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     const read = live.events.find((e) => e.event === 'ItemRead')!;
-    expect(read.data).toEqual(expect.objectContaining({ type: 'ItemRead', streamId: 'item-doc-1', position: read.id, revision: 1 }));
+    expect(read.data).toEqual(
+      expect.objectContaining({ type: 'ItemRead', streamId: 'item-doc-1', position: read.id, revision: 1 }),
+    );
     expect(read.data.metadata).toEqual(expect.objectContaining({ actor: 'p-zhang', hash: expect.any(String) }));
 
     // Reconnect after the second event: exactly the events after it, nothing before, nothing twice.
     const cut = live.events[1].id;
-    const resumed = await readFeed(s.base, { lastEventId: String(cut), until: (events) => events.length >= live.events.length - 2 });
+    const resumed = await readFeed(s.base, {
+      lastEventId: String(cut),
+      until: (events) => events.length >= live.events.length - 2,
+    });
     expect(resumed.events.map((e) => e.id)).toEqual(positions.slice(2));
-    const viaQuery = await readFeed(s.base, { query: `?after=${cut}`, until: (events) => events.length >= live.events.length - 2 });
+    const viaQuery = await readFeed(s.base, {
+      query: `?after=${cut}`,
+      until: (events) => events.length >= live.events.length - 2,
+    });
     expect(viaQuery.events.map((e) => e.id)).toEqual(positions.slice(2));
   });
 
   it('filters by stream prefix and by type', async () => {
-    const byStream = await readFeed(s.base, { query: '?streams=item-,incident-', until: (events) => events.some((e) => e.data.streamId.startsWith('incident-')) });
+    const byStream = await readFeed(s.base, {
+      query: '?streams=item-,incident-',
+      until: (events) => events.some((e) => e.data.streamId.startsWith('incident-')),
+    });
     expect(byStream.events.length).toBeGreaterThan(0);
-    expect(byStream.events.every((e) => e.data.streamId.startsWith('item-') || e.data.streamId.startsWith('incident-'))).toBe(true);
-    const byType = await readFeed(s.base, { query: '?types=ViolationDetected,IncidentOpened', until: (events) => events.length >= 2 });
+    expect(
+      byStream.events.every((e) => e.data.streamId.startsWith('item-') || e.data.streamId.startsWith('incident-')),
+    ).toBe(true);
+    const byType = await readFeed(s.base, {
+      query: '?types=ViolationDetected,IncidentOpened',
+      until: (events) => events.length >= 2,
+    });
     expect(byType.events.map((e) => e.event).sort()).toEqual(['IncidentOpened', 'ViolationDetected']);
   });
 
@@ -118,7 +199,9 @@ describe('the live feed', () => {
 
   it('refuses the feed to roles that may not see titles, and a malformed Last-Event-ID', async () => {
     expect((await fetch(`${s.base}/api/feed`, { headers: { authorization: 'Bearer k-registrar' } })).status).toBe(403);
-    const bad = await fetch(`${s.base}/api/feed`, { headers: { authorization: 'Bearer k-auditor', 'last-event-id': 'abc' } });
+    const bad = await fetch(`${s.base}/api/feed`, {
+      headers: { authorization: 'Bearer k-auditor', 'last-event-id': 'abc' },
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
   });

@@ -26,7 +26,8 @@ describe('the OpenAPI document', () => {
       // The example passes the very validation the API runs.
       expect([name, validateCommandData(name, content.example.data).ok]).toEqual([name, true]);
       // Every required field of the schema is in the example.
-      for (const field of content.schema.properties.data.required ?? []) expect([name, field in content.example.data]).toEqual([name, true]);
+      for (const field of content.schema.properties.data.required ?? [])
+        expect([name, field in content.example.data]).toEqual([name, true]);
       expect(op.security).toEqual([{ bearer: [] }]);
       expect(op.responses['400'].content['application/problem+json']).toBeDefined();
       expect(op.responses['403']).toBeDefined();
@@ -38,11 +39,19 @@ describe('the OpenAPI document', () => {
     expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     expect(doc.components.schemas.Problem.required).toEqual(expect.arrayContaining(['type', 'status', 'code']));
     const violations = doc.paths['/api/violations'].get;
-    expect(violations.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor']));
-    expect(violations.responses['401'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
+    expect(violations.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor']),
+    );
+    expect(violations.responses['401'].content['application/problem+json'].schema.$ref).toBe(
+      '#/components/schemas/Problem',
+    );
     const history = doc.paths['/api/items/{id}/history'].get;
-    expect(history.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['id', 'asOf', 'copies']));
-    expect(doc.paths['/api/feed'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['Last-Event-ID', 'streams', 'types']));
+    expect(history.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['id', 'asOf', 'copies']),
+    );
+    expect(doc.paths['/api/feed'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['Last-Event-ID', 'streams', 'types']),
+    );
     for (const a of ROUTE_ACCESS.filter((r) => r.path.startsWith('/api/') && r.roles !== 'per-command')) {
       const path = a.path.replace(/:([A-Za-z]+)/g, '{$1}');
       expect([a.path, Boolean(doc.paths[path]?.[a.method.toLowerCase()])]).toEqual([a.path, true]);

@@ -13,14 +13,53 @@ describe('health, readiness, metrics and logs', () => {
       c.logDestination = { write: (line: string) => lines.push(line) };
     });
     const { post } = client(s.base);
-    await post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar');
-    await post('RegisterPerson', { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } }, 'k-registrar');
-    await post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } }, 'k-registrar');
-    await post('RegisterReceivedItem', { data: { itemId: 'doc-secret-77', title: TITLE, level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
-      sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] } } }, 'k-registrar');
-    await post('RecordReading', { data: { itemId: 'doc-secret-77', reader: 'p-driver', placeId: 'room-1' } }, 'k-zhang');
-    await post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar');
-    await post('RegisterPerson', { data: { personId: 'p-x', name: 'X', rank: 'general', clearance: 'SECRET', unit: 'u' } }, 'k-registrar');
+    await post(
+      'RegisterPerson',
+      { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } },
+      'k-registrar',
+    );
+    await post(
+      'RegisterPerson',
+      { data: { personId: 'p-driver', name: 'Zhao', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' } },
+      'k-registrar',
+    );
+    await post(
+      'RegisterPlace',
+      { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
+      'k-registrar',
+    );
+    await post(
+      'RegisterReceivedItem',
+      {
+        data: {
+          itemId: 'doc-secret-77',
+          title: TITLE,
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-zhang',
+          scope: { persons: [] },
+        },
+      },
+      'k-registrar',
+    );
+    await post(
+      'RecordReading',
+      { data: { itemId: 'doc-secret-77', reader: 'p-driver', placeId: 'room-1' } },
+      'k-zhang',
+    );
+    await post(
+      'RegisterPerson',
+      { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } },
+      'k-registrar',
+    );
+    await post(
+      'RegisterPerson',
+      { data: { personId: 'p-x', name: 'X', rank: 'general', clearance: 'SECRET', unit: 'u' } },
+      'k-registrar',
+    );
   });
   afterAll(() => s.close());
 
@@ -34,13 +73,24 @@ describe('health, readiness, metrics and logs', () => {
 
   it('reports not ready (503) when the read models lag beyond the threshold', async () => {
     const lagging = await bootSurfaceApp({ READY_MAX_LAG: '0' });
-    await client(lagging.base).post('RegisterPlace', { data: { placeId: 'room-9', name: 'room', kind: 'office' } }, 'k-registrar');
+    await client(lagging.base).post(
+      'RegisterPlace',
+      { data: { placeId: 'room-9', name: 'room', kind: 'office' } },
+      'k-registrar',
+    );
     expect((await fetch(`${lagging.base}/health/ready`)).status).toBe(200);
     // Stop the projections, then store one more event: the read models now lag the store by one.
     const core = lagging.app.get(LEDGER_CORE) as LedgerCore;
     await core.readModels.runner.stop();
-    await core.store.append('scratch-lag', [{ eventId: '11111111-1111-4111-8111-111111111111', type: 'Scratch', data: {}, metadata: {} }], 'any');
-    const res = await Promise.race([fetch(`${lagging.base}/health/ready`), new Promise<Response>((_r, reject) => setTimeout(() => reject(new Error('timeout')), 5000))]);
+    await core.store.append(
+      'scratch-lag',
+      [{ eventId: '11111111-1111-4111-8111-111111111111', type: 'Scratch', data: {}, metadata: {} }],
+      'any',
+    );
+    const res = await Promise.race([
+      fetch(`${lagging.base}/health/ready`),
+      new Promise<Response>((_r, reject) => setTimeout(() => reject(new Error('timeout')), 5000)),
+    ]);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { status: string }).status).toBe('not-ready');
     await lagging.close();
@@ -55,7 +105,9 @@ describe('health, readiness, metrics and logs', () => {
     const text = await res.text();
     expect(text).toMatch(/ledger_commands_total\{command="RecordReading",outcome="ok",code=""\} 1/);
     expect(text).toMatch(/ledger_commands_total\{command="RegisterPerson",outcome="refused",code="PERSON_EXISTS"\} 1/);
-    expect(text).toMatch(/ledger_commands_total\{command="RegisterPerson",outcome="invalid",code="VALIDATION_FAILED"\} 1/);
+    expect(text).toMatch(
+      /ledger_commands_total\{command="RegisterPerson",outcome="invalid",code="VALIDATION_FAILED"\} 1/,
+    );
     expect(text).toMatch(/ledger_command_duration_seconds_count\{command="RecordReading"\} 1/);
     expect(text).toMatch(/ledger_events_appended_total\{type="ViolationDetected"\} 1/);
     expect(text).toMatch(/ledger_projection_lag 0/);
@@ -73,7 +125,9 @@ describe('health, readiness, metrics and logs', () => {
   });
 
   it('logs one JSON line per request with route pattern, status, duration and request id — never keys, bodies or titles', async () => {
-    const res = await fetch(`${s.base}/api/items/doc-secret-77?q=${encodeURIComponent(TITLE)}`, { headers: { authorization: 'Bearer k-auditor', 'x-request-id': 'req-abc-123' } });
+    const res = await fetch(`${s.base}/api/items/doc-secret-77?q=${encodeURIComponent(TITLE)}`, {
+      headers: { authorization: 'Bearer k-auditor', 'x-request-id': 'req-abc-123' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-abc-123');
     const generated = await fetch(`${s.base}/health`, { headers: { 'x-request-id': 'bad id with spaces' } });
@@ -81,8 +135,19 @@ describe('health, readiness, metrics and logs', () => {
     await new Promise((r) => setTimeout(r, 50));
     const parsed = lines.map((l) => JSON.parse(l));
     const line = parsed.find((l) => l.requestId === 'req-abc-123');
-    expect(line).toEqual(expect.objectContaining({ msg: 'request', method: 'GET', route: '/api/items/:id', status: 200, principal: 'auditor desk', durationMs: expect.any(Number) }));
-    expect(parsed.filter((l) => l.msg === 'request' && l.route === '/api/commands/:name').length).toBeGreaterThanOrEqual(7);
+    expect(line).toEqual(
+      expect.objectContaining({
+        msg: 'request',
+        method: 'GET',
+        route: '/api/items/:id',
+        status: 200,
+        principal: 'auditor desk',
+        durationMs: expect.any(Number),
+      }),
+    );
+    expect(
+      parsed.filter((l) => l.msg === 'request' && l.route === '/api/commands/:name').length,
+    ).toBeGreaterThanOrEqual(7);
     const all = lines.join('\n');
     for (const key of ['k-auditor', 'k-registrar', 'k-zhang', 'Bearer']) expect(all).not.toContain(key);
     expect(all).not.toContain('merger');
@@ -96,7 +161,13 @@ describe('health, readiness, metrics and logs', () => {
     new PinoNestLogger(logger).error('boom', new Error('boom').stack, 'ProblemFilter');
     logger.info({ headers: { authorization: 'Bearer k-secret' }, body: { title: TITLE } }, 'oops');
     const [err, oops] = out.map((l) => JSON.parse(l));
-    expect(err).toEqual(expect.objectContaining({ level: 'error', context: 'ProblemFilter', err: expect.objectContaining({ stack: expect.stringContaining('Error: boom') }) }));
+    expect(err).toEqual(
+      expect.objectContaining({
+        level: 'error',
+        context: 'ProblemFilter',
+        err: expect.objectContaining({ stack: expect.stringContaining('Error: boom') }),
+      }),
+    );
     expect(oops.headers.authorization).toBe('[redacted]');
     expect(out.join('')).not.toContain('k-secret');
     expect(out.join('')).not.toContain('merger');

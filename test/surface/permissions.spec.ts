@@ -9,16 +9,25 @@ const PARAMS: Record<string, string> = { id: 'doc-1', eventId: '00000000-0000-00
 const concrete = (p: string) => p.replace(/:([A-Za-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x');
 
 /** Calls a route; a stream (the feed) is cut as soon as its status is known. */
-const call = async (base: string, method: string, path: string, key: string | null): Promise<{ status: number; code?: string }> => {
+const call = async (
+  base: string,
+  method: string,
+  path: string,
+  key: string | null,
+): Promise<{ status: number; code?: string }> => {
   const ctrl = new AbortController();
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+    },
     body: method === 'POST' ? '{}' : undefined,
     signal: ctrl.signal,
   });
   let code: string | undefined;
-  if ((res.headers.get('content-type') ?? '').includes('problem+json')) code = ((await res.json()) as { code: string }).code;
+  if ((res.headers.get('content-type') ?? '').includes('problem+json'))
+    code = ((await res.json()) as { code: string }).code;
   else ctrl.abort();
   return { status: res.status, code };
 };
@@ -52,7 +61,8 @@ describe('the permission matrix', () => {
         const { status, code } = await call(s.base, a.method, concrete(a.path), `k-${role}`);
         const forbidden = status === 403 && code === 'FORBIDDEN';
         const allowed = routeAllows(a, [role]);
-        if (forbidden === allowed || status === 401 || status === 429 || status >= 500) rows.push(`${a.method} ${a.path} as ${role}: ${status} ${code ?? ''}`);
+        if (forbidden === allowed || status === 401 || status === 429 || status >= 500)
+          rows.push(`${a.method} ${a.path} as ${role}: ${status} ${code ?? ''}`);
       }
     }
     expect(rows).toEqual([]);
@@ -69,7 +79,8 @@ describe('the permission matrix', () => {
         const allowed = role === 'admin' || COMMAND_ROLES[name].includes(role as Role);
         expect(mayGive([role as Role], name)).toBe(allowed);
         // Allowed: the command ran (2xx) or was refused or rejected for its content (4xx other than FORBIDDEN).
-        if (forbidden === allowed || res.status === 401 || body.code === 'VALIDATION_FAILED' || res.status >= 500) rows.push(`${name} as ${role}: ${res.status} ${body.code ?? ''}`);
+        if (forbidden === allowed || res.status === 401 || body.code === 'VALIDATION_FAILED' || res.status >= 500)
+          rows.push(`${name} as ${role}: ${res.status} ${body.code ?? ''}`);
       }
     }
     expect(rows).toEqual([]);
@@ -99,7 +110,9 @@ describe('authentication', () => {
       const res = await get(`/api/items?${q}=k-admin`, null);
       expect([q, res.status]).toEqual([q, 401]);
     }
-    const basic = await fetch(`${s.base}/api/items`, { headers: { authorization: `Basic ${Buffer.from('k-admin:').toString('base64')}` } });
+    const basic = await fetch(`${s.base}/api/items`, {
+      headers: { authorization: `Basic ${Buffer.from('k-admin:').toString('base64')}` },
+    });
     expect(basic.status).toBe(401);
     const bad = await get('/api/items', 'k-admin-but-longer');
     expect(bad.status).toBe(401);
@@ -107,13 +120,40 @@ describe('authentication', () => {
     expect(bad.headers.get('www-authenticate')).toContain('Bearer');
   });
 
-  it('refuses a forged actor and records the key\'s own person as the actor', async () => {
+  it("refuses a forged actor and records the key's own person as the actor", async () => {
     const { post, get } = client(s.base);
-    await post('RegisterPerson', { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } }, 'k-registrar');
-    await post('RegisterPerson', { data: { personId: 'p-gm', name: 'Wang', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' } }, 'k-registrar');
-    await post('RegisterPlace', { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } }, 'k-registrar');
-    await post('RegisterReceivedItem', { data: { itemId: 'doc-a', title: 'directive', level: 'SECRET', periodYears: 10, basis: 'b', carrier: 'paper',
-      sender: 'bureau', receivedBy: 'p-zhang', scope: { persons: [] } } }, 'k-registrar');
+    await post(
+      'RegisterPerson',
+      { data: { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } },
+      'k-registrar',
+    );
+    await post(
+      'RegisterPerson',
+      { data: { personId: 'p-gm', name: 'Wang', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' } },
+      'k-registrar',
+    );
+    await post(
+      'RegisterPlace',
+      { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
+      'k-registrar',
+    );
+    await post(
+      'RegisterReceivedItem',
+      {
+        data: {
+          itemId: 'doc-a',
+          title: 'directive',
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-zhang',
+          scope: { persons: [] },
+        },
+      },
+      'k-registrar',
+    );
 
     const reading = { itemId: 'doc-a', reader: 'p-zhang', placeId: 'room-1' };
     const inBody = await post('RecordReading', { data: reading, actor: 'p-gm' }, 'k-zhang');

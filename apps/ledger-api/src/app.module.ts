@@ -3,7 +3,13 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Clock } from '@app/ledger';
-import { type ServiceConfig, CheckpointService, Ledger, LedgerModule, checkpointIntervalFromEnv } from '@app/application';
+import {
+  type ServiceConfig,
+  CheckpointService,
+  Ledger,
+  LedgerModule,
+  checkpointIntervalFromEnv,
+} from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from './tokens';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ProblemFilter } from './http/problem.filter';
@@ -29,10 +35,27 @@ export class AppModule {
       module: AppModule,
       imports: [
         // One way in: the ledger (store, read models, deadline and checkpoint schedulers) comes from LedgerModule.
-        LedgerModule.forRoot({ dataDir: config.dataDir, eventstoreUrl: config.eventstoreUrl, clock, schedulerIntervalMs: config.schedulerIntervalMs, checkpointIntervalMs: checkpointIntervalFromEnv() }),
-        CqrsModule.forRoot(), ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute))],
-      controllers: [CommandsController, ItemsController, ViolationsController, IncidentsController, LedgerController, HealthController,
-        FeedController, MetricsController, DashboardController],
+        LedgerModule.forRoot({
+          dataDir: config.dataDir,
+          eventstoreUrl: config.eventstoreUrl,
+          clock,
+          schedulerIntervalMs: config.schedulerIntervalMs,
+          checkpointIntervalMs: checkpointIntervalFromEnv(),
+        }),
+        CqrsModule.forRoot(),
+        ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute)),
+      ],
+      controllers: [
+        CommandsController,
+        ItemsController,
+        ViolationsController,
+        IncidentsController,
+        LedgerController,
+        HealthController,
+        FeedController,
+        MetricsController,
+        DashboardController,
+      ],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         // The service's controllers use the core and the checkpoint service of the one Ledger LedgerModule opens.

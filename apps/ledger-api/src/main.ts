@@ -10,9 +10,15 @@ import { requestLogger } from './logging/request-logger';
 import { setupOpenApi } from './docs/openapi';
 
 /** Builds the HTTP application (also used by the end-to-end tests, with their own config and clock). */
-export const createApp = async (config: ServiceConfig, clock: Clock = new SystemClock()): Promise<NestExpressApplication> => {
+export const createApp = async (
+  config: ServiceConfig,
+  clock: Clock = new SystemClock(),
+): Promise<NestExpressApplication> => {
   const logger = createLogger({ level: config.logLevel, destination: config.logDestination });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), { logger: new PinoNestLogger(logger), bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+  });
   // One JSON line per request (no headers, bodies or query strings), with X-Request-Id echoed back.
   app.use(requestLogger(logger));
   // Bodies are small JSON documents; a limit keeps an oversized body a clean 413.
@@ -26,10 +32,14 @@ const main = async (): Promise<void> => {
   const config = configFromEnv(process.env, () => randomBytes(24).toString('base64url'));
   const app = await createApp(config);
   await app.listen(config.port);
-  const store = config.eventstoreUrl ? `EventStoreDB at ${new URL(config.eventstoreUrl).host}` : `embedded store in ${config.dataDir}`;
+  const store = config.eventstoreUrl
+    ? `EventStoreDB at ${new URL(config.eventstoreUrl).host}`
+    : `embedded store in ${config.dataDir}`;
   console.log(`custody-ledger listening on http://localhost:${config.port} (${store})`);
   if (config.devKey) {
-    console.log(`no LEDGER_API_KEYS configured: development key (all roles) for this run:\n  Authorization: Bearer ${config.devKey}`);
+    console.log(
+      `no LEDGER_API_KEYS configured: development key (all roles) for this run:\n  Authorization: Bearer ${config.devKey}`,
+    );
   }
 };
 

@@ -31,7 +31,10 @@ options:
 
 environment: DATA_DIR, EVENTSTORE_URL (as for the service)`;
 
-interface Args { positional: string[]; flags: Record<string, string | boolean> }
+interface Args {
+  positional: string[];
+  flags: Record<string, string | boolean>;
+}
 
 const parseArgs = (argv: string[]): Args => {
   const positional: string[] = [];
@@ -41,7 +44,8 @@ const parseArgs = (argv: string[]): Args => {
     if (a.startsWith('--')) {
       const [k, v] = a.slice(2).split('=', 2);
       if (v !== undefined) flags[k] = v;
-      else if (['as-of', 'data-dir', 'out', 'public-key', 'occurred-before', 'items', 'days'].includes(k)) flags[k] = argv[++i];
+      else if (['as-of', 'data-dir', 'out', 'public-key', 'occurred-before', 'items', 'days'].includes(k))
+        flags[k] = argv[++i];
       else flags[k] = true;
     } else positional.push(a);
   }
@@ -74,7 +78,8 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
     const store = await openStore({ dataDir: dataDirOf(a), eventstoreUrl: process.env.EVENTSTORE_URL });
     const bar = a.flags.json ? undefined : progressBar('verify', await store.headPosition());
     // With the checkpoint key (--public-key FILE, else DATA_DIR's), signatures and signed roots are checked too.
-    const keyFile = typeof a.flags['public-key'] === 'string' ? a.flags['public-key'] : path.join(dataDirOf(a), PUBLIC_KEY_FILE);
+    const keyFile =
+      typeof a.flags['public-key'] === 'string' ? a.flags['public-key'] : path.join(dataDirOf(a), PUBLIC_KEY_FILE);
     const publicKeyPem = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8') : undefined;
     const result = await verifyLedgerIntegrity(store, { publicKeyPem, onProgress: (n) => bar?.update(n) });
     bar?.done();
@@ -85,12 +90,20 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
     return result.ok ? 0 : 1;
   },
   async rebuild(a) {
-    const core = await LedgerCore.open({ dataDir: dataDirOf(a), eventstoreUrl: process.env.EVENTSTORE_URL, clock: new SystemClock() });
+    const core = await LedgerCore.open({
+      dataDir: dataDirOf(a),
+      eventstoreUrl: process.env.EVENTSTORE_URL,
+      clock: new SystemClock(),
+    });
     const head = await core.store.headPosition();
     const bar = a.flags.json ? undefined : progressBar('rebuild', head);
     await core.readModels.runner.rebuild((p) => bar?.update(p));
     bar?.done();
-    const out = { ok: true, position: core.readModels.runner.checkpoint ?? null, failures: core.readModels.runner.failures };
+    const out = {
+      ok: true,
+      position: core.readModels.runner.checkpoint ?? null,
+      failures: core.readModels.runner.failures,
+    };
     await core.close();
     console.log(a.flags.json ? JSON.stringify(out) : `rebuilt read models up to position ${out.position}`);
     return 0;
@@ -111,9 +124,17 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
       }
       instants[flag] = new Date(v).toISOString();
     }
-    const core = await LedgerCore.open({ dataDir: dataDirOf(a), eventstoreUrl: process.env.EVENTSTORE_URL, clock: new SystemClock() });
+    const core = await LedgerCore.open({
+      dataDir: dataDirOf(a),
+      eventstoreUrl: process.env.EVENTSTORE_URL,
+      clock: new SystemClock(),
+    });
     try {
-      const h = await readHistory(core, itemId, { asOf: instants['as-of'], occurredBefore: instants['occurred-before'], copies: Boolean(a.flags.copies) });
+      const h = await readHistory(core, itemId, {
+        asOf: instants['as-of'],
+        occurredBefore: instants['occurred-before'],
+        copies: Boolean(a.flags.copies),
+      });
       if (!h) {
         console.error(`no item ${itemId}`);
         return 1;
@@ -138,12 +159,18 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
 
 /** `COMMAND --help`: one command's usage. */
 const COMMAND_USAGE: Record<string, string> = {
-  scenario: 'usage: npm run cli -- scenario FILE… [--json]\n\nRuns acceptance scenarios (DESIGN §7) on a fresh embedded store; exit 1 if any fails.',
-  history: 'usage: npm run cli -- history ITEM [--as-of T] [--occurred-before T] [--copies] [--json] [--data-dir DIR]\n\nAn item\'s history with its copies, as the ledger knew it (--as-of) or as the world was (--occurred-before).',
-  verify: 'usage: npm run cli -- verify [--public-key FILE] [--json] [--data-dir DIR]\n\nChecks every hash chain, the Merkle tree and the signed checkpoints; names the first event that does not match.',
-  rebuild: 'usage: npm run cli -- rebuild [--json] [--data-dir DIR]\n\nDrops the read models and replays the whole store into them.',
-  export: 'usage: npm run cli -- export ITEM --out FILE [--json] [--data-dir DIR]\n\nWrites the item\'s and its copies\' events with chain links and inclusion proofs against a signed checkpoint.',
-  'verify-bundle': 'usage: npm run cli -- verify-bundle FILE --public-key FILE [--json]\n\nChecks a bundle offline: hashes, links, proofs, signature.',
+  scenario:
+    'usage: npm run cli -- scenario FILE… [--json]\n\nRuns acceptance scenarios (DESIGN §7) on a fresh embedded store; exit 1 if any fails.',
+  history:
+    "usage: npm run cli -- history ITEM [--as-of T] [--occurred-before T] [--copies] [--json] [--data-dir DIR]\n\nAn item's history with its copies, as the ledger knew it (--as-of) or as the world was (--occurred-before).",
+  verify:
+    'usage: npm run cli -- verify [--public-key FILE] [--json] [--data-dir DIR]\n\nChecks every hash chain, the Merkle tree and the signed checkpoints; names the first event that does not match.',
+  rebuild:
+    'usage: npm run cli -- rebuild [--json] [--data-dir DIR]\n\nDrops the read models and replays the whole store into them.',
+  export:
+    "usage: npm run cli -- export ITEM --out FILE [--json] [--data-dir DIR]\n\nWrites the item's and its copies' events with chain links and inclusion proofs against a signed checkpoint.",
+  'verify-bundle':
+    'usage: npm run cli -- verify-bundle FILE --public-key FILE [--json]\n\nChecks a bundle offline: hashes, links, proofs, signature.',
   demo: DEMO_USAGE,
   help: HELP,
 };
@@ -164,6 +191,6 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);
 });

@@ -9,7 +9,9 @@ export const progressBar = (label: string, total: number | undefined) => {
       const frac = total ? Math.min(n / total, 1) : 0;
       const width = 30;
       const filled = Math.round(frac * width);
-      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${total ? Math.round(frac * 100) + '%' : n}`);
+      process.stderr.write(
+        `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${total ? Math.round(frac * 100) + '%' : n}`,
+      );
     },
     done() {
       if (tty) process.stderr.write('\n');

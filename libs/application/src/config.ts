@@ -29,11 +29,22 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env, makeKey: () 
   const apiKeys = new Map<string, Principal>();
   let devKey: string | undefined;
   if (env.LEDGER_API_KEYS) {
-    const parsed = JSON.parse(env.LEDGER_API_KEYS) as Record<string, { personId?: string; roles: Principal['roles']; name?: string }>;
-    for (const [key, p] of Object.entries(parsed)) apiKeys.set(key, { personId: p.personId, roles: p.roles, name: p.name ?? p.personId ?? `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}` });
+    const parsed = JSON.parse(env.LEDGER_API_KEYS) as Record<
+      string,
+      { personId?: string; roles: Principal['roles']; name?: string }
+    >;
+    for (const [key, p] of Object.entries(parsed))
+      apiKeys.set(key, {
+        personId: p.personId,
+        roles: p.roles,
+        name: p.name ?? p.personId ?? `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`,
+      });
   } else {
     devKey = makeKey();
-    apiKeys.set(devKey, { name: 'dev-admin', roles: ['registrar', 'custodian', 'approver', 'secrecy-officer', 'responder', 'investigator', 'auditor', 'admin'] });
+    apiKeys.set(devKey, {
+      name: 'dev-admin',
+      roles: ['registrar', 'custodian', 'approver', 'secrecy-officer', 'responder', 'investigator', 'auditor', 'admin'],
+    });
   }
   return {
     port: Number(env.PORT ?? 3000),

@@ -1,5 +1,15 @@
 import type { DeciderProgram, LoadedStream } from '@app/ledger';
-import { type CustodyCommand, emptyContext, type DecisionContext, type DomainEvent, type Needs, decideCommand, evolveStream, initialStateOf, planCommand } from '@app/custody';
+import {
+  type CustodyCommand,
+  emptyContext,
+  type DecisionContext,
+  type DomainEvent,
+  type Needs,
+  decideCommand,
+  evolveStream,
+  initialStateOf,
+  planCommand,
+} from '@app/custody';
 import type { ReadModels } from '@app/read-models';
 
 /**
@@ -7,7 +17,9 @@ import type { ReadModels } from '@app/read-models';
  * other needs (open incidents, musters, inventory scopes, violation locations) are answered from the read models
  * after they caught up with the store, so a decision never sees a view older than the events it builds on.
  */
-export const custodyProgram = (readModels: ReadModels): DeciderProgram<CustodyCommand, DecisionContext & { streams: Record<string, LoadedStream> }, Needs> => ({
+export const custodyProgram = (
+  readModels: ReadModels,
+): DeciderProgram<CustodyCommand, DecisionContext & { streams: Record<string, LoadedStream> }, Needs> => ({
   emptyContext,
   plan: planCommand,
   decide: decideCommand,
@@ -24,7 +36,9 @@ export const custodyProgram = (readModels: ReadModels): DeciderProgram<CustodyCo
     for (const personId of held) ctx.itemsHeldBy[personId] = readModels.custody.heldBy(personId).map((i) => i.itemId);
     for (const id of violations) {
       const v = readModels.violations.get(id);
-      ctx.violations[id] = v ? { violationId: v.violationId, streamId: v.streamId, code: v.code, itemId: v.itemId, status: v.status } : null;
+      ctx.violations[id] = v
+        ? { violationId: v.violationId, streamId: v.streamId, code: v.code, itemId: v.itemId, status: v.status }
+        : null;
     }
     if (scope && needs.itemsInScope) ctx.itemsInScope = readModels.custody.itemsInScope(needs.itemsInScope);
     return true;

@@ -3,7 +3,6 @@ import type { FieldError } from './commands/validate-command';
 
 export type { FieldError } from './commands/validate-command';
 
-
 export class UnknownCommand extends DomainError {
   readonly code = 'UNKNOWN_COMMAND';
   readonly status = 404;
@@ -33,4 +32,3 @@ export class RequestValidationError extends Error {
     this.name = 'RequestValidationError';
   }
 }
-

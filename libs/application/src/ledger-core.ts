@@ -60,7 +60,14 @@ export class LedgerCore {
     readonly config: LedgerConfig,
   ) {
     this.readModels = readModels;
-    this.runner = new DeciderRunner(store, clock, { commandLog: { find: async (id) => { await readModels.catchUp(); return readModels.findCommand(id); } } });
+    this.runner = new DeciderRunner(store, clock, {
+      commandLog: {
+        find: async (id) => {
+          await readModels.catchUp();
+          return readModels.findCommand(id);
+        },
+      },
+    });
     this.program = custodyProgram(readModels);
   }
 
@@ -87,9 +94,17 @@ export class LedgerCore {
     const now = this.clock.now();
     const at = occurredAt ? new Date(occurredAt) : now;
     if (at.getTime() > now.getTime() + MAX_AHEAD_MS) {
-      throw new RequestValidationError([{ field: 'body.occurredAt', reason: 'may not be more than 5 minutes ahead of the ledger clock' }]);
+      throw new RequestValidationError([
+        { field: 'body.occurredAt', reason: 'may not be more than 5 minutes ahead of the ledger clock' },
+      ]);
     }
-    const command = { type: name as CommandName, data: checked.data, commandId: commandId ?? randomUUID(), actor: actorOf(principal), at: at.toISOString() } as CustodyCommand;
+    const command = {
+      type: name as CommandName,
+      data: checked.data,
+      commandId: commandId ?? randomUUID(),
+      actor: actorOf(principal),
+      at: at.toISOString(),
+    } as CustodyCommand;
     return this.respond(await this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command)));
   }
 
@@ -102,7 +117,10 @@ export class LedgerCore {
     if (!subject) return work();
     const previous = this.queues.get(subject) ?? Promise.resolve();
     const run = previous.then(work, work);
-    const tail = run.then(() => undefined, () => undefined);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.queues.set(subject, tail);
     void tail.then(() => {
       if (this.queues.get(subject) === tail) this.queues.delete(subject);
@@ -130,7 +148,13 @@ export class LedgerCore {
 
   private async fire(d: Deadline): Promise<void> {
     const dueAt = new Date(d.dueAt).toISOString();
-    const command: CustodyCommand = { type: 'FireDeadline', data: { deadline: d }, commandId: `deadline:${d.key}:${dueAt}`, actor: 'system:scheduler', at: dueAt };
+    const command: CustodyCommand = {
+      type: 'FireDeadline',
+      data: { deadline: d },
+      commandId: `deadline:${d.key}:${dueAt}`,
+      actor: 'system:scheduler',
+      at: dueAt,
+    };
     await this.runner.run(this.program, command);
   }
 
@@ -142,7 +166,9 @@ export class LedgerCore {
     return {
       commandId: outcome.commandId,
       events: outcome.events.map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position })),
-      violations: outcome.events.filter((e) => e.type === 'ViolationDetected').map((e) => e.data as ViolationDetectedData),
+      violations: outcome.events
+        .filter((e) => e.type === 'ViolationDetected')
+        .map((e) => e.data as ViolationDetectedData),
       duplicate: outcome.duplicate,
       ...(projected ? {} : { projected: false }),
     };
@@ -150,7 +176,9 @@ export class LedgerCore {
 
   private async waitProjected(position: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READ_YOUR_WRITES_TIMEOUT_MS)));
+    const timeout = new Promise<false>(
+      (resolve) => (timer = setTimeout(() => resolve(false), READ_YOUR_WRITES_TIMEOUT_MS)),
+    );
     try {
       return await Promise.race([this.readModels.runner.waitFor(position).then(() => true as const), timeout]);
     } finally {

@@ -6,7 +6,14 @@
  *   class AppModule {}
  *   // then: constructor(private readonly ledger: Ledger) {}
  */
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Ledger, type LedgerOpenOptions } from './ledger';
 
 export const LEDGER_OPTIONS = Symbol('LEDGER_OPTIONS');
@@ -42,7 +49,11 @@ class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-const ledgerProvider = { provide: Ledger, useFactory: (options: LedgerModuleOptions) => Ledger.open(options), inject: [LEDGER_OPTIONS] };
+const ledgerProvider = {
+  provide: Ledger,
+  useFactory: (options: LedgerModuleOptions) => Ledger.open(options),
+  inject: [LEDGER_OPTIONS],
+};
 
 @Module({})
 export class LedgerModule {
@@ -60,7 +71,11 @@ export class LedgerModule {
       module: LedgerModule,
       global: options.global ?? false,
       imports: options.imports ?? [],
-      providers: [{ provide: LEDGER_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }, ledgerProvider, LedgerLifecycle],
+      providers: [
+        { provide: LEDGER_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
+        ledgerProvider,
+        LedgerLifecycle,
+      ],
       exports: [Ledger],
     };
   }

@@ -48,7 +48,12 @@ export class Ledger {
   }
 
   static async open(options: LedgerOpenOptions): Promise<Ledger> {
-    const core = await LedgerCore.open({ dataDir: options.dataDir, eventstoreUrl: options.eventstoreUrl, clock: options.clock ?? new SystemClock(), store: options.store });
+    const core = await LedgerCore.open({
+      dataDir: options.dataDir,
+      eventstoreUrl: options.eventstoreUrl,
+      clock: options.clock ?? new SystemClock(),
+      store: options.store,
+    });
     return new Ledger(core, CheckpointService.forCore(core, options.env ?? process.env), options);
   }
 
@@ -90,7 +95,11 @@ export class Ledger {
   /** Recomputes every chain and the tree and checks every checkpoint; names the first divergence. */
   async verify(options: LedgerVerifyRequest = {}): Promise<LedgerVerifyResult> {
     await this.core.readModels.catchUp();
-    return verifyLedgerIntegrity(this.core.store, { publicKeyPem: this.checkpoints.publicKeyPem, ...options, merkle: this.core.readModels.merkle });
+    return verifyLedgerIntegrity(this.core.store, {
+      publicKeyPem: this.checkpoints.publicKeyPem,
+      ...options,
+      merkle: this.core.readModels.merkle,
+    });
   }
 
   /** Fires every deadline due by the clock's now (what the scheduler does on its timer). */

@@ -7,7 +7,16 @@ export interface Principal {
   roles: Role[];
 }
 
-export const ROLES = ['registrar', 'custodian', 'approver', 'secrecy-officer', 'responder', 'investigator', 'auditor', 'admin'] as const;
+export const ROLES = [
+  'registrar',
+  'custodian',
+  'approver',
+  'secrecy-officer',
+  'responder',
+  'investigator',
+  'auditor',
+  'admin',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The actor recorded on events: the principal's person, else its name. */

@@ -18,24 +18,54 @@ export interface Period {
 }
 
 export interface CommandData {
-  RegisterPerson: { personId: string; name: string; rank: Rank; clearance: Clearance; unit: string; probationUntil?: string };
+  RegisterPerson: {
+    personId: string;
+    name: string;
+    rank: Rank;
+    clearance: Clearance;
+    unit: string;
+    probationUntil?: string;
+  };
   ChangeClearance: { personId: string; clearance: Clearance };
   EndProbation: { personId: string };
   RecordDeparture: { personId: string; decontaminationUntil: string };
   RegisterPlace: { placeId: string; name: string; kind: PlaceKind };
   ProposeClassification: Period & {
-    itemId: string; title: string; level: Level; basis: string; carrier: Carrier; scope: Scope; copies?: number; copyAllowed?: boolean;
+    itemId: string;
+    title: string;
+    level: Level;
+    basis: string;
+    carrier: Carrier;
+    scope: Scope;
+    copies?: number;
+    copyAllowed?: boolean;
   };
   ReviewClassification: { itemId: string; decision: 'endorse' | 'return'; note?: string };
   ApproveClassification: { itemId: string };
   RegisterReceivedItem: Period & {
-    itemId: string; title: string; level: Level; basis: string; carrier: Carrier; sender: string; receivedBy: string; scope: Scope;
-    copyNo?: number; copyAllowed?: boolean;
+    itemId: string;
+    title: string;
+    level: Level;
+    basis: string;
+    carrier: Carrier;
+    sender: string;
+    receivedBy: string;
+    scope: Scope;
+    copyNo?: number;
+    copyAllowed?: boolean;
   };
   /** `couriers` may be left out for post and electronic channels (none carried it). */
   DispatchItem: { itemId: string; to: string; channel: Channel; couriers?: string[]; approvalRef?: string };
   AcknowledgeReceipt: { itemId: string; by: string };
-  HandOver: { handoverId: string; from: string; to: string; items: string[]; itemized: boolean; signedByBoth: boolean; supervisor?: string };
+  HandOver: {
+    handoverId: string;
+    from: string;
+    to: string;
+    items: string[];
+    itemized: boolean;
+    signedByBoth: boolean;
+    supervisor?: string;
+  };
   RecordReading: { itemId: string; reader: string; placeId: string };
   ExtendScope: { itemId: string; persons: string[] };
   RequestCopy: { itemId: string; requestId: string; copies: number };
@@ -61,11 +91,25 @@ export interface CommandData {
   DeclassifyItem: { itemId: string; reason?: string };
   ChangeLevel: { itemId: string; level: Level; reason?: string };
   RecordLoss: { itemId: string; discoveredBy: string; circumstances: string };
-  OpenIncident: { incidentId: string; kind: IncidentKind; itemIds: string[]; discoveredAt: string; discoveredBy: string; description: string };
+  OpenIncident: {
+    incidentId: string;
+    kind: IncidentKind;
+    itemIds: string[];
+    discoveredAt: string;
+    discoveredBy: string;
+    description: string;
+  };
   RecordRemedialAction: { incidentId: string; action: string };
   SubmitIncidentReport: {
-    incidentId: string; to: string; content: string; discovery: string; responsible: string; course: string; harm: string;
-    investigation: string; remedialMeasures: string;
+    incidentId: string;
+    to: string;
+    content: string;
+    discovery: string;
+    responsible: string;
+    course: string;
+    harm: string;
+    investigation: string;
+    remedialMeasures: string;
   };
   ConcludeInvestigation: { incidentId: string; finding: string; responsible: string[] };
   /** DESIGN §5 lists ConcludeInvestigation and CloseIncident together: a close may carry the finding too. */
@@ -80,7 +124,12 @@ export type CustodyCommand = { [K in CommandName]: Command<K, CommandData[K]> }[
 export type CommandOf<K extends CommandName> = Command<K, CommandData[K]>;
 
 export const DEADLINE_KINDS = [
-  'RECEIPT_MISSING', 'LOAN_OVERDUE', 'LEAK_REPORT_LATE', 'INVESTIGATION_REPORT_LATE', 'DECLASSIFY', 'TS_INVENTORY_OVERDUE',
+  'RECEIPT_MISSING',
+  'LOAN_OVERDUE',
+  'LEAK_REPORT_LATE',
+  'INVESTIGATION_REPORT_LATE',
+  'DECLASSIFY',
+  'TS_INVENTORY_OVERDUE',
 ] as const;
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
 

@@ -22,7 +22,12 @@ const streamModules: Record<StreamKind, StreamModule> = {
 };
 
 const commandModules: CommandModule[] = [
-  itemCommandModule, personCommandModule, placeCommandModule, incidentCommandModule, inventoryCommandModule, violationCommandModule,
+  itemCommandModule,
+  personCommandModule,
+  placeCommandModule,
+  incidentCommandModule,
+  inventoryCommandModule,
+  violationCommandModule,
 ];
 
 const moduleFor = (command: CustodyCommand): CommandModule => {
@@ -37,7 +42,8 @@ const moduleFor = (command: CustodyCommand): CommandModule => {
   return found;
 };
 
-export const planCommand = (command: CustodyCommand, ctx: DecisionContext): Needs => moduleFor(command).plan(command, ctx);
+export const planCommand = (command: CustodyCommand, ctx: DecisionContext): Needs =>
+  moduleFor(command).plan(command, ctx);
 
 export const decideCommand = (command: CustodyCommand, ctx: DecisionContext): StreamEvents[] =>
   moduleFor(command).decide(command, ctx);

@@ -11,8 +11,24 @@ export * from './shared/vocabulary';
 export * from './rules/reading-scope';
 export * from './rules/violations';
 export * from './rules/deadlines';
-export { itemView, itemDeadlineChanges, itemMissingEvents, ITEM_EVENT_TYPES, MAX_PERIOD_YEARS, type ItemState, type ItemEvent } from './item';
+export {
+  itemView,
+  itemDeadlineChanges,
+  itemMissingEvents,
+  ITEM_EVENT_TYPES,
+  MAX_PERIOD_YEARS,
+  type ItemState,
+  type ItemEvent,
+} from './item';
 export { personView, type PersonState, type PersonEvent } from './person';
 export { placeView, type PlaceState, type PlaceEvent } from './place';
-export { incidentView, isReportOverdue, reportDueAt, investigationDueAt, REPORT_FIELDS, type IncidentState, type IncidentEvent } from './incident';
+export {
+  incidentView,
+  isReportOverdue,
+  reportDueAt,
+  investigationDueAt,
+  REPORT_FIELDS,
+  type IncidentState,
+  type IncidentEvent,
+} from './incident';
 export type { InventoryState, InventoryEvent } from './inventory';

@@ -4,5 +4,10 @@
  */
 export { EsdbEventStore, toPosition } from './store/esdb.event-store';
 export type { EsdbEventStoreOptions } from './store/esdb.event-store';
-export { EsdbSubscription, DEFAULT_RECONNECT, streamFilterPredicate, streamFilterRegex } from './store/esdb.subscription';
+export {
+  EsdbSubscription,
+  DEFAULT_RECONNECT,
+  streamFilterPredicate,
+  streamFilterRegex,
+} from './store/esdb.subscription';
 export type { ReconnectPolicy } from './store/esdb.subscription';

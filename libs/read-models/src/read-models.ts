@@ -13,7 +13,13 @@ import { IncidentQueries } from './incidents/incidents.queries';
 import { merkleLeavesProjection } from './merkle/merkle-leaves.projection';
 import { MerkleIndex } from './merkle/merkle-index';
 
-export const DEFAULT_PROJECTIONS: Projection[] = [streamStateProjection, violationsProjection, deadlinesProjection, commandLogProjection, merkleLeavesProjection];
+export const DEFAULT_PROJECTIONS: Projection[] = [
+  streamStateProjection,
+  violationsProjection,
+  deadlinesProjection,
+  commandLogProjection,
+  merkleLeavesProjection,
+];
 
 /** The read side beside one service instance: a SQLite file, its projections and their queries. */
 export class ReadModels {
@@ -54,8 +60,11 @@ export class ReadModels {
 
   /** Deadlines due at or before `now`, earliest first. */
   dueDeadlines(now: string, limit = 100): Deadline[] {
-    return (this.db.prepare(`SELECT deadline FROM deadlines WHERE due_at <= ? ORDER BY due_at, key LIMIT ?`).all(now, limit) as { deadline: string }[])
-      .map((r) => JSON.parse(r.deadline));
+    return (
+      this.db
+        .prepare(`SELECT deadline FROM deadlines WHERE due_at <= ? ORDER BY due_at, key LIMIT ?`)
+        .all(now, limit) as { deadline: string }[]
+    ).map((r) => JSON.parse(r.deadline));
   }
 
   /** Forgets a deadline that has been fired (the domain makes a second firing a no-op anyway). */
@@ -64,7 +73,8 @@ export class ReadModels {
   }
 
   nextDeadline(): Deadline | null {
-    const r = this.db.prepare(`SELECT deadline FROM deadlines ORDER BY due_at LIMIT 1`).get() as { deadline: string } | undefined;
+    const r = this.db.prepare(`SELECT deadline FROM deadlines ORDER BY due_at LIMIT 1`).get() as
+      { deadline: string } | undefined;
     return r ? JSON.parse(r.deadline) : null;
   }
 

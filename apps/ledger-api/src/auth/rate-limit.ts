@@ -11,7 +11,8 @@ export const rateLimitOptions = (perMinute: number): ThrottlerModuleOptions => (
   getTracker: (req: Record<string, unknown>) => {
     const headers = (req.headers ?? {}) as Record<string, unknown>;
     const auth = headers.authorization;
-    if (typeof auth === 'string' && auth !== '') return `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
+    if (typeof auth === 'string' && auth !== '')
+      return `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
     return `ip:${String(req.ip ?? 'unknown')}`;
   },
 });

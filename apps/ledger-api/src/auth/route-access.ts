@@ -24,29 +24,109 @@ const INVESTIGATING: Role[] = ['investigator', 'auditor', 'secrecy-officer', 're
 const PROVING: Role[] = ['auditor', 'investigator', 'secrecy-officer'];
 
 export const ROUTE_ACCESS: readonly RouteAccess[] = [
-  { method: 'GET', path: '/', roles: 'public', description: 'The dashboard page (asks for a key; the page itself holds no data).' },
-  { method: 'GET', path: '/health', roles: 'public', description: 'Liveness, with the store head and the projected position.' },
-  { method: 'GET', path: '/health/ready', roles: 'public', description: 'Readiness: store reachable and projection lag within READY_MAX_LAG (200), else 503.' },
-  { method: 'GET', path: '/metrics', roles: ['auditor'], description: 'Prometheus metrics (text format); no ids or titles in labels.' },
-  { method: 'POST', path: '/api/commands/:name', roles: 'per-command', description: 'Every command; roles per command (COMMAND_ROLES).' },
-  { method: 'GET', path: '/api/items', roles: 'any', description: 'Custody search: `?q=` (id or title), `status`, `custodian`.' },
-  { method: 'GET', path: '/api/items/:id', roles: 'any', description: 'An item\'s current custody state.' },
+  {
+    method: 'GET',
+    path: '/',
+    roles: 'public',
+    description: 'The dashboard page (asks for a key; the page itself holds no data).',
+  },
+  {
+    method: 'GET',
+    path: '/health',
+    roles: 'public',
+    description: 'Liveness, with the store head and the projected position.',
+  },
+  {
+    method: 'GET',
+    path: '/health/ready',
+    roles: 'public',
+    description: 'Readiness: store reachable and projection lag within READY_MAX_LAG (200), else 503.',
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    roles: ['auditor'],
+    description: 'Prometheus metrics (text format); no ids or titles in labels.',
+  },
+  {
+    method: 'POST',
+    path: '/api/commands/:name',
+    roles: 'per-command',
+    description: 'Every command; roles per command (COMMAND_ROLES).',
+  },
+  {
+    method: 'GET',
+    path: '/api/items',
+    roles: 'any',
+    description: 'Custody search: `?q=` (id or title), `status`, `custodian`.',
+  },
+  { method: 'GET', path: '/api/items/:id', roles: 'any', description: "An item's current custody state." },
   { method: 'GET', path: '/api/items/:id/readers', roles: 'any', description: 'Who may read the item now.' },
-  { method: 'GET', path: '/api/items/:id/history', roles: INVESTIGATING, description: 'Every event of the item (and its copies with `copies=true`), each with its verification state.' },
-  { method: 'GET', path: '/api/items/:id/exposure', roles: INVESTIGATING, description: 'Everyone who held or read the item or a copy, flagged where outside scope.' },
+  {
+    method: 'GET',
+    path: '/api/items/:id/history',
+    roles: INVESTIGATING,
+    description: 'Every event of the item (and its copies with `copies=true`), each with its verification state.',
+  },
+  {
+    method: 'GET',
+    path: '/api/items/:id/exposure',
+    roles: INVESTIGATING,
+    description: 'Everyone who held or read the item or a copy, flagged where outside scope.',
+  },
   { method: 'GET', path: '/api/persons/:id/items', roles: 'any', description: 'Muster: what the person holds now.' },
   { method: 'GET', path: '/api/persons/:id/access', roles: 'any', description: 'What the person may read now.' },
   { method: 'GET', path: '/api/violations', roles: 'any', description: 'Violations, filtered and paged.' },
-  { method: 'GET', path: '/api/incidents', roles: 'any', description: 'Incidents with their report deadline and time left.' },
+  {
+    method: 'GET',
+    path: '/api/incidents',
+    roles: 'any',
+    description: 'Incidents with their report deadline and time left.',
+  },
   { method: 'GET', path: '/api/incidents/:id', roles: 'any', description: 'One incident.' },
-  { method: 'GET', path: '/api/incidents/:id/report-draft', roles: ['responder', 'secrecy-officer', 'investigator'], description: 'The seven fields of the report, filled from the ledger.' },
-  { method: 'GET', path: '/api/ledger/verify', roles: PROVING, description: 'Recomputes every hash chain; names the first event that does not match.' },
+  {
+    method: 'GET',
+    path: '/api/incidents/:id/report-draft',
+    roles: ['responder', 'secrecy-officer', 'investigator'],
+    description: 'The seven fields of the report, filled from the ledger.',
+  },
+  {
+    method: 'GET',
+    path: '/api/ledger/verify',
+    roles: PROVING,
+    description: 'Recomputes every hash chain; names the first event that does not match.',
+  },
   { method: 'GET', path: '/api/ledger/checkpoints', roles: PROVING, description: 'Signed Merkle checkpoints.' },
-  { method: 'POST', path: '/api/ledger/checkpoints', roles: ['auditor'], description: 'Sign a checkpoint of the log now.' },
-  { method: 'GET', path: '/api/ledger/proofs/:eventId', roles: PROVING, description: 'Inclusion proof of an event in a signed checkpoint.' },
-  { method: 'GET', path: '/api/ledger/consistency', roles: PROVING, description: 'Consistency proof between two checkpoints.' },
-  { method: 'GET', path: '/api/ledger/public-key', roles: 'public', description: 'The checkpoint signing key (PEM), for offline verification.' },
-  { method: 'GET', path: '/api/feed', roles: INVESTIGATING, description: 'Live feed (server-sent events), resumable with Last-Event-ID.' },
+  {
+    method: 'POST',
+    path: '/api/ledger/checkpoints',
+    roles: ['auditor'],
+    description: 'Sign a checkpoint of the log now.',
+  },
+  {
+    method: 'GET',
+    path: '/api/ledger/proofs/:eventId',
+    roles: PROVING,
+    description: 'Inclusion proof of an event in a signed checkpoint.',
+  },
+  {
+    method: 'GET',
+    path: '/api/ledger/consistency',
+    roles: PROVING,
+    description: 'Consistency proof between two checkpoints.',
+  },
+  {
+    method: 'GET',
+    path: '/api/ledger/public-key',
+    roles: 'public',
+    description: 'The checkpoint signing key (PEM), for offline verification.',
+  },
+  {
+    method: 'GET',
+    path: '/api/feed',
+    roles: INVESTIGATING,
+    description: 'Live feed (server-sent events), resumable with Last-Event-ID.',
+  },
   { method: 'GET', path: '/docs', roles: 'public', description: 'Swagger UI.' },
   { method: 'GET', path: '/docs/json', roles: 'public', description: 'This OpenAPI document.' },
   { method: 'GET', path: '/docs/yaml', roles: 'public', description: 'This OpenAPI document as YAML.' },
@@ -56,4 +136,8 @@ export const rolesText = (roles: readonly Role[]): string => [...roles, 'admin']
 
 /** May a principal with these roles call the route (commands: decided per command in LedgerCore)? */
 export const routeAllows = (access: RouteAccess, roles: readonly Role[]): boolean =>
-  access.roles === 'public' || access.roles === 'any' || access.roles === 'per-command' || roles.includes('admin') || access.roles.some((r) => roles.includes(r));
+  access.roles === 'public' ||
+  access.roles === 'any' ||
+  access.roles === 'per-command' ||
+  roles.includes('admin') ||
+  access.roles.some((r) => roles.includes(r));

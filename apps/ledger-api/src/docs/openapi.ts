@@ -10,22 +10,33 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf, COMMAND_ROLES } from '@app/application';
 import { ROUTE_ACCESS, rolesText } from '../auth/route-access';
 
-type Operation = Record<string, unknown> & { parameters?: Record<string, unknown>[]; responses?: Record<string, unknown>; security?: unknown[] };
+type Operation = Record<string, unknown> & {
+  parameters?: Record<string, unknown>[];
+  responses?: Record<string, unknown>;
+  security?: unknown[];
+};
 
 const PROBLEM = { $ref: '#/components/schemas/Problem' };
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: PROBLEM } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: PROBLEM } },
+});
 
 /** The problem responses every authenticated operation may give. */
 const AUTH_ERRORS = {
   '401': problem('No API key, or an unknown one (UNAUTHENTICATED)'),
-  '403': problem('The key\'s roles may not call this (FORBIDDEN)'),
+  '403': problem("The key's roles may not call this (FORBIDDEN)"),
   '429': problem('Too many requests for this key (RATE_LIMITED); see Retry-After'),
 };
 
 const COMMAND_ERRORS = {
-  '400': problem('A field is malformed (VALIDATION_FAILED, with `errors[].field`) or the body is not JSON (MALFORMED_JSON)'),
+  '400': problem(
+    'A field is malformed (VALIDATION_FAILED, with `errors[].field`) or the body is not JSON (MALFORMED_JSON)',
+  ),
   '404': problem('A person, place or item named does not exist (UNKNOWN_PERSON, UNKNOWN_PLACE, UNKNOWN_ITEM)'),
-  '409': problem('A request refused with its code (e.g. ITEM_EXISTS, ALREADY_REPORTED) or a concurrent write (CONCURRENCY_CONFLICT)'),
+  '409': problem(
+    'A request refused with its code (e.g. ITEM_EXISTS, ALREADY_REPORTED) or a concurrent write (CONCURRENCY_CONFLICT)',
+  ),
   '422': problem('A request refused by a rule (e.g. PERIOD_EXCEEDS_MAXIMUM)'),
   '503': problem('The store cannot take writes now (STORE_UNAVAILABLE); nothing was recorded'),
 };
@@ -39,14 +50,26 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
     { name: 'limit', description: 'at most this many (default 100, max 1000)', schema: { type: 'integer' } },
   ],
   'GET /api/items/{id}/history': [
-    { name: 'asOf', description: 'as the ledger knew it at this instant (recordedAt ≤ asOf)', schema: { type: 'string', format: 'date-time' } },
-    { name: 'occurredBefore', description: 'as the world was at this instant (occurredAt ≤ T)', schema: { type: 'string', format: 'date-time' } },
+    {
+      name: 'asOf',
+      description: 'as the ledger knew it at this instant (recordedAt ≤ asOf)',
+      schema: { type: 'string', format: 'date-time' },
+    },
+    {
+      name: 'occurredBefore',
+      description: 'as the world was at this instant (occurredAt ≤ T)',
+      schema: { type: 'string', format: 'date-time' },
+    },
     { name: 'copies', description: 'include the copy tree', schema: { type: 'boolean' } },
   ],
   'GET /api/violations': [
     { name: 'status', description: 'open | resolved', schema: { type: 'string', enum: ['open', 'resolved'] } },
     { name: 'code', description: 'violation code, e.g. OUT_OF_SCOPE_ACCESS', schema: { type: 'string' } },
-    { name: 'severity', description: 'critical | high | medium', schema: { type: 'string', enum: ['critical', 'high', 'medium'] } },
+    {
+      name: 'severity',
+      description: 'critical | high | medium',
+      schema: { type: 'string', enum: ['critical', 'high', 'medium'] },
+    },
     { name: 'itemId', description: 'concerning this item', schema: { type: 'string' } },
     { name: 'personId', description: 'concerning this person', schema: { type: 'string' } },
     { name: 'since', description: 'happened at or after', schema: { type: 'string', format: 'date-time' } },
@@ -59,15 +82,34 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
     { name: 'itemId', description: 'concerning this item', schema: { type: 'string' } },
   ],
   'GET /api/feed': [
-    { name: 'streams', description: 'comma-separated stream id prefixes, e.g. item-,incident-', schema: { type: 'string' } },
-    { name: 'types', description: 'comma-separated event types, e.g. ViolationDetected,IncidentOpened', schema: { type: 'string' } },
-    { name: 'after', description: 'resume after this global position (or send Last-Event-ID)', schema: { type: 'integer' } },
+    {
+      name: 'streams',
+      description: 'comma-separated stream id prefixes, e.g. item-,incident-',
+      schema: { type: 'string' },
+    },
+    {
+      name: 'types',
+      description: 'comma-separated event types, e.g. ViolationDetected,IncidentOpened',
+      schema: { type: 'string' },
+    },
+    {
+      name: 'after',
+      description: 'resume after this global position (or send Last-Event-ID)',
+      schema: { type: 'integer' },
+    },
   ],
 };
 
 const ENVELOPE_FIELDS = {
-  occurredAt: { type: 'string', format: 'date-time', description: 'when it happened in the world; may be in the past, at most 5 minutes ahead' },
-  commandId: { type: 'string', description: 'idempotency key: a retry with the same id returns the first result and appends nothing' },
+  occurredAt: {
+    type: 'string',
+    format: 'date-time',
+    description: 'when it happened in the world; may be in the past, at most 5 minutes ahead',
+  },
+  commandId: {
+    type: 'string',
+    description: 'idempotency key: a retry with the same id returns the first result and appends nothing',
+  },
 };
 
 const COMMAND_RESPONSE = {
@@ -75,8 +117,25 @@ const COMMAND_RESPONSE = {
   required: ['commandId', 'events', 'violations'],
   properties: {
     commandId: { type: 'string' },
-    events: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, streamId: { type: 'string' }, revision: { type: 'integer' }, position: { type: 'integer' } } } },
-    violations: { type: 'array', items: { type: 'object', properties: { violationId: { type: 'string' }, code: { type: 'string' }, severity: { type: 'string' } } } },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          type: { type: 'string' },
+          streamId: { type: 'string' },
+          revision: { type: 'integer' },
+          position: { type: 'integer' },
+        },
+      },
+    },
+    violations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { violationId: { type: 'string' }, code: { type: 'string' }, severity: { type: 'string' } },
+      },
+    },
     duplicate: { type: 'boolean' },
   },
 };
@@ -85,9 +144,16 @@ const PROBLEM_SCHEMA = {
   type: 'object',
   required: ['type', 'title', 'status', 'code', 'detail'],
   properties: {
-    type: { type: 'string', format: 'uri' }, title: { type: 'string' }, status: { type: 'integer' },
-    code: { type: 'string', description: 'stable machine-readable code' }, detail: { type: 'string' }, instance: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } } },
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string', description: 'stable machine-readable code' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+    },
   },
 };
 
@@ -111,10 +177,15 @@ const commandOperations = (): Record<string, { post: Operation }> =>
           description: `Roles: ${rolesText(COMMAND_ROLES[name])}. The actor recorded is the key's person (never a body field).`,
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: commandBodySchema(name), example: { data: COMMAND_DTOS[name].example } } },
+            content: {
+              'application/json': { schema: commandBodySchema(name), example: { data: COMMAND_DTOS[name].example } },
+            },
           },
           responses: {
-            '200': { description: 'Recorded (or the first result of a retried commandId)', content: { 'application/json': { schema: { $ref: '#/components/schemas/CommandResponse' } } } },
+            '200': {
+              description: 'Recorded (or the first result of a retried commandId)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/CommandResponse' } } },
+            },
             ...COMMAND_ERRORS,
             ...AUTH_ERRORS,
           },
@@ -130,12 +201,23 @@ const openApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
   const config = new DocumentBuilder()
     .setTitle('Custody Ledger API')
-    .setDescription('Event-sourced, tamper-evident audit ledger for classified items. Errors are application/problem+json with a stable `code`. Authenticate with `Authorization: Bearer <key>`.')
+    .setDescription(
+      'Event-sourced, tamper-evident audit ledger for classified items. Errors are application/problem+json with a stable `code`. Authenticate with `Authorization: Bearer <key>`.',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key from LEDGER_API_KEYS' }, 'bearer')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA as never, CommandResponse: COMMAND_RESPONSE as never } };
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      Problem: PROBLEM_SCHEMA as never,
+      CommandResponse: COMMAND_RESPONSE as never,
+    },
+  };
 
   // One operation per command instead of the generic `{name}` route.
   delete document.paths['/api/commands/{name}'];
@@ -147,18 +229,34 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
     const op = item?.[access.method.toLowerCase()];
     if (!op) continue;
     const roles = access.roles;
-    const who = roles === 'public' ? 'public (no key)' : roles === 'any' || roles === 'per-command' ? 'any authenticated key' : rolesText(roles);
+    const who =
+      roles === 'public'
+        ? 'public (no key)'
+        : roles === 'any' || roles === 'per-command'
+          ? 'any authenticated key'
+          : rolesText(roles);
     op.description = [access.description, `Roles: ${who}.`].filter(Boolean).join(' ');
     const extra = QUERY_PARAMETERS[`${access.method} ${openApiPath(access.path)}`] ?? [];
     const known = new Set((op.parameters ?? []).map((p) => `${p.in}:${p.name}`));
     op.parameters = [
       ...(op.parameters ?? []).map((p) => {
         const described = extra.find((x) => x.name === p.name && p.in === 'query');
-        return described ? { ...p, required: false, description: described.description, schema: described.schema } : p.in === 'query' ? { ...p, required: false } : p;
+        return described
+          ? { ...p, required: false, description: described.description, schema: described.schema }
+          : p.in === 'query'
+            ? { ...p, required: false }
+            : p;
       }),
       ...extra.filter((x) => !known.has(`query:${x.name}`)).map((x) => ({ in: 'query', required: false, ...x })),
     ];
-    if (access.path === '/api/feed') op.parameters.push({ in: 'header', name: 'Last-Event-ID', required: false, description: 'resume after this global position', schema: { type: 'integer' } });
+    if (access.path === '/api/feed')
+      op.parameters.push({
+        in: 'header',
+        name: 'Last-Event-ID',
+        required: false,
+        description: 'resume after this global position',
+        schema: { type: 'integer' },
+      });
     op.responses = {
       ...op.responses,
       ...(access.roles === 'public' ? {} : AUTH_ERRORS),
@@ -174,6 +272,10 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
 /** Serves Swagger UI at /docs and the JSON document at /docs/json (both public: the API's shape is not secret). */
 export const setupOpenApi = (app: INestApplication): OpenAPIObject => {
   const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml', customSiteTitle: 'Custody Ledger API' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/json',
+    yamlDocumentUrl: 'docs/yaml',
+    customSiteTitle: 'Custody Ledger API',
+  });
   return document;
 };

@@ -12,9 +12,13 @@ const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 
 const list = (name: string, value: string | undefined, pattern: RegExp): string[] => {
   if (value === undefined || value === '') return [];
-  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = parts.filter((p) => !pattern.test(p));
-  if (bad.length || parts.length > 50) throw new RequestValidationError([{ field: name, reason: 'must be a comma-separated list of at most 50 names' }]);
+  if (bad.length || parts.length > 50)
+    throw new RequestValidationError([{ field: name, reason: 'must be a comma-separated list of at most 50 names' }]);
   return parts;
 };
 
@@ -44,7 +48,12 @@ export class FeedController {
   ): void {
     const resume = lastEventId ?? after;
     if (resume !== undefined && resume !== '' && !POSITION.test(resume)) {
-      throw new RequestValidationError([{ field: lastEventId !== undefined ? 'Last-Event-ID' : 'after', reason: 'must be a global position (a non-negative integer)' }]);
+      throw new RequestValidationError([
+        {
+          field: lastEventId !== undefined ? 'Last-Event-ID' : 'after',
+          reason: 'must be a global position (a non-negative integer)',
+        },
+      ]);
     }
     const request = {
       after: resume ? Number(resume) : undefined,

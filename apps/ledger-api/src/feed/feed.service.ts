@@ -25,7 +25,13 @@ export interface FeedSink {
 /** One server-sent event: `id` is the global position, so a reconnect resumes with Last-Event-ID. */
 export const formatEvent = (e: RecordedEvent): string =>
   `id: ${e.position}\nevent: ${e.type}\ndata: ${JSON.stringify({
-    eventId: e.eventId, type: e.type, streamId: e.streamId, revision: e.revision, position: e.position, data: e.data, metadata: e.metadata,
+    eventId: e.eventId,
+    type: e.type,
+    streamId: e.streamId,
+    revision: e.revision,
+    position: e.position,
+    data: e.data,
+    metadata: e.metadata,
   })}\n\n`;
 
 /**
@@ -49,10 +55,11 @@ export class FeedService implements BeforeApplicationShutdown {
 
   stream(request: FeedRequest, sink: FeedSink, onClose: (listener: () => void) => void): void {
     const types = new Set(request.types);
-    const waitDrain = () => new Promise<void>((resolve) => {
-      sink.once('drain', resolve);
-      sink.once('close', resolve);
-    });
+    const waitDrain = () =>
+      new Promise<void>((resolve) => {
+        sink.once('drain', resolve);
+        sink.once('close', resolve);
+      });
     let closed = false;
     const send = async (chunk: string): Promise<void> => {
       if (closed || sink.destroyed || sink.writableEnded) return;
@@ -70,7 +77,10 @@ export class FeedService implements BeforeApplicationShutdown {
         onError: () => void stop(),
       },
     );
-    const heartbeat = setInterval(() => void send(`: heartbeat ${this.core.clock.now().toISOString()}\n\n`), this.config.feedHeartbeatMs);
+    const heartbeat = setInterval(
+      () => void send(`: heartbeat ${this.core.clock.now().toISOString()}\n\n`),
+      this.config.feedHeartbeatMs,
+    );
     heartbeat.unref();
     const stop = async (): Promise<void> => {
       if (closed) return;

@@ -18,8 +18,13 @@ export class HealthController {
   async health() {
     const head = await this.core.store.headPosition().catch(() => undefined);
     const checkpoint = this.core.readModels.runner.checkpoint;
-    return { status: 'ok', store: this.core.config.eventstoreUrl ? 'eventstoredb' : 'embedded', head: head ?? null, projected: checkpoint ?? null,
-      lagging: head !== undefined && (checkpoint ?? -1) < head };
+    return {
+      status: 'ok',
+      store: this.core.config.eventstoreUrl ? 'eventstoredb' : 'embedded',
+      head: head ?? null,
+      projected: checkpoint ?? null,
+      lagging: head !== undefined && (checkpoint ?? -1) < head,
+    };
   }
 
   /**
@@ -28,7 +33,11 @@ export class HealthController {
    */
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
-    const checks: { store: 'ok' | 'unreachable'; lag: number | null; maxLag: number } = { store: 'ok', lag: null, maxLag: this.config.readyMaxLag };
+    const checks: { store: 'ok' | 'unreachable'; lag: number | null; maxLag: number } = {
+      store: 'ok',
+      lag: null,
+      maxLag: this.config.readyMaxLag,
+    };
     try {
       const head = await this.core.store.headPosition();
       const checkpoint = this.core.readModels.runner.checkpoint;

@@ -1,7 +1,19 @@
 import 'reflect-metadata';
 import {
-  BadRequestException, Body, Controller, ForbiddenException, HttpException, HttpStatus, Logger, Module, NotFoundException,
-  Param, Post, UnauthorizedException, type ArgumentsHost, type INestApplication,
+  BadRequestException,
+  Body,
+  Controller,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Logger,
+  Module,
+  NotFoundException,
+  Param,
+  Post,
+  UnauthorizedException,
+  type ArgumentsHost,
+  type INestApplication,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApproverNotAuthorized, CommandRefused, InvalidCommand, UnknownReference } from '@app/custody';
@@ -31,14 +43,26 @@ class RecordingResponse implements ProblemResponse {
   }
 }
 
-const hostFor = (response: RecordingResponse, url = '/api/commands/RegisterPerson?x=1', method = 'POST'): ArgumentsHost =>
+const hostFor = (
+  response: RecordingResponse,
+  url = '/api/commands/RegisterPerson?x=1',
+  method = 'POST',
+): ArgumentsHost =>
   ({
     getType: () => 'http',
     getArgs: () => [{ url, originalUrl: url, method }, response],
     getArgByIndex: (i: number) => [{ url, originalUrl: url, method }, response][i],
-    switchToHttp: () => ({ getRequest: () => ({ url, originalUrl: url, method }), getResponse: () => response, getNext: () => undefined }),
-    switchToRpc: () => { throw new Error('not rpc'); },
-    switchToWs: () => { throw new Error('not ws'); },
+    switchToHttp: () => ({
+      getRequest: () => ({ url, originalUrl: url, method }),
+      getResponse: () => response,
+      getNext: () => undefined,
+    }),
+    switchToRpc: () => {
+      throw new Error('not rpc');
+    },
+    switchToWs: () => {
+      throw new Error('not ws');
+    },
   }) as unknown as ArgumentsHost;
 
 const filter = new ProblemFilter();
@@ -50,58 +74,169 @@ const send = (error: unknown): RecordingResponse => {
 
 class Boom extends Error {}
 const bodyParserError = (type: string, status: number, message: string, extra: Record<string, unknown> = {}) =>
-  Object.assign(status === 400 ? new SyntaxError(message) : new Error(message), { type, status, statusCode: status, expose: true, ...extra });
+  Object.assign(status === 400 ? new SyntaxError(message) : new Error(message), {
+    type,
+    status,
+    statusCode: status,
+    expose: true,
+    ...extra,
+  });
 
 let logged: jest.SpyInstance[] = [];
 beforeEach(() => {
-  logged = [jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined), jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined)];
+  logged = [
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
+  ];
 });
 afterEach(() => logged.forEach((s) => s.mockRestore()));
 
 describe('the problem filter, per kind of error', () => {
   it.each<[string, () => unknown, number, string, Record<string, unknown>]>([
-    ['a request validation error', () => new RequestValidationError([{ field: 'data.scope.persons[1]', reason: 'must be an id' }]),
-      400, 'VALIDATION_FAILED', { errors: [{ field: 'data.scope.persons[1]', reason: 'must be an id' }] }],
-    ['malformed JSON from the body parser', () => bodyParserError('entity.parse.failed', 400, 'Unexpected token } in JSON at position 9', { body: '{"secret":}' }),
-      400, 'MALFORMED_JSON', { detail: 'The request body is not valid JSON.' }],
-    ['malformed JSON as Nest maps it', () => new BadRequestException('Unexpected token \'}\', "{"a":}" is not valid JSON'),
-      400, 'MALFORMED_JSON', {}],
-    ['a body over the limit', () => bodyParserError('entity.too.large', 413, 'request entity too large', { limit: 102400, length: 999999 }),
-      413, 'PAYLOAD_TOO_LARGE', { detail: 'The request body is larger than the limit of 102400 bytes.' }],
-    ['an unsupported charset', () => bodyParserError('charset.unsupported', 415, 'unsupported charset "LATIN-9"'), 415, 'UNSUPPORTED_MEDIA_TYPE', {}],
-    ['a refusal', () => new CommandRefused('ALREADY_REPORTED', 'incident inc-1 was reported at 2026-03-02T10:00:00Z'),
-      409, 'ALREADY_REPORTED', { detail: 'incident inc-1 was reported at 2026-03-02T10:00:00Z' }],
-    ['an approver without the rank', () => new ApproverNotAuthorized('p-dir may not approve copies of TOP_SECRET items'),
-      403, 'APPROVER_NOT_AUTHORIZED', { title: 'Approver not authorized' }],
-    ['an unknown person', () => new UnknownReference('UNKNOWN_PERSON', 'reader', 'p-ghost'),
-      404, 'UNKNOWN_PERSON', { errors: [{ field: 'data.reader', reason: 'p-ghost is not registered' }] }],
-    ['an invalid command', () => new InvalidCommand('until', 'ends before the carry-out starts'),
-      400, 'INVALID_COMMAND', { errors: [{ field: 'data.until', reason: 'ends before the carry-out starts' }] }],
-    ['a refusal with a 422 and a field', () => new CommandRefused('PERIOD_EXCEEDS_MAXIMUM', 'CONFIDENTIAL allows at most 10 years', 422, 'periodYears'),
-      422, 'PERIOD_EXCEEDS_MAXIMUM', { errors: [{ field: 'data.periodYears', reason: 'CONFIDENTIAL allows at most 10 years' }] }],
+    [
+      'a request validation error',
+      () => new RequestValidationError([{ field: 'data.scope.persons[1]', reason: 'must be an id' }]),
+      400,
+      'VALIDATION_FAILED',
+      { errors: [{ field: 'data.scope.persons[1]', reason: 'must be an id' }] },
+    ],
+    [
+      'malformed JSON from the body parser',
+      () =>
+        bodyParserError('entity.parse.failed', 400, 'Unexpected token } in JSON at position 9', {
+          body: '{"secret":}',
+        }),
+      400,
+      'MALFORMED_JSON',
+      { detail: 'The request body is not valid JSON.' },
+    ],
+    [
+      'malformed JSON as Nest maps it',
+      () => new BadRequestException('Unexpected token \'}\', "{"a":}" is not valid JSON'),
+      400,
+      'MALFORMED_JSON',
+      {},
+    ],
+    [
+      'a body over the limit',
+      () => bodyParserError('entity.too.large', 413, 'request entity too large', { limit: 102400, length: 999999 }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+      { detail: 'The request body is larger than the limit of 102400 bytes.' },
+    ],
+    [
+      'an unsupported charset',
+      () => bodyParserError('charset.unsupported', 415, 'unsupported charset "LATIN-9"'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      {},
+    ],
+    [
+      'a refusal',
+      () => new CommandRefused('ALREADY_REPORTED', 'incident inc-1 was reported at 2026-03-02T10:00:00Z'),
+      409,
+      'ALREADY_REPORTED',
+      { detail: 'incident inc-1 was reported at 2026-03-02T10:00:00Z' },
+    ],
+    [
+      'an approver without the rank',
+      () => new ApproverNotAuthorized('p-dir may not approve copies of TOP_SECRET items'),
+      403,
+      'APPROVER_NOT_AUTHORIZED',
+      { title: 'Approver not authorized' },
+    ],
+    [
+      'an unknown person',
+      () => new UnknownReference('UNKNOWN_PERSON', 'reader', 'p-ghost'),
+      404,
+      'UNKNOWN_PERSON',
+      { errors: [{ field: 'data.reader', reason: 'p-ghost is not registered' }] },
+    ],
+    [
+      'an invalid command',
+      () => new InvalidCommand('until', 'ends before the carry-out starts'),
+      400,
+      'INVALID_COMMAND',
+      { errors: [{ field: 'data.until', reason: 'ends before the carry-out starts' }] },
+    ],
+    [
+      'a refusal with a 422 and a field',
+      () => new CommandRefused('PERIOD_EXCEEDS_MAXIMUM', 'CONFIDENTIAL allows at most 10 years', 422, 'periodYears'),
+      422,
+      'PERIOD_EXCEEDS_MAXIMUM',
+      { errors: [{ field: 'data.periodYears', reason: 'CONFIDENTIAL allows at most 10 years' }] },
+    ],
     ['a concurrency conflict', () => new ConcurrencyConflict('item-doc-1', 3, 4), 409, 'CONCURRENCY_CONFLICT', {}],
-    ['an unavailable store', () => new StoreUnavailable('SQLITE_FULL: /var/lib/ledger/events.sqlite', new Error('disk full')),
-      503, 'STORE_UNAVAILABLE', {}],
-    ['a route that does not exist', () => new NotFoundException('Cannot GET /api/nothing'), 404, 'NOT_FOUND', { detail: 'Cannot GET /api/nothing' }],
+    [
+      'an unavailable store',
+      () => new StoreUnavailable('SQLITE_FULL: /var/lib/ledger/events.sqlite', new Error('disk full')),
+      503,
+      'STORE_UNAVAILABLE',
+      {},
+    ],
+    [
+      'a route that does not exist',
+      () => new NotFoundException('Cannot GET /api/nothing'),
+      404,
+      'NOT_FOUND',
+      { detail: 'Cannot GET /api/nothing' },
+    ],
     ['a missing key', () => new UnauthorizedException(), 401, 'UNAUTHENTICATED', {}],
-    ['a role that may not', () => new ForbiddenException('role custodian may not give ApproveCopy'), 403, 'FORBIDDEN', {}],
-    ['too many requests', () => new HttpException({ message: 'slow down', retryAfter: 2.5 }, HttpStatus.TOO_MANY_REQUESTS), 429, 'RATE_LIMITED', { detail: 'slow down' }],
-    ['an HttpException with its own code', () => new HttpException({ code: 'KEY_REVOKED', detail: 'the key was revoked' }, 401),
-      401, 'KEY_REVOKED', { detail: 'the key was revoked' }],
-    ['an unexpected error', () => new Boom('SQLITE_CORRUPT at /var/lib/ledger/read-models.sqlite'), 500, 'INTERNAL', {}],
+    [
+      'a role that may not',
+      () => new ForbiddenException('role custodian may not give ApproveCopy'),
+      403,
+      'FORBIDDEN',
+      {},
+    ],
+    [
+      'too many requests',
+      () => new HttpException({ message: 'slow down', retryAfter: 2.5 }, HttpStatus.TOO_MANY_REQUESTS),
+      429,
+      'RATE_LIMITED',
+      { detail: 'slow down' },
+    ],
+    [
+      'an HttpException with its own code',
+      () => new HttpException({ code: 'KEY_REVOKED', detail: 'the key was revoked' }, 401),
+      401,
+      'KEY_REVOKED',
+      { detail: 'the key was revoked' },
+    ],
+    [
+      'an unexpected error',
+      () => new Boom('SQLITE_CORRUPT at /var/lib/ledger/read-models.sqlite'),
+      500,
+      'INTERNAL',
+      {},
+    ],
     ['a thrown string', () => 'oops', 500, 'INTERNAL', {}],
     ['a thrown null', () => null, 500, 'INTERNAL', {}],
-    ['an HttpException 500 with an internal message', () => new HttpException('pool exhausted: db-7.internal', 500), 500, 'INTERNAL', {}],
+    [
+      'an HttpException 500 with an internal message',
+      () => new HttpException('pool exhausted: db-7.internal', 500),
+      500,
+      'INTERNAL',
+      {},
+    ],
   ])('%s', (_label, make, status, code, expected) => {
     const response = send(make());
     expect(response.statusCode).toBe(status);
     expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
     const body = response.json;
-    expect(body).toMatchObject({ type: problemType(code), status, code, instance: '/api/commands/RegisterPerson', ...expected });
+    expect(body).toMatchObject({
+      type: problemType(code),
+      status,
+      code,
+      instance: '/api/commands/RegisterPerson',
+      ...expected,
+    });
     expect(body.type).toMatch(/^https:\/\/custody-ledger\.dev\/problems\/[a-z0-9-]+$/);
     expect(typeof body.title).toBe('string');
     expect(typeof body.detail).toBe('string');
-    expect(Object.keys(body).every((k) => ['type', 'title', 'status', 'code', 'detail', 'errors', 'instance'].includes(k))).toBe(true);
+    expect(
+      Object.keys(body).every((k) => ['type', 'title', 'status', 'code', 'detail', 'errors', 'instance'].includes(k)),
+    ).toBe(true);
     if (!expected.errors) expect(body.errors).toBeUndefined();
   });
 
@@ -117,7 +252,7 @@ describe('the problem filter, per kind of error', () => {
     expect(send(new UnauthorizedException()).headers['www-authenticate']).toBe('Bearer realm="custody-ledger"');
   });
 
-  it('never shows an unexpected error\'s message or stack, but logs them', () => {
+  it("never shows an unexpected error's message or stack, but logs them", () => {
     const error = new Boom('SQLITE_CORRUPT at /var/lib/ledger/read-models.sqlite');
     const response = send(error);
     expect(response.body).not.toContain('SQLITE_CORRUPT');
@@ -128,7 +263,9 @@ describe('the problem filter, per kind of error', () => {
   });
 
   it('does not echo what the parser saw in a malformed body', () => {
-    const response = send(bodyParserError('entity.parse.failed', 400, 'Unexpected token } in JSON at position 9', { body: '{"secret":}' }));
+    const response = send(
+      bodyParserError('entity.parse.failed', 400, 'Unexpected token } in JSON at position 9', { body: '{"secret":}' }),
+    );
     expect(response.body).not.toContain('secret');
     expect(response.body).not.toContain('position');
   });
@@ -140,7 +277,10 @@ describe('the problem filter, per kind of error', () => {
   });
 
   it('a plain BadRequestException that is not about JSON stays BAD_REQUEST', () => {
-    expect(send(new BadRequestException('Failed to decode param \'%FF\'')).json).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    expect(send(new BadRequestException("Failed to decode param '%FF'")).json).toMatchObject({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
   });
 
   it('a response already streaming (SSE) is ended, not written over', () => {
@@ -154,7 +294,12 @@ describe('the problem filter, per kind of error', () => {
 
   it('the Express error handler writes the same problem', () => {
     const response = new RecordingResponse();
-    problemErrorHandler(bodyParserError('entity.too.large', 413, 'too large', { limit: 10 }), { originalUrl: '/api/commands/X' }, response, () => undefined);
+    problemErrorHandler(
+      bodyParserError('entity.too.large', 413, 'too large', { limit: 10 }),
+      { originalUrl: '/api/commands/X' },
+      response,
+      () => undefined,
+    );
     expect(response.statusCode).toBe(413);
     expect(response.json).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', instance: '/api/commands/X' });
   });
@@ -185,7 +330,8 @@ describe('the filter in a running Nest app', () => {
       if (!envelope.ok) throw new RequestValidationError(envelope.errors);
       const checked = validateCommandData(name, envelope.data);
       if (!checked.ok) {
-        if ('unknownCommand' in checked) throw new NotFoundException({ code: 'UNKNOWN_COMMAND', detail: `there is no command named ${name}` });
+        if ('unknownCommand' in checked)
+          throw new NotFoundException({ code: 'UNKNOWN_COMMAND', detail: `there is no command named ${name}` });
         throw new RequestValidationError(checked.errors);
       }
       if (checked.data.reason === 'explode') throw new Boom('internal detail');
@@ -207,11 +353,18 @@ describe('the filter in a running Nest app', () => {
 
   const post = async (path: string, body: string) => {
     const res = await fetch(base + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as Record<string, unknown>,
+    };
   };
 
   it('answers a valid command', async () => {
-    const res = await post('/api/commands/DeclassifyItem', JSON.stringify({ data: { itemId: 'doc-1', reason: 'published' } }));
+    const res = await post(
+      '/api/commands/DeclassifyItem',
+      JSON.stringify({ data: { itemId: 'doc-1', reason: 'published' } }),
+    );
     expect(res).toMatchObject({ status: 201, body: { ok: true } });
   });
 
@@ -223,32 +376,54 @@ describe('the filter in a running Nest app', () => {
   });
 
   it('a body over the parser limit → 413 PAYLOAD_TOO_LARGE', async () => {
-    const res = await post('/api/commands/DeclassifyItem', JSON.stringify({ data: { itemId: 'doc-1', reason: 'x'.repeat(200_000) } }));
+    const res = await post(
+      '/api/commands/DeclassifyItem',
+      JSON.stringify({ data: { itemId: 'doc-1', reason: 'x'.repeat(200_000) } }),
+    );
     expect(res).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
   it('field errors → 400 VALIDATION_FAILED naming the fields', async () => {
-    const res = await post('/api/commands/DeclassifyItem', JSON.stringify({ data: { itemId: 'doc/1', reason: 1, x: 1 }, occurredAt: 'yesterday' }));
+    const res = await post(
+      '/api/commands/DeclassifyItem',
+      JSON.stringify({ data: { itemId: 'doc/1', reason: 1, x: 1 }, occurredAt: 'yesterday' }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.errors).toEqual([{ field: 'body.occurredAt', reason: expect.any(String) }]);
-    const res2 = await post('/api/commands/DeclassifyItem', JSON.stringify({ data: { itemId: 'doc/1', reason: 1, x: 1 } }));
-    expect((res2.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['data.itemId', 'data.reason', 'data.x']);
+    const res2 = await post(
+      '/api/commands/DeclassifyItem',
+      JSON.stringify({ data: { itemId: 'doc/1', reason: 1, x: 1 } }),
+    );
+    expect((res2.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
+      'data.itemId',
+      'data.reason',
+      'data.x',
+    ]);
   });
 
   it('a prototype-pollution body is refused and pollutes nothing', async () => {
-    const res = await post('/api/commands/DeclassifyItem', '{"data":{"itemId":"doc-1","reason":"r","__proto__":{"polluted":true}}}');
+    const res = await post(
+      '/api/commands/DeclassifyItem',
+      '{"data":{"itemId":"doc-1","reason":"r","__proto__":{"polluted":true}}}',
+    );
     expect(res).toMatchObject({ status: 400, body: { errors: [{ field: 'data.__proto__' }] } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('an unknown command → 404 UNKNOWN_COMMAND; an unknown route → 404 NOT_FOUND', async () => {
-    expect(await post('/api/commands/FireDeadline', '{"data":{}}')).toMatchObject({ status: 404, body: { code: 'UNKNOWN_COMMAND' } });
+    expect(await post('/api/commands/FireDeadline', '{"data":{}}')).toMatchObject({
+      status: 404,
+      body: { code: 'UNKNOWN_COMMAND' },
+    });
     expect(await post('/api/nothing', '{}')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   });
 
   it('an unexpected error → 500 INTERNAL without its message', async () => {
-    const res = await post('/api/commands/DeclassifyItem', JSON.stringify({ data: { itemId: 'doc-1', reason: 'explode' } }));
+    const res = await post(
+      '/api/commands/DeclassifyItem',
+      JSON.stringify({ data: { itemId: 'doc-1', reason: 'explode' } }),
+    );
     expect(res).toMatchObject({ status: 500, body: { code: 'INTERNAL' } });
     expect(JSON.stringify(res.body)).not.toContain('internal detail');
   });

@@ -99,11 +99,19 @@ const domainFieldPath = (field: string): string =>
   field.startsWith('data.') || field.startsWith('body.') || field === 'data' ? field : `data.${field}`;
 
 const fromDomainError = (error: DomainError): Problem => {
-  if (!isValidStatus(error.status) || typeof error.code !== 'string' || !STABLE_CODE.test(error.code)) return internal();
+  if (!isValidStatus(error.status) || typeof error.code !== 'string' || !STABLE_CODE.test(error.code))
+    return internal();
   // Server-side failures are not the client's to read, even when a domain error says 5xx.
   const detail = error.status >= 500 ? INTERNAL_DETAIL : error.message;
   const errors = error.field
-    ? [{ field: domainFieldPath(error.field), reason: error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message }]
+    ? [
+        {
+          field: domainFieldPath(error.field),
+          reason: error.message.startsWith(`${error.field}: `)
+            ? error.message.slice(error.field.length + 2)
+            : error.message,
+        },
+      ]
     : undefined;
   return make(error.status, error.code, detail, { errors });
 };
@@ -123,11 +131,17 @@ const fromBodyParser = (error: { type: string; limit?: unknown }, status: number
       return make(
         413,
         'PAYLOAD_TOO_LARGE',
-        typeof error.limit === 'number' ? `The request body is larger than the limit of ${error.limit} bytes.` : 'The request body is too large.',
+        typeof error.limit === 'number'
+          ? `The request body is larger than the limit of ${error.limit} bytes.`
+          : 'The request body is too large.',
       );
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return make(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be UTF-8 JSON (Content-Type: application/json).');
+      return make(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The request body must be UTF-8 JSON (Content-Type: application/json).',
+      );
     case 'request.aborted':
       return make(400, 'REQUEST_ABORTED', 'The request was aborted before its body was received.');
     default:
@@ -141,7 +155,11 @@ const fromHttpException = (error: HttpException): Problem => {
   const response = error.getResponse();
   const fields = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
   const message = typeof response === 'string' ? response : fields.message;
-  const text = Array.isArray(message) ? message.filter((m) => typeof m === 'string').join('; ') : typeof message === 'string' ? message : '';
+  const text = Array.isArray(message)
+    ? message.filter((m) => typeof m === 'string').join('; ')
+    : typeof message === 'string'
+      ? message
+      : '';
   if (status === 400 && fields.error === 'Bad Request' && JSON_SYNTAX.test(text) && Object.keys(fields).length <= 3) {
     return make(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
   }
@@ -149,7 +167,12 @@ const fromHttpException = (error: HttpException): Problem => {
   const headers: Record<string, string> = {};
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="custody-ledger"';
   const retryAfter = fields.retryAfter;
-  if ((status === 429 || status === 503) && typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter >= 0) {
+  if (
+    (status === 429 || status === 503) &&
+    typeof retryAfter === 'number' &&
+    Number.isFinite(retryAfter) &&
+    retryAfter >= 0
+  ) {
     headers['Retry-After'] = String(Math.ceil(retryAfter));
   }
   const detail =
@@ -173,22 +196,37 @@ export const toProblem = (error: unknown, instance?: string): Problem => {
   const problem = ((): Problem => {
     if (error instanceof RequestValidationError) {
       const n = error.errors.length;
-      return make(400, 'VALIDATION_FAILED', n === 1 ? 'One field of the request is invalid.' : `${n} fields of the request are invalid.`, {
-        errors: error.errors,
-      });
+      return make(
+        400,
+        'VALIDATION_FAILED',
+        n === 1 ? 'One field of the request is invalid.' : `${n} fields of the request are invalid.`,
+        {
+          errors: error.errors,
+        },
+      );
     }
     if (error instanceof DomainError) return fromDomainError(error);
     if (error instanceof ConcurrencyConflict) {
-      return make(409, 'CONCURRENCY_CONFLICT', 'The records this command changes were changed by another command at the same time; nothing was recorded. Retry the command.');
+      return make(
+        409,
+        'CONCURRENCY_CONFLICT',
+        'The records this command changes were changed by another command at the same time; nothing was recorded. Retry the command.',
+      );
     }
     if (error instanceof StoreUnavailable) {
-      return make(503, 'STORE_UNAVAILABLE', 'The event store cannot take writes now; nothing was recorded. Retry later.', {
-        headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
-      });
+      return make(
+        503,
+        'STORE_UNAVAILABLE',
+        'The event store cannot take writes now; nothing was recorded. Retry later.',
+        {
+          headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
+        },
+      );
     }
     if (error instanceof HttpException) return fromHttpException(error);
     const parserStatus = typeof error === 'object' && error !== null ? bodyParserStatus(error) : null;
-    if (parserStatus !== null) return fromBodyParser(error as { type: string; limit?: unknown }, parserStatus) ?? internal();
+    if (parserStatus !== null)
+      return fromBodyParser(error as { type: string; limit?: unknown }, parserStatus) ?? internal();
     return internal();
   })();
   if (instance) problem.body.instance = instance;

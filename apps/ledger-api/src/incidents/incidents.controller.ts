@@ -14,7 +14,14 @@ export class IncidentsController {
   async list(@Query('open') open?: string, @Query('overdue') overdue?: string, @Query('itemId') itemId?: string) {
     await this.core.readModels.catchUp();
     const now = this.core.clock.now().toISOString();
-    return { now, items: this.core.readModels.incidents.list(now, { open: optionalBoolean('open', open), overdue: optionalBoolean('overdue', overdue), itemId }) };
+    return {
+      now,
+      items: this.core.readModels.incidents.list(now, {
+        open: optionalBoolean('open', open),
+        overdue: optionalBoolean('overdue', overdue),
+        itemId,
+      }),
+    };
   }
 
   @Get(':id')

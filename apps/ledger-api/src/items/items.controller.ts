@@ -10,9 +10,21 @@ export class ItemsController {
   constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
 
   @Get('items')
-  async search(@Query('status') status?: string, @Query('custodian') custodian?: string, @Query('q') q?: string, @Query('limit') limit?: string) {
+  async search(
+    @Query('status') status?: string,
+    @Query('custodian') custodian?: string,
+    @Query('q') q?: string,
+    @Query('limit') limit?: string,
+  ) {
     await this.core.readModels.catchUp();
-    return { items: this.core.readModels.custody.items({ status, custodian, q, limit: limit ? Math.min(Number(limit) || 100, 1000) : 100 }) };
+    return {
+      items: this.core.readModels.custody.items({
+        status,
+        custodian,
+        q,
+        limit: limit ? Math.min(Number(limit) || 100, 1000) : 100,
+      }),
+    };
   }
 
   @Get('items/:id')
@@ -38,7 +50,12 @@ export class ItemsController {
    */
   @Get('items/:id/history')
   @Roles('investigator', 'auditor', 'secrecy-officer', 'responder')
-  async history(@Param('id') id: string, @Query('asOf') asOf?: string, @Query('occurredBefore') occurredBefore?: string, @Query('copies') copies?: string) {
+  async history(
+    @Param('id') id: string,
+    @Query('asOf') asOf?: string,
+    @Query('occurredBefore') occurredBefore?: string,
+    @Query('copies') copies?: string,
+  ) {
     const h = await readHistory(this.core, id, {
       asOf: optionalInstant('asOf', asOf),
       occurredBefore: optionalInstant('occurredBefore', occurredBefore),

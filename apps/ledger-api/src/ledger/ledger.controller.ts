@@ -7,7 +7,8 @@ import { RequestValidationError } from '@app/application';
 /** A non-negative integer query parameter, or undefined when absent; a 400 naming it otherwise. */
 const sizeParam = (name: string, raw: unknown): number | undefined => {
   if (raw === undefined || raw === '') return undefined;
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new RequestValidationError([{ field: `query.${name}`, reason: 'must be an integer >= 0' }]);
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))
+    throw new RequestValidationError([{ field: `query.${name}`, reason: 'must be an integer >= 0' }]);
   return Number(raw);
 };
 
@@ -26,7 +27,10 @@ export class LedgerController {
   @Roles('auditor', 'investigator', 'secrecy-officer')
   async verify() {
     await this.core.readModels.catchUp();
-    return verifyLedgerIntegrity(this.core.store, { publicKeyPem: this.checkpoints.publicKeyPem, merkle: this.core.readModels.merkle });
+    return verifyLedgerIntegrity(this.core.store, {
+      publicKeyPem: this.checkpoints.publicKeyPem,
+      merkle: this.core.readModels.merkle,
+    });
   }
 
   /** Signed checkpoints, newest first. */

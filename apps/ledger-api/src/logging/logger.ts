@@ -10,11 +10,23 @@ export type { Logger } from 'pino';
 
 /** Paths pino blanks out whatever a caller passes it: a second line of defence behind "do not log it". */
 export const REDACTED_PATHS = [
-  'authorization', 'headers.authorization', 'req.headers.authorization', '*.authorization',
-  'body', 'req.body', '*.body', 'apiKey', '*.apiKey', 'key', 'token', '*.token',
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  '*.authorization',
+  'body',
+  'req.body',
+  '*.body',
+  'apiKey',
+  '*.apiKey',
+  'key',
+  'token',
+  '*.token',
 ];
 
-export const createLogger = (options: { level?: string; destination?: { write(line: string): unknown } } = {}): Logger =>
+export const createLogger = (
+  options: { level?: string; destination?: { write(line: string): unknown } } = {},
+): Logger =>
   pino(
     {
       level: options.level ?? 'info',
@@ -27,7 +39,8 @@ export const createLogger = (options: { level?: string; destination?: { write(li
     (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true }),
   );
 
-const text = (message: unknown): string => (message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message));
+const text = (message: unknown): string =>
+  message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
 
 /** Nest's own logging (bootstrap, the problem filter's 5xx lines) as pino lines; an error keeps its stack. */
 export class PinoNestLogger implements LoggerService {
@@ -51,7 +64,12 @@ export class PinoNestLogger implements LoggerService {
   }
   /** Nest calls `error(message, stack, context)`; an Error passed as the message brings its own stack. */
   error(message: unknown, stackOrContext?: string, context?: string): void {
-    const stack = message instanceof Error ? message.stack : context !== undefined || (stackOrContext && stackOrContext.includes('\n')) ? stackOrContext : undefined;
+    const stack =
+      message instanceof Error
+        ? message.stack
+        : context !== undefined || (stackOrContext && stackOrContext.includes('\n'))
+          ? stackOrContext
+          : undefined;
     const ctx = context ?? (stack === stackOrContext ? undefined : stackOrContext);
     this.logger.error({ context: ctx, ...(stack ? { err: { message: text(message), stack } } : {}) }, text(message));
   }

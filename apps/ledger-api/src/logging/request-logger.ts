@@ -24,33 +24,35 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * so ids in paths are not logged), status, duration, request id, the principal's name. Never headers, bodies or
  * query strings.
  */
-export const requestLogger = (logger: Logger) => (req: Req, res: Res, next: () => void): void => {
-  const started = process.hrtime.bigint();
-  const given = req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  req.requestId = requestId;
-  res.setHeader('X-Request-Id', requestId);
-  let logged = false;
-  const done = (aborted: boolean) => {
-    if (logged) return;
-    logged = true;
-    const pattern = typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : null;
-    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const line = {
-      msg: 'request',
-      requestId,
-      method: req.method,
-      route: pattern ?? '(unmatched)',
-      status: res.statusCode,
-      durationMs: Math.round(durationMs * 100) / 100,
-      ...(req.principal ? { principal: req.principal.name } : {}),
-      ...(aborted ? { aborted: true } : {}),
+export const requestLogger =
+  (logger: Logger) =>
+  (req: Req, res: Res, next: () => void): void => {
+    const started = process.hrtime.bigint();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    let logged = false;
+    const done = (aborted: boolean) => {
+      if (logged) return;
+      logged = true;
+      const pattern = typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : null;
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = {
+        msg: 'request',
+        requestId,
+        method: req.method,
+        route: pattern ?? '(unmatched)',
+        status: res.statusCode,
+        durationMs: Math.round(durationMs * 100) / 100,
+        ...(req.principal ? { principal: req.principal.name } : {}),
+        ...(aborted ? { aborted: true } : {}),
+      };
+      if (res.statusCode >= 500) logger.error(line);
+      else logger.info(line);
     };
-    if (res.statusCode >= 500) logger.error(line);
-    else logger.info(line);
+    res.on('finish', () => done(false));
+    // A stream (the SSE feed) ends with the client closing the connection, not with 'finish'.
+    res.on('close', () => done(true));
+    next();
   };
-  res.on('finish', () => done(false));
-  // A stream (the SSE feed) ends with the client closing the connection, not with 'finish'.
-  res.on('close', () => done(true));
-  next();
-};

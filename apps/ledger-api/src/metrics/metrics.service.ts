@@ -22,7 +22,10 @@ export const outcomeOf = (error: unknown): { outcome: CommandOutcome; code: stri
     if (error.status >= 500) return { outcome: 'error', code };
     return { outcome: 'refused', code };
   }
-  const code = typeof (error as { code?: unknown })?.code === 'string' && STABLE_CODE.test((error as { code: string }).code) ? (error as { code: string }).code : 'INTERNAL';
+  const code =
+    typeof (error as { code?: unknown })?.code === 'string' && STABLE_CODE.test((error as { code: string }).code)
+      ? (error as { code: string }).code
+      : 'INTERNAL';
   return { outcome: 'error', code };
 };
 
@@ -41,39 +44,77 @@ export class MetricsService implements OnModuleDestroy {
   constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'ledger_process_' });
-    this.commands = new Counter({ name: 'ledger_commands_total', help: 'Commands handled, by name and outcome (ok, invalid, forbidden, refused with its code, error)', labelNames: ['command', 'outcome', 'code'], registers });
-    this.latency = new Histogram({ name: 'ledger_command_duration_seconds', help: 'Time to handle a command, read-your-writes included', labelNames: ['command'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
-    this.appended = new Counter({ name: 'ledger_events_appended_total', help: 'Events appended to the store since this instance started, by type (as its read models saw them)', labelNames: ['type'], registers });
+    this.commands = new Counter({
+      name: 'ledger_commands_total',
+      help: 'Commands handled, by name and outcome (ok, invalid, forbidden, refused with its code, error)',
+      labelNames: ['command', 'outcome', 'code'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'ledger_command_duration_seconds',
+      help: 'Time to handle a command, read-your-writes included',
+      labelNames: ['command'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.appended = new Counter({
+      name: 'ledger_events_appended_total',
+      help: 'Events appended to the store since this instance started, by type (as its read models saw them)',
+      labelNames: ['type'],
+      registers,
+    });
     const metrics = this;
     new Gauge({
-      name: 'ledger_store_head_position', help: 'Global position of the last stored event', registers,
-      async collect() { this.set((await metrics.core.store.headPosition()) ?? 0); },
+      name: 'ledger_store_head_position',
+      help: 'Global position of the last stored event',
+      registers,
+      async collect() {
+        this.set((await metrics.core.store.headPosition()) ?? 0);
+      },
     });
     new Gauge({
-      name: 'ledger_projection_lag', help: 'Store head minus the read models\' checkpoint (events not yet projected)', registers,
-      async collect() { this.set(await metrics.lag()); },
+      name: 'ledger_projection_lag',
+      help: "Store head minus the read models' checkpoint (events not yet projected)",
+      registers,
+      async collect() {
+        this.set(await metrics.lag());
+      },
     });
     new Gauge({
-      name: 'ledger_violations_open', help: 'Open violations by severity', labelNames: ['severity'], registers,
+      name: 'ledger_violations_open',
+      help: 'Open violations by severity',
+      labelNames: ['severity'],
+      registers,
       collect() {
         const open = metrics.core.readModels.violations.openBySeverity();
         for (const s of SEVERITIES) this.set({ severity: s }, open[s] ?? 0);
       },
     });
     new Gauge({
-      name: 'ledger_incidents_open', help: 'Incidents not closed', registers,
-      collect() { this.set(metrics.openIncidents().length); },
+      name: 'ledger_incidents_open',
+      help: 'Incidents not closed',
+      registers,
+      collect() {
+        this.set(metrics.openIncidents().length);
+      },
     });
     new Gauge({
-      name: 'ledger_incidents_report_overdue', help: 'Open incidents whose report was not in by the 24-hour deadline', registers,
-      collect() { this.set(metrics.openIncidents().filter((i) => i.overdue).length); },
+      name: 'ledger_incidents_report_overdue',
+      help: 'Open incidents whose report was not in by the 24-hour deadline',
+      registers,
+      collect() {
+        this.set(metrics.openIncidents().filter((i) => i.overdue).length);
+      },
     });
     new Gauge({
       name: 'ledger_incident_report_seconds_left_min',
       help: 'Smallest time left (s) until a report is due among open unreported incidents; negative when overdue, +Inf when none',
       registers,
       collect() {
-        const left = metrics.openIncidents().filter((i) => !i.reported && i.reportTimeLeftMs !== null).map((i) => i.reportTimeLeftMs! / 1000);
+        const left = metrics
+          .openIncidents()
+          .filter((i) => !i.reported && i.reportTimeLeftMs !== null)
+          .map((i) => i.reportTimeLeftMs! / 1000);
         this.set(left.length ? Math.min(...left) : Number.POSITIVE_INFINITY);
       },
     });

@@ -10,9 +10,14 @@ export const optionalInstant = (name: string, value: string | undefined): string
   return new Date(t).toISOString();
 };
 
-export const optionalEnum = <T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined => {
+export const optionalEnum = <T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined => {
   if (value === undefined || value === '') return undefined;
-  if (!allowed.includes(value as T)) throw new RequestValidationError([{ field: name, reason: `must be one of ${allowed.join(', ')}` }]);
+  if (!allowed.includes(value as T))
+    throw new RequestValidationError([{ field: name, reason: `must be one of ${allowed.join(', ')}` }]);
   return value as T;
 };
 
@@ -25,6 +30,7 @@ export const optionalBoolean = (name: string, value: string | undefined): boolea
 
 export const optionalString = (name: string, value: unknown): string | undefined => {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || value.length > 200) throw new RequestValidationError([{ field: name, reason: 'must be a string of at most 200 characters' }]);
+  if (typeof value !== 'string' || value.length > 200)
+    throw new RequestValidationError([{ field: name, reason: 'must be a string of at most 200 characters' }]);
   return value;
 };

@@ -14,9 +14,12 @@ export class ViolationsController {
   async list(@Query() q: Record<string, string | undefined>) {
     const known = ['status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit'];
     const unknown = Object.keys(q).filter((k) => !known.includes(k));
-    if (unknown.length) throw new RequestValidationError(unknown.map((field) => ({ field, reason: 'is not a known query parameter' })));
-    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor)) throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
-    if (q.limit !== undefined && !/^\d{1,4}$/.test(q.limit)) throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
+    if (unknown.length)
+      throw new RequestValidationError(unknown.map((field) => ({ field, reason: 'is not a known query parameter' })));
+    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor))
+      throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
+    if (q.limit !== undefined && !/^\d{1,4}$/.test(q.limit))
+      throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
     await this.core.readModels.catchUp();
     return this.core.readModels.violations.list({
       status: optionalEnum('status', q.status, ['open', 'resolved'] as const),

@@ -25,8 +25,21 @@ export const exportCommand = async (a: Args, dataDir: string): Promise<number> =
     bar?.done();
     fs.writeFileSync(out, JSON.stringify(bundle, null, 2) + '\n');
     const events = bundle.streams.reduce((n, s) => n + s.events.length, 0);
-    const summary = { ok: true, out, itemId, items: bundle.items, events, treeSize: bundle.checkpoint.treeSize, rootHash: bundle.checkpoint.rootHash, keyId: bundle.keyId };
-    console.log(a.flags.json ? JSON.stringify(summary) : `exported ${events} events of ${bundle.items.join(', ')} to ${out}, proven against checkpoint ${bundle.checkpoint.treeSize} (key ${bundle.keyId})`);
+    const summary = {
+      ok: true,
+      out,
+      itemId,
+      items: bundle.items,
+      events,
+      treeSize: bundle.checkpoint.treeSize,
+      rootHash: bundle.checkpoint.rootHash,
+      keyId: bundle.keyId,
+    };
+    console.log(
+      a.flags.json
+        ? JSON.stringify(summary)
+        : `exported ${events} events of ${bundle.items.join(', ')} to ${out}, proven against checkpoint ${bundle.checkpoint.treeSize} (key ${bundle.keyId})`,
+    );
     return 0;
   } finally {
     await core.close();
@@ -54,7 +67,10 @@ export const verifyBundleCommand = async (a: Args): Promise<number> => {
   });
   bar?.done();
   if (a.flags.json) console.log(JSON.stringify(result, null, 2));
-  else if (result.ok) console.log(`ok: ${result.events} events in ${result.streams} streams of ${result.itemId} are intact and included in the checkpoint of ${result.treeSize} events signed by key ${result.keyId}`);
+  else if (result.ok)
+    console.log(
+      `ok: ${result.events} events in ${result.streams} streams of ${result.itemId} are intact and included in the checkpoint of ${result.treeSize} events signed by key ${result.keyId}`,
+    );
   else {
     console.log(`FAILED: ${result.failures.length} check(s) failed`);
     for (const f of result.failures) console.log(`  ${describeFailure(f)}`);

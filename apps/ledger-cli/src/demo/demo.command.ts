@@ -17,7 +17,10 @@ export const demoCommand = async (flags: Record<string, string | boolean>, dataD
   }
   const items = flags.items === undefined ? undefined : Number(flags.items);
   const days = flags.days === undefined ? undefined : Number(flags.days);
-  if ((items !== undefined && !(Number.isInteger(items) && items > 0 && items <= 100_000)) || (days !== undefined && !(Number.isInteger(days) && days > 0 && days <= 3650))) {
+  if (
+    (items !== undefined && !(Number.isInteger(items) && items > 0 && items <= 100_000)) ||
+    (days !== undefined && !(Number.isInteger(days) && days > 0 && days <= 3650))
+  ) {
     console.error(DEMO_USAGE);
     return 2;
   }
@@ -26,7 +29,10 @@ export const demoCommand = async (flags: Record<string, string | boolean>, dataD
   let progress: ReturnType<typeof progressBar> | undefined = bar;
   try {
     const summary = await runDemo({
-      dataDir, force: Boolean(flags.force), items, days,
+      dataDir,
+      force: Boolean(flags.force),
+      items,
+      days,
       onProgress: (done, total) => {
         if (flags.json) return;
         if (barTotal !== total) {
@@ -40,9 +46,17 @@ export const demoCommand = async (flags: Record<string, string | boolean>, dataD
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
     else {
       console.log(`loaded ${summary.events} events from ${summary.commands} commands into ${summary.dataDir}`);
-      console.log(`  ${summary.persons} people, ${summary.places} places, ${summary.items} items (${summary.copies} copies)`);
-      console.log(`  ${summary.violations} violations (open: ${Object.entries(summary.violationsBySeverity).map(([k, v]) => `${k} ${v}`).join(', ')})`);
-      console.log(`  ${summary.incidents} incidents: ${summary.incidentsReported} reported, ${summary.incidentsOverdue} overdue`);
+      console.log(
+        `  ${summary.persons} people, ${summary.places} places, ${summary.items} items (${summary.copies} copies)`,
+      );
+      console.log(
+        `  ${summary.violations} violations (open: ${Object.entries(summary.violationsBySeverity)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
+      );
+      console.log(
+        `  ${summary.incidents} incidents: ${summary.incidentsReported} reported, ${summary.incidentsOverdue} overdue`,
+      );
       console.log(`  ledger clock now ${summary.clock}; verify ${summary.verified ? 'ok' : 'FAILED'}`);
     }
     return summary.verified ? 0 : 1;

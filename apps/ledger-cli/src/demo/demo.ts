@@ -57,8 +57,22 @@ const rng = (seed: number) => () => {
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-const SUBJECTS = ['budget plan', 'merger negotiation notes', 'tender evaluation', 'personnel file', 'audit findings', 'directive', 'site survey',
-  'supplier contract', 'board minutes', 'R&D test report', 'security assessment', 'network diagram', 'pricing strategy', 'legal opinion'];
+const SUBJECTS = [
+  'budget plan',
+  'merger negotiation notes',
+  'tender evaluation',
+  'personnel file',
+  'audit findings',
+  'directive',
+  'site survey',
+  'supplier contract',
+  'board minutes',
+  'R&D test report',
+  'security assessment',
+  'network diagram',
+  'pricing strategy',
+  'legal opinion',
+];
 const UNITS = ['hq', 'finance', 'legal', 'r-and-d', 'office'];
 
 export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
@@ -68,8 +82,10 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
   const head = await probe.headPosition();
   await probe.close();
   if (head !== undefined) {
-    if (!options.force) throw new StoreNotEmpty(`the store in ${dataDir} is not empty (head ${head}); use --force to replace it`);
-    for (const f of fs.readdirSync(dataDir)) if (/^(ledger|read-models)\.sqlite(-wal|-shm|-journal)?$/.test(f)) fs.rmSync(path.join(dataDir, f));
+    if (!options.force)
+      throw new StoreNotEmpty(`the store in ${dataDir} is not empty (head ${head}); use --force to replace it`);
+    for (const f of fs.readdirSync(dataDir))
+      if (/^(ledger|read-models)\.sqlite(-wal|-shm|-journal)?$/.test(f)) fs.rmSync(path.join(dataDir, f));
   }
 
   const random = rng(20260302);
@@ -101,9 +117,23 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
   try {
     // ---- people -----------------------------------------------------------------------------------------------
     const persons: { id: string; rank: string; clearance: string; unit: string }[] = [];
-    const person = async (id: string, name: string, rank: string, clearance: string, unit: string, probationUntil?: string) => {
+    const person = async (
+      id: string,
+      name: string,
+      rank: string,
+      clearance: string,
+      unit: string,
+      probationUntil?: string,
+    ) => {
       persons.push({ id, rank, clearance, unit });
-      await run('p-registrar', 'RegisterPerson', { personId: id, name, rank, clearance, unit, ...(probationUntil ? { probationUntil } : {}) });
+      await run('p-registrar', 'RegisterPerson', {
+        personId: id,
+        name,
+        rank,
+        clearance,
+        unit,
+        ...(probationUntil ? { probationUntil } : {}),
+      });
     };
     await person('p-registrar', 'Registry desk', 'staff', 'SECRET', 'office');
     await person('p-gm', 'Wang (general manager)', 'executive', 'TOP_SECRET', 'hq');
@@ -111,24 +141,48 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
     await person('p-sup', 'Zhou (supervisor)', 'executive', 'TOP_SECRET', 'hq');
     await person('p-keeper', 'Sun (archive keeper)', 'staff', 'TOP_SECRET', 'office');
     await person('p-so', 'Qian (secrecy officer)', 'manager', 'TOP_SECRET', 'office');
-    for (const [i, unit] of UNITS.entries()) await person(`p-dir-${unit}`, `Director ${i + 1} (${unit})`, 'director', 'TOP_SECRET', unit);
-    for (let i = 0; i < 10; i++) await person(`p-mgr-${i}`, `Manager ${i}`, 'manager', i % 3 === 0 ? 'TOP_SECRET' : 'SECRET', UNITS[i % UNITS.length]);
+    for (const [i, unit] of UNITS.entries())
+      await person(`p-dir-${unit}`, `Director ${i + 1} (${unit})`, 'director', 'TOP_SECRET', unit);
+    for (let i = 0; i < 10; i++)
+      await person(
+        `p-mgr-${i}`,
+        `Manager ${i}`,
+        'manager',
+        i % 3 === 0 ? 'TOP_SECRET' : 'SECRET',
+        UNITS[i % UNITS.length],
+      );
     for (let i = 0; i < 24; i++) {
       const trial = i >= 22;
-      await person(`p-staff-${i}`, `Staff ${i}`, 'staff', i % 6 === 5 ? 'NONE' : i % 2 ? 'CONFIDENTIAL' : 'SECRET', UNITS[i % UNITS.length], trial ? '2026-09-01T00:00:00Z' : undefined);
+      await person(
+        `p-staff-${i}`,
+        `Staff ${i}`,
+        'staff',
+        i % 6 === 5 ? 'NONE' : i % 2 ? 'CONFIDENTIAL' : 'SECRET',
+        UNITS[i % UNITS.length],
+        trial ? '2026-09-01T00:00:00Z' : undefined,
+      );
     }
-    const custodians = persons.filter((p) => p.rank !== 'executive' && p.clearance !== 'NONE' && !p.id.startsWith('p-staff-2')).map((p) => p.id);
+    const custodians = persons
+      .filter((p) => p.rank !== 'executive' && p.clearance !== 'NONE' && !p.id.startsWith('p-staff-2'))
+      .map((p) => p.id);
     const outsiders = persons.filter((p) => p.clearance === 'NONE').map((p) => p.id);
     const directorOf = (unit: string) => `p-dir-${unit}`;
     const unitOf = (id: string) => persons.find((p) => p.id === id)?.unit ?? 'hq';
 
     // ---- places -----------------------------------------------------------------------------------------------
     const places: [string, string, string][] = [
-      ['room-1', 'reading room, 3rd floor', 'reading-room'], ['room-2', 'reading room, R&D', 'reading-room'], ['room-3', 'reading room, legal', 'reading-room'],
+      ['room-1', 'reading room, 3rd floor', 'reading-room'],
+      ['room-2', 'reading room, R&D', 'reading-room'],
+      ['room-3', 'reading room, legal', 'reading-room'],
       ...UNITS.map((u): [string, string, string] => [`office-${u}`, `${u} office`, 'office']),
-      ['vault-1', 'main vault', 'vault'], ['vault-2', 'R&D vault', 'vault'], ['archive-1', 'central archive', 'archive'],
-      ['site-1', 'destruction room', 'destruction-site'], ['branch-sh', 'Shanghai branch office', 'external'],
-      ['restaurant', 'restaurant near the office', 'public'], ['home-7', 'a staff member\'s home', 'home'], ['canteen', 'canteen', 'public'],
+      ['vault-1', 'main vault', 'vault'],
+      ['vault-2', 'R&D vault', 'vault'],
+      ['archive-1', 'central archive', 'archive'],
+      ['site-1', 'destruction room', 'destruction-site'],
+      ['branch-sh', 'Shanghai branch office', 'external'],
+      ['restaurant', 'restaurant near the office', 'public'],
+      ['home-7', "a staff member's home", 'home'],
+      ['canteen', 'canteen', 'public'],
     ];
     for (const [placeId, name, kind] of places) await run('p-registrar', 'RegisterPlace', { placeId, name, kind });
     const readingPlaces = ['room-1', 'room-2', 'room-3', ...UNITS.map((u) => `office-${u}`)];
@@ -144,20 +198,47 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       if (i % 25 === 0) await advance(2 * HOUR);
       const id = `doc-${String(i + 1).padStart(4, '0')}`;
       const level = chance(0.08) ? 'TOP_SECRET' : chance(0.45) ? 'SECRET' : 'CONFIDENTIAL';
-      const custodian = pick(custodians.filter((c) => level !== 'TOP_SECRET' || persons.find((p) => p.id === c)!.clearance === 'TOP_SECRET'));
+      const custodian = pick(
+        custodians.filter((c) => level !== 'TOP_SECRET' || persons.find((p) => p.id === c)!.clearance === 'TOP_SECRET'),
+      );
       const scope = [custodian, ...(chance(0.5) ? [pick(custodians)] : [])];
       const title = `${pick(SUBJECTS)} ${2026}-${String(i + 1).padStart(3, '0')}`;
       const periodYears = level === 'TOP_SECRET' ? 30 : level === 'SECRET' ? 20 : 10;
       const copyAllowed = i % 10 === 9 || chance(0.6);
       if (i % 10 === 9) {
         // Classified in-house: proposed by the future custodian, reviewed by someone else, approved by rank.
-        await run(custodian, 'ProposeClassification', { itemId: id, title, level, periodYears, basis: 'company catalogue 4.2', carrier: pick(['paper', 'electronic', 'optical']),
-          scope: { persons: scope }, copies: 2, copyAllowed: true });
-        await run(custodian === 'p-so' ? 'p-sup' : 'p-so', 'ReviewClassification', { itemId: id, decision: 'endorse', note: 'basis checked' });
-        await run(level === 'CONFIDENTIAL' ? directorOf(unitOf(custodian)) : 'p-gm', 'ApproveClassification', { itemId: id });
+        await run(custodian, 'ProposeClassification', {
+          itemId: id,
+          title,
+          level,
+          periodYears,
+          basis: 'company catalogue 4.2',
+          carrier: pick(['paper', 'electronic', 'optical']),
+          scope: { persons: scope },
+          copies: 2,
+          copyAllowed: true,
+        });
+        await run(custodian === 'p-so' ? 'p-sup' : 'p-so', 'ReviewClassification', {
+          itemId: id,
+          decision: 'endorse',
+          note: 'basis checked',
+        });
+        await run(level === 'CONFIDENTIAL' ? directorOf(unitOf(custodian)) : 'p-gm', 'ApproveClassification', {
+          itemId: id,
+        });
       } else {
-        await run('p-registrar', 'RegisterReceivedItem', { itemId: id, title, level, periodYears, basis: 'sender marking', carrier: pick(['paper', 'paper', 'magnetic', 'optical', 'electronic']),
-          sender: pick(['municipal bureau', 'ministry office', 'partner company', 'provincial office']), receivedBy: custodian, scope: { persons: scope }, copyAllowed });
+        await run('p-registrar', 'RegisterReceivedItem', {
+          itemId: id,
+          title,
+          level,
+          periodYears,
+          basis: 'sender marking',
+          carrier: pick(['paper', 'paper', 'magnetic', 'optical', 'electronic']),
+          sender: pick(['municipal bureau', 'ministry office', 'partner company', 'provincial office']),
+          receivedBy: custodian,
+          scope: { persons: scope },
+          copyAllowed,
+        });
       }
       items.push({ id, level, custodian, scope, copyAllowed });
       tick();
@@ -178,7 +259,11 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
         const item = pick(active());
         const outOfScope = chance(0.04);
         const reader = outOfScope ? pick(outsiders) : pick(item.scope);
-        await run(item.custodian, 'RecordReading', { itemId: item.id, reader, placeId: outOfScope && chance(0.5) ? 'canteen' : pick(readingPlaces) });
+        await run(item.custodian, 'RecordReading', {
+          itemId: item.id,
+          reader,
+          placeId: outOfScope && chance(0.5) ? 'canteen' : pick(readingPlaces),
+        });
       }
       // Copies: approved by the general manager (S2 第21条), now and then made without an approval.
       if (day % 2 === 0) {
@@ -188,8 +273,10 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
         if (chance(0.85)) {
           await run(item.custodian, 'RequestCopy', { itemId: item.id, requestId, copies: 1 });
           await run('p-gm', 'ApproveCopy', { itemId: item.id, requestId });
-          if (await run(item.custodian, 'RecordCopy', { itemId: item.id, copyItemId: copyId, requestId })) items.push({ ...item, id: copyId });
-        } else if (await run(item.custodian, 'RecordCopy', { itemId: item.id, copyItemId: copyId })) items.push({ ...item, id: copyId });
+          if (await run(item.custodian, 'RecordCopy', { itemId: item.id, copyItemId: copyId, requestId }))
+            items.push({ ...item, id: copyId });
+        } else if (await run(item.custodian, 'RecordCopy', { itemId: item.id, copyItemId: copyId }))
+          items.push({ ...item, id: copyId });
       }
       // Loans within a unit, approved by its manager or director; some come back late or never.
       if (day % 3 === 1) {
@@ -198,7 +285,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
         const loanId = `loan-${++loanNo}`;
         const dueAt = new Date(clock.now().getTime() + 5 * DAY).toISOString();
         await run(directorOf(unitOf(item.custodian)), 'ApproveLoan', { itemId: item.id, loanId, borrower, dueAt });
-        if (unitOf(borrower) !== unitOf(item.custodian)) await run(directorOf(unitOf(borrower)), 'ApproveLoan', { itemId: item.id, loanId, borrower, dueAt });
+        if (unitOf(borrower) !== unitOf(item.custodian))
+          await run(directorOf(unitOf(borrower)), 'ApproveLoan', { itemId: item.id, loanId, borrower, dueAt });
         await run(item.custodian, 'RecordLoan', { itemId: item.id, loanId, borrower, dueAt });
         if (chance(0.7)) {
           await advance(2 * HOUR);
@@ -211,27 +299,58 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
         const unapproved = carryNo === 3 || carryNo === 7;
         carryNo++;
         if (!unapproved) {
-          await run(directorOf(unitOf(item.custodian)), 'ApproveCarryOut', { itemId: item.id, person: item.custodian, destination: 'branch-sh', until: new Date(clock.now().getTime() + 2 * DAY).toISOString() });
-          await run(item.custodian, 'RecordCarryOut', { itemId: item.id, person: item.custodian, destination: 'branch-sh' });
+          await run(directorOf(unitOf(item.custodian)), 'ApproveCarryOut', {
+            itemId: item.id,
+            person: item.custodian,
+            destination: 'branch-sh',
+            until: new Date(clock.now().getTime() + 2 * DAY).toISOString(),
+          });
+          await run(item.custodian, 'RecordCarryOut', {
+            itemId: item.id,
+            person: item.custodian,
+            destination: 'branch-sh',
+          });
           await advance(6 * HOUR);
-          await run(item.custodian, 'RecordBringBack', { itemId: item.id, person: item.custodian, placeId: `office-${unitOf(item.custodian)}` });
+          await run(item.custodian, 'RecordBringBack', {
+            itemId: item.id,
+            person: item.custodian,
+            placeId: `office-${unitOf(item.custodian)}`,
+          });
         } else {
-          await run(item.custodian, 'RecordCarryOut', { itemId: item.id, person: item.custodian, destination: 'restaurant' });
+          await run(item.custodian, 'RecordCarryOut', {
+            itemId: item.id,
+            person: item.custodian,
+            destination: 'restaurant',
+          });
           await advance(3 * HOUR);
-          await run(item.custodian, 'RecordBringBack', { itemId: item.id, person: item.custodian, placeId: `office-${unitOf(item.custodian)}` });
+          await run(item.custodian, 'RecordBringBack', {
+            itemId: item.id,
+            person: item.custodian,
+            placeId: `office-${unitOf(item.custodian)}`,
+          });
         }
       }
       // A loss now and then, found and reported by the holder.
       if (day === 9 || day === days - 2) {
         const item = pick(active());
         lost.add(item.id);
-        await run(item.custodian, 'RecordLoss', { itemId: item.id, discoveredBy: item.custodian, circumstances: 'not found in the office safe at the morning check' });
+        await run(item.custodian, 'RecordLoss', {
+          itemId: item.id,
+          discoveredBy: item.custodian,
+          circumstances: 'not found in the office safe at the morning check',
+        });
       }
       // A responder's own incident: a suspected leak seen on a chat group.
       if (day === 20) {
         const item = pick(active());
-        await run('p-so', 'OpenIncident', { incidentId: `inc-manual-${++incidentNo}`, kind: 'suspected-leak', itemIds: [item.id],
-          discoveredAt: clock.now().toISOString(), discoveredBy: 'p-so', description: 'a photo of a page circulated in a chat group' });
+        await run('p-so', 'OpenIncident', {
+          incidentId: `inc-manual-${++incidentNo}`,
+          kind: 'suspected-leak',
+          itemIds: [item.id],
+          discoveredAt: clock.now().toISOString(),
+          discoveredBy: 'p-so',
+          description: 'a photo of a page circulated in a chat group',
+        });
       }
       // Responders report most incidents in time (一事一报); the rest run past their 24 hours.
       if (day % 2 === 1) await reportSome(core, run, random, clock.now().toISOString());
@@ -239,20 +358,33 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
     }
 
     // ---- archive, then an inventory of the archive that misses one item ---------------------------------------
-    const toArchive = active().filter((i) => !i.id.includes('-c')).slice(0, 20);
-    for (const item of toArchive) if (await run('p-keeper', 'ArchiveItem', { itemId: item.id, placeId: 'archive-1' })) item.custodian = 'p-keeper';
+    const toArchive = active()
+      .filter((i) => !i.id.includes('-c'))
+      .slice(0, 20);
+    for (const item of toArchive)
+      if (await run('p-keeper', 'ArchiveItem', { itemId: item.id, placeId: 'archive-1' })) item.custodian = 'p-keeper';
     await advance(DAY);
     await run('p-so', 'OpenInventory', { inventoryId: 'inv-2026-q1', scope: { custodian: 'p-keeper' } });
     const sighted = core.readModels.custody.itemsInScope({ custodian: 'p-keeper' });
-    for (const itemId of sighted.slice(0, -1)) await run('p-so', 'RecordSighting', { inventoryId: 'inv-2026-q1', itemId, placeId: 'archive-1' });
+    for (const itemId of sighted.slice(0, -1))
+      await run('p-so', 'RecordSighting', { inventoryId: 'inv-2026-q1', itemId, placeId: 'archive-1' });
     await advance(4 * HOUR);
     await run('p-so', 'CloseInventory', { inventoryId: 'inv-2026-q1' });
 
     // ---- destructions: approved with two witnesses; one without approval, one with a single witness -----------
     const toDestroy = toArchive.slice(0, 6);
     for (const [i, item] of toDestroy.entries()) {
-      if (i !== 4) await run(item.level === 'TOP_SECRET' ? 'p-gm' : 'p-dir-office', 'ApproveDestruction', { itemId: item.id });
-      if (await run('p-keeper', 'RecordDestruction', { itemId: item.id, method: 'shredding', placeId: 'site-1', witnesses: i === 5 ? ['p-so'] : ['p-so', 'p-mgr-0'] })) destroyed.add(item.id);
+      if (i !== 4)
+        await run(item.level === 'TOP_SECRET' ? 'p-gm' : 'p-dir-office', 'ApproveDestruction', { itemId: item.id });
+      if (
+        await run('p-keeper', 'RecordDestruction', {
+          itemId: item.id,
+          method: 'shredding',
+          placeId: 'site-1',
+          witnesses: i === 5 ? ['p-so'] : ['p-so', 'p-mgr-0'],
+        })
+      )
+        destroyed.add(item.id);
     }
     // The last incidents are left unreported: 30 hours on, they are overdue.
     await advance(30 * HOUR);
@@ -297,10 +429,15 @@ const reportSome = async (
   for (const incident of core.readModels.incidents.list(now, { open: true })) {
     if (incident.reported || random() >= share) continue;
     await run('p-so', 'SubmitIncidentReport', {
-      incidentId: incident.incidentId, to: 'municipal secrecy bureau',
-      content: `${incident.itemIds.length} item(s), see the ledger export`, discovery: `recorded by the ledger (${incident.causes.map((c) => c.code).join(', ') || incident.kind})`,
-      responsible: 'the custodian at the time', course: 'see the attached timeline', harm: 'exposure set attached',
-      investigation: 'opened by the secrecy office', remedialMeasures: 'items recovered where possible; scope reviewed',
+      incidentId: incident.incidentId,
+      to: 'municipal secrecy bureau',
+      content: `${incident.itemIds.length} item(s), see the ledger export`,
+      discovery: `recorded by the ledger (${incident.causes.map((c) => c.code).join(', ') || incident.kind})`,
+      responsible: 'the custodian at the time',
+      course: 'see the attached timeline',
+      harm: 'exposure set attached',
+      investigation: 'opened by the secrecy office',
+      remedialMeasures: 'items recovered where possible; scope reviewed',
     });
   }
 };

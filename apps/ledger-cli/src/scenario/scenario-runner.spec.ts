@@ -1,25 +1,87 @@
 import { formatReport, matchDistinct, runScenario, type Scenario } from './scenario-runner';
 
 const people: Scenario['steps'] = [
-  { at: '2026-03-02T01:00:00Z', actor: 'p-registrar', command: 'RegisterPerson', data: { personId: 'p-gm', name: 'gm', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' } },
-  { at: '2026-03-02T01:00:00Z', actor: 'p-registrar', command: 'RegisterPerson', data: { personId: 'p-zhang', name: 'zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } },
-  { at: '2026-03-02T01:00:00Z', actor: 'p-registrar', command: 'RegisterPlace', data: { placeId: 'room-1', name: 'room', kind: 'reading-room' } },
-  { at: '2026-03-02T02:00:00Z', actor: 'p-zhang', command: 'RegisterReceivedItem', data: { itemId: 'doc-1', title: 't', level: 'SECRET', periodYears: 10,
-    basis: 'b', carrier: 'paper', sender: 's', receivedBy: 'p-zhang', scope: { persons: [] } } },
+  {
+    at: '2026-03-02T01:00:00Z',
+    actor: 'p-registrar',
+    command: 'RegisterPerson',
+    data: { personId: 'p-gm', name: 'gm', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' },
+  },
+  {
+    at: '2026-03-02T01:00:00Z',
+    actor: 'p-registrar',
+    command: 'RegisterPerson',
+    data: { personId: 'p-zhang', name: 'zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' },
+  },
+  {
+    at: '2026-03-02T01:00:00Z',
+    actor: 'p-registrar',
+    command: 'RegisterPlace',
+    data: { placeId: 'room-1', name: 'room', kind: 'reading-room' },
+  },
+  {
+    at: '2026-03-02T02:00:00Z',
+    actor: 'p-zhang',
+    command: 'RegisterReceivedItem',
+    data: {
+      itemId: 'doc-1',
+      title: 't',
+      level: 'SECRET',
+      periodYears: 10,
+      basis: 'b',
+      carrier: 'paper',
+      sender: 's',
+      receivedBy: 'p-zhang',
+      scope: { persons: [] },
+    },
+  },
 ];
 
 describe('the scenario runner', () => {
   it('passes a scenario whose expectations hold', async () => {
-    const report = await runScenario({ name: 'ok', steps: [...people, { at: '2026-03-02T02:01:00Z', expect: { custodian: { 'doc-1': 'p-zhang' }, readers: { 'doc-1': ['p-gm'] }, violationCount: 0, verify: true } }] });
+    const report = await runScenario({
+      name: 'ok',
+      steps: [
+        ...people,
+        {
+          at: '2026-03-02T02:01:00Z',
+          expect: {
+            custodian: { 'doc-1': 'p-zhang' },
+            readers: { 'doc-1': ['p-gm'] },
+            violationCount: 0,
+            verify: true,
+          },
+        },
+      ],
+    });
     expect(report.ok).toBe(true);
   });
 
   it('names the expectation that fails, with what was expected and what was recorded', async () => {
-    const report = await runScenario({ name: 'wrong', steps: [...people,
-      { at: '2026-03-02T03:00:00Z', actor: 'p-zhang', command: 'RecordReading', data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' } },
-      { at: '2026-03-02T03:01:00Z', expect: { custodian: { 'doc-1': 'p-gm' }, status: { 'doc-1': 'archived' }, readers: { 'doc-1': ['p-zhang'] },
-        violations: [{ code: 'INSECURE_CHANNEL', itemId: 'doc-1' }], violationCount: 0, incidentCount: 0, incidents: [{ itemId: 'doc-1', kind: 'loss' }] } },
-    ] });
+    const report = await runScenario({
+      name: 'wrong',
+      steps: [
+        ...people,
+        {
+          at: '2026-03-02T03:00:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' },
+        },
+        {
+          at: '2026-03-02T03:01:00Z',
+          expect: {
+            custodian: { 'doc-1': 'p-gm' },
+            status: { 'doc-1': 'archived' },
+            readers: { 'doc-1': ['p-zhang'] },
+            violations: [{ code: 'INSECURE_CHANNEL', itemId: 'doc-1' }],
+            violationCount: 0,
+            incidentCount: 0,
+            incidents: [{ itemId: 'doc-1', kind: 'loss' }],
+          },
+        },
+      ],
+    });
     expect(report.ok).toBe(false);
     const failing = report.steps.filter((s) => !s.ok);
     expect(failing.map((s) => s.index)).toEqual([5]);
@@ -35,11 +97,27 @@ describe('the scenario runner', () => {
   });
 
   it('reports a refusal that did not come, and one that came unexpected', async () => {
-    const report = await runScenario({ name: 'refusals', steps: [...people,
-      { at: '2026-03-02T03:00:00Z', actor: 'p-registrar', command: 'RegisterPlace', data: { placeId: 'room-2', name: 'r', kind: 'office' }, expectError: 'PLACE_EXISTS' },
-      { at: '2026-03-02T03:00:00Z', actor: 'p-zhang', command: 'ApproveDestruction', data: { itemId: 'doc-1' } },
-      { at: '2026-03-02T03:00:00Z', actor: 'p-zhang', command: 'RecordReading', data: { itemId: 'doc-1', reader: 'p-nobody', placeId: 'room-1' }, expectError: 'UNKNOWN_PLACE' },
-    ] });
+    const report = await runScenario({
+      name: 'refusals',
+      steps: [
+        ...people,
+        {
+          at: '2026-03-02T03:00:00Z',
+          actor: 'p-registrar',
+          command: 'RegisterPlace',
+          data: { placeId: 'room-2', name: 'r', kind: 'office' },
+          expectError: 'PLACE_EXISTS',
+        },
+        { at: '2026-03-02T03:00:00Z', actor: 'p-zhang', command: 'ApproveDestruction', data: { itemId: 'doc-1' } },
+        {
+          at: '2026-03-02T03:00:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: { itemId: 'doc-1', reader: 'p-nobody', placeId: 'room-1' },
+          expectError: 'UNKNOWN_PLACE',
+        },
+      ],
+    });
     const problems = report.steps.filter((s) => !s.ok).map((s) => s.problems.join(' '));
     expect(problems[0]).toContain('expected refusal PLACE_EXISTS, but the command was accepted');
     expect(problems[1]).toContain('command failed: APPROVER_NOT_AUTHORIZED');
@@ -49,6 +127,10 @@ describe('the scenario runner', () => {
   it('matches each expected entry to a distinct recorded one', () => {
     const recorded = [{ code: 'A' }, { code: 'B' }];
     expect(matchDistinct([{ code: 'A' }, { code: 'A' }], recorded, (m, c) => m.code === c.code)).toBeNull();
-    expect(matchDistinct([{}, { code: 'A' }], recorded, (m, c) => Object.entries(m).every(([k, v]) => (c as Record<string, unknown>)[k] === v))).toEqual([1, 0]);
+    expect(
+      matchDistinct([{}, { code: 'A' }], recorded, (m, c) =>
+        Object.entries(m).every(([k, v]) => (c as Record<string, unknown>)[k] === v),
+      ),
+    ).toEqual([1, 0]);
   });
 });

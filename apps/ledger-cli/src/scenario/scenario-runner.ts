@@ -50,12 +50,25 @@ export interface ScenarioReport {
 
 const VIOLATION_KEYS = ['code', 'itemId', 'personId', 'severity', 'status'];
 const INCIDENT_KEYS = ['itemId', 'kind', 'reported', 'overdue', 'concluded', 'closed'];
-const EXPECT_KEYS = ['custodian', 'status', 'readers', 'violations', 'violationCount', 'incidentCount', 'incidents', 'verify'];
+const EXPECT_KEYS = [
+  'custodian',
+  'status',
+  'readers',
+  'violations',
+  'violationCount',
+  'incidentCount',
+  'incidents',
+  'verify',
+];
 
 const show = (v: unknown): string => JSON.stringify(v);
 
 /** Does each matcher find a distinct candidate? (Small sets: backtracking is exact and cheap.) */
-export const matchDistinct = <T>(matchers: Record<string, unknown>[], candidates: T[], matches: (m: Record<string, unknown>, c: T) => boolean): number[] | null => {
+export const matchDistinct = <T>(
+  matchers: Record<string, unknown>[],
+  candidates: T[],
+  matches: (m: Record<string, unknown>, c: T) => boolean,
+): number[] | null => {
   const used = new Set<number>();
   const chosen: number[] = [];
   const go = (i: number): boolean => {
@@ -76,7 +89,10 @@ export const matchDistinct = <T>(matchers: Record<string, unknown>[], candidates
  * Runs a scenario on a fresh embedded store (or the fresh store given) with a manual clock, through the same
  * LedgerCore.execute path and the same queries the API uses. Before each step the clock moves to the step's `at` and every deadline due fires.
  */
-export const runScenario = async (scenario: Scenario, options: { dataDir?: string; file?: string; store?: EventStore } = {}): Promise<ScenarioReport> => {
+export const runScenario = async (
+  scenario: Scenario,
+  options: { dataDir?: string; file?: string; store?: EventStore } = {},
+): Promise<ScenarioReport> => {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'custody-scenario-'));
   const clock = new ManualClock(scenario.steps[0]?.at ?? '2026-01-01T00:00:00Z');
   const core = await LedgerCore.open({ dataDir, clock, store: options.store });
@@ -93,12 +109,17 @@ export const runScenario = async (scenario: Scenario, options: { dataDir?: strin
         const principal = { personId: step.actor, name: step.actor ?? 'scenario', roles: [...ROLES] };
         try {
           const result = await core.execute(step.command, { data, occurredAt: step.at }, principal);
-          if (step.expectError) problems.push(`expected refusal ${step.expectError}, but the command was accepted (${result.events.map((e) => e.type).join(', ') || 'no events'})`);
+          if (step.expectError)
+            problems.push(
+              `expected refusal ${step.expectError}, but the command was accepted (${result.events.map((e) => e.type).join(', ') || 'no events'})`,
+            );
         } catch (e: unknown) {
-          const code = e instanceof DomainError ? e.code : e instanceof RequestValidationError ? 'VALIDATION_FAILED' : undefined;
+          const code =
+            e instanceof DomainError ? e.code : e instanceof RequestValidationError ? 'VALIDATION_FAILED' : undefined;
           const detail = e instanceof RequestValidationError ? `${e.message}: ${show(e.errors)}` : (e as Error).message;
           if (!step.expectError) problems.push(`command failed: ${code ?? 'ERROR'}: ${detail}`);
-          else if (code !== step.expectError) problems.push(`expected refusal ${step.expectError}, got ${code ?? 'ERROR'}: ${detail}`);
+          else if (code !== step.expectError)
+            problems.push(`expected refusal ${step.expectError}, got ${code ?? 'ERROR'}: ${detail}`);
         }
       }
       if (step.expect) problems.push(...(await checkExpectations(step.expect, core)));
@@ -129,7 +150,9 @@ const resolvePlaceholders = (value: unknown, core: LedgerCore, problems: string[
   }
   if (Array.isArray(value)) return value.map((v) => resolvePlaceholders(v, core, problems)) as never;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolvePlaceholders(v, core, problems)])) as never;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolvePlaceholders(v, core, problems)]),
+    ) as never;
   }
   return value as never;
 };
@@ -143,48 +166,77 @@ const checkExpectations = async (expect: Expectations, core: LedgerCore): Promis
   for (const [itemId, want] of Object.entries(expect.custodian ?? {})) {
     const item = rm.custody.item(itemId);
     if (!item) problems.push(`custodian of ${itemId}: no such item`);
-    else if (item.custodian !== want) problems.push(`custodian of ${itemId}: expected ${show(want)}, got ${show(item.custodian)}`);
+    else if (item.custodian !== want)
+      problems.push(`custodian of ${itemId}: expected ${show(want)}, got ${show(item.custodian)}`);
   }
   for (const [itemId, want] of Object.entries(expect.status ?? {})) {
     const item = rm.custody.item(itemId);
     if (!item) problems.push(`status of ${itemId}: no such item`);
-    else if (item.status !== want) problems.push(`status of ${itemId}: expected ${show(want)}, got ${show(item.status)}`);
+    else if (item.status !== want)
+      problems.push(`status of ${itemId}: expected ${show(want)}, got ${show(item.status)}`);
   }
   for (const [itemId, want] of Object.entries(expect.readers ?? {})) {
     const readers = rm.custody.readers(itemId);
     const got = readers?.map((p) => p.personId).sort() ?? null;
     const wanted = [...want].sort();
     if (!got) problems.push(`readers of ${itemId}: no such item`);
-    else if (show(got) !== show(wanted)) problems.push(`readers of ${itemId}: expected ${show(wanted)}, got ${show(got)}`);
+    else if (show(got) !== show(wanted))
+      problems.push(`readers of ${itemId}: expected ${show(wanted)}, got ${show(got)}`);
   }
   const violations = rm.violations.list({ limit: 1000 }).items;
   const vTotal = rm.violations.count();
   if (expect.violationCount !== undefined && vTotal !== expect.violationCount) {
-    problems.push(`violationCount: expected ${expect.violationCount}, got ${vTotal} (${violations.map((v) => `${v.code}@${v.itemId ?? v.personId}`).join(', ') || 'none'})`);
+    problems.push(
+      `violationCount: expected ${expect.violationCount}, got ${vTotal} (${violations.map((v) => `${v.code}@${v.itemId ?? v.personId}`).join(', ') || 'none'})`,
+    );
   }
   if (expect.violations) {
-    for (const m of expect.violations) for (const k of Object.keys(m)) if (!VIOLATION_KEYS.includes(k)) problems.push(`violation matcher key "${k}" is not one of ${VIOLATION_KEYS.join(', ')}`);
-    const hit = matchDistinct(expect.violations, violations, (m, v) => Object.entries(m).every(([k, want]) => (v as unknown as Record<string, unknown>)[k] === want));
+    for (const m of expect.violations)
+      for (const k of Object.keys(m))
+        if (!VIOLATION_KEYS.includes(k))
+          problems.push(`violation matcher key "${k}" is not one of ${VIOLATION_KEYS.join(', ')}`);
+    const hit = matchDistinct(expect.violations, violations, (m, v) =>
+      Object.entries(m).every(([k, want]) => (v as unknown as Record<string, unknown>)[k] === want),
+    );
     if (!hit) {
-      const missing = expect.violations.filter((m) => !violations.some((v) => Object.entries(m).every(([k, want]) => (v as unknown as Record<string, unknown>)[k] === want)));
-      problems.push(`violations: no distinct match for ${show(missing.length ? missing : expect.violations)}; recorded: ${show(violations.map((v) => ({ code: v.code, itemId: v.itemId, personId: v.personId, severity: v.severity, status: v.status })))}`);
+      const missing = expect.violations.filter(
+        (m) =>
+          !violations.some((v) =>
+            Object.entries(m).every(([k, want]) => (v as unknown as Record<string, unknown>)[k] === want),
+          ),
+      );
+      problems.push(
+        `violations: no distinct match for ${show(missing.length ? missing : expect.violations)}; recorded: ${show(violations.map((v) => ({ code: v.code, itemId: v.itemId, personId: v.personId, severity: v.severity, status: v.status })))}`,
+      );
     }
   }
   const incidents = rm.incidents.list(now);
   if (expect.incidentCount !== undefined && incidents.length !== expect.incidentCount) {
-    problems.push(`incidentCount: expected ${expect.incidentCount}, got ${incidents.length} (${incidents.map((i) => `${i.kind}@${i.itemIds.join('+')}`).join(', ') || 'none'})`);
+    problems.push(
+      `incidentCount: expected ${expect.incidentCount}, got ${incidents.length} (${incidents.map((i) => `${i.kind}@${i.itemIds.join('+')}`).join(', ') || 'none'})`,
+    );
   }
   if (expect.incidents) {
-    for (const m of expect.incidents) for (const k of Object.keys(m)) if (!INCIDENT_KEYS.includes(k)) problems.push(`incident matcher key "${k}" is not one of ${INCIDENT_KEYS.join(', ')}`);
+    for (const m of expect.incidents)
+      for (const k of Object.keys(m))
+        if (!INCIDENT_KEYS.includes(k))
+          problems.push(`incident matcher key "${k}" is not one of ${INCIDENT_KEYS.join(', ')}`);
     const matches = (m: Record<string, unknown>, i: (typeof incidents)[number]) =>
-      Object.entries(m).every(([k, want]) => (k === 'itemId' ? i.itemIds.includes(String(want)) : (i as unknown as Record<string, unknown>)[k] === want));
+      Object.entries(m).every(([k, want]) =>
+        k === 'itemId' ? i.itemIds.includes(String(want)) : (i as unknown as Record<string, unknown>)[k] === want,
+      );
     if (!matchDistinct(expect.incidents, incidents, matches)) {
-      problems.push(`incidents: no distinct match for ${show(expect.incidents)}; recorded: ${show(incidents.map((i) => ({ itemIds: i.itemIds, kind: i.kind, reported: i.reported, overdue: i.overdue, concluded: i.concluded, closed: i.closed })))}`);
+      problems.push(
+        `incidents: no distinct match for ${show(expect.incidents)}; recorded: ${show(incidents.map((i) => ({ itemIds: i.itemIds, kind: i.kind, reported: i.reported, overdue: i.overdue, concluded: i.concluded, closed: i.closed })))}`,
+      );
     }
   }
   if (expect.verify !== undefined) {
     const result = await verifyLedgerIntegrity(core.store);
-    if (result.ok !== expect.verify) problems.push(`verify: expected ${expect.verify}, got ${result.ok}${result.firstFailure ? ` (${show(result.firstFailure)})` : ''}`);
+    if (result.ok !== expect.verify)
+      problems.push(
+        `verify: expected ${expect.verify}, got ${result.ok}${result.firstFailure ? ` (${show(result.firstFailure)})` : ''}`,
+      );
   }
   return problems;
 };

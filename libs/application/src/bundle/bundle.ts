@@ -4,7 +4,17 @@
  * checkpoint, and that checkpoint. `verifyBundle` needs nothing but the bundle and the public key: no store, no
  * network. It imports only the integrity primitives (hashing, Merkle proofs, Ed25519).
  */
-import { GENESIS_HASH, eventHash, isHashHex, leafHash, verifyInclusion, keyIdOf, verifyCheckpoint, type SignedCheckpoint, type RecordedEvent } from '@app/ledger';
+import {
+  GENESIS_HASH,
+  eventHash,
+  isHashHex,
+  leafHash,
+  verifyInclusion,
+  keyIdOf,
+  verifyCheckpoint,
+  type SignedCheckpoint,
+  type RecordedEvent,
+} from '@app/ledger';
 
 export const BUNDLE_FORMAT = 'custody-ledger-bundle/1';
 
@@ -97,10 +107,19 @@ export const describeFailure = (f: BundleFailure): string =>
  * each naming the event and the check. Never throws on a malformed bundle; throws only when `publicKeyPem` is not a
  * public key.
  */
-export function verifyBundle(bundle: unknown, publicKeyPem: string, onProgress?: (checked: number, total: number) => void): BundleVerifyResult {
+export function verifyBundle(
+  bundle: unknown,
+  publicKeyPem: string,
+  onProgress?: (checked: number, total: number) => void,
+): BundleVerifyResult {
   const keyId = keyIdOf(publicKeyPem);
   const failures: BundleFailure[] = [];
-  const result = (itemId: string | null, events: number, streams: number, cp?: SignedCheckpoint): BundleVerifyResult => ({
+  const result = (
+    itemId: string | null,
+    events: number,
+    streams: number,
+    cp?: SignedCheckpoint,
+  ): BundleVerifyResult => ({
     ok: failures.length === 0,
     itemId,
     events,
@@ -110,23 +129,41 @@ export function verifyBundle(bundle: unknown, publicKeyPem: string, onProgress?:
     keyId,
     failures,
   });
-  if (!isObject(bundle) || bundle.format !== BUNDLE_FORMAT || !Array.isArray(bundle.streams) || !Array.isArray(bundle.proofs) || !Array.isArray(bundle.links) || !isObject(bundle.checkpoint)) {
-    failures.push({ check: 'format', detail: `not a ${BUNDLE_FORMAT} bundle (format, streams, links, proofs and checkpoint are required)` });
+  if (
+    !isObject(bundle) ||
+    bundle.format !== BUNDLE_FORMAT ||
+    !Array.isArray(bundle.streams) ||
+    !Array.isArray(bundle.proofs) ||
+    !Array.isArray(bundle.links) ||
+    !isObject(bundle.checkpoint)
+  ) {
+    failures.push({
+      check: 'format',
+      detail: `not a ${BUNDLE_FORMAT} bundle (format, streams, links, proofs and checkpoint are required)`,
+    });
     return result(null, 0, 0);
   }
   const b = bundle as unknown as ExportBundle;
   const cp = b.checkpoint;
   if (b.keyId !== keyId || cp.keyId !== keyId) {
-    failures.push({ check: 'key-id', detail: `the bundle names key ${String(b.keyId)} (checkpoint: ${String(cp.keyId)}); the public key given is ${keyId}` });
+    failures.push({
+      check: 'key-id',
+      detail: `the bundle names key ${String(b.keyId)} (checkpoint: ${String(cp.keyId)}); the public key given is ${keyId}`,
+    });
   }
   if (!verifyCheckpoint(cp, publicKeyPem)) {
-    failures.push({ check: 'signature', detail: `the checkpoint of ${String(cp.treeSize)} events (root ${String(cp.rootHash)}) does not carry a valid signature by key ${keyId}` });
+    failures.push({
+      check: 'signature',
+      detail: `the checkpoint of ${String(cp.treeSize)} events (root ${String(cp.rootHash)}) does not carry a valid signature by key ${keyId}`,
+    });
   }
 
   const proofs = new Map<string, BundleProof>();
-  for (const p of b.proofs) if (isObject(p) && typeof p.eventId === 'string') proofs.set(p.eventId, p as unknown as BundleProof);
+  for (const p of b.proofs)
+    if (isObject(p) && typeof p.eventId === 'string') proofs.set(p.eventId, p as unknown as BundleProof);
   const links = new Map<string, BundleLink>();
-  for (const l of b.links) if (isObject(l) && typeof l.eventId === 'string') links.set(l.eventId, l as unknown as BundleLink);
+  for (const l of b.links)
+    if (isObject(l) && typeof l.eventId === 'string') links.set(l.eventId, l as unknown as BundleLink);
 
   const total = b.streams.reduce((n, s) => n + (isObject(s) && Array.isArray(s.events) ? s.events.length : 0), 0);
   let checked = 0;
@@ -141,7 +178,12 @@ export function verifyBundle(bundle: unknown, publicKeyPem: string, onProgress?:
       checked += 1;
       if (onProgress && checked % 1000 === 0) onProgress(checked, total);
       if (!isObject(raw) || !isObject(raw.metadata)) {
-        failures.push({ check: 'format', streamId: stream.streamId as string, revision: i, detail: 'an event without metadata' });
+        failures.push({
+          check: 'format',
+          streamId: stream.streamId as string,
+          revision: i,
+          detail: 'an event without metadata',
+        });
         return;
       }
       const e = raw as unknown as BundleEvent;
@@ -153,15 +195,35 @@ export function verifyBundle(bundle: unknown, publicKeyPem: string, onProgress?:
       if (e.revision !== i) fail('revision', `revision ${String(e.revision)} at place ${i} of the stream`);
       let recomputed: string | undefined;
       try {
-        recomputed = isHashHex(prevHash) ? eventHash(prevHash, { streamId: e.streamId, revision: e.revision, eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }) : undefined;
+        recomputed = isHashHex(prevHash)
+          ? eventHash(prevHash, {
+              streamId: e.streamId,
+              revision: e.revision,
+              eventId: e.eventId,
+              type: e.type,
+              data: e.data,
+              metadata: e.metadata,
+            })
+          : undefined;
       } catch {
         recomputed = undefined;
       }
-      if (recomputed === undefined || recomputed !== hash) fail('hash', `recomputed ${recomputed ?? '(cannot hash)'}, the event says ${String(hash)}`);
-      if (prevHash !== prev) fail('link', `prevHash ${String(prevHash)} is not ${i === 0 ? 'the genesis hash' : `the hash ${prev} of revision ${i - 1}`}`);
+      if (recomputed === undefined || recomputed !== hash)
+        fail('hash', `recomputed ${recomputed ?? '(cannot hash)'}, the event says ${String(hash)}`);
+      if (prevHash !== prev)
+        fail(
+          'link',
+          `prevHash ${String(prevHash)} is not ${i === 0 ? 'the genesis hash' : `the hash ${prev} of revision ${i - 1}`}`,
+        );
       prev = typeof hash === 'string' ? hash : '';
       const link = links.get(at.eventId);
-      if (!link || link.streamId !== e.streamId || link.revision !== e.revision || link.prevHash !== prevHash || link.hash !== hash) {
+      if (
+        !link ||
+        link.streamId !== e.streamId ||
+        link.revision !== e.revision ||
+        link.prevHash !== prevHash ||
+        link.hash !== hash
+      ) {
         fail('chain-record', link ? 'the link list disagrees with the event' : 'no entry in the link list');
       }
       const p = proofs.get(at.eventId);
@@ -170,12 +232,20 @@ export function verifyBundle(bundle: unknown, publicKeyPem: string, onProgress?:
         return;
       }
       const expectedLeaf = isHashHex(hash) ? leafHash(hash) : undefined;
-      if (p.leafHash !== expectedLeaf) fail('leaf', `leaf hash ${String(p.leafHash)} is not the leaf ${expectedLeaf ?? '?'} of the event hash`);
-      if (!Array.isArray(p.proof) || !verifyInclusion(String(p.leafHash), p.leafIndex, cp.treeSize, p.proof, String(cp.rootHash))) {
-        fail('inclusion', `the audit path of leaf ${String(p.leafIndex)} does not lead to the checkpoint root ${String(cp.rootHash)} of ${String(cp.treeSize)} events`);
+      if (p.leafHash !== expectedLeaf)
+        fail('leaf', `leaf hash ${String(p.leafHash)} is not the leaf ${expectedLeaf ?? '?'} of the event hash`);
+      if (
+        !Array.isArray(p.proof) ||
+        !verifyInclusion(String(p.leafHash), p.leafIndex, cp.treeSize, p.proof, String(cp.rootHash))
+      ) {
+        fail(
+          'inclusion',
+          `the audit path of leaf ${String(p.leafIndex)} does not lead to the checkpoint root ${String(cp.rootHash)} of ${String(cp.treeSize)} events`,
+        );
       }
       // Within a stream the global order follows the revisions, so leaf indices must increase with them.
-      if (!(typeof p.leafIndex === 'number' && p.leafIndex > lastLeaf)) fail('order', `leaf ${String(p.leafIndex)} does not come after leaf ${lastLeaf} of the previous revision`);
+      if (!(typeof p.leafIndex === 'number' && p.leafIndex > lastLeaf))
+        fail('order', `leaf ${String(p.leafIndex)} does not come after leaf ${lastLeaf} of the previous revision`);
       if (typeof p.leafIndex === 'number') lastLeaf = p.leafIndex;
     });
   }

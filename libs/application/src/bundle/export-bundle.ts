@@ -1,7 +1,14 @@
 import { itemStream, DomainError } from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
 import type { CheckpointService } from '../checkpoints/checkpoints';
-import { BUNDLE_FORMAT, type BundleEvent, type BundleLink, type BundleProof, type BundleStream, type ExportBundle } from './bundle';
+import {
+  BUNDLE_FORMAT,
+  type BundleEvent,
+  type BundleLink,
+  type BundleProof,
+  type BundleStream,
+  type ExportBundle,
+} from './bundle';
 
 export class ItemNotFound extends DomainError {
   readonly code = 'ITEM_NOT_FOUND';
@@ -39,7 +46,12 @@ export const exportBundle = async (
   const checkpoint = await checkpoints.covering(Math.max(...leaves.map((l) => l.leafIndex)));
   const proofs: BundleProof[] = leaves.map((leaf, i) => {
     if (onProgress && i % 500 === 0) onProgress(i, leaves.length);
-    return { eventId: leaf.eventId, leafIndex: leaf.leafIndex, leafHash: leaf.leafHash, proof: core.readModels.merkle.inclusionProof(leaf.leafIndex, checkpoint.treeSize) };
+    return {
+      eventId: leaf.eventId,
+      leafIndex: leaf.leafIndex,
+      leafHash: leaf.leafHash,
+      proof: core.readModels.merkle.inclusionProof(leaf.leafIndex, checkpoint.treeSize),
+    };
   });
   onProgress?.(leaves.length, leaves.length);
   const links: BundleLink[] = all.map((e) => ({

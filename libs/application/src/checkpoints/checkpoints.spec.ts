@@ -31,7 +31,12 @@ describe('checkpoint signing on a small ledger', () => {
     // Two services are two signers (as two replicas would be): they do not share the in-process queue, and their
     // clocks differ, so their signatures over the same tree differ too (Ed25519 is deterministic).
     const a = CheckpointService.forCore(core, {});
-    const b = new CheckpointService(core.store, core.readModels, new ManualClock('2026-03-02T09:00:01Z'), signingKeyFor(dir, {}));
+    const b = new CheckpointService(
+      core.store,
+      core.readModels,
+      new ManualClock('2026-03-02T09:00:01Z'),
+      signingKeyFor(dir, {}),
+    );
     const outcomes = await Promise.all([a.signNow(), b.signNow()]);
     expect(outcomes.map((o) => o.created).sort()).toEqual([false, true]);
     const stream = await core.store.readStream(CHECKPOINT_STREAM);

@@ -1,5 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { type Clock, eventIdFor, GENESIS_HASH, sealEvents, fromPem, loadOrCreateSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey, verifyInclusion, CHECKPOINT_STREAM, ConcurrencyConflict, type EventStore, type RecordedEvent } from '@app/ledger';
+import {
+  type Clock,
+  eventIdFor,
+  GENESIS_HASH,
+  sealEvents,
+  fromPem,
+  loadOrCreateSigningKey,
+  signCheckpoint,
+  type SignedCheckpoint,
+  type SigningKey,
+  verifyInclusion,
+  CHECKPOINT_STREAM,
+  ConcurrencyConflict,
+  type EventStore,
+  type RecordedEvent,
+} from '@app/ledger';
 import { DomainError } from '@app/custody';
 import type { ReadModels } from '@app/read-models';
 import { RequestValidationError } from '../errors';
@@ -84,7 +99,9 @@ export class ProofMismatch extends DomainError {
  * one key), else DATA_DIR/signing-key.pem, created on first use.
  */
 export const signingKeyFor = (dataDir: string, env: NodeJS.ProcessEnv = process.env): SigningKey =>
-  env.LEDGER_SIGNING_KEY_FILE ? fromPem(readFileSync(env.LEDGER_SIGNING_KEY_FILE, 'utf8')) : loadOrCreateSigningKey(dataDir);
+  env.LEDGER_SIGNING_KEY_FILE
+    ? fromPem(readFileSync(env.LEDGER_SIGNING_KEY_FILE, 'utf8'))
+    : loadOrCreateSigningKey(dataDir);
 
 /** A `CheckpointSigned` event read back as its record; null for anything else in the stream. */
 export const checkpointOf = (event: RecordedEvent): CheckpointRecord | null => {
@@ -123,7 +140,10 @@ export class CheckpointService {
   ) {}
 
   /** Over a core's store and read models, with the key of its data dir (or LEDGER_SIGNING_KEY_FILE). */
-  static forCore(core: { store: EventStore; readModels: ReadModels; clock: Clock; config: { dataDir: string } }, env: NodeJS.ProcessEnv = process.env): CheckpointService {
+  static forCore(
+    core: { store: EventStore; readModels: ReadModels; clock: Clock; config: { dataDir: string } },
+    env: NodeJS.ProcessEnv = process.env,
+  ): CheckpointService {
     return new CheckpointService(core.store, core.readModels, core.clock, signingKeyFor(core.config.dataDir, env));
   }
 
@@ -211,9 +231,12 @@ export class CheckpointService {
     const toSize = to ?? (await this.latest())?.treeSize;
     if (toSize === undefined) throw new NoCheckpoint();
     const errors = [];
-    if (!Number.isSafeInteger(from) || from < 0) errors.push({ field: 'query.from', reason: 'must be an integer >= 0' });
-    if (!Number.isSafeInteger(toSize) || toSize < 0 || toSize > size) errors.push({ field: 'query.to', reason: `must be an integer in [0, ${size}]` });
-    else if (Number.isSafeInteger(from) && from > toSize) errors.push({ field: 'query.from', reason: `must not exceed to (${toSize})` });
+    if (!Number.isSafeInteger(from) || from < 0)
+      errors.push({ field: 'query.from', reason: 'must be an integer >= 0' });
+    if (!Number.isSafeInteger(toSize) || toSize < 0 || toSize > size)
+      errors.push({ field: 'query.to', reason: `must be an integer in [0, ${size}]` });
+    else if (Number.isSafeInteger(from) && from > toSize)
+      errors.push({ field: 'query.from', reason: `must not exceed to (${toSize})` });
     if (errors.length) throw new RequestValidationError(errors);
     const all = await this.all();
     const bySize = (n: number) => [...all].reverse().find((c) => c.treeSize === n) ?? null;
@@ -236,7 +259,10 @@ export class CheckpointService {
       const [tail] = await this.store.readStream(CHECKPOINT_STREAM, { direction: 'backwards', maxCount: 1 });
       const last = tail ? checkpointOf(tail) : null;
       if (size === 0) return { created: false, checkpoint: last };
-      if (last && !(size > last.treeSize && (options.force || merkle.countOutsideStream(last.treeSize, CHECKPOINT_STREAM) > 0))) {
+      if (
+        last &&
+        !(size > last.treeSize && (options.force || merkle.countOutsideStream(last.treeSize, CHECKPOINT_STREAM) > 0))
+      ) {
         return { created: false, checkpoint: last };
       }
       const lastLeaf = merkle.leafAt(size - 1);
@@ -257,11 +283,23 @@ export class CheckpointService {
         causationId: null,
         schemaVersion: 1,
       };
-      const event = { eventId: eventIdFor(commandId, CHECKPOINT_STREAM, 0), type: CHECKPOINT_SIGNED, data: signed, metadata };
+      const event = {
+        eventId: eventIdFor(commandId, CHECKPOINT_STREAM, 0),
+        type: CHECKPOINT_SIGNED,
+        data: signed,
+        metadata,
+      };
       try {
-        const result = await this.store.append(CHECKPOINT_STREAM, sealEvents(CHECKPOINT_STREAM, revision, prevHash, [event]), revision);
+        const result = await this.store.append(
+          CHECKPOINT_STREAM,
+          sealEvents(CHECKPOINT_STREAM, revision, prevHash, [event]),
+          revision,
+        );
         // Read back what the store holds (an identical event id from another replica keeps the first one's signature).
-        const [stored] = await this.store.readStream(CHECKPOINT_STREAM, { fromRevision: result.events[0]?.revision ?? result.nextExpectedRevision, maxCount: 1 });
+        const [stored] = await this.store.readStream(CHECKPOINT_STREAM, {
+          fromRevision: result.events[0]?.revision ?? result.nextExpectedRevision,
+          maxCount: 1,
+        });
         await this.readModels.runner.waitFor(stored.position);
         const record = checkpointOf(stored);
         return { created: record?.signature === signed.signature, checkpoint: record };

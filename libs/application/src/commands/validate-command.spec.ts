@@ -7,13 +7,15 @@ const SCENARIO_DIR = '/work/shared/scenarios';
 
 const errorsOf = (result: CommandDataValidation): FieldError[] => {
   if (result.ok) throw new Error('expected the data to be refused, but it validated');
-  if ('unknownCommand' in result) throw new Error(`expected field errors, got unknown command ${result.unknownCommand}`);
+  if ('unknownCommand' in result)
+    throw new Error(`expected field errors, got unknown command ${result.unknownCommand}`);
   return result.errors;
 };
 const fieldsOf = (result: CommandDataValidation): string[] => errorsOf(result).map((e) => e.field);
-const example = (name: PublicCommandName): Record<string, unknown> => structuredClone(COMMAND_DTOS[name].example) as Record<string, unknown>;
+const example = (name: PublicCommandName): Record<string, unknown> =>
+  structuredClone(COMMAND_DTOS[name].example) as Record<string, unknown>;
 const propertiesOf = (name: PublicCommandName) =>
-  (jsonSchemaOf(COMMAND_DTOS[name]) as { properties: Record<string, Record<string, unknown>>; required?: string[] });
+  jsonSchemaOf(COMMAND_DTOS[name]) as { properties: Record<string, Record<string, unknown>>; required?: string[] };
 
 describe('the DTO examples', () => {
   it('cover every public command and no internal one', () => {
@@ -36,14 +38,27 @@ describe('the DTO examples', () => {
 
 describe('the JSON schema derived from the same rules (for OpenAPI)', () => {
   it('lists required fields, alternatives aside', () => {
-    expect(propertiesOf('ProposeClassification').required).toEqual(['itemId', 'title', 'level', 'basis', 'carrier', 'scope']);
+    expect(propertiesOf('ProposeClassification').required).toEqual([
+      'itemId',
+      'title',
+      'level',
+      'basis',
+      'carrier',
+      'scope',
+    ]);
     expect(propertiesOf('RegisterPerson').required).not.toContain('probationUntil');
   });
 
   it('nests the DTO of a nested field, with its "exactly one" rule', () => {
     expect(jsonSchemaOf(COMMAND_DTOS.OpenInventory)).toMatchObject({
       additionalProperties: false,
-      properties: { scope: { type: 'object', additionalProperties: false, oneOf: [{ required: ['all'] }, { required: ['custodian'] }, { required: ['placeId'] }] } },
+      properties: {
+        scope: {
+          type: 'object',
+          additionalProperties: false,
+          oneOf: [{ required: ['all'] }, { required: ['custodian'] }, { required: ['placeId'] }],
+        },
+      },
     });
   });
 });
@@ -84,7 +99,8 @@ describe('generated invalid cases, per command and field', () => {
     for (const [field, schema] of Object.entries(properties)) {
       const at = `data.${field}`;
       if (schema.enum) cases.push([`${name}: ${field} outside its vocabulary`, name, field, 'NOT_A_VALUE', at]);
-      const wrongType = schema.type === 'string' ? 42 : schema.type === 'integer' ? '1' : schema.type === 'boolean' ? 'true' : 'x';
+      const wrongType =
+        schema.type === 'string' ? 42 : schema.type === 'integer' ? '1' : schema.type === 'boolean' ? 'true' : 'x';
       cases.push([`${name}: ${field} of the wrong type`, name, field, wrongType, at]);
       cases.push([`${name}: ${field} null`, name, field, null, at]);
       if (schema.format === 'date-time') {
@@ -130,70 +146,173 @@ describe('generated invalid cases, per command and field', () => {
 
 describe('hand-written invalid cases', () => {
   const cases: [string, PublicCommandName, Record<string, unknown>, FieldError[]][] = [
-    ['a scope element with a slash', 'ProposeClassification',
+    [
+      'a scope element with a slash',
+      'ProposeClassification',
       { ...example('ProposeClassification'), scope: { persons: ['p-dir', 'p/x'] } },
-      [{ field: 'data.scope.persons[1]', reason: expect.stringContaining('must be an id') }]],
-    ['an unknown rank in the scope', 'ProposeClassification',
+      [{ field: 'data.scope.persons[1]', reason: expect.stringContaining('must be an id') }],
+    ],
+    [
+      'an unknown rank in the scope',
+      'ProposeClassification',
       { ...example('ProposeClassification'), scope: { persons: [], ranks: ['director', 'janitor'] } },
-      [{ field: 'data.scope.ranks[1]', reason: expect.stringContaining('must be one of') }]],
-    ['an unknown field in the scope', 'RegisterReceivedItem',
+      [{ field: 'data.scope.ranks[1]', reason: expect.stringContaining('must be one of') }],
+    ],
+    [
+      'an unknown field in the scope',
+      'RegisterReceivedItem',
       { ...example('RegisterReceivedItem'), scope: { persons: [], everyone: true } },
-      [{ field: 'data.scope.everyone', reason: 'is not an allowed field' }]],
-    ['a scope without persons', 'RegisterReceivedItem', { ...example('RegisterReceivedItem'), scope: {} },
-      [{ field: 'data.scope.persons', reason: 'is required' }]],
-    ['a scope that is an array', 'RegisterReceivedItem', { ...example('RegisterReceivedItem'), scope: [{ persons: [] }] },
-      [{ field: 'data.scope', reason: 'must be an object, not an array' }]],
-    ['a scope that is a string', 'ProposeClassification', { ...example('ProposeClassification'), scope: 'everyone' },
-      [{ field: 'data.scope', reason: 'must be an object, not a string' }]],
-    ['neither periodYears nor declassifyOn', 'ProposeClassification',
+      [{ field: 'data.scope.everyone', reason: 'is not an allowed field' }],
+    ],
+    [
+      'a scope without persons',
+      'RegisterReceivedItem',
+      { ...example('RegisterReceivedItem'), scope: {} },
+      [{ field: 'data.scope.persons', reason: 'is required' }],
+    ],
+    [
+      'a scope that is an array',
+      'RegisterReceivedItem',
+      { ...example('RegisterReceivedItem'), scope: [{ persons: [] }] },
+      [{ field: 'data.scope', reason: 'must be an object, not an array' }],
+    ],
+    [
+      'a scope that is a string',
+      'ProposeClassification',
+      { ...example('ProposeClassification'), scope: 'everyone' },
+      [{ field: 'data.scope', reason: 'must be an object, not a string' }],
+    ],
+    [
+      'neither periodYears nor declassifyOn',
+      'ProposeClassification',
       (({ periodYears: _p, ...rest }) => rest)(example('ProposeClassification')),
-      [{ field: 'data.periodYears', reason: 'is required unless declassifyOn is given' }]],
-    ['both periodYears and declassifyOn', 'RegisterReceivedItem',
+      [{ field: 'data.periodYears', reason: 'is required unless declassifyOn is given' }],
+    ],
+    [
+      'both periodYears and declassifyOn',
+      'RegisterReceivedItem',
       { ...example('RegisterReceivedItem'), periodYears: 10 },
-      [{ field: 'data.declassifyOn', reason: 'must not be given together with periodYears' }]],
-    ['periodYears as a string', 'ProposeClassification', { ...example('ProposeClassification'), periodYears: '30' },
-      [{ field: 'data.periodYears', reason: 'must be a number, not a string' }]],
-    ['periodYears above 100', 'ProposeClassification', { ...example('ProposeClassification'), periodYears: 101 },
-      [{ field: 'data.periodYears', reason: 'must be an integer from 1 to 100' }]],
-    ['periodYears fractional', 'ProposeClassification', { ...example('ProposeClassification'), periodYears: 2.5 },
-      [{ field: 'data.periodYears', reason: 'must be an integer from 1 to 100' }]],
-    ['copies 0', 'RequestCopy', { ...example('RequestCopy'), copies: 0 },
-      [{ field: 'data.copies', reason: 'must be an integer from 1 to 1000' }]],
-    ['copies 1001', 'RequestCopy', { ...example('RequestCopy'), copies: 1001 },
-      [{ field: 'data.copies', reason: 'must be an integer from 1 to 1000' }]],
-    ['copyNo 0', 'RegisterReceivedItem', { ...example('RegisterReceivedItem'), copyNo: 0 },
-      [{ field: 'data.copyNo', reason: expect.stringContaining('integer from 1') }]],
-    ['an optional date sent as null', 'RegisterPerson', { ...example('RegisterPerson'), probationUntil: null },
-      [{ field: 'data.probationUntil', reason: expect.stringContaining('not null') }]],
-    ['a boolean sent as a string', 'HandOver', { ...example('HandOver'), itemized: 'true' },
-      [{ field: 'data.itemized', reason: 'must be a boolean, not a string' }]],
-    ['an empty hand-over', 'HandOver', { ...example('HandOver'), items: [] },
-      [{ field: 'data.items', reason: 'must have at least 1 element' }]],
-    ['an insecure-looking unknown channel', 'DispatchItem', { ...example('DispatchItem'), channel: 'pigeon' },
-      [{ field: 'data.channel', reason: expect.stringContaining('confidential-post') }]],
-    ['a lower-case level', 'ChangeLevel', { ...example('ChangeLevel'), level: 'secret' },
-      [{ field: 'data.level', reason: expect.stringContaining('TOP_SECRET') }]],
-    ['an inventory scope with two keys', 'OpenInventory', { inventoryId: 'inv-1', scope: { custodian: 'p-k', placeId: 'vault-1' } },
-      [{ field: 'data.scope', reason: 'must have exactly one of: all, custodian, placeId' }]],
-    ['an empty inventory scope', 'OpenInventory', { inventoryId: 'inv-1', scope: {} },
-      [{ field: 'data.scope', reason: 'must have exactly one of: all, custodian, placeId' }]],
-    ['an inventory scope {all: false}', 'OpenInventory', { inventoryId: 'inv-1', scope: { all: false } },
-      [{ field: 'data.scope.all', reason: 'must be one of: true' }]],
-    ['an inventory scope with a bad place id', 'OpenInventory', { inventoryId: 'inv-1', scope: { placeId: 'vault 1' } },
-      [{ field: 'data.scope.placeId', reason: expect.stringContaining('must be an id') }]],
-    ['several bad fields at once', 'RecordReading', { itemId: 'doc/1', reader: 7, extra: true },
+      [{ field: 'data.declassifyOn', reason: 'must not be given together with periodYears' }],
+    ],
+    [
+      'periodYears as a string',
+      'ProposeClassification',
+      { ...example('ProposeClassification'), periodYears: '30' },
+      [{ field: 'data.periodYears', reason: 'must be a number, not a string' }],
+    ],
+    [
+      'periodYears above 100',
+      'ProposeClassification',
+      { ...example('ProposeClassification'), periodYears: 101 },
+      [{ field: 'data.periodYears', reason: 'must be an integer from 1 to 100' }],
+    ],
+    [
+      'periodYears fractional',
+      'ProposeClassification',
+      { ...example('ProposeClassification'), periodYears: 2.5 },
+      [{ field: 'data.periodYears', reason: 'must be an integer from 1 to 100' }],
+    ],
+    [
+      'copies 0',
+      'RequestCopy',
+      { ...example('RequestCopy'), copies: 0 },
+      [{ field: 'data.copies', reason: 'must be an integer from 1 to 1000' }],
+    ],
+    [
+      'copies 1001',
+      'RequestCopy',
+      { ...example('RequestCopy'), copies: 1001 },
+      [{ field: 'data.copies', reason: 'must be an integer from 1 to 1000' }],
+    ],
+    [
+      'copyNo 0',
+      'RegisterReceivedItem',
+      { ...example('RegisterReceivedItem'), copyNo: 0 },
+      [{ field: 'data.copyNo', reason: expect.stringContaining('integer from 1') }],
+    ],
+    [
+      'an optional date sent as null',
+      'RegisterPerson',
+      { ...example('RegisterPerson'), probationUntil: null },
+      [{ field: 'data.probationUntil', reason: expect.stringContaining('not null') }],
+    ],
+    [
+      'a boolean sent as a string',
+      'HandOver',
+      { ...example('HandOver'), itemized: 'true' },
+      [{ field: 'data.itemized', reason: 'must be a boolean, not a string' }],
+    ],
+    [
+      'an empty hand-over',
+      'HandOver',
+      { ...example('HandOver'), items: [] },
+      [{ field: 'data.items', reason: 'must have at least 1 element' }],
+    ],
+    [
+      'an insecure-looking unknown channel',
+      'DispatchItem',
+      { ...example('DispatchItem'), channel: 'pigeon' },
+      [{ field: 'data.channel', reason: expect.stringContaining('confidential-post') }],
+    ],
+    [
+      'a lower-case level',
+      'ChangeLevel',
+      { ...example('ChangeLevel'), level: 'secret' },
+      [{ field: 'data.level', reason: expect.stringContaining('TOP_SECRET') }],
+    ],
+    [
+      'an inventory scope with two keys',
+      'OpenInventory',
+      { inventoryId: 'inv-1', scope: { custodian: 'p-k', placeId: 'vault-1' } },
+      [{ field: 'data.scope', reason: 'must have exactly one of: all, custodian, placeId' }],
+    ],
+    [
+      'an empty inventory scope',
+      'OpenInventory',
+      { inventoryId: 'inv-1', scope: {} },
+      [{ field: 'data.scope', reason: 'must have exactly one of: all, custodian, placeId' }],
+    ],
+    [
+      'an inventory scope {all: false}',
+      'OpenInventory',
+      { inventoryId: 'inv-1', scope: { all: false } },
+      [{ field: 'data.scope.all', reason: 'must be one of: true' }],
+    ],
+    [
+      'an inventory scope with a bad place id',
+      'OpenInventory',
+      { inventoryId: 'inv-1', scope: { placeId: 'vault 1' } },
+      [{ field: 'data.scope.placeId', reason: expect.stringContaining('must be an id') }],
+    ],
+    [
+      'several bad fields at once',
+      'RecordReading',
+      { itemId: 'doc/1', reader: 7, extra: true },
       [
         { field: 'data.extra', reason: 'is not an allowed field' },
         { field: 'data.itemId', reason: expect.stringContaining('must be an id') },
         { field: 'data.reader', reason: 'must be a string id, not a number' },
         { field: 'data.placeId', reason: 'is required' },
-      ]],
-    ['an odd unknown key', 'CloseInventory', { inventoryId: 'inv-1', 'a b': 1 },
-      [{ field: 'data["a b"]', reason: 'is not an allowed field' }]],
-    ['a leap day that does not exist', 'RecordDeparture', { personId: 'p-1', decontaminationUntil: '2027-02-29T00:00:00Z' },
-      [{ field: 'data.decontaminationUntil', reason: expect.stringContaining('calendar') }]],
-    ['hour 24', 'RecordLoan', { ...example('RecordLoan'), dueAt: '2026-03-09T24:00:00Z' },
-      [{ field: 'data.dueAt', reason: expect.stringContaining('calendar') }]],
+      ],
+    ],
+    [
+      'an odd unknown key',
+      'CloseInventory',
+      { inventoryId: 'inv-1', 'a b': 1 },
+      [{ field: 'data["a b"]', reason: 'is not an allowed field' }],
+    ],
+    [
+      'a leap day that does not exist',
+      'RecordDeparture',
+      { personId: 'p-1', decontaminationUntil: '2027-02-29T00:00:00Z' },
+      [{ field: 'data.decontaminationUntil', reason: expect.stringContaining('calendar') }],
+    ],
+    [
+      'hour 24',
+      'RecordLoan',
+      { ...example('RecordLoan'), dueAt: '2026-03-09T24:00:00Z' },
+      [{ field: 'data.dueAt', reason: expect.stringContaining('calendar') }],
+    ],
   ];
 
   it.each(cases)('%s', (_label, name, data, expected) => {
@@ -211,21 +330,30 @@ describe('hand-written invalid cases', () => {
     expect(validateCommandData('RecordLoan', { ...example('RecordLoan'), dueAt }).ok).toBe(true);
   });
 
-  it.each([['a tab and newlines in a report field', 'line one\n\tline two\r\n'], ['non-Latin text', '机密文件 第7号']])('accepts %s', (_l, text) => {
-    expect(validateCommandData('SubmitIncidentReport', { ...example('SubmitIncidentReport'), course: text }).ok).toBe(true);
+  it.each([
+    ['a tab and newlines in a report field', 'line one\n\tline two\r\n'],
+    ['non-Latin text', '机密文件 第7号'],
+  ])('accepts %s', (_l, text) => {
+    expect(validateCommandData('SubmitIncidentReport', { ...example('SubmitIncidentReport'), course: text }).ok).toBe(
+      true,
+    );
   });
 
   it('accepts each inventory scope form', () => {
     for (const scope of [{ all: true }, { custodian: 'p-keeper' }, { placeId: 'vault-1' }]) {
       expect(validateCommandData('OpenInventory', { inventoryId: 'inv-1', scope })).toEqual({
-        ok: true, command: 'OpenInventory', data: { inventoryId: 'inv-1', scope },
+        ok: true,
+        command: 'OpenInventory',
+        data: { inventoryId: 'inv-1', scope },
       });
     }
   });
 
   it('accepts declassifyOn instead of periodYears', () => {
     const { periodYears: _p, ...rest } = example('ProposeClassification');
-    expect(validateCommandData('ProposeClassification', { ...rest, declassifyOn: '2056-01-01T00:00:00Z' }).ok).toBe(true);
+    expect(validateCommandData('ProposeClassification', { ...rest, declassifyOn: '2056-01-01T00:00:00Z' }).ok).toBe(
+      true,
+    );
   });
 
   it('accepts ids with the allowed punctuation', () => {
@@ -240,7 +368,7 @@ describe('hand-written invalid cases', () => {
     }
   });
 
-  it('returns a copy, not the caller\'s object', () => {
+  it("returns a copy, not the caller's object", () => {
     const data = example('ExtendScope');
     const result = validateCommandData('ExtendScope', data);
     if (!result.ok) throw new Error('expected ok');
@@ -259,9 +387,17 @@ describe('hand-written invalid cases', () => {
 });
 
 describe('command names', () => {
-  it.each(['FireDeadline', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'registerPerson', '', 'RegisterPerson '])(
-    '%j is an unknown command',
-    (name) => expect(validateCommandData(name, example('RegisterPerson'))).toEqual({ ok: false, unknownCommand: name }),
+  it.each([
+    'FireDeadline',
+    'constructor',
+    '__proto__',
+    'toString',
+    'hasOwnProperty',
+    'registerPerson',
+    '',
+    'RegisterPerson ',
+  ])('%j is an unknown command', (name) =>
+    expect(validateCommandData(name, example('RegisterPerson'))).toEqual({ ok: false, unknownCommand: name }),
   );
 });
 
@@ -281,22 +417,58 @@ describe('hostile input', () => {
     ['a number', 5, [{ field: 'data', reason: 'must be an object, not a number' }]],
     ['a string', 'personId=p-1', [{ field: 'data', reason: 'must be an object, not a string' }]],
     ['a Date', new Date(0), [{ field: 'data', reason: expect.stringContaining('must be an object') }]],
-    ['__proto__ as a key', JSON.parse('{"personId":"p-1","__proto__":{"polluted":true}}'),
-      [{ field: 'data.__proto__', reason: 'is not an allowed field' }]],
-    ['constructor as a key', JSON.parse('{"personId":"p-1","constructor":{"prototype":{"polluted":true}}}'),
-      [{ field: 'data.constructor', reason: 'is not an allowed field' }]],
-    ['hasOwnProperty as a key', { personId: 'p-1', hasOwnProperty: 'x' }, [{ field: 'data.hasOwnProperty', reason: 'is not an allowed field' }]],
-    ['toString as a key', { personId: 'p-1', toString: 'x' }, [{ field: 'data.toString', reason: 'is not an allowed field' }]],
-    ['a nested __proto__', JSON.parse('{"personId":"p-1","x":{"__proto__":{"polluted":true}}}'),
-      [{ field: 'data.x.__proto__', reason: 'is not an allowed field' }]],
-    ['deep nesting', { personId: 'p-1', x: nested(100_000) }, [{ field: 'data.x.a.a.a.a.a.a.a', reason: 'is nested too deeply' }]],
+    [
+      '__proto__ as a key',
+      JSON.parse('{"personId":"p-1","__proto__":{"polluted":true}}'),
+      [{ field: 'data.__proto__', reason: 'is not an allowed field' }],
+    ],
+    [
+      'constructor as a key',
+      JSON.parse('{"personId":"p-1","constructor":{"prototype":{"polluted":true}}}'),
+      [{ field: 'data.constructor', reason: 'is not an allowed field' }],
+    ],
+    [
+      'hasOwnProperty as a key',
+      { personId: 'p-1', hasOwnProperty: 'x' },
+      [{ field: 'data.hasOwnProperty', reason: 'is not an allowed field' }],
+    ],
+    [
+      'toString as a key',
+      { personId: 'p-1', toString: 'x' },
+      [{ field: 'data.toString', reason: 'is not an allowed field' }],
+    ],
+    [
+      'a nested __proto__',
+      JSON.parse('{"personId":"p-1","x":{"__proto__":{"polluted":true}}}'),
+      [{ field: 'data.x.__proto__', reason: 'is not an allowed field' }],
+    ],
+    [
+      'deep nesting',
+      { personId: 'p-1', x: nested(100_000) },
+      [{ field: 'data.x.a.a.a.a.a.a.a', reason: 'is nested too deeply' }],
+    ],
     ['a cycle', cyclic, [{ field: expect.stringMatching(/^data(\.self)+$/), reason: 'is nested too deeply' }]],
-    ['a function', { personId: 'p-1', f: () => 1 }, [{ field: 'data.f', reason: 'must be a JSON value, not a function' }]],
+    [
+      'a function',
+      { personId: 'p-1', f: () => 1 },
+      [{ field: 'data.f', reason: 'must be a JSON value, not a function' }],
+    ],
     ['NaN', { personId: 'p-1', n: NaN }, [{ field: 'data.n', reason: 'must be a finite number' }]],
-    ['a huge array', { personId: 'p-1', many: new Array(1_000_000).fill(0) },
-      [{ field: 'data', reason: 'must not hold more than 20000 values' }]],
-    ['a huge string', { personId: 'x'.repeat(50_000_000) }, [{ field: 'data.personId', reason: expect.stringContaining('must be an id') }]],
-    ['a huge key', { personId: 'p-1', ['k'.repeat(100_000)]: 1 }, [{ field: `data.${'k'.repeat(64)}…`, reason: 'is not an allowed field' }]],
+    [
+      'a huge array',
+      { personId: 'p-1', many: new Array(1_000_000).fill(0) },
+      [{ field: 'data', reason: 'must not hold more than 20000 values' }],
+    ],
+    [
+      'a huge string',
+      { personId: 'x'.repeat(50_000_000) },
+      [{ field: 'data.personId', reason: expect.stringContaining('must be an id') }],
+    ],
+    [
+      'a huge key',
+      { personId: 'p-1', ['k'.repeat(100_000)]: 1 },
+      [{ field: `data.${'k'.repeat(64)}…`, reason: 'is not an allowed field' }],
+    ],
   ])('%s: refused with a field error, never a throw', (_label, data, expected) => {
     expect(errorsOf(validateCommandData('EndProbation', data))).toEqual(expected);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -305,18 +477,44 @@ describe('hostile input', () => {
 
   it('a huge text field is refused by length, quickly', () => {
     const started = Date.now();
-    const errors = errorsOf(validateCommandData('ResolveViolation', { violationId: 'v-1', note: 'x'.repeat(20_000_000) }));
+    const errors = errorsOf(
+      validateCommandData('ResolveViolation', { violationId: 'v-1', note: 'x'.repeat(20_000_000) }),
+    );
     expect(errors).toEqual([{ field: 'data.note', reason: 'must be at most 2000 characters' }]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('every command survives a spread of junk in every field', () => {
-    const junk: unknown[] = [null, 0, -1, 1e308, '', ' ', 'x'.repeat(300), [], [null], {}, { a: 1 }, true, '2026-13-01T00:00:00Z', ['a/b']];
+    const junk: unknown[] = [
+      null,
+      0,
+      -1,
+      1e308,
+      '',
+      ' ',
+      'x'.repeat(300),
+      [],
+      [null],
+      {},
+      { a: 1 },
+      true,
+      '2026-13-01T00:00:00Z',
+      ['a/b'],
+    ];
     for (const name of PUBLIC_COMMAND_NAMES) {
       for (const field of Object.keys(propertiesOf(name).properties)) {
         for (const value of junk) {
           const result = validateCommandData(name, { ...example(name), [field]: value });
-          if (!result.ok) expect(fieldsOf(result).every((f) => f === `data.${field}` || f.startsWith(`data.${field}.`) || f.startsWith(`data.${field}[`) || f === 'data.declassifyOn')).toBe(true);
+          if (!result.ok)
+            expect(
+              fieldsOf(result).every(
+                (f) =>
+                  f === `data.${field}` ||
+                  f.startsWith(`data.${field}.`) ||
+                  f.startsWith(`data.${field}[`) ||
+                  f === 'data.declassifyOn',
+              ),
+            ).toBe(true);
         }
       }
     }
@@ -326,8 +524,11 @@ describe('hostile input', () => {
 describe('the envelope', () => {
   it.each([
     ['data only', { data: {} }, { ok: true, data: {} }],
-    ['all three', { data: { a: 1 }, occurredAt: '2026-03-02T09:00:00Z', commandId: 'cmd-1' },
-      { ok: true, data: { a: 1 }, occurredAt: '2026-03-02T09:00:00Z', commandId: 'cmd-1' }],
+    [
+      'all three',
+      { data: { a: 1 }, occurredAt: '2026-03-02T09:00:00Z', commandId: 'cmd-1' },
+      { ok: true, data: { a: 1 }, occurredAt: '2026-03-02T09:00:00Z', commandId: 'cmd-1' },
+    ],
   ])('accepts %s', (_label, body, expected) => expect(validateEnvelope(body)).toEqual(expected));
 
   it.each([
@@ -338,13 +539,41 @@ describe('the envelope', () => {
     ['data null', { data: null }, [{ field: 'body.data', reason: 'must be an object, not null' }]],
     ['data an array', { data: [] }, [{ field: 'body.data', reason: 'must be an object, not an array' }]],
     ['an unknown field', { data: {}, actor: 'p-gm' }, [{ field: 'body.actor', reason: 'is not an allowed field' }]],
-    ['__proto__', JSON.parse('{"data":{},"__proto__":{"x":1}}'), [{ field: 'body.__proto__', reason: 'is not an allowed field' }]],
-    ['occurredAt a number', { data: {}, occurredAt: 1772442000000 }, [{ field: 'body.occurredAt', reason: expect.stringContaining('not a number') }]],
-    ['occurredAt a date only', { data: {}, occurredAt: '2026-03-02' }, [{ field: 'body.occurredAt', reason: expect.stringContaining('ISO-8601') }]],
-    ['occurredAt in 1066', { data: {}, occurredAt: '1066-10-14T09:00:00Z' }, [{ field: 'body.occurredAt', reason: expect.stringContaining('1900') }]],
-    ['occurredAt null', { data: {}, occurredAt: null }, [{ field: 'body.occurredAt', reason: expect.stringContaining('not null') }]],
-    ['commandId with a slash', { data: {}, commandId: 'a/b' }, [{ field: 'body.commandId', reason: expect.stringContaining('must be an id') }]],
-    ['commandId a number', { data: {}, commandId: 7 }, [{ field: 'body.commandId', reason: 'must be a string id, not a number' }]],
+    [
+      '__proto__',
+      JSON.parse('{"data":{},"__proto__":{"x":1}}'),
+      [{ field: 'body.__proto__', reason: 'is not an allowed field' }],
+    ],
+    [
+      'occurredAt a number',
+      { data: {}, occurredAt: 1772442000000 },
+      [{ field: 'body.occurredAt', reason: expect.stringContaining('not a number') }],
+    ],
+    [
+      'occurredAt a date only',
+      { data: {}, occurredAt: '2026-03-02' },
+      [{ field: 'body.occurredAt', reason: expect.stringContaining('ISO-8601') }],
+    ],
+    [
+      'occurredAt in 1066',
+      { data: {}, occurredAt: '1066-10-14T09:00:00Z' },
+      [{ field: 'body.occurredAt', reason: expect.stringContaining('1900') }],
+    ],
+    [
+      'occurredAt null',
+      { data: {}, occurredAt: null },
+      [{ field: 'body.occurredAt', reason: expect.stringContaining('not null') }],
+    ],
+    [
+      'commandId with a slash',
+      { data: {}, commandId: 'a/b' },
+      [{ field: 'body.commandId', reason: expect.stringContaining('must be an id') }],
+    ],
+    [
+      'commandId a number',
+      { data: {}, commandId: 7 },
+      [{ field: 'body.commandId', reason: 'must be a string id, not a number' }],
+    ],
   ])('refuses %s', (_label, body, expected) => {
     const result = validateEnvelope(body);
     expect(result).toEqual({ ok: false, errors: expected });

@@ -36,7 +36,8 @@ const ENVELOPE_FIELDS = new Set(['data', 'occurredAt', 'commandId']);
 
 /** What JSON.parse makes of `{…}` (in any realm: jest, vm or structuredClone objects have another Object.prototype). */
 const isPlainObject = (value: unknown): value is Record<string, unknown> => {
-  if (typeof value !== 'object' || value === null || Object.prototype.toString.call(value) !== '[object Object]') return false;
+  if (typeof value !== 'object' || value === null || Object.prototype.toString.call(value) !== '[object Object]')
+    return false;
   const proto = Object.getPrototypeOf(value) as object | null;
   return proto === null || Object.getPrototypeOf(proto) === null;
 };
@@ -48,7 +49,8 @@ const child = (path: string, key: string): string => {
   const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
   return IDENTIFIER.test(key) ? `${path}.${shown}` : `${path}[${JSON.stringify(shown)}]`;
 };
-const childOf = (path: string, property: string): string => (/^\d+$/.test(property) ? `${path}[${property}]` : child(path, property));
+const childOf = (path: string, property: string): string =>
+  /^\d+$/.test(property) ? `${path}[${property}]` : child(path, property);
 
 /**
  * Keys that name something every object inherits (`__proto__`, `constructor`, `hasOwnProperty`, …) or `prototype`.
@@ -64,7 +66,8 @@ const screen = (value: unknown, path: string): FieldError[] => {
   const walk = (v: unknown, p: string, depth: number): void => {
     if (errors.length >= MAX_ERRORS) return;
     if (++values > MAX_VALUES) {
-      if (values === MAX_VALUES + 1) errors.push({ field: path, reason: `must not hold more than ${MAX_VALUES} values` });
+      if (values === MAX_VALUES + 1)
+        errors.push({ field: path, reason: `must not hold more than ${MAX_VALUES} values` });
       return;
     }
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
@@ -81,7 +84,8 @@ const screen = (value: unknown, path: string): FieldError[] => {
       return;
     }
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length && errors.length < MAX_ERRORS && values <= MAX_VALUES; i++) walk(v[i], `${p}[${i}]`, depth + 1);
+      for (let i = 0; i < v.length && errors.length < MAX_ERRORS && values <= MAX_VALUES; i++)
+        walk(v[i], `${p}[${i}]`, depth + 1);
       return;
     }
     if (!isPlainObject(v)) {
@@ -137,7 +141,12 @@ export const validateCommandData = (name: string, data: unknown): CommandDataVal
   const path = 'data';
   try {
     if (!isPlainObject(data)) {
-      return { ok: false, errors: [{ field: path, reason: data === undefined ? 'is required' : `must be an object, not ${kindOf(data)}` }] };
+      return {
+        ok: false,
+        errors: [
+          { field: path, reason: data === undefined ? 'is required' : `must be an object, not ${kindOf(data)}` },
+        ],
+      };
     }
     const screened = screen(data, path);
     if (screened.length) return { ok: false, errors: capped(screened, path) };
@@ -166,7 +175,10 @@ export const validateCommandData = (name: string, data: unknown): CommandDataVal
 export const validateEnvelope = (body: unknown): EnvelopeValidation => {
   if (!isPlainObject(body)) {
     const got = body === undefined ? 'nothing' : kindOf(body);
-    return { ok: false, errors: [{ field: 'body', reason: `must be a JSON object { data, occurredAt?, commandId? }, not ${got}` }] };
+    return {
+      ok: false,
+      errors: [{ field: 'body', reason: `must be a JSON object { data, occurredAt?, commandId? }, not ${got}` }],
+    };
   }
   const errors: FieldError[] = [];
   for (const key of Object.keys(body)) {

@@ -4,14 +4,44 @@
  * the person and the item each folded to the event's occurredAt, so a fact entered late is judged by the world as
  * it was when it happened. Plus the copy tree with each copy's current custodian and status.
  */
-import { evolveStream, initialStateOf, itemView, readingCheck, itemStream, type DomainEvent, type ItemView, type PlaceView, type PlaceKind } from '@app/custody';
+import {
+  evolveStream,
+  initialStateOf,
+  itemView,
+  readingCheck,
+  itemStream,
+  type DomainEvent,
+  type ItemView,
+  type PlaceView,
+  type PlaceKind,
+} from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
-import { byOccurredAt, loadItemTree, PersonTimelines, readPersonStreams, type ItemTreeNode, type VerifiedEvent } from './history';
+import {
+  byOccurredAt,
+  loadItemTree,
+  PersonTimelines,
+  readPersonStreams,
+  type ItemTreeNode,
+  type VerifiedEvent,
+} from './history';
 
 /** How a person came to hold or read the item. */
 export type ExposureHow =
-  | 'receipt' | 'classification' | 'copy' | 'copying' | 'dispatch' | 'receipt-acknowledged' | 'handover' | 'loan' | 'return'
-  | 'carry-out' | 'bring-back' | 'archive' | 'destruction' | 'destruction-witness' | 'reading';
+  | 'receipt'
+  | 'classification'
+  | 'copy'
+  | 'copying'
+  | 'dispatch'
+  | 'receipt-acknowledged'
+  | 'handover'
+  | 'loan'
+  | 'return'
+  | 'carry-out'
+  | 'bring-back'
+  | 'archive'
+  | 'destruction'
+  | 'destruction-witness'
+  | 'reading';
 
 export interface ExposureEntry {
   personId: string;
@@ -74,32 +104,72 @@ export interface ExposureSet {
   outsideScope: { entries: number; persons: string[] };
 }
 
-type Touch = { personId: string; kind: ExposureEntry['kind']; how: ExposureHow; placeId?: string | null; counted?: boolean };
+type Touch = {
+  personId: string;
+  kind: ExposureEntry['kind'];
+  how: ExposureHow;
+  placeId?: string | null;
+  counted?: boolean;
+};
 
 /** Who an event put in touch with the item, and how. */
 const touches = (e: VerifiedEvent['event']): Touch[] => {
   const d = e.data as Record<string, unknown>;
   const s = (k: string): string => String(d[k]);
   switch (e.type) {
-    case 'ItemReceived': return [{ personId: s('receivedBy'), kind: 'custody', how: 'receipt' }];
-    case 'ItemClassified': return [{ personId: s('custodian'), kind: 'custody', how: 'classification' }];
-    case 'CopyRegistered': return [{ personId: s('custodian'), kind: 'custody', how: 'copy' }];
-    case 'ItemCopied': return [{ personId: s('by'), kind: 'custody', how: 'copying' }];
+    case 'ItemReceived':
+      return [{ personId: s('receivedBy'), kind: 'custody', how: 'receipt' }];
+    case 'ItemClassified':
+      return [{ personId: s('custodian'), kind: 'custody', how: 'classification' }];
+    case 'CopyRegistered':
+      return [{ personId: s('custodian'), kind: 'custody', how: 'copy' }];
+    case 'ItemCopied':
+      return [{ personId: s('by'), kind: 'custody', how: 'copying' }];
     // The couriers carry it; by post nobody of ours does.
-    case 'ItemDispatched': return ((d.couriers as string[] | undefined) ?? []).map((c) => ({ personId: c, kind: 'custody' as const, how: 'dispatch' as const }));
-    case 'ReceiptAcknowledged': return [{ personId: s('by'), kind: 'custody', how: 'receipt-acknowledged' }];
-    case 'ItemHandedOver': return [{ personId: s('to'), kind: 'custody', how: 'handover' }];
-    case 'ItemLent': return [{ personId: s('borrower'), kind: 'custody', how: 'loan' }];
-    case 'ItemReturned': return d.returnedTo ? [{ personId: s('returnedTo'), kind: 'custody', how: 'return' }] : [];
-    case 'ItemCarriedOut': return [{ personId: s('person'), kind: 'custody', how: 'carry-out', placeId: s('destination') }];
-    case 'ItemBroughtBack': return [{ personId: s('person'), kind: 'custody', how: 'bring-back', placeId: (d.placeId as string | null) ?? null }];
-    case 'ItemArchived': return [{ personId: s('keeper'), kind: 'custody', how: 'archive', placeId: s('placeId') }];
-    case 'ItemDestroyed': return [
-      { personId: s('destroyedBy'), kind: 'custody', how: 'destruction', placeId: s('placeId') },
-      ...((d.witnesses as string[] | undefined) ?? []).map((w) => ({ personId: w, kind: 'custody' as const, how: 'destruction-witness' as const, placeId: s('placeId') })),
-    ];
-    case 'ItemRead': return [{ personId: s('reader'), kind: 'reading', how: 'reading', placeId: s('placeId'), counted: d.counted as boolean }];
-    default: return [];
+    case 'ItemDispatched':
+      return ((d.couriers as string[] | undefined) ?? []).map((c) => ({
+        personId: c,
+        kind: 'custody' as const,
+        how: 'dispatch' as const,
+      }));
+    case 'ReceiptAcknowledged':
+      return [{ personId: s('by'), kind: 'custody', how: 'receipt-acknowledged' }];
+    case 'ItemHandedOver':
+      return [{ personId: s('to'), kind: 'custody', how: 'handover' }];
+    case 'ItemLent':
+      return [{ personId: s('borrower'), kind: 'custody', how: 'loan' }];
+    case 'ItemReturned':
+      return d.returnedTo ? [{ personId: s('returnedTo'), kind: 'custody', how: 'return' }] : [];
+    case 'ItemCarriedOut':
+      return [{ personId: s('person'), kind: 'custody', how: 'carry-out', placeId: s('destination') }];
+    case 'ItemBroughtBack':
+      return [
+        { personId: s('person'), kind: 'custody', how: 'bring-back', placeId: (d.placeId as string | null) ?? null },
+      ];
+    case 'ItemArchived':
+      return [{ personId: s('keeper'), kind: 'custody', how: 'archive', placeId: s('placeId') }];
+    case 'ItemDestroyed':
+      return [
+        { personId: s('destroyedBy'), kind: 'custody', how: 'destruction', placeId: s('placeId') },
+        ...((d.witnesses as string[] | undefined) ?? []).map((w) => ({
+          personId: w,
+          kind: 'custody' as const,
+          how: 'destruction-witness' as const,
+          placeId: s('placeId'),
+        })),
+      ];
+    case 'ItemRead':
+      return [
+        {
+          personId: s('reader'),
+          kind: 'reading',
+          how: 'reading',
+          placeId: s('placeId'),
+          counted: d.counted as boolean,
+        },
+      ];
+    default:
+      return [];
   }
 };
 
@@ -114,7 +184,11 @@ const placeLookup = (core: LedgerCore): ((id: string | null) => PlaceView | null
 };
 
 /** The exposure entries of one item stream, judged by the world as it was at each event. */
-const entriesOf = (node: ItemTreeNode, persons: PersonTimelines, place: (id: string | null) => PlaceView | null): ExposureEntry[] => {
+const entriesOf = (
+  node: ItemTreeNode,
+  persons: PersonTimelines,
+  place: (id: string | null) => PlaceView | null,
+): ExposureEntry[] => {
   const streamId = itemStream(node.itemId);
   const out: ExposureEntry[] = [];
   let state = initialStateOf(streamId);
@@ -136,10 +210,22 @@ const entriesOf = (node: ItemTreeNode, persons: PersonTimelines, place: (id: str
       const placeId = t.placeId ?? after?.placeId ?? null;
       const p = place(placeId);
       out.push({
-        personId: t.personId, name: person?.name ?? null, itemId: node.itemId, copyOf: item.copyOf, kind: t.kind, how: t.how,
-        eventType: v.event.type, eventId: v.event.eventId, occurredAt: at, recordedAt: v.event.metadata.recordedAt,
-        placeId, placeName: p?.name ?? null, placeKind: p?.kind ?? null, ...(t.counted !== undefined ? { counted: t.counted } : {}),
-        withinScope: check.allowed, reason: check.allowed ? null : check.reason ?? null,
+        personId: t.personId,
+        name: person?.name ?? null,
+        itemId: node.itemId,
+        copyOf: item.copyOf,
+        kind: t.kind,
+        how: t.how,
+        eventType: v.event.type,
+        eventId: v.event.eventId,
+        occurredAt: at,
+        recordedAt: v.event.metadata.recordedAt,
+        placeId,
+        placeName: p?.name ?? null,
+        placeKind: p?.kind ?? null,
+        ...(t.counted !== undefined ? { counted: t.counted } : {}),
+        withinScope: check.allowed,
+        reason: check.allowed ? null : (check.reason ?? null),
         violations: v.raised.filter((r) => r.personId === null || r.personId === t.personId).map((r) => r.code),
       });
     }
@@ -151,7 +237,16 @@ const summarise = (entries: ExposureEntry[]): ExposedPerson[] => {
   const by = new Map<string, ExposedPerson>();
   for (const e of entries) {
     const p = by.get(e.personId) ?? {
-      personId: e.personId, name: e.name, firstAt: e.occurredAt, lastAt: e.occurredAt, items: [], hows: [], readings: 0, custody: 0, outsideScope: 0, reasons: [],
+      personId: e.personId,
+      name: e.name,
+      firstAt: e.occurredAt,
+      lastAt: e.occurredAt,
+      items: [],
+      hows: [],
+      readings: 0,
+      custody: 0,
+      outsideScope: 0,
+      reasons: [],
     };
     if (e.occurredAt < p.firstAt) p.firstAt = e.occurredAt;
     if (e.occurredAt > p.lastAt) p.lastAt = e.occurredAt;
@@ -180,17 +275,19 @@ export const exposureOf = async (core: LedgerCore, itemIds: string[]): Promise<E
   for (const id of itemIds) {
     if (seen.has(id)) continue;
     const tree = await loadItemTree(core.store, id, {}, true);
-    for (const n of tree ?? []) if (!seen.has(n.itemId)) {
-      seen.add(n.itemId);
-      nodes.push(n);
-    }
+    for (const n of tree ?? [])
+      if (!seen.has(n.itemId)) {
+        seen.add(n.itemId);
+        nodes.push(n);
+      }
   }
   if (!nodes.length) return null;
   const mentioned = new Set<string>();
   for (const n of nodes) for (const v of n.all) for (const t of touches(v.event)) mentioned.add(t.personId);
   const persons = PersonTimelines.fromStreams(await readPersonStreams(core, mentioned));
   const place = placeLookup(core);
-  const entries = nodes.flatMap((n) => entriesOf(n, persons, place))
+  const entries = nodes
+    .flatMap((n) => entriesOf(n, persons, place))
     .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
   const people = summarise(entries);
   return {
@@ -198,9 +295,19 @@ export const exposureOf = async (core: LedgerCore, itemIds: string[]): Promise<E
     entries,
     persons: people,
     copyTree: nodes.map((n) => ({
-      itemId: n.itemId, copyOf: n.copyOf, depth: n.depth, copyNo: n.state?.copyNo ?? null, title: n.state?.title ?? null,
-      level: n.state?.level ?? null, status: n.state?.status ?? null, custodian: n.state?.custodian ?? null, placeId: n.state?.placeId ?? null,
+      itemId: n.itemId,
+      copyOf: n.copyOf,
+      depth: n.depth,
+      copyNo: n.state?.copyNo ?? null,
+      title: n.state?.title ?? null,
+      level: n.state?.level ?? null,
+      status: n.state?.status ?? null,
+      custodian: n.state?.custodian ?? null,
+      placeId: n.state?.placeId ?? null,
     })),
-    outsideScope: { entries: entries.filter((e) => !e.withinScope).length, persons: people.filter((p) => p.outsideScope > 0).map((p) => p.personId) },
+    outsideScope: {
+      entries: entries.filter((e) => !e.withinScope).length,
+      persons: people.filter((p) => p.outsideScope > 0).map((p) => p.personId),
+    },
   };
 };

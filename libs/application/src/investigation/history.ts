@@ -7,7 +7,20 @@
  * Everything here is read from the store, not from the read models: the read models hold only "now".
  */
 import { type EventStore, type RecordedEvent, GENESIS_HASH, eventHash, isHashHex } from '@app/ledger';
-import { evolveStream, initialStateOf, itemView, personView, type PersonState, mayRead, itemStream, personStream, type ItemView, type PersonView, type DomainEvent, type ViolationDetectedData } from '@app/custody';
+import {
+  evolveStream,
+  initialStateOf,
+  itemView,
+  personView,
+  type PersonState,
+  mayRead,
+  itemStream,
+  personStream,
+  type ItemView,
+  type PersonView,
+  type DomainEvent,
+  type ViolationDetectedData,
+} from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
 
 /** A violation recorded beside a fact by the same command (DESIGN §2.1). */
@@ -83,7 +96,11 @@ export interface ItemHistory {
   copyTree: CopyNode[];
   events: HistoryEvent[];
   /** Every event of every stream shown recomputes and links (checked over the whole streams, not just the window). */
-  verification: { ok: boolean; eventsChecked: number; firstFailure: { eventId: string; streamId: string; revision: number; reason: string } | null };
+  verification: {
+    ok: boolean;
+    eventsChecked: number;
+    firstFailure: { eventId: string; streamId: string; revision: number; reason: string } | null;
+  };
 }
 
 const ms = (iso: string): number => new Date(iso).getTime();
@@ -100,7 +117,16 @@ const hashOf = (e: RecordedEvent): boolean => {
   const { prevHash, hash } = e.metadata;
   if (!isHashHex(prevHash) || !isHashHex(hash)) return false;
   try {
-    return eventHash(prevHash, { streamId: e.streamId, revision: e.revision, eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }) === hash;
+    return (
+      eventHash(prevHash, {
+        streamId: e.streamId,
+        revision: e.revision,
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+      }) === hash
+    );
   } catch {
     // Something in the event is not plain JSON: it cannot be what was sealed.
     return false;
@@ -124,7 +150,13 @@ export const verifyStream = (events: RecordedEvent[]): VerifiedEvent[] => {
     for (let j = i - 1; j >= 0 && out[j].event.metadata.commandId === e.metadata.commandId; j--) {
       if (out[j].event.type === 'ViolationDetected') continue;
       const d = e.data as ViolationDetectedData;
-      out[j].raised.push({ violationId: d.violationId, code: d.code, severity: d.severity, personId: d.personId ?? null, incidentId: d.incidentId ?? null });
+      out[j].raised.push({
+        violationId: d.violationId,
+        code: d.code,
+        severity: d.severity,
+        personId: d.personId ?? null,
+        incidentId: d.incidentId ?? null,
+      });
       break;
     }
   }
@@ -171,17 +203,29 @@ export interface ItemTreeNode extends CopyNode {
  * `ItemCopied` events the window sees, so asking as of an earlier instant leaves out copies registered later.
  * Null when the item's stream does not exist at all.
  */
-export const loadItemTree = async (store: EventStore, rootId: string, w: TimeWindow, withCopies: boolean): Promise<ItemTreeNode[] | null> => {
+export const loadItemTree = async (
+  store: EventStore,
+  rootId: string,
+  w: TimeWindow,
+  withCopies: boolean,
+): Promise<ItemTreeNode[] | null> => {
   const rootEvents = await readVerifiedStream(store, itemStream(rootId));
   if (rootEvents.length === 0) return null;
   const nodes: ItemTreeNode[] = [];
-  const queue: { itemId: string; copyOf: string | null; depth: number; all?: VerifiedEvent[] }[] = [{ itemId: rootId, copyOf: null, depth: 0, all: rootEvents }];
+  const queue: { itemId: string; copyOf: string | null; depth: number; all?: VerifiedEvent[] }[] = [
+    { itemId: rootId, copyOf: null, depth: 0, all: rootEvents },
+  ];
   const known = new Set([rootId]);
   while (queue.length) {
     const next = queue.shift()!;
     const all = next.all ?? (await readVerifiedStream(store, itemStream(next.itemId)));
     const seen = windowed(all, w);
-    const state = itemView(foldEvents(itemStream(next.itemId), seen.map((v) => v.event)) as never);
+    const state = itemView(
+      foldEvents(
+        itemStream(next.itemId),
+        seen.map((v) => v.event),
+      ) as never,
+    );
     nodes.push({ itemId: next.itemId, copyOf: next.copyOf, depth: next.depth, all, seen, state });
     if (!withCopies) break;
     for (const v of seen) {
@@ -196,7 +240,10 @@ export const loadItemTree = async (store: EventStore, rootId: string, w: TimeWin
 };
 
 /** Every registered person's stream (the read model only lists who exists now; each stream says since when). */
-export const readPersonStreams = async (core: LedgerCore, only?: Iterable<string>): Promise<Map<string, RecordedEvent[]>> => {
+export const readPersonStreams = async (
+  core: LedgerCore,
+  only?: Iterable<string>,
+): Promise<Map<string, RecordedEvent[]>> => {
   const ids = only ? [...new Set(only)] : core.readModels.custody.persons().map((p) => p.personId);
   const out = new Map<string, RecordedEvent[]>();
   for (const id of ids) out.set(id, await core.store.readStream(personStream(id)));
@@ -260,15 +307,30 @@ export class PersonTimelines {
 const toHistoryEvent = (v: VerifiedEvent, itemId: string): HistoryEvent => {
   const e = v.event;
   return {
-    eventId: e.eventId, streamId: e.streamId, itemId, revision: e.revision, position: e.position, type: e.type,
-    occurredAt: e.metadata.occurredAt, recordedAt: e.metadata.recordedAt, lateByMs: ms(e.metadata.recordedAt) - ms(e.metadata.occurredAt),
-    actor: e.metadata.actor, commandId: e.metadata.commandId, data: e.data, violations: v.raised,
-    verified: v.hashRecomputes && v.linksToPrevious, verification: { hashRecomputes: v.hashRecomputes, linksToPrevious: v.linksToPrevious },
+    eventId: e.eventId,
+    streamId: e.streamId,
+    itemId,
+    revision: e.revision,
+    position: e.position,
+    type: e.type,
+    occurredAt: e.metadata.occurredAt,
+    recordedAt: e.metadata.recordedAt,
+    lateByMs: ms(e.metadata.recordedAt) - ms(e.metadata.occurredAt),
+    actor: e.metadata.actor,
+    commandId: e.metadata.commandId,
+    data: e.data,
+    violations: v.raised,
+    verified: v.hashRecomputes && v.linksToPrevious,
+    verification: { hashRecomputes: v.hashRecomputes, linksToPrevious: v.linksToPrevious },
   };
 };
 
 /** An item's history (optionally with its copy tree) at an instant, each event with its verification state. */
-export const readHistory = async (core: LedgerCore, itemId: string, options: HistoryOptions = {}): Promise<ItemHistory | null> => {
+export const readHistory = async (
+  core: LedgerCore,
+  itemId: string,
+  options: HistoryOptions = {},
+): Promise<ItemHistory | null> => {
   await core.readModels.catchUp();
   const w: TimeWindow = { asOf: options.asOf, occurredBefore: options.occurredBefore };
   const tree = await loadItemTree(core.store, itemId, w, options.copies ?? false);
@@ -276,41 +338,77 @@ export const readHistory = async (core: LedgerCore, itemId: string, options: His
   const root = tree[0];
   const persons = root.state ? personsAt(await readPersonStreams(core), w) : [];
   const readers = root.state
-    ? persons.filter((p) => mayRead(p, root.state!)).map(({ personId, name, rank, clearance, unit }) => ({ personId, name, rank, clearance, unit }))
+    ? persons
+        .filter((p) => mayRead(p, root.state!))
+        .map(({ personId, name, rank, clearance, unit }) => ({ personId, name, rank, clearance, unit }))
     : [];
   const events = tree.flatMap((n) => n.seen.map((v) => toHistoryEvent(v, n.itemId)));
-  events.sort(w.occurredBefore
-    ? (a, b) => ms(a.occurredAt) - ms(b.occurredAt) || a.position - b.position
-    : (a, b) => a.position - b.position);
+  events.sort(
+    w.occurredBefore
+      ? (a, b) => ms(a.occurredAt) - ms(b.occurredAt) || a.position - b.position
+      : (a, b) => a.position - b.position,
+  );
   let eventsChecked = 0;
   let firstFailure: ItemHistory['verification']['firstFailure'] = null;
   for (const n of tree) {
     for (const v of n.all) {
       eventsChecked++;
       if (firstFailure || (v.hashRecomputes && v.linksToPrevious)) continue;
-      firstFailure = { eventId: v.event.eventId, streamId: v.event.streamId, revision: v.event.revision, reason: v.hashRecomputes ? 'broken-link' : 'hash-mismatch' };
+      firstFailure = {
+        eventId: v.event.eventId,
+        streamId: v.event.streamId,
+        revision: v.event.revision,
+        reason: v.hashRecomputes ? 'broken-link' : 'hash-mismatch',
+      };
     }
   }
   return {
-    itemId, asOf: options.asOf ?? null, occurredBefore: options.occurredBefore ?? null, order: w.occurredBefore ? 'occurred' : 'recorded',
-    state: root.state, readers, copies: tree.slice(1).filter((n) => n.seen.length > 0).map((n) => n.state),
-    copyTree: tree.filter((n, i) => i === 0 || n.seen.length > 0).map(({ itemId: id, copyOf, depth }) => ({ itemId: id, copyOf, depth })),
-    events, verification: { ok: firstFailure === null, eventsChecked, firstFailure },
+    itemId,
+    asOf: options.asOf ?? null,
+    occurredBefore: options.occurredBefore ?? null,
+    order: w.occurredBefore ? 'occurred' : 'recorded',
+    state: root.state,
+    readers,
+    copies: tree
+      .slice(1)
+      .filter((n) => n.seen.length > 0)
+      .map((n) => n.state),
+    copyTree: tree
+      .filter((n, i) => i === 0 || n.seen.length > 0)
+      .map(({ itemId: id, copyOf, depth }) => ({ itemId: id, copyOf, depth })),
+    events,
+    verification: { ok: firstFailure === null, eventsChecked, firstFailure },
   };
 };
 
 /** The history as text for the CLI: one line per event, then the state and readers at the instant. */
 export const formatHistory = (h: ItemHistory): string => {
-  const lines = h.events.map((e) =>
-    `${e.occurredAt}  ${e.streamId.padEnd(18)} #${String(e.revision).padStart(3)}  ${e.type.padEnd(22)} by ${e.actor}` +
-    `${e.lateByMs > 60_000 ? `  (recorded ${e.recordedAt})` : ''}` +
-    `${e.violations.length ? `  ⚠ ${e.violations.map((v) => v.code).join(', ')}` : ''}${e.verified ? '' : '  ✗ DOES NOT VERIFY'}`);
-  const at = [h.asOf ? `as the ledger knew it at ${h.asOf}` : '', h.occurredBefore ? `as the world was at ${h.occurredBefore}` : ''].filter(Boolean).join(', ') || 'now';
+  const lines = h.events.map(
+    (e) =>
+      `${e.occurredAt}  ${e.streamId.padEnd(18)} #${String(e.revision).padStart(3)}  ${e.type.padEnd(22)} by ${e.actor}` +
+      `${e.lateByMs > 60_000 ? `  (recorded ${e.recordedAt})` : ''}` +
+      `${e.violations.length ? `  ⚠ ${e.violations.map((v) => v.code).join(', ')}` : ''}${e.verified ? '' : '  ✗ DOES NOT VERIFY'}`,
+  );
+  const at =
+    [
+      h.asOf ? `as the ledger knew it at ${h.asOf}` : '',
+      h.occurredBefore ? `as the world was at ${h.occurredBefore}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ') || 'now';
   lines.push(
     `${h.events.length} events (${h.order} order); ${at}: ${h.state ? `${h.state.status}, held by ${h.state.custodian ?? 'nobody'}${h.state.placeId ? ` at ${h.state.placeId}` : ''}` : 'not recorded yet'}`,
     `readers: ${h.readers.map((r) => r.personId).join(', ') || 'none'}`,
-    h.verification.ok ? `verified: ${h.verification.eventsChecked} events recompute and link` : `NOT VERIFIED: first failure ${JSON.stringify(h.verification.firstFailure)}`,
+    h.verification.ok
+      ? `verified: ${h.verification.eventsChecked} events recompute and link`
+      : `NOT VERIFIED: first failure ${JSON.stringify(h.verification.firstFailure)}`,
   );
-  if (h.copyTree.length > 1) lines.push(`copies: ${h.copyTree.slice(1).map((c) => `${c.itemId} (of ${c.copyOf})`).join(', ')}`);
+  if (h.copyTree.length > 1)
+    lines.push(
+      `copies: ${h.copyTree
+        .slice(1)
+        .map((c) => `${c.itemId} (of ${c.copyOf})`)
+        .join(', ')}`,
+    );
   return lines.join('\n');
 };

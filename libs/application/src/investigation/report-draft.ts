@@ -4,13 +4,42 @@
  * each as a text a responder can edit and the structured facts it was written from, filled from the ledger; plus the
  * deadline and the time left on the ledger's clock. Submitting stays `SubmitIncidentReport`.
  */
-import { evolveStream, foldStream, initialStateOf, itemView, isReportOverdue, type IncidentState, incidentStream, itemStream, type DomainEvent, type IncidentView, type PersonView, type PlaceView } from '@app/custody';
+import {
+  evolveStream,
+  foldStream,
+  initialStateOf,
+  itemView,
+  isReportOverdue,
+  type IncidentState,
+  incidentStream,
+  itemStream,
+  type DomainEvent,
+  type IncidentView,
+  type PersonView,
+  type PlaceView,
+} from '@app/custody';
 import type { RecordedEvent } from '@app/ledger';
 import type { LedgerCore } from '../ledger-core';
 import { exposureOf, type ExposureEntry, type ExposureSet } from './exposure';
-import { byOccurredAt, loadItemTree, PersonTimelines, readPersonStreams, verifyStream, type ItemTreeNode, type RaisedViolation } from './history';
+import {
+  byOccurredAt,
+  loadItemTree,
+  PersonTimelines,
+  readPersonStreams,
+  verifyStream,
+  type ItemTreeNode,
+  type RaisedViolation,
+} from './history';
 
-export const REPORT_DRAFT_FIELDS = ['content', 'discovery', 'responsible', 'course', 'harm', 'investigation', 'remedialMeasures'] as const;
+export const REPORT_DRAFT_FIELDS = [
+  'content',
+  'discovery',
+  'responsible',
+  'course',
+  'harm',
+  'investigation',
+  'remedialMeasures',
+] as const;
 export type ReportDraftField = (typeof REPORT_DRAFT_FIELDS)[number];
 
 export interface DraftField<F> {
@@ -60,7 +89,16 @@ export interface ReportDraft {
 }
 
 export interface ContentFacts {
-  items: { itemId: string; copyOf: string | null; depth: number; title: string | null; level: string | null; carrier: string | null; copyNo: number | null; status: string | null }[];
+  items: {
+    itemId: string;
+    copyOf: string | null;
+    depth: number;
+    title: string | null;
+    level: string | null;
+    carrier: string | null;
+    copyNo: number | null;
+    status: string | null;
+  }[];
   quantity: number;
   originals: number;
   copies: number;
@@ -71,7 +109,14 @@ export interface DiscoveryFacts {
   discoveredBy: string | null;
   recordedAt: string | null;
   description: string;
-  causes: { code: string; itemId: string | null; violationId: string | null; personId: string | null; at: string; detail: string | null }[];
+  causes: {
+    code: string;
+    itemId: string | null;
+    violationId: string | null;
+    personId: string | null;
+    at: string;
+    detail: string | null;
+  }[];
 }
 
 export interface ResponsibleFacts {
@@ -98,14 +143,26 @@ export interface HarmFacts {
 export interface InvestigationFacts {
   conclusion: { finding: string; responsible: string[]; concludedAt: string | null } | null;
   investigationDueAt: string;
-  openViolations: { violationId: string; code: string; severity: string; itemId: string | null; personId: string | null; at: string; detail: string | null }[];
+  openViolations: {
+    violationId: string;
+    code: string;
+    severity: string;
+    itemId: string | null;
+    personId: string | null;
+    at: string;
+    detail: string | null;
+  }[];
   resolvedViolations: number;
 }
 
 const ms = (iso: string): number => new Date(iso).getTime();
 const when = (iso: string): string => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-type Lookups = { person: (id: string | null | undefined) => string; place: (id: string | null | undefined) => string; placeView: (id: string | null | undefined) => PlaceView | null };
+type Lookups = {
+  person: (id: string | null | undefined) => string;
+  place: (id: string | null | undefined) => string;
+  placeView: (id: string | null | undefined) => PlaceView | null;
+};
 
 const lookups = (core: LedgerCore): Lookups => {
   const places = new Map<string, PlaceView | null>();
@@ -124,7 +181,7 @@ const lookups = (core: LedgerCore): Lookups => {
     },
     place: (id) => {
       const p = placeView(id);
-      return p ? `${p.name} (${p.kind})` : id ?? 'an unrecorded place';
+      return p ? `${p.name} (${p.kind})` : (id ?? 'an unrecorded place');
     },
     placeView,
   };
@@ -134,44 +191,82 @@ const lookups = (core: LedgerCore): Lookups => {
 const describe = (e: RecordedEvent, l: Lookups): string => {
   const d = e.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- event data, read field by field
   switch (e.type) {
-    case 'ItemReceived': return `received by ${l.person(d.receivedBy)} from ${d.sender}: "${d.title}", ${d.level}, ${d.carrier}${d.copyNo ? `, copy No. ${d.copyNo}` : ''}`;
-    case 'ClassificationProposed': return `classification ${d.level} proposed by ${l.person(d.proposedBy)}: "${d.title}"`;
-    case 'ClassificationReviewed': return `classification review (${d.decision}) by ${l.person(d.reviewedBy)}`;
-    case 'ItemClassified': return `classified ${d.level}, approved by ${l.person(d.approvedBy)}; custodian ${l.person(d.custodian)}`;
-    case 'ItemDispatched': return `dispatched to ${d.to} by ${d.channel}${d.couriers?.length ? `, couriers ${d.couriers.map(l.person).join(', ')}` : ''}`;
-    case 'ReceiptAcknowledged': return `receipt acknowledged by ${l.person(d.by)}`;
-    case 'ItemHandedOver': return `handed over by ${l.person(d.from)} to ${l.person(d.to)} (handover ${d.handoverId}${d.itemized && d.signedByBoth ? '' : ', not itemized and signed by both'})`;
-    case 'ItemRead': return `read by ${l.person(d.reader)} at ${l.place(d.placeId)}`;
-    case 'ScopeExtended': return `reading scope extended to ${(d.persons as string[]).map(l.person).join(', ')} by ${l.person(d.approvedBy)}`;
-    case 'CopyRequested': return `${d.copies} copy(ies) requested by ${l.person(d.requestedBy)} (request ${d.requestId})`;
-    case 'CopyApproved': return `copy request ${d.requestId} approved by ${l.person(d.approvedBy)}`;
-    case 'ItemCopied': return `copied as ${d.copyItemId} by ${l.person(d.by)}${d.requestId ? ` (request ${d.requestId})` : ' (no request)'}`;
-    case 'CopyRegistered': return `copy No. ${d.copyNo} of ${d.copyOf} registered; custodian ${l.person(d.custodian)}`;
-    case 'LoanApproved': return `loan ${d.loanId} to ${l.person(d.borrower)} approved by ${l.person(d.approvedBy)}, due ${when(d.dueAt)}`;
-    case 'ItemLent': return `lent to ${l.person(d.borrower)} (loan ${d.loanId}${d.approved ? '' : ', not approved'}), due ${when(d.dueAt)}`;
-    case 'ItemReturned': return `returned to ${l.person(d.returnedTo)} (loan ${d.loanId})`;
-    case 'CarryOutApproved': return `carry-out by ${l.person(d.person)} to ${l.place(d.destination)} approved by ${l.person(d.approvedBy)} until ${when(d.until)}`;
-    case 'ItemCarriedOut': return `carried out by ${l.person(d.person)} to ${l.place(d.destination)}${d.approved ? '' : ' without approval'}`;
-    case 'ItemBroughtBack': return `brought back by ${l.person(d.person)}${d.placeId ? ` to ${l.place(d.placeId)}` : ''}`;
-    case 'ItemArchived': return `archived at ${l.place(d.placeId)} by ${l.person(d.keeper)}`;
-    case 'GatePassed': return `passed gate ${d.gate} (${d.direction})`;
-    case 'ItemSighted': return `sighted by an inventory${d.placeId ? ` at ${l.place(d.placeId)}` : ''}`;
-    case 'ItemMissing': return `not found by inventory ${d.inventoryId}: missing`;
-    case 'ItemLost': return `reported lost by ${l.person(d.discoveredBy)}: ${d.circumstances}`;
-    case 'DestructionApproved': return `destruction approved by ${l.person(d.approvedBy)}`;
-    case 'ItemDestroyed': return `destroyed (${d.method}) at ${l.place(d.placeId)} by ${l.person(d.destroyedBy)}, witnesses ${(d.witnesses as string[]).map(l.person).join(', ') || 'none'}`;
-    case 'SecrecyPeriodExtended': return `secrecy period extended to ${when(d.newDeclassifyOn)} by ${l.person(d.approvedBy)}`;
-    case 'ItemDeclassified': return `declassified${d.automatic ? ' (period expired)' : ` by ${l.person(d.by)}`}: ${d.reason}`;
-    case 'LevelChanged': return `level changed from ${d.from} to ${d.to} by ${l.person(d.approvedBy)}`;
-    case 'ViolationDetected': return `violation ${d.code} (${d.severity}): ${d.detail}`;
-    case 'ViolationResolved': return `violation ${d.violationId} resolved by ${l.person(d.resolvedBy)}: ${d.note}`;
-    case 'IncidentOpened': return `incident ${d.incidentId} opened (${d.kind}): ${d.description}`;
-    case 'IncidentCauseAdded': return `${d.code}${d.itemId ? ` on ${d.itemId}` : ''} joined the incident (now ${d.kind})`;
-    case 'RemedialActionRecorded': return `remedial action by ${l.person(d.by)}: ${d.action}`;
-    case 'IncidentReported': return `report submitted by ${l.person(d.by)} to ${d.to}${d.late ? ' (late)' : ''}`;
-    case 'InvestigationConcluded': return `investigation concluded: ${d.finding}`;
-    case 'IncidentClosed': return `incident closed${d.note ? `: ${d.note}` : ''}`;
-    default: return e.type;
+    case 'ItemReceived':
+      return `received by ${l.person(d.receivedBy)} from ${d.sender}: "${d.title}", ${d.level}, ${d.carrier}${d.copyNo ? `, copy No. ${d.copyNo}` : ''}`;
+    case 'ClassificationProposed':
+      return `classification ${d.level} proposed by ${l.person(d.proposedBy)}: "${d.title}"`;
+    case 'ClassificationReviewed':
+      return `classification review (${d.decision}) by ${l.person(d.reviewedBy)}`;
+    case 'ItemClassified':
+      return `classified ${d.level}, approved by ${l.person(d.approvedBy)}; custodian ${l.person(d.custodian)}`;
+    case 'ItemDispatched':
+      return `dispatched to ${d.to} by ${d.channel}${d.couriers?.length ? `, couriers ${d.couriers.map(l.person).join(', ')}` : ''}`;
+    case 'ReceiptAcknowledged':
+      return `receipt acknowledged by ${l.person(d.by)}`;
+    case 'ItemHandedOver':
+      return `handed over by ${l.person(d.from)} to ${l.person(d.to)} (handover ${d.handoverId}${d.itemized && d.signedByBoth ? '' : ', not itemized and signed by both'})`;
+    case 'ItemRead':
+      return `read by ${l.person(d.reader)} at ${l.place(d.placeId)}`;
+    case 'ScopeExtended':
+      return `reading scope extended to ${(d.persons as string[]).map(l.person).join(', ')} by ${l.person(d.approvedBy)}`;
+    case 'CopyRequested':
+      return `${d.copies} copy(ies) requested by ${l.person(d.requestedBy)} (request ${d.requestId})`;
+    case 'CopyApproved':
+      return `copy request ${d.requestId} approved by ${l.person(d.approvedBy)}`;
+    case 'ItemCopied':
+      return `copied as ${d.copyItemId} by ${l.person(d.by)}${d.requestId ? ` (request ${d.requestId})` : ' (no request)'}`;
+    case 'CopyRegistered':
+      return `copy No. ${d.copyNo} of ${d.copyOf} registered; custodian ${l.person(d.custodian)}`;
+    case 'LoanApproved':
+      return `loan ${d.loanId} to ${l.person(d.borrower)} approved by ${l.person(d.approvedBy)}, due ${when(d.dueAt)}`;
+    case 'ItemLent':
+      return `lent to ${l.person(d.borrower)} (loan ${d.loanId}${d.approved ? '' : ', not approved'}), due ${when(d.dueAt)}`;
+    case 'ItemReturned':
+      return `returned to ${l.person(d.returnedTo)} (loan ${d.loanId})`;
+    case 'CarryOutApproved':
+      return `carry-out by ${l.person(d.person)} to ${l.place(d.destination)} approved by ${l.person(d.approvedBy)} until ${when(d.until)}`;
+    case 'ItemCarriedOut':
+      return `carried out by ${l.person(d.person)} to ${l.place(d.destination)}${d.approved ? '' : ' without approval'}`;
+    case 'ItemBroughtBack':
+      return `brought back by ${l.person(d.person)}${d.placeId ? ` to ${l.place(d.placeId)}` : ''}`;
+    case 'ItemArchived':
+      return `archived at ${l.place(d.placeId)} by ${l.person(d.keeper)}`;
+    case 'GatePassed':
+      return `passed gate ${d.gate} (${d.direction})`;
+    case 'ItemSighted':
+      return `sighted by an inventory${d.placeId ? ` at ${l.place(d.placeId)}` : ''}`;
+    case 'ItemMissing':
+      return `not found by inventory ${d.inventoryId}: missing`;
+    case 'ItemLost':
+      return `reported lost by ${l.person(d.discoveredBy)}: ${d.circumstances}`;
+    case 'DestructionApproved':
+      return `destruction approved by ${l.person(d.approvedBy)}`;
+    case 'ItemDestroyed':
+      return `destroyed (${d.method}) at ${l.place(d.placeId)} by ${l.person(d.destroyedBy)}, witnesses ${(d.witnesses as string[]).map(l.person).join(', ') || 'none'}`;
+    case 'SecrecyPeriodExtended':
+      return `secrecy period extended to ${when(d.newDeclassifyOn)} by ${l.person(d.approvedBy)}`;
+    case 'ItemDeclassified':
+      return `declassified${d.automatic ? ' (period expired)' : ` by ${l.person(d.by)}`}: ${d.reason}`;
+    case 'LevelChanged':
+      return `level changed from ${d.from} to ${d.to} by ${l.person(d.approvedBy)}`;
+    case 'ViolationDetected':
+      return `violation ${d.code} (${d.severity}): ${d.detail}`;
+    case 'ViolationResolved':
+      return `violation ${d.violationId} resolved by ${l.person(d.resolvedBy)}: ${d.note}`;
+    case 'IncidentOpened':
+      return `incident ${d.incidentId} opened (${d.kind}): ${d.description}`;
+    case 'IncidentCauseAdded':
+      return `${d.code}${d.itemId ? ` on ${d.itemId}` : ''} joined the incident (now ${d.kind})`;
+    case 'RemedialActionRecorded':
+      return `remedial action by ${l.person(d.by)}: ${d.action}`;
+    case 'IncidentReported':
+      return `report submitted by ${l.person(d.by)} to ${d.to}${d.late ? ' (late)' : ''}`;
+    case 'InvestigationConcluded':
+      return `investigation concluded: ${d.finding}`;
+    case 'IncidentClosed':
+      return `incident closed${d.note ? `: ${d.note}` : ''}`;
+    default:
+      return e.type;
   }
 };
 
@@ -187,7 +282,10 @@ const custodianAt = (node: ItemTreeNode, at: string): string | null => {
   let state = initialStateOf(streamId);
   let custodian: string | null = null;
   let lastHolder: string | null = null;
-  for (const e of node.all.map((v) => v.event).filter((x) => ms(x.metadata.occurredAt) <= ms(at)).sort(byOccurredAt)) {
+  for (const e of node.all
+    .map((v) => v.event)
+    .filter((x) => ms(x.metadata.occurredAt) <= ms(at))
+    .sort(byOccurredAt)) {
     state = evolveStream(streamId, state, e as unknown as DomainEvent);
     // A loss or a destruction leaves nobody holding it: the one answerable is who held it last.
     custodian = itemView(state as never)?.custodian ?? null;
@@ -196,10 +294,17 @@ const custodianAt = (node: ItemTreeNode, at: string): string | null => {
   return custodian ?? lastHolder;
 };
 
-export const buildReportDraft = async (core: LedgerCore, incidentId: string, options: { to?: string } = {}): Promise<ReportDraft | null> => {
+export const buildReportDraft = async (
+  core: LedgerCore,
+  incidentId: string,
+  options: { to?: string } = {},
+): Promise<ReportDraft | null> => {
   await core.readModels.catchUp();
   const incidentEvents = verifyStream(await core.store.readStream(incidentStream(incidentId)));
-  const state = foldStream(incidentStream(incidentId), incidentEvents.map((v) => v.event as unknown as DomainEvent)) as IncidentState;
+  const state = foldStream(
+    incidentStream(incidentId),
+    incidentEvents.map((v) => v.event as unknown as DomainEvent),
+  ) as IncidentState;
   if (state.status === 'none') return null;
   const incident = state.incident;
   const now = core.clock.now().toISOString();
@@ -208,14 +313,27 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
   // The incident's items and every copy of them.
   const nodes: ItemTreeNode[] = [];
   for (const id of incident.itemIds) {
-    for (const n of (await loadItemTree(core.store, id, {}, true)) ?? []) if (!nodes.some((m) => m.itemId === n.itemId)) nodes.push(n);
+    for (const n of (await loadItemTree(core.store, id, {}, true)) ?? [])
+      if (!nodes.some((m) => m.itemId === n.itemId)) nodes.push(n);
   }
-  const exposure = (await exposureOf(core, incident.itemIds)) ?? { itemIds: [], entries: [], persons: [], copyTree: [], outsideScope: { entries: 0, persons: [] } };
+  const exposure = (await exposureOf(core, incident.itemIds)) ?? {
+    itemIds: [],
+    entries: [],
+    persons: [],
+    copyTree: [],
+    outsideScope: { entries: 0, persons: [] },
+  };
 
   // (1) content, level, quantity, carrier
   const items = nodes.map((n) => ({
-    itemId: n.itemId, copyOf: n.copyOf, depth: n.depth, title: n.state?.title ?? null, level: n.state?.level ?? null,
-    carrier: n.state?.carrier ?? null, copyNo: n.state?.copyNo ?? null, status: n.state?.status ?? null,
+    itemId: n.itemId,
+    copyOf: n.copyOf,
+    depth: n.depth,
+    title: n.state?.title ?? null,
+    level: n.state?.level ?? null,
+    carrier: n.state?.carrier ?? null,
+    copyNo: n.state?.copyNo ?? null,
+    status: n.state?.status ?? null,
   }));
   const originals = items.filter((i) => i.depth === 0);
   const copies = items.filter((i) => i.depth > 0);
@@ -231,40 +349,83 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
 
   // (2) how it was discovered: the causes, who, when
   const opened = incidentEvents.find((v) => v.event.type === 'IncidentOpened')?.event;
-  const causeEvents = incidentEvents.map((v) => v.event).filter((e) => e.type === 'IncidentOpened' || e.type === 'IncidentCauseAdded');
+  const causeEvents = incidentEvents
+    .map((v) => v.event)
+    .filter((e) => e.type === 'IncidentOpened' || e.type === 'IncidentCauseAdded');
   const rawCauses = causeEvents.flatMap((e) =>
     e.type === 'IncidentOpened'
-      ? ((e.data as { causes: { code: string; itemId: string | null; violationId: string | null; personId: string | null; at: string }[] }).causes)
-      : [e.data as { code: string; itemId: string | null; violationId: string | null; personId: string | null; at: string }]);
+      ? (
+          e.data as {
+            causes: {
+              code: string;
+              itemId: string | null;
+              violationId: string | null;
+              personId: string | null;
+              at: string;
+            }[];
+          }
+        ).causes
+      : [
+          e.data as {
+            code: string;
+            itemId: string | null;
+            violationId: string | null;
+            personId: string | null;
+            at: string;
+          },
+        ],
+  );
   const lostDetail = (itemId: string | null, at: string): string | null => {
     const node = nodes.find((n) => n.itemId === itemId);
     const lost = node?.all.find((v) => v.event.type === 'ItemLost' && ms(v.event.metadata.occurredAt) === ms(at));
-    return lost ? `reported lost by ${l.person((lost.event.data as { discoveredBy: string }).discoveredBy)}: ${(lost.event.data as { circumstances: string }).circumstances}` : null;
+    return lost
+      ? `reported lost by ${l.person((lost.event.data as { discoveredBy: string }).discoveredBy)}: ${(lost.event.data as { circumstances: string }).circumstances}`
+      : null;
   };
   const causes = rawCauses.map((c) => ({
-    code: c.code, itemId: c.itemId, violationId: c.violationId, personId: c.personId ?? null, at: c.at,
-    detail: (c.violationId ? core.readModels.violations.get(c.violationId)?.detail : null) ?? lostDetail(c.itemId, c.at),
+    code: c.code,
+    itemId: c.itemId,
+    violationId: c.violationId,
+    personId: c.personId ?? null,
+    at: c.at,
+    detail:
+      (c.violationId ? core.readModels.violations.get(c.violationId)?.detail : null) ?? lostDetail(c.itemId, c.at),
   }));
   const causeLine = (c: (typeof causes)[number]) =>
     `${when(c.at)}: ${c.code}${c.itemId ? ` on ${c.itemId}` : ''}${c.personId ? ` (${l.person(c.personId)})` : ''}${c.detail ? ` — ${c.detail}` : ''}`;
   const discovery: ReportDraft['discovery'] = {
     text: [
       `Discovered ${when(incident.discoveredAt)} by ${l.person(incident.discoveredBy)}${opened ? `, recorded in the custody ledger at ${when(opened.metadata.recordedAt)}` : ''}: ${incident.description}.`,
-      ...(causes.length ? ['Causes recorded (the first opened the incident, later ones joined it):', ...causes.map((c) => `- ${causeLine(c)}`)] : []),
+      ...(causes.length
+        ? [
+            'Causes recorded (the first opened the incident, later ones joined it):',
+            ...causes.map((c) => `- ${causeLine(c)}`),
+          ]
+        : []),
     ].join('\n'),
     facts: {
-      discoveredAt: incident.discoveredAt, discoveredBy: incident.discoveredBy, recordedAt: opened?.metadata.recordedAt ?? null,
-      description: incident.description, causes,
+      discoveredAt: incident.discoveredAt,
+      discoveredBy: incident.discoveredBy,
+      recordedAt: opened?.metadata.recordedAt ?? null,
+      description: incident.description,
+      causes,
     },
   };
 
   // (3) the responsible person: the custodian at the time of the first cause
   const first = [...causes].sort((a, b) => ms(a.at) - ms(b.at))[0];
   const firstAt = first?.at ?? incident.discoveredAt;
-  const custodians = nodes.filter((n) => incident.itemIds.includes(n.itemId)).map((n) => ({ itemId: n.itemId, personId: custodianAt(n, firstAt) }));
+  const custodians = nodes
+    .filter((n) => incident.itemIds.includes(n.itemId))
+    .map((n) => ({ itemId: n.itemId, personId: custodianAt(n, firstAt) }));
   const firstItem = first?.itemId ?? incident.itemIds[0] ?? null;
   const responsibleId = custodians.find((c) => c.itemId === firstItem)?.personId ?? null;
-  const timelines = PersonTimelines.fromStreams(await readPersonStreams(core, custodians.map((c) => c.personId).filter((p): p is string => !!p)));
+  const timelines = PersonTimelines.fromStreams(
+    await readPersonStreams(
+      core,
+      custodians.map((c) => c.personId).filter((p): p is string => !!p),
+    ),
+  );
   const responsiblePerson = responsibleId ? timelines.at(responsibleId, firstAt) : null;
   const concluded = state.incident.investigation?.responsible ?? null;
   const responsible: ReportDraft['responsible'] = {
@@ -272,22 +433,40 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
       responsibleId
         ? `${l.person(responsibleId)}${responsiblePerson ? `, ${responsiblePerson.rank} of ${responsiblePerson.unit}, clearance ${responsiblePerson.clearance}` : ''}: custodian of ${firstItem} at ${when(firstAt)}, when ${first?.code ?? 'the incident'} occurred.`
         : `Nobody held ${firstItem ?? 'the item'} at ${when(firstAt)} according to the ledger.`,
-      ...custodians.filter((c) => c.itemId !== firstItem).map((c) => `Custodian of ${c.itemId} at that time: ${l.person(c.personId)}.`),
+      ...custodians
+        .filter((c) => c.itemId !== firstItem)
+        .map((c) => `Custodian of ${c.itemId} at that time: ${l.person(c.personId)}.`),
       ...(concluded ? [`The investigation names: ${concluded.map(l.person).join(', ')}.`] : []),
     ].join('\n'),
-    facts: { personId: responsibleId, person: responsiblePerson, itemId: firstItem, at: first?.at ?? incident.discoveredAt, custodians, concluded },
+    facts: {
+      personId: responsibleId,
+      person: responsiblePerson,
+      itemId: firstItem,
+      at: first?.at ?? incident.discoveredAt,
+      custodians,
+      concluded,
+    },
   };
 
   // (4) time, place and course: the items' timeline around the incident
   const raisedCodes = (raised: RaisedViolation[]) => raised.map((r) => r.code);
   const attached = new Set(nodes.flatMap((n) => n.all.flatMap((v) => v.raised.map((r) => r.violationId))));
   const timeline: TimelineEntry[] = [...nodes.flatMap((n) => n.all), ...incidentEvents]
-    .filter((v) => !(v.event.type === 'ViolationDetected' && attached.has((v.event.data as { violationId: string }).violationId)))
+    .filter(
+      (v) =>
+        !(v.event.type === 'ViolationDetected' && attached.has((v.event.data as { violationId: string }).violationId)),
+    )
     .sort((a, b) => byOccurredAt(a.event, b.event))
     .map((v) => ({
-      at: v.event.metadata.occurredAt, recordedAt: v.event.metadata.recordedAt,
-      itemId: (v.event.data as { itemId?: string }).itemId ?? null, streamId: v.event.streamId, type: v.event.type, actor: v.event.metadata.actor,
-      summary: describe(v.event, l), placeId: placeOf(v.event), violations: raisedCodes(v.raised),
+      at: v.event.metadata.occurredAt,
+      recordedAt: v.event.metadata.recordedAt,
+      itemId: (v.event.data as { itemId?: string }).itemId ?? null,
+      streamId: v.event.streamId,
+      type: v.event.type,
+      actor: v.event.metadata.actor,
+      summary: describe(v.event, l),
+      placeId: placeOf(v.event),
+      violations: raisedCodes(v.raised),
     }));
   // The text keeps the days around the incident; the facts keep everything.
   const windowStart = ms(firstAt) - 72 * 3600_000;
@@ -306,31 +485,63 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
   // (5) actual or possible harm: the exposure set, flagged where outside scope
   const unentitledReadings = exposure.entries.filter((e) => e.kind === 'reading' && !e.withinScope);
   const beyondRange: HarmFacts['beyondRange'] = [];
-  for (const n of nodes) for (const v of n.all) {
-    const d = v.event.data as Record<string, unknown>;
-    const at = v.event.metadata.occurredAt;
-    if (v.event.type === 'ItemCarriedOut' && ['public', 'home', 'external'].includes(String(d.destinationKind))) {
-      const p = l.placeView(String(d.destination));
-      beyondRange.push({ itemId: n.itemId, at, what: `carried out by ${l.person(String(d.person))} to ${l.place(String(d.destination))}`, placeId: String(d.destination), placeName: p?.name ?? null });
+  for (const n of nodes)
+    for (const v of n.all) {
+      const d = v.event.data as Record<string, unknown>;
+      const at = v.event.metadata.occurredAt;
+      if (v.event.type === 'ItemCarriedOut' && ['public', 'home', 'external'].includes(String(d.destinationKind))) {
+        const p = l.placeView(String(d.destination));
+        beyondRange.push({
+          itemId: n.itemId,
+          at,
+          what: `carried out by ${l.person(String(d.person))} to ${l.place(String(d.destination))}`,
+          placeId: String(d.destination),
+          placeName: p?.name ?? null,
+        });
+      }
+      if (v.event.type === 'ItemRead' && d.counted === false) {
+        const p = l.placeView(String(d.placeId));
+        beyondRange.push({
+          itemId: n.itemId,
+          at,
+          what: `read by ${l.person(String(d.reader))} at ${l.place(String(d.placeId))}, not a reading room or office`,
+          placeId: String(d.placeId),
+          placeName: p?.name ?? null,
+        });
+      }
+      if (v.raised.some((r) => r.code === 'INSECURE_CHANNEL')) {
+        beyondRange.push({
+          itemId: n.itemId,
+          at,
+          what: `sent by ${String(d.channel)} (an insecure channel) to ${String(d.to)}`,
+          placeId: null,
+          placeName: null,
+        });
+      }
+      if (v.event.type === 'ItemLost' || v.event.type === 'ItemMissing') {
+        beyondRange.push({
+          itemId: n.itemId,
+          at,
+          what:
+            v.event.type === 'ItemLost'
+              ? `lost: ${String(d.circumstances)}`
+              : `not found by inventory ${String(d.inventoryId)}`,
+          placeId: null,
+          placeName: null,
+        });
+      }
     }
-    if (v.event.type === 'ItemRead' && d.counted === false) {
-      const p = l.placeView(String(d.placeId));
-      beyondRange.push({ itemId: n.itemId, at, what: `read by ${l.person(String(d.reader))} at ${l.place(String(d.placeId))}, not a reading room or office`, placeId: String(d.placeId), placeName: p?.name ?? null });
-    }
-    if (v.raised.some((r) => r.code === 'INSECURE_CHANNEL')) {
-      beyondRange.push({ itemId: n.itemId, at, what: `sent by ${String(d.channel)} (an insecure channel) to ${String(d.to)}`, placeId: null, placeName: null });
-    }
-    if (v.event.type === 'ItemLost' || v.event.type === 'ItemMissing') {
-      beyondRange.push({ itemId: n.itemId, at, what: v.event.type === 'ItemLost' ? `lost: ${String(d.circumstances)}` : `not found by inventory ${String(d.inventoryId)}`, placeId: null, placeName: null });
-    }
-  }
   beyondRange.sort((a, b) => ms(a.at) - ms(b.at));
-  const missing = nodes.filter((n) => n.state?.status === 'missing').map((n) => ({ itemId: n.itemId, status: 'missing' }));
+  const missing = nodes
+    .filter((n) => n.state?.status === 'missing')
+    .map((n) => ({ itemId: n.itemId, status: 'missing' }));
   const entryLine = (p: ExposureSet['persons'][number]) => {
     const mine = exposure.entries.filter((e) => e.personId === p.personId);
-    const how = mine.map((e) =>
-      `${e.kind === 'reading' ? 'read' : `held (${e.how})`} ${e.itemId}${e.placeName ? ` at ${e.placeName}` : ''} ${when(e.occurredAt)}` +
-      `${e.withinScope ? '' : e.kind === 'reading' ? ` — READ OUTSIDE SCOPE (${e.reason})` : ` — holder outside reading scope (${e.reason})`}`);
+    const how = mine.map(
+      (e) =>
+        `${e.kind === 'reading' ? 'read' : `held (${e.how})`} ${e.itemId}${e.placeName ? ` at ${e.placeName}` : ''} ${when(e.occurredAt)}` +
+        `${e.withinScope ? '' : e.kind === 'reading' ? ` — READ OUTSIDE SCOPE (${e.reason})` : ` — holder outside reading scope (${e.reason})`}`,
+    );
     return `- ${l.person(p.personId)}: ${how.join('; ')}`;
   };
   const harm: ReportDraft['harm'] = {
@@ -342,8 +553,10 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
         ? `Actual harm: read by ${[...new Set(unentitledReadings.map((e) => e.personId))].map(l.person).join(', ')} without being entitled (BG99 第2条 (a)).`
         : 'No reading by an unentitled person is recorded.',
       ...(beyondRange.length
-        ? [`Possible harm: the item went beyond its permitted range, and nobody can show that no unentitled person learned it (BG99 第2条 (b)):`,
-          ...beyondRange.map((b) => `- ${when(b.at)} ${b.itemId}: ${b.what}`)]
+        ? [
+            `Possible harm: the item went beyond its permitted range, and nobody can show that no unentitled person learned it (BG99 第2条 (b)):`,
+            ...beyondRange.map((b) => `- ${when(b.at)} ${b.itemId}: ${b.what}`),
+          ]
         : []),
       ...(missing.length ? [`Still missing: ${missing.map((m) => m.itemId).join(', ')}.`] : []),
     ].join('\n'),
@@ -354,17 +567,33 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
   const treeIds = nodes.map((n) => n.itemId);
   const violations = new Map<string, ReturnType<LedgerCore['readModels']['violations']['get']>>();
   for (const id of treeIds) {
-    for (const v of core.readModels.violations.list({ itemId: id, limit: 1000 }).items) violations.set(v.violationId, v);
+    for (const v of core.readModels.violations.list({ itemId: id, limit: 1000 }).items)
+      violations.set(v.violationId, v);
   }
   for (const v of incidentEvents.filter((x) => x.event.type === 'ViolationDetected')) {
     const id = (v.event.data as { violationId: string }).violationId;
     if (!violations.has(id)) violations.set(id, core.readModels.violations.get(id));
   }
-  const all = [...violations.values()].filter((v): v is NonNullable<typeof v> => !!v).sort((a, b) => a.position - b.position);
-  const openViolations = all.filter((v) => v.status === 'open')
-    .map((v) => ({ violationId: v.violationId, code: v.code, severity: v.severity, itemId: v.itemId, personId: v.personId, at: v.at, detail: v.detail }));
+  const all = [...violations.values()]
+    .filter((v): v is NonNullable<typeof v> => !!v)
+    .sort((a, b) => a.position - b.position);
+  const openViolations = all
+    .filter((v) => v.status === 'open')
+    .map((v) => ({
+      violationId: v.violationId,
+      code: v.code,
+      severity: v.severity,
+      itemId: v.itemId,
+      personId: v.personId,
+      at: v.at,
+      detail: v.detail,
+    }));
   const conclusion = state.incident.investigation
-    ? { finding: state.incident.investigation.finding, responsible: state.incident.investigation.responsible, concludedAt: incident.concludedAt }
+    ? {
+        finding: state.incident.investigation.finding,
+        responsible: state.incident.investigation.responsible,
+        concludedAt: incident.concludedAt,
+      }
     : null;
   const investigation: ReportDraft['investigation'] = {
     text: [
@@ -375,9 +604,16 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
       openViolations.length
         ? `Open violations (${openViolations.length}):\n${openViolations.map((v) => `- ${when(v.at)} ${v.code} (${v.severity})${v.itemId ? ` on ${v.itemId}` : ''}${v.personId ? `, ${l.person(v.personId)}` : ''}${v.detail ? `: ${v.detail}` : ''}`).join('\n')}`
         : 'No open violations.',
-      ...(all.length > openViolations.length ? [`${all.length - openViolations.length} violation(s) already resolved.`] : []),
+      ...(all.length > openViolations.length
+        ? [`${all.length - openViolations.length} violation(s) already resolved.`]
+        : []),
     ].join('\n'),
-    facts: { conclusion, investigationDueAt: incident.investigationDueAt, openViolations, resolvedViolations: all.length - openViolations.length },
+    facts: {
+      conclusion,
+      investigationDueAt: incident.investigationDueAt,
+      openViolations,
+      resolvedViolations: all.length - openViolations.length,
+    },
   };
 
   // (7) remedial measures
@@ -391,9 +627,21 @@ export const buildReportDraft = async (core: LedgerCore, incidentId: string, opt
   const to = options.to ?? '';
   const fields = { content, discovery, responsible, course, harm, investigation, remedialMeasures };
   return {
-    incidentId, kind: incident.kind, status: incident.status, to, now, discoveredAt: incident.discoveredAt, reportDueAt: incident.reportDueAt,
-    timeLeftMs: ms(incident.reportDueAt) - ms(now), overdue: isReportOverdue(incident, now), submitted: incident.reportedAt !== null,
-    reportedAt: incident.reportedAt, report: incident.report, ...fields,
-    submission: { data: { incidentId, to, ...Object.fromEntries(REPORT_DRAFT_FIELDS.map((f) => [f, fields[f].text])) } },
+    incidentId,
+    kind: incident.kind,
+    status: incident.status,
+    to,
+    now,
+    discoveredAt: incident.discoveredAt,
+    reportDueAt: incident.reportDueAt,
+    timeLeftMs: ms(incident.reportDueAt) - ms(now),
+    overdue: isReportOverdue(incident, now),
+    submitted: incident.reportedAt !== null,
+    reportedAt: incident.reportedAt,
+    report: incident.report,
+    ...fields,
+    submission: {
+      data: { incidentId, to, ...Object.fromEntries(REPORT_DRAFT_FIELDS.map((f) => [f, fields[f].text])) },
+    },
   };
 };

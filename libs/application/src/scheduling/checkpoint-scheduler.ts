@@ -5,7 +5,8 @@ import { PeriodicTask } from './periodic-task';
 export const checkpointIntervalFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
   const raw = env.CHECKPOINT_INTERVAL_MS;
   const n = raw === undefined || raw === '' ? DEFAULT_CHECKPOINT_INTERVAL_MS : Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`CHECKPOINT_INTERVAL_MS must be a number of milliseconds >= 0, got ${raw}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`CHECKPOINT_INTERVAL_MS must be a number of milliseconds >= 0, got ${raw}`);
   return n;
 };
 

@@ -1,4 +1,15 @@
-import { ChainVerifier, type FailureReason, type TrustedCheckpoint, type VerifyResult, verifyCheckpoint, MerkleLog, verifyConsistency, CHECKPOINT_STREAM, type EventStore, type RecordedEvent } from '@app/ledger';
+import {
+  ChainVerifier,
+  type FailureReason,
+  type TrustedCheckpoint,
+  type VerifyResult,
+  verifyCheckpoint,
+  MerkleLog,
+  verifyConsistency,
+  CHECKPOINT_STREAM,
+  type EventStore,
+  type RecordedEvent,
+} from '@app/ledger';
 import { checkpointOf, type CheckpointRecord } from '../checkpoints/checkpoints';
 
 /**
@@ -66,17 +77,33 @@ const failureAt = (cp: CheckpointRecord, reason: LedgerFailureReason, detail: st
  * every validly signed checkpoint; consistency between consecutive checkpoints. Names the first divergence in
  * global order (the earliest position), whichever check found it.
  */
-export const verifyLedgerIntegrity = async (store: EventStore, options: LedgerVerifyOptions = {}): Promise<LedgerVerifyResult> => {
+export const verifyLedgerIntegrity = async (
+  store: EventStore,
+  options: LedgerVerifyOptions = {},
+): Promise<LedgerVerifyResult> => {
   const signatureFailures: LedgerFailure[] = [];
-  const recorded = options.publicKeyPem ? (await store.readStream(CHECKPOINT_STREAM)).map(checkpointOf).filter((c): c is CheckpointRecord => c !== null) : [];
+  const recorded = options.publicKeyPem
+    ? (await store.readStream(CHECKPOINT_STREAM)).map(checkpointOf).filter((c): c is CheckpointRecord => c !== null)
+    : [];
   const valid: CheckpointRecord[] = [];
   for (const cp of recorded) {
     if (verifyCheckpoint(cp, options.publicKeyPem as string)) valid.push(cp);
-    else signatureFailures.push(failureAt(cp, 'bad-signature', `checkpoint of ${cp.treeSize} events signed at ${cp.signedAt} (key ${cp.keyId}) does not verify with the ledger's public key`));
+    else
+      signatureFailures.push(
+        failureAt(
+          cp,
+          'bad-signature',
+          `checkpoint of ${cp.treeSize} events signed at ${cp.signedAt} (key ${cp.keyId}) does not verify with the ledger's public key`,
+        ),
+      );
   }
 
   // The walk: chains, positions, and the recomputed tree held to every trusted checkpoint.
-  const trusted: TrustedCheckpoint[] = valid.map((c) => ({ treeSize: c.treeSize, rootHash: c.rootHash, position: c.position }));
+  const trusted: TrustedCheckpoint[] = valid.map((c) => ({
+    treeSize: c.treeSize,
+    rootHash: c.rootHash,
+    position: c.position,
+  }));
   const verifier = new ChainVerifier({ checkpoints: trusted });
   // A full log (not just the frontier) only when the read model's is not given: it serves the consistency proofs.
   const recomputed = options.merkle ? undefined : new MerkleLog();
@@ -98,9 +125,13 @@ export const verifyLedgerIntegrity = async (store: EventStore, options: LedgerVe
   const { firstFailure: walkFailure, ...walked } = verifier.result();
   // The walk stops at the size of the checkpoint it disagrees with: the one of that size whose root differs
   // (or, when only the position differs, the first of that size).
-  const broken = walkFailure?.reason === 'checkpoint-mismatch'
-    ? valid.find((c) => c.treeSize === walked.treeSize && c.rootHash !== walked.rootHash) ?? valid.find((c) => c.treeSize === walked.treeSize)
-    : walkFailure?.reason === 'truncated' ? valid.find((c) => c.treeSize > walked.treeSize) : undefined;
+  const broken =
+    walkFailure?.reason === 'checkpoint-mismatch'
+      ? (valid.find((c) => c.treeSize === walked.treeSize && c.rootHash !== walked.rootHash) ??
+        valid.find((c) => c.treeSize === walked.treeSize))
+      : walkFailure?.reason === 'truncated'
+        ? valid.find((c) => c.treeSize > walked.treeSize)
+        : undefined;
   if (walkFailure && broken) {
     const { eventId, revision, treeSize, rootHash, signedAt } = broken;
     (walkFailure as LedgerFailure).checkpoint = { eventId, revision, treeSize, rootHash, signedAt };
@@ -114,21 +145,45 @@ export const verifyLedgerIntegrity = async (store: EventStore, options: LedgerVe
   for (let i = 1; i < valid.length; i++) {
     const [a, b] = [valid[i - 1], valid[i]];
     if (b.treeSize < a.treeSize) {
-      failures.push(failureAt(b, 'inconsistent-checkpoints', `covers ${b.treeSize} events, fewer than the ${a.treeSize} of the checkpoint before it`));
+      failures.push(
+        failureAt(
+          b,
+          'inconsistent-checkpoints',
+          `covers ${b.treeSize} events, fewer than the ${a.treeSize} of the checkpoint before it`,
+        ),
+      );
       continue;
     }
     // Beyond what the source holds (the walk stopped early, or the read model lags) there is nothing to prove with.
     if (!source || source.size < b.treeSize) continue;
-    if (verifyConsistency(a.treeSize, b.treeSize, a.rootHash, b.rootHash, source.consistencyProof(a.treeSize, b.treeSize))) consistentPairs++;
-    else failures.push(failureAt(b, 'inconsistent-checkpoints', `the tree of ${b.treeSize} events (${b.rootHash}) does not extend the checkpointed tree of ${a.treeSize} (${a.rootHash})`));
+    if (
+      verifyConsistency(a.treeSize, b.treeSize, a.rootHash, b.rootHash, source.consistencyProof(a.treeSize, b.treeSize))
+    )
+      consistentPairs++;
+    else
+      failures.push(
+        failureAt(
+          b,
+          'inconsistent-checkpoints',
+          `the tree of ${b.treeSize} events (${b.rootHash}) does not extend the checkpointed tree of ${a.treeSize} (${a.rootHash})`,
+        ),
+      );
   }
 
   // A failure with no event (a checkpoint of the empty log) sorts first; ties keep the walk's finding.
-  const first = failures.reduce<LedgerFailure | undefined>((best, f) => (!best || f.position < best.position ? f : best), undefined);
+  const first = failures.reduce<LedgerFailure | undefined>(
+    (best, f) => (!best || f.position < best.position ? f : best),
+    undefined,
+  );
   return {
     ...walked,
     ok: first === undefined,
-    checkpoints: { count: recorded.length, signaturesValid: valid.length, consistentPairs, latest: valid[valid.length - 1] ?? null },
+    checkpoints: {
+      count: recorded.length,
+      signaturesValid: valid.length,
+      consistentPairs,
+      latest: valid[valid.length - 1] ?? null,
+    },
     ...(first ? { firstFailure: first } : {}),
   };
 };

@@ -13,7 +13,12 @@ import { writeTo } from './input';
 import type { IncidentEvent } from './incident.events';
 import { graver, type IncidentState } from './incident.state';
 
-export interface IncidentCause { itemId: string; code: string; violationId: string | null; personId?: string | null }
+export interface IncidentCause {
+  itemId: string;
+  code: string;
+  violationId: string | null;
+  personId?: string | null;
+}
 
 /** The incident kind a violation code (or 'ItemLost') opens, or null. destinationKind matters for CARRY_OUT_UNAPPROVED. */
 export function incidentKindFor(code: string, detail?: { destinationKind?: PlaceKind }): IncidentKind | null {
@@ -65,8 +70,11 @@ const openIncidentOf = (ctx: DecisionContext, itemId: string): { incidentId: str
 
 /** Opens (IncidentOpened on incident-<newId>) or joins (IncidentCauseAdded on the open one) one incident per item,
  *  discoveredAt = cmd.at; returns the incident id per item and the incident-stream writes. */
-export function incidentWrites(cmd: Command, causes: Array<IncidentCause & { kind: IncidentKind }>, ctx: DecisionContext):
-  { incidentIds: Record<string, string>; writes: StreamEvents[] } {
+export function incidentWrites(
+  cmd: Command,
+  causes: Array<IncidentCause & { kind: IncidentKind }>,
+  ctx: DecisionContext,
+): { incidentIds: Record<string, string>; writes: StreamEvents[] } {
   const byItem = new Map<string, Array<IncidentCause & { kind: IncidentKind }>>();
   for (const c of causes) byItem.set(c.itemId, [...(byItem.get(c.itemId) ?? []), c]);
 
@@ -77,8 +85,13 @@ export function incidentWrites(cmd: Command, causes: Array<IncidentCause & { kin
 
   for (const [itemId, itemCauses] of byItem) {
     const open = openIncidentOf(ctx, itemId);
-    const causeData = (c: IncidentCause) =>
-      ({ code: c.code, itemId, violationId: c.violationId, personId: c.personId ?? null, at: cmd.at });
+    const causeData = (c: IncidentCause) => ({
+      code: c.code,
+      itemId,
+      violationId: c.violationId,
+      personId: c.personId ?? null,
+      at: cmd.at,
+    });
     if (open) {
       // 一事一报: join the open incident; its discoveredAt (and so its 24 h deadline) does not move.
       incidentIds[itemId] = open.incidentId;
@@ -86,7 +99,10 @@ export function incidentWrites(cmd: Command, causes: Array<IncidentCause & { kin
         const previousKind = kindNow.get(open.incidentId) ?? open.kind;
         const kind = graver(previousKind, c.kind);
         kindNow.set(open.incidentId, kind);
-        push(open.incidentId, { type: 'IncidentCauseAdded', data: { incidentId: open.incidentId, ...causeData(c), kind, previousKind } });
+        push(open.incidentId, {
+          type: 'IncidentCauseAdded',
+          data: { incidentId: open.incidentId, ...causeData(c), kind, previousKind },
+        });
       }
     } else {
       // Several causes on one item in one command are one event: one incident, of the gravest kind among them.
@@ -97,9 +113,14 @@ export function incidentWrites(cmd: Command, causes: Array<IncidentCause & { kin
       push(incidentId, {
         type: 'IncidentOpened',
         data: {
-          incidentId, kind, itemIds: [itemId], discoveredAt: cmd.at, discoveredBy: cmd.actor,
+          incidentId,
+          kind,
+          itemIds: [itemId],
+          discoveredAt: cmd.at,
+          discoveredBy: cmd.actor,
           description: `${[...new Set(itemCauses.map((c) => c.code))].join(', ')} on ${itemId}`,
-          causes: itemCauses.map(causeData), at: cmd.at,
+          causes: itemCauses.map(causeData),
+          at: cmd.at,
         },
       });
     }

@@ -1,16 +1,38 @@
 import { cmd, eventsOf, given, typesOf, violationCodes } from '../testing/custody-spec';
 import {
-  concluded, D0, deadline, DUE, flagged, incidentOpened, INVESTIGATION_DUE, itemReceived, personRegistered, report, reported,
+  concluded,
+  D0,
+  deadline,
+  DUE,
+  flagged,
+  incidentOpened,
+  INVESTIGATION_DUE,
+  itemReceived,
+  personRegistered,
+  report,
+  reported,
 } from './incident.fixtures';
 
 const responder = (when: string) => ({ actor: 'p-dir', at: when });
-const open = { incidentId: 'inc-9', kind: 'loss' as const, itemIds: ['doc-1'], discoveredAt: '2026-03-02T08:00:00.000Z', discoveredBy: 'p-dir', description: 'not in the safe' };
+const open = {
+  incidentId: 'inc-9',
+  kind: 'loss' as const,
+  itemIds: ['doc-1'],
+  discoveredAt: '2026-03-02T08:00:00.000Z',
+  discoveredBy: 'p-dir',
+  description: 'not in the safe',
+};
 
 describe('doc-1 registered, no incident inc-9', () => {
   it('opens the incident by hand with its discovery before the recording', () =>
     given(itemReceived('doc-1'), personRegistered('p-dir'))
       .when(cmd('OpenIncident', open, responder(D0)))
-      .then([{ streamId: 'incident-inc-9', events: [{ type: 'IncidentOpened', data: { ...open, itemIds: ['doc-1'], causes: [], at: D0 } }] }]));
+      .then([
+        {
+          streamId: 'incident-inc-9',
+          events: [{ type: 'IncidentOpened', data: { ...open, itemIds: ['doc-1'], causes: [], at: D0 } }],
+        },
+      ]));
 
   it('refuses an item that is not registered with UNKNOWN_ITEM', () =>
     given(itemReceived('doc-1'), personRegistered('p-dir'))
@@ -28,7 +50,9 @@ describe('doc-1 registered, no incident inc-9', () => {
       .thenThrows('INVALID_COMMAND'));
 
   it('does not know the incident for a report', () =>
-    given().when(cmd('SubmitIncidentReport', { incidentId: 'inc-9', ...report }, responder(D0))).thenThrows('UNKNOWN_INCIDENT'));
+    given()
+      .when(cmd('SubmitIncidentReport', { incidentId: 'inc-9', ...report }, responder(D0)))
+      .thenThrows('UNKNOWN_INCIDENT'));
 });
 
 describe('incident inc-1 open since 11:00, not reported', () => {
@@ -39,17 +63,43 @@ describe('incident inc-1 open since 11:00, not reported', () => {
 
   it('records a remedial action with who took it', () =>
     given(incidentOpened())
-      .when(cmd('RecordRemedialAction', { incidentId: 'inc-1', action: 'search organised' }, responder('2026-03-02T12:00:00.000Z')))
-      .then([{ streamId: 'incident-inc-1', events: [{ type: 'RemedialActionRecorded',
-        data: { incidentId: 'inc-1', action: 'search organised', by: 'p-dir', at: '2026-03-02T12:00:00.000Z' } }] }]));
+      .when(
+        cmd(
+          'RecordRemedialAction',
+          { incidentId: 'inc-1', action: 'search organised' },
+          responder('2026-03-02T12:00:00.000Z'),
+        ),
+      )
+      .then([
+        {
+          streamId: 'incident-inc-1',
+          events: [
+            {
+              type: 'RemedialActionRecorded',
+              data: { incidentId: 'inc-1', action: 'search organised', by: 'p-dir', at: '2026-03-02T12:00:00.000Z' },
+            },
+          ],
+        },
+      ]));
 
   // TL2024 实施条例 第61条; 004_d1fc20a45ee67265.txt 一事一报 24小时内上报.
   it('accepts a report within 24 hours, not late, with no violation', () =>
     given(incidentOpened())
       .when(cmd('SubmitIncidentReport', { incidentId: 'inc-1', ...report }, responder('2026-03-03T10:59:00.000Z')))
       .then((w) => {
-        expect(eventsOf(w)).toEqual([{ type: 'IncidentReported',
-          data: { incidentId: 'inc-1', ...report, by: 'p-dir', at: '2026-03-03T10:59:00.000Z', dueAt: DUE, late: false } }]);
+        expect(eventsOf(w)).toEqual([
+          {
+            type: 'IncidentReported',
+            data: {
+              incidentId: 'inc-1',
+              ...report,
+              by: 'p-dir',
+              at: '2026-03-03T10:59:00.000Z',
+              dueAt: DUE,
+              late: false,
+            },
+          },
+        ]);
       }));
 
   it('refuses a report missing one of the seven fields as an input error', () =>
@@ -63,45 +113,86 @@ describe('incident inc-1 open since 11:00, not reported', () => {
       .then((w) => {
         expect(typesOf(w)).toEqual(['IncidentReported', 'ViolationDetected']);
         expect(eventsOf(w)[0].data).toMatchObject({ late: true });
-        expect(eventsOf(w)[1].data).toMatchObject({ violationId: 'inc-1:LEAK_REPORT_LATE', code: 'LEAK_REPORT_LATE', severity: 'critical',
-          itemId: 'doc-1', personId: null, at: DUE });
+        expect(eventsOf(w)[1].data).toMatchObject({
+          violationId: 'inc-1:LEAK_REPORT_LATE',
+          code: 'LEAK_REPORT_LATE',
+          severity: 'critical',
+          itemId: 'doc-1',
+          personId: null,
+          at: DUE,
+        });
       }));
 
   it('refuses closing before the report with NOT_REPORTED', () =>
-    given(incidentOpened()).when(cmd('CloseIncident', { incidentId: 'inc-1' }, responder(D0))).thenThrows('NOT_REPORTED'));
+    given(incidentOpened())
+      .when(cmd('CloseIncident', { incidentId: 'inc-1' }, responder(D0)))
+      .thenThrows('NOT_REPORTED'));
 
   it('flags LEAK_REPORT_LATE when the 24-hour deadline fires', () =>
     given(incidentOpened())
       .when(cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: DUE }))
       .then((w) => {
         expect(w.map((x) => x.streamId)).toEqual(['incident-inc-1']);
-        expect(eventsOf(w).map((e) => e.data)).toEqual([expect.objectContaining({ violationId: 'inc-1:LEAK_REPORT_LATE', code: 'LEAK_REPORT_LATE', at: DUE })]);
+        expect(eventsOf(w).map((e) => e.data)).toEqual([
+          expect.objectContaining({ violationId: 'inc-1:LEAK_REPORT_LATE', code: 'LEAK_REPORT_LATE', at: DUE }),
+        ]);
       }));
 
   it('flags nothing when the deadline is fired before it is due', () =>
     given(incidentOpened())
-      .when(cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: '2026-03-03T10:00:00.000Z' }))
+      .when(
+        cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: '2026-03-03T10:00:00.000Z' }),
+      )
       .then([]));
 
   // BG99 第5条: the investigation's written result within 3 months.
   it('flags INVESTIGATION_REPORT_LATE (medium) when the 3-month deadline fires', () =>
     given(incidentOpened())
-      .when(cmd('FireDeadline', deadline('INVESTIGATION_REPORT_LATE', INVESTIGATION_DUE), { actor: 'scheduler', at: INVESTIGATION_DUE }))
-      .then((w) => expect(eventsOf(w).map((e) => e.data)).toEqual([
-        expect.objectContaining({ violationId: 'inc-1:INVESTIGATION_REPORT_LATE', code: 'INVESTIGATION_REPORT_LATE', severity: 'medium', itemId: 'doc-1' }),
-      ])));
+      .when(
+        cmd('FireDeadline', deadline('INVESTIGATION_REPORT_LATE', INVESTIGATION_DUE), {
+          actor: 'scheduler',
+          at: INVESTIGATION_DUE,
+        }),
+      )
+      .then((w) =>
+        expect(eventsOf(w).map((e) => e.data)).toEqual([
+          expect.objectContaining({
+            violationId: 'inc-1:INVESTIGATION_REPORT_LATE',
+            code: 'INVESTIGATION_REPORT_LATE',
+            severity: 'medium',
+            itemId: 'doc-1',
+          }),
+        ]),
+      ));
 
   it('concludes the investigation in time without a violation', () =>
     given(incidentOpened())
-      .when(cmd('ConcludeInvestigation', { incidentId: 'inc-1', finding: 'theft', responsible: ['p-zhang'] }, responder('2026-04-01T00:00:00.000Z')))
+      .when(
+        cmd(
+          'ConcludeInvestigation',
+          { incidentId: 'inc-1', finding: 'theft', responsible: ['p-zhang'] },
+          responder('2026-04-01T00:00:00.000Z'),
+        ),
+      )
       .then((w) => {
         expect(typesOf(w)).toEqual(['InvestigationConcluded']);
-        expect(eventsOf(w)[0].data).toMatchObject({ finding: 'theft', responsible: ['p-zhang'], late: false, dueAt: INVESTIGATION_DUE });
+        expect(eventsOf(w)[0].data).toMatchObject({
+          finding: 'theft',
+          responsible: ['p-zhang'],
+          late: false,
+          dueAt: INVESTIGATION_DUE,
+        });
       }));
 
   it('accepts a late conclusion and flags INVESTIGATION_REPORT_LATE once', () =>
     given(incidentOpened())
-      .when(cmd('ConcludeInvestigation', { incidentId: 'inc-1', finding: 'theft', responsible: [] }, responder('2026-06-03T00:00:00.000Z')))
+      .when(
+        cmd(
+          'ConcludeInvestigation',
+          { incidentId: 'inc-1', finding: 'theft', responsible: [] },
+          responder('2026-06-03T00:00:00.000Z'),
+        ),
+      )
       .then((w) => expect(violationCodes(w)).toEqual(['INVESTIGATION_REPORT_LATE'])));
 });
 
@@ -131,25 +222,48 @@ describe('incident inc-1 reported in time', () => {
   it('closes it', () =>
     given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'))
       .when(cmd('CloseIncident', { incidentId: 'inc-1', note: 'found' }, responder('2026-03-04T00:00:00.000Z')))
-      .then([{ streamId: 'incident-inc-1', events: [{ type: 'IncidentClosed', data: { incidentId: 'inc-1', note: 'found', by: 'p-dir', at: '2026-03-04T00:00:00.000Z' } }] }]));
+      .then([
+        {
+          streamId: 'incident-inc-1',
+          events: [
+            {
+              type: 'IncidentClosed',
+              data: { incidentId: 'inc-1', note: 'found', by: 'p-dir', at: '2026-03-04T00:00:00.000Z' },
+            },
+          ],
+        },
+      ]));
 });
 
 describe('incident inc-1 reported late after the deadline flagged it (a scheduler that was down)', () => {
   it('flags nothing when the deadline finally fires: the report already flagged it', () =>
     given(incidentOpened(), reported('2026-03-03T12:00:00.000Z'), flagged('LEAK_REPORT_LATE'))
-      .when(cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: '2026-03-03T13:00:00.000Z' }))
+      .when(
+        cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: '2026-03-03T13:00:00.000Z' }),
+      )
       .then([]));
 });
 
 describe('incident inc-1 concluded', () => {
   it('refuses a second conclusion with ALREADY_CONCLUDED', () =>
     given(incidentOpened(), concluded('2026-04-01T00:00:00.000Z'))
-      .when(cmd('ConcludeInvestigation', { incidentId: 'inc-1', finding: 'again', responsible: [] }, responder('2026-04-02T00:00:00.000Z')))
+      .when(
+        cmd(
+          'ConcludeInvestigation',
+          { incidentId: 'inc-1', finding: 'again', responsible: [] },
+          responder('2026-04-02T00:00:00.000Z'),
+        ),
+      )
       .thenThrows('ALREADY_CONCLUDED'));
 
   it('flags nothing when the 3-month deadline fires', () =>
     given(incidentOpened(), concluded('2026-04-01T00:00:00.000Z'))
-      .when(cmd('FireDeadline', deadline('INVESTIGATION_REPORT_LATE', INVESTIGATION_DUE), { actor: 'scheduler', at: INVESTIGATION_DUE }))
+      .when(
+        cmd('FireDeadline', deadline('INVESTIGATION_REPORT_LATE', INVESTIGATION_DUE), {
+          actor: 'scheduler',
+          at: INVESTIGATION_DUE,
+        }),
+      )
       .then([]));
 });
 
@@ -157,10 +271,20 @@ describe('incident inc-1 reported, its investigation not concluded', () => {
   // DESIGN §5 gives ConcludeInvestigation and CloseIncident the same fields (finding, responsible[]).
   it('records the finding a close carries as the conclusion, then closes', () =>
     given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'))
-      .when(cmd('CloseIncident', { incidentId: 'inc-1', finding: 'left unattended', responsible: ['p-zhang'] }, responder('2026-03-05T00:00:00.000Z')))
+      .when(
+        cmd(
+          'CloseIncident',
+          { incidentId: 'inc-1', finding: 'left unattended', responsible: ['p-zhang'] },
+          responder('2026-03-05T00:00:00.000Z'),
+        ),
+      )
       .then((w) => {
         expect(typesOf(w)).toEqual(['InvestigationConcluded', 'IncidentClosed']);
-        expect(eventsOf(w)[0].data).toMatchObject({ finding: 'left unattended', responsible: ['p-zhang'], late: false });
+        expect(eventsOf(w)[0].data).toMatchObject({
+          finding: 'left unattended',
+          responsible: ['p-zhang'],
+          late: false,
+        });
       }));
 
   it('closes without a conclusion when the close carries no finding', () =>
@@ -171,13 +295,20 @@ describe('incident inc-1 reported, its investigation not concluded', () => {
 
 describe('incident inc-1 closed', () => {
   it('refuses closing again with ALREADY_CLOSED', () =>
-    given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'),
-      { streamId: 'incident-inc-1', event: { type: 'IncidentClosed', data: { incidentId: 'inc-1', note: null, by: 'p-dir', at: '2026-03-04T00:00:00.000Z' } } })
+    given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'), {
+      streamId: 'incident-inc-1',
+      event: {
+        type: 'IncidentClosed',
+        data: { incidentId: 'inc-1', note: null, by: 'p-dir', at: '2026-03-04T00:00:00.000Z' },
+      },
+    })
       .when(cmd('CloseIncident', { incidentId: 'inc-1' }, responder('2026-03-05T00:00:00.000Z')))
       .thenThrows('ALREADY_CLOSED'));
 });
 
 describe('no incident inc-1 at all', () => {
   it('flags nothing when a deadline fires for it', () =>
-    given().when(cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: DUE })).then([]));
+    given()
+      .when(cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: DUE }))
+      .then([]));
 });

@@ -10,20 +10,44 @@ import type { IncidentEvent } from './incident.events';
 import { type IncidentRecord, type IncidentState } from './incident.state';
 import { requireInstant, requireOneOf, requireStream, requireText, stateOf, writeTo } from './input';
 
-export type IncidentCommand = Extract<CustodyCommand, {
-  type: 'OpenIncident' | 'RecordRemedialAction' | 'SubmitIncidentReport' | 'ConcludeInvestigation' | 'CloseIncident' | 'FireDeadline';
-}>;
+export type IncidentCommand = Extract<
+  CustodyCommand,
+  {
+    type:
+      | 'OpenIncident'
+      | 'RecordRemedialAction'
+      | 'SubmitIncidentReport'
+      | 'ConcludeInvestigation'
+      | 'CloseIncident'
+      | 'FireDeadline';
+  }
+>;
 
 /** The seven fields of BG99 第4条 (DESIGN §5 report draft), plus `to`, the supervising secrecy office. */
-export const REPORT_FIELDS = ['to', 'content', 'discovery', 'responsible', 'course', 'harm', 'investigation', 'remedialMeasures'] as const;
+export const REPORT_FIELDS = [
+  'to',
+  'content',
+  'discovery',
+  'responsible',
+  'course',
+  'harm',
+  'investigation',
+  'remedialMeasures',
+] as const;
 
 /** The deadline codes decided on incident streams: when each is due and when it was met. */
 const DEADLINE_RULES = {
   // TL2024 实施条例 第61条; 004_d1fc20a45ee67265.txt 一事一报 24小时内上报.
-  LEAK_REPORT_LATE: { due: (i: IncidentRecord) => i.reportDueAt, doneAt: (i: IncidentRecord) => i.reportedAt, what: 'written report' },
+  LEAK_REPORT_LATE: {
+    due: (i: IncidentRecord) => i.reportDueAt,
+    doneAt: (i: IncidentRecord) => i.reportedAt,
+    what: 'written report',
+  },
   // BG99 报告泄露国家秘密事件的规定 第5条.
   INVESTIGATION_REPORT_LATE: {
-    due: (i: IncidentRecord) => i.investigationDueAt, doneAt: (i: IncidentRecord) => i.concludedAt, what: 'investigation result',
+    due: (i: IncidentRecord) => i.investigationDueAt,
+    doneAt: (i: IncidentRecord) => i.concludedAt,
+    what: 'investigation result',
   },
 } as const;
 type IncidentDeadlineCode = keyof typeof DEADLINE_RULES;
@@ -43,17 +67,28 @@ const lateFlag = (state: RecordedIncident, code: IncidentDeadlineCode): Violatio
   if (violationId in state.violations) return [];
   const rule = DEADLINE_RULES[code];
   // The catalogue's severity and source; the id is the incident's, not a command's, and `at` is the due instant.
-  const flag = violation({ commandId: i.incidentId, at: rule.due(i) }, code,
-    { itemId: i.itemIds[0] ?? null, personId: null, detail: `incident ${i.incidentId}: no ${rule.what} by ${rule.due(i)}` });
+  const flag = violation({ commandId: i.incidentId, at: rule.due(i) }, code, {
+    itemId: i.itemIds[0] ?? null,
+    personId: null,
+    detail: `incident ${i.incidentId}: no ${rule.what} by ${rule.due(i)}`,
+  });
   return [{ ...flag, data: { ...flag.data, violationId } }];
 };
 
 /** BG99 第5条: the written result is due 3 months after discovery; a late one is accepted and flagged once. */
-const conclusion = (state: RecordedIncident, command: { actor: string; at: string }, finding: string, responsible: string[]): IncidentEvent[] => {
+const conclusion = (
+  state: RecordedIncident,
+  command: { actor: string; at: string },
+  finding: string,
+  responsible: string[],
+): IncidentEvent[] => {
   const { incidentId, investigationDueAt: dueAt } = state.incident;
   const late = isAfter(command.at, dueAt);
   return [
-    { type: 'InvestigationConcluded', data: { incidentId, finding, responsible: [...responsible], by: command.actor, at: command.at, dueAt, late } },
+    {
+      type: 'InvestigationConcluded',
+      data: { incidentId, finding, responsible: [...responsible], by: command.actor, at: command.at, dueAt, late },
+    },
     ...(late ? lateFlag(state, 'INVESTIGATION_REPORT_LATE') : []),
   ];
 };
@@ -62,7 +97,9 @@ export const planIncident = (command: IncidentCommand, _ctx: DecisionContext): N
   if (command.type === 'FireDeadline') return { streams: [command.data.deadline.streamId] };
   const stream = incidentStream(command.data.incidentId);
   if (command.type === 'OpenIncident') {
-    const itemIds = Array.isArray(command.data.itemIds) ? command.data.itemIds.filter((i) => typeof i === 'string') : [];
+    const itemIds = Array.isArray(command.data.itemIds)
+      ? command.data.itemIds.filter((i) => typeof i === 'string')
+      : [];
     const by = typeof command.data.discoveredBy === 'string' ? [personStream(command.data.discoveredBy)] : [];
     return { streams: [stream, ...itemIds.map(itemStream), ...by] };
   }
@@ -95,10 +132,21 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       }
       for (const itemId of itemIds) requireStream(ctx, itemStream(itemId), 'UNKNOWN_ITEM', 'itemIds', itemId);
       requireStream(ctx, personStream(discoveredBy), 'UNKNOWN_PERSON', 'discoveredBy', discoveredBy);
-      const events: IncidentEvent[] = [{
-        type: 'IncidentOpened',
-        data: { incidentId, kind, itemIds: [...new Set(itemIds)], discoveredAt, discoveredBy, description, causes: [], at: command.at },
-      }];
+      const events: IncidentEvent[] = [
+        {
+          type: 'IncidentOpened',
+          data: {
+            incidentId,
+            kind,
+            itemIds: [...new Set(itemIds)],
+            discoveredAt,
+            discoveredBy,
+            description,
+            causes: [],
+            at: command.at,
+          },
+        },
+      ];
       return writeTo(incidentStream(incidentId), events);
     }
     case 'RecordRemedialAction': {
@@ -106,16 +154,26 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       const action = requireText(data, 'action');
       recorded(ctx, incidentId);
       // BG99; 004_d1fc20a45ee67265.txt 采取有效的补救措施: a fact, recorded whatever the incident's status.
-      const events: IncidentEvent[] = [{ type: 'RemedialActionRecorded', data: { incidentId, action, by: command.actor, at: command.at } }];
+      const events: IncidentEvent[] = [
+        { type: 'RemedialActionRecorded', data: { incidentId, action, by: command.actor, at: command.at } },
+      ];
       return writeTo(incidentStream(incidentId), events);
     }
     case 'SubmitIncidentReport': {
       const incidentId = requireText(data, 'incidentId');
-      const fields = Object.fromEntries(REPORT_FIELDS.map((f) => [f, requireText(data, f)])) as Record<(typeof REPORT_FIELDS)[number], string>;
+      const fields = Object.fromEntries(REPORT_FIELDS.map((f) => [f, requireText(data, f)])) as Record<
+        (typeof REPORT_FIELDS)[number],
+        string
+      >;
       const state = recorded(ctx, incidentId);
       // 004_d1fc20a45ee67265.txt 一事一报: exactly one report per incident.
       if (state.incident.reportedAt !== null) {
-        throw new CommandRefused('ALREADY_REPORTED', `incident ${incidentId} was reported at ${state.incident.reportedAt}`, 409, 'incidentId');
+        throw new CommandRefused(
+          'ALREADY_REPORTED',
+          `incident ${incidentId} was reported at ${state.incident.reportedAt}`,
+          409,
+          'incidentId',
+        );
       }
       const dueAt = state.incident.reportDueAt;
       const late = isAfter(command.at, dueAt);
@@ -136,7 +194,12 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       }
       const state = recorded(ctx, incidentId);
       if (state.incident.concludedAt !== null) {
-        throw new CommandRefused('ALREADY_CONCLUDED', `incident ${incidentId} was concluded at ${state.incident.concludedAt}`, 409, 'incidentId');
+        throw new CommandRefused(
+          'ALREADY_CONCLUDED',
+          `incident ${incidentId} was concluded at ${state.incident.concludedAt}`,
+          409,
+          'incidentId',
+        );
       }
       return writeTo(incidentStream(incidentId), conclusion(state, command, finding, responsible));
     }
@@ -144,7 +207,12 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       const incidentId = requireText(data, 'incidentId');
       const state = recorded(ctx, incidentId);
       if (state.incident.closedAt !== null) {
-        throw new CommandRefused('ALREADY_CLOSED', `incident ${incidentId} was closed at ${state.incident.closedAt}`, 409, 'incidentId');
+        throw new CommandRefused(
+          'ALREADY_CLOSED',
+          `incident ${incidentId} was closed at ${state.incident.closedAt}`,
+          409,
+          'incidentId',
+        );
       }
       // 004_d1fc20a45ee67265.txt 一事一报: an incident is not closed before it has been reported.
       if (state.incident.reportedAt === null) {
@@ -154,10 +222,14 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       // DESIGN §5 gives ConcludeInvestigation and CloseIncident the same fields: a close that carries the finding of
       // an investigation not yet concluded records that conclusion first.
       const { finding, responsible } = command.data;
-      const concluding = state.incident.concludedAt === null && typeof finding === 'string' && finding.trim() !== ''
-        ? conclusion(state, command, finding, Array.isArray(responsible) ? responsible : [])
-        : [];
-      const events: IncidentEvent[] = [...concluding, { type: 'IncidentClosed', data: { incidentId, note, by: command.actor, at: command.at } }];
+      const concluding =
+        state.incident.concludedAt === null && typeof finding === 'string' && finding.trim() !== ''
+          ? conclusion(state, command, finding, Array.isArray(responsible) ? responsible : [])
+          : [];
+      const events: IncidentEvent[] = [
+        ...concluding,
+        { type: 'IncidentClosed', data: { incidentId, note, by: command.actor, at: command.at } },
+      ];
       return writeTo(incidentStream(incidentId), events);
     }
     case 'FireDeadline': {

@@ -9,8 +9,16 @@ const fold = (...events: DomainEvent[]) =>
 
 const lossJoined = {
   type: 'IncidentCauseAdded',
-  data: { incidentId: 'inc-1', code: 'ItemLost', itemId: 'doc-1', violationId: null, personId: 'p-zhang', at: '2026-03-02T14:00:00.000Z',
-    kind: 'loss', previousKind: 'suspected-leak' },
+  data: {
+    incidentId: 'inc-1',
+    code: 'ItemLost',
+    itemId: 'doc-1',
+    violationId: null,
+    personId: 'p-zhang',
+    at: '2026-03-02T14:00:00.000Z',
+    kind: 'loss',
+    previousKind: 'suspected-leak',
+  },
 };
 
 describe('an incident stream with nothing in it', () => {
@@ -18,13 +26,26 @@ describe('an incident stream with nothing in it', () => {
 });
 
 describe('an incident opened at 11:00 on a carry-out, joined by a loss at 14:00', () => {
-  const state = fold(incidentOpened().event, lossJoined,
-    { type: 'RemedialActionRecorded', data: { incidentId: 'inc-1', action: 'search organised', by: 'p-dir', at: '2026-03-02T15:00:00.000Z' } });
+  const state = fold(incidentOpened().event, lossJoined, {
+    type: 'RemedialActionRecorded',
+    data: { incidentId: 'inc-1', action: 'search organised', by: 'p-dir', at: '2026-03-02T15:00:00.000Z' },
+  });
 
   it('shows one incident of the graver kind, both causes, and deadlines from the first discovery', () =>
     expect(incidentView(state)).toEqual({
-      incidentId: 'inc-1', kind: 'loss', itemIds: ['doc-1'], discoveredAt: D0, discoveredBy: 'p-zhang', description: 'CARRY_OUT_UNAPPROVED on doc-1',
-      reportDueAt: DUE, investigationDueAt: INVESTIGATION_DUE, reportedAt: null, report: null, concludedAt: null, closedAt: null, status: 'open',
+      incidentId: 'inc-1',
+      kind: 'loss',
+      itemIds: ['doc-1'],
+      discoveredAt: D0,
+      discoveredBy: 'p-zhang',
+      description: 'CARRY_OUT_UNAPPROVED on doc-1',
+      reportDueAt: DUE,
+      investigationDueAt: INVESTIGATION_DUE,
+      reportedAt: null,
+      report: null,
+      concludedAt: null,
+      closedAt: null,
+      status: 'open',
       causes: [
         { code: 'CARRY_OUT_UNAPPROVED', itemId: 'doc-1', violationId: 'c1:CARRY_OUT_UNAPPROVED:doc-1', at: D0 },
         { code: 'ItemLost', itemId: 'doc-1', violationId: null, at: '2026-03-02T14:00:00.000Z' },
@@ -40,18 +61,28 @@ describe('an incident opened at 11:00 on a carry-out, joined by a loss at 14:00'
 });
 
 describe('an incident reported late, concluded and closed', () => {
-  const state = fold(incidentOpened().event, flagged('LEAK_REPORT_LATE').event, reported('2026-03-03T12:00:00.000Z').event,
+  const state = fold(
+    incidentOpened().event,
+    flagged('LEAK_REPORT_LATE').event,
+    reported('2026-03-03T12:00:00.000Z').event,
     concluded('2026-04-01T00:00:00.000Z').event,
-    { type: 'IncidentClosed', data: { incidentId: 'inc-1', note: null, by: 'p-dir', at: '2026-04-02T00:00:00.000Z' } });
+    { type: 'IncidentClosed', data: { incidentId: 'inc-1', note: null, by: 'p-dir', at: '2026-04-02T00:00:00.000Z' } },
+  );
 
   it('keeps the report, the status closed, and stays overdue (DESIGN §6)', () => {
     const view = incidentView(state)!;
-    expect(view).toMatchObject({ status: 'closed', reportedAt: '2026-03-03T12:00:00.000Z', concludedAt: '2026-04-01T00:00:00.000Z',
-      closedAt: '2026-04-02T00:00:00.000Z', report: { ...report, by: 'p-dir' } });
+    expect(view).toMatchObject({
+      status: 'closed',
+      reportedAt: '2026-03-03T12:00:00.000Z',
+      concludedAt: '2026-04-01T00:00:00.000Z',
+      closedAt: '2026-04-02T00:00:00.000Z',
+      report: { ...report, by: 'p-dir' },
+    });
     expect(isReportOverdue(view, '2026-05-01T00:00:00Z')).toBe(true);
   });
 
-  it('remembers the flag in its violation log', () => expect(state.violations).toEqual({ 'inc-1:LEAK_REPORT_LATE': 'open' }));
+  it('remembers the flag in its violation log', () =>
+    expect(state.violations).toEqual({ 'inc-1:LEAK_REPORT_LATE': 'open' }));
 });
 
 describe('an incident reported in time', () => {

@@ -32,13 +32,25 @@ export const evolveIncident = (state: IncidentState, event: IncidentEvent): Inci
     case 'IncidentOpened': {
       const d = event.data;
       return {
-        status: 'recorded', violations: state.violations,
+        status: 'recorded',
+        violations: state.violations,
         incident: withStatus({
-          incidentId: d.incidentId, kind: d.kind, itemIds: [...d.itemIds], discoveredAt: d.discoveredAt, discoveredBy: d.discoveredBy,
-          description: d.description, reportDueAt: reportDueAt(d.discoveredAt), investigationDueAt: investigationDueAt(d.discoveredAt),
-          reportedAt: null, report: null, concludedAt: null, closedAt: null, status: 'open',
+          incidentId: d.incidentId,
+          kind: d.kind,
+          itemIds: [...d.itemIds],
+          discoveredAt: d.discoveredAt,
+          discoveredBy: d.discoveredBy,
+          description: d.description,
+          reportDueAt: reportDueAt(d.discoveredAt),
+          investigationDueAt: investigationDueAt(d.discoveredAt),
+          reportedAt: null,
+          report: null,
+          concludedAt: null,
+          closedAt: null,
+          status: 'open',
           causes: d.causes.map((c) => ({ code: c.code, itemId: c.itemId, violationId: c.violationId, at: c.at })),
-          remedialActions: [], investigation: null,
+          remedialActions: [],
+          investigation: null,
         }),
       };
     }
@@ -47,26 +59,48 @@ export const evolveIncident = (state: IncidentState, event: IncidentEvent): Inci
       const d = event.data;
       const i = state.incident;
       const itemIds = d.itemId && !i.itemIds.includes(d.itemId) ? [...i.itemIds, d.itemId] : i.itemIds;
-      return { ...state, incident: { ...i, kind: d.kind, itemIds,
-        causes: [...i.causes, { code: d.code, itemId: d.itemId, violationId: d.violationId, at: d.at }] } };
+      return {
+        ...state,
+        incident: {
+          ...i,
+          kind: d.kind,
+          itemIds,
+          causes: [...i.causes, { code: d.code, itemId: d.itemId, violationId: d.violationId, at: d.at }],
+        },
+      };
     }
     case 'RemedialActionRecorded': {
       if (state.status === 'none') return state;
       const { action, at, by } = event.data;
-      return { ...state, incident: { ...state.incident, remedialActions: [...state.incident.remedialActions, { action, at, by }] } };
+      return {
+        ...state,
+        incident: { ...state.incident, remedialActions: [...state.incident.remedialActions, { action, at, by }] },
+      };
     }
     case 'IncidentReported': {
       if (state.status === 'none') return state;
       const { incidentId: _id, by: _by, dueAt: _due, late: _late, at, ...report } = event.data;
-      return { ...state, incident: withStatus({ ...state.incident, reportedAt: at, report: { ...report, by: event.data.by } }) };
+      return {
+        ...state,
+        incident: withStatus({ ...state.incident, reportedAt: at, report: { ...report, by: event.data.by } }),
+      };
     }
     case 'InvestigationConcluded': {
       if (state.status === 'none') return state;
       const { at, finding, responsible } = event.data;
-      return { ...state, incident: withStatus({ ...state.incident, concludedAt: at, investigation: { finding, responsible: [...responsible] } }) };
+      return {
+        ...state,
+        incident: withStatus({
+          ...state.incident,
+          concludedAt: at,
+          investigation: { finding, responsible: [...responsible] },
+        }),
+      };
     }
     case 'IncidentClosed':
-      return state.status === 'none' ? state : { ...state, incident: withStatus({ ...state.incident, closedAt: event.data.at }) };
+      return state.status === 'none'
+        ? state
+        : { ...state, incident: withStatus({ ...state.incident, closedAt: event.data.at }) };
     case 'ViolationDetected':
     case 'ViolationResolved':
       return { ...state, violations: evolveViolationLog(state.violations, event) };

@@ -17,7 +17,13 @@ export const incidentStreamModule: StreamModule<IncidentState> = {
   evolve: (state: IncidentState, event: DomainEvent) => evolveIncident(state, event as IncidentEvent),
 };
 
-const COMMANDS = ['OpenIncident', 'RecordRemedialAction', 'SubmitIncidentReport', 'ConcludeInvestigation', 'CloseIncident'] as const;
+const COMMANDS = [
+  'OpenIncident',
+  'RecordRemedialAction',
+  'SubmitIncidentReport',
+  'ConcludeInvestigation',
+  'CloseIncident',
+] as const;
 const isIncidentCommand = (c: CustodyCommand): c is IncidentCommand =>
   (COMMANDS as readonly string[]).includes(c.type) || c.type === 'FireDeadline';
 

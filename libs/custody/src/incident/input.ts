@@ -18,7 +18,11 @@ export const requireInstant = (data: Record<string, unknown>, field: string): st
 };
 
 /** One of a closed vocabulary. */
-export const requireOneOf = <T extends string>(data: Record<string, unknown>, field: string, allowed: readonly T[]): T => {
+export const requireOneOf = <T extends string>(
+  data: Record<string, unknown>,
+  field: string,
+  allowed: readonly T[],
+): T => {
   const v = data[field];
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
     throw new InvalidCommand(field, `must be one of ${allowed.join(', ')}`);
@@ -27,7 +31,8 @@ export const requireOneOf = <T extends string>(data: Record<string, unknown>, fi
 };
 
 /** A stream that was loaded and has at least one event (revision -1: it does not exist). */
-export const streamExists = (ctx: DecisionContext, streamId: string): boolean => (ctx.streams[streamId]?.revision ?? -1) >= 0;
+export const streamExists = (ctx: DecisionContext, streamId: string): boolean =>
+  (ctx.streams[streamId]?.revision ?? -1) >= 0;
 
 /** The folded state of a loaded stream (the caller's plan asked for it). */
 export const stateOf = <S>(ctx: DecisionContext, streamId: string): S => {
@@ -38,7 +43,11 @@ export const stateOf = <S>(ctx: DecisionContext, streamId: string): S => {
 
 /** Throws UnknownReference unless the stream exists. */
 export const requireStream = (
-  ctx: DecisionContext, streamId: string, code: UnknownReference['code'], field: string, id: string,
+  ctx: DecisionContext,
+  streamId: string,
+  code: UnknownReference['code'],
+  field: string,
+  id: string,
 ): void => {
   if (!streamExists(ctx, streamId)) throw new UnknownReference(code, field, id);
 };

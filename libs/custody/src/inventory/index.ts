@@ -1,7 +1,14 @@
 import type { CustodyCommand } from '../commands';
 import type { DomainEvent } from '../shared/command';
 import type { CommandModule, StreamModule } from '../shared/module';
-import { decideInventory, evolveInventory, initialInventoryState, planInventory, type InventoryCommand, type InventoryState } from './inventory.decider';
+import {
+  decideInventory,
+  evolveInventory,
+  initialInventoryState,
+  planInventory,
+  type InventoryCommand,
+  type InventoryState,
+} from './inventory.decider';
 import type { InventoryEvent } from './inventory.events';
 
 export type { InventoryState, InventoryRecord } from './inventory.decider';
@@ -14,7 +21,8 @@ export const inventoryStreamModule: StreamModule<InventoryState> = {
 };
 
 const COMMANDS = ['OpenInventory', 'RecordSighting', 'CloseInventory'] as const;
-const isInventoryCommand = (c: CustodyCommand): c is InventoryCommand => (COMMANDS as readonly string[]).includes(c.type);
+const isInventoryCommand = (c: CustodyCommand): c is InventoryCommand =>
+  (COMMANDS as readonly string[]).includes(c.type);
 
 export const inventoryCommandModule: CommandModule = {
   commands: COMMANDS,

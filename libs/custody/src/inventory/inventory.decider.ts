@@ -34,18 +34,35 @@ export const evolveInventory = (state: InventoryState, event: InventoryEvent): I
   switch (event.type) {
     case 'InventoryOpened': {
       const d = event.data;
-      return { status: 'open', violations: state.violations,
-        inventory: { inventoryId: d.inventoryId, scope: d.scope, expected: [...d.expected], sighted: [], openedAt: d.at, closedAt: null, missing: [] } };
+      return {
+        status: 'open',
+        violations: state.violations,
+        inventory: {
+          inventoryId: d.inventoryId,
+          scope: d.scope,
+          expected: [...d.expected],
+          sighted: [],
+          openedAt: d.at,
+          closedAt: null,
+          missing: [],
+        },
+      };
     }
     case 'ItemSighted': {
       if (state.status === 'none') return state;
       const { sighted } = state.inventory;
-      return sighted.includes(event.data.itemId) ? state
+      return sighted.includes(event.data.itemId)
+        ? state
         : { ...state, inventory: { ...state.inventory, sighted: [...sighted, event.data.itemId] } };
     }
     case 'InventoryClosed':
-      return state.status === 'none' ? state
-        : { ...state, status: 'closed', inventory: { ...state.inventory, closedAt: event.data.at, missing: [...event.data.missing] } };
+      return state.status === 'none'
+        ? state
+        : {
+            ...state,
+            status: 'closed',
+            inventory: { ...state.inventory, closedAt: event.data.at, missing: [...event.data.missing] },
+          };
     case 'ViolationDetected':
     case 'ViolationResolved':
       return { ...state, violations: evolveViolationLog(state.violations, event) };
@@ -71,7 +88,13 @@ const parseScope = (raw: unknown): InventoryScope | null => {
 };
 
 const scopeStreams = (scope: InventoryScope | null): string[] =>
-  !scope ? [] : 'custodian' in scope ? [personStream(scope.custodian)] : 'placeId' in scope ? [placeStream(scope.placeId)] : [];
+  !scope
+    ? []
+    : 'custodian' in scope
+      ? [personStream(scope.custodian)]
+      : 'placeId' in scope
+        ? [placeStream(scope.placeId)]
+        : [];
 
 /** Expected items not sighted, before their own streams say whether they are already missing or destroyed. */
 const unsighted = (inv: InventoryRecord): string[] => inv.expected.filter((id) => !inv.sighted.includes(id));
@@ -118,13 +141,17 @@ export const decideInventory = (command: InventoryCommand, ctx: DecisionContext)
     case 'OpenInventory': {
       const scope = parseScope(command.data.scope);
       if (!scope) throw new InvalidCommand('scope', 'must be exactly one of {all: true}, {custodian}, {placeId}');
-      if ('custodian' in scope) requireStream(ctx, personStream(scope.custodian), 'UNKNOWN_PERSON', 'scope.custodian', scope.custodian);
-      if ('placeId' in scope) requireStream(ctx, placeStream(scope.placeId), 'UNKNOWN_PLACE', 'scope.placeId', scope.placeId);
+      if ('custodian' in scope)
+        requireStream(ctx, personStream(scope.custodian), 'UNKNOWN_PERSON', 'scope.custodian', scope.custodian);
+      if ('placeId' in scope)
+        requireStream(ctx, placeStream(scope.placeId), 'UNKNOWN_PLACE', 'scope.placeId', scope.placeId);
       if (state.status !== 'none') {
         throw new CommandRefused('INVENTORY_EXISTS', `inventory ${inventoryId} was already opened`, 409, 'inventoryId');
       }
       const expected = [...new Set(ctx.itemsInScope ?? [])];
-      const events: InventoryEvent[] = [{ type: 'InventoryOpened', data: { inventoryId, scope, expected, by: command.actor, at: command.at } }];
+      const events: InventoryEvent[] = [
+        { type: 'InventoryOpened', data: { inventoryId, scope, expected, by: command.actor, at: command.at } },
+      ];
       return writeTo(stream, events);
     }
     case 'RecordSighting': {
@@ -135,26 +162,56 @@ export const decideInventory = (command: InventoryCommand, ctx: DecisionContext)
       requireStream(ctx, placeStream(placeId), 'UNKNOWN_PLACE', 'placeId', placeId);
       // A sighting is a fact: an item the inventory did not expect, or one seen after closing, is recorded too.
       const expected = state.inventory.expected.includes(itemId);
-      const events: InventoryEvent[] = [{ type: 'ItemSighted', data: { inventoryId, itemId, placeId, expected, by: command.actor, at: command.at } }];
+      const events: InventoryEvent[] = [
+        { type: 'ItemSighted', data: { inventoryId, itemId, placeId, expected, by: command.actor, at: command.at } },
+      ];
       return writeTo(stream, events);
     }
     case 'CloseInventory': {
       if (state.status === 'none') throw new UnknownReference('UNKNOWN_INVENTORY', 'inventoryId', inventoryId);
       if (state.status === 'closed') {
-        throw new CommandRefused('INVENTORY_CLOSED', `inventory ${inventoryId} was closed at ${state.inventory.closedAt}`, 409, 'inventoryId');
+        throw new CommandRefused(
+          'INVENTORY_CLOSED',
+          `inventory ${inventoryId} was closed at ${state.inventory.closedAt}`,
+          409,
+          'inventoryId',
+        );
       }
       const missing = toMarkMissing(state.inventory, ctx);
       const violationIdFor = (itemId: string) => `${command.commandId}:ITEM_MISSING:${itemId}`;
       // 001_6188e2007563e3a6.txt 清查保密 若发现有丢失的,要及时追查处理: each missing item opens (or joins) a loss incident.
       // The custodian when it went missing is the person answerable for it (the report's "responsible").
       const custodianOf = (itemId: string) => itemView(stateOf(ctx, itemStream(itemId)))?.custodian ?? null;
-      const { incidentIds, writes: incidentWritesList } = incidentWrites(command,
-        missing.map((itemId) => ({ itemId, code: 'ITEM_MISSING', violationId: violationIdFor(itemId), personId: custodianOf(itemId), kind: 'loss' as const })), ctx);
-      const itemWrites = missing.flatMap((itemId) => writeTo(itemStream(itemId),
-        itemMissingEvents({ itemId, inventoryId, at: command.at, violationId: violationIdFor(itemId), incidentId: incidentIds[itemId], personId: custodianOf(itemId) })));
-      const closed: InventoryEvent[] = [{
-        type: 'InventoryClosed', data: { inventoryId, sighted: [...state.inventory.sighted], missing, by: command.actor, at: command.at },
-      }];
+      const { incidentIds, writes: incidentWritesList } = incidentWrites(
+        command,
+        missing.map((itemId) => ({
+          itemId,
+          code: 'ITEM_MISSING',
+          violationId: violationIdFor(itemId),
+          personId: custodianOf(itemId),
+          kind: 'loss' as const,
+        })),
+        ctx,
+      );
+      const itemWrites = missing.flatMap((itemId) =>
+        writeTo(
+          itemStream(itemId),
+          itemMissingEvents({
+            itemId,
+            inventoryId,
+            at: command.at,
+            violationId: violationIdFor(itemId),
+            incidentId: incidentIds[itemId],
+            personId: custodianOf(itemId),
+          }),
+        ),
+      );
+      const closed: InventoryEvent[] = [
+        {
+          type: 'InventoryClosed',
+          data: { inventoryId, sighted: [...state.inventory.sighted], missing, by: command.actor, at: command.at },
+        },
+      ];
       return [...writeTo(stream, closed), ...itemWrites, ...incidentWritesList];
     }
     default: {

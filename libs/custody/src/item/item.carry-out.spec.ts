@@ -7,90 +7,152 @@ const approveCarryOut = (actor: string, destination = 'office-1', person = 'p-zh
   cmd('ApproveCarryOut', { itemId: 'doc-1', person, destination, until: UNTIL }, { actor });
 const carryOut = (destination: string, at = hoursAfter(1), person = 'p-zhang') =>
   cmd('RecordCarryOut', { itemId: 'doc-1', person, destination }, { actor: 'p-zhang', at });
-const gate = (direction: 'out' | 'in', at = hoursAfter(2)) => cmd('RecordGatePassage', { itemId: 'doc-1', gate: 'east', direction }, { actor: 'rfid', at });
+const gate = (direction: 'out' | 'in', at = hoursAfter(2)) =>
+  cmd('RecordGatePassage', { itemId: 'doc-1', gate: 'east', direction }, { actor: 'rfid', at });
 
 describe('approving a carry-out (001_6188e2007563e3a6.txt (五)携带保密)', () => {
   // 001: 要经领导审批 — director+.
-  it('records a director\'s approval bound to item, person and destination', () =>
-    given(...base).when(approveCarryOut('p-dir')).then((writes) =>
-      expect(eventsOf(writes)).toEqual([{ type: 'CarryOutApproved', data: { itemId: 'doc-1', person: 'p-zhang', destination: 'office-1', until: UNTIL, approvedBy: 'p-dir', at: T0 } }])));
+  it("records a director's approval bound to item, person and destination", () =>
+    given(...base)
+      .when(approveCarryOut('p-dir'))
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          {
+            type: 'CarryOutApproved',
+            data: {
+              itemId: 'doc-1',
+              person: 'p-zhang',
+              destination: 'office-1',
+              until: UNTIL,
+              approvedBy: 'p-dir',
+              at: T0,
+            },
+          },
+        ]),
+      ));
 
-  it('refuses a manager', () => given(...base).when(approveCarryOut('p-mgr')).thenThrows('APPROVER_NOT_AUTHORIZED'));
+  it('refuses a manager', () =>
+    given(...base)
+      .when(approveCarryOut('p-mgr'))
+      .thenThrows('APPROVER_NOT_AUTHORIZED'));
 
   // 001: 不准携带秘密文件出入公共场所 — never to public places or home.
   it.each(['restaurant', 'home-1'])('refuses %s as DESTINATION_NOT_APPROVABLE', (destination) =>
-    given(...base).when(approveCarryOut('p-gm', destination)).thenThrows('DESTINATION_NOT_APPROVABLE'));
+    given(...base)
+      .when(approveCarryOut('p-gm', destination))
+      .thenThrows('DESTINATION_NOT_APPROVABLE'),
+  );
 
-  it('refuses an unknown destination', () => given(...base).when(approveCarryOut('p-gm', 'nowhere')).thenThrows('UNKNOWN_PLACE'));
+  it('refuses an unknown destination', () =>
+    given(...base)
+      .when(approveCarryOut('p-gm', 'nowhere'))
+      .thenThrows('UNKNOWN_PLACE'));
 });
 
 describe('Zhang carrying the item out', () => {
   // 001 secretary case: to a restaurant, unapproved — high, opens a suspected-leak incident.
   it('flags CARRY_OUT_UNAPPROVED to a restaurant and opens a suspected leak', () =>
-    given(...base).when(carryOut('restaurant')).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED']);
-      expect(eventsOf(writes)[1].data).toMatchObject({ personId: 'p-zhang', severity: 'high' });
-      expect(eventsOf(writes).find((e) => e.type === 'IncidentOpened')?.data).toMatchObject({ kind: 'suspected-leak', itemIds: ['doc-1'] });
-    }));
+    given(...base)
+      .when(carryOut('restaurant'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED']);
+        expect(eventsOf(writes)[1].data).toMatchObject({ personId: 'p-zhang', severity: 'high' });
+        expect(eventsOf(writes).find((e) => e.type === 'IncidentOpened')?.data).toMatchObject({
+          kind: 'suspected-leak',
+          itemIds: ['doc-1'],
+        });
+      }));
 
   // DESIGN §5 leak rule: only a carry-out to a public place or home opens a suspected leak.
   it('flags a carry-out to an unapproved office without an incident', () =>
-    given(...base).when(carryOut('office-1')).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED']);
-      expect(typesOf(writes)).not.toContain('IncidentOpened');
-    }));
+    given(...base)
+      .when(carryOut('office-1'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED']);
+        expect(typesOf(writes)).not.toContain('IncidentOpened');
+      }));
 
   it('flags nothing under an active approval', () =>
-    given(...afterCommands(base, approveCarryOut('p-dir'))).when(carryOut('office-1')).then((writes) => {
-      expect(violationCodes(writes)).toEqual([]);
-      expect(eventsOf(writes)[0]).toMatchObject({ type: 'ItemCarriedOut', data: { approved: true, destination: 'office-1', destinationKind: 'office' } });
-    }));
+    given(...afterCommands(base, approveCarryOut('p-dir')))
+      .when(carryOut('office-1'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual([]);
+        expect(eventsOf(writes)[0]).toMatchObject({
+          type: 'ItemCarriedOut',
+          data: { approved: true, destination: 'office-1', destinationKind: 'office' },
+        });
+      }));
 
   // DESIGN §5: approvals are used up by the fact they approve, and bound to the person.
   it('flags a second carry-out under the same approval', () =>
-    given(...afterCommands(base, approveCarryOut('p-dir'), carryOut('office-1'))).when(carryOut('office-1', hoursAfter(3)))
+    given(...afterCommands(base, approveCarryOut('p-dir'), carryOut('office-1')))
+      .when(carryOut('office-1', hoursAfter(3)))
       .then((writes) => expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED'])));
 
   it('flags a carry-out after the approval expired', () =>
-    given(...afterCommands(base, approveCarryOut('p-dir'))).when(carryOut('office-1', hoursAfter(9)))
+    given(...afterCommands(base, approveCarryOut('p-dir')))
+      .when(carryOut('office-1', hoursAfter(9)))
       .then((writes) => expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED'])));
 
   it('flags a carry-out by another person than the approved one', () =>
-    given(...afterCommands(base, approveCarryOut('p-dir'))).when(carryOut('office-1', hoursAfter(1), 'p-mgr'))
+    given(...afterCommands(base, approveCarryOut('p-dir')))
+      .when(carryOut('office-1', hoursAfter(1), 'p-mgr'))
       .then((writes) => expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED'])));
 });
 
 describe('the RFID gate', () => {
   // DESIGN §5: an exit flags CARRY_OUT_UNAPPROVED unless an approval is active or the item is out under one.
   it('flags an exit with no approval', () =>
-    given(...base).when(gate('out')).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED']);
-      expect(eventsOf(writes)[1].data).toMatchObject({ personId: 'p-zhang' });
-    }));
+    given(...base)
+      .when(gate('out'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED']);
+        expect(eventsOf(writes)[1].data).toMatchObject({ personId: 'p-zhang' });
+      }));
 
   it('lets an exit pass under an active approval without using it up', () => {
     const approved = afterCommands(base, approveCarryOut('p-dir'));
-    given(...approved).when(gate('out')).then((writes) => expect(typesOf(writes)).toEqual(['GatePassed']));
-    given(...afterCommands(approved, gate('out'))).when(carryOut('office-1', hoursAfter(3))).then((writes) => expect(violationCodes(writes)).toEqual([]));
+    given(...approved)
+      .when(gate('out'))
+      .then((writes) => expect(typesOf(writes)).toEqual(['GatePassed']));
+    given(...afterCommands(approved, gate('out')))
+      .when(carryOut('office-1', hoursAfter(3)))
+      .then((writes) => expect(violationCodes(writes)).toEqual([]));
   });
 
   it('lets an item carried out under an approval pass after the approval was used', () =>
-    given(...afterCommands(base, approveCarryOut('p-dir'), carryOut('office-1'))).when(gate('out'))
+    given(...afterCommands(base, approveCarryOut('p-dir'), carryOut('office-1')))
+      .when(gate('out'))
       .then((writes) => expect(violationCodes(writes)).toEqual([])));
 
-  it('flags nothing on the way in', () => given(...base).when(gate('in')).then((writes) => expect(typesOf(writes)).toEqual(['GatePassed'])));
+  it('flags nothing on the way in', () =>
+    given(...base)
+      .when(gate('in'))
+      .then((writes) => expect(typesOf(writes)).toEqual(['GatePassed'])));
 });
 
 describe('bringing back and archiving', () => {
   it('records a bring-back to a place', () =>
-    given(...afterCommands(base, carryOut('restaurant'))).when(cmd('RecordBringBack', { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1' }))
-      .then((writes) => expect(eventsOf(writes)).toEqual([{ type: 'ItemBroughtBack', data: { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1', at: T0 } }])));
+    given(...afterCommands(base, carryOut('restaurant')))
+      .when(cmd('RecordBringBack', { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1' }))
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          { type: 'ItemBroughtBack', data: { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1', at: T0 } },
+        ]),
+      ));
 
   // DESIGN §5: the archive keeper (the actor) becomes custodian.
   it('makes the archive keeper custodian', () =>
-    given(...base).when(cmd('ArchiveItem', { itemId: 'doc-1', placeId: 'vault-1' }, { actor: 'p-keeper' })).then((writes) =>
-      expect(eventsOf(writes)).toEqual([{ type: 'ItemArchived', data: { itemId: 'doc-1', placeId: 'vault-1', keeper: 'p-keeper', at: T0 } }])));
+    given(...base)
+      .when(cmd('ArchiveItem', { itemId: 'doc-1', placeId: 'vault-1' }, { actor: 'p-keeper' }))
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          { type: 'ItemArchived', data: { itemId: 'doc-1', placeId: 'vault-1', keeper: 'p-keeper', at: T0 } },
+        ]),
+      ));
 
   it('refuses an unknown archive', () =>
-    given(...base).when(cmd('ArchiveItem', { itemId: 'doc-1', placeId: 'nowhere' })).thenThrows('UNKNOWN_PLACE'));
+    given(...base)
+      .when(cmd('ArchiveItem', { itemId: 'doc-1', placeId: 'nowhere' }))
+      .thenThrows('UNKNOWN_PLACE'));
 });

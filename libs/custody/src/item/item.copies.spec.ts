@@ -2,12 +2,16 @@ import { cmd, eventsOf, given, T0, typesOf, violationCodes } from '../testing/cu
 import type { ViolationDetectedData } from '../shared/violation';
 import { afterCommands, onItem, people, places, person, received } from './item.fixtures';
 
-const request = (requestId: string, copies: number, itemId = 'doc-ts') => cmd('RequestCopy', { itemId, requestId, copies }, { actor: 'p-mgr' });
-const approveCopy = (actor: string, requestId = 'r1', itemId = 'doc-ts') => cmd('ApproveCopy', { itemId, requestId }, { actor });
+const request = (requestId: string, copies: number, itemId = 'doc-ts') =>
+  cmd('RequestCopy', { itemId, requestId, copies }, { actor: 'p-mgr' });
+const approveCopy = (actor: string, requestId = 'r1', itemId = 'doc-ts') =>
+  cmd('ApproveCopy', { itemId, requestId }, { actor });
 const copy = (copyItemId: string, requestId?: string, itemId = 'doc-ts') =>
   cmd('RecordCopy', { itemId, copyItemId, ...(requestId ? { requestId } : {}) }, { actor: 'p-mgr' });
 const violationData = (writes: Parameters<typeof eventsOf>[0]) =>
-  eventsOf(writes).filter((e) => e.type === 'ViolationDetected').map((e) => e.data as unknown as ViolationDetectedData);
+  eventsOf(writes)
+    .filter((e) => e.type === 'ViolationDetected')
+    .map((e) => e.data as unknown as ViolationDetectedData);
 
 const base = [...people, ...places, person('p-mgr2', 'manager', 'CONFIDENTIAL')];
 const ts = received('doc-ts', { level: 'TOP_SECRET', receivedBy: 'p-mgr', persons: ['p-dir'] });
@@ -15,92 +19,148 @@ const conf = received('doc-c', { level: 'CONFIDENTIAL', receivedBy: 'p-mgr' });
 
 describe('copy requests and approvals (002_c292fe519fc09962.txt 第21条)', () => {
   it('records a request', () =>
-    given(...base, ts).when(request('r1', 2)).then((writes) =>
-      expect(eventsOf(writes)).toEqual([{ type: 'CopyRequested', data: { itemId: 'doc-ts', requestId: 'r1', copies: 2, requestedBy: 'p-mgr', at: T0 } }])));
+    given(...base, ts)
+      .when(request('r1', 2))
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          {
+            type: 'CopyRequested',
+            data: { itemId: 'doc-ts', requestId: 'r1', copies: 2, requestedBy: 'p-mgr', at: T0 },
+          },
+        ]),
+      ));
 
   // 第21条 1: 绝密/机密 copies only with the general manager's approval.
   it('refuses a director approving a TOP_SECRET copy', () =>
-    given(...afterCommands([...base, ts], request('r1', 1))).when(approveCopy('p-dir')).thenThrows('APPROVER_NOT_AUTHORIZED'));
+    given(...afterCommands([...base, ts], request('r1', 1)))
+      .when(approveCopy('p-dir'))
+      .thenThrows('APPROVER_NOT_AUTHORIZED'));
 
   it('records the general manager approving it', () =>
-    given(...afterCommands([...base, ts], request('r1', 1))).when(approveCopy('p-gm')).then((writes) => expect(typesOf(writes)).toEqual(['CopyApproved'])));
+    given(...afterCommands([...base, ts], request('r1', 1)))
+      .when(approveCopy('p-gm'))
+      .then((writes) => expect(typesOf(writes)).toEqual(['CopyApproved'])));
 
   // 第21条 4: 一般文件复印应有部门负责人签字 — a manager approves a CONFIDENTIAL copy.
   it('lets a manager approve a CONFIDENTIAL copy', () =>
-    given(...afterCommands([...base, conf], request('r1', 1, 'doc-c'))).when(approveCopy('p-mgr2', 'r1', 'doc-c'))
+    given(...afterCommands([...base, conf], request('r1', 1, 'doc-c')))
+      .when(approveCopy('p-mgr2', 'r1', 'doc-c'))
       .then((writes) => expect(typesOf(writes)).toEqual(['CopyApproved'])));
 
-  it('refuses an approval of a request never made', () => given(...base, ts).when(approveCopy('p-gm', 'r9')).thenThrows('NOT_REQUESTED'));
+  it('refuses an approval of a request never made', () =>
+    given(...base, ts)
+      .when(approveCopy('p-gm', 'r9'))
+      .thenThrows('NOT_REQUESTED'));
 
   // 001: an item marked copyAllowed false may not be reproduced (our reading: the request is refused, 422).
   it('refuses a request for an item that may not be copied', () =>
-    given(...base, received('doc-n', { copyAllowed: false })).when(request('r1', 1, 'doc-n')).thenThrows('COPY_NOT_ALLOWED'));
+    given(...base, received('doc-n', { copyAllowed: false }))
+      .when(request('r1', 1, 'doc-n'))
+      .thenThrows('COPY_NOT_ALLOWED'));
 
   // 001 不得擅自多印多留: an approval may allow fewer copies than requested, never more.
   it('approves fewer copies than requested, and the count is what was approved', () =>
-    given(...afterCommands([...base, ts], request('r1', 3), cmd('ApproveCopy', { itemId: 'doc-ts', requestId: 'r1', copies: 1 }, { actor: 'p-gm' }),
-      copy('doc-ts-c1', 'r1')))
+    given(
+      ...afterCommands(
+        [...base, ts],
+        request('r1', 3),
+        cmd('ApproveCopy', { itemId: 'doc-ts', requestId: 'r1', copies: 1 }, { actor: 'p-gm' }),
+        copy('doc-ts-c1', 'r1'),
+      ),
+    )
       .when(copy('doc-ts-c2', 'r1'))
       .then((writes) => expect(violationCodes(writes)).toEqual(['COPY_COUNT_EXCEEDED'])));
 
   it('refuses an approval of more copies than requested', () =>
     given(...afterCommands([...base, ts], request('r1', 1)))
-      .when(cmd('ApproveCopy', { itemId: 'doc-ts', requestId: 'r1', copies: 2 }, { actor: 'p-gm' })).thenThrows('INVALID_COMMAND'));
+      .when(cmd('ApproveCopy', { itemId: 'doc-ts', requestId: 'r1', copies: 2 }, { actor: 'p-gm' }))
+      .thenThrows('INVALID_COMMAND'));
 
   it('appends nothing for the same request made twice', () =>
-    given(...afterCommands([...base, ts], request('r1', 2))).when(request('r1', 2)).then((w) => expect(w).toEqual([])));
+    given(...afterCommands([...base, ts], request('r1', 2)))
+      .when(request('r1', 2))
+      .then((w) => expect(w).toEqual([])));
 
   // A request id names one request: reusing it for another number of copies would blur what was approved.
   it('refuses a request id reused for a different number of copies', () =>
-    given(...afterCommands([...base, ts], request('r1', 2))).when(request('r1', 5)).thenThrows('REQUEST_EXISTS'));
+    given(...afterCommands([...base, ts], request('r1', 2)))
+      .when(request('r1', 5))
+      .thenThrows('REQUEST_EXISTS'));
 
   it('appends nothing for an approval given twice', () =>
-    given(...afterCommands([...base, ts], request('r1', 1), approveCopy('p-gm'))).when(approveCopy('p-gm')).then((w) => expect(w).toEqual([])));
+    given(...afterCommands([...base, ts], request('r1', 1), approveCopy('p-gm')))
+      .when(approveCopy('p-gm'))
+      .then((w) => expect(w).toEqual([])));
 });
 
 describe('a TOP_SECRET item with an approved request for one copy', () => {
-  const approved = () => afterCommands([...base, ts, onItem('doc-ts', 'ScopeExtended', { persons: ['p-zhang'], approvedBy: 'p-gm' })],
-    request('r1', 1), approveCopy('p-gm'));
+  const approved = () =>
+    afterCommands(
+      [...base, ts, onItem('doc-ts', 'ScopeExtended', { persons: ['p-zhang'], approvedBy: 'p-gm' })],
+      request('r1', 1),
+      approveCopy('p-gm'),
+    );
 
   // 001 (三): 复印件要等同原件一样管理 — the copy inherits level, period, scope, extensions; its custodian is the actor.
   it('registers the copy as the first event of its own stream, flagging nothing (copying is not reading)', () =>
-    given(...approved()).when(copy('doc-ts-c1', 'r1')).then((writes) => {
-      expect(writes.map((w) => w.streamId)).toEqual(['item-doc-ts', 'item-doc-ts-c1']);
-      expect(violationCodes(writes)).toEqual([]);
-      expect(writes[0].events).toEqual([{ type: 'ItemCopied', data: { itemId: 'doc-ts', copyItemId: 'doc-ts-c1', requestId: 'r1', by: 'p-mgr', at: T0 } }]);
-      expect(writes[1].events[0]).toMatchObject({
-        type: 'CopyRegistered',
-        data: {
-          itemId: 'doc-ts-c1', copyOf: 'doc-ts', level: 'TOP_SECRET', scope: { persons: ['p-dir'] }, extendedTo: ['p-zhang'], issuedAt: T0,
-          declassifyOn: '2036-03-02T09:00:00.000Z', custodian: 'p-mgr', copyNo: 1,
-        },
-      });
-    }));
+    given(...approved())
+      .when(copy('doc-ts-c1', 'r1'))
+      .then((writes) => {
+        expect(writes.map((w) => w.streamId)).toEqual(['item-doc-ts', 'item-doc-ts-c1']);
+        expect(violationCodes(writes)).toEqual([]);
+        expect(writes[0].events).toEqual([
+          {
+            type: 'ItemCopied',
+            data: { itemId: 'doc-ts', copyItemId: 'doc-ts-c1', requestId: 'r1', by: 'p-mgr', at: T0 },
+          },
+        ]);
+        expect(writes[1].events[0]).toMatchObject({
+          type: 'CopyRegistered',
+          data: {
+            itemId: 'doc-ts-c1',
+            copyOf: 'doc-ts',
+            level: 'TOP_SECRET',
+            scope: { persons: ['p-dir'] },
+            extendedTo: ['p-zhang'],
+            issuedAt: T0,
+            declassifyOn: '2036-03-02T09:00:00.000Z',
+            custodian: 'p-mgr',
+            copyNo: 1,
+          },
+        });
+      }));
 
   // 001 不得擅自多印多留: the approval is used up by the copies it approves.
   it('flags only COPY_COUNT_EXCEEDED for a second copy under it', () =>
-    given(...afterCommands(approved(), copy('doc-ts-c1', 'r1'))).when(copy('doc-ts-c2', 'r1')).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['COPY_COUNT_EXCEEDED']);
-      expect(violationData(writes)[0]).toMatchObject({ itemId: 'doc-ts', personId: 'p-mgr', severity: 'medium' });
-    }));
+    given(...afterCommands(approved(), copy('doc-ts-c1', 'r1')))
+      .when(copy('doc-ts-c2', 'r1'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['COPY_COUNT_EXCEEDED']);
+        expect(violationData(writes)[0]).toMatchObject({ itemId: 'doc-ts', personId: 'p-mgr', severity: 'medium' });
+      }));
 
   // 002 第21条: a copy without a request is unapproved — critical on TOP_SECRET, flagged on the source.
   it('flags only COPY_UNAPPROVED, critical, for a copy without a request', () =>
-    given(...approved()).when(copy('doc-ts-c3')).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['COPY_UNAPPROVED']);
-      expect(violationData(writes)[0]).toMatchObject({ itemId: 'doc-ts', severity: 'critical' });
-      expect(writes[0].streamId).toBe('item-doc-ts');
-    }));
+    given(...approved())
+      .when(copy('doc-ts-c3'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['COPY_UNAPPROVED']);
+        expect(violationData(writes)[0]).toMatchObject({ itemId: 'doc-ts', severity: 'critical' });
+        expect(writes[0].streamId).toBe('item-doc-ts');
+      }));
 
   // DESIGN §5: a copy needs a new id.
   it('refuses a copy id already in use', () =>
-    given(...afterCommands(approved(), copy('doc-ts-c1', 'r1'))).when(copy('doc-ts-c1', 'r1')).thenThrows('ITEM_EXISTS'));
+    given(...afterCommands(approved(), copy('doc-ts-c1', 'r1')))
+      .when(copy('doc-ts-c1', 'r1'))
+      .thenThrows('ITEM_EXISTS'));
 });
 
 describe('a SECRET item with a request not yet approved', () => {
   // 002 第21条: unapproved is unapproved — high below TOP_SECRET.
   it('flags COPY_UNAPPROVED, high', () =>
-    given(...afterCommands([...base, received('doc-s', { receivedBy: 'p-mgr' })], request('r1', 1, 'doc-s'))).when(copy('doc-s-c1', 'r1', 'doc-s'))
+    given(...afterCommands([...base, received('doc-s', { receivedBy: 'p-mgr' })], request('r1', 1, 'doc-s')))
+      .when(copy('doc-s-c1', 'r1', 'doc-s'))
       .then((writes) => {
         expect(violationCodes(writes)).toEqual(['COPY_UNAPPROVED']);
         expect(violationData(writes)[0].severity).toBe('high');

@@ -18,13 +18,23 @@ export interface StoredItemEvent {
 }
 
 /** Exactly `hours` later. */
-export const addHours = (iso: string, hours: number): string => new Date(new Date(iso).getTime() + hours * 3_600_000).toISOString();
+export const addHours = (iso: string, hours: number): string =>
+  new Date(new Date(iso).getTime() + hours * 3_600_000).toISOString();
 
 /** Calendar years in UTC, clamped to the end of a shorter month (29 Feb + 1 year = 28 Feb), as the incident calendar does. */
 export const addYears = (iso: string, years: number): string => {
   const d = new Date(iso);
-  const target = new Date(Date.UTC(d.getUTCFullYear() + years, d.getUTCMonth(), 1, d.getUTCHours(), d.getUTCMinutes(),
-    d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const target = new Date(
+    Date.UTC(
+      d.getUTCFullYear() + years,
+      d.getUTCMonth(),
+      1,
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    ),
+  );
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
   return target.toISOString();
@@ -42,10 +52,24 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
   const clear: string[] = [];
   const key = (kind: Deadline['kind']) => deadlineKey(kind, streamId);
   const issue = (itemId: string, level: string, issuedAt: string | null, declassifyOn: string | null) => {
-    if (declassifyOn) set.push({ key: key('DECLASSIFY'), kind: 'DECLASSIFY', streamId, dueAt: declassifyOn, itemId, ref: declassifyOn });
+    if (declassifyOn)
+      set.push({
+        key: key('DECLASSIFY'),
+        kind: 'DECLASSIFY',
+        streamId,
+        dueAt: declassifyOn,
+        itemId,
+        ref: declassifyOn,
+      });
     // A TOP_SECRET item must be sighted by an inventory within a year of its issue date (001 (九)清查保密).
     if (level === 'TOP_SECRET' && issuedAt) {
-      set.push({ key: key('TS_INVENTORY_OVERDUE'), kind: 'TS_INVENTORY_OVERDUE', streamId, dueAt: addYears(issuedAt, 1), itemId });
+      set.push({
+        key: key('TS_INVENTORY_OVERDUE'),
+        kind: 'TS_INVENTORY_OVERDUE',
+        streamId,
+        dueAt: addYears(issuedAt, 1),
+        itemId,
+      });
     }
   };
   switch (event.type) {
@@ -60,15 +84,26 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       break;
     case 'ItemDispatched':
       set.push({
-        key: key('RECEIPT_MISSING'), kind: 'RECEIPT_MISSING', streamId, dueAt: addHours(event.data.at, RECEIPT_HOURS),
-        itemId: event.data.itemId, ref: String(stored.revision),
+        key: key('RECEIPT_MISSING'),
+        kind: 'RECEIPT_MISSING',
+        streamId,
+        dueAt: addHours(event.data.at, RECEIPT_HOURS),
+        itemId: event.data.itemId,
+        ref: String(stored.revision),
       });
       break;
     case 'ReceiptAcknowledged':
       clear.push(key('RECEIPT_MISSING'));
       break;
     case 'ItemLent':
-      set.push({ key: key('LOAN_OVERDUE'), kind: 'LOAN_OVERDUE', streamId, dueAt: event.data.dueAt, itemId: event.data.itemId, ref: event.data.loanId });
+      set.push({
+        key: key('LOAN_OVERDUE'),
+        kind: 'LOAN_OVERDUE',
+        streamId,
+        dueAt: event.data.dueAt,
+        itemId: event.data.itemId,
+        ref: event.data.loanId,
+      });
       break;
     case 'ItemReturned':
       clear.push(key('LOAN_OVERDUE'));
@@ -76,17 +111,33 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
     case 'SecrecyPeriodExtended':
       // An extension decided before expiry moves the automatic declassification (保密法 第24条).
       set.push({
-        key: key('DECLASSIFY'), kind: 'DECLASSIFY', streamId, dueAt: event.data.newDeclassifyOn, itemId: event.data.itemId,
+        key: key('DECLASSIFY'),
+        kind: 'DECLASSIFY',
+        streamId,
+        dueAt: event.data.newDeclassifyOn,
+        itemId: event.data.itemId,
         ref: event.data.newDeclassifyOn,
       });
       break;
     case 'LevelChanged':
       if (event.data.to === 'TOP_SECRET' && event.data.from !== 'TOP_SECRET') {
-        set.push({ key: key('TS_INVENTORY_OVERDUE'), kind: 'TS_INVENTORY_OVERDUE', streamId, dueAt: addYears(event.data.at, 1), itemId: event.data.itemId });
+        set.push({
+          key: key('TS_INVENTORY_OVERDUE'),
+          kind: 'TS_INVENTORY_OVERDUE',
+          streamId,
+          dueAt: addYears(event.data.at, 1),
+          itemId: event.data.itemId,
+        });
       } else if (event.data.to !== 'TOP_SECRET') clear.push(key('TS_INVENTORY_OVERDUE'));
       break;
     case 'ItemSighted':
-      set.push({ key: key('TS_INVENTORY_OVERDUE'), kind: 'TS_INVENTORY_OVERDUE', streamId, dueAt: addYears(event.data.at, 1), itemId: event.data.itemId });
+      set.push({
+        key: key('TS_INVENTORY_OVERDUE'),
+        kind: 'TS_INVENTORY_OVERDUE',
+        streamId,
+        dueAt: addYears(event.data.at, 1),
+        itemId: event.data.itemId,
+      });
       break;
     case 'ItemDeclassified':
       clear.push(key('DECLASSIFY'), key('TS_INVENTORY_OVERDUE'));
@@ -99,7 +150,13 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       if (event.data.code === 'RECEIPT_MISSING') clear.push(key('RECEIPT_MISSING'));
       if (event.data.code === 'LOAN_OVERDUE') clear.push(key('LOAN_OVERDUE'));
       if (event.data.code === 'TS_INVENTORY_OVERDUE' && event.data.itemId) {
-        set.push({ key: key('TS_INVENTORY_OVERDUE'), kind: 'TS_INVENTORY_OVERDUE', streamId, dueAt: addYears(event.data.at, 1), itemId: event.data.itemId });
+        set.push({
+          key: key('TS_INVENTORY_OVERDUE'),
+          kind: 'TS_INVENTORY_OVERDUE',
+          streamId,
+          dueAt: addYears(event.data.at, 1),
+          itemId: event.data.itemId,
+        });
       }
       break;
     default:

@@ -42,8 +42,12 @@ export const mergeNeeds = (...all: Needs[]): Needs => {
   if (incidents.length) out.openIncidentsFor = incidents;
   return out;
 };
-export const persons = (...ids: Array<string | undefined>): Needs => ({ streams: ids.filter((x): x is string => !!x).map(personStream) });
-export const places = (...ids: Array<string | undefined>): Needs => ({ streams: ids.filter((x): x is string => !!x).map(placeStream) });
+export const persons = (...ids: Array<string | undefined>): Needs => ({
+  streams: ids.filter((x): x is string => !!x).map(personStream),
+});
+export const places = (...ids: Array<string | undefined>): Needs => ({
+  streams: ids.filter((x): x is string => !!x).map(placeStream),
+});
 export const items = (...ids: string[]): Needs => ({ streams: ids.map(itemStream) });
 
 export const loadedItem = (ctx: DecisionContext, itemId: string): ItemRecord | null => {
@@ -55,7 +59,6 @@ export const custodianNeeds = (ctx: DecisionContext, itemId: string): Needs => {
   const custodian = loadedItem(ctx, itemId)?.custodian;
   return custodian ? persons(custodian) : {};
 };
-
 
 // ---------------------------------------------------------------- lookups (input errors, 404)
 
@@ -124,13 +127,20 @@ export interface Finding {
  * ACTIVITY_AFTER_DESTRUCTION and nothing else (DESIGN §5).
  */
 export const factWrites = (
-  cmd: Command, ctx: DecisionContext, item: ItemRecord, facts: ItemEvent[], findings: () => Finding[], concerned: string | null = null,
+  cmd: Command,
+  ctx: DecisionContext,
+  item: ItemRecord,
+  facts: ItemEvent[],
+  findings: () => Finding[],
+  concerned: string | null = null,
 ): StreamEvents[] => {
   const streamId = itemStream(item.itemId);
   if (item.status === 'destroyed') {
     // 001 (十)销毁保密 / DESIGN §5: a destroyed item is locked; any later fact is itself the anomaly.
     const v = violation(cmd, 'ACTIVITY_AFTER_DESTRUCTION', {
-      itemId: item.itemId, personId: concerned, detail: `${cmd.type} recorded after ${item.itemId} was destroyed`,
+      itemId: item.itemId,
+      personId: concerned,
+      detail: `${cmd.type} recorded after ${item.itemId} was destroyed`,
     });
     return [write(streamId, [...facts, v])];
   }
@@ -139,15 +149,25 @@ export const factWrites = (
   const causes: Array<IncidentCause & { kind: IncidentKind }> = found
     .filter((f): f is Finding & { incident: IncidentKind } => !!f.incident)
     .map((f) => ({
-      itemId: item.itemId, code: f.code, personId: f.personId, kind: f.incident,
+      itemId: item.itemId,
+      code: f.code,
+      personId: f.personId,
+      kind: f.incident,
       violationId: violationIdFor(cmd, f.code, item.itemId, f.personId, f.idSuffix),
     }));
-  const incidents = causes.length ? incidentWrites(cmd, causes, ctx) : { incidentIds: {} as Record<string, string>, writes: [] };
+  const incidents = causes.length
+    ? incidentWrites(cmd, causes, ctx)
+    : { incidentIds: {} as Record<string, string>, writes: [] };
   const violations: ViolationDetected[] = found.map((f) =>
     violation(cmd, f.code, {
-      itemId: item.itemId, personId: f.personId, detail: f.detail, level: item.level, idSuffix: f.idSuffix,
+      itemId: item.itemId,
+      personId: f.personId,
+      detail: f.detail,
+      level: item.level,
+      idSuffix: f.idSuffix,
       incidentId: f.incident ? incidents.incidentIds[item.itemId] : undefined,
-    }));
+    }),
+  );
   return [write(streamId, [...facts, ...violations]), ...incidents.writes];
 };
 
@@ -158,18 +178,26 @@ export const accessFinding = (cmd: Command, reader: PersonView, item: ItemRecord
   // 004 脱密期: a departed person is flagged as such rather than as merely out of scope.
   const code: ViolationCode = check.reason === 'departed' ? 'ACCESS_AFTER_DEPARTURE' : 'OUT_OF_SCOPE_ACCESS';
   return {
-    code, personId: reader.personId, incident: incidentKindFor(code),
+    code,
+    personId: reader.personId,
+    incident: incidentKindFor(code),
     detail: `${what} by ${reader.personId} (${check.reason}) at ${cmd.at}`,
   };
 };
 
 /** Item events are typed literals; the store contract takes them as plain `{type, data}` records. */
-export const write = (streamId: string, events: ItemEvent[]): StreamEvents => ({ streamId, events: events as unknown as DomainEvent[] });
+export const write = (streamId: string, events: ItemEvent[]): StreamEvents => ({
+  streamId,
+  events: events as unknown as DomainEvent[],
+});
 export const single = (streamId: string, ...events: ItemEvent[]): StreamEvents[] => [write(streamId, events)];
 
 // ---------------------------------------------------------------- the secrecy period
 
-export interface PeriodInput { periodYears?: number; declassifyOn?: string }
+export interface PeriodInput {
+  periodYears?: number;
+  declassifyOn?: string;
+}
 
 export const checkPeriodShape = (p: PeriodInput): void => {
   if (p.periodYears === undefined && p.declassifyOn === undefined) {
@@ -187,10 +215,13 @@ export const periodEnd = (from: string, p: PeriodInput): string =>
   p.declassifyOn !== undefined ? new Date(p.declassifyOn).toISOString() : addYears(from, p.periodYears ?? 0);
 /** QX90 第3条: a period beyond the level's maximum, counted from `from`. */
 export const exceedsMaximum = (level: Level, from: string, p: PeriodInput): boolean =>
-  p.periodYears !== undefined ? p.periodYears > MAX_PERIOD_YEARS[level] : ms(periodEnd(from, p)) > ms(addYears(from, MAX_PERIOD_YEARS[level]));
+  p.periodYears !== undefined
+    ? p.periodYears > MAX_PERIOD_YEARS[level]
+    : ms(periodEnd(from, p)) > ms(addYears(from, MAX_PERIOD_YEARS[level]));
 
 export const scopeOf = (scope: ItemScope | undefined): ItemScope => ({
-  persons: uniq(scope?.persons ?? []), ...(scope?.ranks ? { ranks: [...scope.ranks] } : {}),
+  persons: uniq(scope?.persons ?? []),
+  ...(scope?.ranks ? { ranks: [...scope.ranks] } : {}),
 });
 
 // ---------------------------------------------------------------- decide, per command

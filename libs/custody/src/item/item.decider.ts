@@ -15,8 +15,21 @@ import { incidentNeeds } from '../incident/incident-policy';
 import { violation, VIOLATION_RULES } from '../rules/violations';
 import type { ItemEvent } from './item.events';
 import { mergeNeeds, persons, places, items, custodianNeeds } from './item.decide-kit';
-import { proposeClassification, reviewClassification, approveClassification, registerReceivedItem } from './decide/classification';
-import { dispatchItem, acknowledgeReceipt, handOver, recordReading, extendScope, archiveItem, recordGatePassage } from './decide/transfer';
+import {
+  proposeClassification,
+  reviewClassification,
+  approveClassification,
+  registerReceivedItem,
+} from './decide/classification';
+import {
+  dispatchItem,
+  acknowledgeReceipt,
+  handOver,
+  recordReading,
+  extendScope,
+  archiveItem,
+  recordGatePassage,
+} from './decide/transfer';
 import { requestCopy, approveCopy, recordCopy } from './decide/copies';
 import { approveLoan, recordLoan, recordReturn } from './decide/loans';
 import { approveCarryOut, recordCarryOut, recordBringBack } from './decide/carry-out';
@@ -25,13 +38,37 @@ import { extendSecrecyPeriod, declassifyItem, changeLevel } from './decide/perio
 import { fireDeadline } from './decide/deadlines';
 
 export const ITEM_COMMANDS = [
-  'ProposeClassification', 'ReviewClassification', 'ApproveClassification', 'RegisterReceivedItem', 'DispatchItem',
-  'AcknowledgeReceipt', 'HandOver', 'RecordReading', 'ExtendScope', 'RequestCopy', 'ApproveCopy', 'RecordCopy', 'ApproveLoan',
-  'RecordLoan', 'RecordReturn', 'ApproveCarryOut', 'RecordCarryOut', 'RecordBringBack', 'ArchiveItem', 'RecordGatePassage',
-  'ApproveDestruction', 'RecordDestruction', 'ExtendSecrecyPeriod', 'DeclassifyItem', 'ChangeLevel', 'RecordLoss', 'FireDeadline',
+  'ProposeClassification',
+  'ReviewClassification',
+  'ApproveClassification',
+  'RegisterReceivedItem',
+  'DispatchItem',
+  'AcknowledgeReceipt',
+  'HandOver',
+  'RecordReading',
+  'ExtendScope',
+  'RequestCopy',
+  'ApproveCopy',
+  'RecordCopy',
+  'ApproveLoan',
+  'RecordLoan',
+  'RecordReturn',
+  'ApproveCarryOut',
+  'RecordCarryOut',
+  'RecordBringBack',
+  'ArchiveItem',
+  'RecordGatePassage',
+  'ApproveDestruction',
+  'RecordDestruction',
+  'ExtendSecrecyPeriod',
+  'DeclassifyItem',
+  'ChangeLevel',
+  'RecordLoss',
+  'FireDeadline',
 ] as const;
 export type ItemCommand = Extract<CustodyCommand, { type: (typeof ITEM_COMMANDS)[number] }>;
-export const isItemCommand = (c: CustodyCommand): c is ItemCommand => (ITEM_COMMANDS as readonly string[]).includes(c.type);
+export const isItemCommand = (c: CustodyCommand): c is ItemCommand =>
+  (ITEM_COMMANDS as readonly string[]).includes(c.type);
 
 // ---------------------------------------------------------------- plan
 
@@ -48,17 +85,30 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'ApproveCopy':
       return mergeNeeds(items(command.data.itemId), persons(command.actor));
     case 'RegisterReceivedItem':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.receivedBy, ...(command.data.scope?.persons ?? [])));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.data.receivedBy, ...(command.data.scope?.persons ?? [])),
+      );
     case 'DispatchItem':
-      return mergeNeeds(items(command.data.itemId), persons(command.actor, command.data.to, ...(command.data.couriers ?? [])),
-        incidentNeeds([command.data.itemId], ctx));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.actor, command.data.to, ...(command.data.couriers ?? [])),
+        incidentNeeds([command.data.itemId], ctx),
+      );
     case 'AcknowledgeReceipt':
       return mergeNeeds(items(command.data.itemId), persons(command.data.by));
     case 'HandOver':
-      return mergeNeeds(items(...command.data.items), persons(command.data.from, command.data.to, command.data.supervisor));
+      return mergeNeeds(
+        items(...command.data.items),
+        persons(command.data.from, command.data.to, command.data.supervisor),
+      );
     case 'RecordReading':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.reader), places(command.data.placeId),
-        incidentNeeds([command.data.itemId], ctx));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.data.reader),
+        places(command.data.placeId),
+        incidentNeeds([command.data.itemId], ctx),
+      );
     case 'ExtendScope':
       return mergeNeeds(items(command.data.itemId), persons(command.actor, ...command.data.persons));
     case 'RequestCopy':
@@ -68,23 +118,47 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'RecordCopy':
       return items(command.data.itemId, command.data.copyItemId);
     case 'ApproveLoan':
-      return mergeNeeds(items(command.data.itemId), persons(command.actor, command.data.borrower), custodianNeeds(ctx, command.data.itemId));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.actor, command.data.borrower),
+        custodianNeeds(ctx, command.data.itemId),
+      );
     case 'RecordLoan':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.borrower), custodianNeeds(ctx, command.data.itemId),
-        incidentNeeds([command.data.itemId], ctx));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.data.borrower),
+        custodianNeeds(ctx, command.data.itemId),
+        incidentNeeds([command.data.itemId], ctx),
+      );
     case 'ApproveCarryOut':
-      return mergeNeeds(items(command.data.itemId), persons(command.actor, command.data.person), places(command.data.destination));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.actor, command.data.person),
+        places(command.data.destination),
+      );
     case 'RecordCarryOut':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.person), places(command.data.destination),
-        incidentNeeds([command.data.itemId], ctx));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.data.person),
+        places(command.data.destination),
+        incidentNeeds([command.data.itemId], ctx),
+      );
     case 'RecordBringBack':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.person), places(command.data.placeId, command.data.destination));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.data.person),
+        places(command.data.placeId, command.data.destination),
+      );
     case 'ArchiveItem':
       return mergeNeeds(items(command.data.itemId), places(command.data.placeId));
     case 'RecordDestruction':
       return mergeNeeds(items(command.data.itemId), persons(...command.data.witnesses), places(command.data.placeId));
     case 'RecordLoss':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.discoveredBy), incidentNeeds([command.data.itemId], ctx));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.data.discoveredBy),
+        incidentNeeds([command.data.itemId], ctx),
+      );
     case 'FireDeadline':
       return { streams: [command.data.deadline.streamId] };
     default: {
@@ -96,33 +170,60 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
 
 export const decideItem = (command: ItemCommand, ctx: DecisionContext): StreamEvents[] => {
   switch (command.type) {
-    case 'ProposeClassification': return proposeClassification(command, ctx);
-    case 'ReviewClassification': return reviewClassification(command, ctx);
-    case 'ApproveClassification': return approveClassification(command, ctx);
-    case 'RegisterReceivedItem': return registerReceivedItem(command, ctx);
-    case 'DispatchItem': return dispatchItem(command, ctx);
-    case 'AcknowledgeReceipt': return acknowledgeReceipt(command, ctx);
-    case 'HandOver': return handOver(command, ctx);
-    case 'RecordReading': return recordReading(command, ctx);
-    case 'ExtendScope': return extendScope(command, ctx);
-    case 'RequestCopy': return requestCopy(command, ctx);
-    case 'ApproveCopy': return approveCopy(command, ctx);
-    case 'RecordCopy': return recordCopy(command, ctx);
-    case 'ApproveLoan': return approveLoan(command, ctx);
-    case 'RecordLoan': return recordLoan(command, ctx);
-    case 'RecordReturn': return recordReturn(command, ctx);
-    case 'ApproveCarryOut': return approveCarryOut(command, ctx);
-    case 'RecordCarryOut': return recordCarryOut(command, ctx);
-    case 'RecordBringBack': return recordBringBack(command, ctx);
-    case 'ArchiveItem': return archiveItem(command, ctx);
-    case 'RecordGatePassage': return recordGatePassage(command, ctx);
-    case 'ApproveDestruction': return approveDestruction(command, ctx);
-    case 'RecordDestruction': return recordDestruction(command, ctx);
-    case 'ExtendSecrecyPeriod': return extendSecrecyPeriod(command, ctx);
-    case 'DeclassifyItem': return declassifyItem(command, ctx);
-    case 'ChangeLevel': return changeLevel(command, ctx);
-    case 'RecordLoss': return recordLoss(command, ctx);
-    case 'FireDeadline': return fireDeadline(command, ctx);
+    case 'ProposeClassification':
+      return proposeClassification(command, ctx);
+    case 'ReviewClassification':
+      return reviewClassification(command, ctx);
+    case 'ApproveClassification':
+      return approveClassification(command, ctx);
+    case 'RegisterReceivedItem':
+      return registerReceivedItem(command, ctx);
+    case 'DispatchItem':
+      return dispatchItem(command, ctx);
+    case 'AcknowledgeReceipt':
+      return acknowledgeReceipt(command, ctx);
+    case 'HandOver':
+      return handOver(command, ctx);
+    case 'RecordReading':
+      return recordReading(command, ctx);
+    case 'ExtendScope':
+      return extendScope(command, ctx);
+    case 'RequestCopy':
+      return requestCopy(command, ctx);
+    case 'ApproveCopy':
+      return approveCopy(command, ctx);
+    case 'RecordCopy':
+      return recordCopy(command, ctx);
+    case 'ApproveLoan':
+      return approveLoan(command, ctx);
+    case 'RecordLoan':
+      return recordLoan(command, ctx);
+    case 'RecordReturn':
+      return recordReturn(command, ctx);
+    case 'ApproveCarryOut':
+      return approveCarryOut(command, ctx);
+    case 'RecordCarryOut':
+      return recordCarryOut(command, ctx);
+    case 'RecordBringBack':
+      return recordBringBack(command, ctx);
+    case 'ArchiveItem':
+      return archiveItem(command, ctx);
+    case 'RecordGatePassage':
+      return recordGatePassage(command, ctx);
+    case 'ApproveDestruction':
+      return approveDestruction(command, ctx);
+    case 'RecordDestruction':
+      return recordDestruction(command, ctx);
+    case 'ExtendSecrecyPeriod':
+      return extendSecrecyPeriod(command, ctx);
+    case 'DeclassifyItem':
+      return declassifyItem(command, ctx);
+    case 'ChangeLevel':
+      return changeLevel(command, ctx);
+    case 'RecordLoss':
+      return recordLoss(command, ctx);
+    case 'FireDeadline':
+      return fireDeadline(command, ctx);
     default: {
       const unhandled: never = command;
       throw new Error(`item module cannot decide ${(unhandled as Command).type}`);
@@ -136,20 +237,36 @@ export const decideItem = (command: ItemCommand, ctx: DecisionContext): StreamEv
  * joined the `loss` incident `incidentId`.
  */
 export const itemMissingEvents = (args: {
-  itemId: string; inventoryId: string; at: string; violationId: string; incidentId?: string;
+  itemId: string;
+  inventoryId: string;
+  at: string;
+  violationId: string;
+  incidentId?: string;
   /** The custodian it went missing from, if known. */
   personId?: string | null;
 }): DomainEvent[] => {
   const rule = VIOLATION_RULES.ITEM_MISSING;
   const missing: ItemEvent = {
     type: 'ItemMissing',
-    data: { itemId: args.itemId, inventoryId: args.inventoryId, at: args.at, ...(args.incidentId ? { incidentId: args.incidentId } : {}) },
+    data: {
+      itemId: args.itemId,
+      inventoryId: args.inventoryId,
+      at: args.at,
+      ...(args.incidentId ? { incidentId: args.incidentId } : {}),
+    },
   };
   const flagged: ViolationDetected = {
     type: 'ViolationDetected',
     data: {
-      violationId: args.violationId, code: 'ITEM_MISSING', severity: rule.severity, itemId: args.itemId, personId: args.personId ?? null, source: rule.source,
-      detail: `not sighted by inventory ${args.inventoryId}`, at: args.at, ...(args.incidentId ? { incidentId: args.incidentId } : {}),
+      violationId: args.violationId,
+      code: 'ITEM_MISSING',
+      severity: rule.severity,
+      itemId: args.itemId,
+      personId: args.personId ?? null,
+      source: rule.source,
+      detail: `not sighted by inventory ${args.inventoryId}`,
+      at: args.at,
+      ...(args.incidentId ? { incidentId: args.incidentId } : {}),
     },
   };
   return [missing, flagged] as unknown as DomainEvent[];

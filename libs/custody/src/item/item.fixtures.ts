@@ -6,15 +6,27 @@ import { decideCommand } from '../domain';
 import { contextFor, T0, type HistoryEntry } from '../testing/custody-spec';
 
 /** T0 moved by whole hours. */
-export const hoursAfter = (hours: number, from = T0): string => new Date(new Date(from).getTime() + hours * 3_600_000).toISOString();
+export const hoursAfter = (hours: number, from = T0): string =>
+  new Date(new Date(from).getTime() + hours * 3_600_000).toISOString();
 
 export const person = (
-  personId: string, rank: Rank, clearance: Clearance, over: { unit?: string; probationUntil?: string } = {},
+  personId: string,
+  rank: Rank,
+  clearance: Clearance,
+  over: { unit?: string; probationUntil?: string } = {},
 ): HistoryEntry => ({
   streamId: `person-${personId}`,
   event: {
     type: 'PersonRegistered',
-    data: { personId, name: personId, rank, clearance, unit: over.unit ?? 'hq', probationUntil: over.probationUntil ?? null, at: T0 },
+    data: {
+      personId,
+      name: personId,
+      rank,
+      clearance,
+      unit: over.unit ?? 'hq',
+      probationUntil: over.probationUntil ?? null,
+      at: T0,
+    },
   },
 });
 
@@ -24,7 +36,8 @@ export const departed = (personId: string): HistoryEntry => ({
 });
 
 export const place = (placeId: string, kind: PlaceKind): HistoryEntry => ({
-  streamId: `place-${placeId}`, event: { type: 'PlaceRegistered', data: { placeId, name: placeId, kind, at: T0 } },
+  streamId: `place-${placeId}`,
+  event: { type: 'PlaceRegistered', data: { placeId, name: placeId, kind, at: T0 } },
 });
 
 /** The usual people: a general manager, a director, a manager, a secretary and a driver; and the usual places. */
@@ -45,29 +58,49 @@ export const places = [room, office, vault, restaurant, home, site];
 /** An item received (签收) at T0 by p-zhang unless told otherwise. */
 export const received = (
   itemId: string,
-  over: { level?: Level; receivedBy?: string; persons?: string[]; ranks?: Rank[]; copyAllowed?: boolean; declassifyOn?: string } = {},
+  over: {
+    level?: Level;
+    receivedBy?: string;
+    persons?: string[];
+    ranks?: Rank[];
+    copyAllowed?: boolean;
+    declassifyOn?: string;
+  } = {},
 ): HistoryEntry => ({
   streamId: `item-${itemId}`,
   event: {
     type: 'ItemReceived',
     data: {
-      itemId, title: itemId, level: over.level ?? 'SECRET', periodYears: null, basis: 'catalogue 2.1', carrier: 'paper', sender: 'superior office',
-      receivedBy: over.receivedBy ?? 'p-zhang', scope: { persons: over.persons ?? [], ...(over.ranks ? { ranks: over.ranks } : {}) },
-      copyNo: null, copyAllowed: over.copyAllowed ?? true, issuedAt: T0, declassifyOn: over.declassifyOn ?? '2036-03-02T09:00:00.000Z', at: T0,
+      itemId,
+      title: itemId,
+      level: over.level ?? 'SECRET',
+      periodYears: null,
+      basis: 'catalogue 2.1',
+      carrier: 'paper',
+      sender: 'superior office',
+      receivedBy: over.receivedBy ?? 'p-zhang',
+      scope: { persons: over.persons ?? [], ...(over.ranks ? { ranks: over.ranks } : {}) },
+      copyNo: null,
+      copyAllowed: over.copyAllowed ?? true,
+      issuedAt: T0,
+      declassifyOn: over.declassifyOn ?? '2036-03-02T09:00:00.000Z',
+      at: T0,
     },
   },
 });
 
 /** Any event on an item stream. */
 export const onItem = (itemId: string, type: string, data: Record<string, unknown>): HistoryEntry => ({
-  streamId: `item-${itemId}`, event: { type, data: { itemId, at: T0, ...data } },
+  streamId: `item-${itemId}`,
+  event: { type, data: { itemId, at: T0, ...data } },
 });
 
 /** Runs commands through the domain, one after the other, and returns the history they leave (for long set-ups). */
 export const afterCommands = (history: HistoryEntry[], ...commands: CustodyCommand[]): HistoryEntry[] => {
   const out = [...history];
   for (const c of commands) {
-    for (const w of decideCommand(c, contextFor(c, out))) out.push(...w.events.map((event: DomainEvent) => ({ streamId: w.streamId, event })));
+    for (const w of decideCommand(c, contextFor(c, out)))
+      out.push(...w.events.map((event: DomainEvent) => ({ streamId: w.streamId, event })));
   }
   return out;
 };

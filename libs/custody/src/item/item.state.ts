@@ -69,11 +69,37 @@ export const initialItemState = (): ItemState => ({ status: 'none' });
 
 export const isItem = (s: ItemState | undefined | null): s is ItemRecord => !!s && s.status !== 'none';
 
-const blank = (itemId: string, revision: number): Omit<ItemRecord, 'title' | 'level' | 'basis' | 'carrier' | 'scope' | 'status'> => ({
-  revision, itemId, extendedTo: [], copyAllowed: true, plannedCopies: null, periodYears: null, proposedDeclassifyOn: null,
-  proposedBy: null, review: null, approvedBy: null, issuedAt: null, declassifyOn: null, declassified: false, custodian: null,
-  placeId: null, copyOf: null, copyNo: null, copies: [], copyRequests: {}, loanApprovals: {}, loan: null, carryOutApprovals: [],
-  carriedOutApproved: false, destructionApproved: false, dispatch: null, flagged: [], lastSightedAt: null,
+const blank = (
+  itemId: string,
+  revision: number,
+): Omit<ItemRecord, 'title' | 'level' | 'basis' | 'carrier' | 'scope' | 'status'> => ({
+  revision,
+  itemId,
+  extendedTo: [],
+  copyAllowed: true,
+  plannedCopies: null,
+  periodYears: null,
+  proposedDeclassifyOn: null,
+  proposedBy: null,
+  review: null,
+  approvedBy: null,
+  issuedAt: null,
+  declassifyOn: null,
+  declassified: false,
+  custodian: null,
+  placeId: null,
+  copyOf: null,
+  copyNo: null,
+  copies: [],
+  copyRequests: {},
+  loanApprovals: {},
+  loan: null,
+  carryOutApprovals: [],
+  carriedOutApproved: false,
+  destructionApproved: false,
+  dispatch: null,
+  flagged: [],
+  lastSightedAt: null,
 });
 
 /** A declassified item keeps `declassified` as its status through custody moves; destruction and loss still show. */
@@ -88,7 +114,10 @@ export const flagKey = (code: string, at: string): string => `${code}@${new Date
 /** The first unused, unexpired carry-out approval for this person (and destination, when given). */
 export const activeCarryOutApproval = (s: ItemRecord, at: string, person?: string, destination?: string): number =>
   s.carryOutApprovals.findIndex(
-    (a) => !a.used && ms(a.until) >= ms(at) && (person === undefined || a.person === person) &&
+    (a) =>
+      !a.used &&
+      ms(a.until) >= ms(at) &&
+      (person === undefined || a.person === person) &&
       (destination === undefined || a.destination === destination),
   );
 
@@ -100,25 +129,57 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     const d = event.data;
     const revision = isItem(state) ? state.revision + 1 : 0;
     return {
-      ...blank(d.itemId, revision), status: 'draft', title: d.title, level: d.level, basis: d.basis, carrier: d.carrier, scope: d.scope,
-      copyAllowed: d.copyAllowed, plannedCopies: d.copies, periodYears: d.periodYears, proposedDeclassifyOn: d.declassifyOn,
+      ...blank(d.itemId, revision),
+      status: 'draft',
+      title: d.title,
+      level: d.level,
+      basis: d.basis,
+      carrier: d.carrier,
+      scope: d.scope,
+      copyAllowed: d.copyAllowed,
+      plannedCopies: d.copies,
+      periodYears: d.periodYears,
+      proposedDeclassifyOn: d.declassifyOn,
       proposedBy: d.proposedBy,
     };
   }
   if (event.type === 'ItemReceived') {
     const d = event.data;
     return {
-      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0), status: 'active', title: d.title, level: d.level, basis: d.basis,
-      carrier: d.carrier, scope: d.scope, copyAllowed: d.copyAllowed, periodYears: d.periodYears, issuedAt: d.issuedAt,
-      declassifyOn: d.declassifyOn, custodian: d.receivedBy, copyNo: d.copyNo,
+      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0),
+      status: 'active',
+      title: d.title,
+      level: d.level,
+      basis: d.basis,
+      carrier: d.carrier,
+      scope: d.scope,
+      copyAllowed: d.copyAllowed,
+      periodYears: d.periodYears,
+      issuedAt: d.issuedAt,
+      declassifyOn: d.declassifyOn,
+      custodian: d.receivedBy,
+      copyNo: d.copyNo,
     };
   }
   if (event.type === 'CopyRegistered') {
     const d = event.data;
     return {
-      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0), status: 'active', title: d.title, level: d.level, basis: d.basis,
-      carrier: d.carrier, scope: d.scope, extendedTo: d.extendedTo, copyAllowed: d.copyAllowed, issuedAt: d.issuedAt,
-      declassifyOn: d.declassifyOn, approvedBy: d.approvedBy, custodian: d.custodian, placeId: d.placeId, copyOf: d.copyOf, copyNo: d.copyNo,
+      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0),
+      status: 'active',
+      title: d.title,
+      level: d.level,
+      basis: d.basis,
+      carrier: d.carrier,
+      scope: d.scope,
+      extendedTo: d.extendedTo,
+      copyAllowed: d.copyAllowed,
+      issuedAt: d.issuedAt,
+      declassifyOn: d.declassifyOn,
+      approvedBy: d.approvedBy,
+      custodian: d.custodian,
+      placeId: d.placeId,
+      copyOf: d.copyOf,
+      copyNo: d.copyNo,
     };
   }
   // Anything else before the item exists changes nothing (a stream always starts with one of the three above).
@@ -131,12 +192,20 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       return { ...s, review: { decision: event.data.decision, by: event.data.reviewedBy } };
     case 'ItemClassified':
       return {
-        ...s, status: 'active', level: event.data.level, approvedBy: event.data.approvedBy, custodian: event.data.custodian,
-        issuedAt: event.data.issuedAt, declassifyOn: event.data.declassifyOn,
+        ...s,
+        status: 'active',
+        level: event.data.level,
+        approvedBy: event.data.approvedBy,
+        custodian: event.data.custodian,
+        issuedAt: event.data.issuedAt,
+        declassifyOn: event.data.declassifyOn,
       };
     case 'ItemDispatched':
       return {
-        ...s, status: statusFor(s, 'in-transit'), custodian: event.data.custodian, placeId: null,
+        ...s,
+        status: statusFor(s, 'in-transit'),
+        custodian: event.data.custodian,
+        placeId: null,
         dispatch: { revision: s.revision, at: event.data.at, from: event.data.from, to: event.data.to },
       };
     case 'ReceiptAcknowledged':
@@ -152,17 +221,38 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     case 'CopyRequested':
       return {
         ...s,
-        copyRequests: { ...s.copyRequests, [event.data.requestId]: { copies: event.data.copies, requestedBy: event.data.requestedBy, approvedBy: null, used: 0 } },
+        copyRequests: {
+          ...s.copyRequests,
+          [event.data.requestId]: {
+            copies: event.data.copies,
+            requestedBy: event.data.requestedBy,
+            approvedBy: null,
+            used: 0,
+          },
+        },
       };
     case 'CopyApproved': {
       const r = s.copyRequests[event.data.requestId];
-      return r ? { ...s, copyRequests: { ...s.copyRequests, [event.data.requestId]: { ...r, approvedBy: event.data.approvedBy, copies: event.data.copies ?? r.copies } } } : s;
+      return r
+        ? {
+            ...s,
+            copyRequests: {
+              ...s.copyRequests,
+              [event.data.requestId]: {
+                ...r,
+                approvedBy: event.data.approvedBy,
+                copies: event.data.copies ?? r.copies,
+              },
+            },
+          }
+        : s;
     }
     case 'ItemCopied': {
       const rid = event.data.requestId;
       const r = rid ? s.copyRequests[rid] : undefined;
       return {
-        ...s, copies: union(s.copies, [event.data.copyItemId]),
+        ...s,
+        copies: union(s.copies, [event.data.copyItemId]),
         copyRequests: r && rid ? { ...s.copyRequests, [rid]: { ...r, used: r.used + 1 } } : s.copyRequests,
       };
     }
@@ -173,35 +263,62 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
         ...s,
         loanApprovals: {
           ...s.loanApprovals,
-          [event.data.loanId]: { borrower: event.data.borrower, dueAt: event.data.dueAt, units: union(same ? prev.units : [], event.data.covers) },
+          [event.data.loanId]: {
+            borrower: event.data.borrower,
+            dueAt: event.data.dueAt,
+            units: union(same ? prev.units : [], event.data.covers),
+          },
         },
       };
     }
     case 'ItemLent':
       return {
-        ...s, status: statusFor(s, 'on-loan'), custodian: event.data.borrower,
-        loan: { loanId: event.data.loanId, lender: event.data.lender, borrower: event.data.borrower, dueAt: event.data.dueAt },
+        ...s,
+        status: statusFor(s, 'on-loan'),
+        custodian: event.data.borrower,
+        loan: {
+          loanId: event.data.loanId,
+          lender: event.data.lender,
+          borrower: event.data.borrower,
+          dueAt: event.data.dueAt,
+        },
       };
     case 'ItemReturned':
       return { ...s, status: statusFor(s, 'active'), custodian: event.data.returnedTo, loan: null };
     case 'CarryOutApproved':
       return {
         ...s,
-        carryOutApprovals: [...s.carryOutApprovals, {
-          person: event.data.person, destination: event.data.destination, until: event.data.until, approvedBy: event.data.approvedBy, used: false,
-        }],
+        carryOutApprovals: [
+          ...s.carryOutApprovals,
+          {
+            person: event.data.person,
+            destination: event.data.destination,
+            until: event.data.until,
+            approvedBy: event.data.approvedBy,
+            used: false,
+          },
+        ],
       };
     case 'ItemCarriedOut': {
-      const i = event.data.approved ? activeCarryOutApproval(s, event.data.at, event.data.person, event.data.destination) : -1;
+      const i = event.data.approved
+        ? activeCarryOutApproval(s, event.data.at, event.data.person, event.data.destination)
+        : -1;
       return {
-        ...s, status: statusFor(s, 'carried-out'), custodian: event.data.person, placeId: event.data.destination,
+        ...s,
+        status: statusFor(s, 'carried-out'),
+        custodian: event.data.person,
+        placeId: event.data.destination,
         carriedOutApproved: event.data.approved,
         carryOutApprovals: s.carryOutApprovals.map((a, j) => (j === i ? { ...a, used: true } : a)),
       };
     }
     case 'ItemBroughtBack':
       return {
-        ...s, status: statusFor(s, 'active'), custodian: event.data.person, placeId: event.data.placeId ?? s.placeId, carriedOutApproved: false,
+        ...s,
+        status: statusFor(s, 'active'),
+        custodian: event.data.person,
+        placeId: event.data.placeId ?? s.placeId,
+        carriedOutApproved: false,
       };
     case 'ItemArchived':
       return { ...s, status: statusFor(s, 'archived'), custodian: event.data.keeper, placeId: event.data.placeId };
@@ -211,7 +328,15 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     case 'DestructionApproved':
       return { ...s, destructionApproved: true };
     case 'ItemDestroyed':
-      return { ...s, status: 'destroyed', custodian: null, placeId: event.data.placeId, destructionApproved: false, loan: null, dispatch: null };
+      return {
+        ...s,
+        status: 'destroyed',
+        custodian: null,
+        placeId: event.data.placeId,
+        destructionApproved: false,
+        loan: null,
+        dispatch: null,
+      };
     case 'SecrecyPeriodExtended':
       return { ...s, declassifyOn: event.data.newDeclassifyOn };
     case 'ItemDeclassified': {
@@ -240,10 +365,22 @@ export const itemView = (state: ItemState): ItemView | null =>
   !isItem(state)
     ? null
     : {
-        itemId: state.itemId, title: state.title, level: state.level, status: state.status, custodian: state.custodian,
-        placeId: state.placeId, carrier: state.carrier, basis: state.basis,
+        itemId: state.itemId,
+        title: state.title,
+        level: state.level,
+        status: state.status,
+        custodian: state.custodian,
+        placeId: state.placeId,
+        carrier: state.carrier,
+        basis: state.basis,
         scope: { persons: [...state.scope.persons], ...(state.scope.ranks ? { ranks: [...state.scope.ranks] } : {}) },
-        extendedTo: [...state.extendedTo], issuedAt: state.issuedAt, declassifyOn: state.declassifyOn, copyOf: state.copyOf,
-        copyNo: state.copyNo, copies: [...state.copies], proposedBy: state.proposedBy, approvedBy: state.approvedBy,
+        extendedTo: [...state.extendedTo],
+        issuedAt: state.issuedAt,
+        declassifyOn: state.declassifyOn,
+        copyOf: state.copyOf,
+        copyNo: state.copyNo,
+        copies: [...state.copies],
+        proposedBy: state.proposedBy,
+        approvedBy: state.approvedBy,
         lastSightedAt: state.lastSightedAt,
       };

@@ -10,38 +10,55 @@ const base = [...people, courier, courier2, trainee, trainee2];
 const dispatch = (itemId: string, channel: string, couriers: string[], over: Record<string, unknown> = {}) =>
   cmd('DispatchItem', { itemId, to: 'p-gm', channel, couriers, ...over } as never, { actor: 'p-zhang' });
 const violationsOf = (writes: Parameters<typeof eventsOf>[0]) =>
-  eventsOf(writes).filter((e) => e.type === 'ViolationDetected').map((e) => e.data as unknown as ViolationDetectedData);
+  eventsOf(writes)
+    .filter((e) => e.type === 'ViolationDetected')
+    .map((e) => e.data as unknown as ViolationDetectedData);
 
 describe('a SECRET item held by Zhang, dispatched', () => {
   const history = [...base, received('doc-s')];
 
   // 001 (四)传递保密: by a courier, the item is in transit; the first courier holds it.
   it('puts it in transit with the courier, flagging nothing', () =>
-    given(...history).when(dispatch('doc-s', 'courier', ['p-c'])).then((writes) => {
-      expect(violationCodes(writes)).toEqual([]);
-      expect(eventsOf(writes)[0]).toMatchObject({ type: 'ItemDispatched', data: { from: 'p-zhang', to: 'p-gm', custodian: 'p-c', by: 'p-zhang' } });
-    }));
+    given(...history)
+      .when(dispatch('doc-s', 'courier', ['p-c']))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual([]);
+        expect(eventsOf(writes)[0]).toMatchObject({
+          type: 'ItemDispatched',
+          data: { from: 'p-zhang', to: 'p-gm', custodian: 'p-c', by: 'p-zhang' },
+        });
+      }));
 
   // 保密法 第28条; 001: 不得通过普通邮政邮寄 — critical, opens a suspected-leak incident.
-  it.each(['ordinary-post', 'express', 'fax', 'email', 'im'])('flags %s as INSECURE_CHANNEL and opens a suspected leak', (channel) =>
-    given(...history).when(dispatch('doc-s', channel, [])).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['INSECURE_CHANNEL']);
-      const [v] = violationsOf(writes);
-      expect(v).toMatchObject({ severity: 'critical', personId: 'p-zhang', itemId: 'doc-s' });
-      const opened = eventsOf(writes).find((e) => e.type === 'IncidentOpened');
-      expect(opened?.data).toMatchObject({ kind: 'suspected-leak', itemIds: ['doc-s'] });
-      expect(v.incidentId).toBe((opened?.data as { incidentId: string }).incidentId);
-      expect(eventsOf(writes).find((e) => e.type === 'ItemDispatched')?.data).toMatchObject({ custodian: null });
-    }));
+  it.each(['ordinary-post', 'express', 'fax', 'email', 'im'])(
+    'flags %s as INSECURE_CHANNEL and opens a suspected leak',
+    (channel) =>
+      given(...history)
+        .when(dispatch('doc-s', channel, []))
+        .then((writes) => {
+          expect(violationCodes(writes)).toEqual(['INSECURE_CHANNEL']);
+          const [v] = violationsOf(writes);
+          expect(v).toMatchObject({ severity: 'critical', personId: 'p-zhang', itemId: 'doc-s' });
+          const opened = eventsOf(writes).find((e) => e.type === 'IncidentOpened');
+          expect(opened?.data).toMatchObject({ kind: 'suspected-leak', itemIds: ['doc-s'] });
+          expect(v.incidentId).toBe((opened?.data as { incidentId: string }).incidentId);
+          expect(eventsOf(writes).find((e) => e.type === 'ItemDispatched')?.data).toMatchObject({ custodian: null });
+        }),
+  );
 
   // 保密法 第29条 / DESIGN §5: encrypted fax only with a recorded approval.
   it('flags an encrypted fax without an approval, not with one', () => {
-    given(...history).when(dispatch('doc-s', 'encrypted-fax', [])).then((w) => expect(violationCodes(w)).toEqual(['INSECURE_CHANNEL']));
-    given(...history).when(dispatch('doc-s', 'encrypted-fax', [], { approvalRef: 'A-1' })).then((w) => expect(violationCodes(w)).toEqual([]));
+    given(...history)
+      .when(dispatch('doc-s', 'encrypted-fax', []))
+      .then((w) => expect(violationCodes(w)).toEqual(['INSECURE_CHANNEL']));
+    given(...history)
+      .when(dispatch('doc-s', 'encrypted-fax', [], { approvalRef: 'A-1' }))
+      .then((w) => expect(violationCodes(w)).toEqual([]));
   });
 
   it('records a confidential-post dispatch that names no couriers at all', () =>
-    given(...history).when(cmd('DispatchItem', { itemId: 'doc-s', to: 'p-gm', channel: 'confidential-post' }, { actor: 'p-zhang' }))
+    given(...history)
+      .when(cmd('DispatchItem', { itemId: 'doc-s', to: 'p-gm', channel: 'confidential-post' }, { actor: 'p-zhang' }))
       .then((writes) => {
         expect(violationCodes(writes)).toEqual([]);
         expect(eventsOf(writes)[0]).toMatchObject({ type: 'ItemDispatched', data: { couriers: [], custodian: null } });
@@ -49,31 +66,43 @@ describe('a SECRET item held by Zhang, dispatched', () => {
 
   // 002 第20条 5: 严禁让试用期员工发送保密文件 — once per courier on probation, naming the courier.
   it('flags TRIAL_EMPLOYEE_TRANSMIT once per courier on probation', () =>
-    given(...history).when(dispatch('doc-s', 'courier', ['p-b', 'p-c', 'p-b2'])).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['TRIAL_EMPLOYEE_TRANSMIT', 'TRIAL_EMPLOYEE_TRANSMIT']);
-      const vs = violationsOf(writes);
-      expect(vs.map((v) => v.personId)).toEqual(['p-b', 'p-b2']);
-      expect(new Set(vs.map((v) => v.violationId)).size).toBe(2);
-    }));
+    given(...history)
+      .when(dispatch('doc-s', 'courier', ['p-b', 'p-c', 'p-b2']))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['TRIAL_EMPLOYEE_TRANSMIT', 'TRIAL_EMPLOYEE_TRANSMIT']);
+        const vs = violationsOf(writes);
+        expect(vs.map((v) => v.personId)).toEqual(['p-b', 'p-b2']);
+        expect(new Set(vs.map((v) => v.violationId)).size).toBe(2);
+      }));
 
   it('does not flag a courier whose probation has ended', () =>
-    given(...history).when({ ...dispatch('doc-s', 'courier', ['p-b']), at: '2026-09-02T00:00:00.000Z' })
+    given(...history)
+      .when({ ...dispatch('doc-s', 'courier', ['p-b']), at: '2026-09-02T00:00:00.000Z' })
       .then((w) => expect(violationCodes(w)).toEqual([])));
 
   // 002 第20条 5: a dispatcher on probation carrying it by hand is the one sending it.
   it('flags the dispatcher on probation who carries it alone by hand', () =>
-    given(...history).when({ ...dispatch('doc-s', 'hand', []), actor: 'p-b' }).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['TRIAL_EMPLOYEE_TRANSMIT']);
-      expect(violationsOf(writes)[0].personId).toBe('p-b');
-    }));
+    given(...history)
+      .when({ ...dispatch('doc-s', 'hand', []), actor: 'p-b' })
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['TRIAL_EMPLOYEE_TRANSMIT']);
+        expect(violationsOf(writes)[0].personId).toBe('p-b');
+      }));
 
   // DESIGN §5: persons named must be registered.
   it('refuses an unregistered courier or addressee', () => {
-    given(...history).when(dispatch('doc-s', 'courier', ['p-ghost'])).thenThrows('UNKNOWN_PERSON');
-    given(...history).when(dispatch('doc-s', 'courier', ['p-c'], { to: 'p-ghost' })).thenThrows('UNKNOWN_PERSON');
+    given(...history)
+      .when(dispatch('doc-s', 'courier', ['p-ghost']))
+      .thenThrows('UNKNOWN_PERSON');
+    given(...history)
+      .when(dispatch('doc-s', 'courier', ['p-c'], { to: 'p-ghost' }))
+      .thenThrows('UNKNOWN_PERSON');
   });
 
-  it('refuses an unknown item', () => given(...history).when(dispatch('doc-none', 'courier', ['p-c'])).thenThrows('UNKNOWN_ITEM'));
+  it('refuses an unknown item', () =>
+    given(...history)
+      .when(dispatch('doc-none', 'courier', ['p-c']))
+      .thenThrows('UNKNOWN_ITEM'));
 });
 
 describe('a TOP_SECRET item dispatched by hand or courier', () => {
@@ -81,19 +110,27 @@ describe('a TOP_SECRET item dispatched by hand or courier', () => {
 
   // 001: 绝密文件应实行两人护送制.
   it('flags TS_ESCORT_LT2 with one courier', () =>
-    given(...history).when(dispatch('doc-ts', 'courier', ['p-c'])).then((w) => {
-      expect(violationCodes(w)).toEqual(['TS_ESCORT_LT2']);
-      expect(violationsOf(w)[0].severity).toBe('high');
-    }));
+    given(...history)
+      .when(dispatch('doc-ts', 'courier', ['p-c']))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual(['TS_ESCORT_LT2']);
+        expect(violationsOf(w)[0].severity).toBe('high');
+      }));
 
   it('counts the same courier named twice once', () =>
-    given(...history).when(dispatch('doc-ts', 'hand', ['p-c', 'p-c'])).then((w) => expect(violationCodes(w)).toEqual(['TS_ESCORT_LT2'])));
+    given(...history)
+      .when(dispatch('doc-ts', 'hand', ['p-c', 'p-c']))
+      .then((w) => expect(violationCodes(w)).toEqual(['TS_ESCORT_LT2'])));
 
   it('flags nothing with two couriers', () =>
-    given(...history).when(dispatch('doc-ts', 'hand', ['p-c', 'p-d'])).then((w) => expect(violationCodes(w)).toEqual([])));
+    given(...history)
+      .when(dispatch('doc-ts', 'hand', ['p-c', 'p-d']))
+      .then((w) => expect(violationCodes(w)).toEqual([])));
 
   it('does not ask for an escort by confidential post', () =>
-    given(...history).when(dispatch('doc-ts', 'confidential-post', [])).then((w) => expect(violationCodes(w)).toEqual([])));
+    given(...history)
+      .when(dispatch('doc-ts', 'confidential-post', []))
+      .then((w) => expect(violationCodes(w)).toEqual([])));
 });
 
 describe('a SECRET item in transit to the general manager', () => {
@@ -101,35 +138,73 @@ describe('a SECRET item in transit to the general manager', () => {
 
   // 001 (一)收文保密 签收: custody passes to the receiver.
   it('gives custody to the receiver and names the dispatch it answers', () =>
-    given(...inTransit()).when(cmd('AcknowledgeReceipt', { itemId: 'doc-s', by: 'p-gm' }, { at: hoursAfter(1) })).then((writes) =>
-      expect(eventsOf(writes)).toEqual([{ type: 'ReceiptAcknowledged', data: { itemId: 'doc-s', by: 'p-gm', dispatchRevision: 1, at: hoursAfter(1) } }])));
+    given(...inTransit())
+      .when(cmd('AcknowledgeReceipt', { itemId: 'doc-s', by: 'p-gm' }, { at: hoursAfter(1) }))
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          {
+            type: 'ReceiptAcknowledged',
+            data: { itemId: 'doc-s', by: 'p-gm', dispatchRevision: 1, at: hoursAfter(1) },
+          },
+        ]),
+      ));
 
   it('refuses a receipt by an unregistered person', () =>
-    given(...inTransit()).when(cmd('AcknowledgeReceipt', { itemId: 'doc-s', by: 'p-ghost' })).thenThrows('UNKNOWN_PERSON'));
+    given(...inTransit())
+      .when(cmd('AcknowledgeReceipt', { itemId: 'doc-s', by: 'p-ghost' }))
+      .thenThrows('UNKNOWN_PERSON'));
 });
 
 describe('two items held by Zhang, handed over to the manager', () => {
   const history = [...base, received('doc-1'), received('doc-2')];
   const handOver = (itemized: boolean, signedByBoth: boolean) =>
-    cmd('HandOver', { handoverId: 'h-1', from: 'p-zhang', to: 'p-mgr', items: ['doc-1', 'doc-2'], itemized, signedByBoth });
+    cmd('HandOver', {
+      handoverId: 'h-1',
+      from: 'p-zhang',
+      to: 'p-mgr',
+      items: ['doc-1', 'doc-2'],
+      itemized,
+      signedByBoth,
+    });
 
   // 001 (七)交接保密 / 002 第17条: an itemized, co-signed handover flags nothing; custody moves per item stream.
   it('writes one handover per item stream', () =>
-    given(...history).when(handOver(true, true)).then((writes) => {
-      expect(writes.map((w) => w.streamId)).toEqual(['item-doc-1', 'item-doc-2']);
-      expect(typesOf(writes)).toEqual(['ItemHandedOver', 'ItemHandedOver']);
-      expect(eventsOf(writes)[0].data).toMatchObject({ from: 'p-zhang', to: 'p-mgr', handoverId: 'h-1', at: T0 });
-    }));
+    given(...history)
+      .when(handOver(true, true))
+      .then((writes) => {
+        expect(writes.map((w) => w.streamId)).toEqual(['item-doc-1', 'item-doc-2']);
+        expect(typesOf(writes)).toEqual(['ItemHandedOver', 'ItemHandedOver']);
+        expect(eventsOf(writes)[0].data).toMatchObject({ from: 'p-zhang', to: 'p-mgr', handoverId: 'h-1', at: T0 });
+      }));
 
   // 001: 决不能搞"信任交接" — once per item, naming the one handing over.
-  it.each([[false, true], [true, false], [false, false]])('flags TRUST_HANDOVER once per item (itemized %s, signed %s)', (itemized, signed) =>
-    given(...history).when(handOver(itemized, signed)).then((writes) => {
-      expect(violationCodes(writes)).toEqual(['TRUST_HANDOVER', 'TRUST_HANDOVER']);
-      expect(violationsOf(writes).map((v) => [v.itemId, v.personId])).toEqual([['doc-1', 'p-zhang'], ['doc-2', 'p-zhang']]);
-    }));
+  it.each([
+    [false, true],
+    [true, false],
+    [false, false],
+  ])('flags TRUST_HANDOVER once per item (itemized %s, signed %s)', (itemized, signed) =>
+    given(...history)
+      .when(handOver(itemized, signed))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['TRUST_HANDOVER', 'TRUST_HANDOVER']);
+        expect(violationsOf(writes).map((v) => [v.itemId, v.personId])).toEqual([
+          ['doc-1', 'p-zhang'],
+          ['doc-2', 'p-zhang'],
+        ]);
+      }),
+  );
 
   it('refuses a list naming an unknown item', () =>
-    given(...history).when(cmd('HandOver', { handoverId: 'h', from: 'p-zhang', to: 'p-mgr', items: ['doc-1', 'doc-x'], itemized: true, signedByBoth: true }))
+    given(...history)
+      .when(
+        cmd('HandOver', {
+          handoverId: 'h',
+          from: 'p-zhang',
+          to: 'p-mgr',
+          items: ['doc-1', 'doc-x'],
+          itemized: true,
+          signedByBoth: true,
+        }),
+      )
       .thenThrows('UNKNOWN_ITEM'));
 });
-

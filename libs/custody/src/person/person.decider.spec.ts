@@ -7,24 +7,41 @@ const registered = (over: Partial<Record<string, unknown>> = {}) => ({
   streamId: 'person-p-zhang',
   event: { type: 'PersonRegistered', data: { ...zhang, probationUntil: null, at: T0, ...over } },
 });
-const departed = { streamId: 'person-p-zhang', event: { type: 'PersonDeparted', data: { personId: 'p-zhang', decontaminationUntil: '2027-03-02T00:00:00.000Z', at: T0 } } };
+const departed = {
+  streamId: 'person-p-zhang',
+  event: {
+    type: 'PersonDeparted',
+    data: { personId: 'p-zhang', decontaminationUntil: '2027-03-02T00:00:00.000Z', at: T0 },
+  },
+};
 const holding = (...items: string[]) => ({ lookups: { itemsHeldBy: { 'p-zhang': items } } });
 const LATER = '2026-03-05T09:00:00.000Z';
 
 describe('no person p-zhang', () => {
   it('registers Zhang', () =>
-    given().when(cmd('RegisterPerson', zhang)).then([
-      { streamId: 'person-p-zhang', events: [{ type: 'PersonRegistered', data: { ...zhang, probationUntil: null, at: T0 } }] },
-    ]));
+    given()
+      .when(cmd('RegisterPerson', zhang))
+      .then([
+        {
+          streamId: 'person-p-zhang',
+          events: [{ type: 'PersonRegistered', data: { ...zhang, probationUntil: null, at: T0 } }],
+        },
+      ]));
 
   it('refuses a rank outside the vocabulary as an input error', () =>
-    given().when(cmd('RegisterPerson', { ...zhang, rank: 'general' as never })).thenThrows('INVALID_COMMAND'));
+    given()
+      .when(cmd('RegisterPerson', { ...zhang, rank: 'general' as never }))
+      .thenThrows('INVALID_COMMAND'));
 
   it('does not know Zhang for a clearance change', () =>
-    given().when(cmd('ChangeClearance', { personId: 'p-zhang', clearance: 'TOP_SECRET' })).thenThrows('UNKNOWN_PERSON'));
+    given()
+      .when(cmd('ChangeClearance', { personId: 'p-zhang', clearance: 'TOP_SECRET' }))
+      .thenThrows('UNKNOWN_PERSON'));
 
   it('does not know Zhang for a departure', () =>
-    given().when(cmd('RecordDeparture', { personId: 'p-zhang', decontaminationUntil: LATER })).thenThrows('UNKNOWN_PERSON'));
+    given()
+      .when(cmd('RecordDeparture', { personId: 'p-zhang', decontaminationUntil: LATER }))
+      .thenThrows('UNKNOWN_PERSON'));
 });
 
 describe('Zhang registered, on probation', () => {
@@ -34,19 +51,30 @@ describe('Zhang registered, on probation', () => {
     given(onProbation).when(cmd('RegisterPerson', zhang)).thenThrows('PERSON_EXISTS'));
 
   it('records a clearance change with the clearance it replaces', () =>
-    given(onProbation).when(cmd('ChangeClearance', { personId: 'p-zhang', clearance: 'TOP_SECRET' })).then((w) =>
-      expect(eventsOf(w)).toEqual([{ type: 'ClearanceChanged', data: { personId: 'p-zhang', from: 'SECRET', clearance: 'TOP_SECRET', at: T0 } }])));
+    given(onProbation)
+      .when(cmd('ChangeClearance', { personId: 'p-zhang', clearance: 'TOP_SECRET' }))
+      .then((w) =>
+        expect(eventsOf(w)).toEqual([
+          { type: 'ClearanceChanged', data: { personId: 'p-zhang', from: 'SECRET', clearance: 'TOP_SECRET', at: T0 } },
+        ]),
+      ));
 
   it('records nothing for a change to the clearance already held', () =>
-    given(onProbation).when(cmd('ChangeClearance', { personId: 'p-zhang', clearance: 'SECRET' })).then([]));
+    given(onProbation)
+      .when(cmd('ChangeClearance', { personId: 'p-zhang', clearance: 'SECRET' }))
+      .then([]));
 
   it('ends the probation', () =>
-    given(onProbation).when(cmd('EndProbation', { personId: 'p-zhang' })).then((w) => expect(typesOf(w)).toEqual(['ProbationEnded'])));
+    given(onProbation)
+      .when(cmd('EndProbation', { personId: 'p-zhang' }))
+      .then((w) => expect(typesOf(w)).toEqual(['ProbationEnded'])));
 });
 
 describe('Zhang registered, not on probation', () => {
   it('records nothing for ending a probation that is not running', () =>
-    given(registered()).when(cmd('EndProbation', { personId: 'p-zhang' })).then([]));
+    given(registered())
+      .when(cmd('EndProbation', { personId: 'p-zhang' }))
+      .then([]));
 });
 
 describe('Zhang registered and still holding doc-1 and doc-2', () => {
@@ -58,9 +86,24 @@ describe('Zhang registered and still holding doc-1 and doc-2', () => {
         expect(w.map((x) => x.streamId)).toEqual(['person-p-zhang']);
         expect(typesOf(w)).toEqual(['PersonDeparted', 'ViolationDetected', 'ViolationDetected']);
         expect(eventsOf(w)[0].data).toEqual({ personId: 'p-zhang', decontaminationUntil: LATER, at: T0 });
-        expect(eventsOf(w).slice(1).map((e) => e.data)).toEqual([
-          expect.objectContaining({ violationId: 'c-dep:DEPARTURE_ITEMS_UNRETURNED:doc-1', code: 'DEPARTURE_ITEMS_UNRETURNED', severity: 'high', itemId: 'doc-1', personId: 'p-zhang', at: T0 }),
-          expect.objectContaining({ violationId: 'c-dep:DEPARTURE_ITEMS_UNRETURNED:doc-2', itemId: 'doc-2', personId: 'p-zhang' }),
+        expect(
+          eventsOf(w)
+            .slice(1)
+            .map((e) => e.data),
+        ).toEqual([
+          expect.objectContaining({
+            violationId: 'c-dep:DEPARTURE_ITEMS_UNRETURNED:doc-1',
+            code: 'DEPARTURE_ITEMS_UNRETURNED',
+            severity: 'high',
+            itemId: 'doc-1',
+            personId: 'p-zhang',
+            at: T0,
+          }),
+          expect.objectContaining({
+            violationId: 'c-dep:DEPARTURE_ITEMS_UNRETURNED:doc-2',
+            itemId: 'doc-2',
+            personId: 'p-zhang',
+          }),
         ]);
       }));
 
@@ -94,18 +137,33 @@ describe('the person view', () => {
   it('is null for a person never registered', () => expect(personView(fold())).toBeNull());
 
   it('shows the probation cleared, the departure and its decontamination period', () =>
-    expect(personView(fold(
-      registered({ probationUntil: '2026-06-01T00:00:00.000Z' }).event,
-      { type: 'ClearanceChanged', data: { personId: 'p-zhang', from: 'SECRET', clearance: 'CONFIDENTIAL', at: T0 } },
-      { type: 'ProbationEnded', data: { personId: 'p-zhang', at: T0 } },
-      departed.event,
-    ))).toEqual({ ...zhang, clearance: 'CONFIDENTIAL', probationUntil: null, departed: true, departedAt: T0,
-      decontaminationUntil: '2027-03-02T00:00:00.000Z' }));
+    expect(
+      personView(
+        fold(
+          registered({ probationUntil: '2026-06-01T00:00:00.000Z' }).event,
+          {
+            type: 'ClearanceChanged',
+            data: { personId: 'p-zhang', from: 'SECRET', clearance: 'CONFIDENTIAL', at: T0 },
+          },
+          { type: 'ProbationEnded', data: { personId: 'p-zhang', at: T0 } },
+          departed.event,
+        ),
+      ),
+    ).toEqual({
+      ...zhang,
+      clearance: 'CONFIDENTIAL',
+      probationUntil: null,
+      departed: true,
+      departedAt: T0,
+      decontaminationUntil: '2027-03-02T00:00:00.000Z',
+    }));
 
   it('folds the violations recorded on the person stream', () => {
-    const state = fold(registered().event,
+    const state = fold(
+      registered().event,
       { type: 'ViolationDetected', data: { violationId: 'v1', code: 'DEPARTURE_ITEMS_UNRETURNED' } },
-      { type: 'ViolationResolved', data: { violationId: 'v1', note: 'returned', resolvedBy: 'p-officer', at: T0 } });
+      { type: 'ViolationResolved', data: { violationId: 'v1', note: 'returned', resolvedBy: 'p-officer', at: T0 } },
+    );
     expect(state.violations).toEqual({ v1: 'resolved' });
     expect(personView(state)?.personId).toBe('p-zhang');
   });

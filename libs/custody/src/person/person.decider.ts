@@ -22,20 +22,40 @@ export const evolvePerson = (state: PersonState, event: PersonEvent): PersonStat
     case 'PersonRegistered': {
       const d = event.data;
       return {
-        status: 'active', violations: state.violations,
-        person: { personId: d.personId, name: d.name, rank: d.rank, clearance: d.clearance, unit: d.unit,
-          probationUntil: d.probationUntil, departed: false, departedAt: null, decontaminationUntil: null },
+        status: 'active',
+        violations: state.violations,
+        person: {
+          personId: d.personId,
+          name: d.name,
+          rank: d.rank,
+          clearance: d.clearance,
+          unit: d.unit,
+          probationUntil: d.probationUntil,
+          departed: false,
+          departedAt: null,
+          decontaminationUntil: null,
+        },
       };
     }
     case 'ClearanceChanged':
-      return state.status === 'none' ? state : { ...state, person: { ...state.person, clearance: event.data.clearance } };
+      return state.status === 'none'
+        ? state
+        : { ...state, person: { ...state.person, clearance: event.data.clearance } };
     case 'ProbationEnded':
       return state.status === 'none' ? state : { ...state, person: { ...state.person, probationUntil: null } };
     case 'PersonDeparted':
-      return state.status === 'none' ? state : {
-        ...state, status: 'departed',
-        person: { ...state.person, departed: true, departedAt: event.data.at, decontaminationUntil: event.data.decontaminationUntil },
-      };
+      return state.status === 'none'
+        ? state
+        : {
+            ...state,
+            status: 'departed',
+            person: {
+              ...state.person,
+              departed: true,
+              departedAt: event.data.at,
+              decontaminationUntil: event.data.decontaminationUntil,
+            },
+          };
     case 'ViolationDetected':
     case 'ViolationResolved':
       return { ...state, violations: evolveViolationLog(state.violations, event) };
@@ -51,7 +71,10 @@ export const evolvePerson = (state: PersonState, event: PersonEvent): PersonStat
 /** The flat view of a person, or null when the stream holds no registration. */
 export const personView = (state: PersonState): PersonView | null => (state.status === 'none' ? null : state.person);
 
-export type PersonCommand = Extract<CustodyCommand, { type: 'RegisterPerson' | 'ChangeClearance' | 'EndProbation' | 'RecordDeparture' }>;
+export type PersonCommand = Extract<
+  CustodyCommand,
+  { type: 'RegisterPerson' | 'ChangeClearance' | 'EndProbation' | 'RecordDeparture' }
+>;
 
 export const planPerson = (command: PersonCommand, _ctx: DecisionContext): Needs => {
   const stream = personStream(command.data.personId);
@@ -81,14 +104,18 @@ export const decidePerson = (command: PersonCommand, ctx: DecisionContext): Stre
       if (stateOf<PersonState>(ctx, personStream(personId)).status !== 'none') {
         throw new CommandRefused('PERSON_EXISTS', `person ${personId} is already registered`, 409, 'personId');
       }
-      return write(personId, [{ type: 'PersonRegistered', data: { personId, name, rank, clearance, unit, probationUntil, at: command.at } }]);
+      return write(personId, [
+        { type: 'PersonRegistered', data: { personId, name, rank, clearance, unit, probationUntil, at: command.at } },
+      ]);
     }
     case 'ChangeClearance': {
       const clearance = requireOneOf(data, 'clearance', CLEARANCES);
       const state = known(ctx, personId);
       // A change to the clearance already held changes nothing.
       if (state.person.clearance === clearance) return [];
-      return write(personId, [{ type: 'ClearanceChanged', data: { personId, from: state.person.clearance, clearance, at: command.at } }]);
+      return write(personId, [
+        { type: 'ClearanceChanged', data: { personId, from: state.person.clearance, clearance, at: command.at } },
+      ]);
     }
     case 'EndProbation': {
       const state = known(ctx, personId);
@@ -107,8 +134,16 @@ export const decidePerson = (command: PersonCommand, ctx: DecisionContext): Stre
       const held = ctx.itemsHeldBy[personId] ?? [];
       // 002_c292fe519fc09962.txt 第30条 员工离开公司时,必须将…全部资料…交回公司: one violation per item still held.
       const violations: ViolationDetected[] = held.map((itemId) =>
-        violation(command, 'DEPARTURE_ITEMS_UNRETURNED', { itemId, personId, detail: `${personId} departed still holding ${itemId}` }));
-      return write(personId, [{ type: 'PersonDeparted', data: { personId, decontaminationUntil, at: command.at } }, ...violations]);
+        violation(command, 'DEPARTURE_ITEMS_UNRETURNED', {
+          itemId,
+          personId,
+          detail: `${personId} departed still holding ${itemId}`,
+        }),
+      );
+      return write(personId, [
+        { type: 'PersonDeparted', data: { personId, decontaminationUntil, at: command.at } },
+        ...violations,
+      ]);
     }
     default: {
       const unexpected: never = command;

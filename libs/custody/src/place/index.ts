@@ -1,7 +1,14 @@
 import type { CustodyCommand } from '../commands';
 import type { DomainEvent } from '../shared/command';
 import type { CommandModule, StreamModule } from '../shared/module';
-import { decidePlace, evolvePlace, initialPlaceState, planPlace, type PlaceCommand, type PlaceState } from './place.decider';
+import {
+  decidePlace,
+  evolvePlace,
+  initialPlaceState,
+  planPlace,
+  type PlaceCommand,
+  type PlaceState,
+} from './place.decider';
 import type { PlaceEvent } from './place.events';
 
 export type { PlaceState } from './place.decider';

@@ -7,15 +7,21 @@ const registered = { streamId: 'place-room-1', event: { type: 'PlaceRegistered',
 
 describe('no place room-1', () => {
   it('registers the reading room', () =>
-    given().when(cmd('RegisterPlace', room)).then([{ streamId: 'place-room-1', events: [{ type: 'PlaceRegistered', data: { ...room, at: T0 } }] }]));
+    given()
+      .when(cmd('RegisterPlace', room))
+      .then([{ streamId: 'place-room-1', events: [{ type: 'PlaceRegistered', data: { ...room, at: T0 } }] }]));
 
   it('refuses a kind outside the vocabulary as an input error', () =>
-    given().when(cmd('RegisterPlace', { ...room, kind: 'garden' as never })).thenThrows('INVALID_COMMAND'));
+    given()
+      .when(cmd('RegisterPlace', { ...room, kind: 'garden' as never }))
+      .thenThrows('INVALID_COMMAND'));
 });
 
 describe('room-1 registered', () => {
   it('refuses a second registration with PLACE_EXISTS', () =>
-    given(registered).when(cmd('RegisterPlace', { ...room, kind: 'home' })).thenThrows('PLACE_EXISTS'));
+    given(registered)
+      .when(cmd('RegisterPlace', { ...room, kind: 'home' }))
+      .thenThrows('PLACE_EXISTS'));
 
   it('shows the place in its view', () => {
     const state = placeStreamModule.evolve(placeStreamModule.initialState() as PlaceState, registered.event);

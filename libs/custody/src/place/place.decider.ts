@@ -8,15 +8,19 @@ import { requireOneOf, requireText, stateOf, writeTo } from '../incident/input';
 import { evolveViolationLog, type ViolationLog } from '../violation/violation-log';
 import type { PlaceEvent } from './place.events';
 
-export type PlaceState = { status: 'none'; violations: ViolationLog } | { status: 'registered'; place: PlaceView; violations: ViolationLog };
+export type PlaceState =
+  { status: 'none'; violations: ViolationLog } | { status: 'registered'; place: PlaceView; violations: ViolationLog };
 
 export const initialPlaceState = (): PlaceState => ({ status: 'none', violations: {} });
 
 export const evolvePlace = (state: PlaceState, event: PlaceEvent): PlaceState => {
   switch (event.type) {
     case 'PlaceRegistered':
-      return { status: 'registered', violations: state.violations,
-        place: { placeId: event.data.placeId, name: event.data.name, kind: event.data.kind } };
+      return {
+        status: 'registered',
+        violations: state.violations,
+        place: { placeId: event.data.placeId, name: event.data.name, kind: event.data.kind },
+      };
     case 'ViolationDetected':
     case 'ViolationResolved':
       return { ...state, violations: evolveViolationLog(state.violations, event) };
@@ -34,7 +38,9 @@ export const placeView = (state: PlaceState): PlaceView | null => (state.status 
 
 export type PlaceCommand = Extract<CustodyCommand, { type: 'RegisterPlace' }>;
 
-export const planPlace = (command: PlaceCommand, _ctx: DecisionContext): Needs => ({ streams: [placeStream(command.data.placeId)] });
+export const planPlace = (command: PlaceCommand, _ctx: DecisionContext): Needs => ({
+  streams: [placeStream(command.data.placeId)],
+});
 
 export const decidePlace = (command: PlaceCommand, ctx: DecisionContext): StreamEvents[] => {
   switch (command.type) {

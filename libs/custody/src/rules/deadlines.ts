@@ -10,9 +10,18 @@ import type { InventoryEvent } from '../inventory/inventory.events';
 import { addYears, deadlineKey, itemDeadlineChanges } from '../item/item.deadlines';
 import { itemStream, parseStream } from '../shared/streams';
 
-export interface StoredEvent { streamId: string; revision: number; type: string; data: any; occurredAt: string }
+export interface StoredEvent {
+  streamId: string;
+  revision: number;
+  type: string;
+  data: any;
+  occurredAt: string;
+}
 
-export interface DeadlineChanges { set: Deadline[]; clear: string[] }
+export interface DeadlineChanges {
+  set: Deadline[];
+  clear: string[];
+}
 
 const none = (): DeadlineChanges => ({ set: [], clear: [] });
 
@@ -28,10 +37,23 @@ const incidentChanges = (stored: StoredEvent): DeadlineChanges => {
       return {
         set: [
           // TL2024 实施条例 第61条; 004_d1fc20a45ee67265.txt 一事一报 24小时内上报.
-          { key: leakKey, kind: 'LEAK_REPORT_LATE', streamId, dueAt: reportDueAt(discoveredAt), incidentId, ...(itemId ? { itemId } : {}) },
+          {
+            key: leakKey,
+            kind: 'LEAK_REPORT_LATE',
+            streamId,
+            dueAt: reportDueAt(discoveredAt),
+            incidentId,
+            ...(itemId ? { itemId } : {}),
+          },
           // BG99 报告泄露国家秘密事件的规定 第5条: the investigation's written result within 3 months.
-          { key: investigationKey, kind: 'INVESTIGATION_REPORT_LATE', streamId, dueAt: investigationDueAt(discoveredAt), incidentId,
-            ...(itemId ? { itemId } : {}) },
+          {
+            key: investigationKey,
+            kind: 'INVESTIGATION_REPORT_LATE',
+            streamId,
+            dueAt: investigationDueAt(discoveredAt),
+            incidentId,
+            ...(itemId ? { itemId } : {}),
+          },
         ],
         clear: [],
       };
@@ -69,8 +91,15 @@ const inventoryChanges = (stored: StoredEvent): DeadlineChanges => {
       const { itemId, at } = event.data;
       const streamId = itemStream(itemId);
       return {
-        set: [{ key: deadlineKey('TS_INVENTORY_OVERDUE', streamId), kind: 'TS_INVENTORY_OVERDUE', streamId,
-          dueAt: addYears(at ?? stored.occurredAt, 1), itemId }],
+        set: [
+          {
+            key: deadlineKey('TS_INVENTORY_OVERDUE', streamId),
+            kind: 'TS_INVENTORY_OVERDUE',
+            streamId,
+            dueAt: addYears(at ?? stored.occurredAt, 1),
+            itemId,
+          },
+        ],
         clear: [],
       };
     }

@@ -23,7 +23,9 @@ export const readingCheck = (person: PersonView, item: ItemView): { allowed: boo
   // 004_d1fc20a45ee67265.txt: a departed person (脱密期) is no longer entitled.
   if (person.departed) return { allowed: false, reason: 'departed' };
   const inScope =
-    item.scope.persons.includes(person.personId) || admittedRanks(item).includes(person.rank) || item.extendedTo.includes(person.personId);
+    item.scope.persons.includes(person.personId) ||
+    admittedRanks(item).includes(person.rank) ||
+    item.extendedTo.includes(person.personId);
   if (!inScope) return { allowed: false, reason: 'not-in-scope' };
   // Clearance must reach the level, whatever the scope says (a SECRET-cleared director named on a TOP_SECRET item may not read).
   if (levelRank(person.clearance) < levelRank(item.level)) return { allowed: false, reason: 'clearance' };

@@ -20,30 +20,118 @@ const S4 = '004_d1fc20a45ee67265.txt';
 
 export const VIOLATION_RULES = {
   // critical
-  INSECURE_CHANNEL: { severity: 'critical', source: `保密法 第28/29条; ${S1} (四)传递保密: 不得通过普通邮政邮寄`, title: 'Sent over an insecure channel' },
-  ITEM_MISSING: { severity: 'critical', source: `${S1} (九)清查保密: 发现有丢失的要及时追查`, title: 'Not found by an inventory' },
-  LEAK_REPORT_LATE: { severity: 'critical', source: `${S4} 一事一报, 24小时内上报; 实施条例 2024 第61条`, title: 'Leak report later than 24 h' },
+  INSECURE_CHANNEL: {
+    severity: 'critical',
+    source: `保密法 第28/29条; ${S1} (四)传递保密: 不得通过普通邮政邮寄`,
+    title: 'Sent over an insecure channel',
+  },
+  ITEM_MISSING: {
+    severity: 'critical',
+    source: `${S1} (九)清查保密: 发现有丢失的要及时追查`,
+    title: 'Not found by an inventory',
+  },
+  LEAK_REPORT_LATE: {
+    severity: 'critical',
+    source: `${S4} 一事一报, 24小时内上报; 实施条例 2024 第61条`,
+    title: 'Leak report later than 24 h',
+  },
   // high
-  OUT_OF_SCOPE_ACCESS: { severity: 'high', source: `${S2} 第9条 (知晓范围); ${S1} (二)阅文保密 2`, title: 'Known to a person outside the scope' },
-  CARRY_OUT_UNAPPROVED: { severity: 'high', source: `${S1} (五)携带保密: 不准携带秘密文件出入公共场所`, title: 'Carried out without an approval' },
-  TS_ESCORT_LT2: { severity: 'high', source: `${S1} (四)传递保密: 绝密文件应实行两人护送制`, title: 'TOP_SECRET carried by fewer than two couriers' },
-  TRIAL_EMPLOYEE_TRANSMIT: { severity: 'high', source: `${S2} 第20条 5: 严禁让试用期员工发送保密文件`, title: 'Sent by an employee on probation' },
-  DESTRUCTION_UNAPPROVED: { severity: 'high', source: `${S1} (十)销毁保密: 必须先经领导审批`, title: 'Destroyed without an approval' },
-  DESTRUCTION_WITNESSES_LT2: { severity: 'high', source: `${S2} 第25条 5: 指定专人监销, 两人以上参加`, title: 'Destruction supervised by fewer than two' },
-  DEPARTURE_ITEMS_UNRETURNED: { severity: 'high', source: `${S2} 第30条 (员工离职规定)`, title: 'Departed without returning an item' },
-  COPY_UNAPPROVED: { severity: 'high', source: `${S2} 第21条 1: 复印需由总经理批准; ${S1} 复印文件必须经过请示`, title: 'Copied without an approval' },
-  ACCESS_AFTER_DEPARTURE: { severity: 'high', source: `${S4} 脱密期; ${S2} 第30条`, title: 'Accessed by a departed person' },
-  ACTIVITY_AFTER_DESTRUCTION: { severity: 'high', source: `${S1} (十)销毁保密; DESIGN §5 (locked once destroyed)`, title: 'Activity on a destroyed item' },
+  OUT_OF_SCOPE_ACCESS: {
+    severity: 'high',
+    source: `${S2} 第9条 (知晓范围); ${S1} (二)阅文保密 2`,
+    title: 'Known to a person outside the scope',
+  },
+  CARRY_OUT_UNAPPROVED: {
+    severity: 'high',
+    source: `${S1} (五)携带保密: 不准携带秘密文件出入公共场所`,
+    title: 'Carried out without an approval',
+  },
+  TS_ESCORT_LT2: {
+    severity: 'high',
+    source: `${S1} (四)传递保密: 绝密文件应实行两人护送制`,
+    title: 'TOP_SECRET carried by fewer than two couriers',
+  },
+  TRIAL_EMPLOYEE_TRANSMIT: {
+    severity: 'high',
+    source: `${S2} 第20条 5: 严禁让试用期员工发送保密文件`,
+    title: 'Sent by an employee on probation',
+  },
+  DESTRUCTION_UNAPPROVED: {
+    severity: 'high',
+    source: `${S1} (十)销毁保密: 必须先经领导审批`,
+    title: 'Destroyed without an approval',
+  },
+  DESTRUCTION_WITNESSES_LT2: {
+    severity: 'high',
+    source: `${S2} 第25条 5: 指定专人监销, 两人以上参加`,
+    title: 'Destruction supervised by fewer than two',
+  },
+  DEPARTURE_ITEMS_UNRETURNED: {
+    severity: 'high',
+    source: `${S2} 第30条 (员工离职规定)`,
+    title: 'Departed without returning an item',
+  },
+  COPY_UNAPPROVED: {
+    severity: 'high',
+    source: `${S2} 第21条 1: 复印需由总经理批准; ${S1} 复印文件必须经过请示`,
+    title: 'Copied without an approval',
+  },
+  ACCESS_AFTER_DEPARTURE: {
+    severity: 'high',
+    source: `${S4} 脱密期; ${S2} 第30条`,
+    title: 'Accessed by a departed person',
+  },
+  ACTIVITY_AFTER_DESTRUCTION: {
+    severity: 'high',
+    source: `${S1} (十)销毁保密; DESIGN §5 (locked once destroyed)`,
+    title: 'Activity on a destroyed item',
+  },
   // medium
-  READ_OUTSIDE_APPROVED_PLACE: { severity: 'medium', source: `${S1} (二)阅文保密 3: 在办公室或阅文室进行, 不得带回家中`, title: 'Read outside a reading room or office' },
-  RECEIPT_MISSING: { severity: 'medium', source: `${S1} (一)收文保密: 件件有着落`, title: 'No receipt within 48 h of dispatch' },
-  LOAN_OVERDUE: { severity: 'medium', source: `${S1} (九)清查保密: 借出去的应按时清退`, title: 'Loan not returned by its due date' },
-  LOAN_UNAPPROVED: { severity: 'medium', source: `${S2} 第22条: 借阅方和提供方领导签字批准`, title: 'Lent without both units approving' },
-  TRUST_HANDOVER: { severity: 'medium', source: `${S1} (七)交接保密: 造册、核对、签字, 决不能搞信任交接; ${S2} 第17条`, title: 'Handover not itemized or not signed by both' },
-  COPY_COUNT_EXCEEDED: { severity: 'medium', source: `${S1} 不得擅自多印多留; ${S2} 第21条 4: 注明复印份数`, title: 'More copies than approved' },
-  INVESTIGATION_REPORT_LATE: { severity: 'medium', source: '报告泄露国家秘密事件的规定 第5条 (3 months)', title: 'Investigation result later than 3 months' },
-  TS_INVENTORY_OVERDUE: { severity: 'medium', source: `${S1} (九)清查保密: 定期清查`, title: 'TOP_SECRET item not inventoried for a year' },
-  PERIOD_INVALID: { severity: 'medium', source: `国家秘密保密期限的规定 第3条; ${S0} 定密`, title: 'Secrecy period beyond the maximum' },
+  READ_OUTSIDE_APPROVED_PLACE: {
+    severity: 'medium',
+    source: `${S1} (二)阅文保密 3: 在办公室或阅文室进行, 不得带回家中`,
+    title: 'Read outside a reading room or office',
+  },
+  RECEIPT_MISSING: {
+    severity: 'medium',
+    source: `${S1} (一)收文保密: 件件有着落`,
+    title: 'No receipt within 48 h of dispatch',
+  },
+  LOAN_OVERDUE: {
+    severity: 'medium',
+    source: `${S1} (九)清查保密: 借出去的应按时清退`,
+    title: 'Loan not returned by its due date',
+  },
+  LOAN_UNAPPROVED: {
+    severity: 'medium',
+    source: `${S2} 第22条: 借阅方和提供方领导签字批准`,
+    title: 'Lent without both units approving',
+  },
+  TRUST_HANDOVER: {
+    severity: 'medium',
+    source: `${S1} (七)交接保密: 造册、核对、签字, 决不能搞信任交接; ${S2} 第17条`,
+    title: 'Handover not itemized or not signed by both',
+  },
+  COPY_COUNT_EXCEEDED: {
+    severity: 'medium',
+    source: `${S1} 不得擅自多印多留; ${S2} 第21条 4: 注明复印份数`,
+    title: 'More copies than approved',
+  },
+  INVESTIGATION_REPORT_LATE: {
+    severity: 'medium',
+    source: '报告泄露国家秘密事件的规定 第5条 (3 months)',
+    title: 'Investigation result later than 3 months',
+  },
+  TS_INVENTORY_OVERDUE: {
+    severity: 'medium',
+    source: `${S1} (九)清查保密: 定期清查`,
+    title: 'TOP_SECRET item not inventoried for a year',
+  },
+  PERIOD_INVALID: {
+    severity: 'medium',
+    source: `国家秘密保密期限的规定 第3条; ${S0} 定密`,
+    title: 'Secrecy period beyond the maximum',
+  },
 } as const satisfies Record<string, ViolationRule>;
 
 export type ViolationCode = keyof typeof VIOLATION_RULES;
@@ -61,7 +149,11 @@ export interface ViolationFields {
 
 /** Deterministic: a retry or a replay of the command derives the same id (DESIGN §2.7). */
 export const violationIdFor = (
-  cmd: Pick<Command, 'commandId'>, code: ViolationCode, itemId: string | null, personId?: string | null, idSuffix?: string,
+  cmd: Pick<Command, 'commandId'>,
+  code: ViolationCode,
+  itemId: string | null,
+  personId?: string | null,
+  idSuffix?: string,
 ): string => `${cmd.commandId}:${code}:${itemId ?? personId ?? ''}${idSuffix ? `:${idSuffix}` : ''}`;
 
 export const severityOf = (code: ViolationCode, level?: Level): Severity =>
@@ -69,7 +161,11 @@ export const severityOf = (code: ViolationCode, level?: Level): Severity =>
   code === 'COPY_UNAPPROVED' && level === 'TOP_SECRET' ? 'critical' : VIOLATION_RULES[code].severity;
 
 /** Builds the `ViolationDetected` recorded beside the fact (or at the deadline) that broke the rule. */
-export const violation = (cmd: Pick<Command, 'commandId' | 'at'>, code: ViolationCode, fields: ViolationFields): ViolationDetected => ({
+export const violation = (
+  cmd: Pick<Command, 'commandId' | 'at'>,
+  code: ViolationCode,
+  fields: ViolationFields,
+): ViolationDetected => ({
   type: 'ViolationDetected',
   data: {
     violationId: violationIdFor(cmd, code, fields.itemId, fields.personId, fields.idSuffix),

@@ -69,4 +69,9 @@ export interface DecisionContext {
   violations: Record<string, ViolationRef | null>;
 }
 
-export const emptyContext = (): DecisionContext => ({ streams: {}, openIncidents: {}, itemsHeldBy: {}, violations: {} });
+export const emptyContext = (): DecisionContext => ({
+  streams: {},
+  openIncidents: {},
+  itemsHeldBy: {},
+  violations: {},
+});

@@ -38,7 +38,13 @@ export class ApproverNotAuthorized extends CommandRefused {
 export class UnknownReference extends DomainError {
   readonly status = 404;
   constructor(
-    readonly code: 'UNKNOWN_PERSON' | 'UNKNOWN_PLACE' | 'UNKNOWN_ITEM' | 'UNKNOWN_INCIDENT' | 'UNKNOWN_INVENTORY' | 'UNKNOWN_VIOLATION',
+    readonly code:
+      | 'UNKNOWN_PERSON'
+      | 'UNKNOWN_PLACE'
+      | 'UNKNOWN_ITEM'
+      | 'UNKNOWN_INCIDENT'
+      | 'UNKNOWN_INVENTORY'
+      | 'UNKNOWN_VIOLATION',
     field: string,
     id: string,
   ) {

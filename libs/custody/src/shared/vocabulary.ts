@@ -10,7 +10,16 @@ export type Clearance = (typeof CLEARANCES)[number];
 export const RANKS = ['staff', 'manager', 'director', 'executive'] as const;
 export type Rank = (typeof RANKS)[number];
 
-export const PLACE_KINDS = ['reading-room', 'office', 'vault', 'archive', 'destruction-site', 'public', 'home', 'external'] as const;
+export const PLACE_KINDS = [
+  'reading-room',
+  'office',
+  'vault',
+  'archive',
+  'destruction-site',
+  'public',
+  'home',
+  'external',
+] as const;
 export type PlaceKind = (typeof PLACE_KINDS)[number];
 
 export const CARRIERS = ['paper', 'magnetic', 'optical', 'electronic', 'device'] as const;
@@ -24,7 +33,17 @@ export type Channel = (typeof CHANNELS)[number];
 
 export const INCIDENT_KINDS = ['suspected-leak', 'loss', 'leak'] as const;
 
-export const ITEM_STATUSES = ['draft', 'active', 'in-transit', 'on-loan', 'carried-out', 'archived', 'missing', 'destroyed', 'declassified'] as const;
+export const ITEM_STATUSES = [
+  'draft',
+  'active',
+  'in-transit',
+  'on-loan',
+  'carried-out',
+  'archived',
+  'missing',
+  'destroyed',
+  'declassified',
+] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
 export const SEVERITIES = ['critical', 'high', 'medium'] as const;

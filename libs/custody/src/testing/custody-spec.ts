@@ -21,30 +21,60 @@ export const T0 = '2026-03-02T09:00:00.000Z';
 let counter = 0;
 
 /** A command with fixed defaults: actor p-officer, at T0, a fresh command id. */
-export const cmd = <K extends CommandName>(type: K, data: CommandData[K], over: Partial<Omit<CustodyCommand, 'type' | 'data'>> = {}) =>
-  ({ type, data, commandId: `cmd-${++counter}`, actor: 'p-officer', at: T0, ...over }) as CustodyCommand;
+export const cmd = <K extends CommandName>(
+  type: K,
+  data: CommandData[K],
+  over: Partial<Omit<CustodyCommand, 'type' | 'data'>> = {},
+) => ({ type, data, commandId: `cmd-${++counter}`, actor: 'p-officer', at: T0, ...over }) as CustodyCommand;
 
 /** Builds the context the runner would: folded streams, lookups, and rounds of `plan` until nothing new is asked. */
 export const contextFor = (command: CustodyCommand, history: HistoryEntry[]): DecisionContext => {
   const ctx = emptyContext();
   const events = new Map<string, DomainEvent[]>();
   for (const h of history) {
-    if ('lookups' in h) Object.assign(ctx, { ...h.lookups, openIncidents: { ...ctx.openIncidents, ...h.lookups.openIncidents },
-      itemsHeldBy: { ...ctx.itemsHeldBy, ...h.lookups.itemsHeldBy }, violations: { ...ctx.violations, ...h.lookups.violations } });
+    if ('lookups' in h)
+      Object.assign(ctx, {
+        ...h.lookups,
+        openIncidents: { ...ctx.openIncidents, ...h.lookups.openIncidents },
+        itemsHeldBy: { ...ctx.itemsHeldBy, ...h.lookups.itemsHeldBy },
+        violations: { ...ctx.violations, ...h.lookups.violations },
+      });
     else events.set(h.streamId, [...(events.get(h.streamId) ?? []), h.event]);
   }
   const load = (streamId: string) => {
     const list = events.get(streamId) ?? [];
-    ctx.streams[streamId] = { state: list.reduce((s, e) => evolveStream(streamId, s, e), initialStateOf(streamId)), revision: list.length - 1 };
+    ctx.streams[streamId] = {
+      state: list.reduce((s, e) => evolveStream(streamId, s, e), initialStateOf(streamId)),
+      revision: list.length - 1,
+    };
   };
   for (let round = 0; round < 6; round++) {
     const needs = planCommand(command, ctx);
     let asked = false;
-    for (const s of needs.streams ?? []) if (!(s in ctx.streams)) { load(s); asked = true; }
-    for (const i of needs.openIncidentsFor ?? []) if (!(i in ctx.openIncidents)) { ctx.openIncidents[i] = null; asked = true; }
-    for (const p of needs.itemsHeldBy ?? []) if (!(p in ctx.itemsHeldBy)) { ctx.itemsHeldBy[p] = []; asked = true; }
-    for (const v of needs.violations ?? []) if (!(v in ctx.violations)) { ctx.violations[v] = null; asked = true; }
-    if (needs.itemsInScope && !ctx.itemsInScope) { ctx.itemsInScope = []; asked = true; }
+    for (const s of needs.streams ?? [])
+      if (!(s in ctx.streams)) {
+        load(s);
+        asked = true;
+      }
+    for (const i of needs.openIncidentsFor ?? [])
+      if (!(i in ctx.openIncidents)) {
+        ctx.openIncidents[i] = null;
+        asked = true;
+      }
+    for (const p of needs.itemsHeldBy ?? [])
+      if (!(p in ctx.itemsHeldBy)) {
+        ctx.itemsHeldBy[p] = [];
+        asked = true;
+      }
+    for (const v of needs.violations ?? [])
+      if (!(v in ctx.violations)) {
+        ctx.violations[v] = null;
+        asked = true;
+      }
+    if (needs.itemsInScope && !ctx.itemsInScope) {
+      ctx.itemsInScope = [];
+      asked = true;
+    }
     if (!asked) return ctx;
   }
   throw new Error(`plan for ${command.type} kept asking for more after 6 rounds`);
@@ -55,7 +85,9 @@ export const given = (...history: HistoryEntry[]) => ({
     deciderSpec<CustodyCommand, { command: CustodyCommand; history: HistoryEntry[] }, HistoryEntry, StreamEvents[]>({
       fold: () => ({ command, history }),
       decide: (c, s) => decideCommand(c, contextFor(c, s.history)),
-    }).given(history).when(command),
+    })
+      .given(history)
+      .when(command),
 });
 
 /** All events of the writes, flattened, in order. */
@@ -63,4 +95,6 @@ export const eventsOf = (writes: StreamEvents[]): DomainEvent[] => writes.flatMa
 export const typesOf = (writes: StreamEvents[]): string[] => eventsOf(writes).map((e) => e.type);
 /** Codes of the violations the writes record. */
 export const violationCodes = (writes: StreamEvents[]): string[] =>
-  eventsOf(writes).filter((e) => e.type === 'ViolationDetected').map((e) => (e.data as { code: string }).code);
+  eventsOf(writes)
+    .filter((e) => e.type === 'ViolationDetected')
+    .map((e) => (e.data as { code: string }).code);

@@ -26,9 +26,16 @@ export const decideViolation = (command: ViolationCommand, ctx: DecisionContext)
       // The stream's own log decides when it keeps one (the read model may lag a resolution just made).
       const status = violationStatusIn(stateOf(ctx, ref.streamId), violationId) ?? ref.status;
       if (status === 'resolved') {
-        throw new CommandRefused('ALREADY_RESOLVED', `violation ${violationId} is already resolved`, 409, 'violationId');
+        throw new CommandRefused(
+          'ALREADY_RESOLVED',
+          `violation ${violationId} is already resolved`,
+          409,
+          'violationId',
+        );
       }
-      const events: ViolationResolved[] = [{ type: 'ViolationResolved', data: { violationId, note, resolvedBy: command.actor, at: command.at } }];
+      const events: ViolationResolved[] = [
+        { type: 'ViolationResolved', data: { violationId, note, resolvedBy: command.actor, at: command.at } },
+      ];
       return writeTo(ref.streamId, events);
     }
     default: {

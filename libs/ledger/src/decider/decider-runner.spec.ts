@@ -5,7 +5,13 @@ import { ManualClock } from '../clock/clock';
 import { SqliteEventStore } from '../store/sqlite.event-store';
 import { ConcurrencyConflict } from '../store/event-store.port';
 import { verifyEvents } from '../integrity/verify';
-import { DeciderRunner, type CommandLog, type DeciderProgram, type LoadedStream, type LedgerCommand } from './decider-runner';
+import {
+  DeciderRunner,
+  type CommandLog,
+  type DeciderProgram,
+  type LoadedStream,
+  type LedgerCommand,
+} from './decider-runner';
 
 /** A toy domain: a counter per stream, and a transfer that writes two streams at once. */
 type Cmd = LedgerCommand & { type: 'Add' | 'Transfer'; data: { from?: string; to: string; n: number } };
@@ -18,14 +24,24 @@ const counter = (onDecide: () => void = () => undefined): DeciderProgram<Cmd, Ct
   fulfil: async () => false,
   decide: (c, ctx) => {
     onDecide();
-    if (c.type === 'Add') return [{ streamId: c.data.to, events: [{ type: 'Added', data: { n: c.data.n, total: count(ctx, c.data.to) + c.data.n } }] }];
+    if (c.type === 'Add')
+      return [
+        {
+          streamId: c.data.to,
+          events: [{ type: 'Added', data: { n: c.data.n, total: count(ctx, c.data.to) + c.data.n } }],
+        },
+      ];
     return [
       { streamId: c.data.from!, events: [{ type: 'Sent', data: { n: c.data.n } }] },
-      { streamId: c.data.to, events: [{ type: 'Added', data: { n: c.data.n, total: count(ctx, c.data.to) + c.data.n } }] },
+      {
+        streamId: c.data.to,
+        events: [{ type: 'Added', data: { n: c.data.n, total: count(ctx, c.data.to) + c.data.n } }],
+      },
     ];
   },
   initialState: () => 0,
-  evolve: (_s, state, e) => (state as number) + (e.type === 'Added' ? (e.data as { n: number }).n : -(e.data as { n: number }).n),
+  evolve: (_s, state, e) =>
+    (state as number) + (e.type === 'Added' ? (e.data as { n: number }).n : -(e.data as { n: number }).n),
 });
 
 describe('the decider runner', () => {
@@ -47,12 +63,23 @@ describe('the decider runner', () => {
 
   it('fills the metadata in one place and seals the chain', async () => {
     const runner = new DeciderRunner(store, clock);
-    await runner.run(counter(), cmd('Add', { to: 'c-a', n: 2 }, { commandId: 'cmd-1', correlationId: 'corr-9', causationId: 'cause-3' }));
+    await runner.run(
+      counter(),
+      cmd('Add', { to: 'c-a', n: 2 }, { commandId: 'cmd-1', correlationId: 'corr-9', causationId: 'cause-3' }),
+    );
     const [e] = await store.readStream('c-a');
-    expect(e.metadata).toEqual(expect.objectContaining({
-      occurredAt: '2026-03-02T09:30:00Z', recordedAt: '2026-03-02T10:00:00.000Z', actor: 'p-zhang', commandId: 'cmd-1',
-      correlationId: 'corr-9', causationId: 'cause-3', schemaVersion: 1, prevHash: '0'.repeat(64),
-    }));
+    expect(e.metadata).toEqual(
+      expect.objectContaining({
+        occurredAt: '2026-03-02T09:30:00Z',
+        recordedAt: '2026-03-02T10:00:00.000Z',
+        actor: 'p-zhang',
+        commandId: 'cmd-1',
+        correlationId: 'corr-9',
+        causationId: 'cause-3',
+        schemaVersion: 1,
+        prevHash: '0'.repeat(64),
+      }),
+    );
     expect(e.metadata.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(e.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
@@ -71,14 +98,20 @@ describe('the decider runner', () => {
     const runner = new DeciderRunner(store, clock);
     await runner.run(counter(), cmd('Add', { to: 'c-a', n: 5 }));
     const out = await runner.run(counter(), cmd('Transfer', { from: 'c-a', to: 'c-b', n: 3 }));
-    expect(out.events.map((e) => [e.streamId, e.type, e.revision])).toEqual([['c-a', 'Sent', 1], ['c-b', 'Added', 0]]);
+    expect(out.events.map((e) => [e.streamId, e.type, e.revision])).toEqual([
+      ['c-a', 'Sent', 1],
+      ['c-b', 'Added', 0],
+    ]);
     expect((await verifyEvents(await store.readAll())).ok).toBe(true);
   });
 
   it('retries a conflict by folding what the other writer wrote, then gives up after the bound', async () => {
     const a = new DeciderRunner(store, clock);
     const b = new DeciderRunner(store, clock);
-    await Promise.all([a.run(counter(), cmd('Add', { to: 'c-a', n: 1 })), b.run(counter(), cmd('Add', { to: 'c-a', n: 1 }))]);
+    await Promise.all([
+      a.run(counter(), cmd('Add', { to: 'c-a', n: 1 })),
+      b.run(counter(), cmd('Add', { to: 'c-a', n: 1 })),
+    ]);
     const totals = (await store.readStream('c-a')).map((e) => (e.data as { total: number }).total);
     expect(totals).toEqual([1, 2]); // no lost update: the loser re-read and decided again
 
@@ -87,8 +120,18 @@ describe('the decider runner', () => {
     const sneaky = counter(() => {
       decisions++;
       // Someone else appends between our read and our append, every time.
-      void store.append('c-a', [{ eventId: `00000000-0000-4000-8000-${String(decisions).padStart(12, '0')}`, type: 'Added', data: { n: 0, total: 0 },
-        metadata: { prevHash: '0'.repeat(64), hash: 'a'.repeat(64) } }], 'any');
+      void store.append(
+        'c-a',
+        [
+          {
+            eventId: `00000000-0000-4000-8000-${String(decisions).padStart(12, '0')}`,
+            type: 'Added',
+            data: { n: 0, total: 0 },
+            metadata: { prevHash: '0'.repeat(64), hash: 'a'.repeat(64) },
+          },
+        ],
+        'any',
+      );
     });
     const loser = new DeciderRunner(store, clock, { maxAttempts: 3 });
     await expect(loser.run(sneaky, cmd('Add', { to: 'c-a', n: 1 }))).rejects.toBeInstanceOf(ConcurrencyConflict);
@@ -108,7 +151,10 @@ describe('the decider runner', () => {
   it('derives event ids from the command, so a blind retry of the same append is absorbed by the store', async () => {
     const runner = new DeciderRunner(store, clock);
     const first = await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'x1' }));
-    const other = await new DeciderRunner(store, clock).run(counter(), cmd('Add', { to: 'c-b', n: 1 }, { commandId: 'x1' }));
+    const other = await new DeciderRunner(store, clock).run(
+      counter(),
+      cmd('Add', { to: 'c-b', n: 1 }, { commandId: 'x1' }),
+    );
     expect(other.events[0].eventId).not.toBe(first.events[0].eventId); // ids differ per stream
     expect(first.events[0].eventId).toBe((await store.readStream('c-a'))[0].eventId);
   });

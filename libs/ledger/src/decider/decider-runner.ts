@@ -1,6 +1,12 @@
 import type { Clock } from '../clock/clock';
 import { GENESIS_HASH, sealEvents } from '../integrity/hash-chain';
-import { ConcurrencyConflict, type EventStore, type NewEvent, type RecordedEvent, type StreamWrite } from '../store/event-store.port';
+import {
+  ConcurrencyConflict,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamWrite,
+} from '../store/event-store.port';
 import { eventIdFor } from './deterministic-id';
 
 /** What every command carries, whatever its domain. */
@@ -29,7 +35,11 @@ export interface DecisionWrite {
  * A domain as the runner sees it: `plan` says what to load (in rounds, until it asks for nothing new), `fulfil`
  * loads what is not a stream (read-model lookups), `decide` is pure.
  */
-export interface DeciderProgram<C extends LedgerCommand, Ctx extends { streams: Record<string, LoadedStream> }, N extends { streams?: string[] }> {
+export interface DeciderProgram<
+  C extends LedgerCommand,
+  Ctx extends { streams: Record<string, LoadedStream> },
+  N extends { streams?: string[] },
+> {
   emptyContext(): Ctx;
   plan(command: C, ctx: Ctx): N;
   /** Loads the non-stream needs into ctx; returns true when it added anything. */
@@ -93,10 +103,11 @@ export class DeciderRunner {
     this.cacheSize = options.cacheSize ?? 20_000;
   }
 
-  async run<C extends LedgerCommand, Ctx extends { streams: Record<string, LoadedStream> }, N extends { streams?: string[] }>(
-    program: DeciderProgram<C, Ctx, N>,
-    command: C,
-  ): Promise<CommandOutcome> {
+  async run<
+    C extends LedgerCommand,
+    Ctx extends { streams: Record<string, LoadedStream> },
+    N extends { streams?: string[] },
+  >(program: DeciderProgram<C, Ctx, N>, command: C): Promise<CommandOutcome> {
     const previous = await this.options.commandLog?.find(command.commandId);
     if (previous) return { ...previous, duplicate: true };
 
@@ -119,12 +130,11 @@ export class DeciderRunner {
     }
   }
 
-  private async load<C extends LedgerCommand, Ctx extends { streams: Record<string, LoadedStream> }, N extends { streams?: string[] }>(
-    program: DeciderProgram<C, Ctx, N>,
-    command: C,
-    ctx: Ctx,
-    tails: Map<string, CachedStream>,
-  ): Promise<void> {
+  private async load<
+    C extends LedgerCommand,
+    Ctx extends { streams: Record<string, LoadedStream> },
+    N extends { streams?: string[] },
+  >(program: DeciderProgram<C, Ctx, N>, command: C, ctx: Ctx, tails: Map<string, CachedStream>): Promise<void> {
     for (let round = 0; round < 8; round++) {
       const needs = program.plan(command, ctx);
       const missing = [...new Set(needs.streams ?? [])].filter((s) => !(s in ctx.streams));
@@ -140,11 +150,16 @@ export class DeciderRunner {
   }
 
   /** Folds a stream from its cached state onwards. */
-  private async fold<C extends LedgerCommand, Ctx extends { streams: Record<string, LoadedStream> }, N extends { streams?: string[] }>(
-    program: DeciderProgram<C, Ctx, N>,
-    streamId: string,
-  ): Promise<CachedStream> {
-    const cached = this.cache.get(streamId) ?? { state: program.initialState(streamId), revision: -1, lastHash: GENESIS_HASH };
+  private async fold<
+    C extends LedgerCommand,
+    Ctx extends { streams: Record<string, LoadedStream> },
+    N extends { streams?: string[] },
+  >(program: DeciderProgram<C, Ctx, N>, streamId: string): Promise<CachedStream> {
+    const cached = this.cache.get(streamId) ?? {
+      state: program.initialState(streamId),
+      revision: -1,
+      lastHash: GENESIS_HASH,
+    };
     const events = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
     if (events.length === 0) return cached;
     let state = cached.state;
@@ -161,7 +176,11 @@ export class DeciderRunner {
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
   }
 
-  private async append(command: LedgerCommand, writes: DecisionWrite[], tails: Map<string, CachedStream>): Promise<AppendedEvent[]> {
+  private async append(
+    command: LedgerCommand,
+    writes: DecisionWrite[],
+    tails: Map<string, CachedStream>,
+  ): Promise<AppendedEvent[]> {
     const recordedAt = this.clock.now().toISOString();
     const metadata = {
       occurredAt: command.at,
@@ -182,7 +201,11 @@ export class DeciderRunner {
         metadata: { ...metadata },
       }));
       // The ledger always appends with the exact revision it read: the chain needs the previous hash.
-      return { streamId: w.streamId, expectedRevision: tail.revision, events: sealEvents(w.streamId, tail.revision, tail.lastHash, events) };
+      return {
+        streamId: w.streamId,
+        expectedRevision: tail.revision,
+        events: sealEvents(w.streamId, tail.revision, tail.lastHash, events),
+      };
     });
     const results = await this.store.appendMany(sealed);
     return sealed.flatMap((w, i) =>

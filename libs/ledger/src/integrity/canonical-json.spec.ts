@@ -67,7 +67,9 @@ describe('canonicalize (RFC 8785)', () => {
     }`);
     // Object.keys would put the integer-like "1" first whatever the text says, so read the order from the text.
     const out = canonicalize(input);
-    const order = ['\\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33'].map((k) => out.indexOf(`"${k}":`));
+    const order = ['\\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33'].map((k) =>
+      out.indexOf(`"${k}":`),
+    );
     expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
     // The surrogate pair (U+1F600, code units D83D DE00) sorts before U+FB33 by code unit, not by code point.
     expect(canonicalize(input)).toBe(
@@ -111,7 +113,12 @@ describe('canonicalize (RFC 8785)', () => {
     ['a Date', new Date(0)],
     ['a Map', new Map()],
     ['a Buffer', Buffer.from('x')],
-    ['a class instance', new (class Point { x = 1; })()],
+    [
+      'a class instance',
+      new (class Point {
+        x = 1;
+      })(),
+    ],
     ['a lone high surrogate', 'a\ud800b'],
     ['a lone low surrogate', '\udc00'],
   ])('rejects %s', (_name, value) => {
@@ -119,7 +126,9 @@ describe('canonicalize (RFC 8785)', () => {
   });
 
   it('names the path of a rejected nested value', () => {
-    expect(() => canonicalize({ data: { items: [1, { at: new Date(0) }] } })).toThrow(/\$\.data\.items\[1\]\.at: a Date/);
+    expect(() => canonicalize({ data: { items: [1, { at: new Date(0) }] } })).toThrow(
+      /\$\.data\.items\[1\]\.at: a Date/,
+    );
     expect(() => canonicalize({ ['\udead']: 1 })).toThrow(/lone surrogate/);
   });
 

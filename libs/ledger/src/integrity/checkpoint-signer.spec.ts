@@ -14,7 +14,12 @@ import {
   type CheckpointBody,
 } from './checkpoint-signer';
 
-const body: CheckpointBody = { treeSize: 1024, rootHash: 'ab'.repeat(32), position: 88_231, signedAt: '2026-03-02T09:00:00.000Z' };
+const body: CheckpointBody = {
+  treeSize: 1024,
+  rootHash: 'ab'.repeat(32),
+  position: 88_231,
+  signedAt: '2026-03-02T09:00:00.000Z',
+};
 
 describe('a signing key directory', () => {
   let dir: string;
@@ -68,7 +73,14 @@ describe('a checkpoint signed with the ledger key', () => {
       `{"position":88231,"rootHash":"${'ab'.repeat(32)}","signedAt":"2026-03-02T09:00:00.000Z","treeSize":1024}`,
     );
     // Checked with node:crypto directly, as an offline auditor would.
-    expect(verify(null, checkpointSigningInput(body), createPublicKey(key.publicKeyPem), Buffer.from(signed.signature, 'base64'))).toBe(true);
+    expect(
+      verify(
+        null,
+        checkpointSigningInput(body),
+        createPublicKey(key.publicKeyPem),
+        Buffer.from(signed.signature, 'base64'),
+      ),
+    ).toBe(true);
   });
 
   it.each([
@@ -83,7 +95,9 @@ describe('a checkpoint signed with the ledger key', () => {
   });
 
   it('does not verify with another key', () => {
-    const other = fromPem(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const other = fromPem(
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
     expect(verifyCheckpoint(signed, other.publicKeyPem)).toBe(false);
     // Not even when the forger also relabels the key id.
     expect(verifyCheckpoint({ ...signed, keyId: other.keyId }, other.publicKeyPem)).toBe(false);
@@ -102,7 +116,9 @@ describe('a checkpoint signed with the ledger key', () => {
   });
 
   it('refuses a key that is not Ed25519', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     expect(() => fromPem(rsa)).toThrow(/Ed25519/);
   });
 });

@@ -108,7 +108,8 @@ export function checkpointSigningInput(checkpoint: CheckpointBody): Buffer {
 
 /** Signs a checkpoint body. Throws a RangeError for a malformed body. */
 export function signCheckpoint(body: CheckpointBody, key: Pick<SigningKey, 'privateKey' | 'keyId'>): SignedCheckpoint {
-  if (!Number.isSafeInteger(body.treeSize) || body.treeSize < 0) throw new RangeError('treeSize must be an integer >= 0');
+  if (!Number.isSafeInteger(body.treeSize) || body.treeSize < 0)
+    throw new RangeError('treeSize must be an integer >= 0');
   if (!isHashHex(body.rootHash)) throw new RangeError('rootHash must be 64 lowercase hex characters');
   if (!Number.isSafeInteger(body.position)) throw new RangeError('position must be an integer');
   if (typeof body.signedAt !== 'string' || Number.isNaN(Date.parse(body.signedAt))) {

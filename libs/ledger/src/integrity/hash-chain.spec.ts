@@ -33,11 +33,23 @@ describe('eventHash', () => {
   it('is sha256 over prevHash followed by the canonical JSON of the fields, metadata without hash', () => {
     const prevHash = 'ab'.repeat(32);
     const metadata = { prevHash, actor: 'p-1', hash: 'ignored', extra: { z: 1, a: [1.5, 'é'] } };
-    const fields = { streamId: 'item-1', revision: 3, eventId: 'e-3', type: 'ItemRead', data: { b: 1, a: '€' }, metadata };
+    const fields = {
+      streamId: 'item-1',
+      revision: 3,
+      eventId: 'e-3',
+      type: 'ItemRead',
+      data: { b: 1, a: '€' },
+      metadata,
+    };
     // The literal definition from DESIGN §4, computed independently here.
     const { hash: _dropped, ...withoutHash } = metadata;
     const expected = createHash('sha256')
-      .update(Buffer.concat([Buffer.from(prevHash, 'ascii'), Buffer.from(canonicalize({ ...fields, metadata: withoutHash }), 'utf8')]))
+      .update(
+        Buffer.concat([
+          Buffer.from(prevHash, 'ascii'),
+          Buffer.from(canonicalize({ ...fields, metadata: withoutHash }), 'utf8'),
+        ]),
+      )
       .digest('hex');
     expect(eventHash(prevHash, fields)).toBe(expected);
   });
@@ -53,20 +65,48 @@ describe('eventHash', () => {
         eventId: 'evt-1',
         type: 'ItemRead',
         data: { reader: 'p-zhang', itemId: 'doc-1', placeId: 'room-1' },
-        metadata: { occurredAt: '2026-03-02T09:00:00Z', recordedAt: '2026-03-02T09:00:01Z', actor: 'p-registrar', commandId: 'cmd-1', correlationId: 'cmd-1', causationId: null, schemaVersion: 1 },
+        metadata: {
+          occurredAt: '2026-03-02T09:00:00Z',
+          recordedAt: '2026-03-02T09:00:01Z',
+          actor: 'p-registrar',
+          commandId: 'cmd-1',
+          correlationId: 'cmd-1',
+          causationId: null,
+          schemaVersion: 1,
+        },
       },
     ]);
-    expect(sealed.metadata.hash).toBe(createHash('sha256').update(GENESIS_HASH + documented, 'utf8').digest('hex'));
+    expect(sealed.metadata.hash).toBe(
+      createHash('sha256')
+        .update(GENESIS_HASH + documented, 'utf8')
+        .digest('hex'),
+    );
   });
 
   it('omits undefined data exactly as the canonical form of the whole object would', () => {
-    const fields = { streamId: 's', revision: 0, eventId: 'e', type: 't', data: undefined, metadata: { prevHash: GENESIS_HASH } };
-    const expected = createHash('sha256').update(GENESIS_HASH + canonicalize(fields)).digest('hex');
+    const fields = {
+      streamId: 's',
+      revision: 0,
+      eventId: 'e',
+      type: 't',
+      data: undefined,
+      metadata: { prevHash: GENESIS_HASH },
+    };
+    const expected = createHash('sha256')
+      .update(GENESIS_HASH + canonicalize(fields))
+      .digest('hex');
     expect(eventHash(GENESIS_HASH, fields)).toBe(expected);
   });
 
   it('changes with every hashed field', () => {
-    const base = { streamId: 's', revision: 0, eventId: 'e', type: 't', data: { a: 1 }, metadata: { prevHash: GENESIS_HASH } };
+    const base = {
+      streamId: 's',
+      revision: 0,
+      eventId: 'e',
+      type: 't',
+      data: { a: 1 },
+      metadata: { prevHash: GENESIS_HASH },
+    };
     const h = eventHash(GENESIS_HASH, base);
     const variants = [
       { ...base, streamId: 's2' },
@@ -81,7 +121,14 @@ describe('eventHash', () => {
   });
 
   it('does not depend on key order or on the metadata hash member', () => {
-    const a = { streamId: 's', revision: 0, eventId: 'e', type: 't', data: { x: 1, y: 2 }, metadata: { prevHash: GENESIS_HASH, k: 1 } };
+    const a = {
+      streamId: 's',
+      revision: 0,
+      eventId: 'e',
+      type: 't',
+      data: { x: 1, y: 2 },
+      metadata: { prevHash: GENESIS_HASH, k: 1 },
+    };
     const b = { ...a, data: { y: 2, x: 1 }, metadata: { k: 1, prevHash: GENESIS_HASH, hash: 'f'.repeat(64) } };
     expect(eventHash(GENESIS_HASH, b)).toBe(eventHash(GENESIS_HASH, a));
   });
@@ -96,7 +143,14 @@ describe('sealEvents on a new stream', () => {
     expect(sealed[2].metadata.prevHash).toBe(sealed[1].metadata.hash);
     sealed.forEach((e, revision) => {
       expect(e.metadata.hash).toBe(
-        eventHash(e.metadata.prevHash, { streamId: 'item-doc-1', revision, eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }),
+        eventHash(e.metadata.prevHash, {
+          streamId: 'item-doc-1',
+          revision,
+          eventId: e.eventId,
+          type: e.type,
+          data: e.data,
+          metadata: e.metadata,
+        }),
       );
     });
   });
@@ -109,7 +163,11 @@ describe('sealEvents on a new stream', () => {
   });
 
   it('verifies after a JSON round trip through a store', () => {
-    expect(verifyStreamEvents(recorded('item-doc-1', sealed))).toMatchObject({ ok: true, eventsChecked: 3, streams: 1 });
+    expect(verifyStreamEvents(recorded('item-doc-1', sealed))).toMatchObject({
+      ok: true,
+      eventsChecked: 3,
+      streams: 1,
+    });
   });
 });
 
@@ -137,12 +195,25 @@ describe('sealEvents on an existing stream', () => {
 
 describe('verifyStreamEvents on a tampered stream', () => {
   const streamId = 'item-doc-7';
-  const good = () => recorded(streamId, sealEvents(streamId, -1, GENESIS_HASH, [0, 1, 2, 3].map((n) => newEvent(n))));
+  const good = () =>
+    recorded(
+      streamId,
+      sealEvents(
+        streamId,
+        -1,
+        GENESIS_HASH,
+        [0, 1, 2, 3].map((n) => newEvent(n)),
+      ),
+    );
 
   it('names an edited event', () => {
     const events = good();
     (events[2].data as Record<string, unknown>).itemId = 'doc-other';
-    expect(verifyStreamEvents(events).firstFailure).toMatchObject({ eventId: 'evt-2', revision: 2, reason: 'hash-mismatch' });
+    expect(verifyStreamEvents(events).firstFailure).toMatchObject({
+      eventId: 'evt-2',
+      revision: 2,
+      reason: 'hash-mismatch',
+    });
   });
 
   it('names the event after a deleted one', () => {
@@ -173,7 +244,9 @@ describe('verifyStreamEvents on a tampered stream', () => {
 
 describe('sealEvents with an own "__proto__" member in metadata (as JSON.parse creates)', () => {
   it('keeps it as data, so the stored event verifies', () => {
-    const input = JSON.parse('{"eventId":"e","type":"t","data":{},"metadata":{"__proto__":{"x":1},"actor":"a"}}') as NewEvent;
+    const input = JSON.parse(
+      '{"eventId":"e","type":"t","data":{},"metadata":{"__proto__":{"x":1},"actor":"a"}}',
+    ) as NewEvent;
     const [sealed] = sealEvents('s', -1, GENESIS_HASH, [input]);
     expect(Object.getPrototypeOf(sealed.metadata)).toBe(Object.prototype);
     expect(verifyStreamEvents(recorded('s', [sealed])).ok).toBe(true);

@@ -18,7 +18,8 @@ function copyOf(source: Record<string, unknown> | null | undefined): Record<stri
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     // An own "__proto__" member (JSON.parse makes those) must stay data, not become the copy's prototype.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
     else out[key] = source[key];
   }
   return out;
@@ -53,7 +54,14 @@ export function sealEvents<D, M extends Record<string, unknown>>(
     const metadata = copyOf(event.metadata as Record<string, unknown>);
     metadata.prevHash = link;
     metadata.hash = '';
-    const hash = eventHash(link, { streamId, revision, eventId: event.eventId, type: event.type, data: event.data, metadata });
+    const hash = eventHash(link, {
+      streamId,
+      revision,
+      eventId: event.eventId,
+      type: event.type,
+      data: event.data,
+      metadata,
+    });
     metadata.hash = hash;
     const copy = copyOf(event as unknown as Record<string, unknown>);
     copy.metadata = metadata;

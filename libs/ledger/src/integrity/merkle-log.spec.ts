@@ -35,7 +35,9 @@ const ref = {
   path(m: number, d: Buffer[]): Buffer[] {
     if (d.length <= 1) return [];
     const k = ref.k(d.length);
-    return m < k ? [...ref.path(m, d.slice(0, k)), ref.mth(d.slice(k))] : [...ref.path(m - k, d.slice(k)), ref.mth(d.slice(0, k))];
+    return m < k
+      ? [...ref.path(m, d.slice(0, k)), ref.mth(d.slice(k))]
+      : [...ref.path(m - k, d.slice(k)), ref.mth(d.slice(0, k))];
   },
   subproof(m: number, d: Buffer[], b: boolean): Buffer[] {
     if (m === d.length) return b ? [] : [ref.mth(d)];
@@ -113,12 +115,24 @@ describe('inclusion proofs for every tree size 1..64 and every index', () => {
         const at = `n=${n} i=${i}`;
         for (let e = 0; e < proof.length; e++) {
           for (const changed of byteVariants(proof[e])) {
-            mustReject(`${at} proof[${e}]`, verifyInclusion(LEAVES[i], i, n, proof.map((p, x) => (x === e ? changed : p)), root));
+            mustReject(
+              `${at} proof[${e}]`,
+              verifyInclusion(
+                LEAVES[i],
+                i,
+                n,
+                proof.map((p, x) => (x === e ? changed : p)),
+                root,
+              ),
+            );
           }
         }
-        for (const changed of byteVariants(LEAVES[i])) mustReject(`${at} leaf`, verifyInclusion(changed, i, n, proof, root));
-        for (const changed of byteVariants(root)) mustReject(`${at} root`, verifyInclusion(LEAVES[i], i, n, proof, changed));
-        for (let j = 0; j < n + 2; j++) if (j !== i) mustReject(`${at} index ${j}`, verifyInclusion(LEAVES[i], j, n, proof, root));
+        for (const changed of byteVariants(LEAVES[i]))
+          mustReject(`${at} leaf`, verifyInclusion(changed, i, n, proof, root));
+        for (const changed of byteVariants(root))
+          mustReject(`${at} root`, verifyInclusion(LEAVES[i], i, n, proof, changed));
+        for (let j = 0; j < n + 2; j++)
+          if (j !== i) mustReject(`${at} index ${j}`, verifyInclusion(LEAVES[i], j, n, proof, root));
         // A proof cut short or padded does not verify either.
         if (proof.length > 0) mustReject(`${at} short`, verifyInclusion(LEAVES[i], i, n, proof.slice(0, -1), root));
         mustReject(`${at} long`, verifyInclusion(LEAVES[i], i, n, [...proof, LEAVES[0]], root));
@@ -169,11 +183,22 @@ describe('consistency proofs for every 1 <= m <= n <= 64', () => {
         const at = `m=${m} n=${n}`;
         for (let e = 0; e < proof.length; e++) {
           for (const changed of byteVariants(proof[e])) {
-            mustReject(`${at} proof[${e}]`, verifyConsistency(m, n, oldRoot, newRoot, proof.map((p, x) => (x === e ? changed : p))));
+            mustReject(
+              `${at} proof[${e}]`,
+              verifyConsistency(
+                m,
+                n,
+                oldRoot,
+                newRoot,
+                proof.map((p, x) => (x === e ? changed : p)),
+              ),
+            );
           }
         }
-        for (const changed of byteVariants(oldRoot)) mustReject(`${at} old root`, verifyConsistency(m, n, changed, newRoot, proof));
-        for (const changed of byteVariants(newRoot)) mustReject(`${at} new root`, verifyConsistency(m, n, oldRoot, changed, proof));
+        for (const changed of byteVariants(oldRoot))
+          mustReject(`${at} old root`, verifyConsistency(m, n, changed, newRoot, proof));
+        for (const changed of byteVariants(newRoot))
+          mustReject(`${at} new root`, verifyConsistency(m, n, oldRoot, changed, proof));
         if (m > 1) mustReject(`${at} m-1`, verifyConsistency(m - 1, n, oldRoot, newRoot, proof));
         if (m < n) mustReject(`${at} m+1`, verifyConsistency(m + 1, n, oldRoot, newRoot, proof));
         if (proof.length > 0) mustReject(`${at} short`, verifyConsistency(m, n, oldRoot, newRoot, proof.slice(0, -1)));
@@ -242,7 +267,8 @@ describe('MerkleLog of 5,000 leaves', () => {
     for (const n of sizes) {
       const root = hex(ref.mth(leaves.slice(0, n).map((l) => Buffer.from(l, 'hex'))));
       expect(log.root(n)).toBe(root);
-      for (const i of [0, n >> 1, n - 1]) expect(verifyInclusion(leaves[i], i, n, log.inclusionProof(i, n), root)).toBe(true);
+      for (const i of [0, n >> 1, n - 1])
+        expect(verifyInclusion(leaves[i], i, n, log.inclusionProof(i, n), root)).toBe(true);
       for (const m of sizes.filter((s) => s <= n)) {
         expect(verifyConsistency(m, n, log.root(m), root, log.consistencyProof(m, n))).toBe(true);
       }

@@ -154,7 +154,9 @@ export function consistencyProof(oldSize: number, newSize: number, leafHashes: r
   checkSize('oldSize', oldSize, 0, newSize);
   // Every tree extends the empty one and itself: nothing to prove (RFC 9162 defines PROOF only for 0 < m < n).
   if (oldSize === 0 || oldSize === newSize) return [];
-  return consistencyPath(arraySubtree(toLeafBuffers(leafHashes, newSize)), oldSize, newSize).map((b) => b.toString('hex'));
+  return consistencyPath(arraySubtree(toLeafBuffers(leafHashes, newSize)), oldSize, newSize).map((b) =>
+    b.toString('hex'),
+  );
 }
 
 const lsb = (x: number): boolean => x % 2 === 1;
@@ -218,7 +220,8 @@ export function verifyConsistency(
   newRootHex: string,
   proof: readonly string[],
 ): boolean {
-  if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize) || oldSize < 0 || oldSize > newSize) return false;
+  if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize) || oldSize < 0 || oldSize > newSize)
+    return false;
   if (!isHashHex(oldRootHex) || !isHashHex(newRootHex)) return false;
   if (oldSize === 0) return proof.length === 0 && oldRootHex === EMPTY_ROOT;
   if (oldSize === newSize) return proof.length === 0 && oldRootHex === newRootHex;

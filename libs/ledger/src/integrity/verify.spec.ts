@@ -9,7 +9,15 @@ const newEvent = (streamId: string, n: number): NewEvent => ({
   eventId: `${streamId}/e${n}`,
   type: 'ItemRead',
   data: { itemId: streamId, reader: `p-${n % 3}`, placeId: 'room-1' },
-  metadata: { occurredAt: AT, recordedAt: AT, actor: 'p-registrar', commandId: `c-${n}`, correlationId: `c-${n}`, causationId: null, schemaVersion: 1 },
+  metadata: {
+    occurredAt: AT,
+    recordedAt: AT,
+    actor: 'p-registrar',
+    commandId: `c-${n}`,
+    correlationId: `c-${n}`,
+    causationId: null,
+    schemaVersion: 1,
+  },
 });
 
 /**
@@ -32,7 +40,8 @@ function globalLog(streamCount: number, total: number): RecordedEvent[] {
 const indexOf = (log: RecordedEvent[], streamId: string, revision: number) =>
   log.findIndex((e) => e.streamId === streamId && e.revision === revision);
 
-const rootOf = (log: RecordedEvent[], n = log.length) => merkleRoot(log.slice(0, n).map((e) => leafHash(e.metadata.hash)));
+const rootOf = (log: RecordedEvent[], n = log.length) =>
+  merkleRoot(log.slice(0, n).map((e) => leafHash(e.metadata.hash)));
 
 describe('an untampered global log of 200 events over 5 streams', () => {
   it('verifies, counting events and streams, and recomputes the Merkle root', async () => {
@@ -43,7 +52,11 @@ describe('an untampered global log of 200 events over 5 streams', () => {
 
   it('verifies against trusted checkpoints taken along the way', async () => {
     const log = globalLog(5, 200);
-    const checkpoints = [1, 64, 150, 200].map((n) => ({ treeSize: n, rootHash: rootOf(log, n), position: log[n - 1].position }));
+    const checkpoints = [1, 64, 150, 200].map((n) => ({
+      treeSize: n,
+      rootHash: rootOf(log, n),
+      position: log[n - 1].position,
+    }));
     expect((await verifyEvents(log, { checkpoints })).ok).toBe(true);
   });
 
@@ -77,7 +90,13 @@ describe('a tampered global log', () => {
     (log[i].data as Record<string, unknown>).reader = 'p-intruder';
     const { ok, firstFailure, eventsChecked } = await verifyEvents(log);
     expect(ok).toBe(false);
-    expect(firstFailure).toMatchObject({ eventId: log[i].eventId, streamId: 'item-3', revision: 10, position: log[i].position, reason: 'hash-mismatch' });
+    expect(firstFailure).toMatchObject({
+      eventId: log[i].eventId,
+      streamId: 'item-3',
+      revision: 10,
+      position: log[i].position,
+      reason: 'hash-mismatch',
+    });
     expect(eventsChecked).toBe(i + 1);
   });
 
@@ -118,21 +137,31 @@ describe('a tampered global log', () => {
   it('names an event moved out of global order', async () => {
     const i = indexOf(log, 'item-1', 8);
     [log[i], log[i + 1]] = [log[i + 1], log[i]];
-    expect((await verifyEvents(log)).firstFailure).toMatchObject({ eventId: log[i + 1].eventId, reason: 'out-of-order' });
+    expect((await verifyEvents(log)).firstFailure).toMatchObject({
+      eventId: log[i + 1].eventId,
+      reason: 'out-of-order',
+    });
   });
 
   it('names events of one stream swapped in place (positions kept in order)', async () => {
     const a = indexOf(log, 'item-3', 2);
     const b = indexOf(log, 'item-3', 3);
     const [pa, pb] = [log[a].position, log[b].position];
-    [log[a], log[b]] = [{ ...log[b], position: pa }, { ...log[a], position: pb }];
+    [log[a], log[b]] = [
+      { ...log[b], position: pa },
+      { ...log[a], position: pb },
+    ];
     expect((await verifyEvents(log)).firstFailure).toMatchObject({ eventId: 'item-3/e3', reason: 'revision-gap' });
   });
 
   it('names a replayed (duplicated) event', async () => {
     const i = indexOf(log, 'item-0', 3);
     log.splice(i + 1, 0, { ...log[i], position: log[i].position + 1 });
-    expect((await verifyEvents(log)).firstFailure).toMatchObject({ eventId: log[i].eventId, revision: 3, reason: 'out-of-order' });
+    expect((await verifyEvents(log)).firstFailure).toMatchObject({
+      eventId: log[i].eventId,
+      revision: 3,
+      reason: 'out-of-order',
+    });
   });
 
   it('names the next event of the stream when an edited event was re-hashed', async () => {
@@ -140,7 +169,11 @@ describe('a tampered global log', () => {
     (log[i].data as Record<string, unknown>).placeId = 'home';
     log[i].metadata.hash = eventHash(log[i].metadata.prevHash, log[i]);
     const next = log[indexOf(log, 'item-1', 13)];
-    expect((await verifyEvents(log)).firstFailure).toMatchObject({ eventId: next.eventId, streamId: 'item-1', reason: 'broken-link' });
+    expect((await verifyEvents(log)).firstFailure).toMatchObject({
+      eventId: next.eventId,
+      streamId: 'item-1',
+      reason: 'broken-link',
+    });
   });
 
   it('names the event whose Merkle root departs from a checkpoint when a stream was re-hashed to its head', async () => {
@@ -158,19 +191,28 @@ describe('a tampered global log', () => {
     // The chains alone cannot see it…
     expect((await verifyEvents(log)).ok).toBe(true);
     // …the signed tree can.
-    expect((await verifyEvents(log, { checkpoints })).firstFailure).toMatchObject({ eventId: log[199].eventId, reason: 'checkpoint-mismatch' });
+    expect((await verifyEvents(log, { checkpoints })).firstFailure).toMatchObject({
+      eventId: log[199].eventId,
+      reason: 'checkpoint-mismatch',
+    });
   });
 
   it('reports truncation against a checkpoint that covers more events', async () => {
     const checkpoints = [{ treeSize: 200, rootHash: rootOf(log) }];
     const truncated = log.slice(0, 190);
     expect((await verifyEvents(truncated)).ok).toBe(true);
-    expect((await verifyEvents(truncated, { checkpoints })).firstFailure).toMatchObject({ eventId: log[189].eventId, reason: 'truncated' });
+    expect((await verifyEvents(truncated, { checkpoints })).firstFailure).toMatchObject({
+      eventId: log[189].eventId,
+      reason: 'truncated',
+    });
   });
 
   it('reports a checkpoint whose position names a different event', async () => {
     const checkpoints = [{ treeSize: 100, rootHash: rootOf(log, 100), position: log[100].position }];
-    expect((await verifyEvents(log, { checkpoints })).firstFailure).toMatchObject({ eventId: log[99].eventId, reason: 'checkpoint-mismatch' });
+    expect((await verifyEvents(log, { checkpoints })).firstFailure).toMatchObject({
+      eventId: log[99].eventId,
+      reason: 'checkpoint-mismatch',
+    });
   });
 
   it('names an event that was never sealed', async () => {

@@ -210,7 +210,11 @@ export class ChainVerifier {
         return false;
       }
       if (event && cp.position !== undefined && cp.position !== event.position) {
-        return this.fail(event, 'checkpoint-mismatch', `leaf ${cp.treeSize - 1} is at position ${event.position}, the checkpoint says ${cp.position}`);
+        return this.fail(
+          event,
+          'checkpoint-mismatch',
+          `leaf ${cp.treeSize - 1} is at position ${event.position}, the checkpoint says ${cp.position}`,
+        );
       }
     }
     return true;

@@ -133,7 +133,9 @@ export class EsdbEventStore implements EventStore {
     try {
       const result = await this.client.appendToStream(
         streamId,
-        events.map((e) => jsonEvent({ id: e.eventId, type: e.type, data: e.data as JSONType, metadata: e.metadata as JSONType })),
+        events.map((e) =>
+          jsonEvent({ id: e.eventId, type: e.type, data: e.data as JSONType, metadata: e.metadata as JSONType }),
+        ),
         { expectedRevision: toEsdbRevision(expectedRevision) },
       );
       last = Number(result.nextExpectedRevision);
@@ -151,7 +153,9 @@ export class EsdbEventStore implements EventStore {
     const stored = await this.readStream(streamId, { fromRevision: first, maxCount: events.length });
     events.forEach((e, i) => {
       if (stored[i]?.eventId !== e.eventId) {
-        throw new Error(`stream ${streamId}: revision ${first + i} holds ${stored[i]?.eventId}, not the appended ${e.eventId}`);
+        throw new Error(
+          `stream ${streamId}: revision ${first + i} holds ${stored[i]?.eventId}, not the appended ${e.eventId}`,
+        );
       }
     });
     return {
@@ -215,7 +219,11 @@ export class EsdbEventStore implements EventStore {
       let page: AllStreamResolvedEvent[];
       try {
         page = [];
-        const read = this.client.readAll({ fromPosition, direction: backwards ? BACKWARDS : FORWARDS, maxCount: this.pageSize });
+        const read = this.client.readAll({
+          fromPosition,
+          direction: backwards ? BACKWARDS : FORWARDS,
+          maxCount: this.pageSize,
+        });
         for await (const resolved of read) page.push(resolved);
       } catch (error) {
         throw mapTransportError(error, 'read of $all');

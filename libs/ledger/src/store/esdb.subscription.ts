@@ -11,7 +11,14 @@ import {
   type EventStoreDBClient,
   type ReadPosition,
 } from '@eventstore/db-client';
-import { type EventHandler, type RecordedEvent, type SubscribeOptions, type Subscription, type SubscriptionFilter, StoreUnavailable } from './event-store.port';
+import {
+  type EventHandler,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionFilter,
+  StoreUnavailable,
+} from './event-store.port';
 
 /** How a dropped `$all` subscription comes back: exponential backoff between attempts, capped at `maxDelayMs`. */
 export interface ReconnectPolicy {
@@ -21,7 +28,11 @@ export interface ReconnectPolicy {
   maxAttempts: number;
 }
 
-export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 5000, maxAttempts: Number.POSITIVE_INFINITY };
+export const DEFAULT_RECONNECT: ReconnectPolicy = {
+  initialDelayMs: 100,
+  maxDelayMs: 5000,
+  maxAttempts: Number.POSITIVE_INFINITY,
+};
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -129,7 +140,12 @@ export class EsdbSubscription implements Subscription {
       failures += 1;
       if (failures > this.policy.maxAttempts) {
         this.stopped = true;
-        this.fail(new StoreUnavailable(`$all subscription: gave up after ${this.policy.maxAttempts} reconnection attempts`, outcome.error));
+        this.fail(
+          new StoreUnavailable(
+            `$all subscription: gave up after ${this.policy.maxAttempts} reconnection attempts`,
+            outcome.error,
+          ),
+        );
         return;
       }
       await this.sleep(Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** (failures - 1)));

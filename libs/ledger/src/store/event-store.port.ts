@@ -151,7 +151,10 @@ export class ConcurrencyConflict extends Error {
 /** The store cannot take writes now (disk full, read-only directory, connection lost). Nothing was written. */
 export class StoreUnavailable extends Error {
   readonly code = 'STORE_UNAVAILABLE';
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'StoreUnavailable';
   }

@@ -20,7 +20,12 @@ eventStoreContract('SqliteEventStore (contract)', async () => {
   };
 });
 
-const event = (data: unknown = { n: 1 }): NewEvent => ({ eventId: randomUUID(), type: 'ThingHappened', data, metadata: {} });
+const event = (data: unknown = { n: 1 }): NewEvent => ({
+  eventId: randomUUID(),
+  type: 'ThingHappened',
+  data,
+  metadata: {},
+});
 
 describe('SqliteEventStore', () => {
   let dir: string;
@@ -68,7 +73,9 @@ describe('SqliteEventStore', () => {
   describe('group commit', () => {
     it('writes appends issued together in one transaction', async () => {
       const before = store.stats.commits;
-      const results = await Promise.all(Array.from({ length: 64 }, (_, i) => store.append(`w-${i}`, [event()], 'no-stream')));
+      const results = await Promise.all(
+        Array.from({ length: 64 }, (_, i) => store.append(`w-${i}`, [event()], 'no-stream')),
+      );
       expect(results).toHaveLength(64);
       // All 64 were queued before the flush macrotask ran, so they share one COMMIT (one fsync).
       expect(store.stats.commits - before).toBe(1);

@@ -99,7 +99,10 @@ const toStoreUnavailable = (error: unknown, what: string): StoreUnavailable => {
   if (error instanceof StoreUnavailable) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
-  return new StoreUnavailable(`event store: ${what} failed${typeof code === 'string' ? ` (${code})` : ''}: ${detail}`, error);
+  return new StoreUnavailable(
+    `event store: ${what} failed${typeof code === 'string' ? ` (${code})` : ''}: ${detail}`,
+    error,
+  );
 };
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
@@ -174,7 +177,9 @@ export class SqliteEventStore implements EventStore {
       findEvent: db.prepare('SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
       // The last row through the (stream_id, revision) unique index: O(log n), and inside the group transaction it
       // sees the rows written by earlier operations of the same group.
-      streamHead: db.prepare('SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
+      streamHead: db.prepare(
+        'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+      ),
       insert: db.prepare(
         'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -255,7 +260,13 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     this.assertOpen();
-    const subscription = new SqliteSubscription(this, handler, options, this.headPositionSync() ?? 0, this.pollIntervalMs);
+    const subscription = new SqliteSubscription(
+      this,
+      handler,
+      options,
+      this.headPositionSync() ?? 0,
+      this.pollIntervalMs,
+    );
     this.subscriptions.add(subscription);
     void subscription.done.finally(() => this.subscriptions.delete(subscription));
     return subscription;
@@ -375,10 +386,13 @@ export class SqliteEventStore implements EventStore {
 
 function prepareWrite(write: StreamWrite): PreparedWrite {
   const { streamId, expectedRevision, events } = write;
-  if (typeof streamId !== 'string' || streamId.length === 0) throw new Error('append: streamId must be a non-empty string');
-  if (
-    !(expectedRevision === 'any' || expectedRevision === 'no-stream' || (Number.isInteger(expectedRevision) && expectedRevision >= -1))
-  ) {
+  if (typeof streamId !== 'string' || streamId.length === 0)
+    throw new Error('append: streamId must be a non-empty string');
+  if (!(
+    expectedRevision === 'any' ||
+    expectedRevision === 'no-stream' ||
+    (Number.isInteger(expectedRevision) && expectedRevision >= -1)
+  )) {
     throw new Error(`append to ${streamId}: invalid expected revision ${String(expectedRevision)}`);
   }
   const ids = new Set<string>();
@@ -386,11 +400,19 @@ function prepareWrite(write: StreamWrite): PreparedWrite {
     streamId,
     expectedRevision,
     events: events.map((e) => {
-      if (typeof e.eventId !== 'string' || e.eventId.length === 0) throw new Error(`append to ${streamId}: eventId must be a non-empty string`);
-      if (ids.has(e.eventId)) throw new Error(`append to ${streamId}: event id ${e.eventId} appears twice in one append`);
+      if (typeof e.eventId !== 'string' || e.eventId.length === 0)
+        throw new Error(`append to ${streamId}: eventId must be a non-empty string`);
+      if (ids.has(e.eventId))
+        throw new Error(`append to ${streamId}: event id ${e.eventId} appears twice in one append`);
       ids.add(e.eventId);
-      if (typeof e.type !== 'string' || e.type.length === 0) throw new Error(`append to ${streamId}: event type must be a non-empty string`);
-      return { eventId: e.eventId, type: e.type, data: JSON.stringify(e.data ?? null), metadata: JSON.stringify(e.metadata ?? {}) };
+      if (typeof e.type !== 'string' || e.type.length === 0)
+        throw new Error(`append to ${streamId}: event type must be a non-empty string`);
+      return {
+        eventId: e.eventId,
+        type: e.type,
+        data: JSON.stringify(e.data ?? null),
+        metadata: JSON.stringify(e.metadata ?? {}),
+      };
     }),
   };
 }

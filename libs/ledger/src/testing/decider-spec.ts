@@ -34,7 +34,8 @@ export const deciderSpec = <C, S, H, R>(decider: DeciderUnderTest<C, S, H, R>) =
           } catch (e) {
             thrown = e;
           }
-          if (thrown === undefined) throw new Error(`expected the command to be refused with ${code}, but it was accepted`);
+          if (thrown === undefined)
+            throw new Error(`expected the command to be refused with ${code}, but it was accepted`);
           expect((thrown as { code?: string }).code).toBe(code);
         },
       };

@@ -8,19 +8,40 @@ export const commandLogProjection: Projection = {
   apply(db: Db, event: RecordedEvent) {
     const commandId = event.metadata.commandId;
     if (typeof commandId !== 'string') return;
-    db.prepare(`INSERT OR IGNORE INTO command_events (command_id, position, event_id, type, stream_id, revision, data) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      commandId, event.position, event.eventId, event.type, event.streamId, event.revision, JSON.stringify(event.data));
+    db.prepare(
+      `INSERT OR IGNORE INTO command_events (command_id, position, event_id, type, stream_id, revision, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      commandId,
+      event.position,
+      event.eventId,
+      event.type,
+      event.streamId,
+      event.revision,
+      JSON.stringify(event.data),
+    );
   },
 };
 
 export const findCommand = (db: Db, commandId: string): Omit<CommandOutcome, 'duplicate'> | null => {
   const rows = db.prepare(`SELECT * FROM command_events WHERE command_id = ? ORDER BY position`).all(commandId) as {
-    event_id: string; type: string; stream_id: string; revision: number; position: number; data: string;
+    event_id: string;
+    type: string;
+    stream_id: string;
+    revision: number;
+    position: number;
+    data: string;
   }[];
   if (rows.length === 0) return null;
   return {
     commandId,
-    events: rows.map((r) => ({ eventId: r.event_id, type: r.type, streamId: r.stream_id, revision: r.revision, position: r.position, data: JSON.parse(r.data) })),
+    events: rows.map((r) => ({
+      eventId: r.event_id,
+      type: r.type,
+      streamId: r.stream_id,
+      revision: r.revision,
+      position: r.position,
+      data: JSON.parse(r.data),
+    })),
   };
 };
 

@@ -13,40 +13,79 @@ export const streamStateProjection: Projection = {
     const parsed = parseStream(event.streamId);
     if (!parsed) return;
     const row = db.prepare(`SELECT revision, state FROM stream_states WHERE stream_id = ?`).get(event.streamId) as
-      | { revision: number; state: string }
-      | undefined;
+      { revision: number; state: string } | undefined;
     if (row && event.revision <= row.revision) return;
     const before = row ? JSON.parse(row.state) : initialStateOf(event.streamId);
-    const state = evolveStream(event.streamId, before, { type: event.type, data: event.data as Record<string, unknown> });
+    const state = evolveStream(event.streamId, before, {
+      type: event.type,
+      data: event.data as Record<string, unknown>,
+    });
     db.prepare(`INSERT OR REPLACE INTO stream_states (stream_id, kind, revision, state) VALUES (?, ?, ?, ?)`).run(
-      event.streamId, parsed.kind, event.revision, JSON.stringify(state));
+      event.streamId,
+      parsed.kind,
+      event.revision,
+      JSON.stringify(state),
+    );
     switch (parsed.kind) {
       case 'item': {
         const v = itemView(state as never);
         if (!v) return;
-        db.prepare(`INSERT OR REPLACE INTO items (item_id, status, custodian, place_id, level, declassify_on, copy_of, title, view, updated_position)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(v.itemId, v.status, v.custodian, v.placeId, v.level, v.declassifyOn, v.copyOf, v.title,
-          JSON.stringify(v), event.position);
+        db.prepare(
+          `INSERT OR REPLACE INTO items (item_id, status, custodian, place_id, level, declassify_on, copy_of, title, view, updated_position)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          v.itemId,
+          v.status,
+          v.custodian,
+          v.placeId,
+          v.level,
+          v.declassifyOn,
+          v.copyOf,
+          v.title,
+          JSON.stringify(v),
+          event.position,
+        );
         return;
       }
       case 'person': {
         const v = personView(state as never);
-        if (v) db.prepare(`INSERT OR REPLACE INTO persons (person_id, view) VALUES (?, ?)`).run(v.personId, JSON.stringify(v));
+        if (v)
+          db.prepare(`INSERT OR REPLACE INTO persons (person_id, view) VALUES (?, ?)`).run(
+            v.personId,
+            JSON.stringify(v),
+          );
         return;
       }
       case 'place': {
         const v = placeView(state as never);
-        if (v) db.prepare(`INSERT OR REPLACE INTO places (place_id, view) VALUES (?, ?)`).run(v.placeId, JSON.stringify(v));
+        if (v)
+          db.prepare(`INSERT OR REPLACE INTO places (place_id, view) VALUES (?, ?)`).run(v.placeId, JSON.stringify(v));
         return;
       }
       case 'incident': {
         const v = incidentView(state as never);
         if (!v) return;
-        const existing = db.prepare(`SELECT opened_position FROM incidents WHERE incident_id = ?`).get(v.incidentId) as { opened_position: number } | undefined;
-        db.prepare(`INSERT OR REPLACE INTO incidents (incident_id, status, kind, discovered_at, report_due_at, reported_at, closed_at, view, opened_position)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(v.incidentId, v.status, v.kind, v.discoveredAt, v.reportDueAt, v.reportedAt, v.closedAt,
-          JSON.stringify(v), existing?.opened_position ?? event.position);
-        for (const itemId of v.itemIds) db.prepare(`INSERT OR IGNORE INTO incident_items (incident_id, item_id) VALUES (?, ?)`).run(v.incidentId, itemId);
+        const existing = db.prepare(`SELECT opened_position FROM incidents WHERE incident_id = ?`).get(v.incidentId) as
+          { opened_position: number } | undefined;
+        db.prepare(
+          `INSERT OR REPLACE INTO incidents (incident_id, status, kind, discovered_at, report_due_at, reported_at, closed_at, view, opened_position)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          v.incidentId,
+          v.status,
+          v.kind,
+          v.discoveredAt,
+          v.reportDueAt,
+          v.reportedAt,
+          v.closedAt,
+          JSON.stringify(v),
+          existing?.opened_position ?? event.position,
+        );
+        for (const itemId of v.itemIds)
+          db.prepare(`INSERT OR IGNORE INTO incident_items (incident_id, item_id) VALUES (?, ?)`).run(
+            v.incidentId,
+            itemId,
+          );
         return;
       }
       case 'inventory':

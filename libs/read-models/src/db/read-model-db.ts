@@ -67,7 +67,13 @@ export const openReadModelDb = (file: string): Db => {
   let db = new Database(file);
   if (file !== ':memory:' && !passesIntegrityCheck(db)) {
     db.close();
-    console.error(JSON.stringify({ level: 'warn', msg: 'read-model file failed its integrity check; rebuilding it from the store', file: path.basename(file) }));
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'read-model file failed its integrity check; rebuilding it from the store',
+        file: path.basename(file),
+      }),
+    );
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
     db = new Database(file);
   }
@@ -92,6 +98,8 @@ export const openReadModelDb = (file: string): Db => {
 
 /** Empties every projected table (a rebuild replays the store from the start afterwards). */
 export const clearReadModels = (db: Db): void => {
-  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'sqlite_sequence')`).all() as { name: string }[];
+  const tables = db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'sqlite_sequence')`)
+    .all() as { name: string }[];
   db.transaction(() => tables.forEach((t) => db.exec(`DELETE FROM "${t.name}"`)))();
 };

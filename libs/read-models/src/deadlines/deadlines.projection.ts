@@ -11,12 +11,17 @@ export const deadlinesProjection: Projection = {
   name: 'deadlines-v1',
   apply(db: Db, event: RecordedEvent) {
     const { set, clear } = deadlineChanges({
-      streamId: event.streamId, revision: event.revision, type: event.type, data: event.data, occurredAt: event.metadata.occurredAt,
+      streamId: event.streamId,
+      revision: event.revision,
+      type: event.type,
+      data: event.data,
+      occurredAt: event.metadata.occurredAt,
     });
     for (const key of clear) db.prepare(`DELETE FROM deadlines WHERE key = ?`).run(key);
     for (const d of set) {
-      db.prepare(`INSERT OR REPLACE INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)`).run(
-        d.key, d.kind, d.streamId, new Date(d.dueAt).toISOString(), JSON.stringify(d));
+      db.prepare(
+        `INSERT OR REPLACE INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)`,
+      ).run(d.key, d.kind, d.streamId, new Date(d.dueAt).toISOString(), JSON.stringify(d));
     }
   },
 };

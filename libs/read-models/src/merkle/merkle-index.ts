@@ -83,11 +83,15 @@ export class MerkleIndex {
         this.log = new MerkleLog(this.leaves);
       }
     }
-    for (const row of this.stmts.after.iterate(this.log.size) as IterableIterator<Pick<Row, 'idx' | 'event_hash' | 'leaf'>>) {
-      if (row.idx !== this.log.size) throw new Error(`merkle_leaves has a gap: leaf ${row.idx} where ${this.log.size} was expected`);
+    for (const row of this.stmts.after.iterate(this.log.size) as IterableIterator<
+      Pick<Row, 'idx' | 'event_hash' | 'leaf'>
+    >) {
+      if (row.idx !== this.log.size)
+        throw new Error(`merkle_leaves has a gap: leaf ${row.idx} where ${this.log.size} was expected`);
       this.log.append(row.event_hash);
       // The stored leaf must be the leaf of the stored event hash; anything else is a corrupted read model.
-      if (!row.leaf.equals(this.leaves.get(row.idx))) throw new Error(`merkle_leaves row ${row.idx} does not match its event hash`);
+      if (!row.leaf.equals(this.leaves.get(row.idx)))
+        throw new Error(`merkle_leaves row ${row.idx} does not match its event hash`);
     }
     return this.log.size;
   }

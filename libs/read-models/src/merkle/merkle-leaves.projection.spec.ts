@@ -4,19 +4,37 @@ import { clearReadModels, openReadModelDb, type Db } from '../db/read-model-db';
 import { MerkleIndex } from './merkle-index';
 import { merkleLeavesProjection } from './merkle-leaves.projection';
 
-const meta = { occurredAt: '2026-03-02T09:00:00Z', recordedAt: '2026-03-02T09:00:00Z', actor: 'p-a', commandId: 'c', correlationId: 'c', causationId: null, schemaVersion: 1 };
+const meta = {
+  occurredAt: '2026-03-02T09:00:00Z',
+  recordedAt: '2026-03-02T09:00:00Z',
+  actor: 'p-a',
+  commandId: 'c',
+  correlationId: 'c',
+  causationId: null,
+  schemaVersion: 1,
+};
 
 /** n sealed events of one stream at positions 1..n, as a store would hand them to the projection. */
 const recorded = (n: number): RecordedEvent[] =>
-  sealEvents('item-doc-1', -1, GENESIS_HASH, Array.from({ length: n }, (_, i) => ({ eventId: `e-${i}`, type: 'ItemRead', data: { i }, metadata: meta }))).map(
-    (e, i) => ({ ...e, streamId: 'item-doc-1', revision: i, position: i + 1 }) as unknown as RecordedEvent,
-  );
+  sealEvents(
+    'item-doc-1',
+    -1,
+    GENESIS_HASH,
+    Array.from({ length: n }, (_, i) => ({ eventId: `e-${i}`, type: 'ItemRead', data: { i }, metadata: meta })),
+  ).map((e, i) => ({ ...e, streamId: 'item-doc-1', revision: i, position: i + 1 }) as unknown as RecordedEvent);
 
-const leaf = (e: RecordedEvent) => createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(e.metadata.hash, 'hex')])).digest();
-const node = (l: Buffer, r: Buffer) => createHash('sha256').update(Buffer.concat([Buffer.from([1]), l, r])).digest();
+const leaf = (e: RecordedEvent) =>
+  createHash('sha256')
+    .update(Buffer.concat([Buffer.from([0]), Buffer.from(e.metadata.hash, 'hex')]))
+    .digest();
+const node = (l: Buffer, r: Buffer) =>
+  createHash('sha256')
+    .update(Buffer.concat([Buffer.from([1]), l, r]))
+    .digest();
 
 /** Applies events as the runner does: one transaction per batch. */
-const applyBatch = (db: Db, events: RecordedEvent[]) => db.transaction(() => events.forEach((e) => merkleLeavesProjection.apply(db, e)))();
+const applyBatch = (db: Db, events: RecordedEvent[]) =>
+  db.transaction(() => events.forEach((e) => merkleLeavesProjection.apply(db, e)))();
 
 describe('the merkle-leaves projection', () => {
   let db: Db;
@@ -32,7 +50,12 @@ describe('the merkle-leaves projection', () => {
   it('appends one leaf per event in the order given, 0x00-prefixed over the event hash', () => {
     applyBatch(db, events.slice(0, 3));
     expect(index.size).toBe(3);
-    expect(index.leafAt(2)).toMatchObject({ leafIndex: 2, position: 3, eventId: 'e-2', leafHash: leaf(events[2]).toString('hex') });
+    expect(index.leafAt(2)).toMatchObject({
+      leafIndex: 2,
+      position: 3,
+      eventId: 'e-2',
+      leafHash: leaf(events[2]).toString('hex'),
+    });
     const [a, b, c] = events.slice(0, 3).map(leaf);
     expect(index.root()).toBe(node(node(a, b), c).toString('hex'));
   });

@@ -45,7 +45,8 @@ export class ProjectionRunner {
     readonly db: Db,
     private readonly projections: Projection[],
   ) {
-    const row = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as { position: number } | undefined;
+    const row = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as
+      { position: number } | undefined;
     this.checkpointValue = row?.position;
   }
 
@@ -64,7 +65,8 @@ export class ProjectionRunner {
     if (this.subscription) return;
     this.subscription = this.store.subscribeToAll((e) => this.enqueue(e), {
       after: this.checkpointValue,
-      onError: (err) => console.error(JSON.stringify({ level: 'error', msg: 'projection subscription failed', error: err.message })),
+      onError: (err) =>
+        console.error(JSON.stringify({ level: 'error', msg: 'projection subscription failed', error: err.message })),
     });
   }
 
@@ -97,7 +99,13 @@ export class ProjectionRunner {
     return new Promise((resolve) => {
       if (onProgress) {
         const timer = setInterval(() => onProgress(this.checkpointValue ?? 0), 200);
-        this.waiters.push({ position, resolve: () => { clearInterval(timer); resolve(); } });
+        this.waiters.push({
+          position,
+          resolve: () => {
+            clearInterval(timer);
+            resolve();
+          },
+        });
       } else this.waiters.push({ position, resolve });
     });
   }
@@ -111,7 +119,8 @@ export class ProjectionRunner {
   private enqueue(event: RecordedEvent): Promise<void> | void {
     this.buffer.push(event);
     // While the read-model file cannot be written, hold the subscription back instead of buffering without bound.
-    if (this.retryTimer && this.buffer.length >= HIGH_WATER) return new Promise((resolve) => this.drainWaiters.push(resolve));
+    if (this.retryTimer && this.buffer.length >= HIGH_WATER)
+      return new Promise((resolve) => this.drainWaiters.push(resolve));
     if (this.buffer.length >= BATCH) {
       this.flush();
       return;
@@ -132,7 +141,9 @@ export class ProjectionRunner {
       try {
         this.db.transaction(() => {
           for (const event of fresh) this.applyOne(event);
-          this.db.prepare(`INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(CHECKPOINT, fresh[fresh.length - 1].position);
+          this.db
+            .prepare(`INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`)
+            .run(CHECKPOINT, fresh[fresh.length - 1].position);
         })();
       } catch (e) {
         if (!isStorageFailure(e)) throw e;
@@ -140,7 +151,14 @@ export class ProjectionRunner {
         this.buffer = batch.concat(this.buffer);
         this.retryDelayMs = Math.min(this.retryDelayMs ? this.retryDelayMs * 2 : 100, 5_000);
         this.storageFailures++;
-        console.error(JSON.stringify({ level: 'error', msg: 'read models cannot be written; retrying', code: (e as { code?: string }).code, retryInMs: this.retryDelayMs }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'read models cannot be written; retrying',
+            code: (e as { code?: string }).code,
+            retryInMs: this.retryDelayMs,
+          }),
+        );
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.flush();
@@ -172,7 +190,12 @@ export class ProjectionRunner {
         // would commit the checkpoint past events never applied (SQLite may already have rolled the batch back and
         // run the rest outside it), so the whole batch fails and nothing moves the checkpoint.
         if (isStorageFailure(e)) throw e;
-        const failure = { projection: p.name, position: event.position, eventId: event.eventId, message: (e as Error).message };
+        const failure = {
+          projection: p.name,
+          position: event.position,
+          eventId: event.eventId,
+          message: (e as Error).message,
+        };
         this.failures.push(failure);
         console.error(JSON.stringify({ level: 'error', msg: 'projection failed on an event', ...failure }));
       }

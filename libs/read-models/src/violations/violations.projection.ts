@@ -9,14 +9,28 @@ export const violationsProjection: Projection = {
   apply(db: Db, event: RecordedEvent) {
     if (event.type === 'ViolationDetected') {
       const d = event.data as ViolationDetectedData;
-      db.prepare(`INSERT OR IGNORE INTO violations (violation_id, position, stream_id, event_id, code, severity, item_id, person_id, at,
-        recorded_at, status, incident_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`).run(
-        d.violationId, event.position, event.streamId, event.eventId, d.code, d.severity, d.itemId ?? null, d.personId ?? null,
-        d.at ?? event.metadata.occurredAt, event.metadata.recordedAt, d.incidentId ?? null, JSON.stringify(d));
+      db.prepare(
+        `INSERT OR IGNORE INTO violations (violation_id, position, stream_id, event_id, code, severity, item_id, person_id, at,
+        recorded_at, status, incident_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
+      ).run(
+        d.violationId,
+        event.position,
+        event.streamId,
+        event.eventId,
+        d.code,
+        d.severity,
+        d.itemId ?? null,
+        d.personId ?? null,
+        d.at ?? event.metadata.occurredAt,
+        event.metadata.recordedAt,
+        d.incidentId ?? null,
+        JSON.stringify(d),
+      );
     } else if (event.type === 'ViolationResolved') {
       const d = event.data as ViolationResolvedData;
-      db.prepare(`UPDATE violations SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ? WHERE violation_id = ?`).run(
-        d.at ?? event.metadata.occurredAt, d.resolvedBy ?? event.metadata.actor, d.note, d.violationId);
+      db.prepare(
+        `UPDATE violations SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ? WHERE violation_id = ?`,
+      ).run(d.at ?? event.metadata.occurredAt, d.resolvedBy ?? event.metadata.actor, d.note, d.violationId);
     }
   },
 };

@@ -35,12 +35,22 @@ export interface ViolationFilter {
 const toRow = (r: Record<string, unknown>): ViolationRow => {
   const data = JSON.parse(String(r.data)) as { source?: string; detail?: string };
   return {
-    violationId: String(r.violation_id), code: String(r.code), severity: String(r.severity),
-    itemId: (r.item_id as string | null) ?? null, personId: (r.person_id as string | null) ?? null,
-    at: String(r.at), recordedAt: String(r.recorded_at), status: r.status as 'open' | 'resolved',
-    resolvedAt: (r.resolved_at as string | null) ?? null, resolvedBy: (r.resolved_by as string | null) ?? null,
-    resolutionNote: (r.resolution_note as string | null) ?? null, incidentId: (r.incident_id as string | null) ?? null,
-    streamId: String(r.stream_id), position: Number(r.position), source: data.source ?? null, detail: data.detail ?? null,
+    violationId: String(r.violation_id),
+    code: String(r.code),
+    severity: String(r.severity),
+    itemId: (r.item_id as string | null) ?? null,
+    personId: (r.person_id as string | null) ?? null,
+    at: String(r.at),
+    recordedAt: String(r.recorded_at),
+    status: r.status as 'open' | 'resolved',
+    resolvedAt: (r.resolved_at as string | null) ?? null,
+    resolvedBy: (r.resolved_by as string | null) ?? null,
+    resolutionNote: (r.resolution_note as string | null) ?? null,
+    incidentId: (r.incident_id as string | null) ?? null,
+    streamId: String(r.stream_id),
+    position: Number(r.position),
+    source: data.source ?? null,
+    detail: data.detail ?? null,
   };
 };
 
@@ -51,29 +61,60 @@ export class ViolationQueries {
   list(filter: ViolationFilter = {}): { items: ViolationRow[]; nextCursor: string | null; total: number } {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.status) { where.push('status = ?'); args.push(filter.status); }
-    if (filter.code) { where.push('code = ?'); args.push(filter.code); }
-    if (filter.severity) { where.push('severity = ?'); args.push(filter.severity); }
-    if (filter.itemId) { where.push('item_id = ?'); args.push(filter.itemId); }
-    if (filter.personId) { where.push('person_id = ?'); args.push(filter.personId); }
-    if (filter.since) { where.push('at >= ?'); args.push(new Date(filter.since).toISOString()); }
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`).get(...args) as { n: number }).n;
-    if (filter.cursor) { where.push('position > ?'); args.push(Number(filter.cursor)); }
+    if (filter.status) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
+    if (filter.code) {
+      where.push('code = ?');
+      args.push(filter.code);
+    }
+    if (filter.severity) {
+      where.push('severity = ?');
+      args.push(filter.severity);
+    }
+    if (filter.itemId) {
+      where.push('item_id = ?');
+      args.push(filter.itemId);
+    }
+    if (filter.personId) {
+      where.push('person_id = ?');
+      args.push(filter.personId);
+    }
+    if (filter.since) {
+      where.push('at >= ?');
+      args.push(new Date(filter.since).toISOString());
+    }
+    const total = (
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`)
+        .get(...args) as { n: number }
+    ).n;
+    if (filter.cursor) {
+      where.push('position > ?');
+      args.push(Number(filter.cursor));
+    }
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-    const rows = this.db.prepare(`SELECT * FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY position, violation_id LIMIT ?`)
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY position, violation_id LIMIT ?`,
+      )
       .all(...args, limit + 1) as Record<string, unknown>[];
     const page = rows.slice(0, limit).map(toRow);
     return { items: page, nextCursor: rows.length > limit ? String(page[page.length - 1].position) : null, total };
   }
 
   get(violationId: string): ViolationRow | null {
-    const r = this.db.prepare(`SELECT * FROM violations WHERE violation_id = ?`).get(violationId) as Record<string, unknown> | undefined;
+    const r = this.db.prepare(`SELECT * FROM violations WHERE violation_id = ?`).get(violationId) as
+      Record<string, unknown> | undefined;
     return r ? toRow(r) : null;
   }
 
   /** Open violations per severity (dashboard, metrics). */
   openBySeverity(): Record<string, number> {
-    const rows = this.db.prepare(`SELECT severity, COUNT(*) AS n FROM violations WHERE status = 'open' GROUP BY severity`).all() as { severity: string; n: number }[];
+    const rows = this.db
+      .prepare(`SELECT severity, COUNT(*) AS n FROM violations WHERE status = 'open' GROUP BY severity`)
+      .all() as { severity: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.severity, r.n]));
   }
 
@@ -83,7 +124,9 @@ export class ViolationQueries {
 
   /** The latest violation with this code on this item (scenario placeholders `@violation:ITEM:CODE`). */
   latestFor(itemId: string, code: string): ViolationRow | null {
-    const r = this.db.prepare(`SELECT * FROM violations WHERE item_id = ? AND code = ? ORDER BY position DESC LIMIT 1`).get(itemId, code) as Record<string, unknown> | undefined;
+    const r = this.db
+      .prepare(`SELECT * FROM violations WHERE item_id = ? AND code = ? ORDER BY position DESC LIMIT 1`)
+      .get(itemId, code) as Record<string, unknown> | undefined;
     return r ? toRow(r) : null;
   }
 }

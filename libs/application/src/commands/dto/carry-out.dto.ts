@@ -4,7 +4,10 @@ import { IsDateTime, IsId, IsOneOf } from './validators';
 
 export class ApproveCarryOutDto {
   static readonly example: CommandData['ApproveCarryOut'] = {
-    itemId: 'doc-1', person: 'p-zhang', destination: 'office-branch', until: '2026-03-03T18:00:00Z',
+    itemId: 'doc-1',
+    person: 'p-zhang',
+    destination: 'office-branch',
+    until: '2026-03-03T18:00:00Z',
   };
   @IsId() itemId!: string;
   @IsId() person!: string;
@@ -14,14 +17,23 @@ export class ApproveCarryOutDto {
 }
 
 export class RecordCarryOutDto {
-  static readonly example: CommandData['RecordCarryOut'] = { itemId: 'doc-1', person: 'p-zhang', destination: 'restaurant' };
+  static readonly example: CommandData['RecordCarryOut'] = {
+    itemId: 'doc-1',
+    person: 'p-zhang',
+    destination: 'restaurant',
+  };
   @IsId() itemId!: string;
   @IsId() person!: string;
   @IsId() destination!: string;
 }
 
 export class RecordBringBackDto {
-  static readonly example: CommandData['RecordBringBack'] = { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1', destination: 'ministry' };
+  static readonly example: CommandData['RecordBringBack'] = {
+    itemId: 'doc-1',
+    person: 'p-zhang',
+    placeId: 'office-1',
+    destination: 'ministry',
+  };
   @IsId() itemId!: string;
   @IsId() person!: string;
   @IsId({ optional: true }) placeId?: string;

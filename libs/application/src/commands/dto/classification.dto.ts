@@ -2,9 +2,27 @@
  * Classification, receipt and reading scope (DESIGN §5: ProposeClassification, ReviewClassification,
  * ApproveClassification, RegisterReceivedItem, RecordReading, ExtendScope).
  */
-import { type CommandData, type Scope, CARRIERS, LEVELS, RANKS, type Carrier, type Level, type Rank } from '@app/custody';
 import {
-  EitherPeriodYears, IsBool, IsId, IsIdList, IsIntIn, IsNested, IsOneOf, IsOneOfList, IsText, OrDeclassifyOn,
+  type CommandData,
+  type Scope,
+  CARRIERS,
+  LEVELS,
+  RANKS,
+  type Carrier,
+  type Level,
+  type Rank,
+} from '@app/custody';
+import {
+  EitherPeriodYears,
+  IsBool,
+  IsId,
+  IsIdList,
+  IsIntIn,
+  IsNested,
+  IsOneOf,
+  IsOneOfList,
+  IsText,
+  OrDeclassifyOn,
 } from './validators';
 
 /** The knowledge scope: named persons (may be empty) and the ranks it admits (absent: the level's default). */
@@ -16,8 +34,15 @@ export class ScopeDto {
 
 export class ProposeClassificationDto {
   static readonly example: CommandData['ProposeClassification'] = {
-    itemId: 'doc-ts', title: 'merger negotiation plan', level: 'TOP_SECRET', periodYears: 30, basis: 'company catalogue 6.2',
-    carrier: 'paper', scope: { persons: ['p-dir'] }, copies: 1, copyAllowed: true,
+    itemId: 'doc-ts',
+    title: 'merger negotiation plan',
+    level: 'TOP_SECRET',
+    periodYears: 30,
+    basis: 'company catalogue 6.2',
+    carrier: 'paper',
+    scope: { persons: ['p-dir'] },
+    copies: 1,
+    copyAllowed: true,
   };
   @IsId() itemId!: string;
   @IsText() title!: string;
@@ -32,7 +57,11 @@ export class ProposeClassificationDto {
 }
 
 export class ReviewClassificationDto {
-  static readonly example: CommandData['ReviewClassification'] = { itemId: 'doc-ts', decision: 'endorse', note: 'basis checked' };
+  static readonly example: CommandData['ReviewClassification'] = {
+    itemId: 'doc-ts',
+    decision: 'endorse',
+    note: 'basis checked',
+  };
   @IsId() itemId!: string;
   @IsOneOf(['endorse', 'return']) decision!: 'endorse' | 'return';
   @IsText(undefined, { optional: true }) note?: string;
@@ -45,9 +74,17 @@ export class ApproveClassificationDto {
 
 export class RegisterReceivedItemDto {
   static readonly example: CommandData['RegisterReceivedItem'] = {
-    itemId: 'doc-1', title: 'municipal directive No. 7', level: 'SECRET', declassifyOn: '2036-03-02T00:00:00Z',
-    basis: 'unit secrecy catalogue 2.1', carrier: 'paper', sender: 'superior office', receivedBy: 'p-zhang',
-    scope: { persons: [] }, copyNo: 3, copyAllowed: false,
+    itemId: 'doc-1',
+    title: 'municipal directive No. 7',
+    level: 'SECRET',
+    declassifyOn: '2036-03-02T00:00:00Z',
+    basis: 'unit secrecy catalogue 2.1',
+    carrier: 'paper',
+    sender: 'superior office',
+    receivedBy: 'p-zhang',
+    scope: { persons: [] },
+    copyNo: 3,
+    copyAllowed: false,
   };
   @IsId() itemId!: string;
   @IsText() title!: string;

@@ -26,7 +26,10 @@ export class RecordCopyDto {
 
 export class ApproveLoanDto {
   static readonly example: CommandData['ApproveLoan'] = {
-    itemId: 'doc-1', loanId: 'loan-7', borrower: 'p-mgr', dueAt: '2026-03-09T17:00:00+08:00',
+    itemId: 'doc-1',
+    loanId: 'loan-7',
+    borrower: 'p-mgr',
+    dueAt: '2026-03-09T17:00:00+08:00',
   };
   @IsId() itemId!: string;
   @IsId() loanId!: string;
@@ -36,7 +39,10 @@ export class ApproveLoanDto {
 
 export class RecordLoanDto {
   static readonly example: CommandData['RecordLoan'] = {
-    itemId: 'doc-1', loanId: 'loan-7', borrower: 'p-mgr', dueAt: '2026-03-09T17:00:00+08:00',
+    itemId: 'doc-1',
+    loanId: 'loan-7',
+    borrower: 'p-mgr',
+    dueAt: '2026-03-09T17:00:00+08:00',
   };
   @IsId() itemId!: string;
   @IsId() loanId!: string;
@@ -45,7 +51,12 @@ export class RecordLoanDto {
 }
 
 export class RecordReturnDto {
-  static readonly example: CommandData['RecordReturn'] = { itemId: 'doc-1', loanId: 'loan-7', borrower: 'p-li', dueAt: '2026-03-09T09:00:00Z' };
+  static readonly example: CommandData['RecordReturn'] = {
+    itemId: 'doc-1',
+    loanId: 'loan-7',
+    borrower: 'p-li',
+    dueAt: '2026-03-09T09:00:00Z',
+  };
   @IsId() itemId!: string;
   @IsId() loanId!: string;
   /** May repeat the loan's borrower and due date (DESIGN §5 lists them for loans and returns alike). */

@@ -7,7 +7,9 @@ import { IsDateTime, IsId, IsIdList, IsOneOf, IsText, LONG_TEXT_MAX } from './va
 
 export class RecordLossDto {
   static readonly example: CommandData['RecordLoss'] = {
-    itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: 'briefcase taken from a chair in the restaurant',
+    itemId: 'doc-1',
+    discoveredBy: 'p-zhang',
+    circumstances: 'briefcase taken from a chair in the restaurant',
   };
   @IsId() itemId!: string;
   @IsId() discoveredBy!: string;
@@ -16,8 +18,12 @@ export class RecordLossDto {
 
 export class OpenIncidentDto {
   static readonly example: CommandData['OpenIncident'] = {
-    incidentId: 'inc-2026-003', kind: 'suspected-leak', itemIds: ['doc-1'], discoveredAt: '2026-03-02T21:30:00+08:00',
-    discoveredBy: 'p-dir', description: 'a page of the directive was photographed in the lobby',
+    incidentId: 'inc-2026-003',
+    kind: 'suspected-leak',
+    itemIds: ['doc-1'],
+    discoveredAt: '2026-03-02T21:30:00+08:00',
+    discoveredBy: 'p-dir',
+    description: 'a page of the directive was photographed in the lobby',
   };
   @IsId() incidentId!: string;
   @IsOneOf(INCIDENT_KINDS) kind!: IncidentKind;
@@ -30,7 +36,8 @@ export class OpenIncidentDto {
 
 export class RecordRemedialActionDto {
   static readonly example: CommandData['RecordRemedialAction'] = {
-    incidentId: 'inc-2026-003', action: 'search of the restaurant organised with the police',
+    incidentId: 'inc-2026-003',
+    action: 'search of the restaurant organised with the police',
   };
   @IsId() incidentId!: string;
   @IsText(LONG_TEXT_MAX) action!: string;
@@ -38,10 +45,15 @@ export class RecordRemedialActionDto {
 
 export class SubmitIncidentReportDto {
   static readonly example: CommandData['SubmitIncidentReport'] = {
-    incidentId: 'inc-2026-003', to: 'municipal secrecy bureau', content: 'one paper document, SECRET, 1 copy',
-    discovery: 'the secretary noticed the loss on leaving the restaurant', responsible: 'Zhang (confidential secretary)',
-    course: 'see attached timeline', harm: 'possible exposure to restaurant staff and guests',
-    investigation: 'interviews under way', remedialMeasures: 'search organised, access revoked',
+    incidentId: 'inc-2026-003',
+    to: 'municipal secrecy bureau',
+    content: 'one paper document, SECRET, 1 copy',
+    discovery: 'the secretary noticed the loss on leaving the restaurant',
+    responsible: 'Zhang (confidential secretary)',
+    course: 'see attached timeline',
+    harm: 'possible exposure to restaurant staff and guests',
+    investigation: 'interviews under way',
+    remedialMeasures: 'search organised, access revoked',
   };
   @IsId() incidentId!: string;
   /** The supervising secrecy office (free text). */
@@ -58,7 +70,9 @@ export class SubmitIncidentReportDto {
 
 export class ConcludeInvestigationDto {
   static readonly example: CommandData['ConcludeInvestigation'] = {
-    incidentId: 'inc-2026-003', finding: 'the document was left unattended in a public place', responsible: ['p-zhang'],
+    incidentId: 'inc-2026-003',
+    finding: 'the document was left unattended in a public place',
+    responsible: ['p-zhang'],
   };
   @IsId() incidentId!: string;
   @IsText(LONG_TEXT_MAX) finding!: string;
@@ -68,7 +82,10 @@ export class ConcludeInvestigationDto {
 
 export class CloseIncidentDto {
   static readonly example: CommandData['CloseIncident'] = {
-    incidentId: 'inc-2026-003', note: 'measures completed', finding: 'the document was left unattended in a public place', responsible: ['p-zhang'],
+    incidentId: 'inc-2026-003',
+    note: 'measures completed',
+    finding: 'the document was left unattended in a public place',
+    responsible: ['p-zhang'],
   };
   @IsId() incidentId!: string;
   @IsText(undefined, { optional: true }) note?: string;

@@ -2,21 +2,45 @@
 import type { CommandData, CommandName } from '@app/custody';
 import { ApproveCarryOutDto, RecordBringBackDto, RecordCarryOutDto, RecordGatePassageDto } from './carry-out.dto';
 import {
-  ApproveClassificationDto, ExtendScopeDto, ProposeClassificationDto, RecordReadingDto, RegisterReceivedItemDto,
+  ApproveClassificationDto,
+  ExtendScopeDto,
+  ProposeClassificationDto,
+  RecordReadingDto,
+  RegisterReceivedItemDto,
   ReviewClassificationDto,
 } from './classification.dto';
 import {
-  ApproveCopyDto, ApproveLoanDto, RecordCopyDto, RecordLoanDto, RecordReturnDto, RequestCopyDto,
+  ApproveCopyDto,
+  ApproveLoanDto,
+  RecordCopyDto,
+  RecordLoanDto,
+  RecordReturnDto,
+  RequestCopyDto,
 } from './copies-loans.dto';
 import {
-  CloseIncidentDto, ConcludeInvestigationDto, OpenIncidentDto, RecordLossDto, RecordRemedialActionDto,
+  CloseIncidentDto,
+  ConcludeInvestigationDto,
+  OpenIncidentDto,
+  RecordLossDto,
+  RecordRemedialActionDto,
   SubmitIncidentReportDto,
 } from './incidents.dto';
 import {
-  ApproveDestructionDto, ArchiveItemDto, CloseInventoryDto, OpenInventoryDto, RecordDestructionDto, RecordSightingDto,
+  ApproveDestructionDto,
+  ArchiveItemDto,
+  CloseInventoryDto,
+  OpenInventoryDto,
+  RecordDestructionDto,
+  RecordSightingDto,
 } from './inventory-destruction.dto';
 import { ChangeLevelDto, DeclassifyItemDto, ExtendSecrecyPeriodDto } from './period.dto';
-import { ChangeClearanceDto, EndProbationDto, RecordDepartureDto, RegisterPersonDto, RegisterPlaceDto } from './persons-places.dto';
+import {
+  ChangeClearanceDto,
+  EndProbationDto,
+  RecordDepartureDto,
+  RegisterPersonDto,
+  RegisterPlaceDto,
+} from './persons-places.dto';
 import { DispatchItemDto, AcknowledgeReceiptDto, HandOverDto } from './transfer.dto';
 import { ResolveViolationDto } from './violations.dto';
 
@@ -97,8 +121,12 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? SameKeys<A, B> : false) :
 type InstanceOf<C> = C extends new () => infer I ? I : never;
 type Mismatched = {
   [K in PublicCommandName]: K extends 'OpenInventory'
-    ? Same<Omit<InstanceOf<(typeof dtos)[K]>, 'scope'>, Omit<CommandData[K], 'scope'>> extends true ? never : K
-    : Same<InstanceOf<(typeof dtos)[K]>, CommandData[K]> extends true ? never : K;
+    ? Same<Omit<InstanceOf<(typeof dtos)[K]>, 'scope'>, Omit<CommandData[K], 'scope'>> extends true
+      ? never
+      : K
+    : Same<InstanceOf<(typeof dtos)[K]>, CommandData[K]> extends true
+      ? never
+      : K;
 }[PublicCommandName];
 const dtosMatchCommandData: [Mismatched] extends [never] ? true : Mismatched = true;
 void dtosMatchCommandData;

@@ -20,13 +20,20 @@ export class InventoryScopeDto {
 }
 
 export class OpenInventoryDto {
-  static readonly example: CommandData['OpenInventory'] = { inventoryId: 'inv-2026-q1', scope: { custodian: 'p-keeper' } };
+  static readonly example: CommandData['OpenInventory'] = {
+    inventoryId: 'inv-2026-q1',
+    scope: { custodian: 'p-keeper' },
+  };
   @IsId() inventoryId!: string;
   @IsNested(() => InventoryScopeDto, { exactlyOneOf: ['all', 'custodian', 'placeId'] }) scope!: InventoryScopeDto;
 }
 
 export class RecordSightingDto {
-  static readonly example: CommandData['RecordSighting'] = { inventoryId: 'inv-2026-q1', itemId: 'doc-1', placeId: 'vault-1' };
+  static readonly example: CommandData['RecordSighting'] = {
+    inventoryId: 'inv-2026-q1',
+    itemId: 'doc-1',
+    placeId: 'vault-1',
+  };
   @IsId() inventoryId!: string;
   @IsId() itemId!: string;
   @IsId() placeId!: string;
@@ -44,7 +51,10 @@ export class ApproveDestructionDto {
 
 export class RecordDestructionDto {
   static readonly example: CommandData['RecordDestruction'] = {
-    itemId: 'doc-1', method: 'shredding', placeId: 'site-1', witnesses: ['p-w1', 'p-w2'],
+    itemId: 'doc-1',
+    method: 'shredding',
+    placeId: 'site-1',
+    witnesses: ['p-w1', 'p-w2'],
   };
   @IsId() itemId!: string;
   @IsText() method!: string;

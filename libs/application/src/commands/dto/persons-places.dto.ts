@@ -1,10 +1,22 @@
 /** People and places (DESIGN §5: RegisterPerson, ChangeClearance, EndProbation, RecordDeparture, RegisterPlace). */
-import { type CommandData, CLEARANCES, PLACE_KINDS, RANKS, type Clearance, type PlaceKind, type Rank } from '@app/custody';
+import {
+  type CommandData,
+  CLEARANCES,
+  PLACE_KINDS,
+  RANKS,
+  type Clearance,
+  type PlaceKind,
+  type Rank,
+} from '@app/custody';
 import { IsDateTime, IsId, IsOneOf, IsText } from './validators';
 
 export class RegisterPersonDto {
   static readonly example: CommandData['RegisterPerson'] = {
-    personId: 'p-zhang', name: 'Zhang (confidential secretary)', rank: 'staff', clearance: 'SECRET', unit: 'office',
+    personId: 'p-zhang',
+    name: 'Zhang (confidential secretary)',
+    rank: 'staff',
+    clearance: 'SECRET',
+    unit: 'office',
     probationUntil: '2026-09-01T00:00:00Z',
   };
   @IsId() personId!: string;
@@ -27,13 +39,20 @@ export class EndProbationDto {
 }
 
 export class RecordDepartureDto {
-  static readonly example: CommandData['RecordDeparture'] = { personId: 'p-zhang', decontaminationUntil: '2027-03-01T00:00:00Z' };
+  static readonly example: CommandData['RecordDeparture'] = {
+    personId: 'p-zhang',
+    decontaminationUntil: '2027-03-01T00:00:00Z',
+  };
   @IsId() personId!: string;
   @IsDateTime() decontaminationUntil!: string;
 }
 
 export class RegisterPlaceDto {
-  static readonly example: CommandData['RegisterPlace'] = { placeId: 'room-1', name: 'reading room', kind: 'reading-room' };
+  static readonly example: CommandData['RegisterPlace'] = {
+    placeId: 'room-1',
+    name: 'reading room',
+    kind: 'reading-room',
+  };
   @IsId() placeId!: string;
   @IsText() name!: string;
   @IsOneOf(PLACE_KINDS) kind!: PlaceKind;

@@ -4,7 +4,11 @@ import { IsBool, IsId, IsIdList, IsOneOf } from './validators';
 
 export class DispatchItemDto {
   static readonly example: CommandData['DispatchItem'] = {
-    itemId: 'doc-c', to: 'p-a', channel: 'encrypted-fax', couriers: [], approvalRef: 'fax-approval-2026-011',
+    itemId: 'doc-c',
+    to: 'p-a',
+    channel: 'encrypted-fax',
+    couriers: [],
+    approvalRef: 'fax-approval-2026-011',
   };
   @IsId() itemId!: string;
   @IsId() to!: string;
@@ -23,7 +27,12 @@ export class AcknowledgeReceiptDto {
 
 export class HandOverDto {
   static readonly example: CommandData['HandOver'] = {
-    handoverId: 'ho-2026-014', from: 'p-zhang', to: 'p-li', items: ['doc-1', 'doc-2'], itemized: true, signedByBoth: true,
+    handoverId: 'ho-2026-014',
+    from: 'p-zhang',
+    to: 'p-li',
+    items: ['doc-1', 'doc-2'],
+    itemized: true,
+    signedByBoth: true,
     supervisor: 'p-dir',
   };
   @IsId() handoverId!: string;

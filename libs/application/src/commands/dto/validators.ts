@@ -55,21 +55,29 @@ const recordSchema = (target: object, property: string, field: FieldSchema): voi
 };
 
 /** Registers one check as a class-validator constraint named `name`. */
-const constraint = (name: string, check: Check): PropertyDecorator => (target, propertyKey) => {
-  registerDecorator({
-    name,
-    target: target.constructor,
-    propertyName: propertyKey as string,
-    validator: {
-      validate: (value, args) => check(value, args!.object as Record<string, unknown>) === null,
-      defaultMessage: (args) => check(args!.value, args!.object as Record<string, unknown>) ?? 'is invalid',
-    },
-  });
-};
+const constraint =
+  (name: string, check: Check): PropertyDecorator =>
+  (target, propertyKey) => {
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: propertyKey as string,
+      validator: {
+        validate: (value, args) => check(value, args!.object as Record<string, unknown>) === null,
+        defaultMessage: (args) => check(args!.value, args!.object as Record<string, unknown>) ?? 'is invalid',
+      },
+    });
+  };
 
 /** `null`, `an array`, `an object`, `a string`…: for reasons such as "must be a string, not a number". */
-export const kindOf = (value: unknown): string => 
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+export const kindOf = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object'
+        ? 'an object'
+        : `a ${typeof value}`;
 
 const rule =
   (name: string, expected: string, schema: Record<string, unknown>, check: (value: unknown) => string | null) =>
@@ -94,13 +102,15 @@ export const idReason = (value: unknown): string | null => {
 // C0 controls other than tab, line feed and carriage return, DEL and C1 controls.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
-const textReason = (max: number) => (value: unknown): string | null => {
-  const s = value as string;
-  if (s.length > max) return `must be at most ${max} characters`;
-  if (s.trim() === '') return 'must not be empty';
-  if (CONTROL.test(s)) return 'must not contain control characters';
-  return null;
-};
+const textReason =
+  (max: number) =>
+  (value: unknown): string | null => {
+    const s = value as string;
+    if (s.length > max) return `must be at most ${max} characters`;
+    if (s.trim() === '') return 'must not be empty';
+    if (CONTROL.test(s)) return 'must not contain control characters';
+    return null;
+  };
 
 // Calendar date, time and a zone designator; the calendar itself (leap days, 24:00) is checked with Date below.
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/;
@@ -113,8 +123,13 @@ export const dateTimeReason = (value: unknown): string | null => {
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
   const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const calendarOk =
-    utc.getUTCFullYear() === year && utc.getUTCMonth() === month - 1 && utc.getUTCDate() === day &&
-    hour < 24 && minute < 60 && second < 60 && (m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60));
+    utc.getUTCFullYear() === year &&
+    utc.getUTCMonth() === month - 1 &&
+    utc.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    (m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60));
   if (!calendarOk) return `${DATE_TIME_REASON} (not a real calendar date or time)`;
   if (year < MIN_YEAR || year > MAX_YEAR) return `must be a date between ${MIN_YEAR} and ${MAX_YEAR}`;
   return null;
@@ -127,9 +142,16 @@ export const dateTimeReason = (value: unknown): string | null => {
 export const DERIVED_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,511}$/;
 const derivedIdReason = (value: unknown): string | null => {
   if (typeof value !== 'string') return `must be a string id, not ${kindOf(value)}`;
-  return DERIVED_ID.test(value) ? null : 'must be an id: 1 to 512 letters, digits or . _ : @ - starting with a letter or digit';
+  return DERIVED_ID.test(value)
+    ? null
+    : 'must be an id: 1 to 512 letters, digits or . _ : @ - starting with a letter or digit';
 };
-export const IsDerivedId = rule('isDerivedId', '', { type: 'string', pattern: DERIVED_ID.source, maxLength: 512 }, derivedIdReason);
+export const IsDerivedId = rule(
+  'isDerivedId',
+  '',
+  { type: 'string', pattern: DERIVED_ID.source, maxLength: 512 },
+  derivedIdReason,
+);
 
 /** A string id matching {@link SAFE_ID}. */
 export const IsId = rule('isSafeId', '', { type: 'string', pattern: SAFE_ID.source, maxLength: 128 }, idReason);
@@ -156,12 +178,22 @@ export const IsIntIn = (min: number, max: number, options: { optional?: boolean 
 
 export const IsBool = rule('isBool', 'boolean', { type: 'boolean' }, () => null);
 
-const oneOfReason = (values: readonly unknown[]) => (value: unknown): string | null =>
-  values.includes(value) ? null : `must be one of: ${values.map((v) => String(v)).join(', ')}`;
+const oneOfReason =
+  (values: readonly unknown[]) =>
+  (value: unknown): string | null =>
+    values.includes(value) ? null : `must be one of: ${values.map((v) => String(v)).join(', ')}`;
 
 /** One of a closed vocabulary (vocabulary.ts). */
-export const IsOneOf = (values: readonly (string | boolean)[], options: { optional?: boolean } = {}): PropertyDecorator =>
-  rule('isOneOf', '', typeof values[0] === 'boolean' ? { type: 'boolean', enum: [...values] } : { type: 'string', enum: [...values] }, oneOfReason(values))(options);
+export const IsOneOf = (
+  values: readonly (string | boolean)[],
+  options: { optional?: boolean } = {},
+): PropertyDecorator =>
+  rule(
+    'isOneOf',
+    '',
+    typeof values[0] === 'boolean' ? { type: 'boolean', enum: [...values] } : { type: 'string', enum: [...values] },
+    oneOfReason(values),
+  )(options);
 
 const listRule = (
   name: string,
@@ -231,7 +263,10 @@ export const IsNested =
 export const EitherPeriodYears = (): PropertyDecorator => (target, propertyKey) => {
   const property = propertyKey as string;
   recordSchema(target, property, { required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } });
-  ValidateIf((o: Record<string, unknown>) => o.periodYears !== undefined || o.declassifyOn === undefined)(target, property);
+  ValidateIf((o: Record<string, unknown>) => o.periodYears !== undefined || o.declassifyOn === undefined)(
+    target,
+    property,
+  );
   constraint('isPeriodYears', (value) => {
     if (value === undefined) return 'is required unless declassifyOn is given';
     if (typeof value !== 'number') return `must be a number, not ${kindOf(value)}`;

@@ -6,7 +6,21 @@ import { violation } from '../../rules/violations';
 import type { ItemEvent } from '../item.events';
 import { addYears } from '../item.deadlines';
 import type { ItemRecord } from '../item.state';
-import { MAX_PERIOD_YEARS, ms, loadedItem, personOf, approverOf, classified, requireRank, single, checkPeriodShape, periodEnd, exceedsMaximum, scopeOf, type Decide } from '../item.decide-kit';
+import {
+  MAX_PERIOD_YEARS,
+  ms,
+  loadedItem,
+  personOf,
+  approverOf,
+  classified,
+  requireRank,
+  single,
+  checkPeriodShape,
+  periodEnd,
+  exceedsMaximum,
+  scopeOf,
+  type Decide,
+} from '../item.decide-kit';
 
 export const proposeClassification: Decide<'ProposeClassification'> = (cmd, ctx) => {
   const d = cmd.data;
@@ -18,17 +32,32 @@ export const proposeClassification: Decide<'ProposeClassification'> = (cmd, ctx)
   personOf(ctx, cmd.actor, 'actor');
   d.scope?.persons?.forEach((p) => personOf(ctx, p, 'scope.persons'));
   checkPeriodShape(d);
-  if (d.declassifyOn !== undefined && ms(d.declassifyOn) <= ms(cmd.at)) throw new InvalidCommand('declassifyOn', 'must be after the proposal');
+  if (d.declassifyOn !== undefined && ms(d.declassifyOn) <= ms(cmd.at))
+    throw new InvalidCommand('declassifyOn', 'must be after the proposal');
   // QX90 第3条: 绝密 ≤ 30, 机密 ≤ 20, 秘密 ≤ 10 years; declassifyOn is compared against the proposal instant + maximum.
   if (exceedsMaximum(d.level, cmd.at, d)) {
-    throw new CommandRefused('PERIOD_EXCEEDS_MAXIMUM', `${d.level} periods are at most ${MAX_PERIOD_YEARS[d.level]} years`, 422, 'periodYears');
+    throw new CommandRefused(
+      'PERIOD_EXCEEDS_MAXIMUM',
+      `${d.level} periods are at most ${MAX_PERIOD_YEARS[d.level]} years`,
+      422,
+      'periodYears',
+    );
   }
   return single(itemStream(d.itemId), {
     type: 'ClassificationProposed',
     data: {
-      itemId: d.itemId, title: d.title, level: d.level, periodYears: d.periodYears ?? null,
-      declassifyOn: d.declassifyOn !== undefined ? new Date(d.declassifyOn).toISOString() : null, basis: d.basis, carrier: d.carrier,
-      scope: scopeOf(d.scope), copies: d.copies ?? null, copyAllowed: d.copyAllowed !== false, proposedBy: cmd.actor, at: cmd.at,
+      itemId: d.itemId,
+      title: d.title,
+      level: d.level,
+      periodYears: d.periodYears ?? null,
+      declassifyOn: d.declassifyOn !== undefined ? new Date(d.declassifyOn).toISOString() : null,
+      basis: d.basis,
+      carrier: d.carrier,
+      scope: scopeOf(d.scope),
+      copies: d.copies ?? null,
+      copyAllowed: d.copyAllowed !== false,
+      proposedBy: cmd.actor,
+      at: cmd.at,
     },
   } satisfies ItemEvent);
 };
@@ -36,7 +65,8 @@ export const proposeClassification: Decide<'ProposeClassification'> = (cmd, ctx)
 export const proposedDraft = (ctx: DecisionContext, itemId: string): ItemRecord => {
   const item = loadedItem(ctx, itemId);
   // 004: 审核/批准 follow 拟定; nothing proposed (or already classified) cannot be reviewed or approved.
-  if (!item || item.status !== 'draft') throw new CommandRefused('NOT_PROPOSED', `${itemId} has no pending proposal`, 409, 'itemId');
+  if (!item || item.status !== 'draft')
+    throw new CommandRefused('NOT_PROPOSED', `${itemId} has no pending proposal`, 409, 'itemId');
   return item;
 };
 
@@ -44,10 +74,17 @@ export const reviewClassification: Decide<'ReviewClassification'> = (cmd, ctx) =
   const item = proposedDraft(ctx, cmd.data.itemId);
   approverOf(ctx, cmd);
   // 004 拟定→审核: the review is a second pair of eyes, anyone but the proposer.
-  if (cmd.actor === item.proposedBy) throw new CommandRefused('SELF_REVIEW', 'the proposer may not review the proposal', 403, 'actor');
+  if (cmd.actor === item.proposedBy)
+    throw new CommandRefused('SELF_REVIEW', 'the proposer may not review the proposal', 403, 'actor');
   return single(itemStream(item.itemId), {
     type: 'ClassificationReviewed',
-    data: { itemId: item.itemId, decision: cmd.data.decision, note: cmd.data.note ?? null, reviewedBy: cmd.actor, at: cmd.at },
+    data: {
+      itemId: item.itemId,
+      decision: cmd.data.decision,
+      note: cmd.data.note ?? null,
+      reviewedBy: cmd.actor,
+      at: cmd.at,
+    },
   } satisfies ItemEvent);
 };
 
@@ -55,14 +92,27 @@ export const approveClassification: Decide<'ApproveClassification'> = (cmd, ctx)
   const item = proposedDraft(ctx, cmd.data.itemId);
   const approver = approverOf(ctx, cmd);
   // 004 审核→批准: only an endorsed proposal (the latest review) can be approved.
-  if (item.review?.decision !== 'endorse') throw new CommandRefused('NOT_REVIEWED', `${item.itemId} has no endorsing review`, 409, 'itemId');
+  if (item.review?.decision !== 'endorse')
+    throw new CommandRefused('NOT_REVIEWED', `${item.itemId} has no endorsing review`, 409, 'itemId');
   // 002 第11条 / DESIGN §5: executive for TOP_SECRET/SECRET, director+ for CONFIDENTIAL.
-  requireRank(approver, item.level === 'CONFIDENTIAL' ? 'director' : 'executive', `approving a ${item.level} classification`);
+  requireRank(
+    approver,
+    item.level === 'CONFIDENTIAL' ? 'director' : 'executive',
+    `approving a ${item.level} classification`,
+  );
   const declassifyOn = item.proposedDeclassifyOn ?? addYears(cmd.at, item.periodYears ?? MAX_PERIOD_YEARS[item.level]);
   return single(itemStream(item.itemId), {
     type: 'ItemClassified',
     // The proposer becomes custodian; the approval instant is the issue date the period counts from.
-    data: { itemId: item.itemId, level: item.level, approvedBy: cmd.actor, custodian: item.proposedBy ?? cmd.actor, issuedAt: cmd.at, declassifyOn, at: cmd.at },
+    data: {
+      itemId: item.itemId,
+      level: item.level,
+      approvedBy: cmd.actor,
+      custodian: item.proposedBy ?? cmd.actor,
+      issuedAt: cmd.at,
+      declassifyOn,
+      at: cmd.at,
+    },
   } satisfies ItemEvent);
 };
 
@@ -76,18 +126,33 @@ export const registerReceivedItem: Decide<'RegisterReceivedItem'> = (cmd, ctx) =
   const received: ItemEvent = {
     type: 'ItemReceived',
     data: {
-      itemId: d.itemId, title: d.title, level: d.level, periodYears: d.periodYears ?? null, basis: d.basis, carrier: d.carrier,
-      sender: d.sender, receivedBy: d.receivedBy, scope: scopeOf(d.scope), copyNo: d.copyNo ?? null, copyAllowed: d.copyAllowed !== false,
+      itemId: d.itemId,
+      title: d.title,
+      level: d.level,
+      periodYears: d.periodYears ?? null,
+      basis: d.basis,
+      carrier: d.carrier,
+      sender: d.sender,
+      receivedBy: d.receivedBy,
+      scope: scopeOf(d.scope),
+      copyNo: d.copyNo ?? null,
+      copyAllowed: d.copyAllowed !== false,
       // 签收: the receipt instant is the issue date the period counts from.
-      issuedAt: cmd.at, declassifyOn, at: cmd.at,
+      issuedAt: cmd.at,
+      declassifyOn,
+      at: cmd.at,
     },
   };
   const events: ItemEvent[] = [received];
   // QX90 第3条: a received item's marked period is a fact; beyond the maximum (or already over) it is flagged, not refused.
   if (exceedsMaximum(d.level, cmd.at, d) || ms(declassifyOn) <= ms(cmd.at)) {
-    events.push(violation(cmd, 'PERIOD_INVALID', {
-      itemId: d.itemId, personId: d.receivedBy, detail: `${d.level} period ending ${declassifyOn} is beyond ${MAX_PERIOD_YEARS[d.level]} years or already over`,
-    }));
+    events.push(
+      violation(cmd, 'PERIOD_INVALID', {
+        itemId: d.itemId,
+        personId: d.receivedBy,
+        detail: `${d.level} period ending ${declassifyOn} is beyond ${MAX_PERIOD_YEARS[d.level]} years or already over`,
+      }),
+    );
   }
   return single(itemStream(d.itemId), ...events);
 };

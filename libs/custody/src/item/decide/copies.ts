@@ -2,21 +2,35 @@
 import { CommandRefused, InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
 import type { ItemEvent } from '../item.events';
-import { loadedItem, itemOf, approverOf, classified, requireRank, factWrites, write, single, scopeOf, type Decide } from '../item.decide-kit';
+import {
+  loadedItem,
+  itemOf,
+  approverOf,
+  classified,
+  requireRank,
+  factWrites,
+  write,
+  single,
+  scopeOf,
+  type Decide,
+} from '../item.decide-kit';
 
 export const requestCopy: Decide<'RequestCopy'> = (cmd, ctx) => {
   const d = cmd.data;
   const item = classified(itemOf(ctx, d.itemId));
-  if (!(Number.isInteger(d.copies) && d.copies > 0)) throw new InvalidCommand('copies', 'must be a positive whole number');
+  if (!(Number.isInteger(d.copies) && d.copies > 0))
+    throw new InvalidCommand('copies', 'must be a positive whole number');
   // 001: copyAllowed false marks an item that may not be reproduced at all.
-  if (!item.copyAllowed) throw new CommandRefused('COPY_NOT_ALLOWED', `${item.itemId} may not be copied`, 422, 'itemId');
+  if (!item.copyAllowed)
+    throw new CommandRefused('COPY_NOT_ALLOWED', `${item.itemId} may not be copied`, 422, 'itemId');
   const existing = item.copyRequests[d.requestId];
   if (existing) {
     if (existing.copies === d.copies) return [];
     throw new CommandRefused('REQUEST_EXISTS', `copy request ${d.requestId} already exists`, 409, 'requestId');
   }
   return single(itemStream(item.itemId), {
-    type: 'CopyRequested', data: { itemId: item.itemId, requestId: d.requestId, copies: d.copies, requestedBy: cmd.actor, at: cmd.at },
+    type: 'CopyRequested',
+    data: { itemId: item.itemId, requestId: d.requestId, copies: d.copies, requestedBy: cmd.actor, at: cmd.at },
   } satisfies ItemEvent);
 };
 
@@ -24,9 +38,19 @@ export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
   const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   const request = item.copyRequests[cmd.data.requestId];
-  if (!request) throw new CommandRefused('NOT_REQUESTED', `no copy request ${cmd.data.requestId} on ${item.itemId}`, 409, 'requestId');
+  if (!request)
+    throw new CommandRefused(
+      'NOT_REQUESTED',
+      `no copy request ${cmd.data.requestId} on ${item.itemId}`,
+      409,
+      'requestId',
+    );
   // 002 第21条: 绝密/机密 copies need the general manager (executive); others the department head (manager+).
-  requireRank(approver, item.level === 'CONFIDENTIAL' ? 'manager' : 'executive', `approving a copy of a ${item.level} item`);
+  requireRank(
+    approver,
+    item.level === 'CONFIDENTIAL' ? 'manager' : 'executive',
+    `approving a copy of a ${item.level} item`,
+  );
   if (request.approvedBy) return [];
   // 001 不得擅自多印多留: an approval may allow fewer copies than asked for, never more.
   const copies = cmd.data.copies;
@@ -35,7 +59,13 @@ export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
   }
   return single(itemStream(item.itemId), {
     type: 'CopyApproved',
-    data: { itemId: item.itemId, requestId: cmd.data.requestId, approvedBy: cmd.actor, at: cmd.at, ...(copies !== undefined ? { copies } : {}) },
+    data: {
+      itemId: item.itemId,
+      requestId: cmd.data.requestId,
+      approvedBy: cmd.actor,
+      at: cmd.at,
+      ...(copies !== undefined ? { copies } : {}),
+    },
   } satisfies ItemEvent);
 };
 
@@ -46,28 +76,68 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
   if (loadedItem(ctx, d.copyItemId) || (ctx.streams[itemStream(d.copyItemId)]?.revision ?? -1) >= 0) {
     throw new CommandRefused('ITEM_EXISTS', `${d.copyItemId} already exists`, 409, 'copyItemId');
   }
-  const copied: ItemEvent = { type: 'ItemCopied', data: { itemId: source.itemId, copyItemId: d.copyItemId, requestId: d.requestId ?? null, by: cmd.actor, at: cmd.at } };
+  const copied: ItemEvent = {
+    type: 'ItemCopied',
+    data: {
+      itemId: source.itemId,
+      copyItemId: d.copyItemId,
+      requestId: d.requestId ?? null,
+      by: cmd.actor,
+      at: cmd.at,
+    },
+  };
   // 001 (三): 复印件要等同原件一样管理 — the copy inherits level, period, scope and extensions; its custodian is the actor.
   const registered: ItemEvent = {
     type: 'CopyRegistered',
     data: {
-      itemId: d.copyItemId, copyOf: source.itemId, title: source.title, level: source.level, basis: source.basis, carrier: source.carrier,
-      scope: scopeOf(source.scope), extendedTo: [...source.extendedTo], issuedAt: source.issuedAt, declassifyOn: source.declassifyOn,
-      copyNo: source.copies.length + 1, copyAllowed: source.copyAllowed, approvedBy: source.approvedBy, custodian: cmd.actor,
-      placeId: source.placeId, at: cmd.at,
+      itemId: d.copyItemId,
+      copyOf: source.itemId,
+      title: source.title,
+      level: source.level,
+      basis: source.basis,
+      carrier: source.carrier,
+      scope: scopeOf(source.scope),
+      extendedTo: [...source.extendedTo],
+      issuedAt: source.issuedAt,
+      declassifyOn: source.declassifyOn,
+      copyNo: source.copies.length + 1,
+      copyAllowed: source.copyAllowed,
+      approvedBy: source.approvedBy,
+      custodian: cmd.actor,
+      placeId: source.placeId,
+      at: cmd.at,
     },
   };
-  const onSource = factWrites(cmd, ctx, source, [copied], () => {
-    const request = d.requestId ? source.copyRequests[d.requestId] : undefined;
-    // 002 第21条 / 001: every copy needs an approval. Copying is not reading: no scope check here.
-    if (!request || !request.approvedBy) {
-      return [{ code: 'COPY_UNAPPROVED', personId: cmd.actor, detail: d.requestId ? `request ${d.requestId} is not approved` : 'no copy request' }];
-    }
-    // 001 不得擅自多印多留; 002 第21条 4: the approval is used up by the copies it approves.
-    if (request.used >= request.copies) {
-      return [{ code: 'COPY_COUNT_EXCEEDED', personId: cmd.actor, detail: `request ${d.requestId} approved ${request.copies} copy(ies), all used` }];
-    }
-    return [];
-  }, cmd.actor);
+  const onSource = factWrites(
+    cmd,
+    ctx,
+    source,
+    [copied],
+    () => {
+      const request = d.requestId ? source.copyRequests[d.requestId] : undefined;
+      // 002 第21条 / 001: every copy needs an approval. Copying is not reading: no scope check here.
+      if (!request || !request.approvedBy) {
+        return [
+          {
+            code: 'COPY_UNAPPROVED',
+            personId: cmd.actor,
+            detail: d.requestId ? `request ${d.requestId} is not approved` : 'no copy request',
+          },
+        ];
+      }
+      // 001 不得擅自多印多留; 002 第21条 4: the approval is used up by the copies it approves.
+      if (request.used >= request.copies) {
+        return [
+          {
+            code: 'COPY_COUNT_EXCEEDED',
+            personId: cmd.actor,
+            detail: `request ${d.requestId} approved ${request.copies} copy(ies), all used`,
+          },
+        ];
+      }
+      return [];
+    },
+    cmd.actor,
+  );
   return [...onSource, write(itemStream(d.copyItemId), [registered])];
 };

@@ -20,30 +20,59 @@ export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
       // 001 (一)收文保密: 件件有着落 — 48 h after the dispatch and still no receipt.
       const pending = item.dispatch;
       if (!pending || flagged('RECEIPT_MISSING')) return [];
-      if (deadline.ref !== undefined ? deadline.ref !== String(pending.revision) : ms(addHours(pending.at, RECEIPT_HOURS)) !== due) return [];
-      return single(streamId, violation(at, 'RECEIPT_MISSING', {
-        itemId: item.itemId, personId: pending.to, detail: `no receipt from ${pending.to} within ${RECEIPT_HOURS} h of the dispatch at ${pending.at}`,
-      }));
+      if (
+        deadline.ref !== undefined
+          ? deadline.ref !== String(pending.revision)
+          : ms(addHours(pending.at, RECEIPT_HOURS)) !== due
+      )
+        return [];
+      return single(
+        streamId,
+        violation(at, 'RECEIPT_MISSING', {
+          itemId: item.itemId,
+          personId: pending.to,
+          detail: `no receipt from ${pending.to} within ${RECEIPT_HOURS} h of the dispatch at ${pending.at}`,
+        }),
+      );
     }
     case 'LOAN_OVERDUE': {
       // 001 (九)清查保密: 借出去的应按时清退.
       const loan = item.loan;
-      if (!loan || flagged('LOAN_OVERDUE') || ms(loan.dueAt) !== due || (deadline.ref !== undefined && deadline.ref !== loan.loanId)) return [];
-      return single(streamId, violation(at, 'LOAN_OVERDUE', { itemId: item.itemId, personId: loan.borrower, detail: `loan ${loan.loanId} was due at ${loan.dueAt}` }));
+      if (
+        !loan ||
+        flagged('LOAN_OVERDUE') ||
+        ms(loan.dueAt) !== due ||
+        (deadline.ref !== undefined && deadline.ref !== loan.loanId)
+      )
+        return [];
+      return single(
+        streamId,
+        violation(at, 'LOAN_OVERDUE', {
+          itemId: item.itemId,
+          personId: loan.borrower,
+          detail: `loan ${loan.loanId} was due at ${loan.dueAt}`,
+        }),
+      );
     }
     case 'DECLASSIFY':
       // 保密法 第24条: 保密期限已满的, 自行解密 — unless extended before (the extension moved declassifyOn).
       if (item.declassified || !item.declassifyOn || ms(item.declassifyOn) !== due) return [];
       return single(streamId, {
-        type: 'ItemDeclassified', data: { itemId: item.itemId, reason: 'secrecy period expired', automatic: true, by: null, at: deadline.dueAt },
+        type: 'ItemDeclassified',
+        data: { itemId: item.itemId, reason: 'secrecy period expired', automatic: true, by: null, at: deadline.dueAt },
       } satisfies ItemEvent);
     case 'TS_INVENTORY_OVERDUE': {
       // 001 (九)清查保密: a TOP_SECRET item must be sighted by an inventory at least once a year.
       if (item.level !== 'TOP_SECRET' || item.declassified || flagged('TS_INVENTORY_OVERDUE')) return [];
       if (item.lastSightedAt && ms(item.lastSightedAt) > ms(addYears(deadline.dueAt, -1))) return [];
-      return single(streamId, violation(at, 'TS_INVENTORY_OVERDUE', {
-        itemId: item.itemId, personId: item.custodian, detail: `not sighted by an inventory in the year to ${deadline.dueAt}`,
-      }));
+      return single(
+        streamId,
+        violation(at, 'TS_INVENTORY_OVERDUE', {
+          itemId: item.itemId,
+          personId: item.custodian,
+          detail: `not sighted by an inventory in the year to ${deadline.dueAt}`,
+        }),
+      );
     }
     default:
       // Incident deadlines are decided by the incident module.

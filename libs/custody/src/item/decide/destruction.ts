@@ -2,15 +2,35 @@
 import { itemStream } from '../../shared/streams';
 import { incidentKindFor, incidentWrites } from '../../incident/incident-policy';
 import type { ItemEvent } from '../item.events';
-import { uniq, itemOf, personOf, placeOf, approverOf, classified, requireRank, type Finding, factWrites, write, single, type Decide } from '../item.decide-kit';
+import {
+  uniq,
+  itemOf,
+  personOf,
+  placeOf,
+  approverOf,
+  classified,
+  requireRank,
+  type Finding,
+  factWrites,
+  write,
+  single,
+  type Decide,
+} from '../item.decide-kit';
 
 export const approveDestruction: Decide<'ApproveDestruction'> = (cmd, ctx) => {
   const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   // 001 (十)销毁保密: 必须先经领导审批 — director+, executive for TOP_SECRET (DESIGN §5).
-  requireRank(approver, item.level === 'TOP_SECRET' ? 'executive' : 'director', `approving the destruction of a ${item.level} item`);
+  requireRank(
+    approver,
+    item.level === 'TOP_SECRET' ? 'executive' : 'director',
+    `approving the destruction of a ${item.level} item`,
+  );
   if (item.destructionApproved) return [];
-  return single(itemStream(item.itemId), { type: 'DestructionApproved', data: { itemId: item.itemId, approvedBy: cmd.actor, at: cmd.at } } satisfies ItemEvent);
+  return single(itemStream(item.itemId), {
+    type: 'DestructionApproved',
+    data: { itemId: item.itemId, approvedBy: cmd.actor, at: cmd.at },
+  } satisfies ItemEvent);
 };
 
 export const recordDestruction: Decide<'RecordDestruction'> = (cmd, ctx) => {
@@ -20,19 +40,39 @@ export const recordDestruction: Decide<'RecordDestruction'> = (cmd, ctx) => {
   d.witnesses.forEach((w) => personOf(ctx, w, 'witnesses'));
   const fact: ItemEvent = {
     type: 'ItemDestroyed',
-    data: { itemId: item.itemId, method: d.method, placeId: d.placeId, witnesses: uniq(d.witnesses), destroyedBy: cmd.actor, approved: item.destructionApproved, at: cmd.at },
+    data: {
+      itemId: item.itemId,
+      method: d.method,
+      placeId: d.placeId,
+      witnesses: uniq(d.witnesses),
+      destroyedBy: cmd.actor,
+      approved: item.destructionApproved,
+      at: cmd.at,
+    },
   };
-  return factWrites(cmd, ctx, item, [fact], () => {
-    const found: Finding[] = [];
-    // 001 (十)销毁保密: 必须先经领导审批.
-    if (!item.destructionApproved) found.push({ code: 'DESTRUCTION_UNAPPROVED', personId: cmd.actor, detail: 'destroyed without an approval' });
-    // 002 第25条 5: 指定专人监销, 两人以上参加 — the destroyer does not supervise themself.
-    const supervisors = uniq(d.witnesses).filter((w) => w !== cmd.actor);
-    if (supervisors.length < 2) {
-      found.push({ code: 'DESTRUCTION_WITNESSES_LT2', personId: cmd.actor, detail: `${supervisors.length} supervising witness(es)` });
-    }
-    return found;
-  }, cmd.actor);
+  return factWrites(
+    cmd,
+    ctx,
+    item,
+    [fact],
+    () => {
+      const found: Finding[] = [];
+      // 001 (十)销毁保密: 必须先经领导审批.
+      if (!item.destructionApproved)
+        found.push({ code: 'DESTRUCTION_UNAPPROVED', personId: cmd.actor, detail: 'destroyed without an approval' });
+      // 002 第25条 5: 指定专人监销, 两人以上参加 — the destroyer does not supervise themself.
+      const supervisors = uniq(d.witnesses).filter((w) => w !== cmd.actor);
+      if (supervisors.length < 2) {
+        found.push({
+          code: 'DESTRUCTION_WITNESSES_LT2',
+          personId: cmd.actor,
+          detail: `${supervisors.length} supervising witness(es)`,
+        });
+      }
+      return found;
+    },
+    cmd.actor,
+  );
 };
 
 export const recordLoss: Decide<'RecordLoss'> = (cmd, ctx) => {
@@ -40,13 +80,18 @@ export const recordLoss: Decide<'RecordLoss'> = (cmd, ctx) => {
   const item = itemOf(ctx, d.itemId);
   personOf(ctx, d.discoveredBy, 'discoveredBy');
   const lost = (incidentId: string | null): ItemEvent => ({
-    type: 'ItemLost', data: { itemId: item.itemId, discoveredBy: d.discoveredBy, circumstances: d.circumstances, incidentId, at: cmd.at },
+    type: 'ItemLost',
+    data: { itemId: item.itemId, discoveredBy: d.discoveredBy, circumstances: d.circumstances, incidentId, at: cmd.at },
   });
   if (item.status === 'destroyed') return factWrites(cmd, ctx, item, [lost(null)], () => [], d.discoveredBy);
   // A declassified item is no longer secret: its loss is recorded, it is no secrecy incident.
   if (item.declassified) return single(itemStream(item.itemId), lost(null));
   // 001 (九)清查保密: 发现有丢失的要及时追查 — a loss opens (or joins) a `loss` incident; nobody holds the item.
   const kind = incidentKindFor('ItemLost') ?? 'loss';
-  const { incidentIds, writes } = incidentWrites(cmd, [{ itemId: item.itemId, code: 'ItemLost', violationId: null, personId: d.discoveredBy, kind }], ctx);
+  const { incidentIds, writes } = incidentWrites(
+    cmd,
+    [{ itemId: item.itemId, code: 'ItemLost', violationId: null, personId: d.discoveredBy, kind }],
+    ctx,
+  );
   return [write(itemStream(item.itemId), [lost(incidentIds[item.itemId] ?? null)]), ...writes];
 };

@@ -6,7 +6,25 @@ import { INSECURE_CHANNELS } from '../../shared/vocabulary';
 import { incidentKindFor } from '../../incident/incident-policy';
 import type { ItemEvent } from '../item.events';
 import { activeCarryOutApproval } from '../item.state';
-import { READING_PLACES, ms, uniq, persons, items, itemOf, maybePerson, personOf, placeOf, approverOf, classified, requireRank, type Finding, factWrites, accessFinding, single, type Decide } from '../item.decide-kit';
+import {
+  READING_PLACES,
+  ms,
+  uniq,
+  persons,
+  items,
+  itemOf,
+  maybePerson,
+  personOf,
+  placeOf,
+  approverOf,
+  classified,
+  requireRank,
+  type Finding,
+  factWrites,
+  accessFinding,
+  single,
+  type Decide,
+} from '../item.decide-kit';
 
 export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
   const d = cmd.data;
@@ -17,25 +35,53 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
   const fact: ItemEvent = {
     type: 'ItemDispatched',
     data: {
-      itemId: item.itemId, from: item.custodian, to: d.to, channel: d.channel, couriers: courierIds, approvalRef: d.approvalRef ?? null,
-      custodian: couriers[0]?.personId ?? null, by: cmd.actor, at: cmd.at,
+      itemId: item.itemId,
+      from: item.custodian,
+      to: d.to,
+      channel: d.channel,
+      couriers: courierIds,
+      approvalRef: d.approvalRef ?? null,
+      custodian: couriers[0]?.personId ?? null,
+      by: cmd.actor,
+      at: cmd.at,
     },
   };
   return factWrites(cmd, ctx, item, [fact], () => {
     const found: Finding[] = [];
     // 保密法 第28/29条; 001 (四)传递保密: never ordinary post or express, not over public networks; encrypted fax needs an approval.
-    if ((INSECURE_CHANNELS as readonly string[]).includes(d.channel) || (d.channel === 'encrypted-fax' && !d.approvalRef)) {
-      found.push({ code: 'INSECURE_CHANNEL', personId: cmd.actor, incident: incidentKindFor('INSECURE_CHANNEL'), detail: `sent by ${d.channel}` });
+    if (
+      (INSECURE_CHANNELS as readonly string[]).includes(d.channel) ||
+      (d.channel === 'encrypted-fax' && !d.approvalRef)
+    ) {
+      found.push({
+        code: 'INSECURE_CHANNEL',
+        personId: cmd.actor,
+        incident: incidentKindFor('INSECURE_CHANNEL'),
+        detail: `sent by ${d.channel}`,
+      });
     }
     // 001 (四)传递保密: 绝密文件应实行两人护送制.
     if (item.level === 'TOP_SECRET' && (d.channel === 'hand' || d.channel === 'courier') && couriers.length < 2) {
-      found.push({ code: 'TS_ESCORT_LT2', personId: cmd.actor, detail: `TOP_SECRET carried by ${couriers.length} courier(s)` });
+      found.push({
+        code: 'TS_ESCORT_LT2',
+        personId: cmd.actor,
+        detail: `TOP_SECRET carried by ${couriers.length} courier(s)`,
+      });
     }
     // 002 第20条 5: 严禁让试用期员工发送保密文件 — once per courier on probation; the dispatcher when carrying it alone.
     const onProbation = (p: PersonView) => p.probationUntil !== null && ms(p.probationUntil) > ms(cmd.at);
-    const carriers = couriers.length ? couriers : d.channel === 'hand' ? [maybePerson(ctx, cmd.actor)].filter((p): p is PersonView => !!p) : [];
+    const carriers = couriers.length
+      ? couriers
+      : d.channel === 'hand'
+        ? [maybePerson(ctx, cmd.actor)].filter((p): p is PersonView => !!p)
+        : [];
     for (const p of carriers.filter(onProbation)) {
-      found.push({ code: 'TRIAL_EMPLOYEE_TRANSMIT', personId: p.personId, idSuffix: p.personId, detail: `${p.personId} is on probation until ${p.probationUntil}` });
+      found.push({
+        code: 'TRIAL_EMPLOYEE_TRANSMIT',
+        personId: p.personId,
+        idSuffix: p.personId,
+        detail: `${p.personId} is on probation until ${p.probationUntil}`,
+      });
     }
     return found;
   });
@@ -45,9 +91,19 @@ export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
   const item = itemOf(ctx, cmd.data.itemId);
   personOf(ctx, cmd.data.by, 'by');
   // 签收: custody passes to the receiver; a late receipt (after RECEIPT_MISSING) is still recorded.
-  return factWrites(cmd, ctx, item, [{
-    type: 'ReceiptAcknowledged', data: { itemId: item.itemId, by: cmd.data.by, dispatchRevision: item.dispatch?.revision ?? null, at: cmd.at },
-  } satisfies ItemEvent], () => [], cmd.data.by);
+  return factWrites(
+    cmd,
+    ctx,
+    item,
+    [
+      {
+        type: 'ReceiptAcknowledged',
+        data: { itemId: item.itemId, by: cmd.data.by, dispatchRevision: item.dispatch?.revision ?? null, at: cmd.at },
+      } satisfies ItemEvent,
+    ],
+    () => [],
+    cmd.data.by,
+  );
 };
 
 export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
@@ -58,18 +114,39 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
   personOf(ctx, d.to, 'to');
   if (d.supervisor) personOf(ctx, d.supervisor, 'supervisor');
   return list.flatMap((item) =>
-    factWrites(cmd, ctx, item, [{
-      type: 'ItemHandedOver',
-      data: {
-        itemId: item.itemId, handoverId: d.handoverId, from: d.from, to: d.to, itemized: d.itemized, signedByBoth: d.signedByBoth,
-        supervisor: d.supervisor ?? null, at: cmd.at,
-      },
-    } satisfies ItemEvent], () =>
-      // 001 (七)交接保密 / 002 第17条: 造册、核对、签字, 决不能搞"信任交接".
-      d.itemized && d.signedByBoth
-        ? []
-        : [{ code: 'TRUST_HANDOVER', personId: d.from, detail: `handover ${d.handoverId}: ${d.itemized ? '' : 'not itemized '}${d.signedByBoth ? '' : 'not signed by both'}`.trim() }],
-    d.to),
+    factWrites(
+      cmd,
+      ctx,
+      item,
+      [
+        {
+          type: 'ItemHandedOver',
+          data: {
+            itemId: item.itemId,
+            handoverId: d.handoverId,
+            from: d.from,
+            to: d.to,
+            itemized: d.itemized,
+            signedByBoth: d.signedByBoth,
+            supervisor: d.supervisor ?? null,
+            at: cmd.at,
+          },
+        } satisfies ItemEvent,
+      ],
+      () =>
+        // 001 (七)交接保密 / 002 第17条: 造册、核对、签字, 决不能搞"信任交接".
+        d.itemized && d.signedByBoth
+          ? []
+          : [
+              {
+                code: 'TRUST_HANDOVER',
+                personId: d.from,
+                detail:
+                  `handover ${d.handoverId}: ${d.itemized ? '' : 'not itemized '}${d.signedByBoth ? '' : 'not signed by both'}`.trim(),
+              },
+            ],
+      d.to,
+    ),
   );
 };
 
@@ -79,28 +156,48 @@ export const recordReading: Decide<'RecordReading'> = (cmd, ctx) => {
   const reader = personOf(ctx, d.reader, 'reader');
   const place = placeOf(ctx, d.placeId, 'placeId');
   const counted = READING_PLACES.includes(place.kind);
-  const fact: ItemEvent = { type: 'ItemRead', data: { itemId: item.itemId, reader: d.reader, placeId: d.placeId, placeKind: place.kind, counted, at: cmd.at } };
-  return factWrites(cmd, ctx, item, [fact], () => {
-    const found: Finding[] = [];
-    const access = accessFinding(cmd, reader, item, 'read');
-    if (access) found.push(access);
-    // 001 (二)阅文保密 3: 阅读秘密文件要在办公室或阅文室进行, 不得擅自带回家中.
-    if (!counted) found.push({ code: 'READ_OUTSIDE_APPROVED_PLACE', personId: d.reader, detail: `read at ${d.placeId} (${place.kind})` });
-    return found;
-  }, d.reader);
+  const fact: ItemEvent = {
+    type: 'ItemRead',
+    data: { itemId: item.itemId, reader: d.reader, placeId: d.placeId, placeKind: place.kind, counted, at: cmd.at },
+  };
+  return factWrites(
+    cmd,
+    ctx,
+    item,
+    [fact],
+    () => {
+      const found: Finding[] = [];
+      const access = accessFinding(cmd, reader, item, 'read');
+      if (access) found.push(access);
+      // 001 (二)阅文保密 3: 阅读秘密文件要在办公室或阅文室进行, 不得擅自带回家中.
+      if (!counted)
+        found.push({
+          code: 'READ_OUTSIDE_APPROVED_PLACE',
+          personId: d.reader,
+          detail: `read at ${d.placeId} (${place.kind})`,
+        });
+      return found;
+    },
+    d.reader,
+  );
 };
 
 export const extendScope: Decide<'ExtendScope'> = (cmd, ctx) => {
   const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   // 001 (二)阅文保密 2: 未经领导同意, 不得自行扩大阅读范围 — director+, executive for TOP_SECRET (DESIGN §5).
-  requireRank(approver, item.level === 'TOP_SECRET' ? 'executive' : 'director', `extending the scope of a ${item.level} item`);
+  requireRank(
+    approver,
+    item.level === 'TOP_SECRET' ? 'executive' : 'director',
+    `extending the scope of a ${item.level} item`,
+  );
   if (!cmd.data.persons.length) throw new InvalidCommand('persons', 'at least one person');
   cmd.data.persons.forEach((p) => personOf(ctx, p, 'persons'));
   const added = uniq(cmd.data.persons).filter((p) => !item.extendedTo.includes(p));
   if (!added.length) return [];
   return single(itemStream(item.itemId), {
-    type: 'ScopeExtended', data: { itemId: item.itemId, persons: added, approvedBy: cmd.actor, at: cmd.at },
+    type: 'ScopeExtended',
+    data: { itemId: item.itemId, persons: added, approvedBy: cmd.actor, at: cmd.at },
   } satisfies ItemEvent);
 };
 
@@ -108,20 +205,49 @@ export const archiveItem: Decide<'ArchiveItem'> = (cmd, ctx) => {
   const item = itemOf(ctx, cmd.data.itemId);
   placeOf(ctx, cmd.data.placeId, 'placeId');
   // 001 (八)归档: the archive keeper (the actor) becomes custodian.
-  return factWrites(cmd, ctx, item, [{
-    type: 'ItemArchived', data: { itemId: item.itemId, placeId: cmd.data.placeId, keeper: cmd.actor, at: cmd.at },
-  } satisfies ItemEvent], () => [], cmd.actor);
+  return factWrites(
+    cmd,
+    ctx,
+    item,
+    [
+      {
+        type: 'ItemArchived',
+        data: { itemId: item.itemId, placeId: cmd.data.placeId, keeper: cmd.actor, at: cmd.at },
+      } satisfies ItemEvent,
+    ],
+    () => [],
+    cmd.actor,
+  );
 };
 
 export const recordGatePassage: Decide<'RecordGatePassage'> = (cmd, ctx) => {
   const d = cmd.data;
   const item = itemOf(ctx, d.itemId);
-  const fact: ItemEvent = { type: 'GatePassed', data: { itemId: item.itemId, gate: d.gate, direction: d.direction, at: cmd.at } };
-  return factWrites(cmd, ctx, item, [fact], () => {
-    if (d.direction === 'in') return [];
-    // RFID door (RULEBOOK products): an exit is covered by an active approval, or by a carry-out made under one;
-    // the gate does not use the approval up.
-    const covered = activeCarryOutApproval(item, cmd.at) >= 0 || (item.status === 'carried-out' && item.carriedOutApproved);
-    return covered ? [] : [{ code: 'CARRY_OUT_UNAPPROVED', personId: item.custodian, detail: `left through ${d.gate} without a carry-out approval` }];
-  }, item.custodian);
+  const fact: ItemEvent = {
+    type: 'GatePassed',
+    data: { itemId: item.itemId, gate: d.gate, direction: d.direction, at: cmd.at },
+  };
+  return factWrites(
+    cmd,
+    ctx,
+    item,
+    [fact],
+    () => {
+      if (d.direction === 'in') return [];
+      // RFID door (RULEBOOK products): an exit is covered by an active approval, or by a carry-out made under one;
+      // the gate does not use the approval up.
+      const covered =
+        activeCarryOutApproval(item, cmd.at) >= 0 || (item.status === 'carried-out' && item.carriedOutApproved);
+      return covered
+        ? []
+        : [
+            {
+              code: 'CARRY_OUT_UNAPPROVED',
+              personId: item.custodian,
+              detail: `left through ${d.gate} without a carry-out approval`,
+            },
+          ];
+    },
+    item.custodian,
+  );
 };
