@@ -36,3 +36,5 @@ export * from './bundle/export-bundle';
 export { PeriodicTask } from './scheduling/periodic-task';
 export { DeadlineScheduler } from './scheduling/deadline-scheduler';
 export { CheckpointScheduler, checkpointIntervalFromEnv } from './scheduling/checkpoint-scheduler';
+
+export * from './i18n';
