@@ -103,7 +103,7 @@ describe('the catalogues', () => {
     const cjk = /[\u4e00-\u9fff]/;
     const words = (v: string): string => {
       let out = v;
-      for (let prev = ''; prev !== out; ) [prev, out] = [out, out.replace(/\{[^{}]*\}/g, '')];
+      for (let prev = ''; prev !== out;) [prev, out] = [out, out.replace(/\{[^{}]*\}/g, '')];
       return out;
     };
     // Text left once the placeholders are gone must be Chinese, not English words.
