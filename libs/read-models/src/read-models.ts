@@ -1,9 +1,11 @@
+import { statement } from './db/statements';
 import type { EventStore } from '@app/ledger';
 import type { Deadline } from '@app/custody';
 import { openReadModelDb, type Db } from './db/read-model-db';
 import { ProjectionRunner } from './runner/projection-runner';
 import type { Projection } from './runner/projection';
 import { streamStateProjection } from './custody/stream-state.projection';
+import { personIndexProjection } from './custody/person-index.projection';
 import { violationsProjection } from './violations/violations.projection';
 import { deadlinesProjection } from './deadlines/deadlines.projection';
 import { commandLogProjection, findCommand } from './commands/command-log.projection';
@@ -15,6 +17,7 @@ import { MerkleIndex } from './merkle/merkle-index';
 
 export const DEFAULT_PROJECTIONS: Projection[] = [
   streamStateProjection,
+  personIndexProjection,
   violationsProjection,
   deadlinesProjection,
   commandLogProjection,
@@ -61,19 +64,23 @@ export class ReadModels {
   /** Deadlines due at or before `now`, earliest first. */
   dueDeadlines(now: string, limit = 100): Deadline[] {
     return (
-      this.db
-        .prepare(`SELECT deadline FROM deadlines WHERE due_at <= ? ORDER BY due_at, key LIMIT ?`)
-        .all(now, limit) as { deadline: string }[]
+      statement(this.db, `SELECT deadline FROM deadlines WHERE due_at <= ? ORDER BY due_at, key LIMIT ?`).all(
+        now,
+        limit,
+      ) as { deadline: string }[]
     ).map((r) => JSON.parse(r.deadline));
   }
 
   /** Forgets a deadline that has been fired (the domain makes a second firing a no-op anyway). */
   markFired(d: Deadline): void {
-    this.db.prepare(`DELETE FROM deadlines WHERE key = ? AND due_at = ?`).run(d.key, new Date(d.dueAt).toISOString());
+    statement(this.db, `DELETE FROM deadlines WHERE key = ? AND due_at = ?`).run(
+      d.key,
+      new Date(d.dueAt).toISOString(),
+    );
   }
 
   nextDeadline(): Deadline | null {
-    const r = this.db.prepare(`SELECT deadline FROM deadlines ORDER BY due_at LIMIT 1`).get() as
+    const r = statement(this.db, `SELECT deadline FROM deadlines ORDER BY due_at LIMIT 1`).get() as
       { deadline: string } | undefined;
     return r ? JSON.parse(r.deadline) : null;
   }

@@ -80,6 +80,13 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
     { name: 'open', description: 'not closed', schema: { type: 'boolean' } },
     { name: 'overdue', description: 'the report was not in by its 24-hour deadline', schema: { type: 'boolean' } },
     { name: 'itemId', description: 'concerning this item', schema: { type: 'string' } },
+    {
+      name: 'kind',
+      description: 'suspected-leak | loss | leak',
+      schema: { type: 'string', enum: ['suspected-leak', 'loss', 'leak'] },
+    },
+    { name: 'cursor', description: 'nextCursor of the previous page', schema: { type: 'string' } },
+    { name: 'limit', description: 'page size (default 100, max 1000)', schema: { type: 'integer' } },
   ],
   'GET /api/feed': [
     {

@@ -1,27 +1,35 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { UnknownReference } from '@app/custody';
-import { type LedgerCore, buildReportDraft } from '@app/application';
+import { INCIDENT_KINDS, UnknownReference } from '@app/custody';
+import { type LedgerCore, RequestValidationError, buildReportDraft } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
-import { optionalBoolean, optionalString } from '../shared/query-params';
+import { optionalBoolean, optionalEnum, optionalString } from '../shared/query-params';
 import { Roles } from '../auth/api-key.guard';
 
 @Controller('api/incidents')
 export class IncidentsController {
   constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
 
-  /** Incidents with their report deadline and time left: `?open=true|false&overdue=true|false`. */
+  /**
+   * Incidents with their report deadline and time left, oldest first, in pages:
+   * `?open=true|false&overdue=true|false&kind=&itemId=&cursor=&limit=` (limit 1..1000, default 100).
+   */
   @Get()
-  async list(@Query('open') open?: string, @Query('overdue') overdue?: string, @Query('itemId') itemId?: string) {
+  async list(@Query() q: Record<string, string | undefined>) {
+    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor))
+      throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
+    if (q.limit !== undefined && !(/^\d{1,4}$/.test(q.limit) && Number(q.limit) >= 1 && Number(q.limit) <= 1000))
+      throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
+    const filter = {
+      open: optionalBoolean('open', q.open),
+      overdue: optionalBoolean('overdue', q.overdue),
+      kind: optionalEnum('kind', q.kind, INCIDENT_KINDS),
+      itemId: optionalString('itemId', q.itemId),
+      cursor: q.cursor,
+      limit: q.limit === undefined ? undefined : Number(q.limit),
+    };
     await this.core.readModels.catchUp();
     const now = this.core.clock.now().toISOString();
-    return {
-      now,
-      items: this.core.readModels.incidents.list(now, {
-        open: optionalBoolean('open', open),
-        overdue: optionalBoolean('overdue', overdue),
-        itemId,
-      }),
-    };
+    return { now, ...this.core.readModels.incidents.page(now, filter) };
   }
 
   @Get(':id')

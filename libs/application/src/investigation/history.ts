@@ -336,7 +336,10 @@ export const readHistory = async (
   const tree = await loadItemTree(core.store, itemId, w, options.copies ?? false);
   if (!tree) return null;
   const root = tree[0];
-  const persons = root.state ? personsAt(await readPersonStreams(core), w) : [];
+  // Only the persons who could read an item in this state at any instant (the read models' person index), folded to
+  // the instant from their copied streams: the cost follows the readers, not everyone ever registered.
+  const custody = core.readModels.custody;
+  const persons = root.state ? personsAt(custody.personEvents(custody.readerCandidates(root.state)), w) : [];
   const readers = root.state
     ? persons
         .filter((p) => mayRead(p, root.state!))

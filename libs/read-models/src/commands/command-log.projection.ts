@@ -1,3 +1,4 @@
+import { statement } from '../db/statements';
 import type { RecordedEvent, CommandLog, CommandOutcome } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
@@ -8,7 +9,8 @@ export const commandLogProjection: Projection = {
   apply(db: Db, event: RecordedEvent) {
     const commandId = event.metadata.commandId;
     if (typeof commandId !== 'string') return;
-    db.prepare(
+    statement(
+      db,
       `INSERT OR IGNORE INTO command_events (command_id, position, event_id, type, stream_id, revision, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       commandId,
@@ -23,7 +25,7 @@ export const commandLogProjection: Projection = {
 };
 
 export const findCommand = (db: Db, commandId: string): Omit<CommandOutcome, 'duplicate'> | null => {
-  const rows = db.prepare(`SELECT * FROM command_events WHERE command_id = ? ORDER BY position`).all(commandId) as {
+  const rows = statement(db, `SELECT * FROM command_events WHERE command_id = ? ORDER BY position`).all(commandId) as {
     event_id: string;
     type: string;
     stream_id: string;

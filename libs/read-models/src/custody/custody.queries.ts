@@ -1,51 +1,130 @@
-import { type InventoryScope, type ItemView, type PersonView, type PlaceView, mayRead } from '@app/custody';
+import { statement } from '../db/statements';
+import type { RecordedEvent } from '@app/ledger';
+import {
+  type InventoryScope,
+  type ItemView,
+  type PersonView,
+  type PlaceView,
+  admittedRanks,
+  levelRank,
+  mayRead,
+  personStream,
+} from '@app/custody';
 import type { Db } from '../db/read-model-db';
 
 /** Statuses in which somebody still holds the item (a muster counts these). */
 const HELD = ['active', 'in-transit', 'on-loan', 'carried-out', 'archived'];
+
+interface Row {
+  person_id: string;
+}
+interface PersonEventRow extends Row {
+  position: number;
+  revision: number;
+  type: string;
+  data: string;
+  occurred_at: string;
+  recorded_at: string;
+}
 
 /** Custody and reading-scope queries. "Who may read" always goes through the one rule in custody/rules. */
 export class CustodyQueries {
   constructor(private readonly db: Db) {}
 
   item(itemId: string): ItemView | null {
-    const row = this.db.prepare(`SELECT view FROM items WHERE item_id = ?`).get(itemId) as { view: string } | undefined;
+    const row = statement(this.db, `SELECT view FROM items WHERE item_id = ?`).get(itemId) as
+      { view: string } | undefined;
     return row ? (JSON.parse(row.view) as ItemView) : null;
   }
 
   person(personId: string): PersonView | null {
-    const row = this.db.prepare(`SELECT view FROM persons WHERE person_id = ?`).get(personId) as
+    const row = statement(this.db, `SELECT view FROM persons WHERE person_id = ?`).get(personId) as
       { view: string } | undefined;
     return row ? (JSON.parse(row.view) as PersonView) : null;
   }
 
   place(placeId: string): PlaceView | null {
-    const row = this.db.prepare(`SELECT view FROM places WHERE place_id = ?`).get(placeId) as
+    const row = statement(this.db, `SELECT view FROM places WHERE place_id = ?`).get(placeId) as
       { view: string } | undefined;
     return row ? (JSON.parse(row.view) as PlaceView) : null;
   }
 
   persons(): PersonView[] {
-    return (this.db.prepare(`SELECT view FROM persons ORDER BY person_id`).all() as { view: string }[]).map((r) =>
+    return (statement(this.db, `SELECT view FROM persons ORDER BY person_id`).all() as { view: string }[]).map((r) =>
       JSON.parse(r.view),
     );
+  }
+
+  /**
+   * Persons who might read an item in this state at some instant: a superset from the person index (some rank the
+   * scope admits or named in it, and a clearance ever high enough; everyone once declassified; nobody once
+   * destroyed), sorted by id. The reading-scope rule still decides on each one's state (see person-index.projection).
+   */
+  readerCandidates(item: ItemView): string[] {
+    if (item.status === 'destroyed') return [];
+    if (item.status === 'declassified')
+      return (statement(this.db, `SELECT person_id FROM person_levels ORDER BY person_id`).all() as Row[]).map(
+        (r) => r.person_id,
+      );
+    const named = [...item.scope.persons, ...item.extendedTo];
+    const level = levelRank(item.level);
+    return (
+      statement(
+        this.db,
+        `SELECT r.person_id FROM person_ranks r JOIN person_levels l ON l.person_id = r.person_id
+         WHERE r.rank IN (SELECT value FROM json_each(?)) AND l.max_level >= ?
+         UNION
+         SELECT person_id FROM person_levels WHERE person_id IN (SELECT value FROM json_each(?)) AND max_level >= ?
+         ORDER BY 1`,
+      ).all(JSON.stringify(admittedRanks(item)), level, JSON.stringify(named), level) as Row[]
+    ).map((r) => r.person_id);
+  }
+
+  /**
+   * The person streams of these persons as the read model copied them (position order): enough of each event to
+   * fold and window it (`type`, `data`, `occurredAt`, `recordedAt`, position and revision). Absent persons are absent.
+   */
+  personEvents(personIds: string[]): Map<string, RecordedEvent[]> {
+    const out = new Map<string, RecordedEvent[]>();
+    const rows = statement(
+      this.db,
+      `SELECT person_id, position, revision, type, data, occurred_at, recorded_at FROM person_events
+       WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id, position`,
+    ).all(JSON.stringify(personIds)) as PersonEventRow[];
+    for (const r of rows) {
+      let list = out.get(r.person_id);
+      if (!list) out.set(r.person_id, (list = []));
+      list.push({
+        eventId: '',
+        type: r.type,
+        streamId: personStream(r.person_id),
+        revision: r.revision,
+        position: r.position,
+        data: JSON.parse(r.data),
+        metadata: { occurredAt: r.occurred_at, recordedAt: r.recorded_at } as RecordedEvent['metadata'],
+      });
+    }
+    return out;
   }
 
   /** Registered persons who may read the item now, sorted by id. */
   readers(itemId: string): PersonView[] | null {
     const item = this.item(itemId);
     if (!item) return null;
-    return this.persons().filter((p) => mayRead(p, item));
+    const persons = statement(
+      this.db,
+      `SELECT view FROM persons WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id`,
+    ).all(JSON.stringify(this.readerCandidates(item))) as { view: string }[];
+    return persons.map((r) => JSON.parse(r.view) as PersonView).filter((p) => mayRead(p, item));
   }
 
   /** Items the person holds now (a muster). */
   heldBy(personId: string): ItemView[] {
     return (
-      this.db
-        .prepare(
-          `SELECT view FROM items WHERE custodian = ? AND status IN (${HELD.map(() => '?').join(',')}) ORDER BY item_id`,
-        )
-        .all(personId, ...HELD) as { view: string }[]
+      statement(
+        this.db,
+        `SELECT view FROM items WHERE custodian = ? AND status IN (${HELD.map(() => '?').join(',')}) ORDER BY item_id`,
+      ).all(personId, ...HELD) as { view: string }[]
     ).map((r) => JSON.parse(r.view));
   }
 
@@ -88,15 +167,15 @@ export class CustodyQueries {
       args.push(`%${filter.q}%`, `%${filter.q}%`);
     }
     const sql = `SELECT view FROM items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY item_id LIMIT ? OFFSET ?`;
-    return (this.db.prepare(sql).all(...args, filter.limit ?? -1, filter.offset ?? 0) as { view: string }[]).map((r) =>
-      JSON.parse(r.view),
+    return (statement(this.db, sql).all(...args, filter.limit ?? -1, filter.offset ?? 0) as { view: string }[]).map(
+      (r) => JSON.parse(r.view),
     );
   }
 
   /** Direct copies of an item. */
   copiesOf(itemId: string): ItemView[] {
     return (
-      this.db.prepare(`SELECT view FROM items WHERE copy_of = ? ORDER BY item_id`).all(itemId) as { view: string }[]
+      statement(this.db, `SELECT view FROM items WHERE copy_of = ? ORDER BY item_id`).all(itemId) as { view: string }[]
     ).map((r) => JSON.parse(r.view));
   }
 
@@ -113,14 +192,14 @@ export class CustodyQueries {
     const held = `status IN ('active', 'archived')`;
     const rows =
       'custodian' in scope
-        ? this.db
-            .prepare(`SELECT item_id FROM items WHERE ${held} AND custodian = ? ORDER BY item_id`)
-            .all(scope.custodian)
+        ? statement(this.db, `SELECT item_id FROM items WHERE ${held} AND custodian = ? ORDER BY item_id`).all(
+            scope.custodian,
+          )
         : 'placeId' in scope
-          ? this.db
-              .prepare(`SELECT item_id FROM items WHERE ${held} AND place_id = ? ORDER BY item_id`)
-              .all(scope.placeId)
-          : this.db.prepare(`SELECT item_id FROM items WHERE ${held} ORDER BY item_id`).all();
+          ? statement(this.db, `SELECT item_id FROM items WHERE ${held} AND place_id = ? ORDER BY item_id`).all(
+              scope.placeId,
+            )
+          : statement(this.db, `SELECT item_id FROM items WHERE ${held} ORDER BY item_id`).all();
     return (rows as { item_id: string }[]).map((r) => r.item_id);
   }
 }

@@ -1,3 +1,4 @@
+import { statement } from '../db/statements';
 import type { RecordedEvent } from '@app/ledger';
 import { evolveStream, initialStateOf, parseStream, itemView, personView, placeView, incidentView } from '@app/custody';
 import type { Db } from '../db/read-model-db';
@@ -12,7 +13,7 @@ export const streamStateProjection: Projection = {
   apply(db: Db, event: RecordedEvent) {
     const parsed = parseStream(event.streamId);
     if (!parsed) return;
-    const row = db.prepare(`SELECT revision, state FROM stream_states WHERE stream_id = ?`).get(event.streamId) as
+    const row = statement(db, `SELECT revision, state FROM stream_states WHERE stream_id = ?`).get(event.streamId) as
       { revision: number; state: string } | undefined;
     if (row && event.revision <= row.revision) return;
     const before = row ? JSON.parse(row.state) : initialStateOf(event.streamId);
@@ -20,7 +21,7 @@ export const streamStateProjection: Projection = {
       type: event.type,
       data: event.data as Record<string, unknown>,
     });
-    db.prepare(`INSERT OR REPLACE INTO stream_states (stream_id, kind, revision, state) VALUES (?, ?, ?, ?)`).run(
+    statement(db, `INSERT OR REPLACE INTO stream_states (stream_id, kind, revision, state) VALUES (?, ?, ?, ?)`).run(
       event.streamId,
       parsed.kind,
       event.revision,
@@ -30,7 +31,8 @@ export const streamStateProjection: Projection = {
       case 'item': {
         const v = itemView(state as never);
         if (!v) return;
-        db.prepare(
+        statement(
+          db,
           `INSERT OR REPLACE INTO items (item_id, status, custodian, place_id, level, declassify_on, copy_of, title, view, updated_position)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
@@ -50,7 +52,7 @@ export const streamStateProjection: Projection = {
       case 'person': {
         const v = personView(state as never);
         if (v)
-          db.prepare(`INSERT OR REPLACE INTO persons (person_id, view) VALUES (?, ?)`).run(
+          statement(db, `INSERT OR REPLACE INTO persons (person_id, view) VALUES (?, ?)`).run(
             v.personId,
             JSON.stringify(v),
           );
@@ -59,17 +61,22 @@ export const streamStateProjection: Projection = {
       case 'place': {
         const v = placeView(state as never);
         if (v)
-          db.prepare(`INSERT OR REPLACE INTO places (place_id, view) VALUES (?, ?)`).run(v.placeId, JSON.stringify(v));
+          statement(db, `INSERT OR REPLACE INTO places (place_id, view) VALUES (?, ?)`).run(
+            v.placeId,
+            JSON.stringify(v),
+          );
         return;
       }
       case 'incident': {
         const v = incidentView(state as never);
         if (!v) return;
-        const existing = db.prepare(`SELECT opened_position FROM incidents WHERE incident_id = ?`).get(v.incidentId) as
-          { opened_position: number } | undefined;
-        db.prepare(
-          `INSERT OR REPLACE INTO incidents (incident_id, status, kind, discovered_at, report_due_at, reported_at, closed_at, view, opened_position)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        const existing = statement(db, `SELECT opened_position FROM incidents WHERE incident_id = ?`).get(
+          v.incidentId,
+        ) as { opened_position: number } | undefined;
+        statement(
+          db,
+          `INSERT OR REPLACE INTO incidents (incident_id, status, kind, discovered_at, report_due_at, reported_at, closed_at, view,
+          opened_position, report_due_ms, reported_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           v.incidentId,
           v.status,
@@ -80,9 +87,12 @@ export const streamStateProjection: Projection = {
           v.closedAt,
           JSON.stringify(v),
           existing?.opened_position ?? event.position,
+          // Instants as milliseconds, so "overdue at now" is a comparison in SQL (isReportOverdue's, on numbers).
+          Date.parse(v.reportDueAt),
+          v.reportedAt === null ? null : Date.parse(v.reportedAt),
         );
         for (const itemId of v.itemIds)
-          db.prepare(`INSERT OR IGNORE INTO incident_items (incident_id, item_id) VALUES (?, ?)`).run(
+          statement(db, `INSERT OR IGNORE INTO incident_items (incident_id, item_id) VALUES (?, ?)`).run(
             v.incidentId,
             itemId,
           );

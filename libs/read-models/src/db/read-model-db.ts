@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PERSON_INDEX_SCHEMA } from '../custody/person-index.projection';
 
 export type Db = Database.Database;
 
@@ -9,7 +10,9 @@ export type Db = Database.Database;
  * (read models are disposable; the store is the only source of truth).
  */
 // 2: merkle_leaves (the global Merkle log's leaves); an older file has none, so it must be replayed.
-export const READ_MODEL_SCHEMA_VERSION = 2;
+// 3: incidents.report_due_ms/reported_ms (overdue filtered in SQL), person_events/person_ranks/person_levels (readers
+//    at an instant without folding every person stream).
+export const READ_MODEL_SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,7 +29,11 @@ CREATE TABLE IF NOT EXISTS persons (person_id TEXT PRIMARY KEY, view TEXT NOT NU
 CREATE TABLE IF NOT EXISTS places (place_id TEXT PRIMARY KEY, view TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (
   incident_id TEXT PRIMARY KEY, status TEXT NOT NULL, kind TEXT NOT NULL, discovered_at TEXT NOT NULL,
-  report_due_at TEXT NOT NULL, reported_at TEXT, closed_at TEXT, view TEXT NOT NULL, opened_position INTEGER NOT NULL);
+  report_due_at TEXT NOT NULL, reported_at TEXT, closed_at TEXT, view TEXT NOT NULL, opened_position INTEGER NOT NULL,
+  report_due_ms INTEGER NOT NULL, reported_ms INTEGER);
+CREATE INDEX IF NOT EXISTS incidents_opened ON incidents (opened_position);
+CREATE INDEX IF NOT EXISTS incidents_status ON incidents (status, opened_position);
+CREATE INDEX IF NOT EXISTS incidents_kind ON incidents (kind, opened_position);
 CREATE TABLE IF NOT EXISTS incident_items (incident_id TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (incident_id, item_id));
 CREATE INDEX IF NOT EXISTS incident_items_item ON incident_items (item_id);
 CREATE TABLE IF NOT EXISTS violations (
@@ -36,7 +43,10 @@ CREATE TABLE IF NOT EXISTS violations (
 CREATE INDEX IF NOT EXISTS violations_item ON violations (item_id, position);
 CREATE INDEX IF NOT EXISTS violations_person ON violations (person_id, position);
 CREATE INDEX IF NOT EXISTS violations_code ON violations (code, position);
-CREATE INDEX IF NOT EXISTS violations_status ON violations (status, severity);
+DROP INDEX IF EXISTS violations_status;
+CREATE INDEX IF NOT EXISTS violations_position ON violations (position);
+CREATE INDEX IF NOT EXISTS violations_status_position ON violations (status, position);
+CREATE INDEX IF NOT EXISTS violations_status_severity ON violations (status, severity, position);
 CREATE TABLE IF NOT EXISTS deadlines (key TEXT PRIMARY KEY, kind TEXT NOT NULL, stream_id TEXT NOT NULL, due_at TEXT NOT NULL, deadline TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS deadlines_due ON deadlines (due_at);
 CREATE TABLE IF NOT EXISTS command_events (
@@ -92,6 +102,7 @@ export const openReadModelDb = (file: string): Db => {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  db.exec(PERSON_INDEX_SCHEMA);
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
   return db;
 };

@@ -1,3 +1,4 @@
+import { statement } from '../db/statements';
 import type { RecordedEvent } from '@app/ledger';
 import { deadlineChanges } from '@app/custody';
 import type { Db } from '../db/read-model-db';
@@ -17,9 +18,10 @@ export const deadlinesProjection: Projection = {
       data: event.data,
       occurredAt: event.metadata.occurredAt,
     });
-    for (const key of clear) db.prepare(`DELETE FROM deadlines WHERE key = ?`).run(key);
+    for (const key of clear) statement(db, `DELETE FROM deadlines WHERE key = ?`).run(key);
     for (const d of set) {
-      db.prepare(
+      statement(
+        db,
         `INSERT OR REPLACE INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)`,
       ).run(d.key, d.kind, d.streamId, new Date(d.dueAt).toISOString(), JSON.stringify(d));
     }

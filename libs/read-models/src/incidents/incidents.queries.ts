@@ -1,3 +1,4 @@
+import { statement } from '../db/statements';
 import { type IncidentView, isReportOverdue } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 
@@ -9,6 +10,19 @@ export interface IncidentRow extends IncidentView {
   closed: boolean;
   /** Milliseconds until the report is due (negative once past); null once reported. */
   reportTimeLeftMs: number | null;
+}
+
+export interface IncidentFilter {
+  /** Not closed (true) or closed (false). */
+  open?: boolean;
+  /** The report was (or is now) past its deadline. */
+  overdue?: boolean;
+  kind?: IncidentView['kind'];
+  itemId?: string;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+  /** 1..1000, default 100. */
+  limit?: number;
 }
 
 export class IncidentQueries {
@@ -26,35 +40,70 @@ export class IncidentQueries {
   }
 
   get(incidentId: string, now: string): IncidentRow | null {
-    const r = this.db.prepare(`SELECT view FROM incidents WHERE incident_id = ?`).get(incidentId) as
+    const r = statement(this.db, `SELECT view FROM incidents WHERE incident_id = ?`).get(incidentId) as
       { view: string } | undefined;
     return r ? this.decorate(JSON.parse(r.view), now) : null;
   }
 
-  list(now: string, filter: { open?: boolean; overdue?: boolean; itemId?: string } = {}): IncidentRow[] {
-    const rows = (
-      filter.itemId
-        ? this.db
-            .prepare(
-              `SELECT i.view FROM incidents i JOIN incident_items x ON x.incident_id = i.incident_id WHERE x.item_id = ? ORDER BY i.opened_position`,
-            )
-            .all(filter.itemId)
-        : this.db.prepare(`SELECT view FROM incidents ORDER BY opened_position`).all()
-    ) as { view: string }[];
-    return rows
-      .map((r) => this.decorate(JSON.parse(r.view), now))
-      .filter((i) => filter.open === undefined || (i.status !== 'closed') === filter.open)
-      .filter((i) => filter.overdue === undefined || i.overdue === filter.overdue);
+  /** Every incident matching the filter, oldest first (callers that need them all: metrics, scenarios, the demo). */
+  list(now: string, filter: Omit<IncidentFilter, 'cursor' | 'limit'> = {}): IncidentRow[] {
+    const out: IncidentRow[] = [];
+    let cursor: string | undefined;
+    do {
+      const p = this.page(now, { ...filter, cursor, limit: 1000 });
+      out.push(...p.items);
+      cursor = p.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  /**
+   * A page of incidents in the order they were opened, with the cursor of the next page (null at the end). The
+   * filters are SQL over indexed columns (`open`: not closed; `overdue`: isReportOverdue on the stored instants as
+   * milliseconds; `kind`; `itemId`), so a page costs the same however many incidents there are.
+   */
+  page(now: string, filter: IncidentFilter = {}): { items: IncidentRow[]; nextCursor: string | null } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.itemId) {
+      where.push('i.incident_id IN (SELECT incident_id FROM incident_items WHERE item_id = ?)');
+      args.push(filter.itemId);
+    }
+    if (filter.open !== undefined) where.push(filter.open ? `i.status != 'closed'` : `i.status = 'closed'`);
+    if (filter.kind) {
+      where.push('i.kind = ?');
+      args.push(filter.kind);
+    }
+    if (filter.overdue !== undefined) {
+      // isReportOverdue: unreported and now past the deadline, or reported after the deadline.
+      const overdue = `((i.reported_ms IS NULL AND ? > i.report_due_ms) OR (i.reported_ms > i.report_due_ms))`;
+      where.push(filter.overdue ? overdue : `NOT ${overdue}`);
+      args.push(Date.parse(now));
+    }
+    if (filter.cursor !== undefined) {
+      where.push('i.opened_position > ?');
+      args.push(Number(filter.cursor));
+    }
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+    const rows = statement(
+      this.db,
+      `SELECT i.view, i.opened_position FROM incidents i ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+       ORDER BY i.opened_position LIMIT ?`,
+    ).all(...args, limit + 1) as { view: string; opened_position: number }[];
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((r) => this.decorate(JSON.parse(r.view), now)),
+      nextCursor: rows.length > limit ? String(page[page.length - 1].opened_position) : null,
+    };
   }
 
   /** The item's open incident, if any (one event, one report: a new cause joins it). */
   openFor(itemId: string): { incidentId: string; kind: IncidentView['kind'] } | null {
-    const r = this.db
-      .prepare(
-        `SELECT i.incident_id, i.kind FROM incidents i JOIN incident_items x ON x.incident_id = i.incident_id
+    const r = statement(
+      this.db,
+      `SELECT i.incident_id, i.kind FROM incidents i JOIN incident_items x ON x.incident_id = i.incident_id
       WHERE x.item_id = ? AND i.status != 'closed' ORDER BY i.opened_position DESC LIMIT 1`,
-      )
-      .get(itemId) as { incident_id: string; kind: IncidentView['kind'] } | undefined;
+    ).get(itemId) as { incident_id: string; kind: IncidentView['kind'] } | undefined;
     return r ? { incidentId: r.incident_id, kind: r.kind } : null;
   }
 
@@ -62,16 +111,15 @@ export class IncidentQueries {
   openOrLatestFor(itemId: string): string | null {
     const open = this.openFor(itemId);
     if (open) return open.incidentId;
-    const r = this.db
-      .prepare(
-        `SELECT i.incident_id FROM incidents i JOIN incident_items x ON x.incident_id = i.incident_id
+    const r = statement(
+      this.db,
+      `SELECT i.incident_id FROM incidents i JOIN incident_items x ON x.incident_id = i.incident_id
       WHERE x.item_id = ? ORDER BY i.opened_position DESC LIMIT 1`,
-      )
-      .get(itemId) as { incident_id: string } | undefined;
+    ).get(itemId) as { incident_id: string } | undefined;
     return r?.incident_id ?? null;
   }
 
   count(): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM incidents`).get() as { n: number }).n;
+    return (statement(this.db, `SELECT COUNT(*) AS n FROM incidents`).get() as { n: number }).n;
   }
 }

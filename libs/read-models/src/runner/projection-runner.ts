@@ -1,3 +1,4 @@
+import { statement } from '../db/statements';
 import type { EventStore, RecordedEvent, Subscription } from '@app/ledger';
 import { clearReadModels, type Db } from '../db/read-model-db';
 import type { Projection } from './projection';
@@ -39,13 +40,22 @@ export class ProjectionRunner {
   private drainWaiters: (() => void)[] = [];
   /** Batches that could not be committed because the read-model file could not be written (each retried). */
   storageFailures = 0;
+  /**
+   * Each projection's apply wrapped once in its own nested transaction (a SAVEPOINT inside the batch's transaction),
+   * so a projection that throws rolls back only its own rows; made once here rather than per event.
+   */
+  private readonly isolated: { name: string; apply: (event: RecordedEvent) => void }[];
 
   constructor(
     private readonly store: EventStore,
     readonly db: Db,
-    private readonly projections: Projection[],
+    projections: Projection[],
   ) {
-    const row = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as
+    this.isolated = projections.map((p) => ({
+      name: p.name,
+      apply: db.transaction((e: RecordedEvent) => p.apply(db, e)),
+    }));
+    const row = statement(db, `SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as
       { position: number } | undefined;
     this.checkpointValue = row?.position;
   }
@@ -141,9 +151,10 @@ export class ProjectionRunner {
       try {
         this.db.transaction(() => {
           for (const event of fresh) this.applyOne(event);
-          this.db
-            .prepare(`INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`)
-            .run(CHECKPOINT, fresh[fresh.length - 1].position);
+          statement(this.db, `INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(
+            CHECKPOINT,
+            fresh[fresh.length - 1].position,
+          );
         })();
       } catch (e) {
         if (!isStorageFailure(e)) throw e;
@@ -182,9 +193,9 @@ export class ProjectionRunner {
 
   /** Applies one event to every projection; a projection that throws is recorded and skipped, never blocks the rest. */
   private applyOne(event: RecordedEvent): void {
-    for (const p of this.projections) {
+    for (const p of this.isolated) {
       try {
-        this.db.transaction(() => p.apply(this.db, event))();
+        p.apply(event);
       } catch (e) {
         // The file cannot be written (disk full, read-only, I/O error, locked): not this projection's fault. Skipping
         // would commit the checkpoint past events never applied (SQLite may already have rolled the batch back and

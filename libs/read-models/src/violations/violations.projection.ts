@@ -1,3 +1,4 @@
+import { statement } from '../db/statements';
 import type { RecordedEvent } from '@app/ledger';
 import type { ViolationDetectedData, ViolationResolvedData } from '@app/custody';
 import type { Db } from '../db/read-model-db';
@@ -9,7 +10,8 @@ export const violationsProjection: Projection = {
   apply(db: Db, event: RecordedEvent) {
     if (event.type === 'ViolationDetected') {
       const d = event.data as ViolationDetectedData;
-      db.prepare(
+      statement(
+        db,
         `INSERT OR IGNORE INTO violations (violation_id, position, stream_id, event_id, code, severity, item_id, person_id, at,
         recorded_at, status, incident_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
       ).run(
@@ -28,7 +30,8 @@ export const violationsProjection: Projection = {
       );
     } else if (event.type === 'ViolationResolved') {
       const d = event.data as ViolationResolvedData;
-      db.prepare(
+      statement(
+        db,
         `UPDATE violations SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ? WHERE violation_id = ?`,
       ).run(d.at ?? event.metadata.occurredAt, d.resolvedBy ?? event.metadata.actor, d.note, d.violationId);
     }

@@ -1,3 +1,4 @@
+import { statement } from '../db/statements';
 import type { Db } from '../db/read-model-db';
 
 export interface ViolationRow {
@@ -57,8 +58,13 @@ const toRow = (r: Record<string, unknown>): ViolationRow => {
 export class ViolationQueries {
   constructor(private readonly db: Db) {}
 
-  /** A page of violations in recorded order, with the cursor of the next page (null at the end). */
-  list(filter: ViolationFilter = {}): { items: ViolationRow[]; nextCursor: string | null; total: number } {
+  /**
+   * A page of violations in recorded order, with the cursor of the next page (null at the end). Each violation is
+   * one `ViolationDetected` event, so its position is unique and is the cursor. Every filter has an index that leads
+   * with it and then `position`, so a page is an index range read, never a sort of every matching row. `total` (the
+   * count of every match) is given on the first page only: counting again on every page made paging quadratic.
+   */
+  list(filter: ViolationFilter = {}): { items: ViolationRow[]; nextCursor: string | null; total?: number } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.status) {
@@ -85,48 +91,54 @@ export class ViolationQueries {
       where.push('at >= ?');
       args.push(new Date(filter.since).toISOString());
     }
-    const total = (
-      this.db
-        .prepare(`SELECT COUNT(*) AS n FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`)
-        .get(...args) as { n: number }
-    ).n;
-    if (filter.cursor) {
+    const total =
+      filter.cursor === undefined
+        ? (
+            statement(
+              this.db,
+              `SELECT COUNT(*) AS n FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`,
+            ).get(...args) as { n: number }
+          ).n
+        : undefined;
+    if (filter.cursor !== undefined) {
       where.push('position > ?');
       args.push(Number(filter.cursor));
     }
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY position, violation_id LIMIT ?`,
-      )
-      .all(...args, limit + 1) as Record<string, unknown>[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY position LIMIT ?`,
+    ).all(...args, limit + 1) as Record<string, unknown>[];
     const page = rows.slice(0, limit).map(toRow);
-    return { items: page, nextCursor: rows.length > limit ? String(page[page.length - 1].position) : null, total };
+    const nextCursor = rows.length > limit ? String(page[page.length - 1].position) : null;
+    return total === undefined ? { items: page, nextCursor } : { items: page, nextCursor, total };
   }
 
   get(violationId: string): ViolationRow | null {
-    const r = this.db.prepare(`SELECT * FROM violations WHERE violation_id = ?`).get(violationId) as
+    const r = statement(this.db, `SELECT * FROM violations WHERE violation_id = ?`).get(violationId) as
       Record<string, unknown> | undefined;
     return r ? toRow(r) : null;
   }
 
   /** Open violations per severity (dashboard, metrics). */
   openBySeverity(): Record<string, number> {
-    const rows = this.db
-      .prepare(`SELECT severity, COUNT(*) AS n FROM violations WHERE status = 'open' GROUP BY severity`)
-      .all() as { severity: string; n: number }[];
+    const rows = statement(
+      this.db,
+      `SELECT severity, COUNT(*) AS n FROM violations WHERE status = 'open' GROUP BY severity`,
+    ).all() as { severity: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.severity, r.n]));
   }
 
   count(): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM violations`).get() as { n: number }).n;
+    return (statement(this.db, `SELECT COUNT(*) AS n FROM violations`).get() as { n: number }).n;
   }
 
   /** The latest violation with this code on this item (scenario placeholders `@violation:ITEM:CODE`). */
   latestFor(itemId: string, code: string): ViolationRow | null {
-    const r = this.db
-      .prepare(`SELECT * FROM violations WHERE item_id = ? AND code = ? ORDER BY position DESC LIMIT 1`)
-      .get(itemId, code) as Record<string, unknown> | undefined;
+    const r = statement(
+      this.db,
+      `SELECT * FROM violations WHERE item_id = ? AND code = ? ORDER BY position DESC LIMIT 1`,
+    ).get(itemId, code) as Record<string, unknown> | undefined;
     return r ? toRow(r) : null;
   }
 }

@@ -1,0 +1,161 @@
+/**
+ * The read side answers from indexes (issue 16): readers at an instant from the person index instead of folding
+ * every person stream, violations and incidents paged by cursor over indexes that lead their ORDER BY. Each test
+ * holds the fast path to the slow one it replaced (the full fold, the unpaged filter) on the same ledger, and the
+ * plans to "no sort of every matching row".
+ */
+import { mayRead } from '@app/custody';
+import { personsAt, readHistory, readPersonStreams, type TimeWindow } from '@app/application';
+import { openTestLedger, person, receiveSecret, type TestLedger } from '../investigation/ledger-fixture';
+
+const H = 3600_000;
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+const at = (hours: number) => new Date(T0 + hours * H).toISOString();
+
+/** Query plans name "USE TEMP B-TREE FOR ORDER BY" when SQLite must sort every matching row before the LIMIT. */
+const plan = (l: TestLedger, sql: string, ...args: unknown[]): string =>
+  (l.core.readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
+    .map((r) => r.detail)
+    .join(' | ');
+
+describe('the read side at scale', () => {
+  let l: TestLedger;
+  const ranks = ['staff', 'manager', 'director', 'executive'];
+  const clearances = ['NONE', 'CONFIDENTIAL', 'SECRET', 'TOP_SECRET'];
+
+  beforeAll(async () => {
+    l = await openTestLedger();
+    // 40 persons of every rank and clearance; some raised or lowered later, some of those changes entered late,
+    // some departed: the states at an instant differ from the states now.
+    for (let i = 0; i < 40; i++)
+      await l.run('p-registrar', 'RegisterPerson', person(`p-${i}`, ranks[i % 4], clearances[(i >> 2) % 4]), at(1));
+    await l.run(
+      'p-registrar',
+      'RegisterPlace',
+      { placeId: 'room-1', name: 'reading room', kind: 'reading-room' },
+      at(1),
+    );
+    for (let i = 0; i < 40; i += 3)
+      await l.run(
+        'p-registrar',
+        'ChangeClearance',
+        { personId: `p-${i}`, clearance: clearances[(i >> 1) % 4] },
+        at(5),
+        i % 2 ? at(9) : at(5),
+      );
+    for (let i = 1; i < 40; i += 7)
+      await l.run(
+        'p-registrar',
+        'RecordDeparture',
+        { personId: `p-${i}`, decontaminationUntil: '2027-03-02T00:00:00Z' },
+        at(6),
+        at(8),
+      );
+    // Registered later: absent at earlier instants.
+    await l.run('p-registrar', 'RegisterPerson', person('p-late', 'executive', 'TOP_SECRET'), at(7));
+    await receiveSecret(l, 'doc-1', 'p-2', at(2));
+    await l.run('p-2', 'ExtendScope', { itemId: 'doc-1', persons: ['p-4', 'p-8'] }, at(4), at(4));
+    // Readings by persons in and out of scope: violations (and incidents) to page through.
+    for (let i = 0; i < 40; i++)
+      await l.run('p-2', 'RecordReading', { itemId: 'doc-1', reader: `p-${i}`, placeId: 'room-1' }, at(10 + i / 10));
+    for (let d = 2; d <= 6; d++) {
+      await receiveSecret(l, `doc-${d}`, 'p-2', at(11));
+      await l.run('p-2', 'RecordReading', { itemId: `doc-${d}`, reader: 'p-0', placeId: 'room-1' }, at(12 + d));
+    }
+    await l.core.readModels.catchUp();
+  }, 120_000);
+  afterAll(() => l.close());
+
+  it('gives the readers at every instant the full fold of every person stream gives', async () => {
+    const windows: TimeWindow[] = [
+      {},
+      ...[1.5, 3, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 20].flatMap((h) => [{ asOf: at(h) }, { occurredBefore: at(h) }]),
+      { asOf: at(8.5), occurredBefore: at(5.5) },
+    ];
+    const everyone = await readPersonStreams(l.core);
+    expect(everyone.size).toBe(41);
+    let nonEmpty = 0;
+    for (const w of windows) {
+      const h = await readHistory(l.core, 'doc-1', w);
+      const expected = h?.state ? personsAt(everyone, w).filter((p) => mayRead(p, h.state!)) : [];
+      expect({ w, readers: h?.readers.map((r) => r.personId) ?? [] }).toEqual({
+        w,
+        readers: expected.map((p) => p.personId),
+      });
+      if (expected.length) nonEmpty++;
+    }
+    expect(nonEmpty).toBeGreaterThan(10);
+  });
+
+  it('reads the persons now from the candidates only, with the same answer as filtering everyone', () => {
+    const custody = l.core.readModels.custody;
+    const item = custody.item('doc-1')!;
+    const all = custody.persons().filter((p) => mayRead(p, item));
+    expect(custody.readers('doc-1')!.map((p) => p.personId)).toEqual(all.map((p) => p.personId));
+    // The candidates are far fewer than everyone registered, and include every reader.
+    const candidates = custody.readerCandidates(item);
+    expect(candidates.length).toBeLessThan(custody.persons().length);
+    expect(all.every((p) => candidates.includes(p.personId))).toBe(true);
+  });
+
+  it('pages violations by cursor, counting only on the first page, without sorting every match', () => {
+    const v = l.core.readModels.violations;
+    const whole = v.list({ status: 'open', limit: 1000 });
+    expect(whole.items.length).toBeGreaterThan(10);
+    const seen: number[] = [];
+    let page = v.list({ status: 'open', limit: 3 });
+    expect(page.total).toBe(whole.items.length);
+    for (;;) {
+      seen.push(...page.items.map((x) => x.position));
+      if (!page.nextCursor) break;
+      page = v.list({ status: 'open', limit: 3, cursor: page.nextCursor });
+      expect(page.total).toBeUndefined();
+    }
+    expect(seen).toEqual(whole.items.map((x) => x.position));
+    for (const where of ['', `WHERE status = 'open'`, `WHERE status = 'open' AND severity = 'high'`])
+      expect(plan(l, `SELECT * FROM violations ${where} ORDER BY position LIMIT 10`)).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('pages incidents by cursor with filters that filter, as the unpaged filter over all of them would', () => {
+    const q = l.core.readModels.incidents;
+    const now = at(60);
+    const all = q.page(now, { limit: 1000 }).items;
+    expect(all.length).toBeGreaterThan(3);
+    const filters = [
+      {},
+      { open: true },
+      { open: false },
+      { overdue: true },
+      { overdue: false },
+      { kind: all[0].kind },
+      { kind: 'loss' as const },
+      { itemId: 'doc-3' },
+      { open: true, overdue: true },
+    ];
+    for (const f of filters) {
+      const expected = all.filter(
+        (i) =>
+          (f.open === undefined || (i.status !== 'closed') === f.open) &&
+          (f.overdue === undefined || i.overdue === f.overdue) &&
+          (f.kind === undefined || i.kind === f.kind) &&
+          (f.itemId === undefined || i.itemIds.includes(f.itemId)),
+      );
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const p = q.page(now, { ...f, limit: 2, cursor });
+        expect(p.items.length).toBeLessThanOrEqual(2);
+        paged.push(...p.items.map((i) => i.incidentId));
+        cursor = p.nextCursor ?? undefined;
+      } while (cursor);
+      expect({ f, paged }).toEqual({ f, paged: expected.map((i) => i.incidentId) });
+    }
+    // Overdue depends on the instant asked about: before any deadline nothing is overdue.
+    expect(q.page(at(0), { overdue: true }).items).toEqual([]);
+    expect(q.list(now, { overdue: true }).length).toBeGreaterThan(0);
+    for (const where of ['', `WHERE status != 'closed'`, `WHERE kind = 'loss'`])
+      expect(plan(l, `SELECT view FROM incidents ${where} ORDER BY opened_position LIMIT 10`)).not.toMatch(
+        /TEMP B-TREE/,
+      );
+  });
+});
