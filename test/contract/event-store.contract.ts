@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   AppendResult,
+  type CommandClaim,
   ConcurrencyConflict,
   EventStore,
   NewEvent,
@@ -245,6 +246,55 @@ export function eventStoreContract(
         expect(retried.events).toEqual(original.events);
         expect(retried.nextExpectedRevision).toBe(1);
         expect(await store.streamRevision(stream('s'))).toBe(4);
+      });
+    });
+
+    describe('commands (DESIGN §8.1)', () => {
+      const claim = (over: Partial<CommandClaim> = {}): CommandClaim => ({
+        scope: `${prefix}person:p-1`,
+        commandId: 'c-1',
+        name: 'Record',
+        hash: 'a'.repeat(64),
+        ...over,
+      });
+
+      it('stores a command with its writes and finds it by (scope, commandId) only', async () => {
+        const writes = [{ streamId: stream('a'), expectedRevision: -1, events: events(2) }];
+        const r = await store.appendCommand(claim(), writes);
+        expect(r.duplicate).toBe(false);
+        const found = await store.findCommand(claim().scope, 'c-1');
+        expect(found).toMatchObject({ name: 'Record', hash: 'a'.repeat(64) });
+        expect(ids(found!.events)).toEqual(ids(writes[0].events));
+        expect(await store.findCommand(`${prefix}person:p-2`, 'c-1')).toBeUndefined();
+      });
+
+      it('answers a second claim of one key with the first command and writes none of the second', async () => {
+        const first = events(1);
+        await store.appendCommand(claim(), [{ streamId: stream('a'), expectedRevision: -1, events: first }]);
+        const second = events(1);
+        const r = await store.appendCommand(claim({ hash: 'b'.repeat(64), name: 'Other' }), [
+          { streamId: stream('b'), expectedRevision: -1, events: second },
+        ]);
+        expect(r).toMatchObject({ duplicate: true, command: { name: 'Record', hash: 'a'.repeat(64) } });
+        expect(await store.readStream(stream('b'))).toEqual([]);
+      });
+
+      it('stores one command when many claims of one key race, and each racer learns of it', async () => {
+        const racers = Array.from({ length: 8 }, (_, i) =>
+          store.appendCommand(claim({ hash: String(i).repeat(64) }), [
+            { streamId: stream(`r${i}`), expectedRevision: -1, events: events(1) },
+          ]),
+        );
+        const results = await Promise.all(racers);
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        const winner = results.findIndex((r) => !r.duplicate);
+        for (const r of results) if (r.duplicate) expect(r.command.hash).toBe(String(winner).repeat(64));
+        for (let i = 0; i < 8; i++) expect(await store.readStream(stream(`r${i}`))).toHaveLength(i === winner ? 1 : 0);
+      });
+
+      it('claims a command that writes nothing, so its key is taken', async () => {
+        await store.appendCommand(claim({ commandId: 'empty' }), []);
+        expect(await store.findCommand(claim().scope, 'empty')).toMatchObject({ events: [] });
       });
     });
 

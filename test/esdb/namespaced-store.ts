@@ -1,5 +1,8 @@
 import type {
   AppendResult,
+  CommandAppendResult,
+  CommandClaim,
+  StoredCommand,
   EventHandler,
   EventStore,
   ExpectedRevision,
@@ -35,6 +38,30 @@ export class NamespacedEventStore implements EventStore {
     const rs = await this.inner.appendMany(writes.map((w) => ({ ...w, streamId: this.prefix + w.streamId })));
     return rs.map((r, i) => ({ ...r, streamId: writes[i].streamId }));
   }
+
+  async appendCommand(claim: CommandClaim, writes: StreamWrite[]): Promise<CommandAppendResult> {
+    const r = await this.inner.appendCommand(
+      { ...claim, scope: this.prefix + claim.scope },
+      writes.map((w) => ({ ...w, streamId: this.prefix + w.streamId })),
+    );
+    if (r.duplicate) return { duplicate: true, command: this.stripCommand(r.command) };
+    return { duplicate: false, results: r.results.map((x, i) => ({ ...x, streamId: writes[i].streamId })) };
+  }
+
+  resumeCommands(): Promise<number> {
+    return this.inner.resumeCommands?.() ?? Promise.resolve(0);
+  }
+
+  async findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined> {
+    const found = await this.inner.findCommand(this.prefix + scope, commandId);
+    return found && this.stripCommand(found);
+  }
+
+  private stripCommand = (c: StoredCommand): StoredCommand => ({
+    ...c,
+    scope: c.scope.slice(this.prefix.length),
+    events: c.events.map(this.strip),
+  });
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     return (await this.inner.readStream(this.prefix + streamId, options)).map(this.strip);

@@ -11,7 +11,7 @@ export type { LedgerOpenOptions, LedgerVerifyRequest } from './ledger';
 export { LedgerModule, LEDGER_OPTIONS } from './ledger.module';
 export type { LedgerModuleOptions, LedgerModuleAsyncOptions } from './ledger.module';
 
-export { ROLES, actorOf } from './principal';
+export { ROLES, actorOf, idempotencyScopeOf } from './principal';
 export type { Principal, Role } from './principal';
 export { COMMAND_ROLES, mayGive } from './permissions';
 export { ForbiddenCommand, RequestValidationError, UnknownCommand } from './errors';

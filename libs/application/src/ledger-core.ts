@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { type Clock, DeciderRunner, type CommandOutcome, type EventStore, SqliteEventStore } from '@app/ledger';
+import {
+  type Clock,
+  DeciderRunner,
+  type CommandOutcome,
+  type EventStore,
+  type LedgerCommand,
+  SqliteEventStore,
+  commandHashOf,
+} from '@app/ledger';
 import type { CommandName, CustodyCommand, Deadline, ViolationDetectedData } from '@app/custody';
 import { ReadModels } from '@app/read-models';
 import { custodyProgram } from './custody-program';
-import { actorOf, type Principal } from './principal';
+import { actorOf, idempotencyScopeOf, type Principal } from './principal';
 import { mayGive } from './permissions';
 import { validateCommandData, validateEnvelope } from './commands/validate-command';
 import { RequestValidationError } from './errors';
@@ -60,19 +68,14 @@ export class LedgerCore {
     readonly config: LedgerConfig,
   ) {
     this.readModels = readModels;
-    this.runner = new DeciderRunner(store, clock, {
-      commandLog: {
-        find: async (id) => {
-          await readModels.catchUp();
-          return readModels.findCommand(id);
-        },
-      },
-    });
+    this.runner = new DeciderRunner(store, clock);
     this.program = custodyProgram(readModels);
   }
 
   static async open(config: LedgerConfig): Promise<LedgerCore> {
     const store = config.store ?? (await openStore(config));
+    // Commands an interrupted process left half-written on EventStoreDB are finished before anything reads them.
+    await store.resumeCommands?.();
     const readModels = ReadModels.open(store, path.join(config.dataDir, 'read-models.sqlite'));
     readModels.start();
     await readModels.catchUp();
@@ -105,6 +108,11 @@ export class LedgerCore {
       actor: actorOf(principal),
       at: at.toISOString(),
     } as CustodyCommand;
+    Object.assign(command, {
+      scope: idempotencyScopeOf(principal),
+      // The name and the body as sent (not the id itself, nor the events a decision would give today).
+      requestHash: commandHashOf(name, { data: (body as { data: unknown }).data, occurredAt: occurredAt ?? null }),
+    } satisfies Pick<LedgerCommand, 'scope' | 'requestHash'>);
     return this.respond(await this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command)));
   }
 

@@ -13,10 +13,9 @@ export * from './store/event-store.port';
 export { SqliteEventStore } from './store/sqlite.event-store';
 export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './store/sqlite.event-store';
 
-export { DeciderRunner } from './decider/decider-runner';
+export { DeciderRunner, IdempotencyKeyReused, commandHashOf } from './decider/decider-runner';
 export type {
   AppendedEvent,
-  CommandLog,
   CommandOutcome,
   DecisionWrite,
   DeciderProgram,

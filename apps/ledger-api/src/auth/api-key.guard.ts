@@ -38,7 +38,11 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
   ) {
-    this.keys = [...config.apiKeys.entries()].map(([k, principal]) => ({ hash: digest(k), principal }));
+    this.keys = [...config.apiKeys.entries()].map(([k, principal]) => {
+      const hash = digest(k);
+      // The key's non-secret id scopes its command ids when it has no person (DESIGN §8.1).
+      return { hash, principal: { ...principal, keyId: principal.keyId ?? hash.toString('hex').slice(0, 24) } };
+    });
   }
 
   canActivate(context: ExecutionContext): boolean {

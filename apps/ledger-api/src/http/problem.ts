@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
 import { DomainError } from '@app/custody';
-import { ConcurrencyConflict, StoreUnavailable } from '@app/ledger';
+import { ConcurrencyConflict, IdempotencyKeyReused, StoreUnavailable } from '@app/ledger';
 import { RequestValidationError, type FieldError } from '@app/application';
 
 export type { FieldError } from '@app/application';
@@ -24,6 +24,8 @@ export interface ProblemBody {
   detail: string;
   errors?: FieldError[];
   instance?: string;
+  /** IDEMPOTENCY_KEY_REUSED: the name of the command that holds the command id. */
+  firstCommand?: string;
 }
 
 export interface Problem {
@@ -212,6 +214,15 @@ export const toProblem = (error: unknown, instance?: string): Problem => {
         'CONCURRENCY_CONFLICT',
         'The records this command changes were changed by another command at the same time; nothing was recorded. Retry the command.',
       );
+    }
+    if (error instanceof IdempotencyKeyReused) {
+      const problem = make(409, 'IDEMPOTENCY_KEY_REUSED', error.message, {
+        errors: [
+          { field: 'body.commandId', reason: `already used for a ${error.firstCommand} command with another body` },
+        ],
+      });
+      problem.body.firstCommand = error.firstCommand;
+      return problem;
     }
     if (error instanceof StoreUnavailable) {
       return make(

@@ -5,13 +5,7 @@ import { ManualClock } from '../clock/clock';
 import { SqliteEventStore } from '../store/sqlite.event-store';
 import { ConcurrencyConflict } from '../store/event-store.port';
 import { verifyEvents } from '../integrity/verify';
-import {
-  DeciderRunner,
-  type CommandLog,
-  type DeciderProgram,
-  type LoadedStream,
-  type LedgerCommand,
-} from './decider-runner';
+import { DeciderRunner, type DeciderProgram, type LoadedStream, type LedgerCommand } from './decider-runner';
 
 /** A toy domain: a counter per stream, and a transfer that writes two streams at once. */
 type Cmd = LedgerCommand & { type: 'Add' | 'Transfer'; data: { from?: string; to: string; n: number } };
@@ -139,13 +133,32 @@ describe('the decider runner', () => {
   });
 
   it('returns the first result for a command id it already recorded, appending nothing', async () => {
-    const log = new Map<string, Awaited<ReturnType<CommandLog['find']>>>();
-    const runner = new DeciderRunner(store, clock, { commandLog: { find: async (id) => log.get(id) ?? null } });
+    const runner = new DeciderRunner(store, clock);
     const first = await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'same' }));
-    log.set('same', { commandId: 'same', events: first.events });
     const again = await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'same' }));
     expect(again).toEqual({ ...first, duplicate: true });
     expect(await store.readStream('c-a')).toHaveLength(1);
+  });
+
+  it('scopes a command id to its principal: the same id from another actor is another command', async () => {
+    const runner = new DeciderRunner(store, clock);
+    await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'shared', actor: 'p-1' }));
+    const other = await runner.run(counter(), cmd('Add', { to: 'c-a', n: 2 }, { commandId: 'shared', actor: 'p-2' }));
+    expect(other.duplicate).toBe(false);
+    expect((await store.readStream('c-a')).map((e) => e.data)).toEqual([
+      { n: 1, total: 1 },
+      { n: 2, total: 3 },
+    ]);
+  });
+
+  it('refuses the same id from the same principal for another body with IdempotencyKeyReused, appending nothing', async () => {
+    const runner = new DeciderRunner(store, clock);
+    await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'mine' }));
+    await expect(runner.run(counter(), cmd('Add', { to: 'c-b', n: 5 }, { commandId: 'mine' }))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      firstCommand: 'Add',
+    });
+    expect(await store.readStream('c-b')).toHaveLength(0);
   });
 
   it('derives event ids from the command, so a blind retry of the same append is absorbed by the store', async () => {
@@ -153,9 +166,9 @@ describe('the decider runner', () => {
     const first = await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'x1' }));
     const other = await new DeciderRunner(store, clock).run(
       counter(),
-      cmd('Add', { to: 'c-b', n: 1 }, { commandId: 'x1' }),
+      cmd('Add', { to: 'c-b', n: 1 }, { commandId: 'x1', actor: 'p-other' }),
     );
-    expect(other.events[0].eventId).not.toBe(first.events[0].eventId); // ids differ per stream
+    expect(other.events[0].eventId).not.toBe(first.events[0].eventId); // ids differ per principal and stream
     expect(first.events[0].eventId).toBe((await store.readStream('c-a'))[0].eventId);
   });
 });

@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock/clock';
+import { canonicalize } from '../integrity/canonical-json';
 import { GENESIS_HASH, sealEvents } from '../integrity/hash-chain';
 import {
+  type CommandClaim,
   ConcurrencyConflict,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
+  type StoredCommand,
   type StreamWrite,
+  type AppendResult,
 } from '../store/event-store.port';
 import { eventIdFor } from './deterministic-id';
 
@@ -19,7 +24,42 @@ export interface LedgerCommand {
   at: string;
   correlationId?: string;
   causationId?: string | null;
+  /**
+   * Whose command id this is (DESIGN §8.1): the same id in another scope is another command. Default: the actor.
+   * The HTTP shell passes the principal's person, or a stable non-secret id of its key.
+   */
+  scope?: string;
+  /** Hex SHA-256 of the canonical name and body as the client sent them. Default: {@link commandHashOf} type and data. */
+  requestHash?: string;
 }
+
+/**
+ * The same principal reused a command id for another command (other name or body): 409, nothing appended. It names
+ * the command that holds the id, so the client can tell its own retry from a clash of its id scheme.
+ */
+export class IdempotencyKeyReused extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor(
+    readonly commandId: string,
+    readonly firstCommand: string,
+    readonly command: string,
+  ) {
+    super(
+      `command id ${commandId} already belongs to a ${firstCommand} command with another body; ` +
+        `this ${command} was not recorded (use a new command id for a new command)`,
+    );
+    this.name = 'IdempotencyKeyReused';
+  }
+}
+
+/** The hash a claim carries: SHA-256 over the RFC 8785 form of `{ name, body }`, so key order and spacing do not count. */
+export const commandHashOf = (name: string, body: unknown): string =>
+  createHash('sha256')
+    .update(canonicalize({ name, body: JSON.parse(JSON.stringify(body ?? null)) as unknown }))
+    .digest('hex');
+
+/** The key event ids are derived from: a command id means nothing outside its scope. */
+const scopedId = (claim: CommandClaim) => `${claim.scope}\u0000${claim.commandId}`;
 
 export interface LoadedStream {
   state: unknown;
@@ -65,11 +105,6 @@ export interface CommandOutcome {
   duplicate: boolean;
 }
 
-/** Where the runner looks up a command id it may have recorded before (a read model over the store). */
-export interface CommandLog {
-  find(commandId: string): Promise<Omit<CommandOutcome, 'duplicate'> | null>;
-}
-
 interface CachedStream {
   state: unknown;
   revision: number;
@@ -81,7 +116,6 @@ export interface DeciderRunnerOptions {
   maxAttempts?: number;
   /** Folded stream states kept in memory, so a long stream is read from its last cached revision only. */
   cacheSize?: number;
-  commandLog?: CommandLog;
   schemaVersion?: number;
 }
 
@@ -108,26 +142,57 @@ export class DeciderRunner {
     Ctx extends { streams: Record<string, LoadedStream> },
     N extends { streams?: string[] },
   >(program: DeciderProgram<C, Ctx, N>, command: C): Promise<CommandOutcome> {
-    const previous = await this.options.commandLog?.find(command.commandId);
-    if (previous) return { ...previous, duplicate: true };
+    const claim: CommandClaim = {
+      scope: command.scope ?? command.actor,
+      commandId: command.commandId,
+      name: command.type,
+      hash: command.requestHash ?? commandHashOf(command.type, (command as { data?: unknown }).data),
+    };
+    // The store answers from its own record (not a read model that may lag): a retry never decides again.
+    const previous = await this.store.findCommand(claim.scope, claim.commandId);
+    if (previous) return this.duplicateOf(claim, previous);
 
     for (let attempt = 1; ; attempt++) {
-      const ctx = program.emptyContext();
-      const tails = new Map<string, CachedStream>();
-      await this.load(program, command, ctx, tails);
-      const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
-      if (writes.length === 0) return { commandId: command.commandId, events: [], duplicate: false };
+      let failure: unknown;
       try {
-        return { commandId: command.commandId, events: await this.append(command, writes, tails), duplicate: false };
+        const ctx = program.emptyContext();
+        const tails = new Map<string, CachedStream>();
+        await this.load(program, command, ctx, tails);
+        const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
+        const sealed = this.seal(command, claim, writes, tails);
+        // Even a command that decided nothing is claimed, so its id cannot later be reused for another command.
+        const appended = await this.store.appendCommand(claim, sealed);
+        if (appended.duplicate) return this.duplicateOf(claim, appended.command);
+        return { commandId: command.commandId, events: this.outcomeEvents(sealed, appended.results), duplicate: false };
       } catch (e) {
-        if (!(e instanceof ConcurrencyConflict) || attempt >= this.maxAttempts) throw e;
-        // Someone else wrote first: fold what they wrote and decide again (a bounded number of times, since a hot
-        // stream could otherwise starve a writer forever). A short random pause spreads writers that collided.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-        const again = await this.options.commandLog?.find(command.commandId);
-        if (again) return { ...again, duplicate: true };
+        failure = e;
       }
+      // A racing request with the same key may have stored the command between our check and our decision, so that
+      // this decision was refused or conflicted: its answer is the stored command's, not the refusal.
+      const raced = await this.store.findCommand(claim.scope, claim.commandId).catch(() => undefined);
+      if (raced) return this.duplicateOf(claim, raced);
+      if (!(failure instanceof ConcurrencyConflict) || attempt >= this.maxAttempts) throw failure;
+      // Someone else wrote first: fold what they wrote and decide again (a bounded number of times, since a hot
+      // stream could otherwise starve a writer forever). A short random pause spreads writers that collided.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
+  }
+
+  /** The first result for a retry (same name and body); 409 for another command under the same key. */
+  private duplicateOf(claim: CommandClaim, stored: StoredCommand): CommandOutcome {
+    if (stored.hash !== claim.hash) throw new IdempotencyKeyReused(claim.commandId, stored.name, claim.name);
+    return {
+      commandId: claim.commandId,
+      events: stored.events.map(({ eventId, type, streamId, revision, position, data }) => ({
+        eventId,
+        type,
+        streamId,
+        revision,
+        position,
+        data,
+      })),
+      duplicate: true,
+    };
   }
 
   private async load<
@@ -176,11 +241,12 @@ export class DeciderRunner {
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
   }
 
-  private async append(
+  private seal(
     command: LedgerCommand,
+    claim: CommandClaim,
     writes: DecisionWrite[],
     tails: Map<string, CachedStream>,
-  ): Promise<AppendedEvent[]> {
+  ): StreamWrite[] {
     const recordedAt = this.clock.now().toISOString();
     const metadata = {
       occurredAt: command.at,
@@ -195,7 +261,7 @@ export class DeciderRunner {
       // A stream the plan did not load is one the decision creates (a new incident): it must not exist yet.
       const tail = tails.get(w.streamId) ?? { state: undefined, revision: -1, lastHash: GENESIS_HASH };
       const events: NewEvent[] = w.events.map((e, i) => ({
-        eventId: eventIdFor(command.commandId, w.streamId, i),
+        eventId: eventIdFor(scopedId(claim), w.streamId, i),
         type: e.type,
         data: e.data,
         metadata: { ...metadata },
@@ -207,10 +273,13 @@ export class DeciderRunner {
         events: sealEvents(w.streamId, tail.revision, tail.lastHash, events),
       };
     });
-    const results = await this.store.appendMany(sealed);
+    return sealed;
+  }
+
+  private outcomeEvents(sealed: StreamWrite[], results: AppendResult[]): AppendedEvent[] {
     return sealed.flatMap((w, i) =>
       w.events.map((e, j) => ({
-        eventId: e.eventId,
+        eventId: results[i].events[j].eventId,
         type: e.type,
         streamId: w.streamId,
         revision: results[i].events[j].revision,

@@ -21,10 +21,15 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { createHash, randomUUID } from 'node:crypto';
+import { sealEvents } from '../integrity/hash-chain';
 import {
   ConcurrencyConflict,
   StoreUnavailable,
   type AppendResult,
+  type CommandAppendResult,
+  type CommandClaim,
+  type StoredCommand,
   type EventHandler,
   type EventMetadata,
   type EventStore,
@@ -37,13 +42,34 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './event-store.port';
-import { DEFAULT_RECONNECT, EsdbSubscription, type ReconnectPolicy } from './esdb.subscription';
+import { DEFAULT_RECONNECT, EsdbSubscription, PLAN_STREAM_PREFIX, type ReconnectPolicy } from './esdb.subscription';
 
 export interface EsdbEventStoreOptions {
   reconnect?: Partial<ReconnectPolicy>;
   /** Events fetched per request when reading `$all` (system events are skipped, so a page may yield fewer). */
   pageSize?: number;
+  /** How long a plan may stand unfinished before the plan completer finishes it (default 2000 ms). */
+  planGraceMs?: number;
 }
+
+const PLANNED = 'CommandPlanned';
+const COMPLETED = 'CommandCompleted';
+const ABANDONED = 'CommandAbandoned';
+
+/** A command's plan: its claim and every write it will make, sealed, in order. */
+interface PlanData extends CommandClaim {
+  writes: StreamWrite[];
+}
+
+/** Where a plan stream stands: its last revision and its live plan (the last one not abandoned), if any. */
+interface PlanState {
+  revision: number;
+  plan?: { revision: number; data: PlanData; completed: boolean };
+}
+
+/** The plan stream of a (scope, commandId): hashed, so neither the principal nor the id shows in stream names. */
+const planStreamOf = (scope: string, commandId: string): string =>
+  PLAN_STREAM_PREFIX + createHash('sha256').update(`${scope}\u0000${commandId}`).digest('hex').slice(0, 40);
 
 type ClientRecordedEvent = NonNullable<ResolvedEvent['event']>;
 
@@ -89,7 +115,8 @@ const mapTransportError = (error: unknown, what: string): unknown =>
     ? new StoreUnavailable(`EventStoreDB unavailable during ${what}: ${(error as Error).message}`, error)
     : error;
 
-const isSystemStream = (streamId: string) => streamId.startsWith('$');
+/** System streams and the adapter's plan streams never reach the ledger through reads of `$all`. */
+const isSystemStream = (streamId: string) => streamId.startsWith('$') || streamId.startsWith(PLAN_STREAM_PREFIX);
 
 /**
  * The EventStore port on EventStoreDB (gRPC, `@eventstore/db-client`). See docs/operations.md for running it.
@@ -108,6 +135,14 @@ export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<EsdbSubscription>();
   private readonly policy: ReconnectPolicy;
   private readonly pageSize: number;
+  private readonly planGraceMs: number;
+  /** Plans this process is carrying out now: the completer leaves them to their request. */
+  private readonly inFlight = new Set<string>();
+  /** Plans seen without their end, by stream, with when they were seen. */
+  private readonly unfinished = new Map<string, number>();
+  private completerTimer: NodeJS.Timeout | undefined;
+  private completer: Subscription | undefined;
+  private closed = false;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -115,6 +150,7 @@ export class EsdbEventStore implements EventStore {
   ) {
     this.policy = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.pageSize = options.pageSize ?? 512;
+    this.planGraceMs = options.planGraceMs ?? 2000;
   }
 
   /** `url` is an EventStoreDB connection string, e.g. `esdb://127.0.0.1:2113?tls=false`. No RPC is made yet. */
@@ -177,6 +213,207 @@ export class EsdbEventStore implements EventStore {
     const results: AppendResult[] = [];
     for (const w of writes) results.push(await this.append(w.streamId, w.events, w.expectedRevision));
     return results;
+  }
+
+  /**
+   * EventStoreDB has no transaction across streams, so a command is made atomic by its **plan**: the claim and every
+   * sealed write, appended first to the command's own plan stream with `no-stream`. That append is the idempotency
+   * check (one plan per (scope, commandId) wins; the loser reads the winner's plan and compares hashes), and it is
+   * the record that lets the command be finished by anyone: this request, a retry, findCommand, or the plan
+   * completer at start and from its subscription (see {@link resumeCommands}). The writes then go stream by stream
+   * with their deterministic ids and exact revisions, so finishing a plan twice writes nothing twice; a
+   * `CommandCompleted` marker ends it. If the first write meets a conflict the command never took effect: its plan
+   * is marked `CommandAbandoned` and the caller decides again. A later write that meets a conflict (another command
+   * wrote the stream after the crash) is sealed again onto the stream's current tail: the command took effect on
+   * its first stream, so its remaining facts are recorded rather than lost.
+   */
+  async appendCommand(claim: CommandClaim, writes: StreamWrite[]): Promise<CommandAppendResult> {
+    const stream = planStreamOf(claim.scope, claim.commandId);
+    const plan: PlanData = {
+      scope: claim.scope,
+      commandId: claim.commandId,
+      name: claim.name,
+      hash: claim.hash,
+      writes,
+    };
+    let expected: ExpectedRevision = 'no-stream';
+    for (let attempt = 0; ; attempt++) {
+      this.inFlight.add(stream);
+      try {
+        let planRevision: number;
+        try {
+          // A fresh id per attempt: the server's id-based idempotency must not mistake another plan for this one.
+          const written = await this.append(
+            stream,
+            [{ eventId: randomUUID(), type: PLANNED, data: plan, metadata: {} }],
+            expected,
+          );
+          planRevision = written.nextExpectedRevision;
+        } catch (error) {
+          if (!(error instanceof ConcurrencyConflict) || attempt >= 8) throw error;
+          const state = await this.planState(stream);
+          if (state.plan) {
+            const command = await this.finish(stream, state.plan);
+            if (command) return { duplicate: true, command };
+          }
+          // Every plan there was abandoned: the key is free again, after them.
+          expected = state.revision;
+          continue;
+        }
+        const done = await this.carryOut(stream, planRevision, plan);
+        if ('conflict' in done) throw done.conflict;
+        return { duplicate: false, results: done.results };
+      } finally {
+        this.inFlight.delete(stream);
+      }
+    }
+  }
+
+  /** The command stored under (scope, commandId); an unfinished one is finished first. */
+  async findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined> {
+    const stream = planStreamOf(scope, commandId);
+    const state = await this.planState(stream);
+    return state.plan ? this.finish(stream, state.plan) : undefined;
+  }
+
+  /**
+   * Finishes every plan an interrupted process left unfinished, then keeps finishing those it sees standing for
+   * longer than `planGraceMs` (a request still carrying its plan out is left alone). Resolves once the plans stored
+   * at start are finished, with how many it finished.
+   */
+  async resumeCommands(): Promise<number> {
+    if (this.completer) return 0;
+    let finishedAtStart = 0;
+    const caughtUp = new Promise<void>((resolve, reject) => {
+      this.completer = this.subscribeToAll(
+        (event) => {
+          if (event.type === PLANNED) this.unfinished.set(event.streamId, Date.now());
+          else this.unfinished.delete(event.streamId);
+        },
+        { filter: { streamPrefixes: [PLAN_STREAM_PREFIX] }, onCaughtUp: () => resolve(), onError: reject },
+      );
+    });
+    await caughtUp;
+    for (const stream of [...this.unfinished.keys()]) if (await this.finishStream(stream)) finishedAtStart++;
+    const sweep = async () => {
+      const due = Date.now() - this.planGraceMs;
+      for (const [stream, seen] of [...this.unfinished]) {
+        if (this.closed) return;
+        if (seen <= due && !this.inFlight.has(stream)) await this.finishStream(stream).catch(() => false);
+      }
+    };
+    const tick = () => {
+      this.completerTimer = setTimeout(() => void sweep().finally(() => !this.closed && tick()), this.planGraceMs);
+      this.completerTimer.unref();
+    };
+    tick();
+    return finishedAtStart;
+  }
+
+  private async finishStream(stream: string): Promise<boolean> {
+    const state = await this.planState(stream);
+    this.unfinished.delete(stream);
+    if (!state.plan || state.plan.completed) return false;
+    await this.finish(stream, state.plan);
+    return true;
+  }
+
+  private async planState(stream: string): Promise<PlanState> {
+    const events = await this.readStream(stream);
+    const state: PlanState = { revision: events.length > 0 ? events[events.length - 1].revision : -1 };
+    for (const e of events) {
+      if (e.type === PLANNED) state.plan = { revision: e.revision, data: e.data as PlanData, completed: false };
+      else if (e.type === ABANDONED && state.plan?.revision === (e.data as { plan: number }).plan)
+        state.plan = undefined;
+      else if (e.type === COMPLETED && state.plan) state.plan.completed = true;
+    }
+    return state;
+  }
+
+  /** Carries out a stored plan (nothing twice) and returns its command; undefined when it had to be abandoned. */
+  private async finish(stream: string, plan: NonNullable<PlanState['plan']>): Promise<StoredCommand | undefined> {
+    if (!plan.completed) {
+      const done = await this.carryOut(stream, plan.revision, plan.data);
+      if ('conflict' in done) return undefined;
+    }
+    const events: RecordedEvent[] = [];
+    for (const w of plan.data.writes) events.push(...(await this.written(w)));
+    const { scope, commandId, name, hash } = plan.data;
+    return { scope, commandId, name, hash, events };
+  }
+
+  private async carryOut(
+    stream: string,
+    planRevision: number,
+    plan: PlanData,
+  ): Promise<{ results: AppendResult[] } | { conflict: ConcurrencyConflict }> {
+    const results: AppendResult[] = [];
+    for (const [i, w] of plan.writes.entries()) {
+      try {
+        results.push(await this.append(w.streamId, w.events, w.expectedRevision));
+        continue;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyConflict)) throw error;
+        const found = await this.written(w);
+        if (found.length === w.events.length) {
+          results.push(this.resultOf(w.streamId, found));
+          continue;
+        }
+        if (i === 0) {
+          // Nothing of the command was recorded: it is given up, and its caller decides again on what is there now.
+          await this.mark(stream, planRevision, ABANDONED);
+          return { conflict: error };
+        }
+        results.push(await this.appendOnTail(w));
+      }
+    }
+    await this.mark(stream, planRevision, COMPLETED);
+    return { results };
+  }
+
+  /** The plan's events for one write as stored (by id), from the revision the plan expected onwards. */
+  private async written(w: StreamWrite): Promise<RecordedEvent[]> {
+    const from = typeof w.expectedRevision === 'number' ? w.expectedRevision + 1 : 0;
+    const ids = new Set(w.events.map((e) => e.eventId));
+    return (await this.readStream(w.streamId, { fromRevision: Math.max(0, from) })).filter((e) => ids.has(e.eventId));
+  }
+
+  /** Seals a plan's write again onto the stream's current tail (its revision and hash) and appends it there. */
+  private async appendOnTail(w: StreamWrite): Promise<AppendResult> {
+    for (let attempt = 0; ; attempt++) {
+      const [tail] = await this.readStream(w.streamId, { direction: 'backwards', maxCount: 1 });
+      const resealed = sealEvents(w.streamId, tail.revision, String(tail.metadata.hash), w.events);
+      try {
+        return await this.append(w.streamId, resealed, tail.revision);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyConflict) || attempt >= 8) throw error;
+        const found = await this.written(w);
+        if (found.length === w.events.length) return this.resultOf(w.streamId, found);
+      }
+    }
+  }
+
+  private resultOf(streamId: string, stored: RecordedEvent[]): AppendResult {
+    const last = stored[stored.length - 1];
+    return {
+      streamId,
+      nextExpectedRevision: last.revision,
+      position: last.position,
+      events: stored.map(({ eventId, revision, position }) => ({ eventId, revision, position })),
+    };
+  }
+
+  /** Ends a plan; whoever ends it first wins, and a later end (a racing completer) is not needed. */
+  private async mark(stream: string, planRevision: number, type: typeof COMPLETED | typeof ABANDONED): Promise<void> {
+    try {
+      await this.append(
+        stream,
+        [{ eventId: randomUUID(), type, data: { plan: planRevision }, metadata: {} }],
+        planRevision,
+      );
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict)) throw error;
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -263,6 +500,8 @@ export class EsdbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.completerTimer);
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
     await this.client.dispose();

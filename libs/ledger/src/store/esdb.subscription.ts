@@ -37,11 +37,21 @@ export const DEFAULT_RECONNECT: ReconnectPolicy = {
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
+ * Streams holding the adapter's command plans (its own bookkeeping, see EsdbEventStore.appendCommand). Like system
+ * streams they never reach the ledger, unless a subscription asks for them by this prefix (the plan completer does).
+ */
+export const PLAN_STREAM_PREFIX = 'ledger-plans-';
+
+/** Prefixes always kept out, unless the filter includes them by name. */
+const hiddenPrefixes = (filter?: SubscriptionFilter): string[] =>
+  (filter?.streamPrefixes ?? []).some((p) => p.startsWith(PLAN_STREAM_PREFIX)) ? [] : [PLAN_STREAM_PREFIX];
+
+/**
  * The server-side stream-name filter for a port filter. System streams (`$stats-…`, `$et-…`, `$$meta`) are always
  * excluded; the regex is written in the subset .NET and JavaScript regexes share (anchors, lookahead, alternation).
  */
 export const streamFilterRegex = (filter?: SubscriptionFilter): string => {
-  const excluded = ['\\$', ...(filter?.excludeStreamPrefixes ?? []).map(escapeRegex)];
+  const excluded = ['\\$', ...[...hiddenPrefixes(filter), ...(filter?.excludeStreamPrefixes ?? [])].map(escapeRegex)];
   const included = filter?.streamPrefixes ?? [];
   return `^(?!${excluded.join('|')})` + (included.length > 0 ? `(?:${included.map(escapeRegex).join('|')})` : '');
 };
@@ -49,7 +59,7 @@ export const streamFilterRegex = (filter?: SubscriptionFilter): string => {
 /** The same test on the client side, so a server that ignored the filter still cannot leak a stream through. */
 export const streamFilterPredicate = (filter?: SubscriptionFilter): ((streamId: string) => boolean) => {
   const included = filter?.streamPrefixes ?? [];
-  const excluded = filter?.excludeStreamPrefixes ?? [];
+  const excluded = [...hiddenPrefixes(filter), ...(filter?.excludeStreamPrefixes ?? [])];
   return (streamId) =>
     !streamId.startsWith('$') &&
     (included.length === 0 || included.some((p) => streamId.startsWith(p))) &&

@@ -106,6 +106,33 @@ export interface Subscription {
 
 export type EventHandler = (event: RecordedEvent) => Promise<void> | void;
 
+/**
+ * The idempotency record of one command (DESIGN §8.1). Its key is (scope, commandId): a command id belongs to the
+ * principal that sent it, so the same id from another principal is another command. `hash` covers the command's name
+ * and body (not its events), so a retry is recognised however the decision would come out today.
+ */
+export interface CommandClaim {
+  /** The principal the command id belongs to (its person, or a stable non-secret id of its key). */
+  scope: string;
+  commandId: string;
+  /** The command's name, so a reuse of the id can be told which command holds it. */
+  name: string;
+  /** Hex SHA-256 of the canonical JSON (RFC 8785) of the name and the body. */
+  hash: string;
+}
+
+/** A command the store holds: its claim and the events it appended, in order (none when it decided nothing). */
+export interface StoredCommand extends CommandClaim {
+  events: RecordedEvent[];
+}
+
+/**
+ * `duplicate: false`: the claim was new and the writes are stored with it. `duplicate: true`: the key was already
+ * taken (by this command or by another one with the same key; compare the hashes) and nothing of this call was written.
+ */
+export type CommandAppendResult =
+  { duplicate: false; results: AppendResult[] } | { duplicate: true; command: StoredCommand };
+
 export interface EventStore {
   /**
    * Appends events to one stream atomically, checking the expected revision. Idempotent by event id: appending
@@ -119,6 +146,23 @@ export interface EventStore {
    * no multi-stream transaction, so its adapter appends stream by stream in the given order (see docs/operations.md).
    */
   appendMany(writes: StreamWrite[]): Promise<AppendResult[]>;
+
+  /**
+   * Appends a command's writes together with its claim, as one step with the check that the claim is new: two calls
+   * with one (scope, commandId) store one command, never two. On the embedded store the claim is a row written in the
+   * writes' transaction; on EventStoreDB the claim is the command's plan, written first (see the adapter).
+   */
+  appendCommand(claim: CommandClaim, writes: StreamWrite[]): Promise<CommandAppendResult>;
+
+  /** The command stored under (scope, commandId), if any. */
+  findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined>;
+
+  /**
+   * For a store that writes a command stream by stream (EventStoreDB): finishes the commands an interrupted process
+   * left half-written and keeps doing so in the background until close. Resolves with how many it finished at start.
+   * The embedded store writes a command in one transaction and has nothing to resume.
+   */
+  resumeCommands?(): Promise<number>;
 
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
 

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import {
   AppendResult,
   AppendedEventRef,
+  CommandAppendResult,
+  CommandClaim,
   ConcurrencyConflict,
   EventHandler,
   EventMetadata,
@@ -14,6 +16,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   StoreUnavailable,
+  StoredCommand,
   StreamWrite,
   SubscribeOptions,
   Subscription,
@@ -56,12 +59,23 @@ interface PreparedWrite {
   events: Array<{ eventId: string; type: string; data: string; metadata: string }>;
 }
 
-type Outcome = { ok: true; results: AppendResult[] } | { ok: false; error: unknown };
+/** What one queued operation did: its writes' results, or the command row that already held its claim. */
+type OperationResult = { results: AppendResult[]; taken?: undefined } | { results?: undefined; taken: CommandRow };
+type Outcome = { ok: true; result: OperationResult } | { ok: false; error: unknown };
 
 interface QueuedOperation {
   writes: PreparedWrite[];
-  resolve(results: AppendResult[]): void;
+  claim?: CommandClaim;
+  resolve(result: OperationResult): void;
   reject(error: unknown): void;
+}
+
+interface CommandRow {
+  scope: string;
+  command_id: string;
+  name: string;
+  hash: string;
+  event_ids: string;
 }
 
 /** A page of the catch-up read; small enough to keep memory flat, large enough to amortize the query. */
@@ -80,7 +94,17 @@ CREATE TABLE IF NOT EXISTS events (
   data      TEXT NOT NULL,
   metadata  TEXT NOT NULL,
   UNIQUE (stream_id, revision)
-);`;
+);
+-- One row per command (DESIGN §8.1), written in the transaction of its events: the idempotency check and the append
+-- are one step, and a command id is scoped to its principal.
+CREATE TABLE IF NOT EXISTS commands (
+  scope      TEXT NOT NULL,
+  command_id TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  hash       TEXT NOT NULL,
+  event_ids  TEXT NOT NULL,
+  PRIMARY KEY (scope, command_id)
+) WITHOUT ROWID;`;
 
 /** SQLite result codes that mean "the store cannot take writes now", as opposed to a caller bug. */
 const isStorageFailure = (error: unknown): boolean => {
@@ -151,20 +175,41 @@ export class SqliteEventStore implements EventStore {
     allForwards: Database.Statement<[number, number], EventRow>;
     allBackwards: Database.Statement<[number, number], EventRow>;
     head: Database.Statement<[], { position: number | null }>;
+    findCommand: Database.Statement<[string, string], CommandRow>;
+    insertCommand: Database.Statement<[string, string, string, string, string]>;
+    eventsByIds: Database.Statement<[string], EventRow>;
   };
 
   /** Runs one queued operation; called inside the group transaction, it becomes a SAVEPOINT. */
-  private readonly applyOperation: Database.Transaction<(op: QueuedOperation) => AppendResult[]>;
+  private readonly applyOperation: Database.Transaction<(op: QueuedOperation) => OperationResult>;
   private readonly applyGroup: Database.Transaction<(group: QueuedOperation[], outcomes: Outcome[]) => void>;
 
   private constructor(db: Database.Database, options: SqliteEventStoreOptions) {
     this.db = db;
     // A nested db.transaction() call becomes a SAVEPOINT: a failing operation rolls back to its savepoint only.
-    this.applyOperation = db.transaction((op: QueuedOperation) => op.writes.map((w) => this.applyWrite(w)));
+    this.applyOperation = db.transaction((op: QueuedOperation): OperationResult => {
+      if (op.claim) {
+        // Inside the group transaction: a claim written by an earlier operation of the group is seen here too.
+        const taken = this.stmt.findCommand.get(op.claim.scope, op.claim.commandId);
+        if (taken) return { taken };
+      }
+      const results = op.writes.map((w) => this.applyWrite(w));
+      if (op.claim) {
+        const ids = results.flatMap((r) => r.events.map((e) => e.eventId));
+        this.stmt.insertCommand.run(
+          op.claim.scope,
+          op.claim.commandId,
+          op.claim.name,
+          op.claim.hash,
+          JSON.stringify(ids),
+        );
+      }
+      return { results };
+    });
     this.applyGroup = db.transaction((group: QueuedOperation[], outcomes: Outcome[]) => {
       for (const op of group) {
         try {
-          outcomes.push({ ok: true, results: this.applyOperation(op) });
+          outcomes.push({ ok: true, result: this.applyOperation(op) });
         } catch (error) {
           // A storage failure dooms the whole group (SQLite may already have rolled the transaction back).
           if (isStorageFailure(error)) throw error;
@@ -192,6 +237,13 @@ export class SqliteEventStore implements EventStore {
       allForwards: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
       allBackwards: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position DESC LIMIT ?'),
       head: db.prepare('SELECT MAX(position) AS position FROM events'),
+      findCommand: db.prepare('SELECT * FROM commands WHERE scope = ? AND command_id = ?'),
+      insertCommand: db.prepare(
+        'INSERT INTO commands (scope, command_id, name, hash, event_ids) VALUES (?, ?, ?, ?, ?)',
+      ),
+      eventsByIds: db.prepare(
+        'SELECT * FROM events WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY position ASC',
+      ),
     };
   }
 
@@ -224,12 +276,34 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    return this.enqueue([{ streamId, events, expectedRevision }]).then((results) => results[0]);
+    return this.enqueue([{ streamId, events, expectedRevision }]).then((r) => r.results![0]);
   }
 
   appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
     if (writes.length === 0) return Promise.resolve([]);
-    return this.enqueue(writes);
+    return this.enqueue(writes).then((r) => r.results!);
+  }
+
+  async appendCommand(claim: CommandClaim, writes: StreamWrite[]): Promise<CommandAppendResult> {
+    const result = await this.enqueue(writes, claim);
+    if (result.taken) return { duplicate: true, command: this.toStoredCommand(result.taken) };
+    return { duplicate: false, results: result.results };
+  }
+
+  async findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined> {
+    this.assertOpen();
+    const row = this.stmt.findCommand.get(scope, commandId);
+    return row ? this.toStoredCommand(row) : undefined;
+  }
+
+  private toStoredCommand(row: CommandRow): StoredCommand {
+    return {
+      scope: row.scope,
+      commandId: row.command_id,
+      name: row.name,
+      hash: row.hash,
+      events: this.stmt.eventsByIds.all(row.event_ids).map(toRecorded),
+    };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -294,16 +368,17 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) throw new StoreUnavailable('event store is closed');
   }
 
-  private enqueue(writes: StreamWrite[]): Promise<AppendResult[]> {
+  private enqueue(writes: StreamWrite[], claim?: CommandClaim): Promise<OperationResult> {
     let prepared: PreparedWrite[];
     try {
       this.assertOpen();
       prepared = writes.map(prepareWrite);
+      if (claim) prepareClaim(claim);
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<AppendResult[]>((resolve, reject) => {
-      this.queue.push({ writes: prepared, resolve, reject });
+    return new Promise<OperationResult>((resolve, reject) => {
+      this.queue.push({ writes: prepared, claim, resolve, reject });
       // Everything queued before the next macrotask shares one transaction (and one fsync).
       this.flushTimer ??= setImmediate(() => this.flush());
     });
@@ -330,7 +405,7 @@ export class SqliteEventStore implements EventStore {
     this.counters.appends += group.length;
     group.forEach((op, i) => {
       const outcome = outcomes[i];
-      if (outcome.ok) op.resolve(outcome.results);
+      if (outcome.ok) op.resolve(outcome.result);
       else op.reject(outcome.error);
     });
     for (const subscription of this.subscriptions) subscription.notify();
@@ -381,6 +456,13 @@ export class SqliteEventStore implements EventStore {
       position: lastRef?.position ?? head?.position ?? -1,
       events: refs,
     };
+  }
+}
+
+function prepareClaim(claim: CommandClaim): void {
+  for (const field of ['scope', 'commandId', 'name', 'hash'] as const) {
+    if (typeof claim[field] !== 'string' || claim[field].length === 0)
+      throw new Error(`appendCommand: claim.${field} must be a non-empty string`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { statement } from '../db/statements';
-import type { RecordedEvent, CommandLog, CommandOutcome } from '@app/ledger';
+import type { RecordedEvent, CommandOutcome } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 
@@ -46,5 +46,3 @@ export const findCommand = (db: Db, commandId: string): Omit<CommandOutcome, 'du
     })),
   };
 };
-
-export type { CommandLog };
