@@ -65,7 +65,7 @@ export interface SoakResult {
   passed: boolean;
 }
 
-const KEY = 'k-soak';
+const KEY = 'k-soak-admin-key-0001';
 /** Concurrent clerks; at 20 commands/s each has 800 ms per command before a tick is missed. */
 const LANES = 16;
 const KEYS = { [KEY]: { personId: 'p-reg', roles: ['admin'] } };

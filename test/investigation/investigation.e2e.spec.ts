@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ManualClock } from '@app/ledger';
 import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv } from '@app/application';
+import { loadConfig } from '@app/application';
 
 /** The investigator's and the responder's routes through the real HTTP server and a real store file. */
 describe('history, exposure and report draft over HTTP', () => {
@@ -39,9 +39,9 @@ describe('history, exposure and report draft over HTTP', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-investigation-e2e-'));
-    const config = configFromEnv(
+    const config = loadConfig(
       { DATA_DIR: dir, LEDGER_API_KEYS: JSON.stringify(keys), SCHEDULER_INTERVAL_MS: '50' },
-      () => 'unused',
+      { minKeyLength: 1 },
     );
     app = await createApp(config, clock);
     await app.listen(0, '127.0.0.1');

@@ -13,7 +13,7 @@ import { SqliteEventStore, ManualClock, type Clock } from '@app/ledger';
 import { ReadModels } from '@app/read-models';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv, type LedgerCore } from '@app/application';
+import { loadConfig, type LedgerCore } from '@app/application';
 import { LEDGER_CORE } from '../../apps/ledger-api/src/tokens';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -361,17 +361,18 @@ export const startInProcess = async (
   opts: { clock?: Clock; env?: Record<string, string>; prefix?: string; dataDirIn?: string; keepDir?: boolean } = {},
 ): Promise<InProcessService> => {
   const dir = opts.dataDirIn ?? tempDir(opts.prefix ?? 'reliability');
-  process.env.CHECKPOINT_INTERVAL_MS = '0';
-  const config = configFromEnv(
+  const config = loadConfig(
     {
       DATA_DIR: dir,
       LEDGER_API_KEYS: JSON.stringify(keys),
       SCHEDULER_INTERVAL_MS: '3600000',
+      CHECKPOINT_INTERVAL_MS: '0',
       RATE_LIMIT_PER_MINUTE: '100000000',
       LOG_LEVEL: 'silent',
       ...opts.env,
     },
-    () => 'unused',
+    // Readable short keys (`Bearer k-auditor`) in the specs; the service itself refuses keys under 16 characters.
+    { minKeyLength: 1 },
   );
   const app = await createApp(config, opts.clock ?? new ManualClock('2026-03-02T09:00:00Z'));
   await app.listen(0, '127.0.0.1');

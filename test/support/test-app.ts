@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ManualClock } from '@app/ledger';
 import { createApp } from '../../apps/ledger-api/src/main';
-import { configFromEnv, type ServiceConfig, ROLES } from '@app/application';
+import { loadConfig, type ServiceConfig, ROLES } from '@app/application';
 
 export interface SurfaceApp {
   app: NestExpressApplication;
@@ -29,7 +29,7 @@ export const bootSurfaceApp = async (
 ): Promise<SurfaceApp> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-http-'));
   const clock = new ManualClock('2026-03-02T09:00:00Z');
-  const config = configFromEnv(
+  const config = loadConfig(
     {
       DATA_DIR: dir,
       LEDGER_API_KEYS: JSON.stringify(KEYS),
@@ -37,7 +37,8 @@ export const bootSurfaceApp = async (
       RATE_LIMIT_PER_MINUTE: '100000',
       ...env,
     },
-    () => 'unused',
+    // Readable short keys (`Bearer k-auditor`) in the specs; the service itself refuses keys under 16 characters.
+    { minKeyLength: 1 },
   );
   tweak?.(config);
   const app = await createApp(config, clock);

@@ -3,13 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Clock } from '@app/ledger';
-import {
-  type ServiceConfig,
-  CheckpointService,
-  Ledger,
-  LedgerModule,
-  checkpointIntervalFromEnv,
-} from '@app/application';
+import { type ServiceConfig, CheckpointService, Ledger, LedgerModule } from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from './tokens';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ProblemFilter } from './http/problem.filter';
@@ -40,7 +34,8 @@ export class AppModule {
           eventstoreUrl: config.eventstoreUrl,
           clock,
           schedulerIntervalMs: config.schedulerIntervalMs,
-          checkpointIntervalMs: checkpointIntervalFromEnv(),
+          checkpointIntervalMs: config.checkpointIntervalMs,
+          signingKeyFile: config.signingKeyFile,
         }),
         CqrsModule.forRoot(),
         ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute)),

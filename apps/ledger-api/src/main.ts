@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SystemClock, type Clock } from '@app/ledger';
 import { AppModule } from './app.module';
-import { configFromEnv, type ServiceConfig } from '@app/application';
+import { ConfigError, loadConfig, type ServiceConfig } from '@app/application';
 import { createLogger, PinoNestLogger } from './logging/logger';
 import { requestLogger } from './logging/request-logger';
 import { setupOpenApi } from './docs/openapi';
@@ -29,7 +28,7 @@ export const createApp = async (
 };
 
 const main = async (): Promise<void> => {
-  const config = configFromEnv(process.env, () => randomBytes(24).toString('base64url'));
+  const config = loadConfig(process.env);
   const app = await createApp(config);
   await app.listen(config.port);
   const store = config.eventstoreUrl
@@ -45,7 +44,9 @@ const main = async (): Promise<void> => {
 
 if (require.main === module) {
   main().catch((e) => {
-    console.error(e);
+    // A bad variable is one line naming it and what it accepts, not a stack trace.
+    if (e instanceof ConfigError) console.error(`custody-ledger: ${e.message}`);
+    else console.error(e);
     process.exit(1);
   });
 }

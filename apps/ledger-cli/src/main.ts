@@ -1,7 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SystemClock, PUBLIC_KEY_FILE } from '@app/ledger';
-import { LedgerCore, openStore, verifyLedgerIntegrity, formatHistory, readHistory } from '@app/application';
+import {
+  ConfigError,
+  LedgerCore,
+  loadConfig,
+  openStore,
+  verifyLedgerIntegrity,
+  formatHistory,
+  readHistory,
+  type ServiceConfig,
+} from '@app/application';
 import { formatReport, runScenario, type Scenario } from './scenario/scenario-runner';
 import { progressBar } from './progress';
 import { DEMO_USAGE, demoCommand } from './demo/demo.command';
@@ -52,7 +61,10 @@ const parseArgs = (argv: string[]): Args => {
   return { positional, flags };
 };
 
-const dataDirOf = (a: Args): string => String(a.flags['data-dir'] ?? process.env.DATA_DIR ?? './data');
+// The CLI reads the same validated configuration as the service (DATA_DIR, EVENTSTORE_URL, LEDGER_SIGNING_KEY_FILE).
+let loaded: ServiceConfig | undefined;
+const config = (): ServiceConfig => (loaded ??= loadConfig(process.env));
+const dataDirOf = (a: Args): string => String(a.flags['data-dir'] ?? config().dataDir);
 
 const commands: Record<string, (a: Args) => Promise<number>> = {
   async scenario(a) {
@@ -75,7 +87,7 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
     return failed === 0 ? 0 : 1;
   },
   async verify(a) {
-    const store = await openStore({ dataDir: dataDirOf(a), eventstoreUrl: process.env.EVENTSTORE_URL });
+    const store = await openStore({ dataDir: dataDirOf(a), eventstoreUrl: config().eventstoreUrl });
     const bar = a.flags.json ? undefined : progressBar('verify', await store.headPosition());
     // With the checkpoint key (--public-key FILE, else DATA_DIR's), signatures and signed roots are checked too.
     const keyFile =
@@ -92,7 +104,7 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
   async rebuild(a) {
     const core = await LedgerCore.open({
       dataDir: dataDirOf(a),
-      eventstoreUrl: process.env.EVENTSTORE_URL,
+      eventstoreUrl: config().eventstoreUrl,
       clock: new SystemClock(),
     });
     const head = await core.store.headPosition();
@@ -126,7 +138,7 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
     }
     const core = await LedgerCore.open({
       dataDir: dataDirOf(a),
-      eventstoreUrl: process.env.EVENTSTORE_URL,
+      eventstoreUrl: config().eventstoreUrl,
       clock: new SystemClock(),
     });
     try {
@@ -146,10 +158,10 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
       await core.close();
     }
   },
-  export: (a) => exportCommand(a, dataDirOf(a)),
+  export: (a) => exportCommand(a, dataDirOf(a), config()),
   'verify-bundle': (a) => verifyBundleCommand(a),
   async demo(a) {
-    return demoCommand(a.flags, dataDirOf(a));
+    return demoCommand(a.flags, dataDirOf(a), config().eventstoreUrl);
   },
   async help() {
     console.log(HELP);
@@ -191,6 +203,10 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((e) => {
+  if (e instanceof ConfigError) {
+    console.error(`custody-ledger: ${e.message}`);
+    process.exit(2);
+  }
   console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);
 });

@@ -1,6 +1,18 @@
+/**
+ * The one place the environment is read (issue 14): every variable of the README's configuration table is declared
+ * in CONFIG_VARIABLES with its default and what it accepts, parsed with zod, and a bad value stops the start with one
+ * line naming the variable — the service, the CLI and the schedulers all take their settings from `loadConfig`.
+ *
+ * To add a variable: a line in CONFIG_VARIABLES, a field in ServiceConfig filled in `loadConfig`, a row in the
+ * README table and a line in .env.example (config.spec.ts checks that the three lists agree).
+ */
+import { accessSync, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import type { Principal } from './principal';
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ROLES, type Principal } from './principal';
+import { SAFE_ID, SAFE_ID_REASON } from './commands/dto/validators';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpoints/checkpoints';
 
 export interface ServiceConfig {
   port: number;
@@ -10,53 +22,232 @@ export interface ServiceConfig {
   apiKeys: Map<string, Principal>;
   /** True when no keys were configured and a development key was made up at start. */
   devKey?: string;
-  /** How often the deadline scheduler looks for due deadlines (ms). */
+  /** How often the deadline scheduler looks for due deadlines (ms; 0: only on demand). */
   schedulerIntervalMs: number;
+  /** How often the Merkle root is signed into `ledger-checkpoints` (ms; 0: on demand only). */
+  checkpointIntervalMs: number;
+  /** Ed25519 PKCS#8 PEM to sign checkpoints with; unset: DATA_DIR/signing-key.pem. */
+  signingKeyFile?: string;
   /** Requests per minute per API key (per address without a key); /health is exempt. */
   rateLimitPerMinute: number;
   /** Readiness fails (503) when the read models lag the store by more than this many positions. */
   readyMaxLag: number;
-  /** Seconds between SSE heartbeats on /api/feed. */
+  /** Milliseconds between SSE heartbeats on /api/feed. */
   feedHeartbeatMs: number;
   /** pino level for the structured logs (LOG_LEVEL). */
-  logLevel: string;
+  logLevel: LogLevel;
   /** Where the JSON log lines go (tests capture them); default stdout. */
   logDestination?: { write(line: string): unknown };
 }
 
-/** Reads the configuration from the environment (DESIGN §8). */
-export const configFromEnv = (env: NodeJS.ProcessEnv = process.env, makeKey: () => string): ServiceConfig => {
-  const apiKeys = new Map<string, Principal>();
-  let devKey: string | undefined;
-  if (env.LEDGER_API_KEYS) {
-    const parsed = JSON.parse(env.LEDGER_API_KEYS) as Record<
-      string,
-      { personId?: string; roles: Principal['roles']; name?: string }
-    >;
-    for (const [key, p] of Object.entries(parsed))
-      apiKeys.set(key, {
-        personId: p.personId,
-        roles: p.roles,
-        name: p.name ?? p.personId ?? `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`,
-      });
-  } else {
-    devKey = makeKey();
-    apiKeys.set(devKey, {
-      name: 'dev-admin',
-      roles: ['registrar', 'custodian', 'approver', 'secrecy-officer', 'responder', 'investigator', 'auditor', 'admin'],
-    });
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Keys shorter than this are guessable; the service refuses to start with one (issue 11). */
+export const MIN_API_KEY_LENGTH = 16;
+
+/** A whole number in [min, max], written in decimal digits only (no sign, exponent or unit: "-5", "1e3", "10s" fail). */
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+
+const ESDB_PROTOCOLS = new Set(['esdb:', 'esdb+discover:']);
+const esdbUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return ESDB_PROTOCOLS.has(u.protocol) && u.host !== '';
+  } catch {
+    return false;
   }
+});
+
+const readableFile = z.string().refine((f) => {
+  try {
+    accessSync(f, fsConstants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+interface Variable {
+  /** The value used when the variable is unset or empty; undefined: the setting stays off. */
+  default?: string;
+  /** What the variable accepts, as the start-up error says it: "PORT must be <accepts>". */
+  accepts: string;
+  schema: z.ZodType<unknown, z.ZodTypeDef, string>;
+  /** Never echo the value (it may hold keys or credentials). */
+  secret?: boolean;
+}
+
+/** Every environment variable the service and the CLI read. LEDGER_API_KEYS has its own parser below. */
+export const CONFIG_VARIABLES = {
+  PORT: { default: '3000', accepts: 'a TCP port: a whole number from 0 to 65535', schema: wholeNumber(0, 65535) },
+  DATA_DIR: { default: './data', accepts: 'a directory path', schema: z.string().min(1) },
+  EVENTSTORE_URL: {
+    accepts: 'an EventStoreDB connection string such as esdb://host:2113?tls=false (or esdb+discover://…)',
+    schema: esdbUrl,
+    secret: true,
+  },
+  LEDGER_API_KEYS: {
+    accepts: 'a JSON object {"<key>": {"personId"?: "<id>", "roles": ["<role>", …], "name"?: "<text>"}}',
+    schema: z.string(),
+    secret: true,
+  },
+  SCHEDULER_INTERVAL_MS: {
+    default: '1000',
+    accepts: 'a whole number of milliseconds >= 0 (0: deadlines fire on demand only)',
+    schema: wholeNumber(0),
+  },
+  CHECKPOINT_INTERVAL_MS: {
+    default: String(DEFAULT_CHECKPOINT_INTERVAL_MS),
+    accepts: 'a whole number of milliseconds >= 0 (0: checkpoints are signed on demand only)',
+    schema: wholeNumber(0),
+  },
+  LEDGER_SIGNING_KEY_FILE: { accepts: 'the path of a readable Ed25519 PKCS#8 PEM file', schema: readableFile },
+  RATE_LIMIT_PER_MINUTE: { default: '600', accepts: 'a whole number of requests >= 1', schema: wholeNumber(1) },
+  READY_MAX_LAG: { default: '1000', accepts: 'a whole number of store positions >= 0', schema: wholeNumber(0) },
+  FEED_HEARTBEAT_MS: { default: '15000', accepts: 'a whole number of milliseconds >= 1', schema: wholeNumber(1) },
+  LOG_LEVEL: { default: 'info', accepts: `one of ${LOG_LEVELS.join(', ')}`, schema: z.enum(LOG_LEVELS) },
+} satisfies Record<string, Variable>;
+
+export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+
+/** A configuration the service must not start with: one line per problem, each naming its variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => p.message).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const KEY_ENTRY = z
+  .object({
+    personId: z.string().regex(SAFE_ID).optional(),
+    roles: z.array(z.enum(ROLES)).min(1),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+const ROLE_LIST = ROLES.join(', ');
+
+/** What is wrong with one entry, in words that never repeat the key. */
+const entryProblem = (issue: z.ZodIssue): string => {
+  const [field, index] = issue.path;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field ${issue.keys.join(', ')} (fields: personId, roles, name)`;
+  if (field === 'roles') {
+    if (index !== undefined) return `roles[${String(index)}] is not a role (roles: ${ROLE_LIST})`;
+    if (issue.code === 'too_small') return 'roles is empty: give at least one role';
+    return `roles must be an array of role names (${ROLE_LIST})`;
+  }
+  if (field === 'personId') return `personId ${SAFE_ID_REASON}`;
+  if (field === 'name') return 'name must be a non-blank string of at most 200 characters';
+  return 'must be an object {"personId"?, "roles": [...], "name"?}';
+};
+
+/** Printable ASCII without spaces: what an HTTP client can send as `Authorization: Bearer <key>`. */
+const KEY_CHARS = /^[\x21-\x7e]+$/;
+
+/**
+ * LEDGER_API_KEYS, validated whole (issue 11): a string where an array belongs (`"roles": "readonly-no-admin"`),
+ * an unknown role, a key with no roles, a short key — each stops the start naming the key's position (1-based, in
+ * the order written) and the problem. Never the key itself: the message goes to logs.
+ */
+const parseApiKeys = (raw: string, minKeyLength: number): Map<string, Principal> | string => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // JSON.parse's own message quotes the text around the error, which may be part of a key.
+    return 'LEDGER_API_KEYS is not valid JSON';
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    return `LEDGER_API_KEYS must be ${CONFIG_VARIABLES.LEDGER_API_KEYS.accepts}`;
+  const entries = Object.entries(parsed);
+  if (entries.length === 0) return 'LEDGER_API_KEYS holds no keys: give at least one (or leave it unset for a dev key)';
+  const keys = new Map<string, Principal>();
+  const problems: string[] = [];
+  entries.forEach(([key, value], i) => {
+    const at = `LEDGER_API_KEYS key #${i + 1}`;
+    if (key.length < minKeyLength) problems.push(`${at} is shorter than ${minKeyLength} characters`);
+    else if (!KEY_CHARS.test(key)) problems.push(`${at} must be printable ASCII without spaces`);
+    const entry = KEY_ENTRY.safeParse(value);
+    if (!entry.success) {
+      problems.push(`${at}: ${entryProblem(entry.error.issues[0])}`);
+      return;
+    }
+    const { personId, roles, name } = entry.data;
+    keys.set(key, {
+      personId,
+      roles: [...new Set(roles)],
+      name: name ?? personId ?? `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`,
+    });
+  });
+  return problems.length > 0 ? problems.join('; ') : keys;
+};
+
+export interface LoadConfigOptions {
+  /** Makes the development key used when LEDGER_API_KEYS is unset (default: 24 random bytes, base64url). */
+  makeDevKey?: () => string;
+  /**
+   * Shortest key accepted (default MIN_API_KEY_LENGTH). Only the in-process test harnesses lower it, so their specs
+   * can say `Bearer k-auditor`; the service's and the CLI's start never pass it.
+   */
+  minKeyLength?: number;
+}
+
+/** Every role: the development key's principal. */
+const DEV_ROLES = [...ROLES];
+
+/**
+ * Reads and validates the configuration (contract §8). Unset and empty variables take their defaults. Throws a
+ * ConfigError naming every bad variable and what it accepts; values of secret variables are never echoed.
+ */
+export const loadConfig = (
+  env: Record<string, string | undefined> = process.env,
+  options: LoadConfigOptions = {},
+): ServiceConfig => {
+  const problems: { variable: string; message: string }[] = [];
+  const values: { [K in ConfigVariable]?: z.output<(typeof CONFIG_VARIABLES)[K]['schema']> } = {};
+  for (const [name, v] of Object.entries(CONFIG_VARIABLES) as [ConfigVariable, Variable][]) {
+    const given = env[name];
+    const raw = given === undefined || given.trim() === '' ? v.default : given.trim();
+    if (raw === undefined) continue;
+    const result = v.schema.safeParse(raw);
+    if (result.success) (values as Record<string, unknown>)[name] = result.data;
+    else {
+      const got = v.secret ? '' : ` (got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)})`;
+      problems.push({ variable: name, message: `${name} must be ${v.accepts}${got}` });
+    }
+  }
+
+  let apiKeys = new Map<string, Principal>();
+  let devKey: string | undefined;
+  if (values.LEDGER_API_KEYS !== undefined) {
+    const keys = parseApiKeys(values.LEDGER_API_KEYS, options.minKeyLength ?? MIN_API_KEY_LENGTH);
+    if (typeof keys === 'string') problems.push({ variable: 'LEDGER_API_KEYS', message: keys });
+    else apiKeys = keys;
+  } else {
+    devKey = (options.makeDevKey ?? (() => randomBytes(24).toString('base64url')))();
+    apiKeys.set(devKey, { name: 'dev-admin', roles: DEV_ROLES });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const given = (name: ConfigVariable) => env[name] !== undefined && env[name].trim() !== '';
+  // Variables with a default are set once no problem was found.
   return {
-    port: Number(env.PORT ?? 3000),
-    dataDir: path.resolve(env.DATA_DIR ?? './data'),
-    eventstoreUrl: env.EVENTSTORE_URL || undefined,
+    port: values.PORT!,
+    dataDir: path.resolve(values.DATA_DIR!),
+    eventstoreUrl: values.EVENTSTORE_URL,
     apiKeys,
     devKey,
-    schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
-    rateLimitPerMinute: Number(env.RATE_LIMIT_PER_MINUTE ?? 600),
-    readyMaxLag: Number(env.READY_MAX_LAG ?? 1000),
-    feedHeartbeatMs: Number(env.FEED_HEARTBEAT_MS ?? 15_000),
+    schedulerIntervalMs: values.SCHEDULER_INTERVAL_MS!,
+    checkpointIntervalMs: values.CHECKPOINT_INTERVAL_MS!,
+    signingKeyFile: values.LEDGER_SIGNING_KEY_FILE,
+    rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE!,
+    readyMaxLag: values.READY_MAX_LAG!,
+    feedHeartbeatMs: values.FEED_HEARTBEAT_MS!,
     // Under jest the request lines would drown the test report; tests that read logs set their own level.
-    logLevel: env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID !== undefined ? 'silent' : 'info'),
+    logLevel: !given('LOG_LEVEL') && process.env.JEST_WORKER_ID !== undefined ? 'silent' : values.LOG_LEVEL!,
   };
 };

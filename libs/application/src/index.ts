@@ -17,8 +17,8 @@ export { COMMAND_ROLES, mayGive } from './permissions';
 export { ForbiddenCommand, RequestValidationError, UnknownCommand } from './errors';
 export type { FieldError } from './errors';
 export { custodyProgram } from './custody-program';
-export { configFromEnv } from './config';
-export type { ServiceConfig } from './config';
+export { loadConfig, ConfigError, CONFIG_VARIABLES, LOG_LEVELS, MIN_API_KEY_LENGTH } from './config';
+export type { ServiceConfig, LoadConfigOptions, ConfigVariable, LogLevel } from './config';
 
 export * from './commands/dto';
 export { validateCommandData, validateEnvelope } from './commands/validate-command';
@@ -35,6 +35,6 @@ export * from './bundle/export-bundle';
 
 export { PeriodicTask } from './scheduling/periodic-task';
 export { DeadlineScheduler } from './scheduling/deadline-scheduler';
-export { CheckpointScheduler, checkpointIntervalFromEnv } from './scheduling/checkpoint-scheduler';
+export { CheckpointScheduler } from './scheduling/checkpoint-scheduler';
 
 export * from './i18n';

@@ -22,8 +22,8 @@ export interface LedgerOpenOptions {
   schedulerIntervalMs?: number;
   /** Milliseconds between checkpoint signings (default 60000; 0: sign on demand only). */
   checkpointIntervalMs?: number;
-  /** Environment the signing key is looked up in (LEDGER_SIGNING_KEY_FILE); process.env by default. */
-  env?: NodeJS.ProcessEnv;
+  /** The Ed25519 PKCS#8 PEM to sign checkpoints with (LEDGER_SIGNING_KEY_FILE); default DATA_DIR/signing-key.pem. */
+  signingKeyFile?: string;
 }
 
 /** What `verify` checks against: a pinned public key (PEM); by default the key of this ledger. */
@@ -54,7 +54,7 @@ export class Ledger {
       clock: options.clock ?? new SystemClock(),
       store: options.store,
     });
-    return new Ledger(core, CheckpointService.forCore(core, options.env ?? process.env), options);
+    return new Ledger(core, CheckpointService.forCore(core, { signingKeyFile: options.signingKeyFile }), options);
   }
 
   /** Starts the schedulers: fires what fell due while closed and signs what was not yet signed, then on the timers. */

@@ -1,6 +1,13 @@
 import * as fs from 'node:fs';
 import { SystemClock } from '@app/ledger';
-import { LedgerCore, CheckpointService, describeFailure, verifyBundle, exportBundle } from '@app/application';
+import {
+  LedgerCore,
+  CheckpointService,
+  describeFailure,
+  verifyBundle,
+  exportBundle,
+  type ServiceConfig,
+} from '@app/application';
 import { progressBar } from '../progress';
 
 interface Args {
@@ -9,19 +16,28 @@ interface Args {
 }
 
 /** `export ITEM --out FILE`: writes the item's bundle (signing a checkpoint when the latest does not cover it). */
-export const exportCommand = async (a: Args, dataDir: string): Promise<number> => {
+export const exportCommand = async (
+  a: Args,
+  dataDir: string,
+  config: Pick<ServiceConfig, 'eventstoreUrl' | 'signingKeyFile'> = {},
+): Promise<number> => {
   const itemId = a.positional[0];
   const out = a.flags.out;
   if (!itemId || typeof out !== 'string') {
     console.error('usage: npm run cli -- export ITEM --out FILE [--json]');
     return 2;
   }
-  const core = await LedgerCore.open({ dataDir, eventstoreUrl: process.env.EVENTSTORE_URL, clock: new SystemClock() });
+  const core = await LedgerCore.open({ dataDir, eventstoreUrl: config.eventstoreUrl, clock: new SystemClock() });
   try {
     let bar: ReturnType<typeof progressBar> | undefined;
-    const bundle = await exportBundle(core, CheckpointService.forCore(core), itemId, (n, total) => {
-      if (!a.flags.json) (bar ??= progressBar('proofs', total)).update(n);
-    });
+    const bundle = await exportBundle(
+      core,
+      CheckpointService.forCore(core, { signingKeyFile: config.signingKeyFile }),
+      itemId,
+      (n, total) => {
+        if (!a.flags.json) (bar ??= progressBar('proofs', total)).update(n);
+      },
+    );
     bar?.done();
     fs.writeFileSync(out, JSON.stringify(bundle, null, 2) + '\n');
     const events = bundle.streams.reduce((n, s) => n + s.events.length, 0);

@@ -10,8 +10,12 @@ incidents — some reported in time, some overdue. Refuses a store that is not e
 the embedded store's files first). Deterministic: the same options give the same ledger.`;
 
 /** `demo`: returns the exit code. */
-export const demoCommand = async (flags: Record<string, string | boolean>, dataDir: string): Promise<number> => {
-  if (process.env.EVENTSTORE_URL) {
+export const demoCommand = async (
+  flags: Record<string, string | boolean>,
+  dataDir: string,
+  eventstoreUrl?: string,
+): Promise<number> => {
+  if (eventstoreUrl) {
     console.error('demo loads the embedded store only; unset EVENTSTORE_URL');
     return 2;
   }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { ManualClock, CHECKPOINT_STREAM, verifyStreamEvents, verifyCheckpoint } from '@app/ledger';
 import { LedgerCore } from '../ledger-core';
+import { loadConfig } from '../config';
 import { CheckpointService, signingKeyFor } from './checkpoints';
 
 const REGISTRAR = { name: 'registry', roles: ['registrar' as const] };
@@ -58,7 +59,7 @@ describe('checkpoint signing on a small ledger', () => {
     const file = path.join(dir, 'shared-key.pem');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const env = { LEDGER_SIGNING_KEY_FILE: file };
+    const env = { signingKeyFile: loadConfig({ DATA_DIR: dir, LEDGER_SIGNING_KEY_FILE: file }).signingKeyFile };
     expect(signingKeyFor(dir, env).publicKeyPem).toBe(publicKey.export({ type: 'spki', format: 'pem' }));
     await core.execute('RegisterPlace', { data: { placeId: 'room-1', name: 'room', kind: 'reading-room' } }, REGISTRAR);
     const { checkpoint } = await CheckpointService.forCore(core, env).signNow();

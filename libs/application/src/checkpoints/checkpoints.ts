@@ -98,10 +98,8 @@ export class ProofMismatch extends DomainError {
  * The checkpoint key: the PKCS#8 PEM named by LEDGER_SIGNING_KEY_FILE when set (every replica that signs must share
  * one key), else DATA_DIR/signing-key.pem, created on first use.
  */
-export const signingKeyFor = (dataDir: string, env: NodeJS.ProcessEnv = process.env): SigningKey =>
-  env.LEDGER_SIGNING_KEY_FILE
-    ? fromPem(readFileSync(env.LEDGER_SIGNING_KEY_FILE, 'utf8'))
-    : loadOrCreateSigningKey(dataDir);
+export const signingKeyFor = (dataDir: string, options: { signingKeyFile?: string } = {}): SigningKey =>
+  options.signingKeyFile ? fromPem(readFileSync(options.signingKeyFile, 'utf8')) : loadOrCreateSigningKey(dataDir);
 
 /** A `CheckpointSigned` event read back as its record; null for anything else in the stream. */
 export const checkpointOf = (event: RecordedEvent): CheckpointRecord | null => {
@@ -142,9 +140,9 @@ export class CheckpointService {
   /** Over a core's store and read models, with the key of its data dir (or LEDGER_SIGNING_KEY_FILE). */
   static forCore(
     core: { store: EventStore; readModels: ReadModels; clock: Clock; config: { dataDir: string } },
-    env: NodeJS.ProcessEnv = process.env,
+    options: { signingKeyFile?: string } = {},
   ): CheckpointService {
-    return new CheckpointService(core.store, core.readModels, core.clock, signingKeyFor(core.config.dataDir, env));
+    return new CheckpointService(core.store, core.readModels, core.clock, signingKeyFor(core.config.dataDir, options));
   }
 
   get keyId(): string {

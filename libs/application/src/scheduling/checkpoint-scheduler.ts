@@ -1,14 +1,5 @@
-import { CheckpointService, DEFAULT_CHECKPOINT_INTERVAL_MS } from '../checkpoints/checkpoints';
+import type { CheckpointService } from '../checkpoints/checkpoints';
 import { PeriodicTask } from './periodic-task';
-
-/** CHECKPOINT_INTERVAL_MS (default 60000); 0 turns the timer off (checkpoints are then signed on demand only). */
-export const checkpointIntervalFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
-  const raw = env.CHECKPOINT_INTERVAL_MS;
-  const n = raw === undefined || raw === '' ? DEFAULT_CHECKPOINT_INTERVAL_MS : Number(raw);
-  if (!Number.isFinite(n) || n < 0)
-    throw new Error(`CHECKPOINT_INTERVAL_MS must be a number of milliseconds >= 0, got ${raw}`);
-  return n;
-};
 
 /**
  * Signs a checkpoint every interval. Periodic signing bounds what can be tampered with unseen: everything up to the
