@@ -1,20 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SystemClock, PUBLIC_KEY_FILE } from '@app/ledger';
-import {
-  ConfigError,
-  LedgerCore,
-  loadConfig,
-  openStore,
-  verifyLedgerIntegrity,
-  formatHistory,
-  readHistory,
-  type ServiceConfig,
-} from '@app/application';
+import { SystemClock } from '@app/ledger';
+import { ConfigError, LedgerCore, loadConfig, formatHistory, readHistory, type ServiceConfig } from '@app/application';
 import { formatReport, runScenario, type Scenario } from './scenario/scenario-runner';
 import { progressBar } from './progress';
 import { DEMO_USAGE, demoCommand } from './demo/demo.command';
 import { exportCommand, verifyBundleCommand } from './bundle/bundle.commands';
+import { verifyCommand } from './verify/verify.command';
 
 const HELP = `custody-ledger CLI
 
@@ -25,8 +17,10 @@ commands:
   history ITEM [--as-of T] [--occurred-before T] [--copies]
                           an item's history (with its copies): as the ledger knew it at T (--as-of) or as the
                           world was at T (--occurred-before); with the state and readers at that instant
-  verify [--public-key F] check every hash chain, the Merkle tree against every signed checkpoint, signatures
-                          and consistency; names the first event that does not match
+  verify [--public-key F] [--trusted-state F]
+                          check every hash chain, the Merkle tree against every signed checkpoint, signatures
+                          and consistency; names the first event that does not match; with --trusted-state, the
+                          latest checkpoint must extend the one pinned in F (rolled-back / fork otherwise)
   rebuild                 drop the read models and replay the whole store into them
   export ITEM --out FILE   write the item's (and its copies') events with chain links and inclusion proofs
                           against one signed checkpoint (signs one if needed)
@@ -53,7 +47,9 @@ const parseArgs = (argv: string[]): Args => {
     if (a.startsWith('--')) {
       const [k, v] = a.slice(2).split('=', 2);
       if (v !== undefined) flags[k] = v;
-      else if (['as-of', 'data-dir', 'out', 'public-key', 'occurred-before', 'items', 'days'].includes(k))
+      else if (
+        ['as-of', 'data-dir', 'out', 'public-key', 'trusted-state', 'occurred-before', 'items', 'days'].includes(k)
+      )
         flags[k] = argv[++i];
       else flags[k] = true;
     } else positional.push(a);
@@ -86,21 +82,14 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
     else console.log(`\n${files.length - failed} passed, ${failed} failed`);
     return failed === 0 ? 0 : 1;
   },
-  async verify(a) {
-    const store = await openStore({ dataDir: dataDirOf(a), eventstoreUrl: config().eventstoreUrl });
-    const bar = a.flags.json ? undefined : progressBar('verify', await store.headPosition());
-    // With the checkpoint key (--public-key FILE, else DATA_DIR's), signatures and signed roots are checked too.
-    const keyFile =
-      typeof a.flags['public-key'] === 'string' ? a.flags['public-key'] : path.join(dataDirOf(a), PUBLIC_KEY_FILE);
-    const publicKeyPem = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8') : undefined;
-    const result = await verifyLedgerIntegrity(store, { publicKeyPem, onProgress: (n) => bar?.update(n) });
-    bar?.done();
-    await store.close();
-    if (a.flags.json) console.log(JSON.stringify(result, null, 2));
-    else if (result.ok) console.log(`ok: ${result.eventsChecked} events in ${result.streams} streams verify`);
-    else console.log(`FAILED at ${JSON.stringify(result.firstFailure)}`);
-    return result.ok ? 0 : 1;
-  },
+  verify: (a) =>
+    verifyCommand({
+      dataDir: dataDirOf(a),
+      eventstoreUrl: config().eventstoreUrl,
+      publicKey: typeof a.flags['public-key'] === 'string' ? a.flags['public-key'] : undefined,
+      trustedState: typeof a.flags['trusted-state'] === 'string' ? a.flags['trusted-state'] : undefined,
+      json: Boolean(a.flags.json),
+    }),
   async rebuild(a) {
     const core = await LedgerCore.open({
       dataDir: dataDirOf(a),
@@ -176,7 +165,7 @@ const COMMAND_USAGE: Record<string, string> = {
   history:
     "usage: npm run cli -- history ITEM [--as-of T] [--occurred-before T] [--copies] [--json] [--data-dir DIR]\n\nAn item's history with its copies, as the ledger knew it (--as-of) or as the world was (--occurred-before).",
   verify:
-    'usage: npm run cli -- verify [--public-key FILE] [--json] [--data-dir DIR]\n\nChecks every hash chain, the Merkle tree and the signed checkpoints; names the first event that does not match.',
+    "usage: npm run cli -- verify [--public-key FILE] [--trusted-state FILE] [--json] [--data-dir DIR]\n\nChecks every hash chain, the Merkle tree and the signed checkpoints; names the first event that does not match.\n--public-key FILE   a copy of the checkpoint key you keep (without it the data directory's key is trusted, and said so)\n--trusted-state FILE   the auditor's file: the first run pins the latest verified checkpoint; later runs fail with\n                       rolled-back or fork unless the ledger extends it; it is advanced only when everything verifies",
   rebuild:
     'usage: npm run cli -- rebuild [--json] [--data-dir DIR]\n\nDrops the read models and replays the whole store into them.',
   export:

@@ -30,6 +30,8 @@ export * from './investigation/report-draft';
 
 export * from './checkpoints/checkpoints';
 export * from './verification/verify-ledger';
+export * from './verification/trusted-state';
+export * from './verification/key-trust';
 export * from './bundle/bundle';
 export * from './bundle/export-bundle';
 

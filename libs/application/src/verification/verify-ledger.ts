@@ -11,6 +11,7 @@ import {
   type RecordedEvent,
 } from '@app/ledger';
 import { checkpointOf, type CheckpointRecord } from '../checkpoints/checkpoints';
+import { compareWithTrustedState, type TrustedState, type TrustedStateFinding } from './trusted-state';
 
 /**
  * Reasons beyond the chain walk's (`verify.ts`):
@@ -45,6 +46,8 @@ export interface LedgerVerifyResult extends Omit<VerifyResult, 'firstFailure'> {
   };
   /** The first divergence in global order, whichever check found it. */
   firstFailure?: LedgerFailure;
+  /** With `trustedState` given: how the latest checkpoint compares with the auditor's pinned one. */
+  trustedState?: TrustedStateFinding;
 }
 
 /** Where consistency proofs between checkpoints come from: the read model's log, else the tree recomputed here. */
@@ -60,6 +63,11 @@ export interface LedgerVerifyOptions {
   merkle?: ConsistencySource;
   onProgress?: (checked: number) => void;
   pageSize?: number;
+  /**
+   * The auditor's pinned checkpoint (`null`: none yet, a first run). When given, the latest validly signed checkpoint
+   * must be no smaller and consistent with it (proof from the tree recomputed here, or `merkle`); see trusted-state.ts.
+   */
+  trustedState?: TrustedState | null;
 }
 
 const failureAt = (cp: CheckpointRecord, reason: LedgerFailureReason, detail: string): LedgerFailure => ({
@@ -175,15 +183,26 @@ export const verifyLedgerIntegrity = async (
     (best, f) => (!best || f.position < best.position ? f : best),
     undefined,
   );
+  const latest = valid[valid.length - 1] ?? null;
+  const trustedState =
+    options.trustedState === undefined
+      ? undefined
+      : compareWithTrustedState(options.trustedState, latest, {
+          // Only a tree that reaches the newer size can prove anything; the walk stopped short otherwise (and failed).
+          proof: (oldSize, newSize) =>
+            source && source.size >= newSize ? source.consistencyProof(oldSize, newSize) : null,
+          rootAt: (size) => (recomputed && recomputed.size >= size ? recomputed.root(size) : null),
+        });
   return {
     ...walked,
-    ok: first === undefined,
+    ok: first === undefined && (trustedState?.ok ?? true),
     checkpoints: {
       count: recorded.length,
       signaturesValid: valid.length,
       consistentPairs,
-      latest: valid[valid.length - 1] ?? null,
+      latest,
     },
     ...(first ? { firstFailure: first } : {}),
+    ...(trustedState ? { trustedState } : {}),
   };
 };

@@ -1,0 +1,89 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PUBLIC_KEY_FILE } from '@app/ledger';
+import {
+  openStore,
+  verifyLedgerIntegrity,
+  readTrustedState,
+  writeTrustedState,
+  nextTrustedState,
+  unpinnedKeyWarning,
+  type TrustedState,
+} from '@app/application';
+import { progressBar } from '../progress';
+
+export interface VerifyCommandOptions {
+  dataDir: string;
+  eventstoreUrl?: string;
+  /** A copy of the checkpoint key the auditor keeps; without it the data directory's key is trusted (and said so). */
+  publicKey?: string;
+  /** The auditor's trusted-state file (see libs/application/src/verification/trusted-state.ts). */
+  trustedState?: string;
+  json?: boolean;
+}
+
+/**
+ * `verify [--public-key FILE] [--trusted-state FILE]`: the full audit of the store. Exit 0 when everything verifies,
+ * 1 naming what did not (a broken chain or tree, a bad signature, a rolled-back or forked ledger against the trusted
+ * state), 2 for unusable arguments. The trusted-state file is written only when the run passes.
+ */
+export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> => {
+  let pinned: TrustedState | null = null;
+  if (o.trustedState) {
+    try {
+      pinned = readTrustedState(o.trustedState);
+    } catch (e) {
+      console.error((e as Error).message);
+      return 2;
+    }
+  }
+  if (o.publicKey && !fs.existsSync(o.publicKey)) {
+    console.error(`--public-key ${o.publicKey}: no such file`);
+    return 2;
+  }
+  const keyFile = o.publicKey ?? path.join(o.dataDir, PUBLIC_KEY_FILE);
+  const publicKeyPem = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8') : undefined;
+  const keyTrust = {
+    pinned: Boolean(o.publicKey),
+    file: publicKeyPem ? keyFile : null,
+    ...(o.publicKey ? {} : { warning: unpinnedKeyWarning(publicKeyPem ? keyFile : null) }),
+  };
+  // Said before the work starts (seen even when the run is long or interrupted), on stderr even with --json.
+  if (keyTrust.warning) console.error(keyTrust.warning);
+
+  const store = await openStore({ dataDir: o.dataDir, eventstoreUrl: o.eventstoreUrl });
+  let result;
+  try {
+    const bar = o.json ? undefined : progressBar('verify', await store.headPosition());
+    result = await verifyLedgerIntegrity(store, {
+      publicKeyPem,
+      onProgress: (n) => bar?.update(n),
+      ...(o.trustedState ? { trustedState: pinned } : {}),
+    });
+    bar?.done();
+  } finally {
+    await store.close();
+  }
+
+  const latest = result.checkpoints.latest;
+  let recorded = false;
+  if (o.trustedState && result.ok && latest) {
+    writeTrustedState(o.trustedState, nextTrustedState(latest, 'store', new Date().toISOString()));
+    recorded = true;
+  }
+  const trusted = result.trustedState ? { file: o.trustedState, ...result.trustedState, recorded } : undefined;
+
+  if (o.json) {
+    console.log(JSON.stringify({ ...result, keyTrust, ...(trusted ? { trustedState: trusted } : {}) }, null, 2));
+  } else {
+    if (result.firstFailure) console.log(`FAILED at ${JSON.stringify(result.firstFailure)}`);
+    if (trusted && !trusted.ok)
+      console.log(`FAILED trusted state ${trusted.file}: ${trusted.status}: ${trusted.detail}`);
+    if (result.ok) {
+      console.log(`ok: ${result.eventsChecked} events in ${result.streams} streams verify`);
+      if (trusted) console.log(`trusted state ${trusted.file}: ${trusted.status}: ${trusted.detail}`);
+    } else if (trusted) console.log(`trusted state ${trusted.file} left as it was`);
+    if (keyTrust.warning) console.log(keyTrust.warning);
+  }
+  return result.ok ? 0 : 1;
+};
