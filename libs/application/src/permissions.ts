@@ -37,6 +37,8 @@ export const COMMAND_ROLES: Record<Exclude<CommandName, 'FireDeadline'>, Role[]>
   DeclassifyItem: ['approver'],
   ChangeLevel: ['approver'],
   RecordLoss: ['custodian', 'secrecy-officer', 'responder'],
+  // DESIGN §5.1 point 5: the notice is recorded by the registrar or a secrecy officer.
+  RecordOriginatorNotice: ['registrar', 'secrecy-officer'],
   OpenIncident: ['responder', 'secrecy-officer'],
   RecordRemedialAction: ['responder'],
   SubmitIncidentReport: ['responder'],

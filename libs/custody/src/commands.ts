@@ -11,11 +11,22 @@ export interface Scope {
   ranks?: Rank[];
 }
 
-/** Either `periodYears` or `declassifyOn` (ISO date-time) is given. */
+/** Exactly one of `periodYears`, `declassifyOn` (ISO date-time) or `longTerm: true` (长期) is given. */
 export interface Period {
   periodYears?: number;
   declassifyOn?: string;
+  /** 长期 (DESIGN §5.1 point 5): no fixed period, so no automatic declassification. */
+  longTerm?: boolean;
 }
+
+/** Someone who is not a registered person (a waiter, a visitor, a journalist): DESIGN §5.1 point 9. */
+export interface Outsider {
+  name: string;
+  affiliation?: string;
+}
+
+/** What an originating organ's notice decided about an item it classified (DESIGN §5.1 point 5). */
+export type OriginatorDecision = 'declassified' | 'extended' | 'level-changed';
 
 export interface CommandData {
   RegisterPerson: {
@@ -53,6 +64,12 @@ export interface CommandData {
     scope: Scope;
     copyNo?: number;
     copyAllowed?: boolean;
+    /** 制发日, the marked issue date the period counts from (S1); absent: the receipt instant. */
+    issuedOn?: string;
+    /** The originating organ (定密机关); by default the sender. */
+    classifiedBy?: string;
+    /** Where it is kept, so place-scoped inventories expect it (DESIGN §5.1 point 13). */
+    placeId?: string;
   };
   /** `couriers` may be left out for post and electronic channels (none carried it). */
   DispatchItem: { itemId: string; to: string; channel: Channel; couriers?: string[]; approvalRef?: string };
@@ -66,7 +83,8 @@ export interface CommandData {
     signedByBoth: boolean;
     supervisor?: string;
   };
-  RecordReading: { itemId: string; reader: string; placeId: string };
+  /** Exactly one of `reader` (a registered person) or `outsider` (DESIGN §5.1 point 9). */
+  RecordReading: { itemId: string; reader?: string; outsider?: Outsider; placeId: string };
   ExtendScope: { itemId: string; persons: string[] };
   RequestCopy: { itemId: string; requestId: string; copies: number };
   /** `copies` approves fewer than requested; by default the request's number. */
@@ -75,7 +93,14 @@ export interface CommandData {
   ApproveLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
   RecordLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
   /** DESIGN §5 lists RecordLoan and RecordReturn together: `borrower` and `dueAt` may be repeated on a return. */
-  RecordReturn: { itemId: string; loanId: string; borrower?: string; dueAt?: string };
+  RecordReturn: {
+    itemId: string;
+    loanId: string;
+    borrower?: string;
+    dueAt?: string;
+    /** Who took it back, for a loan the ledger never recorded (default: the actor's person; DESIGN §5.1 point 6). */
+    receivedBy?: string;
+  };
   ApproveCarryOut: { itemId: string; person: string; destination: string; until: string };
   RecordCarryOut: { itemId: string; person: string; destination: string };
   /** `placeId`: where it is back to; `destination`: where it had been carried (as on RecordCarryOut). */
@@ -91,6 +116,17 @@ export interface CommandData {
   DeclassifyItem: { itemId: string; reason?: string };
   ChangeLevel: { itemId: string; level: Level; reason?: string };
   RecordLoss: { itemId: string; discoveredBy: string; circumstances: string };
+  /** The originating organ's notice about an item classified elsewhere, recorded as a fact (DESIGN §5.1 point 5). */
+  RecordOriginatorNotice: {
+    itemId: string;
+    decision: OriginatorDecision;
+    /** For `extended`: the new end of the period. */
+    newDeclassifyOn?: string;
+    /** For `level-changed`: the new level. */
+    level?: Level;
+    /** The notice's own reference (文号). */
+    noticeRef: string;
+  };
   OpenIncident: {
     incidentId: string;
     kind: IncidentKind;

@@ -19,7 +19,7 @@ const propertiesOf = (name: PublicCommandName) =>
 
 describe('the DTO examples', () => {
   it('cover every public command and no internal one', () => {
-    expect(PUBLIC_COMMAND_NAMES).toHaveLength(40);
+    expect(PUBLIC_COMMAND_NAMES).toHaveLength(41);
     expect(PUBLIC_COMMAND_NAMES).not.toContain('FireDeadline');
   });
 
@@ -31,7 +31,8 @@ describe('the DTO examples', () => {
   it.each(PUBLIC_COMMAND_NAMES)('%s: its example carries every field the DTO declares, except alternatives', (name) => {
     const declared = Object.keys(propertiesOf(name).properties);
     const given = Object.keys(COMMAND_DTOS[name].example);
-    const alternatives = ['periodYears', 'declassifyOn'];
+    // Alternatives: a period (years, an end date or 长期), a reader or an outsider, a notice's extension or new level.
+    const alternatives = ['periodYears', 'declassifyOn', 'longTerm', 'outsider', 'newDeclassifyOn', 'level'];
     expect(declared.filter((k) => !given.includes(k) && !alternatives.includes(k))).toEqual([]);
   });
 });
@@ -186,7 +187,7 @@ describe('hand-written invalid cases', () => {
       'neither periodYears nor declassifyOn',
       'ProposeClassification',
       (({ periodYears: _p, ...rest }) => rest)(example('ProposeClassification')),
-      [{ field: 'data.periodYears', reason: 'is required unless declassifyOn is given' }],
+      [{ field: 'data.periodYears', reason: 'is required unless declassifyOn or longTerm is given' }],
     ],
     [
       'both periodYears and declassifyOn',
@@ -356,6 +357,30 @@ describe('hand-written invalid cases', () => {
     );
   });
 
+  // DESIGN §5.1 point 5: 长期 instead of a period.
+  it('accepts longTerm instead of periodYears, and refuses the two together', () => {
+    const { periodYears: _p, ...rest } = example('ProposeClassification');
+    expect(validateCommandData('ProposeClassification', { ...rest, longTerm: true }).ok).toBe(true);
+    expect(
+      errorsOf(validateCommandData('ProposeClassification', { ...rest, periodYears: 10, longTerm: true })),
+    ).toEqual([{ field: 'data.periodYears', reason: 'must not be given together with longTerm' }]);
+    expect(fieldsOf(validateCommandData('RegisterReceivedItem', { ...rest, longTerm: false }))).toContain(
+      'data.longTerm',
+    );
+  });
+
+  // DESIGN §5.1 point 9: an outsider instead of a registered reader.
+  it('accepts an outsider instead of a reader, and names a bad outsider field', () => {
+    const reading = { itemId: 'doc-1', placeId: 'restaurant' };
+    expect(validateCommandData('RecordReading', { ...reading, outsider: { name: 'a waiter' } }).ok).toBe(true);
+    expect(fieldsOf(validateCommandData('RecordReading', { ...reading, outsider: { name: '  ' } }))).toEqual([
+      'data.outsider.name',
+    ]);
+    expect(fieldsOf(validateCommandData('RecordReading', { ...reading, outsider: 'a waiter' }))).toEqual([
+      'data.outsider',
+    ]);
+  });
+
   it('accepts ids with the allowed punctuation', () => {
     for (const incidentId of ['inc_2026.03:a@b-c', 'incident:doc-1', 'A', '9'.repeat(128)]) {
       expect(validateCommandData('CloseIncident', { incidentId }).ok).toBe(true);
@@ -512,7 +537,9 @@ describe('hostile input', () => {
                   f === `data.${field}` ||
                   f.startsWith(`data.${field}.`) ||
                   f.startsWith(`data.${field}[`) ||
-                  f === 'data.declassifyOn',
+                  f === 'data.declassifyOn' ||
+                  // longTerm: true beside the example's periodYears is refused on periodYears (the pair's rule).
+                  (field === 'longTerm' && f === 'data.periodYears'),
               ),
             ).toBe(true);
         }

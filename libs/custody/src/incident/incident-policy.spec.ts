@@ -32,8 +32,15 @@ describe('which violations open which incidents (DESIGN §5 Leak; BG99 第2条)'
     ['INSECURE_CHANNEL', undefined, 'suspected-leak'],
     ['CARRY_OUT_UNAPPROVED', 'public', 'suspected-leak'],
     ['CARRY_OUT_UNAPPROVED', 'home', 'suspected-leak'],
-    ['CARRY_OUT_UNAPPROVED', 'external', null],
+    // BG99 第2条 (b); DESIGN §5.1 point 10: outside the unit is beyond the permitted range too.
+    ['CARRY_OUT_UNAPPROVED', 'external', 'suspected-leak'],
+    ['CARRY_OUT_UNAPPROVED', 'office', null],
     ['CARRY_OUT_UNAPPROVED', undefined, null],
+    // 000_45e41dba1b6a5da7.txt 不私自销毁; DESIGN §5.1 point 8.
+    ['DESTRUCTION_PLACE_NOT_APPROVED', 'home', 'suspected-leak'],
+    ['DESTRUCTION_PLACE_NOT_APPROVED', 'public', 'suspected-leak'],
+    ['DESTRUCTION_PLACE_NOT_APPROVED', 'external', 'suspected-leak'],
+    ['DESTRUCTION_PLACE_NOT_APPROVED', 'reading-room', null],
     ['ITEM_MISSING', undefined, 'loss'],
     ['ItemLost', undefined, 'loss'],
     ['READ_OUTSIDE_APPROVED_PLACE', undefined, null],

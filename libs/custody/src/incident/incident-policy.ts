@@ -20,6 +20,9 @@ export interface IncidentCause {
   personId?: string | null;
 }
 
+/** Places outside the unit's control: what reaches them went beyond the permitted range (BG99 第2条 (b)). */
+export const BEYOND_RANGE: readonly PlaceKind[] = ['public', 'home', 'external'];
+
 /** The incident kind a violation code (or 'ItemLost') opens, or null. destinationKind matters for CARRY_OUT_UNAPPROVED. */
 export function incidentKindFor(code: string, detail?: { destinationKind?: PlaceKind }): IncidentKind | null {
   switch (code) {
@@ -31,8 +34,12 @@ export function incidentKindFor(code: string, detail?: { destinationKind?: Place
     // never carried to public places or home; ordinary post/express/e-mail are not confidential channels.
     case 'INSECURE_CHANNEL':
       return 'suspected-leak';
+    // BG99 第2条 (b) / DESIGN §5.1 point 10: an unapproved carry-out to a public place, a home or outside the unit
+    // (an `external` place) is beyond the permitted range. 000_45e41dba1b6a5da7.txt 不私自销毁 / §5.1 point 8: so is a
+    // destruction at such a place.
     case 'CARRY_OUT_UNAPPROVED':
-      return detail?.destinationKind === 'public' || detail?.destinationKind === 'home' ? 'suspected-leak' : null;
+    case 'DESTRUCTION_PLACE_NOT_APPROVED':
+      return detail?.destinationKind && BEYOND_RANGE.includes(detail.destinationKind) ? 'suspected-leak' : null;
     // 001_6188e2007563e3a6.txt 清查保密: 若发现有丢失的,要及时追查处理.
     case 'ITEM_MISSING':
     case 'ItemLost':

@@ -156,3 +156,24 @@ describe('bringing back and archiving', () => {
       .when(cmd('ArchiveItem', { itemId: 'doc-1', placeId: 'nowhere' }))
       .thenThrows('UNKNOWN_PLACE'));
 });
+
+describe('an unapproved carry-out outside the unit (BG99 第2条 (b); DESIGN §5.1 point 10)', () => {
+  const ministry = {
+    streamId: 'place-ministry',
+    event: { type: 'PlaceRegistered', data: { placeId: 'ministry', name: 'ministry', kind: 'external', at: T0 } },
+  };
+  it('opens a suspected-leak incident for an external place, as for home and public', () =>
+    given(...base, ministry)
+      .when(carryOut('ministry'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['CARRY_OUT_UNAPPROVED']);
+        expect(eventsOf(writes).find((e) => e.type === 'IncidentOpened')?.data).toMatchObject({
+          kind: 'suspected-leak',
+        });
+      }));
+
+  it('opens nothing for an approved carry-out to the external place', () =>
+    given(...afterCommands([...base, ministry], approveCarryOut('p-dir', 'ministry')))
+      .when(carryOut('ministry'))
+      .then((writes) => expect(typesOf(writes)).toEqual(['ItemCarriedOut'])));
+});

@@ -111,7 +111,7 @@ describe('a TOP_SECRET item with an approved request for one copy', () => {
         expect(writes[0].events).toEqual([
           {
             type: 'ItemCopied',
-            data: { itemId: 'doc-ts', copyItemId: 'doc-ts-c1', requestId: 'r1', by: 'p-mgr', at: T0 },
+            data: { itemId: 'doc-ts', copyItemId: 'doc-ts-c1', requestId: 'r1', by: 'p-mgr', at: T0, copyNo: 1 },
           },
         ]);
         expect(writes[1].events[0]).toMatchObject({

@@ -80,7 +80,8 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       issue(event.data.itemId, event.data.level, event.data.issuedAt, event.data.declassifyOn);
       break;
     case 'CopyRegistered':
-      issue(event.data.itemId, event.data.level, event.data.issuedAt ?? event.data.at, event.data.declassifyOn);
+      // DESIGN §5.1 point 4: a copy has no declassification deadline of its own; its original's expiry binds it.
+      issue(event.data.itemId, event.data.level, event.data.issuedAt ?? event.data.at, null);
       break;
     case 'ItemDispatched':
       set.push({
@@ -109,7 +110,9 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       clear.push(key('LOAN_OVERDUE'));
       break;
     case 'SecrecyPeriodExtended':
-      // An extension decided before expiry moves the automatic declassification (保密法 第24条).
+      // An extension decided before expiry moves the automatic declassification (保密法 第24条); a copy's follows its
+      // original's and sets no deadline of its own (DESIGN §5.1 point 4).
+      if (event.data.followsOriginal) break;
       set.push({
         key: key('DECLASSIFY'),
         kind: 'DECLASSIFY',

@@ -54,6 +54,53 @@ export const loadedItem = (ctx: DecisionContext, itemId: string): ItemRecord | n
   const s = ctx.streams[itemStream(itemId)]?.state as ItemState | undefined;
   return isItem(s) ? s : null;
 };
+/** The original at the root of an item's copy tree: the item itself when it is no copy. */
+export const originalIdOf = (item: ItemRecord): string => item.original ?? item.copyOf ?? item.itemId;
+
+/**
+ * Every copy in an item's tree that is loaded, copies of copies included (DESIGN §5.1 point 4). The original lists
+ * its whole tree (`descendants`); walking each copy's own `copies` as well covers trees written before v2.
+ */
+export const copyTree = (ctx: DecisionContext, item: ItemRecord): ItemRecord[] => {
+  const seen = new Set<string>([item.itemId]);
+  const out: ItemRecord[] = [];
+  const visit = (from: ItemRecord): void => {
+    for (const id of [...from.descendants, ...from.copies]) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const copy = loadedItem(ctx, id);
+      if (!copy) continue;
+      out.push(copy);
+      visit(copy);
+    }
+  };
+  visit(item);
+  return out;
+};
+/** What a decision that binds every copy must load: the copies' streams, generation by generation. */
+export const copyTreeNeeds = (ctx: DecisionContext, itemId: string): Needs => {
+  const item = loadedItem(ctx, itemId);
+  if (!item) return {};
+  const tree = copyTree(ctx, item);
+  const ids = uniq([item, ...tree].flatMap((c) => [...c.descendants, ...c.copies]));
+  return ids.length ? items(...ids) : {};
+};
+/**
+ * The consequence of a decision on every copy in the tree, each on the copy's own stream so its history shows why it
+ * changed (001 (三)5: 复印件要等同原件一样管理). A destroyed copy is locked and changes no more.
+ */
+export const onCopies = (
+  ctx: DecisionContext,
+  item: ItemRecord,
+  make: (copy: ItemRecord) => ItemEvent | null,
+): StreamEvents[] =>
+  copyTree(ctx, item)
+    .filter((c) => c.status !== 'destroyed')
+    .flatMap((c) => {
+      const e = make(c);
+      return e ? [write(itemStream(c.itemId), [e])] : [];
+    });
+
 /** Round two: the custodian's person stream (for loans, whose approval depends on the custodian's unit). */
 export const custodianNeeds = (ctx: DecisionContext, itemId: string): Needs => {
   const custodian = loadedItem(ctx, itemId)?.custodian;
@@ -91,6 +138,33 @@ export const approverOf = (ctx: DecisionContext, cmd: Command): PersonView => pe
 export const requestable = (item: ItemRecord): ItemRecord => {
   if (item.status === 'destroyed') throw new CommandRefused('ITEM_DESTROYED', `${item.itemId} is destroyed`, 409);
   return item;
+};
+/**
+ * Decisions on the secrecy of a copy are taken on its original and bind the copy (DESIGN §5.1 point 4), so they are
+ * refused on the copy itself.
+ */
+export const notACopy = (item: ItemRecord): ItemRecord => {
+  if (item.copyOf)
+    throw new CommandRefused(
+      'COPY_FOLLOWS_ORIGINAL',
+      `${item.itemId} is a copy: decide on its original ${originalIdOf(item)}, the copy follows`,
+      409,
+      'itemId',
+    );
+  return item;
+};
+/**
+ * S2 第6篇 (保密法 释义, 解密制度): 对于非由本机关、本单位确定的国家秘密事项 … 不得自行决定 — an item another organ
+ * classified is declassified, extended or re-levelled only by that organ's notice (RecordOriginatorNotice).
+ */
+export const ownClassification = (item: ItemRecord, what: string): void => {
+  if (item.classifiedBy)
+    throw new CommandRefused(
+      'NOT_ORIGINATOR',
+      `${what} ${item.itemId} is for ${item.classifiedBy}, which classified it; record its notice instead`,
+      409,
+      'itemId',
+    );
 };
 /** Requests that need an issued classification (a period, a custodian) are refused on a draft. */
 export const classified = (item: ItemRecord): ItemRecord => {
@@ -197,11 +271,16 @@ export const single = (streamId: string, ...events: ItemEvent[]): StreamEvents[]
 export interface PeriodInput {
   periodYears?: number;
   declassifyOn?: string;
+  longTerm?: boolean;
 }
 
 export const checkPeriodShape = (p: PeriodInput): void => {
-  if (p.periodYears === undefined && p.declassifyOn === undefined) {
-    throw new InvalidCommand('periodYears', 'periodYears or declassifyOn is required');
+  const longTerm = p.longTerm === true;
+  if (p.periodYears === undefined && p.declassifyOn === undefined && !longTerm) {
+    throw new InvalidCommand('periodYears', 'periodYears, declassifyOn or longTerm is required');
+  }
+  if (longTerm && (p.periodYears !== undefined || p.declassifyOn !== undefined)) {
+    throw new InvalidCommand('longTerm', 'a 长期 item has no periodYears or declassifyOn');
   }
   if (p.periodYears !== undefined && !(typeof p.periodYears === 'number' && p.periodYears > 0)) {
     throw new InvalidCommand('periodYears', 'must be a positive number of years');
@@ -210,14 +289,20 @@ export const checkPeriodShape = (p: PeriodInput): void => {
     throw new InvalidCommand('declassifyOn', 'must be an ISO-8601 instant');
   }
 };
-/** The end of the period counted from `from` (the issue date). */
-export const periodEnd = (from: string, p: PeriodInput): string =>
-  p.declassifyOn !== undefined ? new Date(p.declassifyOn).toISOString() : addYears(from, p.periodYears ?? 0);
-/** QX90 第3条: a period beyond the level's maximum, counted from `from`. */
+/** The end of the period counted from `from` (the issue date); null for 长期 (no fixed end). */
+export const periodEnd = (from: string, p: PeriodInput): string | null =>
+  p.longTerm === true
+    ? null
+    : p.declassifyOn !== undefined
+      ? new Date(p.declassifyOn).toISOString()
+      : addYears(from, p.periodYears ?? 0);
+/** QX90 第3条: a period beyond the level's maximum, counted from `from`. 长期 is no fixed period, so never beyond it. */
 export const exceedsMaximum = (level: Level, from: string, p: PeriodInput): boolean =>
-  p.periodYears !== undefined
-    ? p.periodYears > MAX_PERIOD_YEARS[level]
-    : ms(periodEnd(from, p)) > ms(addYears(from, MAX_PERIOD_YEARS[level]));
+  p.longTerm === true
+    ? false
+    : p.periodYears !== undefined
+      ? p.periodYears > MAX_PERIOD_YEARS[level]
+      : ms(periodEnd(from, p)!) > ms(addYears(from, MAX_PERIOD_YEARS[level]));
 
 export const scopeOf = (scope: ItemScope | undefined): ItemScope => ({
   persons: uniq(scope?.persons ?? []),

@@ -12,9 +12,19 @@ import type { CommandOf, CustodyCommand } from '../commands';
 import type { Command, DecisionContext, DomainEvent, Needs, StreamEvents } from '../shared/command';
 import type { ViolationDetected } from '../shared/violation';
 import { incidentNeeds } from '../incident/incident-policy';
+import { parseStream } from '../shared/streams';
 import { violation, VIOLATION_RULES } from '../rules/violations';
 import type { ItemEvent } from './item.events';
-import { mergeNeeds, persons, places, items, custodianNeeds } from './item.decide-kit';
+import {
+  mergeNeeds,
+  persons,
+  places,
+  items,
+  custodianNeeds,
+  copyTreeNeeds,
+  loadedItem,
+  originalIdOf,
+} from './item.decide-kit';
 import {
   proposeClassification,
   reviewClassification,
@@ -34,7 +44,7 @@ import { requestCopy, approveCopy, recordCopy } from './decide/copies';
 import { approveLoan, recordLoan, recordReturn } from './decide/loans';
 import { approveCarryOut, recordCarryOut, recordBringBack } from './decide/carry-out';
 import { approveDestruction, recordDestruction, recordLoss } from './decide/destruction';
-import { extendSecrecyPeriod, declassifyItem, changeLevel } from './decide/period';
+import { extendSecrecyPeriod, declassifyItem, changeLevel, recordOriginatorNotice } from './decide/period';
 import { fireDeadline } from './decide/deadlines';
 
 export const ITEM_COMMANDS = [
@@ -64,6 +74,7 @@ export const ITEM_COMMANDS = [
   'DeclassifyItem',
   'ChangeLevel',
   'RecordLoss',
+  'RecordOriginatorNotice',
   'FireDeadline',
 ] as const;
 export type ItemCommand = Extract<CustodyCommand, { type: (typeof ITEM_COMMANDS)[number] }>;
@@ -79,15 +90,23 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'ReviewClassification':
     case 'ApproveClassification':
     case 'ApproveDestruction':
+    case 'ApproveCopy':
+      return mergeNeeds(items(command.data.itemId), persons(command.actor));
     case 'ExtendSecrecyPeriod':
     case 'DeclassifyItem':
     case 'ChangeLevel':
-    case 'ApproveCopy':
-      return mergeNeeds(items(command.data.itemId), persons(command.actor));
+      // DESIGN §5.1 point 4: the decision binds every copy in the tree, loaded generation by generation.
+      return mergeNeeds(items(command.data.itemId), persons(command.actor), copyTreeNeeds(ctx, command.data.itemId));
+    case 'RecordOriginatorNotice': {
+      const named = loadedItem(ctx, command.data.itemId);
+      const original = named ? originalIdOf(named) : command.data.itemId;
+      return mergeNeeds(items(command.data.itemId, original), copyTreeNeeds(ctx, original));
+    }
     case 'RegisterReceivedItem':
       return mergeNeeds(
         items(command.data.itemId),
         persons(command.data.receivedBy, ...(command.data.scope?.persons ?? [])),
+        places(command.data.placeId),
       );
     case 'DispatchItem':
       return mergeNeeds(
@@ -96,7 +115,12 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
         incidentNeeds([command.data.itemId], ctx),
       );
     case 'AcknowledgeReceipt':
-      return mergeNeeds(items(command.data.itemId), persons(command.data.by));
+      // Round two: the addressee of the pending dispatch (DESIGN §5.1 point 7).
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.data.by, loadedItem(ctx, command.data.itemId)?.dispatch?.to),
+        incidentNeeds([command.data.itemId], ctx),
+      );
     case 'HandOver':
       return mergeNeeds(
         items(...command.data.items),
@@ -110,13 +134,21 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
         incidentNeeds([command.data.itemId], ctx),
       );
     case 'ExtendScope':
-      return mergeNeeds(items(command.data.itemId), persons(command.actor, ...command.data.persons));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(command.actor, ...command.data.persons),
+        copyTreeNeeds(ctx, command.data.itemId),
+      );
     case 'RequestCopy':
-    case 'RecordReturn':
     case 'RecordGatePassage':
       return items(command.data.itemId);
-    case 'RecordCopy':
-      return items(command.data.itemId, command.data.copyItemId);
+    case 'RecordReturn':
+      return mergeNeeds(items(command.data.itemId), persons(command.data.receivedBy ?? command.actor));
+    case 'RecordCopy': {
+      // Round two: the original of a copy of a copy, which numbers every copy in its tree.
+      const source = loadedItem(ctx, command.data.itemId);
+      return items(command.data.itemId, command.data.copyItemId, ...(source ? [originalIdOf(source)] : []));
+    }
     case 'ApproveLoan':
       return mergeNeeds(
         items(command.data.itemId),
@@ -152,15 +184,25 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'ArchiveItem':
       return mergeNeeds(items(command.data.itemId), places(command.data.placeId));
     case 'RecordDestruction':
-      return mergeNeeds(items(command.data.itemId), persons(...command.data.witnesses), places(command.data.placeId));
+      return mergeNeeds(
+        items(command.data.itemId),
+        persons(...command.data.witnesses),
+        places(command.data.placeId),
+        incidentNeeds([command.data.itemId], ctx),
+      );
     case 'RecordLoss':
       return mergeNeeds(
         items(command.data.itemId),
         persons(command.data.discoveredBy),
         incidentNeeds([command.data.itemId], ctx),
       );
-    case 'FireDeadline':
-      return { streams: [command.data.deadline.streamId] };
+    case 'FireDeadline': {
+      const deadline = command.data.deadline;
+      // An expiry declassifies the whole copy tree (DESIGN §5.1 point 4).
+      const itemId = parseStream(deadline.streamId)?.id;
+      const tree = deadline.kind === 'DECLASSIFY' && itemId ? copyTreeNeeds(ctx, itemId) : {};
+      return mergeNeeds({ streams: [deadline.streamId] }, tree);
+    }
     default: {
       const unhandled: never = command;
       throw new Error(`item module cannot plan ${(unhandled as Command).type}`);
@@ -222,6 +264,8 @@ export const decideItem = (command: ItemCommand, ctx: DecisionContext): StreamEv
       return changeLevel(command, ctx);
     case 'RecordLoss':
       return recordLoss(command, ctx);
+    case 'RecordOriginatorNotice':
+      return recordOriginatorNotice(command, ctx);
     case 'FireDeadline':
       return fireDeadline(command, ctx);
     default: {

@@ -193,3 +193,60 @@ describe('an inventory closing without sighting the item', () => {
       },
     ]));
 });
+
+describe('where destruction happens (001_6188e2007563e3a6.txt (十)销毁保密; DESIGN §5.1 point 8)', () => {
+  const extra = [
+    person('p-w3', 'staff', 'TOP_SECRET'),
+    {
+      streamId: 'place-ministry',
+      event: { type: 'PlaceRegistered', data: { placeId: 'ministry', name: 'm', kind: 'external', at: T0 } },
+    },
+  ];
+  const approved = () => afterCommands([...base, ...extra], approve('p-dir'), approve('p-gm', 'doc-ts'));
+  const destroyAt = (placeId: string, itemId = 'doc-1') =>
+    cmd(
+      'RecordDestruction',
+      { itemId, method: 'burning', placeId, witnesses: ['p-w1', 'p-w2'] },
+      { actor: 'p-keeper' },
+    );
+
+  // 秘密、机密级文件应…到指定的造纸厂监督销毁: a SECRET item only at a destruction site.
+  it('flags nothing for a SECRET item at the destruction site', () =>
+    given(...approved())
+      .when(destroyAt('site-1'))
+      .then((w) => expect(violationCodes(w)).toEqual([])));
+
+  it.each(['vault-1', 'office-1'])('flags DESTRUCTION_PLACE_NOT_APPROVED (high) for a SECRET item at %s', (placeId) =>
+    given(...approved())
+      .when(destroyAt(placeId))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual(['DESTRUCTION_PLACE_NOT_APPROVED']);
+        expect(eventsOf(w).find((e) => e.type === 'ViolationDetected')?.data).toMatchObject({ severity: 'high' });
+        expect(typesOf(w)).not.toContain('IncidentOpened');
+      }),
+  );
+
+  // 绝密文件…应指定专人在本单位焚烧干净: inside the unit.
+  it.each(['vault-1', 'office-1', 'site-1'])('flags nothing for a TOP_SECRET item at %s', (placeId) =>
+    given(...approved())
+      .when(destroyAt(placeId, 'doc-ts'))
+      .then((w) => expect(violationCodes(w)).toEqual([])),
+  );
+
+  // 000 不私自销毁: a stove at home, two witnesses or not, is beyond the permitted range — a suspected leak.
+  it.each([
+    ['home-1', 'doc-1'],
+    ['restaurant', 'doc-1'],
+    ['ministry', 'doc-ts'],
+  ])('opens a suspected-leak incident for a destruction at %s (%s)', (placeId, itemId) =>
+    given(...approved())
+      .when(destroyAt(placeId, itemId))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual(['DESTRUCTION_PLACE_NOT_APPROVED']);
+        expect(eventsOf(w).find((e) => e.type === 'IncidentOpened')?.data).toMatchObject({
+          kind: 'suspected-leak',
+          itemIds: [itemId],
+        });
+      }),
+  );
+});

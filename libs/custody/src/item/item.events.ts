@@ -25,6 +25,8 @@ export type ClassificationProposed = DomainEvent<
     copies: number | null;
     copyAllowed: boolean;
     proposedBy: string;
+    /** 长期 (DESIGN §5.1 point 5): no fixed period. Absent on events written before v2. */
+    longTerm?: boolean;
     at: string;
   }
 >;
@@ -46,7 +48,8 @@ export type ItemClassified = DomainEvent<
     approvedBy: string;
     custodian: string;
     issuedAt: string;
-    declassifyOn: string;
+    /** null for a 长期 item (no automatic declassification). */
+    declassifyOn: string | null;
     at: string;
   }
 >;
@@ -64,8 +67,14 @@ export type ItemReceived = DomainEvent<
     scope: ItemScope;
     copyNo: number | null;
     copyAllowed: boolean;
+    /** The issue date the period counts from: the marked 制发日 when given, else the receipt instant. */
     issuedAt: string;
-    declassifyOn: string;
+    /** null for a 长期 item. */
+    declassifyOn: string | null;
+    /** The originating organ (定密机关), default the sender: only it may declassify, extend or re-level (v2). */
+    classifiedBy?: string;
+    longTerm?: boolean;
+    placeId?: string | null;
     at: string;
   }
 >;
@@ -103,6 +112,8 @@ export type ItemHandedOver = DomainEvent<
     itemized: boolean;
     signedByBoth: boolean;
     supervisor: string | null;
+    /** The item was out on loan: custody stays with this borrower, the right to have it back passes to `to`. */
+    onLoanTo?: string;
     at: string;
   }
 >;
@@ -110,7 +121,10 @@ export type ItemRead = DomainEvent<
   'ItemRead',
   {
     itemId: string;
-    reader: string;
+    /** The registered reader; null when the reader was an outsider. */
+    reader: string | null;
+    /** Someone not registered (a waiter, a visitor): DESIGN §5.1 point 9. */
+    outsider?: { name: string; affiliation: string | null };
     placeId: string;
     placeKind: PlaceKind;
     /** Readings count only in a reading room or an office (DESIGN §5). */
@@ -118,9 +132,19 @@ export type ItemRead = DomainEvent<
     at: string;
   }
 >;
+/**
+ * Why a copy's level, period, scope or status changed (DESIGN §5.1 point 4: copies follow their original): the
+ * original whose decision it follows. Absent on the original's own event.
+ */
+export interface FollowsOriginal {
+  followsOriginal?: string;
+  /** The originating organ's notice the change applies (DESIGN §5.1 point 5). */
+  noticeRef?: string;
+}
+
 export type ScopeExtended = DomainEvent<
   'ScopeExtended',
-  { itemId: string; persons: string[]; approvedBy: string; at: string }
+  { itemId: string; persons: string[]; approvedBy: string; at: string } & FollowsOriginal
 >;
 export type CopyRequested = DomainEvent<
   'CopyRequested',
@@ -131,15 +155,31 @@ export type CopyApproved = DomainEvent<
   'CopyApproved',
   { itemId: string; requestId: string; approvedBy: string; at: string; copies?: number }
 >;
+/**
+ * On the copied item. A copy of a copy also writes it on the original (`via` = the copy it was made from), so the
+ * original knows its whole copy tree and numbers copies uniquely across it (DESIGN §5.1 point 4).
+ */
 export type ItemCopied = DomainEvent<
   'ItemCopied',
-  { itemId: string; copyItemId: string; requestId: string | null; by: string; at: string }
+  {
+    itemId: string;
+    copyItemId: string;
+    requestId: string | null;
+    by: string;
+    at: string;
+    copyNo?: number;
+    via?: string;
+  }
 >;
 export type CopyRegistered = DomainEvent<
   'CopyRegistered',
   {
     itemId: string;
     copyOf: string;
+    /** The original at the root of the copy tree (the copy it follows). Absent on events written before v2. */
+    original?: string;
+    classifiedBy?: string | null;
+    longTerm?: boolean;
     title: string;
     level: Level;
     basis: string;
@@ -182,9 +222,10 @@ export type ItemLent = DomainEvent<
     at: string;
   }
 >;
+/** `unrecorded`: a return of a loan the ledger never recorded (DESIGN §5.1 point 6). */
 export type ItemReturned = DomainEvent<
   'ItemReturned',
-  { itemId: string; loanId: string; returnedTo: string | null; at: string }
+  { itemId: string; loanId: string; returnedTo: string | null; unrecorded?: boolean; at: string }
 >;
 export type CarryOutApproved = DomainEvent<
   'CarryOutApproved',
@@ -256,7 +297,7 @@ export type SecrecyPeriodExtended = DomainEvent<
     newDeclassifyOn: string;
     approvedBy: string;
     at: string;
-  }
+  } & FollowsOriginal
 >;
 export type ItemDeclassified = DomainEvent<
   'ItemDeclassified',
@@ -266,7 +307,7 @@ export type ItemDeclassified = DomainEvent<
     automatic: boolean;
     by: string | null;
     at: string;
-  }
+  } & FollowsOriginal
 >;
 export type LevelChanged = DomainEvent<
   'LevelChanged',
@@ -276,6 +317,24 @@ export type LevelChanged = DomainEvent<
     to: Level;
     reason: string | null;
     approvedBy: string;
+    at: string;
+  } & FollowsOriginal
+>;
+/**
+ * The originating organ's notice about an item classified elsewhere (DESIGN §5.1 point 5; S2 第6篇: 不得自行决定),
+ * recorded as a fact. The change itself follows as the usual event (ItemDeclassified, SecrecyPeriodExtended,
+ * LevelChanged, with `noticeRef`) on the item and on every copy.
+ */
+export type OriginatorNoticeRecorded = DomainEvent<
+  'OriginatorNoticeRecorded',
+  {
+    itemId: string;
+    decision: 'declassified' | 'extended' | 'level-changed';
+    newDeclassifyOn: string | null;
+    level: Level | null;
+    noticeRef: string;
+    classifiedBy: string | null;
+    recordedBy: string;
     at: string;
   }
 >;
@@ -314,6 +373,7 @@ export type ItemEvent =
   | SecrecyPeriodExtended
   | ItemDeclassified
   | LevelChanged
+  | OriginatorNoticeRecorded
   | ItemSightedOnItem
   | ViolationDetected
   | ViolationResolved;
@@ -347,6 +407,7 @@ export const ITEM_EVENT_TYPES = [
   'SecrecyPeriodExtended',
   'ItemDeclassified',
   'LevelChanged',
+  'OriginatorNoticeRecorded',
   'ItemSighted',
   'ViolationDetected',
   'ViolationResolved',

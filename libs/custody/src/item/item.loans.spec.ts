@@ -108,10 +108,17 @@ describe('an item on loan to Liu', () => {
         ]),
       ));
 
-  it('refuses a return of another loan', () =>
+  // DESIGN §5.1 point 6: a return is a fact; one of a loan the ledger never recorded is flagged, not refused.
+  it('records a return of another loan as LOAN_UNRECORDED, the item with whoever took it back', () =>
     given(...onLoan())
-      .when(cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-9' }))
-      .thenThrows('INVALID_COMMAND'));
+      .when(cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-9', receivedBy: 'p-omgr' }))
+      .then((writes) => {
+        expect(eventsOf(writes)[0]).toEqual({
+          type: 'ItemReturned',
+          data: { itemId: 'doc-1', loanId: 'l-9', returnedTo: 'p-omgr', unrecorded: true, at: T0 },
+        });
+        expect(violationCodes(writes)).toEqual(['LOAN_UNRECORDED']);
+      }));
 
   // 001 (九)清查保密: 借出去的应按时清退 — flagged at dueAt when not returned.
   it('flags LOAN_OVERDUE at the due instant, once', () => {
@@ -142,4 +149,104 @@ describe('an item on loan to Liu', () => {
       .when(fire)
       .then((writes) => expect(typesOf(writes)).toEqual([]));
   });
+});
+
+describe('a loan approval is used up by its loan (DESIGN §5.1 point 6; 002_c292fe519fc09962.txt 第22条)', () => {
+  const lentAndBack = () =>
+    afterCommands(base, approveLoan('p-gm'), lend(), cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-1' }));
+
+  it('flags a second loan on the same approval LOAN_UNAPPROVED', () =>
+    given(...lentAndBack())
+      .when(lend())
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['LOAN_UNAPPROVED']);
+        expect(eventsOf(writes)[0]).toMatchObject({ type: 'ItemLent', data: { approved: false } });
+      }));
+
+  it('accepts a fresh approval under the same id for the second loan', () =>
+    given(...afterCommands(lentAndBack(), approveLoan('p-gm')))
+      .when(lend())
+      .then((writes) => expect(violationCodes(writes)).toEqual([])));
+
+  // The approval names its due date: a loan for longer is recorded and flagged (medium).
+  it('flags LOAN_TERM_EXCEEDED for a due date beyond the approved one', () =>
+    given(...afterCommands(base, approveLoan('p-gm')))
+      .when(
+        cmd(
+          'RecordLoan',
+          { itemId: 'doc-1', loanId: 'l-1', borrower: 'p-liu', dueAt: '2026-03-20T09:00:00.000Z' },
+          { actor: 'p-zhang' },
+        ),
+      )
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['LOAN_TERM_EXCEEDED']);
+        expect(eventsOf(writes)[1]).toMatchObject({ data: { severity: 'medium', personId: 'p-liu' } });
+      }));
+});
+
+describe('a handover while the item is out on loan (S1 (七); 002_c292fe519fc09962.txt 第30条; DESIGN §5.1 point 6)', () => {
+  // Zhang lends to Liu, then hands his items over to the office manager before he leaves.
+  const handedOver = () =>
+    afterCommands(
+      base,
+      approveLoan('p-gm'),
+      lend(),
+      cmd('HandOver', {
+        handoverId: 'h-1',
+        from: 'p-zhang',
+        to: 'p-omgr',
+        items: ['doc-1'],
+        itemized: true,
+        signedByBoth: true,
+        supervisor: 'p-dir',
+      }),
+    );
+
+  it('leaves custody with the borrower and records whose it is now', () =>
+    given(...afterCommands(base, approveLoan('p-gm'), lend()))
+      .when(
+        cmd('HandOver', {
+          handoverId: 'h-1',
+          from: 'p-zhang',
+          to: 'p-omgr',
+          items: ['doc-1'],
+          itemized: true,
+          signedByBoth: true,
+          supervisor: 'p-dir',
+        }),
+      )
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          expect.objectContaining({ type: 'ItemHandedOver', data: expect.objectContaining({ onLoanTo: 'p-liu' }) }),
+        ]),
+      ));
+
+  it('returns the item to the new holder of record, not the former lender', () =>
+    given(...handedOver())
+      .when(cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-1' }))
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          { type: 'ItemReturned', data: { itemId: 'doc-1', loanId: 'l-1', returnedTo: 'p-omgr', at: T0 } },
+        ]),
+      ));
+});
+
+describe('a return of a loan the ledger never recorded (DESIGN §5.1 point 6)', () => {
+  // Zhang's item comes back from a loan nobody entered; the registrar (a registered person) takes it.
+  it("records it, gives custody to the actor's person and flags LOAN_UNRECORDED (medium)", () =>
+    given(...base)
+      .when(cmd('RecordReturn', { itemId: 'doc-1', loanId: 'paper-slip-17' }, { actor: 'p-omgr' }))
+      .then((writes) => {
+        expect(eventsOf(writes)[0]).toEqual({
+          type: 'ItemReturned',
+          data: { itemId: 'doc-1', loanId: 'paper-slip-17', returnedTo: 'p-omgr', unrecorded: true, at: T0 },
+        });
+        expect(violationCodes(writes)).toEqual(['LOAN_UNRECORDED']);
+        expect(eventsOf(writes)[1]).toMatchObject({ data: { severity: 'medium' } });
+      }));
+
+  it('refuses an unregistered receivedBy', () =>
+    given(...base)
+      .when(cmd('RecordReturn', { itemId: 'doc-1', loanId: 'x', receivedBy: 'p-ghost' }))
+      .thenThrows('UNKNOWN_PERSON'));
 });

@@ -191,3 +191,50 @@ describe('extending the scope', () => {
       .when(extend('p-gm'))
       .then((writes) => expect(writes).toEqual([])));
 });
+
+describe('an outsider reads the item (BG99 第2条 (a); DESIGN §5.1 point 9)', () => {
+  // 001 (the secretary case): a waiter at the restaurant reads the SECRET document Zhang left on the table.
+  const waiter = (placeId = 'restaurant') =>
+    cmd(
+      'RecordReading',
+      { itemId: 'doc-1', outsider: { name: 'Chen (waiter)', affiliation: 'Riverside restaurant' }, placeId },
+      { actor: 'p-zhang' },
+    );
+
+  it('records the reading by name, flags OUT_OF_SCOPE_ACCESS and opens a leak incident', () =>
+    given(...people, ...places, received('doc-1'))
+      .when(waiter())
+      .then((writes) => {
+        expect(eventsOf(writes)[0]).toEqual({
+          type: 'ItemRead',
+          data: {
+            itemId: 'doc-1',
+            reader: null,
+            outsider: { name: 'Chen (waiter)', affiliation: 'Riverside restaurant' },
+            placeId: 'restaurant',
+            placeKind: 'public',
+            counted: false,
+            at: T0,
+          },
+        });
+        expect(violationCodes(writes)).toEqual(['OUT_OF_SCOPE_ACCESS', 'READ_OUTSIDE_APPROVED_PLACE']);
+        expect(violationData(writes)[0]).toMatchObject({ personId: null, severity: 'high' });
+        expect(violationData(writes)[0].detail).toContain('Chen (waiter)');
+        expect(eventsOf(writes).find((e) => e.type === 'IncidentOpened')?.data).toMatchObject({ kind: 'leak' });
+      }));
+
+  // Always out of scope: even in a reading room, even when the item's scope admits every rank.
+  it('flags an outsider in the reading room as well', () =>
+    given(...people, ...places, received('doc-1', { ranks: ['staff', 'manager', 'director', 'executive'] }))
+      .when(waiter('room-1'))
+      .then((writes) => expect(violationCodes(writes)).toEqual(['OUT_OF_SCOPE_ACCESS'])));
+
+  it('refuses a reading naming both a reader and an outsider, or neither', () => {
+    given(...people, ...places, received('doc-1'))
+      .when(cmd('RecordReading', { itemId: 'doc-1', reader: 'p-dir', outsider: { name: 'x' }, placeId: 'room-1' }))
+      .thenThrows('INVALID_COMMAND');
+    given(...people, ...places, received('doc-1'))
+      .when(cmd('RecordReading', { itemId: 'doc-1', placeId: 'room-1' }))
+      .thenThrows('INVALID_COMMAND');
+  });
+});

@@ -35,10 +35,13 @@ describe('the item view, through its life', () => {
       issuedAt: T0,
       declassifyOn: '2036-03-02T09:00:00.000Z',
       copyOf: null,
+      original: null,
       copyNo: null,
       copies: [],
       proposedBy: null,
       approvedBy: null,
+      classifiedBy: null,
+      longTerm: false,
       lastSightedAt: null,
     }));
 

@@ -46,11 +46,21 @@ export interface ItemRecord {
   custodian: string | null;
   placeId: string | null;
   copyOf: string | null;
+  /** For a copy: the original at the root of its copy tree, whose decisions it follows (DESIGN §5.1 point 4). */
+  original: string | null;
   copyNo: number | null;
   copies: string[];
+  /** On an original: every copy in its tree, copies of copies included. */
+  descendants: string[];
+  /** On an original: the highest copy number given in its tree (copy numbers are unique across it). */
+  lastCopyNo: number;
+  /** The originating organ when the item was classified elsewhere (null: classified by this unit). */
+  classifiedBy: string | null;
+  /** 长期: no fixed period, no automatic declassification. */
+  longTerm: boolean;
   copyRequests: Record<string, CopyRequestState>;
-  /** Per loan id: the approved borrower and due date, and the units whose manager+ approved. */
-  loanApprovals: Record<string, { borrower: string; dueAt: string; units: string[] }>;
+  /** Per loan id: the approved borrower and due date, the units whose manager+ approved, and whether a loan used it. */
+  loanApprovals: Record<string, { borrower: string; dueAt: string; units: string[]; used: boolean }>;
   loan: { loanId: string; lender: string | null; borrower: string; dueAt: string } | null;
   carryOutApprovals: CarryOutApprovalState[];
   /** The current carry-out was made under an approval (the RFID gate lets it pass). */
@@ -89,8 +99,13 @@ const blank = (
   custodian: null,
   placeId: null,
   copyOf: null,
+  original: null,
   copyNo: null,
   copies: [],
+  descendants: [],
+  lastCopyNo: 0,
+  classifiedBy: null,
+  longTerm: false,
   copyRequests: {},
   loanApprovals: {},
   loan: null,
@@ -141,6 +156,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       periodYears: d.periodYears,
       proposedDeclassifyOn: d.declassifyOn,
       proposedBy: d.proposedBy,
+      longTerm: d.longTerm === true,
     };
   }
   if (event.type === 'ItemReceived') {
@@ -159,6 +175,10 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       declassifyOn: d.declassifyOn,
       custodian: d.receivedBy,
       copyNo: d.copyNo,
+      placeId: d.placeId ?? null,
+      // v1 receipts carry no originator: they were treated as this unit's own classification.
+      classifiedBy: d.classifiedBy ?? null,
+      longTerm: d.longTerm === true,
     };
   }
   if (event.type === 'CopyRegistered') {
@@ -179,7 +199,10 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       custodian: d.custodian,
       placeId: d.placeId,
       copyOf: d.copyOf,
+      original: d.original ?? d.copyOf,
       copyNo: d.copyNo,
+      classifiedBy: d.classifiedBy ?? null,
+      longTerm: d.longTerm === true,
     };
   }
   // Anything else before the item exists changes nothing (a stream always starts with one of the three above).
@@ -211,6 +234,9 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     case 'ReceiptAcknowledged':
       return { ...s, status: statusFor(s, 'active'), custodian: event.data.by, dispatch: null };
     case 'ItemHandedOver':
+      // S1 (七); S2 第30条 / DESIGN §5.1 point 6: an item out on loan stays with its borrower; the new holder of
+      // record is the one it is returned to.
+      if (event.data.onLoanTo && s.loan) return { ...s, loan: { ...s.loan, lender: event.data.to } };
       return { ...s, custodian: event.data.to, status: s.status === 'missing' ? statusFor(s, 'active') : s.status };
     case 'ItemRead':
     case 'GatePassed':
@@ -248,17 +274,25 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
         : s;
     }
     case 'ItemCopied': {
-      const rid = event.data.requestId;
+      const d = event.data;
+      const descendants = union(s.descendants, [d.copyItemId]);
+      // A copy of a copy, written on the original: it joins the tree, not the original's own copies.
+      if (d.via) return { ...s, descendants, lastCopyNo: Math.max(s.lastCopyNo, d.copyNo ?? 0) };
+      const rid = d.requestId;
       const r = rid ? s.copyRequests[rid] : undefined;
+      const copies = union(s.copies, [d.copyItemId]);
       return {
         ...s,
-        copies: union(s.copies, [event.data.copyItemId]),
+        copies,
+        descendants,
+        lastCopyNo: Math.max(s.lastCopyNo, d.copyNo ?? copies.length),
         copyRequests: r && rid ? { ...s.copyRequests, [rid]: { ...r, used: r.used + 1 } } : s.copyRequests,
       };
     }
     case 'LoanApproved': {
       const prev = s.loanApprovals[event.data.loanId];
-      const same = prev && prev.borrower === event.data.borrower;
+      // An approval a loan has used up is gone: a new approval under the same id starts afresh.
+      const same = prev && !prev.used && prev.borrower === event.data.borrower;
       return {
         ...s,
         loanApprovals: {
@@ -267,13 +301,20 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
             borrower: event.data.borrower,
             dueAt: event.data.dueAt,
             units: union(same ? prev.units : [], event.data.covers),
+            used: false,
           },
         },
       };
     }
-    case 'ItemLent':
+    case 'ItemLent': {
+      const approval = s.loanApprovals[event.data.loanId];
       return {
         ...s,
+        // DESIGN §5.1 point 6: an approval is used up by the loan it approves.
+        loanApprovals:
+          approval && event.data.approved
+            ? { ...s.loanApprovals, [event.data.loanId]: { ...approval, used: true } }
+            : s.loanApprovals,
         status: statusFor(s, 'on-loan'),
         custodian: event.data.borrower,
         loan: {
@@ -283,8 +324,13 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
           dueAt: event.data.dueAt,
         },
       };
-    case 'ItemReturned':
-      return { ...s, status: statusFor(s, 'active'), custodian: event.data.returnedTo, loan: null };
+    }
+    case 'ItemReturned': {
+      // A return of a loan the ledger never recorded puts the item with whoever took it back; a recorded loan under
+      // another id stays open (and falls due) until its own return.
+      const loan = s.loan && s.loan.loanId !== event.data.loanId ? s.loan : null;
+      return { ...s, status: statusFor(s, 'active'), custodian: event.data.returnedTo, loan };
+    }
     case 'CarryOutApproved':
       return {
         ...s,
@@ -338,7 +384,10 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
         dispatch: null,
       };
     case 'SecrecyPeriodExtended':
-      return { ...s, declassifyOn: event.data.newDeclassifyOn };
+      return { ...s, declassifyOn: event.data.newDeclassifyOn, longTerm: false };
+    case 'OriginatorNoticeRecorded':
+      // The notice is the record; its consequence follows as the usual event.
+      return s;
     case 'ItemDeclassified': {
       const next = { ...s, declassified: true };
       return { ...next, status: statusFor(next, s.status) };
@@ -378,9 +427,12 @@ export const itemView = (state: ItemState): ItemView | null =>
         issuedAt: state.issuedAt,
         declassifyOn: state.declassifyOn,
         copyOf: state.copyOf,
+        original: state.original,
         copyNo: state.copyNo,
         copies: [...state.copies],
         proposedBy: state.proposedBy,
         approvedBy: state.approvedBy,
+        classifiedBy: state.classifiedBy,
+        longTerm: state.longTerm,
         lastSightedAt: state.lastSightedAt,
       };

@@ -157,7 +157,7 @@ describe('a SECRET item in transit to the general manager', () => {
 
 describe('two items held by Zhang, handed over to the manager', () => {
   const history = [...base, received('doc-1'), received('doc-2')];
-  const handOver = (itemized: boolean, signedByBoth: boolean) =>
+  const handOver = (itemized: boolean, signedByBoth: boolean, supervisor: string | undefined = 'p-dir') =>
     cmd('HandOver', {
       handoverId: 'h-1',
       from: 'p-zhang',
@@ -165,9 +165,11 @@ describe('two items held by Zhang, handed over to the manager', () => {
       items: ['doc-1', 'doc-2'],
       itemized,
       signedByBoth,
+      ...(supervisor ? { supervisor } : {}),
     });
 
-  // 001 (七)交接保密 / 002 第17条: an itemized, co-signed handover flags nothing; custody moves per item stream.
+  // 001 (七)交接保密 / 002 第17条: an itemized, co-signed handover countersigned by a director flags nothing;
+  // custody moves per item stream.
   it('writes one handover per item stream', () =>
     given(...history)
       .when(handOver(true, true))
@@ -194,6 +196,24 @@ describe('two items held by Zhang, handed over to the manager', () => {
       }),
   );
 
+  // 002 第17条 交由主管领导签字; DESIGN §5.1 point 11: no supervisor, or one below director, is a trust handover too.
+  it.each([
+    ['no supervisor', undefined, 'no supervisor signed'],
+    ['a manager as supervisor', 'p-mgr', 'supervisor p-mgr is manager, not a director or above'],
+  ])('flags TRUST_HANDOVER once per item with %s', (_label, supervisor, why) =>
+    given(...history)
+      .when(handOver(true, true, supervisor ?? ''))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['TRUST_HANDOVER', 'TRUST_HANDOVER']);
+        expect(violationsOf(writes)[0].detail).toContain(why);
+      }),
+  );
+
+  it('refuses an unregistered supervisor', () =>
+    given(...history)
+      .when(handOver(true, true, 'p-ghost'))
+      .thenThrows('UNKNOWN_PERSON'));
+
   it('refuses a list naming an unknown item', () =>
     given(...history)
       .when(
@@ -207,4 +227,74 @@ describe('two items held by Zhang, handed over to the manager', () => {
         }),
       )
       .thenThrows('UNKNOWN_ITEM'));
+});
+
+describe('a receipt signed by someone other than the addressee (002_c292fe519fc09962.txt 第20条 3; DESIGN §5.1 point 7)', () => {
+  // The SECRET item goes to the general manager (leadership); the office director, the driver and a leadership
+  // director sign for it in turn.
+  const leadDir = person('p-ldir', 'director', 'SECRET', { unit: 'leadership' });
+  const gmLead = person('p-gm', 'executive', 'TOP_SECRET', { unit: 'leadership' });
+  const history = () =>
+    afterCommands([...base, gmLead, leadDir, received('doc-s')], dispatch('doc-s', 'courier', ['p-c']));
+  const receipt = (by: string) => cmd('AcknowledgeReceipt', { itemId: 'doc-s', by });
+
+  it('flags nothing when the addressee signs', () =>
+    given(...history())
+      .when(receipt('p-gm'))
+      .then((writes) => expect(violationCodes(writes)).toEqual([])));
+
+  // 由发文部门负责人…签收: a director of the addressee's unit may sign.
+  it("accepts a director of the addressee's unit", () =>
+    given(...history())
+      .when(receipt('p-ldir'))
+      .then((writes) => expect(violationCodes(writes)).toEqual([])));
+
+  // 不得交给其他人: the driver (clearance NONE) signs — recorded, he is custodian, and he is out of scope.
+  it('flags RECEIPT_BY_OTHER and OUT_OF_SCOPE_ACCESS when the driver signs, and makes him custodian', () =>
+    given(...history())
+      .when(receipt('p-driver'))
+      .then((writes) => {
+        expect(eventsOf(writes)[0]).toMatchObject({ type: 'ReceiptAcknowledged', data: { by: 'p-driver' } });
+        expect(violationCodes(writes)).toEqual(['RECEIPT_BY_OTHER', 'OUT_OF_SCOPE_ACCESS']);
+        expect(violationsOf(writes)[0]).toMatchObject({ severity: 'medium', personId: 'p-driver' });
+        expect(typesOf(writes)).toContain('IncidentOpened');
+      }));
+
+  // A director of another unit is not the addressee's designee, though entitled to read a SECRET item.
+  it('flags only RECEIPT_BY_OTHER for an entitled director of another unit', () =>
+    given(...history())
+      .when(receipt('p-dir'))
+      .then((writes) => expect(violationCodes(writes)).toEqual(['RECEIPT_BY_OTHER'])));
+});
+
+describe('a probationer dispatching (002_c292fe519fc09962.txt 第20条 5; DESIGN §5.1 point 13)', () => {
+  const history = [...base, received('doc-s', { receivedBy: 'p-b' })];
+  // 严禁让试用期员工发送保密文件: by any channel, not only by hand.
+  it.each(['confidential-post', 'courier', 'ordinary-post'])('flags TRIAL_EMPLOYEE_TRANSMIT by %s', (channel) =>
+    given(...history)
+      .when(
+        cmd(
+          'DispatchItem',
+          { itemId: 'doc-s', to: 'p-gm', channel, couriers: channel === 'courier' ? ['p-c'] : [] } as never,
+          { actor: 'p-b' },
+        ),
+      )
+      .then((writes) => {
+        expect(violationCodes(writes)).toContain('TRIAL_EMPLOYEE_TRANSMIT');
+        expect(violationsOf(writes).find((v) => v.code === 'TRIAL_EMPLOYEE_TRANSMIT')).toMatchObject({
+          personId: 'p-b',
+        });
+      }),
+  );
+
+  it('flags nothing of the kind once the probation has ended', () =>
+    given(...history)
+      .when(
+        cmd(
+          'DispatchItem',
+          { itemId: 'doc-s', to: 'p-gm', channel: 'confidential-post', couriers: [] },
+          { actor: 'p-b', at: '2026-09-02T00:00:00.000Z' },
+        ),
+      )
+      .then((writes) => expect(violationCodes(writes)).toEqual([])));
 });

@@ -15,6 +15,8 @@ describe('the violation catalogue', () => {
     'COPY_UNAPPROVED',
     'ACCESS_AFTER_DEPARTURE',
     'ACTIVITY_AFTER_DESTRUCTION',
+    // DESIGN §5.1 (v2)
+    'DESTRUCTION_PLACE_NOT_APPROVED',
   ];
   const medium = [
     'READ_OUTSIDE_APPROVED_PLACE',
@@ -26,9 +28,13 @@ describe('the violation catalogue', () => {
     'INVESTIGATION_REPORT_LATE',
     'TS_INVENTORY_OVERDUE',
     'PERIOD_INVALID',
+    // DESIGN §5.1 (v2)
+    'LOAN_TERM_EXCEEDED',
+    'LOAN_UNRECORDED',
+    'RECEIPT_BY_OTHER',
   ];
 
-  it('holds every code of DESIGN §5 and no other', () =>
+  it('holds every code of DESIGN §5 and §5.1 and no other', () =>
     expect(Object.keys(VIOLATION_RULES).sort()).toEqual([...critical, ...high, ...medium].sort()));
 
   it.each(

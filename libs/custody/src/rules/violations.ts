@@ -81,6 +81,11 @@ export const VIOLATION_RULES = {
     source: `${S4} 脱密期; ${S2} 第30条`,
     title: 'Accessed by a departed person',
   },
+  DESTRUCTION_PLACE_NOT_APPROVED: {
+    severity: 'high',
+    source: `${S1} (十)销毁保密: 秘密、机密级文件应…到指定的造纸厂监督销毁; 绝密文件…在本单位焚烧干净; ${S0} 不私自销毁`,
+    title: 'Destroyed outside an approved place',
+  },
   ACTIVITY_AFTER_DESTRUCTION: {
     severity: 'high',
     source: `${S1} (十)销毁保密; DESIGN §5 (locked once destroyed)`,
@@ -107,10 +112,25 @@ export const VIOLATION_RULES = {
     source: `${S2} 第22条: 借阅方和提供方领导签字批准`,
     title: 'Lent without both units approving',
   },
+  LOAN_TERM_EXCEEDED: {
+    severity: 'medium',
+    source: `${S2} 第22条: 借阅 (the approval names the due date); ${S1} (九)清查保密: 借出去的应按时清退`,
+    title: 'Lent for longer than approved',
+  },
+  LOAN_UNRECORDED: {
+    severity: 'medium',
+    source: `${S2} 第22条: 借阅文件时应填写"申请借阅单"; ${S1} (一)收文保密: 件件有着落`,
+    title: 'Returned from a loan the ledger never recorded',
+  },
+  RECEIPT_BY_OTHER: {
+    severity: 'medium',
+    source: `${S2} 第20条 3: 保密文件应由发文部门负责人或其指定人员签收, 不得交给其他人`,
+    title: 'Receipt signed by someone other than the addressee',
+  },
   TRUST_HANDOVER: {
     severity: 'medium',
-    source: `${S1} (七)交接保密: 造册、核对、签字, 决不能搞信任交接; ${S2} 第17条`,
-    title: 'Handover not itemized or not signed by both',
+    source: `${S1} (七)交接保密: 造册、核对、签字, 决不能搞信任交接; ${S2} 第17条: 交由主管领导签字`,
+    title: 'Handover not itemized, not signed by both or not countersigned by a supervisor',
   },
   COPY_COUNT_EXCEEDED: {
     severity: 'medium',

@@ -41,11 +41,17 @@ export interface ItemView {
   /** End of the secrecy period. */
   declassifyOn: string | null;
   copyOf: string | null;
+  /** For a copy: the original at the root of its copy tree, whose level, period, scope and status it follows. */
+  original?: string | null;
   copyNo: number | null;
   /** Copies made of this item (their item ids). */
   copies: string[];
   proposedBy: string | null;
   approvedBy: string | null;
+  /** The originating organ of an item classified elsewhere (null: this unit classified it). */
+  classifiedBy?: string | null;
+  /** 长期: no fixed period (declassifyOn is null). */
+  longTerm?: boolean;
   /** Last time an inventory sighted it (for TS_INVENTORY_OVERDUE). */
   lastSightedAt: string | null;
 }

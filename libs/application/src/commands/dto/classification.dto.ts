@@ -4,6 +4,7 @@
  */
 import {
   type CommandData,
+  type Outsider,
   type Scope,
   CARRIERS,
   LEVELS,
@@ -15,6 +16,7 @@ import {
 import {
   EitherPeriodYears,
   IsBool,
+  IsDateTime,
   IsId,
   IsIdList,
   IsIntIn,
@@ -23,6 +25,7 @@ import {
   IsOneOfList,
   IsText,
   OrDeclassifyOn,
+  OrLongTerm,
 } from './validators';
 
 /** The knowledge scope: named persons (may be empty) and the ranks it admits (absent: the level's default). */
@@ -49,6 +52,7 @@ export class ProposeClassificationDto {
   @IsOneOf(LEVELS) level!: Level;
   @EitherPeriodYears() periodYears?: number;
   @OrDeclassifyOn() declassifyOn?: string;
+  @OrLongTerm() longTerm?: boolean;
   @IsText() basis!: string;
   @IsOneOf(CARRIERS) carrier!: Carrier;
   @IsNested(() => ScopeDto) scope!: ScopeDto;
@@ -85,12 +89,16 @@ export class RegisterReceivedItemDto {
     scope: { persons: [] },
     copyNo: 3,
     copyAllowed: false,
+    issuedOn: '2026-02-20T00:00:00Z',
+    classifiedBy: 'municipal secrecy bureau',
+    placeId: 'vault-1',
   };
   @IsId() itemId!: string;
   @IsText() title!: string;
   @IsOneOf(LEVELS) level!: Level;
   @EitherPeriodYears() periodYears?: number;
   @OrDeclassifyOn() declassifyOn?: string;
+  @OrLongTerm() longTerm?: boolean;
   @IsText() basis!: string;
   @IsOneOf(CARRIERS) carrier!: Carrier;
   /** The sending office, as written on the receipt (free text: it is usually not a registered person). */
@@ -99,12 +107,30 @@ export class RegisterReceivedItemDto {
   @IsNested(() => ScopeDto) scope!: ScopeDto;
   @IsIntIn(1, 1_000_000, { optional: true }) copyNo?: number;
   @IsBool({ optional: true }) copyAllowed?: boolean;
+  /** 制发日: the issue date marked on the item; the period counts from it (else from the receipt). */
+  @IsDateTime({ optional: true }) issuedOn?: string;
+  /** The originating organ (定密机关); by default the sender. */
+  @IsText(200, { optional: true }) classifiedBy?: string;
+  /** Where it is kept, so place-scoped inventories expect it. */
+  @IsId({ optional: true }) placeId?: string;
+}
+
+/** Someone who is not a registered person: a waiter, a visitor, a journalist (DESIGN §5.1 point 9). */
+export class OutsiderDto {
+  static readonly example: Outsider = {
+    name: 'a waiter of the Riverside restaurant',
+    affiliation: 'Riverside restaurant',
+  };
+  @IsText(200) name!: string;
+  @IsText(200, { optional: true }) affiliation?: string;
 }
 
 export class RecordReadingDto {
   static readonly example: CommandData['RecordReading'] = { itemId: 'doc-ts', reader: 'p-dir', placeId: 'room-1' };
   @IsId() itemId!: string;
-  @IsId() reader!: string;
+  /** The registered reader; or give `outsider` instead (exactly one of the two). */
+  @IsId({ optional: true }) reader?: string;
+  @IsNested(() => OutsiderDto, { optional: true }) outsider?: OutsiderDto;
   @IsId() placeId!: string;
 }
 

@@ -56,10 +56,13 @@ export class RecordReturnDto {
     loanId: 'loan-7',
     borrower: 'p-li',
     dueAt: '2026-03-09T09:00:00Z',
+    receivedBy: 'p-zhang',
   };
   @IsId() itemId!: string;
   @IsId() loanId!: string;
   /** May repeat the loan's borrower and due date (DESIGN §5 lists them for loans and returns alike). */
   @IsId({ optional: true }) borrower?: string;
   @IsDateTime({ optional: true }) dueAt?: string;
+  /** Who took it back, for a loan the ledger never recorded (default: the actor's person). */
+  @IsId({ optional: true }) receivedBy?: string;
 }

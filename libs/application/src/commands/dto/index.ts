@@ -33,7 +33,7 @@ import {
   RecordDestructionDto,
   RecordSightingDto,
 } from './inventory-destruction.dto';
-import { ChangeLevelDto, DeclassifyItemDto, ExtendSecrecyPeriodDto } from './period.dto';
+import { ChangeLevelDto, DeclassifyItemDto, ExtendSecrecyPeriodDto, RecordOriginatorNoticeDto } from './period.dto';
 import {
   ChangeClearanceDto,
   EndProbationDto,
@@ -98,6 +98,7 @@ const dtos = {
   DeclassifyItem: DeclassifyItemDto,
   ChangeLevel: ChangeLevelDto,
   RecordLoss: RecordLossDto,
+  RecordOriginatorNotice: RecordOriginatorNoticeDto,
   OpenIncident: OpenIncidentDto,
   RecordRemedialAction: RecordRemedialActionDto,
   SubmitIncidentReport: SubmitIncidentReportDto,

@@ -1,5 +1,8 @@
-/** The secrecy period and level (DESIGN §5: ExtendSecrecyPeriod, DeclassifyItem, ChangeLevel). */
-import { type CommandData, LEVELS, type Level } from '@app/custody';
+/**
+ * The secrecy period and level (DESIGN §5: ExtendSecrecyPeriod, DeclassifyItem, ChangeLevel; §5.1 point 5:
+ * RecordOriginatorNotice).
+ */
+import { type CommandData, LEVELS, type Level, type OriginatorDecision } from '@app/custody';
 import { IsDateTime, IsId, IsOneOf, IsText } from './validators';
 
 export class ExtendSecrecyPeriodDto {
@@ -29,4 +32,21 @@ export class ChangeLevelDto {
   @IsId() itemId!: string;
   @IsOneOf(LEVELS) level!: Level;
   @IsText(undefined, { optional: true }) reason?: string;
+}
+
+/** The originating organ's notice about an item classified elsewhere (a fact; DESIGN §5.1 point 5). */
+export class RecordOriginatorNoticeDto {
+  static readonly example: CommandData['RecordOriginatorNotice'] = {
+    itemId: 'doc-1',
+    decision: 'extended',
+    newDeclassifyOn: '2041-03-02T00:00:00Z',
+    noticeRef: '市保密局〔2026〕12号',
+  };
+  @IsId() itemId!: string;
+  @IsOneOf(['declassified', 'extended', 'level-changed']) decision!: OriginatorDecision;
+  /** Required when the decision is `extended`. */
+  @IsDateTime({ optional: true }) newDeclassifyOn?: string;
+  /** Required when the decision is `level-changed`. */
+  @IsOneOf(LEVELS, { optional: true }) level?: Level;
+  @IsText(200) noticeRef!: string;
 }

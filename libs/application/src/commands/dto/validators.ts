@@ -233,14 +233,16 @@ const isPlainObject = (value: unknown): boolean => typeof value === 'object' && 
  * unions such as the inventory scope (`{all}` | `{custodian}` | `{placeId}`).
  */
 export const IsNested =
-  (dto: () => Function, options: { exactlyOneOf?: string[] } = {}): PropertyDecorator =>
+  (dto: () => Function, options: { exactlyOneOf?: string[]; optional?: boolean } = {}): PropertyDecorator =>
   (target, propertyKey) => {
     const property = propertyKey as string;
     const keys = options.exactlyOneOf;
     recordSchema(target, property, {
-      required: true,
+      required: !options.optional,
       schema: { $dto: dto, ...(keys ? { oneOf: keys.map((k) => ({ required: [k] })) } : {}) },
     });
+    // An absent optional object is skipped altogether (its nested rules too); a null is still refused.
+    if (options.optional) ValidateIf((_o, value) => value !== undefined)(target, property);
     Type(dto)(target, property);
     // ValidateNested also complains about non-objects and walks arrays; validate-command.ts keeps only the reason
     // below when it fails (a ValidateIf here would switch off this constraint as well).
@@ -263,14 +265,33 @@ export const IsNested =
 export const EitherPeriodYears = (): PropertyDecorator => (target, propertyKey) => {
   const property = propertyKey as string;
   recordSchema(target, property, { required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } });
-  ValidateIf((o: Record<string, unknown>) => o.periodYears !== undefined || o.declassifyOn === undefined)(
-    target,
-    property,
-  );
-  constraint('isPeriodYears', (value) => {
-    if (value === undefined) return 'is required unless declassifyOn is given';
+  ValidateIf(
+    (o: Record<string, unknown>) =>
+      o.periodYears !== undefined || (o.declassifyOn === undefined && o.longTerm !== true),
+  )(target, property);
+  constraint('isPeriodYears', (value, object) => {
+    if (value === undefined) return 'is required unless declassifyOn or longTerm is given';
+    if (object.longTerm === true) return 'must not be given together with longTerm';
     if (typeof value !== 'number') return `must be a number, not ${kindOf(value)}`;
     return Number.isInteger(value) && value >= 1 && value <= 100 ? null : 'must be an integer from 1 to 100';
+  })(target, property);
+};
+
+/**
+ * `longTerm: true` (长期, DESIGN §5.1 point 5) instead of `periodYears` or `declassifyOn`. Only `true` means anything, so
+ * `false` is refused rather than silently read as "a period follows".
+ */
+export const OrLongTerm = (): PropertyDecorator => (target, propertyKey) => {
+  const property = propertyKey as string;
+  recordSchema(target, property, {
+    required: false,
+    schema: { type: 'boolean', enum: [true], description: '长期: instead of periodYears or declassifyOn' },
+  });
+  ValidateIf((_o, value) => value !== undefined)(target, property);
+  constraint('isLongTerm', (value, object) => {
+    if (value !== true) return `must be true when given, not ${JSON.stringify(value)}`;
+    if (object.declassifyOn !== undefined) return 'must not be given together with declassifyOn';
+    return null;
   })(target, property);
 };
 

@@ -11,6 +11,7 @@ import {
   ms,
   loadedItem,
   personOf,
+  placeOf,
   approverOf,
   classified,
   requireRank,
@@ -57,6 +58,7 @@ export const proposeClassification: Decide<'ProposeClassification'> = (cmd, ctx)
       copies: d.copies ?? null,
       copyAllowed: d.copyAllowed !== false,
       proposedBy: cmd.actor,
+      ...(d.longTerm === true ? { longTerm: true } : {}),
       at: cmd.at,
     },
   } satisfies ItemEvent);
@@ -100,7 +102,10 @@ export const approveClassification: Decide<'ApproveClassification'> = (cmd, ctx)
     item.level === 'CONFIDENTIAL' ? 'director' : 'executive',
     `approving a ${item.level} classification`,
   );
-  const declassifyOn = item.proposedDeclassifyOn ?? addYears(cmd.at, item.periodYears ?? MAX_PERIOD_YEARS[item.level]);
+  // 长期 (DESIGN §5.1 point 5): no end, so no automatic declassification.
+  const declassifyOn = item.longTerm
+    ? null
+    : (item.proposedDeclassifyOn ?? addYears(cmd.at, item.periodYears ?? MAX_PERIOD_YEARS[item.level]));
   return single(itemStream(item.itemId), {
     type: 'ItemClassified',
     // The proposer becomes custodian; the approval instant is the issue date the period counts from.
@@ -121,8 +126,14 @@ export const registerReceivedItem: Decide<'RegisterReceivedItem'> = (cmd, ctx) =
   if (loadedItem(ctx, d.itemId)) throw new CommandRefused('ITEM_EXISTS', `${d.itemId} already exists`, 409, 'itemId');
   personOf(ctx, d.receivedBy, 'receivedBy');
   d.scope?.persons?.forEach((p) => personOf(ctx, p, 'scope.persons'));
+  if (d.placeId) placeOf(ctx, d.placeId, 'placeId');
   checkPeriodShape(d);
-  const declassifyOn = periodEnd(cmd.at, d);
+  if (d.issuedOn !== undefined && Number.isNaN(ms(d.issuedOn)))
+    throw new InvalidCommand('issuedOn', 'must be an ISO-8601 instant');
+  // 001_6188e2007563e3a6.txt (QX90): 自标明的制发日起算; 不能标明制发日的, 自通知密级和保密期限之日算起 — the marked
+  // issue date when there is one, else the receipt.
+  const issuedAt = d.issuedOn !== undefined ? new Date(d.issuedOn).toISOString() : cmd.at;
+  const declassifyOn = periodEnd(issuedAt, d);
   const received: ItemEvent = {
     type: 'ItemReceived',
     data: {
@@ -137,15 +148,18 @@ export const registerReceivedItem: Decide<'RegisterReceivedItem'> = (cmd, ctx) =
       scope: scopeOf(d.scope),
       copyNo: d.copyNo ?? null,
       copyAllowed: d.copyAllowed !== false,
-      // 签收: the receipt instant is the issue date the period counts from.
-      issuedAt: cmd.at,
+      issuedAt,
       declassifyOn,
+      // S2 第6篇: another organ classified it (by default the sender); only it may declassify, extend or re-level.
+      classifiedBy: d.classifiedBy ?? d.sender,
+      ...(d.longTerm === true ? { longTerm: true } : {}),
+      placeId: d.placeId ?? null,
       at: cmd.at,
     },
   };
   const events: ItemEvent[] = [received];
   // QX90 第3条: a received item's marked period is a fact; beyond the maximum (or already over) it is flagged, not refused.
-  if (exceedsMaximum(d.level, cmd.at, d) || ms(declassifyOn) <= ms(cmd.at)) {
+  if (exceedsMaximum(d.level, issuedAt, d) || (declassifyOn !== null && ms(declassifyOn) <= ms(cmd.at))) {
     events.push(
       violation(cmd, 'PERIOD_INVALID', {
         itemId: d.itemId,

@@ -1,9 +1,11 @@
 /** Copies: requests, approvals (002 第21条) and the copies themselves, each an item of its own. */
+import type { StreamEvents } from '../../shared/command';
 import { CommandRefused, InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
 import type { ItemEvent } from '../item.events';
 import {
   loadedItem,
+  originalIdOf,
   itemOf,
   approverOf,
   classified,
@@ -76,6 +78,10 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
   if (loadedItem(ctx, d.copyItemId) || (ctx.streams[itemStream(d.copyItemId)]?.revision ?? -1) >= 0) {
     throw new CommandRefused('ITEM_EXISTS', `${d.copyItemId} already exists`, 409, 'copyItemId');
   }
+  // DESIGN §5.1 point 4: copy numbers are unique across every copy descended from one original, so the original
+  // gives them (and, for a copy of a copy, records it: writing its stream also orders two copies made at once).
+  const original = source.copyOf ? (loadedItem(ctx, originalIdOf(source)) ?? source) : source;
+  const copyNo = Math.max(original.lastCopyNo, original.descendants.length, original.copies.length) + 1;
   const copied: ItemEvent = {
     type: 'ItemCopied',
     data: {
@@ -84,14 +90,37 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
       requestId: d.requestId ?? null,
       by: cmd.actor,
       at: cmd.at,
+      copyNo,
     },
   };
+  const onOriginal: StreamEvents[] =
+    original.itemId === source.itemId
+      ? []
+      : [
+          write(itemStream(original.itemId), [
+            {
+              type: 'ItemCopied',
+              data: {
+                itemId: original.itemId,
+                copyItemId: d.copyItemId,
+                requestId: null,
+                by: cmd.actor,
+                at: cmd.at,
+                copyNo,
+                via: source.itemId,
+              },
+            },
+          ]),
+        ];
   // 001 (三): 复印件要等同原件一样管理 — the copy inherits level, period, scope and extensions; its custodian is the actor.
   const registered: ItemEvent = {
     type: 'CopyRegistered',
     data: {
       itemId: d.copyItemId,
       copyOf: source.itemId,
+      original: original.itemId,
+      classifiedBy: source.classifiedBy,
+      ...(source.longTerm ? { longTerm: true } : {}),
       title: source.title,
       level: source.level,
       basis: source.basis,
@@ -100,7 +129,7 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
       extendedTo: [...source.extendedTo],
       issuedAt: source.issuedAt,
       declassifyOn: source.declassifyOn,
-      copyNo: source.copies.length + 1,
+      copyNo,
       copyAllowed: source.copyAllowed,
       approvedBy: source.approvedBy,
       custodian: cmd.actor,
@@ -139,5 +168,5 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
     },
     cmd.actor,
   );
-  return [...onSource, write(itemStream(d.copyItemId), [registered])];
+  return [...onSource, ...onOriginal, write(itemStream(d.copyItemId), [registered])];
 };

@@ -5,6 +5,7 @@ import type { ItemEvent } from '../item.events';
 import { addHours, addYears, RECEIPT_HOURS } from '../item.deadlines';
 import { flagKey } from '../item.state';
 import { ms, loadedItem, single, type Decide } from '../item.decide-kit';
+import { declassificationWrites } from './period';
 
 /** Deadlines fire at their due instant; each flags once, and only when the obligation is still unmet. */
 export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
@@ -56,11 +57,15 @@ export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
     }
     case 'DECLASSIFY':
       // 保密法 第24条: 保密期限已满的, 自行解密 — unless extended before (the extension moved declassifyOn).
-      if (item.declassified || !item.declassifyOn || ms(item.declassifyOn) !== due) return [];
-      return single(streamId, {
-        type: 'ItemDeclassified',
-        data: { itemId: item.itemId, reason: 'secrecy period expired', automatic: true, by: null, at: deadline.dueAt },
-      } satisfies ItemEvent);
+      // DESIGN §5.1 point 4: a copy has no deadline of its own (a v1 store may still hold one); it follows its
+      // original, and the original's expiry declassifies every copy in its tree.
+      if (item.copyOf || item.declassified || !item.declassifyOn || ms(item.declassifyOn) !== due) return [];
+      return declassificationWrites(ctx, item, {
+        reason: 'secrecy period expired',
+        automatic: true,
+        by: null,
+        at: deadline.dueAt,
+      });
     case 'TS_INVENTORY_OVERDUE': {
       // 001 (九)清查保密: a TOP_SECRET item must be sighted by an inventory at least once a year.
       if (item.level !== 'TOP_SECRET' || item.declassified || flagged('TS_INVENTORY_OVERDUE')) return [];

@@ -2,6 +2,7 @@
 import { itemStream } from '../../shared/streams';
 import { incidentKindFor, incidentWrites } from '../../incident/incident-policy';
 import type { ItemEvent } from '../item.events';
+import type { Level, PlaceKind } from '../../shared/vocabulary';
 import {
   uniq,
   itemOf,
@@ -16,6 +17,13 @@ import {
   single,
   type Decide,
 } from '../item.decide-kit';
+
+/** Where each level may be destroyed (001_6188e2007563e3a6.txt (十)销毁保密; DESIGN §5.1 point 8). */
+export const DESTRUCTION_PLACES: Record<Level, readonly PlaceKind[]> = {
+  TOP_SECRET: ['vault', 'archive', 'office', 'destruction-site'],
+  SECRET: ['destruction-site'],
+  CONFIDENTIAL: ['destruction-site'],
+};
 
 export const approveDestruction: Decide<'ApproveDestruction'> = (cmd, ctx) => {
   const item = classified(itemOf(ctx, cmd.data.itemId));
@@ -36,7 +44,7 @@ export const approveDestruction: Decide<'ApproveDestruction'> = (cmd, ctx) => {
 export const recordDestruction: Decide<'RecordDestruction'> = (cmd, ctx) => {
   const d = cmd.data;
   const item = itemOf(ctx, d.itemId);
-  placeOf(ctx, d.placeId, 'placeId');
+  const place = placeOf(ctx, d.placeId, 'placeId');
   d.witnesses.forEach((w) => personOf(ctx, w, 'witnesses'));
   const fact: ItemEvent = {
     type: 'ItemDestroyed',
@@ -61,6 +69,15 @@ export const recordDestruction: Decide<'RecordDestruction'> = (cmd, ctx) => {
       if (!item.destructionApproved)
         found.push({ code: 'DESTRUCTION_UNAPPROVED', personId: cmd.actor, detail: 'destroyed without an approval' });
       // 002 第25条 5: 指定专人监销, 两人以上参加 — the destroyer does not supervise themself.
+      // 001 (十)销毁保密: 秘密、机密级文件应派专人护送到指定的造纸厂监督销毁; 绝密文件…应指定专人在本单位焚烧干净
+      // (DESIGN §5.1 point 8). 000 不私自销毁: at a home, a public or an outside place it is also a suspected leak.
+      if (!DESTRUCTION_PLACES[item.level].includes(place.kind))
+        found.push({
+          code: 'DESTRUCTION_PLACE_NOT_APPROVED',
+          personId: cmd.actor,
+          incident: incidentKindFor('DESTRUCTION_PLACE_NOT_APPROVED', { destinationKind: place.kind }),
+          detail: `${item.level} destroyed at ${d.placeId} (${place.kind}); allowed: ${DESTRUCTION_PLACES[item.level].join(', ')}`,
+        });
       const supervisors = uniq(d.witnesses).filter((w) => w !== cmd.actor);
       if (supervisors.length < 2) {
         found.push({

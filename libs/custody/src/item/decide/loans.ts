@@ -22,9 +22,10 @@ import {
   type Decide,
 } from '../item.decide-kit';
 
+/** The units an approval for this loan and borrower speaks for; none once a loan has used it up (DESIGN §5.1 point 6). */
 export const loanCoverage = (item: ItemRecord, loanId: string, borrower: string): string[] => {
   const a = item.loanApprovals[loanId];
-  return a && a.borrower === borrower ? a.units : [];
+  return a && !a.used && a.borrower === borrower ? a.units : [];
 };
 
 /** 002 第22条: 借阅方和提供方领导签字批准 — the units whose approval a loan needs. */
@@ -75,6 +76,8 @@ export const recordLoan: Decide<'RecordLoan'> = (cmd, ctx) => {
   const borrower = personOf(ctx, d.borrower, 'borrower');
   const have = loanCoverage(item, d.loanId, d.borrower);
   const approved = have.includes('*') || unitsToApprove(ctx, item, borrower).every((u) => have.includes(u));
+  const approval = item.loanApprovals[d.loanId];
+  const usedUp = !!approval?.used && approval.borrower === d.borrower;
   const fact: ItemEvent = {
     type: 'ItemLent',
     data: {
@@ -95,11 +98,21 @@ export const recordLoan: Decide<'RecordLoan'> = (cmd, ctx) => {
     () => {
       const found: Finding[] = [];
       // 002 第22条: a loan needs the approval of both sides' leaders.
+      // DESIGN §5.1 point 6: an approval is used up by the loan it approves.
       if (!approved)
         found.push({
           code: 'LOAN_UNAPPROVED',
           personId: d.borrower,
-          detail: `loan ${d.loanId} is not approved by every unit concerned`,
+          detail: usedUp
+            ? `the approval of loan ${d.loanId} was used up by an earlier loan`
+            : `loan ${d.loanId} is not approved by every unit concerned`,
+        });
+      // DESIGN §5.1 point 6: lent for longer than the approval allows (the approval names its due date).
+      else if (approval && ms(d.dueAt) > ms(approval.dueAt))
+        found.push({
+          code: 'LOAN_TERM_EXCEEDED',
+          personId: d.borrower,
+          detail: `loan ${d.loanId} due ${d.dueAt}, approved until ${approval.dueAt}`,
         });
       // 002 第25条 3: only persons within the distribution range may borrow.
       const access = accessFinding(cmd, borrower, item, 'lent');
@@ -111,11 +124,29 @@ export const recordLoan: Decide<'RecordLoan'> = (cmd, ctx) => {
 };
 
 export const recordReturn: Decide<'RecordReturn'> = (cmd, ctx) => {
-  const item = itemOf(ctx, cmd.data.itemId);
-  if (item.status !== 'destroyed' && item.loan?.loanId !== cmd.data.loanId) {
-    throw new InvalidCommand('loanId', `${item.itemId} is not on loan ${cmd.data.loanId}`);
+  const d = cmd.data;
+  const item = itemOf(ctx, d.itemId);
+  const receiver = d.receivedBy !== undefined ? personOf(ctx, d.receivedBy, 'receivedBy') : null;
+  const known = item.loan?.loanId === d.loanId;
+  if (known || item.status === 'destroyed') {
+    // A return gives custody back to the holder of record: the lender, or whoever a handover during the loan made it
+    // (S1 (七); S2 第30条; DESIGN §5.1 point 6).
+    return factWrites(
+      cmd,
+      ctx,
+      item,
+      [
+        {
+          type: 'ItemReturned',
+          data: { itemId: item.itemId, loanId: d.loanId, returnedTo: item.loan?.lender ?? null, at: cmd.at },
+        } satisfies ItemEvent,
+      ],
+      () => [],
+    );
   }
-  // A return gives custody back to the lender (DESIGN §5).
+  // DESIGN §5.1 point 6: a return of a loan the ledger never recorded is a fact all the same; the item is with whoever
+  // took it back (by default the actor's person).
+  const returnedTo = receiver?.personId ?? maybePerson(ctx, cmd.actor)?.personId ?? cmd.actor;
   return factWrites(
     cmd,
     ctx,
@@ -123,9 +154,17 @@ export const recordReturn: Decide<'RecordReturn'> = (cmd, ctx) => {
     [
       {
         type: 'ItemReturned',
-        data: { itemId: item.itemId, loanId: cmd.data.loanId, returnedTo: item.loan?.lender ?? null, at: cmd.at },
+        data: { itemId: item.itemId, loanId: d.loanId, returnedTo, unrecorded: true, at: cmd.at },
       } satisfies ItemEvent,
     ],
-    () => [],
+    () => [
+      {
+        // 002 第22条 借阅文件时应填写"申请借阅单": a loan that was never registered.
+        code: 'LOAN_UNRECORDED',
+        personId: d.borrower ?? null,
+        detail: `returned from loan ${d.loanId}, which the ledger never recorded; taken back by ${returnedTo}`,
+      },
+    ],
+    returnedTo,
   );
 };

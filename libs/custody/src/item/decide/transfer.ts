@@ -2,7 +2,7 @@
 import { InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
 import type { PersonView } from '../../shared/views';
-import { INSECURE_CHANNELS } from '../../shared/vocabulary';
+import { atLeastRank, INSECURE_CHANNELS } from '../../shared/vocabulary';
 import { incidentKindFor } from '../../incident/incident-policy';
 import type { ItemEvent } from '../item.events';
 import { activeCarryOutApproval } from '../item.state';
@@ -18,6 +18,8 @@ import {
   placeOf,
   approverOf,
   classified,
+  notACopy,
+  onCopies,
   requireRank,
   type Finding,
   factWrites,
@@ -68,14 +70,12 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
         detail: `TOP_SECRET carried by ${couriers.length} courier(s)`,
       });
     }
-    // 002 第20条 5: 严禁让试用期员工发送保密文件 — once per courier on probation; the dispatcher when carrying it alone.
+    // 002 第20条 5: 严禁让试用期员工发送保密文件 — once per courier on probation, and the dispatcher on probation
+    // whatever the channel (DESIGN §5.1 point 13: sending by post or fax is sending too).
     const onProbation = (p: PersonView) => p.probationUntil !== null && ms(p.probationUntil) > ms(cmd.at);
-    const carriers = couriers.length
-      ? couriers
-      : d.channel === 'hand'
-        ? [maybePerson(ctx, cmd.actor)].filter((p): p is PersonView => !!p)
-        : [];
-    for (const p of carriers.filter(onProbation)) {
+    const dispatcher = maybePerson(ctx, cmd.actor);
+    const senders = [...couriers, ...(dispatcher && !courierIds.includes(dispatcher.personId) ? [dispatcher] : [])];
+    for (const p of senders.filter(onProbation)) {
       found.push({
         code: 'TRIAL_EMPLOYEE_TRANSMIT',
         personId: p.personId,
@@ -89,8 +89,26 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
 
 export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
   const item = itemOf(ctx, cmd.data.itemId);
-  personOf(ctx, cmd.data.by, 'by');
-  // 签收: custody passes to the receiver; a late receipt (after RECEIPT_MISSING) is still recorded.
+  const signer = personOf(ctx, cmd.data.by, 'by');
+  const addressee = item.dispatch ? maybePerson(ctx, item.dispatch.to) : null;
+  // 签收: custody passes to the signer; a late receipt (after RECEIPT_MISSING) is still recorded.
+  const findings = (): Finding[] => {
+    if (!addressee || addressee.personId === signer.personId) return [];
+    const found: Finding[] = [];
+    // 002 第20条 3: 保密文件应由发文部门负责人或其指定人员签收, 不得交给其他人 — the addressee, or a director or above
+    // of the addressee's unit (DESIGN §5.1 point 7).
+    const unitHead = signer.unit === addressee.unit && atLeastRank(signer.rank, 'director');
+    if (!unitHead)
+      found.push({
+        code: 'RECEIPT_BY_OTHER',
+        personId: signer.personId,
+        detail: `addressed to ${addressee.personId}, signed for by ${signer.personId} (${signer.rank}, ${signer.unit})`,
+      });
+    // The signer holds it now: one not entitled to read it has it in hand (BG99 第2条 (a)).
+    const access = accessFinding(cmd, signer, item, 'signed for');
+    if (access) found.push(access);
+    return found;
+  };
   return factWrites(
     cmd,
     ctx,
@@ -101,7 +119,7 @@ export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
         data: { itemId: item.itemId, by: cmd.data.by, dispatchRevision: item.dispatch?.revision ?? null, at: cmd.at },
       } satisfies ItemEvent,
     ],
-    () => [],
+    findings,
     cmd.data.by,
   );
 };
@@ -112,7 +130,18 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
   const list = uniq(d.items).map((id) => itemOf(ctx, id, 'items'));
   personOf(ctx, d.from, 'from');
   personOf(ctx, d.to, 'to');
-  if (d.supervisor) personOf(ctx, d.supervisor, 'supervisor');
+  const supervisor = d.supervisor ? personOf(ctx, d.supervisor, 'supervisor') : null;
+  // 001 (七)交接保密 / 002 第17条: 造册、核对、签字, 交由主管领导签字 — 决不能搞"信任交接". The supervisor is a director
+  // or above (DESIGN §5.1 point 11).
+  const gaps = [
+    ...(d.itemized ? [] : ['not itemized']),
+    ...(d.signedByBoth ? [] : ['not signed by both']),
+    ...(!supervisor
+      ? ['no supervisor signed']
+      : atLeastRank(supervisor.rank, 'director')
+        ? []
+        : [`supervisor ${supervisor.personId} is ${supervisor.rank}, not a director or above`]),
+  ];
   return list.flatMap((item) =>
     factWrites(
       cmd,
@@ -129,22 +158,17 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
             itemized: d.itemized,
             signedByBoth: d.signedByBoth,
             supervisor: d.supervisor ?? null,
+            // S1 (七); S2 第30条 (DESIGN §5.1 point 6): an item out on loan stays with its borrower; what passes is
+            // the right to have it back.
+            ...(item.status === 'on-loan' && item.loan ? { onLoanTo: item.loan.borrower } : {}),
             at: cmd.at,
           },
         } satisfies ItemEvent,
       ],
       () =>
-        // 001 (七)交接保密 / 002 第17条: 造册、核对、签字, 决不能搞"信任交接".
-        d.itemized && d.signedByBoth
-          ? []
-          : [
-              {
-                code: 'TRUST_HANDOVER',
-                personId: d.from,
-                detail:
-                  `handover ${d.handoverId}: ${d.itemized ? '' : 'not itemized '}${d.signedByBoth ? '' : 'not signed by both'}`.trim(),
-              },
-            ],
+        gaps.length
+          ? [{ code: 'TRUST_HANDOVER', personId: d.from, detail: `handover ${d.handoverId}: ${gaps.join(', ')}` }]
+          : [],
       d.to,
     ),
   );
@@ -153,13 +177,27 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
 export const recordReading: Decide<'RecordReading'> = (cmd, ctx) => {
   const d = cmd.data;
   const item = itemOf(ctx, d.itemId);
-  const reader = personOf(ctx, d.reader, 'reader');
+  if ((d.reader === undefined) === (d.outsider === undefined))
+    throw new InvalidCommand('reader', 'give exactly one of reader (a registered person) or outsider');
+  if (d.outsider && !(typeof d.outsider.name === 'string' && d.outsider.name.trim()))
+    throw new InvalidCommand('outsider.name', 'must not be empty');
+  const reader = d.reader !== undefined ? personOf(ctx, d.reader, 'reader') : null;
   const place = placeOf(ctx, d.placeId, 'placeId');
   const counted = READING_PLACES.includes(place.kind);
+  const outsider = d.outsider ? { name: d.outsider.name.trim(), affiliation: d.outsider.affiliation ?? null } : null;
   const fact: ItemEvent = {
     type: 'ItemRead',
-    data: { itemId: item.itemId, reader: d.reader, placeId: d.placeId, placeKind: place.kind, counted, at: cmd.at },
+    data: {
+      itemId: item.itemId,
+      reader: reader?.personId ?? null,
+      ...(outsider ? { outsider } : {}),
+      placeId: d.placeId,
+      placeKind: place.kind,
+      counted,
+      at: cmd.at,
+    },
   };
+  const who = reader?.personId ?? `outsider ${outsider!.name}`;
   return factWrites(
     cmd,
     ctx,
@@ -167,23 +205,31 @@ export const recordReading: Decide<'RecordReading'> = (cmd, ctx) => {
     [fact],
     () => {
       const found: Finding[] = [];
-      const access = accessFinding(cmd, reader, item, 'read');
+      const access = reader
+        ? accessFinding(cmd, reader, item, 'read')
+        : // BG99 第2条 (a); DESIGN §5.1 point 9: someone who is not registered is never in the knowledge scope.
+          {
+            code: 'OUT_OF_SCOPE_ACCESS' as const,
+            personId: null,
+            incident: incidentKindFor('OUT_OF_SCOPE_ACCESS'),
+            detail: `read by outsider ${outsider!.name}${outsider!.affiliation ? ` (${outsider!.affiliation})` : ''} at ${cmd.at}`,
+          };
       if (access) found.push(access);
       // 001 (二)阅文保密 3: 阅读秘密文件要在办公室或阅文室进行, 不得擅自带回家中.
       if (!counted)
         found.push({
           code: 'READ_OUTSIDE_APPROVED_PLACE',
-          personId: d.reader,
-          detail: `read at ${d.placeId} (${place.kind})`,
+          personId: reader?.personId ?? null,
+          detail: `read by ${who} at ${d.placeId} (${place.kind})`,
         });
       return found;
     },
-    d.reader,
+    reader?.personId ?? null,
   );
 };
 
 export const extendScope: Decide<'ExtendScope'> = (cmd, ctx) => {
-  const item = classified(itemOf(ctx, cmd.data.itemId));
+  const item = notACopy(classified(itemOf(ctx, cmd.data.itemId)));
   const approver = approverOf(ctx, cmd);
   // 001 (二)阅文保密 2: 未经领导同意, 不得自行扩大阅读范围 — director+, executive for TOP_SECRET (DESIGN §5).
   requireRank(
@@ -193,12 +239,26 @@ export const extendScope: Decide<'ExtendScope'> = (cmd, ctx) => {
   );
   if (!cmd.data.persons.length) throw new InvalidCommand('persons', 'at least one person');
   cmd.data.persons.forEach((p) => personOf(ctx, p, 'persons'));
-  const added = uniq(cmd.data.persons).filter((p) => !item.extendedTo.includes(p));
-  if (!added.length) return [];
-  return single(itemStream(item.itemId), {
-    type: 'ScopeExtended',
-    data: { itemId: item.itemId, persons: added, approvedBy: cmd.actor, at: cmd.at },
-  } satisfies ItemEvent);
+  const wanted = uniq(cmd.data.persons);
+  const added = wanted.filter((p) => !item.extendedTo.includes(p));
+  // DESIGN §5.1 point 4 (001 (三)5 复印件等同原件管理): whoever may read the original may read its copies.
+  const onCopyTree = onCopies(ctx, item, (c) => {
+    const more = wanted.filter((p) => !c.extendedTo.includes(p));
+    return more.length
+      ? {
+          type: 'ScopeExtended',
+          data: { itemId: c.itemId, persons: more, approvedBy: cmd.actor, at: cmd.at, followsOriginal: item.itemId },
+        }
+      : null;
+  });
+  if (!added.length) return onCopyTree;
+  return [
+    ...single(itemStream(item.itemId), {
+      type: 'ScopeExtended',
+      data: { itemId: item.itemId, persons: added, approvedBy: cmd.actor, at: cmd.at },
+    } satisfies ItemEvent),
+    ...onCopyTree,
+  ];
 };
 
 export const archiveItem: Decide<'ArchiveItem'> = (cmd, ctx) => {
