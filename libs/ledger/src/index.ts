@@ -26,3 +26,5 @@ export type {
 export { deterministicUuid, eventIdFor } from './decider/deterministic-id';
 
 export * from './integrity';
+
+export * from './note';

@@ -50,6 +50,25 @@ export class LedgerController {
     return this.checkpoints.signNow({ actor: req.principal ? actorOf(req.principal) : undefined });
   }
 
+  /**
+   * The latest checkpoint as a C2SP tlog-checkpoint signed note (text/plain), with the witnesses' cosignatures
+   * appended: what standard transparency tooling reads. Public like the public key: it is exactly what is sent
+   * to every witness.
+   */
+  @Get('checkpoint')
+  @Public()
+  @Header('content-type', 'text/plain; charset=utf-8')
+  async checkpointNote(): Promise<string> {
+    return this.checkpoints.latestNote();
+  }
+
+  /** A stream's head and its proof against the stream-heads root of the checkpoint of `size` (default: latest). */
+  @Get('proofs/streams/:streamId')
+  @Roles('auditor', 'investigator', 'secrecy-officer')
+  streamHead(@Param('streamId') streamId: string, @Query('size') size?: string) {
+    return this.checkpoints.streamHead(streamId, sizeParam('size', size));
+  }
+
   /** Inclusion proof of one event against the latest checkpoint (signed now if the event is newer). */
   @Get('proofs/:eventId')
   @Roles('auditor', 'investigator', 'secrecy-officer')

@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import {
   type Clock,
   eventIdFor,
   GENESIS_HASH,
   sealEvents,
-  fromPem,
-  loadOrCreateSigningKey,
-  signCheckpoint,
+  signCheckpointNote,
   type SignedCheckpoint,
   type SigningKey,
   verifyInclusion,
+  verifyStreamHeadProof,
+  type StreamHeadProof,
   CHECKPOINT_STREAM,
   ConcurrencyConflict,
   type EventStore,
@@ -18,6 +17,7 @@ import {
 import { DomainError } from '@app/custody';
 import type { ReadModels } from '@app/read-models';
 import { RequestValidationError } from '../errors';
+import { FileKeyRing, ORIGIN_PREFIX, fixedKeyRing, ledgerIdFor, type KeyRing } from './signing-keys';
 
 /** The type of the events of `ledger-checkpoints`; their data is the {@link SignedCheckpoint}. */
 export const CHECKPOINT_SIGNED = 'CheckpointSigned';
@@ -99,7 +99,38 @@ export class ProofMismatch extends DomainError {
  * one key), else DATA_DIR/signing-key.pem, created on first use.
  */
 export const signingKeyFor = (dataDir: string, options: { signingKeyFile?: string } = {}): SigningKey =>
-  options.signingKeyFile ? fromPem(readFileSync(options.signingKeyFile, 'utf8')) : loadOrCreateSigningKey(dataDir);
+  FileKeyRing.forDataDir(dataDir, options).current();
+
+/** A stream's head and its proof against the stream-heads root of a checkpoint (DESIGN §4.1). */
+export interface StreamHeadProofResponse extends StreamHeadProof {
+  treeSize: number;
+  streamsRoot: string;
+  checkpoint: CheckpointRecord;
+}
+
+export class StreamNotInCheckpoint extends DomainError {
+  readonly code = 'STREAM_NOT_FOUND';
+  readonly status = 404;
+  constructor(streamId: string, size: number) {
+    super(`no stream ${streamId} among the streams of the checkpoint of ${size} events`);
+  }
+}
+
+export class CheckpointNotFound extends DomainError {
+  readonly code = 'CHECKPOINT_NOT_FOUND';
+  readonly status = 404;
+  constructor(size: number) {
+    super(`no checkpoint of ${size} events with stream heads (a v2 checkpoint)`);
+  }
+}
+
+/** Options of a {@link CheckpointService}. */
+export interface CheckpointServiceOptions {
+  /** The note origin; default `custody-ledger/<first 16 hex of the key id>` (forCore passes the stored ledger id). */
+  origin?: string;
+  /** Told of every checkpoint this service stores (the witness publisher listens here). */
+  onCheckpoint?: (checkpoint: CheckpointRecord) => void;
+}
 
 /** A `CheckpointSigned` event read back as its record; null for anything else in the stream. */
 export const checkpointOf = (event: RecordedEvent): CheckpointRecord | null => {
@@ -112,6 +143,9 @@ export const checkpointOf = (event: RecordedEvent): CheckpointRecord | null => {
     signedAt: d.signedAt,
     keyId: d.keyId,
     signature: d.signature,
+    ...(d.origin !== undefined ? { origin: d.origin } : {}),
+    ...(d.streamsRoot !== undefined ? { streamsRoot: d.streamsRoot } : {}),
+    ...(d.note !== undefined ? { note: d.note } : {}),
     eventId: event.eventId,
     revision: event.revision,
     eventPosition: event.position,
@@ -129,35 +163,116 @@ const MAX_ATTEMPTS = 5;
 export class CheckpointService {
   // One signing at a time in this process: the timer and an on-demand request would otherwise race for a revision.
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly keys: KeyRing;
+  readonly origin: string;
+  private readonly listeners: ((checkpoint: CheckpointRecord) => void)[] = [];
 
   constructor(
     private readonly store: EventStore,
     private readonly readModels: ReadModels,
     private readonly clock: Clock,
-    private readonly key: SigningKey,
-  ) {}
+    key: SigningKey | KeyRing,
+    options: CheckpointServiceOptions = {},
+  ) {
+    this.keys = 'current' in key ? key : fixedKeyRing(key);
+    this.origin = options.origin ?? `${ORIGIN_PREFIX}${this.keys.current().keyId}`;
+    if (options.onCheckpoint) this.listeners.push(options.onCheckpoint);
+  }
 
-  /** Over a core's store and read models, with the key of its data dir (or LEDGER_SIGNING_KEY_FILE). */
+  /**
+   * Over a core's store and read models, with the key of its data dir (or LEDGER_SIGNING_KEY_FILE) and the ledger
+   * id stored beside it.
+   */
   static forCore(
     core: { store: EventStore; readModels: ReadModels; clock: Clock; config: { dataDir: string } },
-    options: { signingKeyFile?: string } = {},
+    options: { signingKeyFile?: string; ledgerId?: string } = {},
   ): CheckpointService {
-    return new CheckpointService(core.store, core.readModels, core.clock, signingKeyFor(core.config.dataDir, options));
+    return new CheckpointService(
+      core.store,
+      core.readModels,
+      core.clock,
+      FileKeyRing.forDataDir(core.config.dataDir, options),
+      { origin: `${ORIGIN_PREFIX}${ledgerIdFor(core.config.dataDir, options)}` },
+    );
+  }
+
+  /** Calls `listener` with every checkpoint this service stores from now on. */
+  onCheckpoint(listener: (checkpoint: CheckpointRecord) => void): void {
+    this.listeners.push(listener);
   }
 
   get keyId(): string {
-    return this.key.keyId;
+    return this.keys.current().keyId;
   }
 
   /** SPKI PEM: what `verify-bundle --public-key` and any offline verifier take. */
   get publicKeyPem(): string {
-    return this.key.publicKeyPem;
+    return this.keys.current().publicKeyPem;
   }
 
-  /** Checkpoints, newest first (at most `limit`). */
+  /** The key ring (rotation stages the next key here). */
+  get keyRing(): KeyRing {
+    return this.keys;
+  }
+
+  /** Checkpoints, newest first (at most `limit`); other events of the stream (cosignatures) are skipped. */
   async list(limit = 100): Promise<CheckpointRecord[]> {
-    const events = await this.store.readStream(CHECKPOINT_STREAM, { direction: 'backwards', maxCount: limit });
-    return events.map(checkpointOf).filter((c): c is CheckpointRecord => c !== null);
+    const out: CheckpointRecord[] = [];
+    let from: number | undefined;
+    for (;;) {
+      const page = await this.store.readStream(CHECKPOINT_STREAM, {
+        direction: 'backwards',
+        maxCount: Math.max(64, limit),
+        ...(from !== undefined ? { fromRevision: from } : {}),
+      });
+      for (const e of page) {
+        const c = checkpointOf(e);
+        if (c) out.push(c);
+        if (out.length >= limit) return out;
+      }
+      const lastRevision = page[page.length - 1]?.revision ?? 0;
+      if (page.length < Math.max(64, limit) || lastRevision === 0) return out;
+      from = lastRevision - 1;
+    }
+  }
+
+  /**
+   * The latest checkpoint's note with the cosignatures stored for it appended (C2SP: a checkpoint may carry
+   * several signatures). Throws NoCheckpoint when none carries a note yet.
+   */
+  async latestNote(): Promise<string> {
+    const latest = await this.latest();
+    if (!latest?.note) throw new NoCheckpoint();
+    return latest.note + ((await this.cosignatureLinesFor?.(latest)) ?? []).join('');
+  }
+
+  /** Where stored cosignatures come from (set by the witness publisher); signature lines with newlines. */
+  cosignatureLinesFor?: (checkpoint: CheckpointRecord) => Promise<string[]>;
+
+  /** The latest checkpoint of exactly `size` events, or null. */
+  async ofSize(size: number): Promise<CheckpointRecord | null> {
+    const all = await this.all();
+    for (let i = all.length - 1; i >= 0; i--) if (all[i].treeSize === size) return all[i];
+    return null;
+  }
+
+  /**
+   * The head of `streamId` with its proof against the stream-heads root of the checkpoint of `size` events (the
+   * latest checkpoint by default). Checked against the signed root before it is served.
+   */
+  async streamHead(streamId: string, size?: number): Promise<StreamHeadProofResponse> {
+    await this.readModels.catchUp();
+    const checkpoint = size === undefined ? await this.latest() : await this.ofSize(size);
+    if (!checkpoint) throw size === undefined ? new NoCheckpoint() : new CheckpointNotFound(size);
+    if (!checkpoint.streamsRoot) throw new CheckpointNotFound(checkpoint.treeSize);
+    const proof = this.readModels.merkle.streamHeadProof(streamId, checkpoint.treeSize);
+    if (!proof) throw new StreamNotInCheckpoint(streamId, checkpoint.treeSize);
+    if (!verifyStreamHeadProof(proof, checkpoint.streamsRoot)) {
+      const detail = `the head of ${streamId} does not verify against the streams root ${checkpoint.streamsRoot} of checkpoint ${checkpoint.treeSize}`;
+      console.error(JSON.stringify({ level: 'error', msg: 'stream head proof mismatch', detail }));
+      throw new ProofMismatch(detail);
+    }
+    return { ...proof, treeSize: checkpoint.treeSize, streamsRoot: checkpoint.streamsRoot, checkpoint };
   }
 
   /** Every checkpoint, oldest first. */
@@ -249,13 +364,27 @@ export class CheckpointService {
     };
   }
 
+  /** The newest event of the checkpoint stream (any type: its revision and hash) and the newest checkpoint. */
+  private async tail(): Promise<{ tail: RecordedEvent | undefined; last: CheckpointRecord | null }> {
+    const page = await this.store.readStream(CHECKPOINT_STREAM, { direction: 'backwards', maxCount: 64 });
+    const tail = page[0];
+    for (const e of page) {
+      const c = checkpointOf(e);
+      if (c) return { tail, last: c };
+    }
+    if (page.length < 64) return { tail, last: null };
+    return { tail, last: (await this.list(1))[0] ?? null };
+  }
+
   private async sign(options: { force?: boolean; actor?: string }): Promise<SignOutcome> {
     for (let attempt = 1; ; attempt++) {
       await this.readModels.catchUp();
       const merkle = this.readModels.merkle;
+      // Size, root and stream heads read together, synchronously: the projection cannot advance in between.
       const size = merkle.size;
-      const [tail] = await this.store.readStream(CHECKPOINT_STREAM, { direction: 'backwards', maxCount: 1 });
-      const last = tail ? checkpointOf(tail) : null;
+      const rootHash = merkle.root(size);
+      const streamsRoot = merkle.streamsRoot(size);
+      const { tail, last } = await this.tail();
       if (size === 0) return { created: false, checkpoint: last };
       if (
         last &&
@@ -266,8 +395,13 @@ export class CheckpointService {
       const lastLeaf = merkle.leafAt(size - 1);
       if (!lastLeaf) throw new Error(`merkle leaf ${size - 1} vanished`);
       const signedAt = this.clock.now().toISOString();
-      const rootHash = merkle.root(size);
-      const signed = signCheckpoint({ treeSize: size, rootHash, position: lastLeaf.position, signedAt }, this.key);
+      const key = this.keys.current();
+      const next = this.keys.next();
+      const signed = signCheckpointNote(
+        { treeSize: size, rootHash, position: lastLeaf.position, signedAt, origin: this.origin, streamsRoot },
+        key,
+        next ?? undefined,
+      );
       // One checkpoint per tree: two replicas signing the same tree derive the same event id and the store keeps one.
       const commandId = `checkpoint:${size}:${rootHash}`;
       const revision = tail ? tail.revision : -1;
@@ -300,11 +434,57 @@ export class CheckpointService {
         });
         await this.readModels.runner.waitFor(stored.position);
         const record = checkpointOf(stored);
-        return { created: record?.signature === signed.signature, checkpoint: record };
+        const created = record?.signature === signed.signature;
+        // The hand-over is in the store: from now on the new key alone signs.
+        if (created && next) this.keys.promote(next);
+        if (created && record) for (const l of this.listeners) l(record);
+        return { created, checkpoint: record };
       } catch (e) {
         // Another signer appended first: re-read its checkpoint and decide again (it may already cover this tree).
         if (!(e instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS) throw e;
       }
     }
+  }
+
+  /**
+   * Appends events to `ledger-checkpoints` in this service's signing queue (so they never race a checkpoint for a
+   * revision): the witness publisher stores cosignatures this way. Identical event ids are kept once by the store.
+   */
+  appendToCheckpointStream(events: { eventId: string; type: string; data: unknown; actor: string }[]): Promise<void> {
+    const run = this.queue.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const [tail] = await this.store.readStream(CHECKPOINT_STREAM, { direction: 'backwards', maxCount: 1 });
+        const revision = tail ? tail.revision : -1;
+        const prevHash = tail ? String(tail.metadata.hash) : GENESIS_HASH;
+        const at = this.clock.now().toISOString();
+        const sealed = sealEvents(
+          CHECKPOINT_STREAM,
+          revision,
+          prevHash,
+          events.map((e) => ({
+            eventId: e.eventId,
+            type: e.type,
+            data: e.data,
+            metadata: {
+              occurredAt: at,
+              recordedAt: at,
+              actor: e.actor,
+              commandId: e.eventId,
+              correlationId: e.eventId,
+              causationId: null,
+              schemaVersion: 1,
+            },
+          })),
+        );
+        try {
+          await this.store.append(CHECKPOINT_STREAM, sealed, revision);
+          return;
+        } catch (err) {
+          if (!(err instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS) throw err;
+        }
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 }

@@ -104,7 +104,7 @@ describe('a checkpoint signed with the ledger key', () => {
   });
 
   it('ignores extra members: they are not signed and cannot change the signed bytes', () => {
-    const withExtra = { ...signed, note: 'anything' } as typeof signed;
+    const withExtra = { ...signed, comment: 'anything' } as typeof signed;
     expect(verifyCheckpoint(withExtra, key.publicKeyPem)).toBe(true);
     expect(checkpointSigningInput(withExtra)).toEqual(checkpointSigningInput(body));
   });

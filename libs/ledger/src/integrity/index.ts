@@ -29,3 +29,21 @@ export {
   verifyCheckpoint,
 } from './checkpoint-signer';
 export type { CheckpointBody, SignedCheckpoint, SigningKey } from './checkpoint-signer';
+export {
+  StreamHeadsTree,
+  proveStreamHead,
+  streamHeadJson,
+  streamHeadLeafHex,
+  streamHeadsRoot,
+  verifyStreamHeadProof,
+} from './stream-heads';
+export type { StreamHead, StreamHeadProof } from './stream-heads';
+export {
+  CheckpointKeyChain,
+  checkpointNoteFacts,
+  checkpointNoteProblem,
+  ledgerNoteVerifier,
+  ledgerVkey,
+  signCheckpointNote,
+} from './checkpoint-signer';
+export type { CheckpointNoteFacts, KeyChainStep } from './checkpoint-signer';

@@ -21,7 +21,8 @@ function hashLeafBytes(eventHash: Buffer): Buffer {
   return sha256Bytes(leafInput);
 }
 
-function hashChildren(left: Buffer, right: Buffer): Buffer {
+/** @internal sha256(0x01 ‖ left ‖ right) of two 32-byte hashes (shared with the stream-heads tree). */
+export function hashChildren(left: Buffer, right: Buffer): Buffer {
   left.copy(nodeInput, 1, 0, HASH_BYTES);
   right.copy(nodeInput, 1 + HASH_BYTES, 0, HASH_BYTES);
   return sha256Bytes(nodeInput);
@@ -55,10 +56,10 @@ const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
  * Hash of the perfect subtree of `size` leaves (a power of two) starting at leaf `start` (a multiple of `size`).
  * Every subtree the RFC 9162 recursion visits on a prefix of the log has this shape.
  */
-type PerfectSubtree = (start: number, size: number) => Buffer;
+export type PerfectSubtree = (start: number, size: number) => Buffer;
 
 /** MTH(D[start:end]) for end > start, from perfect pieces (largest first), folded right to left. */
-function rangeHash(subtree: PerfectSubtree, start: number, end: number): Buffer {
+export function rangeHash(subtree: PerfectSubtree, start: number, end: number): Buffer {
   const pieces: Buffer[] = [];
   let n = end - start;
   while (!isPowerOfTwo(n)) {
@@ -73,7 +74,7 @@ function rangeHash(subtree: PerfectSubtree, start: number, end: number): Buffer 
 }
 
 /** PATH(m, D[0:n]) of RFC 9162 §2.1.3.1, iteratively: siblings collected top-down, returned bottom-up. */
-function auditPath(subtree: PerfectSubtree, m: number, n: number): Buffer[] {
+export function auditPath(subtree: PerfectSubtree, m: number, n: number): Buffer[] {
   const siblings: Buffer[] = [];
   let start = 0;
   let end = n;

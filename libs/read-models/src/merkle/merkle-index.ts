@@ -1,4 +1,11 @@
-import { MemoryLeafStore, MerkleLog, type LeafStore } from '@app/ledger';
+import {
+  MemoryLeafStore,
+  MerkleLog,
+  StreamHeadsTree,
+  type LeafStore,
+  type StreamHead,
+  type StreamHeadProof,
+} from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import { ensureMerkleLeavesTable } from './merkle-leaves.projection';
 
@@ -59,12 +66,18 @@ class CommittedLeafStore implements LeafStore {
 export class MerkleIndex {
   private leaves = new CommittedLeafStore();
   private log = new MerkleLog(this.leaves);
+  /** The stream heads at the log's size, maintained from the same rows (DESIGN §4.1). */
+  private heads = new StreamHeadsTree();
   private readonly stmts;
 
   constructor(private readonly db: Db) {
     ensureMerkleLeavesTable(db);
     this.stmts = {
-      after: db.prepare(`SELECT idx, event_hash, leaf FROM merkle_leaves WHERE idx >= ? ORDER BY idx`),
+      after: db.prepare(`SELECT idx, stream_id, event_hash, leaf FROM merkle_leaves WHERE idx >= ? ORDER BY idx`),
+      // Each stream's last leaf below a size: SQLite takes the bare columns from the row of MAX(idx).
+      headsBelow: db.prepare(
+        `SELECT stream_id, MAX(idx) AS idx, COUNT(*) - 1 AS revision, event_hash FROM merkle_leaves WHERE idx < ? GROUP BY stream_id`,
+      ),
       leafAt: db.prepare(`SELECT leaf FROM merkle_leaves WHERE idx = ?`),
       byEvent: db.prepare(`SELECT * FROM merkle_leaves WHERE event_id = ?`),
       byIndex: db.prepare(`SELECT * FROM merkle_leaves WHERE idx = ?`),
@@ -81,14 +94,18 @@ export class MerkleIndex {
       if (!last || !last.leaf.equals(this.leaves.get(size - 1))) {
         this.leaves = new CommittedLeafStore();
         this.log = new MerkleLog(this.leaves);
+        this.heads = new StreamHeadsTree();
       }
     }
     for (const row of this.stmts.after.iterate(this.log.size) as IterableIterator<
-      Pick<Row, 'idx' | 'event_hash' | 'leaf'>
+      Pick<Row, 'idx' | 'stream_id' | 'event_hash' | 'leaf'>
     >) {
       if (row.idx !== this.log.size)
         throw new Error(`merkle_leaves has a gap: leaf ${row.idx} where ${this.log.size} was expected`);
       this.log.append(row.event_hash);
+      // Revisions are dense from 0 within a stream and leaves follow the global order, so a stream's next leaf is
+      // its next revision (verify checks the revisions against the store).
+      this.heads.advance(row.stream_id, row.event_hash);
       // The stored leaf must be the leaf of the stored event hash; anything else is a corrupted read model.
       if (!row.leaf.equals(this.leaves.get(row.idx)))
         throw new Error(`merkle_leaves row ${row.idx} does not match its event hash`);
@@ -114,6 +131,44 @@ export class MerkleIndex {
   consistencyProof(oldSize: number, newSize: number): string[] {
     this.sync();
     return this.log.consistencyProof(oldSize, newSize);
+  }
+
+  /** Root of the stream-heads tree at `size` leaves (default: all committed), hex. */
+  streamsRoot(size?: number): string {
+    const n = this.sync();
+    if (size === undefined || size === n) return this.heads.root();
+    return this.streamHeadsTreeAt(size).root();
+  }
+
+  /** A stream's head and its proof against the stream-heads root at `size` (default: all); null if unknown there. */
+  streamHeadProof(streamId: string, size?: number): StreamHeadProof | null {
+    const n = this.sync();
+    if (size === undefined || size === n) return this.heads.prove(streamId);
+    return this.streamHeadsTreeAt(size).prove(streamId);
+  }
+
+  /** Every stream's head at `size` leaves, sorted by streamId. */
+  streamHeadsAt(size?: number): StreamHead[] {
+    const n = this.sync();
+    if (size === undefined || size === n) return this.heads.all();
+    return this.streamHeadsTreeAt(size).all();
+  }
+
+  /**
+   * The stream heads at an earlier size, rebuilt from the table (one grouped scan): only proofs against an older
+   * checkpoint need it; the current tree is maintained incrementally.
+   */
+  private streamHeadsTreeAt(size: number): StreamHeadsTree {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.log.size)
+      throw new RangeError(`size must be an integer in [0, ${this.log.size}], got ${size}`);
+    const tree = new StreamHeadsTree();
+    for (const r of this.stmts.headsBelow.iterate(size) as IterableIterator<{
+      stream_id: string;
+      revision: number;
+      event_hash: string;
+    }>)
+      tree.set(r.stream_id, r.revision, r.event_hash);
+    return tree;
   }
 
   /** The leaf of an event, or null when the event is not (yet) in the log. */
