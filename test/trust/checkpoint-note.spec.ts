@@ -42,7 +42,8 @@ describe('C2SP checkpoints and stream heads over HTTP (DESIGN §4.1)', () => {
       headers: { 'content-type': 'application/json', authorization: 'Bearer k-admin' },
       body: JSON.stringify(body),
     });
-  const get = (p: string) => fetch(`${svc.base}${p}`, { headers: { authorization: 'Bearer k-auditor' } });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked field by field
+  const get = (p: string): Promise<any> => fetch(`${svc.base}${p}`, { headers: { authorization: 'Bearer k-auditor' } });
 
   beforeAll(async () => {
     svc = await bootSurfaceApp();

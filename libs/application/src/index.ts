@@ -29,6 +29,7 @@ export * from './investigation/exposure';
 export * from './investigation/report-draft';
 
 export * from './checkpoints/checkpoints';
+export * from './checkpoints/signing-keys';
 export * from './verification/verify-ledger';
 export * from './verification/trusted-state';
 export * from './verification/key-trust';
