@@ -4,7 +4,9 @@
  * Register globally: `app.useGlobalFilters(new ProblemFilter())` (or as the APP_FILTER provider).
  */
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { CATALOGUES } from '@app/application';
 import { toProblem, type Problem } from './problem';
+import { markLanguage, requestLanguage, type LanguageRequest } from '../shared/language';
 
 /** The little of Node's/Express's response the filter uses. */
 export interface ProblemResponse {
@@ -15,7 +17,7 @@ export interface ProblemResponse {
   end(body?: string): unknown;
 }
 
-export interface ProblemRequest {
+export interface ProblemRequest extends LanguageRequest {
   originalUrl?: string;
   url?: string;
   method?: string;
@@ -40,6 +42,18 @@ export const writeProblem = (response: ProblemResponse, problem: Problem): void 
   response.end(JSON.stringify(problem.body));
 };
 
+/**
+ * The title in the client's language (the catalogue's `problems.<code>`); English keeps the title problem.ts derives.
+ * `code`, `type` and the field names in `errors` never change; `detail` is the occurrence's own text.
+ */
+const localized = (problem: Problem, request: ProblemRequest | undefined, response: ProblemResponse): Problem => {
+  const lang = requestLanguage(request, false);
+  if (lang === 'en') return problem;
+  const title = (CATALOGUES[lang].problems as Record<string, string>)[problem.body.code];
+  if (!response.headersSent) markLanguage(response, lang);
+  return title ? { ...problem, body: { ...problem.body, title } } : problem;
+};
+
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
@@ -48,7 +62,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<ProblemRequest | undefined>();
     const response = http.getResponse<ProblemResponse>();
-    const problem = toProblem(exception, instanceOf(request));
+    const problem = localized(toProblem(exception, instanceOf(request)), request, response);
     this.log(exception, problem, request);
     writeProblem(response, problem);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { INCIDENT_KINDS, UnknownReference } from '@app/custody';
-import { type LedgerCore, RequestValidationError, buildReportDraft } from '@app/application';
+import { type Lang, type LedgerCore, RequestValidationError, buildReportDraft, incidentLabels } from '@app/application';
+import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { optionalBoolean, optionalEnum, optionalString } from '../shared/query-params';
 import { Roles } from '../auth/api-key.guard';
@@ -14,7 +15,7 @@ export class IncidentsController {
    * `?open=true|false&overdue=true|false&kind=&itemId=&cursor=&limit=` (limit 1..1000, default 100).
    */
   @Get()
-  async list(@Query() q: Record<string, string | undefined>) {
+  async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang) {
     if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor))
       throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
     if (q.limit !== undefined && !(/^\d{1,4}$/.test(q.limit) && Number(q.limit) >= 1 && Number(q.limit) <= 1000))
@@ -29,15 +30,16 @@ export class IncidentsController {
     };
     await this.core.readModels.catchUp();
     const now = this.core.clock.now().toISOString();
-    return { now, ...this.core.readModels.incidents.page(now, filter) };
+    const page = this.core.readModels.incidents.page(now, filter);
+    return { now, ...page, items: page.items.map((i) => incidentLabels(lang, i)) };
   }
 
   @Get(':id')
-  async get(@Param('id') id: string) {
+  async get(@Param('id') id: string, @RequestLang() lang: Lang) {
     await this.core.readModels.catchUp();
     const incident = this.core.readModels.incidents.get(id, this.core.clock.now().toISOString());
     if (!incident) throw new UnknownReference('UNKNOWN_INCIDENT', 'id', id);
-    return incident;
+    return incidentLabels(lang, incident);
   }
 
   /**
@@ -46,8 +48,8 @@ export class IncidentsController {
    */
   @Get(':id/report-draft')
   @Roles('responder', 'secrecy-officer', 'investigator')
-  async reportDraft(@Param('id') id: string, @Query('to') to?: string) {
-    const draft = await buildReportDraft(this.core, id, { to: optionalString('to', to) });
+  async reportDraft(@Param('id') id: string, @Query('to') to?: string, @RequestLang() lang?: Lang) {
+    const draft = await buildReportDraft(this.core, id, { to: optionalString('to', to), lang });
     if (!draft) throw new UnknownReference('UNKNOWN_INCIDENT', 'id', id);
     return draft;
   }

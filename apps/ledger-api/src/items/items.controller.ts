@@ -1,6 +1,15 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { UnknownReference } from '@app/custody';
-import { type LedgerCore, readHistory, exposureOf } from '@app/application';
+import {
+  type Lang,
+  type LedgerCore,
+  readHistory,
+  exposureOf,
+  itemLabels,
+  summarizeEvent,
+  violationLabels,
+} from '@app/application';
+import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { Roles } from '../auth/api-key.guard';
 import { optionalBoolean, optionalInstant } from '../shared/query-params';
@@ -15,24 +24,27 @@ export class ItemsController {
     @Query('custodian') custodian?: string,
     @Query('q') q?: string,
     @Query('limit') limit?: string,
+    @RequestLang() lang?: Lang,
   ) {
     await this.core.readModels.catchUp();
     return {
-      items: this.core.readModels.custody.items({
-        status,
-        custodian,
-        q,
-        limit: limit ? Math.min(Number(limit) || 100, 1000) : 100,
-      }),
+      items: this.core.readModels.custody
+        .items({
+          status,
+          custodian,
+          q,
+          limit: limit ? Math.min(Number(limit) || 100, 1000) : 100,
+        })
+        .map((i) => itemLabels(lang ?? 'en', i)),
     };
   }
 
   @Get('items/:id')
-  async item(@Param('id') id: string) {
+  async item(@Param('id') id: string, @RequestLang() lang: Lang) {
     await this.core.readModels.catchUp();
     const item = this.core.readModels.custody.item(id);
     if (!item) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
-    return item;
+    return itemLabels(lang, item);
   }
 
   @Get('items/:id/readers')
@@ -55,6 +67,7 @@ export class ItemsController {
     @Query('asOf') asOf?: string,
     @Query('occurredBefore') occurredBefore?: string,
     @Query('copies') copies?: string,
+    @RequestLang() lang?: Lang,
   ) {
     const h = await readHistory(this.core, id, {
       asOf: optionalInstant('asOf', asOf),
@@ -62,7 +75,19 @@ export class ItemsController {
       copies: optionalBoolean('copies', copies) ?? false,
     });
     if (!h) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
-    return h;
+    // Each event in words, in the asked language (persons and places by their names now).
+    const names = {
+      personName: (p: string) => this.core.readModels.custody.person(p)?.name ?? null,
+      place: (p: string) => this.core.readModels.custody.place(p),
+    };
+    return {
+      ...h,
+      events: h.events.map((e) => ({
+        ...e,
+        summary: summarizeEvent(lang ?? 'en', e, names),
+        violations: e.violations.map((v) => violationLabels(lang ?? 'en', v)),
+      })),
+    };
   }
 
   /** Everyone who held or read the item or any copy of it, when, where, how, and whether within scope then; the copy tree. */

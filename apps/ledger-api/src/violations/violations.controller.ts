@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { SEVERITIES } from '@app/custody';
-import type { LedgerCore } from '@app/application';
+import { type Lang, type LedgerCore, violationLabels } from '@app/application';
+import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { optionalEnum, optionalInstant, optionalString } from '../shared/query-params';
 import { RequestValidationError } from '@app/application';
@@ -11,8 +12,8 @@ export class ViolationsController {
 
   /** Violations with filters and cursor paging: `?status=&code=&severity=&itemId=&personId=&since=&cursor=&limit=`. */
   @Get()
-  async list(@Query() q: Record<string, string | undefined>) {
-    const known = ['status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit'];
+  async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang) {
+    const known = ['lang', 'status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit'];
     const unknown = Object.keys(q).filter((k) => !known.includes(k));
     if (unknown.length)
       throw new RequestValidationError(unknown.map((field) => ({ field, reason: 'is not a known query parameter' })));
@@ -21,7 +22,7 @@ export class ViolationsController {
     if (q.limit !== undefined && !/^\d{1,4}$/.test(q.limit))
       throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
     await this.core.readModels.catchUp();
-    return this.core.readModels.violations.list({
+    const page = this.core.readModels.violations.list({
       status: optionalEnum('status', q.status, ['open', 'resolved'] as const),
       code: optionalString('code', q.code),
       severity: optionalEnum('severity', q.severity, SEVERITIES),
@@ -31,5 +32,6 @@ export class ViolationsController {
       cursor: q.cursor,
       limit: q.limit ? Number(q.limit) : undefined,
     });
+    return { ...page, items: page.items.map((v) => violationLabels(lang, v)) };
   }
 }

@@ -55,6 +55,33 @@ export const en = {
     'encrypted-fax': 'Encrypted fax',
   },
   severities: { critical: 'Critical', high: 'High', medium: 'Medium' },
+  /** How a person came to hold or read an item (the exposure set). */
+  exposureHows: {
+    receipt: 'receipt',
+    classification: 'classification',
+    copy: 'copy',
+    copying: 'copying',
+    dispatch: 'dispatch',
+    'receipt-acknowledged': 'receipt signed',
+    handover: 'handover',
+    loan: 'loan',
+    return: 'return',
+    'carry-out': 'carry-out',
+    'bring-back': 'bring-back',
+    archive: 'archiving',
+    destruction: 'destruction',
+    'destruction-witness': 'witness of the destruction',
+    reading: 'reading',
+  },
+  /** Why a contact was outside the reading scope. */
+  scopeReasons: {
+    'not-in-scope': 'not in the reading scope',
+    clearance: 'clearance below the level',
+    departed: 'departed',
+    destroyed: 'item destroyed',
+    unregistered: 'not a registered person',
+    outsider: 'an outsider',
+  },
   violations: {
     INSECURE_CHANNEL: 'Sent over an insecure channel',
     ITEM_MISSING: 'Not found by an inventory',

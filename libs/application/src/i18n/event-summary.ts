@@ -56,6 +56,20 @@ const OPTIONAL = ['copyNo', 'couriers', 'requestId', 'placeId', 'itemId', 'note'
 
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
+/**
+ * An incident the ledger opened itself is described `CODE[, CODE] on ITEM` (incident-policy.ts); in words that is the
+ * violations' titles. A description a person wrote is theirs and stays as written.
+ */
+export const describeIncident = (lang: Lang, description: string): string => {
+  const m = /^([A-Z][A-Z0-9_]*(?:, [A-Z][A-Z0-9_]*)*) on (\S+)$/.exec(description);
+  if (!m) return description;
+  const titles = formatList(
+    lang,
+    m[1].split(', ').map((c) => labelOf(lang, 'violations', c)),
+  );
+  return lang === 'zh-CN' ? `${m[2]}${titles}` : `${titles} (${m[2]})`;
+};
+
 /** The words of every field of an event's data, in `lang`. */
 export const eventVars = (
   lang: Lang,
@@ -100,6 +114,8 @@ export const eventVars = (
   if (type === 'ItemLent' || type === 'ItemCarriedOut') vars.approved = String(data.approved !== false);
   if (type === 'IncidentReported') vars.late = String(data.late === true);
   if (type === 'ItemDeclassified') vars.automatic = String(data.automatic === true);
+  if (type === 'IncidentOpened' && typeof data.description === 'string')
+    vars.description = describeIncident(lang, data.description);
   if (typeof data.code === 'string') vars.title = labelOf(lang, 'violations', data.code);
   if (typeof data.copies !== 'number' && data.copies !== undefined) vars.copies = Number(data.copies) || 0;
   return vars;

@@ -3,3 +3,4 @@ export * from './i18n';
 export { en as EN_CATALOGUE } from './catalogue.en';
 export { zhCN as ZH_CN_CATALOGUE } from './catalogue.zh-cn';
 export * from './event-summary';
+export * from './labels';

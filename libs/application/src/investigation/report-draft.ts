@@ -20,6 +20,9 @@ import {
 } from '@app/custody';
 import type { RecordedEvent } from '@app/ledger';
 import type { LedgerCore } from '../ledger-core';
+import { DEFAULT_LANG, type Lang } from '../i18n/i18n';
+import { summarizeEvent, type NameLookups } from '../i18n/event-summary';
+import { draftTexts } from './report-draft-text';
 import { exposureOf, type ExposureEntry, type ExposureSet } from './exposure';
 import {
   byOccurredAt,
@@ -297,8 +300,13 @@ const custodianAt = (node: ItemTreeNode, at: string): string | null => {
 export const buildReportDraft = async (
   core: LedgerCore,
   incidentId: string,
-  options: { to?: string } = {},
+  options: { to?: string; lang?: Lang } = {},
 ): Promise<ReportDraft | null> => {
+  const lang = options.lang ?? DEFAULT_LANG;
+  const names: NameLookups = {
+    personName: (id) => core.readModels.custody.person(id)?.name ?? null,
+    place: (id) => core.readModels.custody.place(id),
+  };
   await core.readModels.catchUp();
   const incidentEvents = verifyStream(await core.store.readStream(incidentStream(incidentId)));
   const state = foldStream(
@@ -464,7 +472,7 @@ export const buildReportDraft = async (
       streamId: v.event.streamId,
       type: v.event.type,
       actor: v.event.metadata.actor,
-      summary: describe(v.event, l),
+      summary: lang === 'en' ? describe(v.event, l) : summarizeEvent(lang, v.event, names),
       placeId: placeOf(v.event),
       violations: raisedCodes(v.raised),
     }));
@@ -626,6 +634,25 @@ export const buildReportDraft = async (
 
   const to = options.to ?? '';
   const fields = { content, discovery, responsible, course, harm, investigation, remedialMeasures };
+  const head = {
+    incidentId,
+    kind: incident.kind,
+    status: incident.status,
+    to,
+    now,
+    discoveredAt: incident.discoveredAt,
+    reportDueAt: incident.reportDueAt,
+    timeLeftMs: ms(incident.reportDueAt) - ms(now),
+    overdue: isReportOverdue(incident, now),
+    submitted: incident.reportedAt !== null,
+    reportedAt: incident.reportedAt,
+    report: incident.report,
+  };
+  // Other languages: the same facts, the catalogue's words (report-draft-text.ts).
+  if (lang !== 'en') {
+    const texts = draftTexts(lang, { ...head, ...fields }, names);
+    for (const f of REPORT_DRAFT_FIELDS) fields[f] = { ...fields[f], text: texts[f] } as never;
+  }
   return {
     incidentId,
     kind: incident.kind,
