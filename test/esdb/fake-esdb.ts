@@ -113,6 +113,12 @@ export class FakeEsdb {
     this.writeSystemEvent('$et-$statsCollected', '$>');
   }
 
+  /**
+   * Test control: called before each write with its stream; returning true drops every connection instead of
+   * writing (a network cut between two appends of one command).
+   */
+  cutBeforeWrite: ((stream: string) => boolean) | undefined;
+
   get url(): string {
     return `esdb://127.0.0.1:${this.port}?tls=false`;
   }
@@ -202,6 +208,11 @@ export class FakeEsdb {
 
   /** EventStoreDB's commit check (IndexCommitter.CheckCommit), without deletes and soft-deletes. */
   private write(stream: string, expected: Expected, proposed: Proposed[]): WriteOutcome {
+    if (this.cutBeforeWrite?.(stream)) {
+      // The network goes before this write reaches the log: nothing is written and the answer reaches nobody.
+      this.dropConnections();
+      return { ok: false, current: (this.streams.get(stream)?.length ?? 0) - 1 };
+    }
     const list = this.streams.get(stream) ?? [];
     const current = list.length - 1;
     if (expected.kind === 'stream_exists' && current < 0) return { ok: false, current };
