@@ -7,6 +7,7 @@ import { progressBar } from './progress';
 import { DEMO_USAGE, demoCommand } from './demo/demo.command';
 import { exportCommand, verifyBundleCommand } from './bundle/bundle.commands';
 import { verifyCommand } from './verify/verify.command';
+import { WITNESS_USAGE, witnessServeCommand } from './witness/witness.command';
 
 const HELP = `custody-ledger CLI
 
@@ -25,6 +26,8 @@ commands:
   export ITEM --out FILE   write the item's (and its copies') events with chain links and inclusion proofs
                           against one signed checkpoint (signs one if needed)
   verify-bundle FILE --public-key FILE   check a bundle offline: hashes, links, proofs, signature
+  witness serve --key F --state F --port N --log ORIGIN=PUBKEY…
+                          run a C2SP tlog-witness that co-signs only consistent checkpoints
   demo [--force] [--items N]   load a realistic data set (hundreds of items, violations, incidents) into DATA_DIR
   help                    this text; COMMAND --help for one command
 
@@ -37,24 +40,48 @@ environment: DATA_DIR, EVENTSTORE_URL (as for the service)`;
 interface Args {
   positional: string[];
   flags: Record<string, string | boolean>;
+  /** Repeatable flags (--log, --witness), every value in order. */
+  lists: Record<string, string[]>;
 }
+
+const REPEATABLE = ['log', 'witness'];
 
 const parseArgs = (argv: string[]): Args => {
   const positional: string[] = [];
   const flags: Record<string, string | boolean> = {};
+  const lists: Record<string, string[]> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a.startsWith('--')) {
+    if (a.startsWith('--') && REPEATABLE.includes(a.slice(2))) {
+      // The value itself holds '=' (ORIGIN=FILE, NAME=KEYFILE): always the next argument.
+      (lists[a.slice(2)] ??= []).push(argv[++i]);
+    } else if (a.startsWith('--')) {
       const [k, v] = a.slice(2).split('=', 2);
       if (v !== undefined) flags[k] = v;
       else if (
-        ['as-of', 'data-dir', 'out', 'public-key', 'trusted-state', 'occurred-before', 'items', 'days'].includes(k)
+        [
+          'as-of',
+          'data-dir',
+          'out',
+          'public-key',
+          'trusted-state',
+          'occurred-before',
+          'items',
+          'days',
+          'key',
+          'state',
+          'port',
+          'name',
+          'host',
+          'quorum',
+          'new-key',
+        ].includes(k)
       )
         flags[k] = argv[++i];
       else flags[k] = true;
     } else positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, lists };
 };
 
 // The CLI reads the same validated configuration as the service (DATA_DIR, EVENTSTORE_URL, LEDGER_SIGNING_KEY_FILE).
@@ -152,6 +179,21 @@ const commands: Record<string, (a: Args) => Promise<number>> = {
   async demo(a) {
     return demoCommand(a.flags, dataDirOf(a), config().eventstoreUrl);
   },
+  async witness(a) {
+    if (a.positional[0] !== 'serve') {
+      console.error(WITNESS_USAGE);
+      return 2;
+    }
+    const str = (k: string) => (typeof a.flags[k] === 'string' ? (a.flags[k] as string) : undefined);
+    return witnessServeCommand({
+      key: str('key'),
+      state: str('state'),
+      port: str('port'),
+      logs: a.lists.log ?? [],
+      name: str('name'),
+      host: str('host'),
+    });
+  },
   async help() {
     console.log(HELP);
     return 0;
@@ -173,6 +215,7 @@ const COMMAND_USAGE: Record<string, string> = {
   'verify-bundle':
     'usage: npm run cli -- verify-bundle FILE --public-key FILE [--json]\n\nChecks a bundle offline: hashes, links, proofs, signature.',
   demo: DEMO_USAGE,
+  witness: WITNESS_USAGE,
   help: HELP,
 };
 

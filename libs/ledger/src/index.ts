@@ -28,3 +28,5 @@ export { deterministicUuid, eventIdFor } from './decider/deterministic-id';
 export * from './integrity';
 
 export * from './note';
+
+export * from './witness';

@@ -1,0 +1,150 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { MerkleLog } from '../integrity/merkle-log';
+import { ed25519NoteSigner, ed25519NoteVerifier, parseNote, signNote } from '../note/signed-note';
+import { formatCheckpointText } from '../note/tlog-checkpoint';
+import { ed25519CosignatureVerifier, isCosignatureBy } from '../note/cosignature';
+import { Witness } from './witness';
+import { FileWitnessState, MemoryWitnessState } from './witness-state';
+import { formatAddCheckpoint } from './add-checkpoint';
+
+const ORIGIN = 'custody-ledger/test-log';
+const logKey = generateKeyPairSync('ed25519');
+const witnessKey = generateKeyPairSync('ed25519');
+const logs = new Map([[ORIGIN, [ed25519NoteVerifier(ORIGIN, logKey.publicKey)]]]);
+const cosigVerifier = ed25519CosignatureVerifier('witness.test/w1', witnessKey.publicKey);
+
+/** A log of `n` leaves whose leaf i is derived from `tag` (two tags: two forks of one history). */
+const logOf = (n: number, tag = 'main', forkAt = Infinity): MerkleLog => {
+  const log = new MerkleLog();
+  for (let i = 0; i < n; i++)
+    log.append(
+      createHash('sha256')
+        .update(`${i < forkAt ? 'main' : tag}:${i}`)
+        .digest('hex'),
+    );
+  return log;
+};
+
+const checkpointNote = (log: MerkleLog, size: number, key = logKey.privateKey, origin = ORIGIN): string =>
+  signNote(formatCheckpointText({ origin, treeSize: size, rootHash: log.root(size), extensions: [] }), [
+    ed25519NoteSigner(origin, key),
+  ]);
+
+const request = (log: MerkleLog, oldSize: number, size: number, note = checkpointNote(log, size)): string =>
+  formatAddCheckpoint({ oldSize, proof: log.consistencyProof(oldSize, size), checkpoint: note });
+
+const newWitness = (state = new MemoryWitnessState()) =>
+  new Witness({ name: 'witness.test/w1', privateKey: witnessKey.privateKey, logs, state, now: () => 1_780_000_000 });
+
+describe('a C2SP tlog-witness', () => {
+  const log = logOf(40);
+
+  it('co-signs the first checkpoint (old 0) and then each consistent one, with cosignature/v1 lines', () => {
+    const w = newWitness();
+    const first = w.addCheckpoint(request(log, 0, 10));
+    expect(first.status).toBe(200);
+    const note = checkpointNote(log, 10);
+    const [sig] = parseNote(`${parseNote(note).text}\n${first.body}`).signatures;
+    expect(isCosignatureBy(cosigVerifier, parseNote(note).text, sig)).toBe(true);
+    expect(w.addCheckpoint(request(log, 10, 25)).status).toBe(200);
+    expect(w.latest(ORIGIN)).toMatchObject({ treeSize: 25, rootHash: log.root(25) });
+  });
+
+  it('refuses a smaller tree: 409 with the known size (text/x.tlog.size), or 400 when old > size', () => {
+    const w = newWitness();
+    w.addCheckpoint(request(log, 0, 20));
+    const stale = w.addCheckpoint(request(log, 0, 12));
+    expect(stale).toEqual({ status: 409, contentType: 'text/x.tlog.size', body: '20\n' });
+    const backwards = w.addCheckpoint(
+      formatAddCheckpoint({ oldSize: 20, proof: [], checkpoint: checkpointNote(log, 12) }),
+    );
+    expect(backwards.status).toBe(400);
+    expect(w.latest(ORIGIN)?.treeSize).toBe(20);
+  });
+
+  it('refuses a fork — the same size with another root (422) — and a bad consistency proof (422)', () => {
+    const w = newWitness();
+    w.addCheckpoint(request(log, 0, 16));
+    const fork = logOf(40, 'forged', 8);
+    const sameSize = w.addCheckpoint(request(fork, 16, 16));
+    expect(sameSize.status).toBe(422);
+    expect(sameSize.body).toMatch(/^fork/);
+    // A longer forged tree: no valid consistency proof from the co-signed 16 exists; the forger's own proof fails.
+    const longer = w.addCheckpoint(request(fork, 16, 30));
+    expect(longer.status).toBe(422);
+    expect(longer.body).toMatch(/consistency proof/);
+    // A proof with one hash flipped.
+    const proof = log.consistencyProof(16, 30);
+    proof[0] = proof[0].replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    expect(
+      w.addCheckpoint(formatAddCheckpoint({ oldSize: 16, proof, checkpoint: checkpointNote(log, 30) })).status,
+    ).toBe(422);
+    expect(w.latest(ORIGIN)).toMatchObject({ treeSize: 16, rootHash: log.root(16) });
+  });
+
+  it('refuses an unknown origin (404), a checkpoint not signed by the log key (403), a malformed body (400)', () => {
+    const w = newWitness();
+    expect(w.addCheckpoint(request(log, 0, 5, checkpointNote(log, 5, logKey.privateKey, 'other/log'))).status).toBe(
+      404,
+    );
+    const attacker = generateKeyPairSync('ed25519').privateKey;
+    expect(w.addCheckpoint(request(log, 0, 5, checkpointNote(log, 5, attacker))).status).toBe(403);
+    // The log's signature line over other text: a known key whose signature fails.
+    const good = checkpointNote(log, 5);
+    const tampered = good.replace(/^(.*\n)5\n/, '$16\n');
+    expect(w.addCheckpoint(formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint: tampered })).status).toBe(403);
+    expect(w.addCheckpoint('old 01\n\n' + good).status).toBe(400);
+    expect(w.addCheckpoint('new 0\n\n' + good).status).toBe(400);
+    expect(w.latest(ORIGIN)).toBeUndefined();
+  });
+
+  it('keeps its state across a restart (the state file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'witness-state-'));
+    try {
+      const file = join(dir, 'state.json');
+      const a = newWitness(new FileWitnessState(file) as unknown as MemoryWitnessState);
+      expect(a.addCheckpoint(request(log, 0, 18)).status).toBe(200);
+      const b = newWitness(new FileWitnessState(file) as unknown as MemoryWitnessState);
+      expect(b.latest(ORIGIN)).toMatchObject({ treeSize: 18, rootHash: log.root(18) });
+      expect(b.addCheckpoint(request(log, 0, 20))).toMatchObject({ status: 409, body: '18\n' });
+      expect(b.addCheckpoint(request(logOf(40, 'forged', 3), 18, 18)).status).toBe(422);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('property: whatever the order of add-checkpoint calls from two forks, no size is co-signed with two roots', () => {
+    const forks = [log, logOf(40, 'forged', 6)];
+    const call = fc.record({
+      fork: fc.integer({ min: 0, max: 1 }),
+      old: fc.integer({ min: 0, max: 40 }),
+      size: fc.integer({ min: 1, max: 40 }),
+    });
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 30 }), (calls) => {
+        const w = newWitness();
+        const cosigned = new Map<number, string>();
+        let last = { size: 0, root: '' };
+        for (const c of calls) {
+          const f = forks[c.fork];
+          const old = Math.min(c.old, c.size);
+          const r = w.addCheckpoint(request(f, old, c.size));
+          if (r.status !== 200) continue;
+          const root = f.root(c.size);
+          expect(cosigned.get(c.size) ?? root).toBe(root);
+          // Every co-signed tree extends the previous one.
+          expect(c.size).toBeGreaterThanOrEqual(last.size);
+          if (last.size > 0) expect(f.root(last.size)).toBe(last.root);
+          cosigned.set(c.size, root);
+          last = { size: c.size, root };
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
