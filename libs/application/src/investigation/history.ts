@@ -229,7 +229,9 @@ export const loadItemTree = async (
     nodes.push({ itemId: next.itemId, copyOf: next.copyOf, depth: next.depth, all, seen, state });
     if (!withCopies) break;
     for (const v of seen) {
-      if (v.event.type !== 'ItemCopied') continue;
+      // A copy of a copy is also recorded on its original (`via`, DESIGN §5.1 point 4); it is reached through the copy
+      // it was made from, at its own depth.
+      if (v.event.type !== 'ItemCopied' || (v.event.data as { via?: string }).via) continue;
       const copyId = (v.event.data as { copyItemId: string }).copyItemId;
       if (known.has(copyId)) continue;
       known.add(copyId);
