@@ -87,7 +87,8 @@ describe('an item with two generations of copies', () => {
     ).toEqual([
       { itemId: 'doc-1', copyOf: null, depth: 0, custodian: 'archive-desk', status: 'archived', copyNo: null },
       { itemId: 'doc-1-c1', copyOf: 'doc-1', depth: 1, custodian: 'p-li', status: 'active', copyNo: 1 },
-      { itemId: 'doc-1-c1-c1', copyOf: 'doc-1-c1', depth: 2, custodian: 'p-li', status: 'active', copyNo: 1 },
+      // DESIGN §5.1 point 4: copy numbers are unique across the tree descended from one original.
+      { itemId: 'doc-1-c1-c1', copyOf: 'doc-1-c1', depth: 2, custodian: 'p-li', status: 'active', copyNo: 2 },
     ]);
   });
 

@@ -34,7 +34,15 @@ describe('an item whose paper-log facts were entered late', () => {
     await l.run(
       'p-zhang',
       'HandOver',
-      { handoverId: 'h-1', from: 'p-zhang', to: 'p-li', items: ['doc-1'], itemized: true, signedByBoth: true },
+      {
+        handoverId: 'h-1',
+        from: 'p-zhang',
+        to: 'p-li',
+        items: ['doc-1'],
+        itemized: true,
+        signedByBoth: true,
+        supervisor: 'p-dir',
+      },
       '2026-03-02T06:00:00Z',
       '2026-03-03T09:00:00Z',
     );

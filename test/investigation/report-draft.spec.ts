@@ -137,11 +137,12 @@ describe('the secretary-restaurant incident, fully played (a late report is in)'
     expect(zhang).toEqual(['receipt', 'carry-out']);
     expect(draft.harm.facts.exposure.persons.map((p) => p.personId)).toEqual(['p-dir', 'p-gm', 'p-zhang']);
     expect(draft.harm.facts.unentitledReadings).toEqual([]);
+    // DESIGN §5.1 point 12: the GM was entitled to read it; the harm is the unapproved carry-out and the loss.
     expect(draft.harm.facts.beyondRange.map((b) => b.what)).toEqual([
-      'carried out by Zhang (confidential secretary) [p-zhang] to Riverside restaurant (public)',
-      'read by Wang (general manager) [p-gm] at Riverside restaurant (public), not a reading room or office',
+      'carried out by Zhang (confidential secretary) [p-zhang] to Riverside restaurant (public) without an approval',
       'lost: briefcase taken from a chair in the restaurant',
     ]);
+    expect(draft.harm.facts.withinApproval).toEqual([]);
     expect(draft.harm.facts.missing).toEqual([{ itemId: 'doc-1', status: 'missing' }]);
     expect(draft.harm.text).toContain('BG99 第2条 (b)');
     expect(draft.harm.text).toContain('Still missing: doc-1.');
@@ -225,5 +226,111 @@ describe('the same incident three hours after the loss, before anything was repo
 
   it('answers null for an unknown incident', async () => {
     expect(await buildReportDraft(core, 'inc-nope')).toBeNull();
+  });
+});
+
+/**
+ * DESIGN §5.1 points 9 and 12: an approved carry-out to a ministry meeting is within approval, not harm; a journalist
+ * there (an outsider, not a registered person) reads the document — the harm, listed by name.
+ */
+describe('an approved carry-out, then an outsider reads the item', () => {
+  const scenario: Scenario = {
+    name: 'journalist at the ministry',
+    steps: [
+      ...[
+        ['p-gm', 'executive', 'TOP_SECRET', 'leadership'],
+        ['p-dir', 'director', 'SECRET', 'office'],
+      ].map(([personId, rank, clearance, unit]) => ({
+        at: '2026-03-02T01:00:00Z',
+        actor: 'p-registrar',
+        command: 'RegisterPerson',
+        data: { personId, name: personId, rank, clearance, unit },
+      })),
+      {
+        at: '2026-03-02T01:00:00Z',
+        actor: 'p-registrar',
+        command: 'RegisterPlace',
+        data: { placeId: 'ministry', name: 'ministry meeting room', kind: 'external' },
+      },
+      {
+        at: '2026-03-02T02:00:00Z',
+        actor: 'p-dir',
+        command: 'RegisterReceivedItem',
+        data: {
+          itemId: 'doc-m',
+          title: 'negotiation brief',
+          level: 'SECRET',
+          periodYears: 5,
+          basis: 'catalogue 2.2',
+          carrier: 'paper',
+          sender: 'head office',
+          receivedBy: 'p-dir',
+          scope: { persons: [] },
+        },
+      },
+      {
+        at: '2026-03-02T03:00:00Z',
+        actor: 'p-gm',
+        command: 'ApproveCarryOut',
+        data: { itemId: 'doc-m', person: 'p-dir', destination: 'ministry', until: '2026-03-02T18:00:00Z' },
+      },
+      {
+        at: '2026-03-02T04:00:00Z',
+        actor: 'p-dir',
+        command: 'RecordCarryOut',
+        data: { itemId: 'doc-m', person: 'p-dir', destination: 'ministry' },
+      },
+      {
+        at: '2026-03-02T05:00:00Z',
+        actor: 'p-dir',
+        command: 'RecordReading',
+        data: {
+          itemId: 'doc-m',
+          outsider: { name: 'Ms. Gao (journalist)', affiliation: 'Evening News' },
+          placeId: 'ministry',
+        },
+      },
+    ],
+  } as Scenario;
+  let core: LedgerCore;
+  let dir: string;
+  let draft: ReportDraft;
+
+  beforeAll(async () => {
+    ({ core, dir } = await ledgerAfter(scenario, '2026-03-02T06:00:00Z'));
+    const [incident] = core.readModels.incidents.list(core.clock.now().toISOString());
+    draft = (await buildReportDraft(core, incident.incidentId, { to: 'municipal secrecy bureau' }))!;
+  });
+  afterAll(async () => {
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the outsider by name in the exposure set, outside scope', () => {
+    const entry = draft.harm.facts.exposure.entries.find((e) => e.outsider)!;
+    expect(entry).toMatchObject({
+      personId: 'outsider:Ms. Gao (journalist)',
+      name: 'Ms. Gao (journalist)',
+      outsider: { name: 'Ms. Gao (journalist)', affiliation: 'Evening News' },
+      kind: 'reading',
+      withinScope: false,
+      reason: 'outsider',
+      violations: ['OUT_OF_SCOPE_ACCESS', 'READ_OUTSIDE_APPROVED_PLACE'],
+    });
+    expect(draft.harm.facts.exposure.outsideScope.persons).toEqual(['outsider:Ms. Gao (journalist)']);
+  });
+
+  it('states the outsider as harm and the approved carry-out apart, as within approval', () => {
+    expect(draft.harm.facts.outsiders).toEqual([
+      expect.objectContaining({ name: 'Ms. Gao (journalist)', affiliation: 'Evening News', itemId: 'doc-m' }),
+    ]);
+    expect(draft.harm.facts.beyondRange).toEqual([]);
+    expect(draft.harm.facts.withinApproval.map((m) => m.what)).toEqual([
+      'carried out by p-dir [p-dir] to ministry meeting room (external), under an approval',
+    ]);
+    const text = draft.harm.text;
+    expect(text).toContain('Ms. Gao (journalist) (Evening News), not a registered person');
+    expect(text).not.toContain('Possible harm');
+    expect(text.indexOf('Within approval (not harm):')).toBeGreaterThan(text.indexOf('Ms. Gao'));
   });
 });

@@ -130,6 +130,7 @@ export const en = {
     INVENTORY_CLOSED: 'Inventory closed',
     REQUEST_EXISTS: 'Request exists',
     COPY_NOT_ALLOWED: 'Copy not allowed',
+    COPY_FOLLOWS_ORIGINAL: 'A copy follows its original: decide on the original',
     ITEM_DESTROYED: 'Item destroyed',
     DESTINATION_NOT_APPROVABLE: 'Destination not approvable',
     ALREADY_REPORTED: 'Already reported',

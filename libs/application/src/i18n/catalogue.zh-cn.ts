@@ -130,6 +130,7 @@ export const zhCN: Catalogue = {
     INVENTORY_CLOSED: '清查已结束',
     REQUEST_EXISTS: '申请已登记',
     COPY_NOT_ALLOWED: '该载体不得复印',
+    COPY_FOLLOWS_ORIGINAL: '复印件等同原件管理，应对原件作出决定',
     ITEM_DESTROYED: '载体已销毁',
     DESTINATION_NOT_APPROVABLE: '目的地不得批准携带前往',
     ALREADY_REPORTED: '已报告（一事一报）',

@@ -44,9 +44,12 @@ export type ExposureHow =
   | 'reading';
 
 export interface ExposureEntry {
+  /** The person's id; for an outsider (not a registered person), `outsider:<name>`. */
   personId: string;
-  /** Name as registered then; null for a principal that is not a registered person. */
+  /** Name as registered then (an outsider's name as recorded); null for a principal that is not a registered person. */
   name: string | null;
+  /** Someone not registered who read the item (DESIGN §5.1 point 9): always outside reading scope. */
+  outsider?: { name: string; affiliation: string | null };
   itemId: string;
   /** The item it is a copy of, when it is one. */
   copyOf: string | null;
@@ -72,6 +75,8 @@ export interface ExposureEntry {
 export interface ExposedPerson {
   personId: string;
   name: string | null;
+  /** Set for an outsider: listed by name (DESIGN §5.1 point 9). */
+  outsider?: { name: string; affiliation: string | null };
   firstAt: string;
   lastAt: string;
   items: string[];
@@ -106,11 +111,16 @@ export interface ExposureSet {
 
 type Touch = {
   personId: string;
+  outsider?: { name: string; affiliation: string | null };
   kind: ExposureEntry['kind'];
   how: ExposureHow;
   placeId?: string | null;
   counted?: boolean;
 };
+
+type Outsider = { name: string; affiliation: string | null };
+/** The exposure set's key for an outsider: by name, since an outsider has no id of their own. */
+export const outsiderId = (o: Outsider): string => `outsider:${o.name}`;
 
 /** Who an event put in touch with the item, and how. */
 const touches = (e: VerifiedEvent['event']): Touch[] => {
@@ -123,8 +133,9 @@ const touches = (e: VerifiedEvent['event']): Touch[] => {
       return [{ personId: s('custodian'), kind: 'custody', how: 'classification' }];
     case 'CopyRegistered':
       return [{ personId: s('custodian'), kind: 'custody', how: 'copy' }];
+    // A copy of a copy is also recorded on its original (`via`); the copying is counted on the copy it was made from.
     case 'ItemCopied':
-      return [{ personId: s('by'), kind: 'custody', how: 'copying' }];
+      return d.via ? [] : [{ personId: s('by'), kind: 'custody', how: 'copying' }];
     // The couriers carry it; by post nobody of ours does.
     case 'ItemDispatched':
       return ((d.couriers as string[] | undefined) ?? []).map((c) => ({
@@ -161,7 +172,9 @@ const touches = (e: VerifiedEvent['event']): Touch[] => {
     case 'ItemRead':
       return [
         {
-          personId: s('reader'),
+          ...(d.outsider
+            ? { personId: outsiderId(d.outsider as Outsider), outsider: d.outsider as Outsider }
+            : { personId: s('reader') }),
           kind: 'reading',
           how: 'reading',
           placeId: s('placeId'),
@@ -205,13 +218,19 @@ const entriesOf = (
     if (!item) continue;
     for (const t of list) {
       const at = v.event.metadata.occurredAt;
-      const person = persons.at(t.personId, at);
-      const check = person ? readingCheck(person, item) : { allowed: false, reason: 'unregistered' };
+      const person = t.outsider ? null : persons.at(t.personId, at);
+      // BG99 第2条 (a); DESIGN §5.1 point 9: an outsider is never within the knowledge scope.
+      const check = t.outsider
+        ? { allowed: false, reason: 'outsider' }
+        : person
+          ? readingCheck(person, item)
+          : { allowed: false, reason: 'unregistered' };
       const placeId = t.placeId ?? after?.placeId ?? null;
       const p = place(placeId);
       out.push({
         personId: t.personId,
-        name: person?.name ?? null,
+        name: t.outsider?.name ?? person?.name ?? null,
+        ...(t.outsider ? { outsider: t.outsider } : {}),
         itemId: node.itemId,
         copyOf: item.copyOf,
         kind: t.kind,
@@ -226,7 +245,9 @@ const entriesOf = (
         ...(t.counted !== undefined ? { counted: t.counted } : {}),
         withinScope: check.allowed,
         reason: check.allowed ? null : (check.reason ?? null),
-        violations: v.raised.filter((r) => r.personId === null || r.personId === t.personId).map((r) => r.code),
+        violations: v.raised
+          .filter((r) => r.personId === null || (!t.outsider && r.personId === t.personId))
+          .map((r) => r.code),
       });
     }
   }
@@ -239,6 +260,7 @@ const summarise = (entries: ExposureEntry[]): ExposedPerson[] => {
     const p = by.get(e.personId) ?? {
       personId: e.personId,
       name: e.name,
+      ...(e.outsider ? { outsider: e.outsider } : {}),
       firstAt: e.occurredAt,
       lastAt: e.occurredAt,
       items: [],
@@ -283,7 +305,8 @@ export const exposureOf = async (core: LedgerCore, itemIds: string[]): Promise<E
   }
   if (!nodes.length) return null;
   const mentioned = new Set<string>();
-  for (const n of nodes) for (const v of n.all) for (const t of touches(v.event)) mentioned.add(t.personId);
+  for (const n of nodes)
+    for (const v of n.all) for (const t of touches(v.event)) if (!t.outsider) mentioned.add(t.personId);
   const persons = PersonTimelines.fromStreams(await readPersonStreams(core, mentioned));
   const place = placeLookup(core);
   const entries = nodes

@@ -134,14 +134,35 @@ export interface ResponsibleFacts {
   concluded: string[] | null;
 }
 
+export interface HarmMovement {
+  itemId: string;
+  at: string;
+  what: string;
+  placeId: string | null;
+  placeName: string | null;
+}
+
+/**
+ * Field 5 states harm honestly (DESIGN §5.1 point 12): as harm only what went outside the permitted range —
+ * out-of-scope contacts, outsiders, unapproved carry-outs, insecure channels, missing items; approved movements apart.
+ */
 export interface HarmFacts {
   exposure: ExposureSet;
   /** Readings by persons outside reading scope: BG99 第2条 (a), the item became known to someone not entitled. */
   unentitledReadings: ExposureEntry[];
-  /** Where the items went beyond their permitted range (public or home places, insecure channels, losses): 第2条 (b). */
-  beyondRange: { itemId: string; at: string; what: string; placeId: string | null; placeName: string | null }[];
+  /** Every contact (held or read) outside reading scope, outsiders included. */
+  outOfScopeContacts: ExposureEntry[];
+  /** Outsiders (not registered persons) who read an item, by name (DESIGN §5.1 point 9). */
+  outsiders: { name: string; affiliation: string | null; itemId: string; at: string; placeName: string | null }[];
+  /** Where the items went beyond their permitted range (unapproved carry-outs, insecure channels, losses): 第2条 (b). */
+  beyondRange: HarmMovement[];
+  /** Movements made under an approval: listed apart, as within approval, not as harm. */
+  withinApproval: HarmMovement[];
   missing: { itemId: string; status: string }[];
 }
+
+const outsiderText = (o: { name: string; affiliation?: string | null }): string =>
+  `${o.name}${o.affiliation ? ` (${o.affiliation})` : ''}, not a registered person`;
 
 export interface InvestigationFacts {
   conclusion: { finding: string; responsible: string[]; concludedAt: string | null } | null;
@@ -209,7 +230,7 @@ const describe = (e: RecordedEvent, l: Lookups): string => {
     case 'ItemHandedOver':
       return `handed over by ${l.person(d.from)} to ${l.person(d.to)} (handover ${d.handoverId}${d.itemized && d.signedByBoth ? '' : ', not itemized and signed by both'})`;
     case 'ItemRead':
-      return `read by ${l.person(d.reader)} at ${l.place(d.placeId)}`;
+      return `read by ${d.outsider ? outsiderText(d.outsider) : l.person(d.reader)} at ${l.place(d.placeId)}`;
     case 'ScopeExtended':
       return `reading scope extended to ${(d.persons as string[]).map(l.person).join(', ')} by ${l.person(d.approvedBy)}`;
     case 'CopyRequested':
@@ -490,76 +511,104 @@ export const buildReportDraft = async (
     facts: { events: timeline },
   };
 
-  // (5) actual or possible harm: the exposure set, flagged where outside scope
-  const unentitledReadings = exposure.entries.filter((e) => e.kind === 'reading' && !e.withinScope);
-  const beyondRange: HarmFacts['beyondRange'] = [];
+  // (5) actual or possible harm (BG99 第4条 5). DESIGN §5.1 point 12: only what went outside the permitted range is
+  // harm — contacts outside reading scope (outsiders included), unapproved carry-outs, insecure channels, destruction
+  // outside the unit, missing items; movements under an approval are listed apart, as within approval.
+  const outOfScopeContacts = exposure.entries.filter((e) => !e.withinScope);
+  const unentitledReadings = outOfScopeContacts.filter((e) => e.kind === 'reading');
+  const outsiders = exposure.entries
+    .filter((e) => e.outsider)
+    .map((e) => ({
+      name: e.outsider!.name,
+      affiliation: e.outsider!.affiliation,
+      itemId: e.itemId,
+      at: e.occurredAt,
+      placeName: e.placeName,
+    }));
+  const beyondRange: HarmMovement[] = [];
+  const withinApproval: HarmMovement[] = [];
+  const movement = (itemId: string, at: string, what: string, placeId: string | null): HarmMovement => ({
+    itemId,
+    at,
+    what,
+    placeId,
+    placeName: placeId ? (l.placeView(placeId)?.name ?? null) : null,
+  });
   for (const n of nodes)
     for (const v of n.all) {
       const d = v.event.data as Record<string, unknown>;
       const at = v.event.metadata.occurredAt;
-      if (v.event.type === 'ItemCarriedOut' && ['public', 'home', 'external'].includes(String(d.destinationKind))) {
-        const p = l.placeView(String(d.destination));
-        beyondRange.push({
-          itemId: n.itemId,
+      const codes = v.raised.map((r) => r.code);
+      if (v.event.type === 'ItemCarriedOut') {
+        const m = movement(
+          n.itemId,
           at,
-          what: `carried out by ${l.person(String(d.person))} to ${l.place(String(d.destination))}`,
-          placeId: String(d.destination),
-          placeName: p?.name ?? null,
-        });
+          `carried out by ${l.person(String(d.person))} to ${l.place(String(d.destination))}`,
+          String(d.destination),
+        );
+        // An approved carry-out is within approval (DESIGN §5.1 point 12), wherever it went.
+        if (d.approved === true) withinApproval.push({ ...m, what: `${m.what}, under an approval` });
+        else beyondRange.push({ ...m, what: `${m.what} without an approval` });
       }
-      if (v.event.type === 'ItemRead' && d.counted === false) {
-        const p = l.placeView(String(d.placeId));
-        beyondRange.push({
-          itemId: n.itemId,
-          at,
-          what: `read by ${l.person(String(d.reader))} at ${l.place(String(d.placeId))}, not a reading room or office`,
-          placeId: String(d.placeId),
-          placeName: p?.name ?? null,
-        });
-      }
-      if (v.raised.some((r) => r.code === 'INSECURE_CHANNEL')) {
-        beyondRange.push({
-          itemId: n.itemId,
-          at,
-          what: `sent by ${String(d.channel)} (an insecure channel) to ${String(d.to)}`,
-          placeId: null,
-          placeName: null,
-        });
-      }
+      if (v.event.type === 'GatePassed' && codes.includes('CARRY_OUT_UNAPPROVED'))
+        beyondRange.push(
+          movement(n.itemId, at, `left through gate ${String(d.gate)} without a carry-out approval`, null),
+        );
+      if (v.event.type === 'ItemLent' && d.approved === true)
+        withinApproval.push(
+          movement(
+            n.itemId,
+            at,
+            `lent to ${l.person(String(d.borrower))} under loan approval ${String(d.loanId)}`,
+            null,
+          ),
+        );
+      if (codes.includes('INSECURE_CHANNEL'))
+        beyondRange.push(
+          movement(n.itemId, at, `sent by ${String(d.channel)} (an insecure channel) to ${String(d.to)}`, null),
+        );
+      // 000 不私自销毁: destroyed at a home, a public or an outside place (DESIGN §5.1 point 8).
+      if (
+        v.event.type === 'ItemDestroyed' &&
+        codes.includes('DESTRUCTION_PLACE_NOT_APPROVED') &&
+        ['home', 'public', 'external'].includes(String(l.placeView(String(d.placeId))?.kind))
+      )
+        beyondRange.push(
+          movement(n.itemId, at, `destroyed at ${l.place(String(d.placeId))}, outside the unit`, String(d.placeId)),
+        );
       if (v.event.type === 'ItemLost' || v.event.type === 'ItemMissing') {
-        beyondRange.push({
-          itemId: n.itemId,
-          at,
-          what:
+        beyondRange.push(
+          movement(
+            n.itemId,
+            at,
             v.event.type === 'ItemLost'
               ? `lost: ${String(d.circumstances)}`
               : `not found by inventory ${String(d.inventoryId)}`,
-          placeId: null,
-          placeName: null,
-        });
+            null,
+          ),
+        );
       }
     }
   beyondRange.sort((a, b) => ms(a.at) - ms(b.at));
+  withinApproval.sort((a, b) => ms(a.at) - ms(b.at));
   const missing = nodes
     .filter((n) => n.state?.status === 'missing')
     .map((n) => ({ itemId: n.itemId, status: 'missing' }));
-  const entryLine = (p: ExposureSet['persons'][number]) => {
-    const mine = exposure.entries.filter((e) => e.personId === p.personId);
-    const how = mine.map(
-      (e) =>
-        `${e.kind === 'reading' ? 'read' : `held (${e.how})`} ${e.itemId}${e.placeName ? ` at ${e.placeName}` : ''} ${when(e.occurredAt)}` +
-        `${e.withinScope ? '' : e.kind === 'reading' ? ` — READ OUTSIDE SCOPE (${e.reason})` : ` — holder outside reading scope (${e.reason})`}`,
-    );
-    return `- ${l.person(p.personId)}: ${how.join('; ')}`;
-  };
+  const who = (e: ExposureEntry): string => (e.outsider ? outsiderText(e.outsider) : l.person(e.personId));
+  const contactLine = (e: ExposureEntry): string =>
+    `- ${when(e.occurredAt)} ${e.itemId}: ${e.kind === 'reading' ? 'read' : `held (${e.how})`} by ${who(e)}` +
+    `${e.placeName ? ` at ${e.placeName}` : ''} — outside reading scope (${e.reason})`;
+  const unentitled = [...new Set(unentitledReadings.map(who))];
+  const harmful = outOfScopeContacts.length > 0 || beyondRange.length > 0 || missing.length > 0;
   const harm: ReportDraft['harm'] = {
     text: [
-      `Exposure set (${exposure.copyTree.length} item(s) incl. copies): ${exposure.persons.length} person(s) held or read them; ` +
-        `${exposure.outsideScope.persons.length} of them outside reading scope at the time.`,
-      ...exposure.persons.map(entryLine),
-      unentitledReadings.length
-        ? `Actual harm: read by ${[...new Set(unentitledReadings.map((e) => e.personId))].map(l.person).join(', ')} without being entitled (BG99 第2条 (a)).`
-        : 'No reading by an unentitled person is recorded.',
+      ...(outOfScopeContacts.length
+        ? [
+            `Actual harm: known to ${outOfScopeContacts.length === 1 ? 'one contact' : `${outOfScopeContacts.length} contacts`} outside the knowledge scope (BG99 第2条 (a)):`,
+            ...outOfScopeContacts.map(contactLine),
+          ]
+        : []),
+      ...(unentitled.length ? [`Read without being entitled by: ${unentitled.join(', ')}.`] : []),
       ...(beyondRange.length
         ? [
             `Possible harm: the item went beyond its permitted range, and nobody can show that no unentitled person learned it (BG99 第2条 (b)):`,
@@ -567,8 +616,16 @@ export const buildReportDraft = async (
           ]
         : []),
       ...(missing.length ? [`Still missing: ${missing.map((m) => m.itemId).join(', ')}.`] : []),
+      ...(harmful
+        ? []
+        : ['No contact outside the knowledge scope and no movement beyond the permitted range is recorded.']),
+      ...(withinApproval.length
+        ? ['Within approval (not harm):', ...withinApproval.map((b) => `- ${when(b.at)} ${b.itemId}: ${b.what}`)]
+        : []),
+      `Exposure set (${exposure.copyTree.length} item(s) incl. copies): ${exposure.persons.length} person(s) held or read them; ` +
+        `${exposure.outsideScope.persons.length} of them outside reading scope at the time (listed above).`,
     ].join('\n'),
-    facts: { exposure, unentitledReadings, beyondRange, missing },
+    facts: { exposure, unentitledReadings, outOfScopeContacts, outsiders, beyondRange, withinApproval, missing },
   };
 
   // (6) investigation: what is recorded so far

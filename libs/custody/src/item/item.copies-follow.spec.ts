@@ -148,7 +148,6 @@ describe('decisions on a copy', () => {
     cmd('DeclassifyItem', { itemId: 'doc-o-c1' }, { actor: 'p-gm' }),
     cmd('ExtendSecrecyPeriod', { itemId: 'doc-o-c1', newDeclassifyOn: '2040-01-01T00:00:00Z' }, { actor: 'p-gm' }),
     cmd('ChangeLevel', { itemId: 'doc-o-c1', level: 'CONFIDENTIAL' }, { actor: 'p-gm' }),
-    cmd('ExtendScope', { itemId: 'doc-o-c1', persons: ['p-mgr'] }, { actor: 'p-gm' }),
   ])('refuses $type on the copy with COPY_FOLLOWS_ORIGINAL', (command) =>
     given(...history)
       .when(command)

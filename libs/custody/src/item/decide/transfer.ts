@@ -18,7 +18,6 @@ import {
   placeOf,
   approverOf,
   classified,
-  notACopy,
   onCopies,
   requireRank,
   type Finding,
@@ -229,7 +228,9 @@ export const recordReading: Decide<'RecordReading'> = (cmd, ctx) => {
 };
 
 export const extendScope: Decide<'ExtendScope'> = (cmd, ctx) => {
-  const item = notACopy(classified(itemOf(ctx, cmd.data.itemId)));
+  // A scope extension on a copy admits the persons to that copy and the copies made from it; one on the original
+  // admits them to the whole tree.
+  const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   // 001 (二)阅文保密 2: 未经领导同意, 不得自行扩大阅读范围 — director+, executive for TOP_SECRET (DESIGN §5).
   requireRank(
