@@ -9,6 +9,7 @@ import {
   evolveStream,
   initialStateOf,
   planCommand,
+  judgedAsOf,
 } from '@app/custody';
 import type { ReadModels } from '@app/read-models';
 
@@ -25,6 +26,7 @@ export const custodyProgram = (
   decide: decideCommand,
   initialState: initialStateOf,
   evolve: (streamId, state, event) => evolveStream(streamId, state, event as DomainEvent),
+  judgedAsOf,
   async fulfil(needs, ctx) {
     const incidents = (needs.openIncidentsFor ?? []).filter((i) => !(i in ctx.openIncidents));
     const held = (needs.itemsHeldBy ?? []).filter((p) => !(p in ctx.itemsHeldBy));
@@ -32,7 +34,7 @@ export const custodyProgram = (
     const scope = needs.itemsInScope && ctx.itemsInScope === undefined;
     if (!incidents.length && !held.length && !violations.length && !scope) return false;
     await readModels.catchUp();
-    for (const itemId of incidents) ctx.openIncidents[itemId] = readModels.incidents.openFor(itemId);
+    for (const itemId of incidents) ctx.openIncidents[itemId] = readModels.incidents.joinableFor(itemId);
     for (const personId of held) ctx.itemsHeldBy[personId] = readModels.custody.heldBy(personId).map((i) => i.itemId);
     for (const id of violations) {
       const v = readModels.violations.get(id);

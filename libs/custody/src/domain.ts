@@ -2,7 +2,7 @@
  * The domain's single entry point for the shell: route a command to the part of the domain that decides it,
  * and fold any stream the domain owns.
  */
-import type { CustodyCommand } from './commands';
+import type { CommandName, CustodyCommand } from './commands';
 import type { DecisionContext, DomainEvent, Needs, StreamEvents } from './shared/command';
 import type { CommandModule, StreamModule } from './shared/module';
 import { parseStream, type StreamKind } from './shared/streams';
@@ -42,11 +42,52 @@ const moduleFor = (command: CustodyCommand): CommandModule => {
   return found;
 };
 
+/**
+ * DESIGN §5.1 2 (a fact is judged as things stood when it happened): the facts about items whose checks read the
+ * item, the persons and the places — scope, clearance, departure, approvals, status. Requests are decided on the
+ * state as it is now; registrations and the inventory, person and incident facts read the current state too (their
+ * checks are about existence, or about what the read models hold now).
+ */
+const JUDGED_AS_OF: readonly CommandName[] = [
+  'DispatchItem',
+  'AcknowledgeReceipt',
+  'HandOver',
+  'RecordReading',
+  'RecordCopy',
+  'RecordLoan',
+  'RecordReturn',
+  'RecordCarryOut',
+  'RecordBringBack',
+  'ArchiveItem',
+  'RecordGatePassage',
+  'RecordDestruction',
+  'RecordLoss',
+];
+const JUDGED_KINDS: readonly StreamKind[] = ['item', 'person', 'place'];
+
+/**
+ * The instant a command judges a stream as of: a fact's occurredAt for the item, person and place streams it
+ * reads, else null (the shell's runner then folds the stream "as of" only when asked, and only a late fact pays).
+ */
+export const judgedAsOf = (command: CustodyCommand, streamId: string): string | null => {
+  const kind = parseStream(streamId)?.kind;
+  return JUDGED_AS_OF.includes(command.type) && kind !== undefined && JUDGED_KINDS.includes(kind) ? command.at : null;
+};
+
+/** The context a command is planned and decided on: for a judged fact, each stream as it stood at occurredAt. */
+const judgedContext = (command: CustodyCommand, ctx: DecisionContext): DecisionContext => {
+  if (!JUDGED_AS_OF.includes(command.type)) return ctx;
+  const streams = Object.fromEntries(
+    Object.entries(ctx.streams).map(([id, s]) => [id, 'asOf' in s ? { ...s, state: s.asOf } : s]),
+  );
+  return { ...ctx, streams };
+};
+
 export const planCommand = (command: CustodyCommand, ctx: DecisionContext): Needs =>
-  moduleFor(command).plan(command, ctx);
+  moduleFor(command).plan(command, judgedContext(command, ctx));
 
 export const decideCommand = (command: CustodyCommand, ctx: DecisionContext): StreamEvents[] =>
-  moduleFor(command).decide(command, ctx);
+  moduleFor(command).decide(command, judgedContext(command, ctx));
 
 /** The state a stream folds from; undefined for streams the domain does not own (e.g. ledger-checkpoints). */
 export const initialStateOf = (streamId: string): unknown => {

@@ -22,6 +22,7 @@ export type {
   DeciderRunnerOptions,
   LedgerCommand,
   LoadedStream,
+  RunnerContext,
 } from './decider/decider-runner';
 export { deterministicUuid, eventIdFor } from './decider/deterministic-id';
 

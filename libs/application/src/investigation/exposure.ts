@@ -17,7 +17,7 @@ import {
 } from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
 import {
-  byOccurredAt,
+  byJudgement,
   loadItemTree,
   PersonTimelines,
   readPersonStreams,
@@ -205,7 +205,7 @@ const entriesOf = (
   const streamId = itemStream(node.itemId);
   const out: ExposureEntry[] = [];
   let state = initialStateOf(streamId);
-  for (const v of [...node.all].sort((a, b) => byOccurredAt(a.event, b.event))) {
+  for (const v of [...node.all].sort((a, b) => byJudgement(a.event, b.event))) {
     const before = itemView(state as never);
     state = evolveStream(streamId, state, v.event as unknown as DomainEvent);
     const list = touches(v.event);

@@ -177,6 +177,13 @@ export const inWindow = (w: TimeWindow): ((e: RecordedEvent) => boolean) => {
 export const byOccurredAt = (a: RecordedEvent, b: RecordedEvent): number =>
   ms(a.metadata.occurredAt) - ms(b.metadata.occurredAt) || a.position - b.position;
 export const byPosition = (a: RecordedEvent, b: RecordedEvent): number => a.position - b.position;
+/**
+ * The order the decider judges a fact by (DESIGN §5.1 2; libs/ledger decider-runner `asOf`): a stream's first event
+ * (a record's existence is not dated), then occurredAt order. The exposure set folds the same way, so the ledger's
+ * verdict on a contact and the exposure set's never differ.
+ */
+export const byJudgement = (a: RecordedEvent, b: RecordedEvent): number =>
+  (a.revision === 0 ? -1 : 0) - (b.revision === 0 ? -1 : 0) || byOccurredAt(a, b);
 
 /** The events of a stream a window sees, in the order it folds them. */
 export const windowed = <T extends { event: RecordedEvent }>(events: T[], w: TimeWindow): T[] => {
@@ -278,9 +285,13 @@ export class PersonTimelines {
       const streamId = personStream(id);
       let state = initialStateOf(streamId);
       const list: { at: number; view: PersonView | null }[] = [];
-      for (const e of [...events].sort(byOccurredAt)) {
+      for (const e of [...events].sort(byJudgement)) {
         state = evolveStream(streamId, state, e as unknown as DomainEvent);
-        list.push({ at: ms(e.metadata.occurredAt), view: personView(state as PersonState) });
+        // The registration counts from the beginning, as the decider judges it.
+        list.push({
+          at: e.revision === 0 ? -Infinity : ms(e.metadata.occurredAt),
+          view: personView(state as PersonState),
+        });
       }
       snapshots.set(id, list);
     }

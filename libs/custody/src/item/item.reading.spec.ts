@@ -1,6 +1,6 @@
 import { cmd, eventsOf, given, T0, typesOf, violationCodes } from '../testing/custody-spec';
 import type { ViolationDetectedData } from '../shared/violation';
-import { afterCommands, departed, onItem, people, places, received } from './item.fixtures';
+import { afterCommands, departed, onItem, people, person, places, received } from './item.fixtures';
 
 const read = (reader: string, placeId = 'room-1', itemId = 'doc-1') =>
   cmd('RecordReading', { itemId, reader, placeId }, { actor: 'p-zhang' });
@@ -237,4 +237,64 @@ describe('an outsider reads the item (BG99 第2条 (a); DESIGN §5.1 point 9)', 
       .when(cmd('RecordReading', { itemId: 'doc-1', placeId: 'room-1' }))
       .thenThrows('INVALID_COMMAND');
   });
+});
+
+// DESIGN §5.1 2 (a fact is judged as things stood when it happened): an engineer in scope on 2 March who departed on
+// 3 March; the reading-room log of 2 March is typed in on 5 March.
+describe('a reading entered late, judged as things stood when it happened', () => {
+  const MAR2 = '2026-03-02T10:00:00.000Z';
+  const MAR3 = '2026-03-03T09:00:00.000Z';
+  const MAR4 = '2026-03-04T10:00:00.000Z';
+  const MAR5 = '2026-03-05T09:00:00.000Z';
+  const gone = (personId: string, at: string) => ({
+    streamId: `person-${personId}`,
+    event: { type: 'PersonDeparted', data: { personId, decontaminationUntil: '2027-03-03T00:00:00.000Z', at } },
+  });
+  const history = [...people, ...places, received('doc-1', { persons: ['p-zhang'] }), gone('p-zhang', MAR3)];
+  const lateRead = (at: string) =>
+    cmd('RecordReading', { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' }, { at });
+
+  it('is no violation for a reader in scope then, though departed since', () =>
+    given(...history, { recordedAt: MAR5 })
+      .when(lateRead(MAR2))
+      .then((writes) => expect(typesOf(writes)).toEqual(['ItemRead'])));
+
+  // 004 脱密期: a reading after the departure is still ACCESS_AFTER_DEPARTURE, dated when it happened.
+  it('flags a reading that happened after the departure, with at = the reading', () =>
+    given(...history, { recordedAt: MAR5 })
+      .when(lateRead(MAR4))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['ACCESS_AFTER_DEPARTURE']);
+        expect(violationData(writes)[0].at).toBe(MAR4);
+      }));
+
+  // 001 (二)阅文保密 2: a scope extension approved after the reading did not cover it then.
+  it('flags a reader admitted only by an extension approved after the reading', () =>
+    given(
+      ...people,
+      ...places,
+      received('doc-1'),
+      onItem('doc-1', 'ScopeExtended', { persons: ['p-zhang'], approvedBy: 'p-gm', at: MAR3 }),
+      { recordedAt: MAR5 },
+    )
+      .when(lateRead(MAR2))
+      .then((writes) => expect(violationCodes(writes)).toEqual(['OUT_OF_SCOPE_ACCESS'])));
+
+  // The current state is still the fold in recorded order: an in-order reading after the departure is flagged.
+  it('judges an in-order reading by the state as it is now', () =>
+    given(...history)
+      .when(lateRead(MAR5))
+      .then((writes) => expect(violationCodes(writes)).toEqual(['ACCESS_AFTER_DEPARTURE'])));
+
+  // A record's existence is not dated: a person registered after the reading is still the reader named.
+  it('finds a reader registered after the reading, as registered', () =>
+    given(...people, ...places, received('doc-1'), person('p-late', 'director', 'SECRET'))
+      .when(
+        cmd(
+          'RecordReading',
+          { itemId: 'doc-1', reader: 'p-late', placeId: 'room-1' },
+          { at: '2026-03-01T10:00:00.000Z' },
+        ),
+      )
+      .then((writes) => expect(typesOf(writes)).toEqual(['ItemRead'])));
 });

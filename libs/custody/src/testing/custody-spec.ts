@@ -10,12 +10,31 @@
 import { deciderSpec } from '@app/ledger/testing';
 import type { CommandData, CommandName, CustodyCommand } from '../commands';
 import { emptyContext, type DecisionContext, type DomainEvent, type StreamEvents } from '../shared/command';
-import { decideCommand, evolveStream, initialStateOf, planCommand } from '../domain';
+import { decideCommand, evolveStream, initialStateOf, judgedAsOf, planCommand } from '../domain';
 
 /** One entry of a history: an event in a stream, or read-model answers the runner would give. */
 export type HistoryEntry =
   | { streamId: string; event: DomainEvent }
-  | { lookups: Partial<Pick<DecisionContext, 'openIncidents' | 'itemsHeldBy' | 'itemsInScope' | 'violations'>> };
+  | { lookups: Partial<Pick<DecisionContext, 'openIncidents' | 'itemsHeldBy' | 'itemsInScope' | 'violations'>> }
+  /** The ledger's clock when the command is recorded (ctx.recordedAt): a command entered late. */
+  | { recordedAt: string };
+
+const occurredMs = (e: DomainEvent): number => new Date(String((e.data as { at?: unknown }).at)).getTime();
+
+/**
+ * The stream as the runner judges it as of `instant` (libs/ledger decider-runner `asOf`): the first event, then the
+ * later ones that occurred at or before it, in occurredAt order. Here an event's occurredAt is its `data.at`.
+ */
+const foldAsOf = (streamId: string, list: DomainEvent[], instant: string): unknown => {
+  const t = new Date(instant).getTime();
+  const [first, ...rest] = list;
+  const seen = rest
+    .map((e, i) => ({ e, i }))
+    .filter(({ e }) => !(occurredMs(e) > t))
+    .sort((a, b) => occurredMs(a.e) - occurredMs(b.e) || a.i - b.i)
+    .map(({ e }) => e);
+  return (first ? [first, ...seen] : []).reduce((s, e) => evolveStream(streamId, s, e), initialStateOf(streamId));
+};
 
 export const T0 = '2026-03-02T09:00:00.000Z';
 let counter = 0;
@@ -32,7 +51,8 @@ export const contextFor = (command: CustodyCommand, history: HistoryEntry[]): De
   const ctx = emptyContext();
   const events = new Map<string, DomainEvent[]>();
   for (const h of history) {
-    if ('lookups' in h)
+    if ('recordedAt' in h) ctx.recordedAt = h.recordedAt;
+    else if ('lookups' in h)
       Object.assign(ctx, {
         ...h.lookups,
         openIncidents: { ...ctx.openIncidents, ...h.lookups.openIncidents },
@@ -43,9 +63,11 @@ export const contextFor = (command: CustodyCommand, history: HistoryEntry[]): De
   }
   const load = (streamId: string) => {
     const list = events.get(streamId) ?? [];
+    const instant = judgedAsOf(command, streamId);
     ctx.streams[streamId] = {
       state: list.reduce((s, e) => evolveStream(streamId, s, e), initialStateOf(streamId)),
       revision: list.length - 1,
+      ...(instant !== null ? { asOf: foldAsOf(streamId, list, instant) } : {}),
     };
   };
   for (let round = 0; round < 6; round++) {

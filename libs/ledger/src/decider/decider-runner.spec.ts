@@ -171,4 +171,70 @@ describe('the decider runner', () => {
     expect(other.events[0].eventId).not.toBe(first.events[0].eventId); // ids differ per principal and stream
     expect(first.events[0].eventId).toBe((await store.readStream('c-a'))[0].eventId);
   });
+
+  describe('judging a command as of its occurredAt (DESIGN §5.1 2)', () => {
+    /** The counter's value as the command's occurredAt saw it, recorded in each event. */
+    type Seen = { n: number; total: number; seenAsOf: number; recordedAt: string | undefined };
+    const judged: DeciderProgram<Cmd, Ctx & { recordedAt?: string }, { streams?: string[] }> = {
+      ...counter(),
+      judgedAsOf: (c) => c.at,
+      decide: (c, ctx) => [
+        {
+          streamId: c.data.to,
+          events: [
+            {
+              type: 'Added',
+              data: {
+                n: c.data.n,
+                total: count(ctx, c.data.to) + c.data.n,
+                seenAsOf: ctx.streams[c.data.to].asOf as number,
+                recordedAt: ctx.recordedAt,
+              } satisfies Seen,
+            },
+          ],
+        },
+      ],
+    };
+    const add = (n: number, at: string) => cmd('Add', { to: 'c-a', n }, { at });
+    const seen = async () => (await store.readStream('c-a')).map((e) => (e.data as Seen).seenAsOf);
+
+    it('sees the stream as it stood then: the events that occurred at or before, in occurredAt order', async () => {
+      const runner = new DeciderRunner(store, clock);
+      await runner.run(judged, add(1, '2026-03-02T08:00:00Z'));
+      await runner.run(judged, add(10, '2026-03-04T08:00:00Z'));
+      await runner.run(judged, add(100, '2026-03-03T08:00:00Z')); // late: sees 1, not 10
+      await runner.run(judged, add(1000, '2026-03-02T09:00:00Z')); // later still: sees 1
+      await runner.run(judged, add(5, '2026-03-05T08:00:00Z')); // in order again: sees everything
+      expect(await seen()).toEqual([0, 1, 1, 1, 1111]);
+      // The current state is still the fold in recorded order.
+      expect(((await store.readStream('c-a'))[4].data as Seen).total).toBe(1116);
+      // Another instance, starting cold, judges the same way.
+      await new DeciderRunner(store, clock).run(judged, add(7, '2026-03-03T12:00:00Z'));
+      expect((await seen())[5]).toBe(1101);
+    });
+
+    it('reads the stream again only for a late command; one entered in order pays nothing', async () => {
+      const runner = new DeciderRunner(store, clock);
+      const reads: Array<number | undefined> = [];
+      const readStream = store.readStream.bind(store);
+      store.readStream = (id, options) => {
+        reads.push(options?.fromRevision);
+        return readStream(id, options);
+      };
+      await runner.run(judged, add(1, '2026-03-02T08:00:00Z'));
+      await runner.run(judged, add(1, '2026-03-02T09:00:00Z'));
+      await runner.run(judged, add(1, '2026-03-02T10:00:00Z'));
+      expect(reads).toEqual([0, 0, 1]); // the fold from the cache onwards, nothing more
+      await runner.run(judged, add(1, '2026-03-02T08:30:00Z'));
+      expect(reads).toEqual([0, 0, 1, 2, 0]); // a late command re-reads the stream once
+    });
+
+    it('gives the decision the instant it is recorded at, the same the events carry', async () => {
+      const runner = new DeciderRunner(store, new ManualClock('2026-03-05T09:00:00Z'));
+      await runner.run(judged, add(1, '2026-03-02T08:00:00Z'));
+      const [e] = await store.readStream('c-a');
+      expect((e.data as Seen).recordedAt).toBe('2026-03-05T09:00:00.000Z');
+      expect(e.metadata.recordedAt).toBe('2026-03-05T09:00:00.000Z');
+    });
+  });
 });

@@ -62,8 +62,22 @@ export const commandHashOf = (name: string, body: unknown): string =>
 const scopedId = (claim: CommandClaim) => `${claim.scope}\u0000${claim.commandId}`;
 
 export interface LoadedStream {
+  /** The stream folded in recorded order: its current state. */
   state: unknown;
   revision: number;
+  /**
+   * The stream as it stood at the instant the program judges the command by (`judgedAsOf`): its first event, then
+   * every later event that occurred at or before that instant, folded in occurredAt order. Only present when the
+   * program asks for it.
+   */
+  asOf?: unknown;
+}
+
+/** What the runner fills into every context, whatever the domain. */
+export interface RunnerContext {
+  streams: Record<string, LoadedStream>;
+  /** When the ledger records this decision (the runner's clock, the same instant as the events' recordedAt). */
+  recordedAt?: string;
 }
 
 export interface DecisionWrite {
@@ -75,11 +89,7 @@ export interface DecisionWrite {
  * A domain as the runner sees it: `plan` says what to load (in rounds, until it asks for nothing new), `fulfil`
  * loads what is not a stream (read-model lookups), `decide` is pure.
  */
-export interface DeciderProgram<
-  C extends LedgerCommand,
-  Ctx extends { streams: Record<string, LoadedStream> },
-  N extends { streams?: string[] },
-> {
+export interface DeciderProgram<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }> {
   emptyContext(): Ctx;
   plan(command: C, ctx: Ctx): N;
   /** Loads the non-stream needs into ctx; returns true when it added anything. */
@@ -87,6 +97,11 @@ export interface DeciderProgram<
   decide(command: C, ctx: Ctx): DecisionWrite[];
   initialState(streamId: string): unknown;
   evolve(streamId: string, state: unknown, event: { type: string; data: unknown }): unknown;
+  /**
+   * The instant a command judges this stream as of (a fact is judged as things stood when it happened), or null to
+   * judge by the current state only. When given, the runner fills `asOf` in the loaded stream.
+   */
+  judgedAsOf?(command: C, streamId: string): string | null;
 }
 
 export interface AppendedEvent {
@@ -109,7 +124,18 @@ interface CachedStream {
   state: unknown;
   revision: number;
   lastHash: string;
+  /** The latest occurredAt (ms) among the stream's events after its first; -Infinity when it has none. */
+  latestMs: number;
+  /**
+   * The whole stream folded in judgement order (first event, then occurredAt order): the state "as of now". While
+   * every event after the first arrived in occurredAt order this is `state` itself; after a late event it is
+   * computed again when first asked for (undefined until then).
+   */
+  judged: unknown;
+  inOrder: boolean;
 }
+
+const msOf = (iso: unknown): number => (typeof iso === 'string' ? new Date(iso).getTime() : Number.NaN);
 
 export interface DeciderRunnerOptions {
   /** Attempts on a concurrency conflict before giving up (decide is pure, so a retry is safe). */
@@ -137,11 +163,10 @@ export class DeciderRunner {
     this.cacheSize = options.cacheSize ?? 20_000;
   }
 
-  async run<
-    C extends LedgerCommand,
-    Ctx extends { streams: Record<string, LoadedStream> },
-    N extends { streams?: string[] },
-  >(program: DeciderProgram<C, Ctx, N>, command: C): Promise<CommandOutcome> {
+  async run<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    command: C,
+  ): Promise<CommandOutcome> {
     const claim: CommandClaim = {
       scope: command.scope ?? command.actor,
       commandId: command.commandId,
@@ -156,10 +181,14 @@ export class DeciderRunner {
       let failure: unknown;
       try {
         const ctx = program.emptyContext();
+        // One instant per attempt: the domain may record it (an incident is discovered when the ledger learns of
+        // it) and the events carry it as their recordedAt.
+        const recordedAt = this.clock.now().toISOString();
+        ctx.recordedAt = recordedAt;
         const tails = new Map<string, CachedStream>();
         await this.load(program, command, ctx, tails);
         const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
-        const sealed = this.seal(command, claim, writes, tails);
+        const sealed = this.seal(command, claim, writes, tails, recordedAt);
         // Even a command that decided nothing is claimed, so its id cannot later be reused for another command.
         const appended = await this.store.appendCommand(claim, sealed);
         if (appended.duplicate) return this.duplicateOf(claim, appended.command);
@@ -195,17 +224,28 @@ export class DeciderRunner {
     };
   }
 
-  private async load<
-    C extends LedgerCommand,
-    Ctx extends { streams: Record<string, LoadedStream> },
-    N extends { streams?: string[] },
-  >(program: DeciderProgram<C, Ctx, N>, command: C, ctx: Ctx, tails: Map<string, CachedStream>): Promise<void> {
+  private async load<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    command: C,
+    ctx: Ctx,
+    tails: Map<string, CachedStream>,
+  ): Promise<void> {
     for (let round = 0; round < 8; round++) {
       const needs = program.plan(command, ctx);
       const missing = [...new Set(needs.streams ?? [])].filter((s) => !(s in ctx.streams));
       const loaded = await Promise.all(missing.map((s) => this.fold(program, s)));
+      const judged = await Promise.all(
+        missing.map((s, i) => {
+          const instant = program.judgedAsOf?.(command, s) ?? null;
+          return instant === null ? undefined : this.asOf(program, s, loaded[i], instant);
+        }),
+      );
       missing.forEach((s, i) => {
-        ctx.streams[s] = { state: loaded[i].state, revision: loaded[i].revision };
+        ctx.streams[s] = {
+          state: loaded[i].state,
+          revision: loaded[i].revision,
+          ...(judged[i] !== undefined ? { asOf: judged[i] } : {}),
+        };
         tails.set(s, loaded[i]);
       });
       const more = await program.fulfil(needs, ctx);
@@ -215,24 +255,72 @@ export class DeciderRunner {
   }
 
   /** Folds a stream from its cached state onwards. */
-  private async fold<
-    C extends LedgerCommand,
-    Ctx extends { streams: Record<string, LoadedStream> },
-    N extends { streams?: string[] },
-  >(program: DeciderProgram<C, Ctx, N>, streamId: string): Promise<CachedStream> {
-    const cached = this.cache.get(streamId) ?? {
-      state: program.initialState(streamId),
+  private async fold<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    streamId: string,
+  ): Promise<CachedStream> {
+    const initial = program.initialState(streamId);
+    const cached: CachedStream = this.cache.get(streamId) ?? {
+      state: initial,
       revision: -1,
       lastHash: GENESIS_HASH,
+      latestMs: -Infinity,
+      judged: initial,
+      inOrder: true,
     };
     const events = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
     if (events.length === 0) return cached;
-    let state = cached.state;
-    for (const e of events) state = program.evolve(streamId, state, e);
+    let { state, judged, latestMs, inOrder } = cached;
+    for (const e of events) {
+      state = program.evolve(streamId, state, e);
+      if (e.revision === 0) {
+        judged = state;
+        continue;
+      }
+      const t = msOf(e.metadata.occurredAt);
+      if (t >= latestMs) {
+        // In order: the judged fold moves with it (it is the current state while the whole stream is in order).
+        judged = inOrder ? state : judged === undefined ? undefined : program.evolve(streamId, judged, e);
+        latestMs = t;
+      } else {
+        // A late event: the judged fold is computed again from the store when next asked for.
+        inOrder = false;
+        judged = undefined;
+      }
+    }
     const last = events[events.length - 1];
-    const next = { state, revision: last.revision, lastHash: String(last.metadata.hash) };
+    const next = { state, revision: last.revision, lastHash: String(last.metadata.hash), latestMs, judged, inOrder };
     this.remember(streamId, next);
     return next;
+  }
+
+  /**
+   * The stream as it stood at `instant`: its first event (a record's existence is not dated), then every later
+   * event that occurred at or before `instant`, in occurredAt order (ties in recorded order). A command judged at
+   * or after everything the stream knows uses the judged fold kept in the cache — for a stream whose events all
+   * arrived in order that is the current state, so an in-order fact pays nothing; only a late one refolds.
+   */
+  private async asOf<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    streamId: string,
+    loaded: CachedStream,
+    instant: string,
+  ): Promise<unknown> {
+    const t = msOf(instant);
+    if (t >= loaded.latestMs && loaded.judged !== undefined) return loaded.judged;
+    const events = await this.store.readStream(streamId, { fromRevision: 0, maxCount: loaded.revision + 1 });
+    const fold = (upTo: number) =>
+      [events[0], ...events.slice(1).filter((e) => msOf(e.metadata.occurredAt) <= upTo)]
+        .filter((e) => e !== undefined)
+        .map((e, i) => ({ e, i, t: e.revision === 0 ? -Infinity : msOf(e.metadata.occurredAt) }))
+        .sort((a, b) => a.t - b.t || a.i - b.i)
+        .reduce((s, { e }) => program.evolve(streamId, s, e), program.initialState(streamId));
+    if (t >= loaded.latestMs) {
+      // Judged as of now on a stream that had a late event: compute the judged fold once and keep it.
+      loaded.judged = fold(Infinity);
+      return loaded.judged;
+    }
+    return fold(t);
   }
 
   private remember(streamId: string, entry: CachedStream): void {
@@ -246,8 +334,8 @@ export class DeciderRunner {
     claim: CommandClaim,
     writes: DecisionWrite[],
     tails: Map<string, CachedStream>,
+    recordedAt: string,
   ): StreamWrite[] {
-    const recordedAt = this.clock.now().toISOString();
     const metadata = {
       occurredAt: command.at,
       recordedAt,
@@ -259,7 +347,7 @@ export class DeciderRunner {
     };
     const sealed: StreamWrite[] = writes.map((w) => {
       // A stream the plan did not load is one the decision creates (a new incident): it must not exist yet.
-      const tail = tails.get(w.streamId) ?? { state: undefined, revision: -1, lastHash: GENESIS_HASH };
+      const tail = tails.get(w.streamId) ?? { revision: -1, lastHash: GENESIS_HASH };
       const events: NewEvent[] = w.events.map((e, i) => ({
         eventId: eventIdFor(scopedId(claim), w.streamId, i),
         type: e.type,
