@@ -167,3 +167,61 @@ describe('an item with two generations of copies', () => {
     expect(await exposureOf(l.core, ['doc-nope'])).toBeNull();
   });
 });
+
+/**
+ * DESIGN §5.1 2: the ledger never contradicts itself. The director (in scope for SECRET) departed on 3 March; the
+ * reading-room log of 2 March and of 4 March are both typed in on 5 March. The decider and the exposure set judge
+ * each reading as things stood when it happened, and agree.
+ */
+describe('late-entered readings judged alike by the decider and the exposure set', () => {
+  let l: TestLedger;
+  let set: ExposureSet;
+  let onMar2: string[];
+  let onMar4: string[];
+
+  beforeAll(async () => {
+    l = await openTestLedger();
+    await registerCast(l, '2026-03-02T01:00:00Z');
+    await receiveSecret(l, 'doc-9', 'p-zhang', '2026-03-02T02:00:00Z');
+    await l.run(
+      'p-registrar',
+      'RecordDeparture',
+      { personId: 'p-dir', decontaminationUntil: '2027-03-03T00:00:00Z' },
+      '2026-03-03T09:00:00Z',
+    );
+    const read = (at: string) =>
+      l.run(
+        'p-zhang',
+        'RecordReading',
+        { itemId: 'doc-9', reader: 'p-dir', placeId: 'room-1' },
+        at,
+        '2026-03-05T09:00:00Z',
+      );
+    onMar2 = (await read('2026-03-02T10:00:00Z')).violations.map((v) => v.code);
+    onMar4 = (await read('2026-03-04T10:00:00Z')).violations.map((v) => v.code);
+    set = (await exposureOf(l.core, ['doc-9']))!;
+  });
+
+  afterAll(() => l.close());
+
+  it('flags only the reading after the departure, and the exposure set says the same of both', () => {
+    expect(onMar2).toEqual([]);
+    expect(onMar4).toEqual(['ACCESS_AFTER_DEPARTURE']);
+    const readings = set.entries.filter((e) => e.personId === 'p-dir' && e.how === 'reading');
+    expect(readings.map((e) => [e.occurredAt, e.withinScope, e.reason, e.violations])).toEqual([
+      ['2026-03-02T10:00:00.000Z', true, null, []],
+      ['2026-03-04T10:00:00.000Z', false, 'departed', ['ACCESS_AFTER_DEPARTURE']],
+    ]);
+  });
+
+  it('opens the leak incident discovered at the entry, occurred at the reading, not overdue on arrival', () => {
+    const [incident] = l.core.readModels.incidents.list('2026-03-05T09:00:00.000Z');
+    expect(incident).toMatchObject({
+      kind: 'leak',
+      discoveredAt: '2026-03-05T09:00:00.000Z',
+      occurredAt: '2026-03-04T10:00:00.000Z',
+      reportDueAt: '2026-03-06T09:00:00.000Z',
+      overdue: false,
+    });
+  });
+});

@@ -41,6 +41,7 @@ export const COMMAND_ROLES: Record<Exclude<CommandName, 'FireDeadline'>, Role[]>
   RecordOriginatorNotice: ['registrar', 'secrecy-officer'],
   OpenIncident: ['responder', 'secrecy-officer'],
   RecordRemedialAction: ['responder'],
+  MergeIncident: ['responder'],
   SubmitIncidentReport: ['responder'],
   ConcludeInvestigation: ['responder'],
   CloseIncident: ['responder'],

@@ -136,6 +136,8 @@ export interface CommandData {
     description: string;
   };
   RecordRemedialAction: { incidentId: string; action: string };
+  /** DESIGN §5.1 3: the responder found `incidentId` and `into` are one event; `incidentId`'s causes join `into`. */
+  MergeIncident: { incidentId: string; into: string };
   SubmitIncidentReport: {
     incidentId: string;
     to: string;

@@ -124,6 +124,53 @@ describe('the scenario runner', () => {
     expect(problems[2]).toContain('expected refusal UNKNOWN_PLACE, got UNKNOWN_PERSON');
   });
 
+  // DESIGN §7 (v2): a command step may give recordedAt — a paper record typed in afterwards.
+  it('enters a command late: the clock moves to recordedAt, the command keeps at as its occurredAt', async () => {
+    const report = await runScenario({
+      name: 'late',
+      steps: [
+        ...people,
+        {
+          at: '2026-03-02T03:00:00Z',
+          recordedAt: '2026-03-05T09:00:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' },
+        },
+        // 24 hours after the entry, not after the reading: not overdue on arrival, overdue a day later.
+        { at: '2026-03-05T09:01:00Z', expect: { incidents: [{ itemId: 'doc-1', kind: 'leak', overdue: false }] } },
+        { at: '2026-03-06T09:01:00Z', expect: { incidents: [{ itemId: 'doc-1', overdue: true }] } },
+      ],
+    });
+    expect(formatReport(report)).toContain('PASS');
+    expect(report.ok).toBe(true);
+  });
+
+  it('rejects a recordedAt before at with a clear per-step error, and goes on', async () => {
+    const report = await runScenario({
+      name: 'backwards',
+      steps: [
+        ...people,
+        {
+          at: '2026-03-02T03:00:00Z',
+          recordedAt: '2026-03-02T02:59:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: { itemId: 'doc-1', reader: 'p-gm', placeId: 'room-1' },
+        },
+        { at: '2026-03-02T04:00:00Z', expect: { violationCount: 0 } },
+      ],
+    });
+    expect(report.steps.filter((s) => !s.ok).map((s) => [s.index, s.problems])).toEqual([
+      [
+        4,
+        [
+          'recordedAt 2026-03-02T02:59:00Z is before at 2026-03-02T03:00:00Z: a fact cannot be entered before it happened',
+        ],
+      ],
+    ]);
+  });
+
   it('matches each expected entry to a distinct recorded one', () => {
     const recorded = [{ code: 'A' }, { code: 'B' }];
     expect(matchDistinct([{ code: 'A' }, { code: 'A' }], recorded, (m, c) => m.code === c.code)).toBeNull();

@@ -15,6 +15,8 @@ export interface Scenario {
 
 export interface ScenarioStep {
   at: string;
+  /** (v2, DESIGN §7) When the command is entered, ≥ at: a paper record typed in afterwards. */
+  recordedAt?: string;
   actor?: string;
   command?: string;
   data?: Record<string, unknown>;
@@ -87,7 +89,8 @@ export const matchDistinct = <T>(
 
 /**
  * Runs a scenario on a fresh embedded store (or the fresh store given) with a manual clock, through the same
- * LedgerCore.execute path and the same queries the API uses. Before each step the clock moves to the step's `at` and every deadline due fires.
+ * LedgerCore.execute path and the same queries the API uses. Before each step the clock moves to the step's `at`
+ * (or its `recordedAt`, when a command is entered late with occurredAt = `at`) and every deadline due fires.
  */
 export const runScenario = async (
   scenario: Scenario,
@@ -100,7 +103,14 @@ export const runScenario = async (
   try {
     for (const [index, step] of scenario.steps.entries()) {
       const problems: string[] = [];
-      clock.set(step.at);
+      const late = lateEntry(step);
+      if ('problem' in late) {
+        steps.push({ index, at: step.at, label: step.command ?? 'expect', ok: false, problems: [late.problem] });
+        continue;
+      }
+      // The clock moves to when the step is entered: its recordedAt (a late entry) or its at. A clock never runs
+      // back: a step dated before an earlier late entry is itself entered late, at the clock's time.
+      if (new Date(late.enteredAt).getTime() > clock.now().getTime()) clock.set(late.enteredAt);
       await core.fireDueDeadlines();
       let label = 'expect';
       if (step.command) {
@@ -123,6 +133,7 @@ export const runScenario = async (
         }
       }
       if (step.expect) problems.push(...(await checkExpectations(step.expect, core)));
+      if (step.recordedAt !== undefined) label += ` (entered ${step.recordedAt})`;
       steps.push({ index, at: step.at, label, ok: problems.length === 0, problems });
     }
   } finally {
@@ -130,6 +141,22 @@ export const runScenario = async (
     if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return { name: scenario.name, file: options.file, ok: steps.every((s) => s.ok), steps };
+};
+
+const isInstant = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(new Date(v).getTime());
+
+/** When a step is entered: its `recordedAt` (≥ at, command steps only) or its `at`; or what is wrong with them. */
+const lateEntry = (step: ScenarioStep): { enteredAt: string } | { problem: string } => {
+  if (!isInstant(step.at)) return { problem: `at ${show(step.at)} is not an ISO-8601 instant` };
+  if (step.recordedAt === undefined) return { enteredAt: step.at };
+  if (!step.command)
+    return { problem: 'recordedAt is given on a step without a command (only commands are entered late)' };
+  if (!isInstant(step.recordedAt)) return { problem: `recordedAt ${show(step.recordedAt)} is not an ISO-8601 instant` };
+  if (new Date(step.recordedAt).getTime() < new Date(step.at).getTime())
+    return {
+      problem: `recordedAt ${step.recordedAt} is before at ${step.at}: a fact cannot be entered before it happened`,
+    };
+  return { enteredAt: step.recordedAt };
 };
 
 const resolvePlaceholders = (value: unknown, core: LedgerCore, problems: string[]): never => {

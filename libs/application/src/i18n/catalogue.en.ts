@@ -257,6 +257,7 @@ export const en = {
       '{quantity, plural, one {# item} other {# items}} concerned ({originals} {originals, plural, one {original} other {originals}}, {copies} {copies, plural, one {copy} other {copies}}):',
     discoveryLine: 'Discovered {when} by {by}: {description}.',
     recordedLine: 'Recorded in the custody ledger at {when}.',
+    occurredLine: 'It happened {when}.',
     causesHeading: 'Causes recorded (the first opened the incident, later ones joined it):',
     causeLine:
       '{when}: {title}{itemId, select, none {} other { on {itemId}}}{person, select, none {} other { ({person})}}',

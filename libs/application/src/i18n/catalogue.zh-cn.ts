@@ -253,6 +253,7 @@ export const zhCN: Catalogue = {
     contentSummary: '涉及载体{quantity}件（原件{originals}件，复印件{copies}件）：',
     discoveryLine: '{when}由{by}发现：{description}。',
     recordedLine: '涉密载体台账于{when}记录。',
+    occurredLine: '事件发生于{when}。',
     causesHeading: '记录的事由（首项立案，其余并入本事件，一事一报）：',
     causeLine:
       '{when}：{itemId, select, none {} other {{itemId}}}{title}{person, select, none {} other {（{person}）}}',

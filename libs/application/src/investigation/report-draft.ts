@@ -71,7 +71,10 @@ export interface ReportDraft {
   /** The supervising secrecy office (from `?to=`, else empty for the responder to fill). */
   to: string;
   now: string;
+  /** When the ledger learned of it: the 24 hours count from here (DESIGN §5.1 1). */
   discoveredAt: string;
+  /** When it happened: the earliest of its causes (DESIGN §5.1 1). */
+  occurredAt: string;
   reportDueAt: string;
   /** reportDueAt − now on the ledger's clock (negative once past). */
   timeLeftMs: number;
@@ -109,6 +112,7 @@ export interface ContentFacts {
 
 export interface DiscoveryFacts {
   discoveredAt: string;
+  occurredAt: string;
   discoveredBy: string | null;
   recordedAt: string | null;
   description: string;
@@ -422,9 +426,13 @@ export const buildReportDraft = async (
   }));
   const causeLine = (c: (typeof causes)[number]) =>
     `${when(c.at)}: ${c.code}${c.itemId ? ` on ${c.itemId}` : ''}${c.personId ? ` (${l.person(c.personId)})` : ''}${c.detail ? ` — ${c.detail}` : ''}`;
+  // Views stored before v2 have no occurredAt: the discovery stands in.
+  const occurredAt = incident.occurredAt ?? incident.discoveredAt;
   const discovery: ReportDraft['discovery'] = {
     text: [
       `Discovered ${when(incident.discoveredAt)} by ${l.person(incident.discoveredBy)}${opened ? `, recorded in the custody ledger at ${when(opened.metadata.recordedAt)}` : ''}: ${incident.description}.`,
+      // DESIGN §5.1 1: a paper record entered late was discovered when entered; say when it happened too.
+      ...(occurredAt !== incident.discoveredAt ? [`It happened ${when(occurredAt)}.`] : []),
       ...(causes.length
         ? [
             'Causes recorded (the first opened the incident, later ones joined it):',
@@ -434,6 +442,7 @@ export const buildReportDraft = async (
     ].join('\n'),
     facts: {
       discoveredAt: incident.discoveredAt,
+      occurredAt,
       discoveredBy: incident.discoveredBy,
       recordedAt: opened?.metadata.recordedAt ?? null,
       description: incident.description,
@@ -698,6 +707,7 @@ export const buildReportDraft = async (
     to,
     now,
     discoveredAt: incident.discoveredAt,
+    occurredAt,
     reportDueAt: incident.reportDueAt,
     timeLeftMs: ms(incident.reportDueAt) - ms(now),
     overdue: isReportOverdue(incident, now),
@@ -717,6 +727,7 @@ export const buildReportDraft = async (
     to,
     now,
     discoveredAt: incident.discoveredAt,
+    occurredAt,
     reportDueAt: incident.reportDueAt,
     timeLeftMs: ms(incident.reportDueAt) - ms(now),
     overdue: isReportOverdue(incident, now),

@@ -94,6 +94,7 @@ describe('doc-1 without an open incident', () => {
               itemIds: ['doc-1'],
               discoveredAt: D0,
               discoveredBy: 'p-zhang',
+              occurredAt: D0,
               description: 'CARRY_OUT_UNAPPROVED on doc-1',
               at: D0,
               causes: [
@@ -204,5 +205,51 @@ describe('doc-1 whose incident the read model still shows open, but whose stream
       ctx,
     );
     expect(incidentIds).toEqual({ 'doc-1': 'inc-c2-doc-1' });
+  });
+});
+
+// TL2024 实施条例 第61条 (发现后24小时内) / DESIGN §5.1 1: the reading of 2 March typed in on 5 March is discovered on
+// 5 March — the ledger learned of it then — and keeps 2 March as when it happened.
+describe('a cause entered late: discovered when the ledger records it', () => {
+  const MAR2 = '2026-03-02T10:00:00.000Z';
+  const MAR5 = '2026-03-05T09:00:00.000Z';
+  const cause = { itemId: 'doc-1', code: 'OUT_OF_SCOPE_ACCESS', violationId: 'v1', kind: 'leak' as const };
+
+  it('opens an incident discovered at the recording, by the actor, occurred at the fact', () => {
+    const { writes } = incidentWrites(command(MAR2, 'c1'), [cause], { ...noOpenIncidents('doc-1'), recordedAt: MAR5 });
+    expect(writes[0].events[0].data).toMatchObject({
+      discoveredAt: MAR5,
+      discoveredBy: 'p-zhang',
+      occurredAt: MAR2,
+      causes: [{ at: MAR2 }],
+    });
+  });
+
+  it('is never discovered before it happened (an occurredAt a little ahead of the clock)', () => {
+    const { writes } = incidentWrites(command(MAR5, 'c1'), [cause], {
+      ...noOpenIncidents('doc-1'),
+      recordedAt: '2026-03-05T08:58:00.000Z',
+    });
+    expect(writes[0].events[0].data).toMatchObject({ discoveredAt: MAR5 });
+  });
+});
+
+// 004_d1fc20a45ee67265.txt 一事一报 / DESIGN §5.1 3: one event, one report — until it is reported.
+describe('doc-1 whose incident was reported, the read model not yet knowing', () => {
+  it('opens a new incident with its own discovery rather than joining the reported one', () => {
+    const ctx = withOpenIncident({
+      type: 'IncidentReported',
+      data: { incidentId: 'inc-1', to: 'x', by: 'p', at: D0, dueAt: D0, late: false },
+    });
+    const { incidentIds, writes } = incidentWrites(
+      command('2026-03-20T10:00:00.000Z'),
+      [{ itemId: 'doc-1', code: 'OUT_OF_SCOPE_ACCESS', violationId: 'v9', kind: 'leak' }],
+      ctx,
+    );
+    expect(incidentIds).toEqual({ 'doc-1': 'inc-c2-doc-1' });
+    expect(writes[0].events[0]).toMatchObject({
+      type: 'IncidentOpened',
+      data: { discoveredAt: '2026-03-20T10:00:00.000Z' },
+    });
   });
 });

@@ -3,8 +3,10 @@
  *
  * BG99 报告泄露国家秘密事件的规定 第2条: a leak is (a) the item became known to someone not entitled, or (b) it went
  * beyond its permitted range and nobody can show no unentitled person learned it. 004_d1fc20a45ee67265.txt 一事一报:
- * one event, one report — a cause on an item that already has an open incident joins it, and its deadline stays
- * counted from the first discovery.
+ * one event, one report — a cause on an item whose incident has not been reported yet joins it, and its deadline
+ * stays counted from the first discovery; after the report a new cause opens a new incident (DESIGN §5.1 3).
+ * TL2024 实施条例 第61条 (发现后24小时内): an incident opened here is discovered when the ledger records the fact that
+ * reveals it (DESIGN §5.1 1), so a paper log typed in late is due 24 hours after it was entered.
  */
 import type { Command, DecisionContext, IncidentKind, Needs, StreamEvents } from '../shared/command';
 import { incidentStream } from '../shared/streams';
@@ -63,20 +65,37 @@ export function incidentNeeds(itemIds: string[], ctx: DecisionContext): Needs {
   return { openIncidentsFor: unique, streams: [...new Set(streams)] };
 }
 
-/** The incident an item's open incident ref points at, when its stream (if loaded) confirms it is still open. */
+/** Whether a new cause may still join this incident: 004_d1fc20a45ee67265.txt 一事一报 — only until it is reported. */
+export const joinable = (state: IncidentState): boolean =>
+  state.status === 'recorded' &&
+  state.incident.reportedAt === null &&
+  state.incident.closedAt === null &&
+  state.incident.mergedInto === null;
+
+/** The incident an item's open incident ref points at, when its stream (if loaded) confirms it may still be joined. */
 const openIncidentOf = (ctx: DecisionContext, itemId: string): { incidentId: string; kind: IncidentKind } | null => {
   const ref = ctx.openIncidents[itemId];
   if (!ref) return null;
   const loaded = ctx.streams[incidentStream(ref.incidentId)];
   if (!loaded) return ref;
   const state = loaded.state as IncidentState;
-  // The read model may lag behind a close: the stream is the truth, a closed incident is joined by nothing.
-  if (state.status === 'none' || state.incident.closedAt !== null) return null;
+  // The read model may lag behind a report, a merge or a close: the stream is the truth.
+  if (state.status === 'none' || !joinable(state)) return null;
   return { incidentId: ref.incidentId, kind: state.incident.kind };
 };
 
-/** Opens (IncidentOpened on incident-<newId>) or joins (IncidentCauseAdded on the open one) one incident per item,
- *  discoveredAt = cmd.at; returns the incident id per item and the incident-stream writes. */
+/**
+ * DESIGN §5.1 1: discovered when the ledger records the revealing fact (its recordedAt), never before it happened
+ * (an occurredAt given a little ahead of the ledger's clock stands).
+ */
+export const discoveryInstant = (cmd: Command, ctx: DecisionContext): string =>
+  ctx.recordedAt !== undefined && new Date(ctx.recordedAt).getTime() > new Date(cmd.at).getTime()
+    ? ctx.recordedAt
+    : cmd.at;
+
+/** Opens (IncidentOpened on incident-<newId>) or joins (IncidentCauseAdded on the unreported one) one incident per
+ *  item — discoveredAt the recording instant, occurredAt the fact's — and returns the incident id per item and the
+ *  incident-stream writes. */
 export function incidentWrites(
   cmd: Command,
   causes: Array<IncidentCause & { kind: IncidentKind }>,
@@ -100,7 +119,7 @@ export function incidentWrites(
       at: cmd.at,
     });
     if (open) {
-      // 一事一报: join the open incident; its discoveredAt (and so its 24 h deadline) does not move.
+      // 一事一报: join the unreported incident; its discoveredAt (and so its 24 h deadline) does not move.
       incidentIds[itemId] = open.incidentId;
       for (const c of itemCauses) {
         const previousKind = kindNow.get(open.incidentId) ?? open.kind;
@@ -123,8 +142,9 @@ export function incidentWrites(
           incidentId,
           kind,
           itemIds: [itemId],
-          discoveredAt: cmd.at,
+          discoveredAt: discoveryInstant(cmd, ctx),
           discoveredBy: cmd.actor,
+          occurredAt: cmd.at,
           description: `${[...new Set(itemCauses.map((c) => c.code))].join(', ')} on ${itemId}`,
           causes: itemCauses.map(causeData),
           at: cmd.at,

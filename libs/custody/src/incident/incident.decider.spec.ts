@@ -312,3 +312,128 @@ describe('no incident inc-1 at all', () => {
       .when(cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: DUE }))
       .then([]));
 });
+
+// DESIGN §5.1 3 (004_d1fc20a45ee67265.txt 一事一报): the responder finds inc-2 (doc-2, opened 14:00) is the same event
+// as inc-1 (doc-1, opened 11:00).
+describe('MergeIncident: inc-2 into inc-1, neither reported', () => {
+  const inc2 = {
+    streamId: 'incident-inc-2',
+    event: {
+      type: 'IncidentOpened',
+      data: {
+        incidentId: 'inc-2',
+        kind: 'leak',
+        itemIds: ['doc-2'],
+        discoveredAt: '2026-03-02T14:00:00.000Z',
+        discoveredBy: 'p-zhang',
+        occurredAt: '2026-03-02T08:00:00.000Z',
+        description: 'OUT_OF_SCOPE_ACCESS on doc-2',
+        causes: [
+          {
+            code: 'OUT_OF_SCOPE_ACCESS',
+            itemId: 'doc-2',
+            violationId: 'v2',
+            personId: 'p-driver',
+            at: '2026-03-02T08:00:00.000Z',
+          },
+        ],
+        at: '2026-03-02T08:00:00.000Z',
+      },
+    },
+  };
+  const merge = (data = { incidentId: 'inc-2', into: 'inc-1' }) =>
+    cmd('MergeIncident', data, responder('2026-03-02T16:00:00.000Z'));
+
+  it("ends inc-2 and adds its causes to inc-1, raising inc-1's kind, its discovery kept", () =>
+    given(incidentOpened(), inc2)
+      .when(merge())
+      .then([
+        {
+          streamId: 'incident-inc-2',
+          events: [
+            {
+              type: 'IncidentMerged',
+              data: { incidentId: 'inc-2', into: 'inc-1', by: 'p-dir', at: '2026-03-02T16:00:00.000Z' },
+            },
+          ],
+        },
+        {
+          streamId: 'incident-inc-1',
+          events: [
+            {
+              type: 'IncidentCauseAdded',
+              data: {
+                incidentId: 'inc-1',
+                code: 'OUT_OF_SCOPE_ACCESS',
+                itemId: 'doc-2',
+                violationId: 'v2',
+                personId: null,
+                at: '2026-03-02T08:00:00.000Z',
+                kind: 'leak',
+                previousKind: 'suspected-leak',
+                mergedFrom: 'inc-2',
+              },
+            },
+          ],
+        },
+      ]));
+
+  it('refuses ALREADY_REPORTED when inc-2 was reported (its report went out as its own event)', () =>
+    given(incidentOpened(), inc2, {
+      streamId: 'incident-inc-2',
+      event: {
+        ...reported('2026-03-02T15:00:00.000Z').event,
+        data: { ...reported('x').event.data, incidentId: 'inc-2' },
+      },
+    })
+      .when(merge())
+      .thenThrows('ALREADY_REPORTED'));
+
+  it('merges into a reported incident (the merged one was not reported)', () =>
+    given(incidentOpened(), reported('2026-03-02T12:00:00.000Z'), inc2)
+      .when(merge())
+      .then((writes) => expect(typesOf(writes)).toEqual(['IncidentMerged', 'IncidentCauseAdded'])));
+
+  it('refuses merging an incident into itself as an input error', () =>
+    given(incidentOpened(), inc2)
+      .when(merge({ incidentId: 'inc-2', into: 'inc-2' }))
+      .thenThrows('INVALID_COMMAND'));
+
+  it('does not know an incident that was never opened', () => {
+    given(incidentOpened()).when(merge()).thenThrows('UNKNOWN_INCIDENT');
+    given(inc2).when(merge()).thenThrows('UNKNOWN_INCIDENT');
+  });
+
+  it('refuses merging inc-2 twice, or into an incident merged away', () => {
+    const inc2Merged = {
+      streamId: 'incident-inc-2',
+      event: { type: 'IncidentMerged', data: { incidentId: 'inc-2', into: 'inc-1', by: 'p-dir', at: D0 } },
+    };
+    given(incidentOpened(), inc2, inc2Merged).when(merge()).thenThrows('ALREADY_MERGED');
+    given(incidentOpened(), inc2, inc2Merged)
+      .when(merge({ incidentId: 'inc-1', into: 'inc-2' }))
+      .thenThrows('ALREADY_MERGED');
+  });
+
+  // Its own deadlines end: the 24-hour deadline of a merged incident flags nothing.
+  it('flags nothing on inc-2 when its deadline fires after the merge', () =>
+    given(incidentOpened(), inc2, {
+      streamId: 'incident-inc-2',
+      event: { type: 'IncidentMerged', data: { incidentId: 'inc-2', into: 'inc-1', by: 'p-dir', at: D0 } },
+    })
+      .when(
+        cmd(
+          'FireDeadline',
+          {
+            deadline: {
+              key: 'LEAK_REPORT_LATE:incident-inc-2',
+              kind: 'LEAK_REPORT_LATE',
+              streamId: 'incident-inc-2',
+              dueAt: '2026-03-03T14:00:00.000Z',
+            },
+          },
+          { at: '2026-03-03T14:00:00.000Z' },
+        ),
+      )
+      .then([]));
+});

@@ -7,7 +7,7 @@ import { INCIDENT_KINDS } from '../shared/vocabulary';
 import { violation } from '../rules/violations';
 import { isAfter } from './calendar';
 import type { IncidentEvent } from './incident.events';
-import { type IncidentRecord, type IncidentState } from './incident.state';
+import { graver, type IncidentRecord, type IncidentState } from './incident.state';
 import { requireInstant, requireOneOf, requireStream, requireText, stateOf, writeTo } from './input';
 
 export type IncidentCommand = Extract<
@@ -16,6 +16,7 @@ export type IncidentCommand = Extract<
     type:
       | 'OpenIncident'
       | 'RecordRemedialAction'
+      | 'MergeIncident'
       | 'SubmitIncidentReport'
       | 'ConcludeInvestigation'
       | 'CloseIncident'
@@ -96,6 +97,11 @@ const conclusion = (
 export const planIncident = (command: IncidentCommand, _ctx: DecisionContext): Needs => {
   if (command.type === 'FireDeadline') return { streams: [command.data.deadline.streamId] };
   const stream = incidentStream(command.data.incidentId);
+  if (command.type === 'MergeIncident') {
+    const into =
+      typeof command.data.into === 'string' && command.data.into !== '' ? [incidentStream(command.data.into)] : [];
+    return { streams: [stream, ...into] };
+  }
   if (command.type === 'OpenIncident') {
     const itemIds = Array.isArray(command.data.itemIds)
       ? command.data.itemIds.filter((i) => typeof i === 'string')
@@ -106,10 +112,61 @@ export const planIncident = (command: IncidentCommand, _ctx: DecisionContext): N
   return { streams: [stream] };
 };
 
-const recorded = (ctx: DecisionContext, incidentId: string): Extract<IncidentState, { status: 'recorded' }> => {
+const recorded = (
+  ctx: DecisionContext,
+  incidentId: string,
+  field = 'incidentId',
+): Extract<IncidentState, { status: 'recorded' }> => {
   const state = stateOf<IncidentState>(ctx, incidentStream(incidentId));
-  if (state.status === 'none') throw new UnknownReference('UNKNOWN_INCIDENT', 'incidentId', incidentId);
+  if (state.status === 'none') throw new UnknownReference('UNKNOWN_INCIDENT', field, incidentId);
   return state;
+};
+
+/**
+ * DESIGN §5.1 3 (004_d1fc20a45ee67265.txt 一事一报): two incidents the responder finds are one event become one. The
+ * merged one must not have been reported (its report already went out as its own event); its causes — and, for an
+ * incident opened by hand, its items — join `into` as causes there, `into` keeps its discovery (its deadline does
+ * not move) and the merged incident's own deadlines end.
+ */
+const mergeIncident = (command: Extract<IncidentCommand, { type: 'MergeIncident' }>, ctx: DecisionContext) => {
+  const data = command.data as unknown as Record<string, unknown>;
+  const incidentId = requireText(data, 'incidentId');
+  const intoId = requireText(data, 'into');
+  if (intoId === incidentId) throw new InvalidCommand('into', 'must name another incident than incidentId');
+  const merged = recorded(ctx, incidentId);
+  const into = recorded(ctx, intoId, 'into');
+  const m = merged.incident;
+  const refuse = (code: string, message: string, field: string) => new CommandRefused(code, message, 409, field);
+  if (m.mergedInto !== null)
+    throw refuse('ALREADY_MERGED', `incident ${incidentId} was merged into ${m.mergedInto}`, 'incidentId');
+  if (m.reportedAt !== null)
+    throw refuse('ALREADY_REPORTED', `incident ${incidentId} was reported at ${m.reportedAt}`, 'incidentId');
+  if (into.incident.mergedInto !== null)
+    throw refuse(
+      'ALREADY_MERGED',
+      `incident ${intoId} was merged into ${into.incident.mergedInto}: merge into that one`,
+      'into',
+    );
+  if (into.incident.closedAt !== null)
+    throw refuse('ALREADY_CLOSED', `incident ${intoId} was closed at ${into.incident.closedAt}`, 'into');
+  const kind = graver(into.incident.kind, m.kind);
+  const covered = new Set(m.causes.map((c) => c.itemId));
+  const causes = [
+    ...m.causes.map((c) => ({ code: c.code, itemId: c.itemId, violationId: c.violationId, personId: null, at: c.at })),
+    // An incident opened by hand names items without causes: they join as the responder's own report.
+    ...m.itemIds
+      .filter((i) => !covered.has(i))
+      .map((itemId) => ({ code: 'OpenIncident', itemId, violationId: null, personId: null, at: m.occurredAt })),
+  ];
+  const added: IncidentEvent[] = causes.map((c, i) => ({
+    type: 'IncidentCauseAdded',
+    data: { incidentId: intoId, ...c, kind, previousKind: i === 0 ? into.incident.kind : kind, mergedFrom: incidentId },
+  }));
+  const mergedEvent: IncidentEvent = {
+    type: 'IncidentMerged',
+    data: { incidentId, into: intoId, by: command.actor, at: command.at },
+  };
+  return [...writeTo(incidentStream(incidentId), [mergedEvent]), ...writeTo(incidentStream(intoId), added)];
 };
 
 export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): StreamEvents[] => {
@@ -159,6 +216,8 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       ];
       return writeTo(incidentStream(incidentId), events);
     }
+    case 'MergeIncident':
+      return mergeIncident(command, ctx);
     case 'SubmitIncidentReport': {
       const incidentId = requireText(data, 'incidentId');
       const fields = Object.fromEntries(REPORT_FIELDS.map((f) => [f, requireText(data, f)])) as Record<
@@ -235,7 +294,8 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
     case 'FireDeadline': {
       const { deadline } = command.data;
       const state = stateOf<IncidentState>(ctx, deadline.streamId);
-      if (state.status === 'none') return [];
+      // A merged incident's deadlines ended with the merge (DESIGN §5.1 3).
+      if (state.status === 'none' || state.incident.mergedInto !== null) return [];
       if (deadline.kind !== 'LEAK_REPORT_LATE' && deadline.kind !== 'INVESTIGATION_REPORT_LATE') return [];
       const rule = DEADLINE_RULES[deadline.kind];
       const due = rule.due(state.incident);

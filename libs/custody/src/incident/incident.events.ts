@@ -16,21 +16,36 @@ export type IncidentOpened = DomainEvent<
     incidentId: string;
     kind: IncidentKind;
     itemIds: string[];
+    /** When the ledger learned of it (DESIGN §5.1 1): the deadlines count from here. */
     discoveredAt: string;
     discoveredBy: string | null;
+    /** The earliest instant among its causes (when it happened); absent on events recorded before v2. */
+    occurredAt?: string;
     description: string;
     causes: IncidentCauseData[];
     at: string;
   }
 >;
-/** 一事一报: a later cause on an item with an open incident joins it; `kind` is the incident's kind after it. */
+/**
+ * 一事一报: a later cause on an item with an unreported incident joins it; `kind` is the incident's kind after it.
+ * `mergedFrom` names the incident it came from when a responder merged two incidents into one (MergeIncident).
+ */
 export type IncidentCauseAdded = DomainEvent<
   'IncidentCauseAdded',
   IncidentCauseData & {
     incidentId: string;
     kind: IncidentKind;
     previousKind: IncidentKind;
+    mergedFrom?: string;
   }
+>;
+/**
+ * DESIGN §5.1 3: a responder found two incidents are one event. On the merged incident's stream: its causes went to
+ * `into` and its own deadlines end.
+ */
+export type IncidentMerged = DomainEvent<
+  'IncidentMerged',
+  { incidentId: string; into: string; by: string; at: string }
 >;
 export type RemedialActionRecorded = DomainEvent<
   'RemedialActionRecorded',
@@ -75,6 +90,7 @@ export type IncidentClosed = DomainEvent<
 export type IncidentEvent =
   | IncidentOpened
   | IncidentCauseAdded
+  | IncidentMerged
   | RemedialActionRecorded
   | IncidentReported
   | InvestigationConcluded

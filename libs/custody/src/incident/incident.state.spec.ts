@@ -38,6 +38,7 @@ describe('an incident opened at 11:00 on a carry-out, joined by a loss at 14:00'
       itemIds: ['doc-1'],
       discoveredAt: D0,
       discoveredBy: 'p-zhang',
+      occurredAt: D0,
       description: 'CARRY_OUT_UNAPPROVED on doc-1',
       reportDueAt: DUE,
       investigationDueAt: INVESTIGATION_DUE,
@@ -45,6 +46,8 @@ describe('an incident opened at 11:00 on a carry-out, joined by a loss at 14:00'
       report: null,
       concludedAt: null,
       closedAt: null,
+      mergedInto: null,
+      mergedAt: null,
       status: 'open',
       causes: [
         { code: 'CARRY_OUT_UNAPPROVED', itemId: 'doc-1', violationId: 'c1:CARRY_OUT_UNAPPROVED:doc-1', at: D0 },
@@ -98,5 +101,34 @@ describe('calendar arithmetic in UTC', () => {
     expect(addMonths('2026-03-02T11:00:00Z', 3)).toBe('2026-06-02T11:00:00.000Z');
     expect(addMonths('2025-11-30T08:00:00Z', 3)).toBe('2026-02-28T08:00:00.000Z');
     expect(addMonths('2026-12-15T00:00:00Z', 3)).toBe('2027-03-15T00:00:00.000Z');
+  });
+});
+
+// DESIGN §5.1 1: the incident keeps when it happened — the earliest instant among its causes — beside its discovery.
+describe('an incident discovered at 11:00, joined by a cause that happened at 08:00 (entered late)', () => {
+  const state = fold(incidentOpened().event, {
+    ...lossJoined,
+    data: { ...lossJoined.data, at: '2026-03-02T08:00:00.000Z' },
+  });
+
+  it('occurred at 08:00 and is still due 24 hours after its discovery', () =>
+    expect(incidentView(state)).toMatchObject({
+      occurredAt: '2026-03-02T08:00:00.000Z',
+      discoveredAt: D0,
+      reportDueAt: DUE,
+    }));
+});
+
+// DESIGN §5.1 3: a merged incident's own deadlines end with the merge.
+describe('an incident merged into another before its deadline', () => {
+  const state = fold(incidentOpened().event, {
+    type: 'IncidentMerged',
+    data: { incidentId: 'inc-1', into: 'inc-0', by: 'p-dir', at: '2026-03-02T12:00:00.000Z' },
+  });
+
+  it('is merged, and never overdue', () => {
+    const view = incidentView(state)!;
+    expect(view).toMatchObject({ status: 'merged', mergedInto: 'inc-0', mergedAt: '2026-03-02T12:00:00.000Z' });
+    expect(isReportOverdue(view, '2026-03-10T00:00:00Z')).toBe(false);
   });
 });

@@ -23,7 +23,9 @@ export const graver = (a: IncidentKind, b: IncidentKind): IncidentKind =>
   INCIDENT_KINDS.indexOf(a) >= INCIDENT_KINDS.indexOf(b) ? a : b;
 
 const statusOf = (i: IncidentRecord): IncidentView['status'] =>
-  i.closedAt ? 'closed' : i.concludedAt ? 'concluded' : i.reportedAt ? 'reported' : 'open';
+  i.closedAt ? 'closed' : i.mergedInto ? 'merged' : i.concludedAt ? 'concluded' : i.reportedAt ? 'reported' : 'open';
+
+const earlier = (a: string, b: string): string => (isAfter(a, b) ? b : a);
 
 const withStatus = (i: IncidentRecord): IncidentRecord => ({ ...i, status: statusOf(i) });
 
@@ -40,6 +42,8 @@ export const evolveIncident = (state: IncidentState, event: IncidentEvent): Inci
           itemIds: [...d.itemIds],
           discoveredAt: d.discoveredAt,
           discoveredBy: d.discoveredBy,
+          // Events recorded before v2 carry no occurredAt: their causes' earliest instant, else the discovery.
+          occurredAt: d.occurredAt ?? d.causes.map((c) => c.at).reduce(earlier, d.discoveredAt),
           description: d.description,
           reportDueAt: reportDueAt(d.discoveredAt),
           investigationDueAt: investigationDueAt(d.discoveredAt),
@@ -47,6 +51,8 @@ export const evolveIncident = (state: IncidentState, event: IncidentEvent): Inci
           report: null,
           concludedAt: null,
           closedAt: null,
+          mergedInto: null,
+          mergedAt: null,
           status: 'open',
           causes: d.causes.map((c) => ({ code: c.code, itemId: c.itemId, violationId: c.violationId, at: c.at })),
           remedialActions: [],
@@ -65,10 +71,19 @@ export const evolveIncident = (state: IncidentState, event: IncidentEvent): Inci
           ...i,
           kind: d.kind,
           itemIds,
+          occurredAt: earlier(i.occurredAt, d.at),
           causes: [...i.causes, { code: d.code, itemId: d.itemId, violationId: d.violationId, at: d.at }],
         },
       };
     }
+    case 'IncidentMerged':
+      // DESIGN §5.1 3: its causes live on in `into`; it is no longer joined, reported or due.
+      return state.status === 'none'
+        ? state
+        : {
+            ...state,
+            incident: withStatus({ ...state.incident, mergedInto: event.data.into, mergedAt: event.data.at }),
+          };
     case 'RemedialActionRecorded': {
       if (state.status === 'none') return state;
       const { action, at, by } = event.data;
@@ -121,8 +136,14 @@ export const incidentView = (state: IncidentState): IncidentView | null => {
 };
 
 /**
- * DESIGN §6: `overdue` = the report was not in by the deadline, and it stays true after a late report.
+ * DESIGN §6: `overdue` = the report was not in by the deadline, and it stays true after a late report. A merged
+ * incident's deadline ended with the merge (DESIGN §5.1 3): it is overdue only when the merge itself came late.
  * `now` is the read model's clock (the domain never reads one).
  */
-export const isReportOverdue = (view: Pick<IncidentView, 'reportedAt' | 'reportDueAt'>, now: string): boolean =>
-  view.reportedAt === null ? isAfter(now, view.reportDueAt) : isAfter(view.reportedAt, view.reportDueAt);
+export const isReportOverdue = (
+  view: Pick<IncidentView, 'reportedAt' | 'reportDueAt'> & { mergedAt?: string | null },
+  now: string,
+): boolean => {
+  const endedAt = view.reportedAt ?? view.mergedAt ?? null;
+  return endedAt === null ? isAfter(now, view.reportDueAt) : isAfter(endedAt, view.reportDueAt);
+};

@@ -9,7 +9,15 @@ export type { IncidentEvent, IncidentCauseData } from './incident.events';
 export type { IncidentState, IncidentRecord } from './incident.state';
 export { incidentView, isReportOverdue, reportDueAt, investigationDueAt, graver } from './incident.state';
 export { incidentViolationId, REPORT_FIELDS } from './incident.decider';
-export { incidentKindFor, incidentNeeds, incidentWrites, newIncidentId, type IncidentCause } from './incident-policy';
+export {
+  discoveryInstant,
+  incidentKindFor,
+  incidentNeeds,
+  incidentWrites,
+  joinable,
+  newIncidentId,
+  type IncidentCause,
+} from './incident-policy';
 
 export const incidentStreamModule: StreamModule<IncidentState> = {
   kind: 'incident',
@@ -20,6 +28,7 @@ export const incidentStreamModule: StreamModule<IncidentState> = {
 const COMMANDS = [
   'OpenIncident',
   'RecordRemedialAction',
+  'MergeIncident',
   'SubmitIncidentReport',
   'ConcludeInvestigation',
   'CloseIncident',

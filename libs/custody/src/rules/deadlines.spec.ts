@@ -70,6 +70,15 @@ describe('later events on an incident stream', () => {
     ).toEqual(['INVESTIGATION_REPORT_LATE:incident-inc-1']);
   });
 
+  // DESIGN §5.1 3: a merged incident's own deadlines end.
+  it('clears both deadlines of an incident merged into another', () =>
+    expect(deadlineChanges(stored('incident-inc-1', 'IncidentMerged', { incidentId: 'inc-1', into: 'inc-0' }))).toEqual(
+      {
+        set: [],
+        clear: ['LEAK_REPORT_LATE:incident-inc-1', 'INVESTIGATION_REPORT_LATE:incident-inc-1'],
+      },
+    ));
+
   it('does not move the deadline when a cause joins (一事一报)', () =>
     expect(
       deadlineChanges(stored('incident-inc-1', 'IncidentCauseAdded', { incidentId: 'inc-1', kind: 'leak' })),

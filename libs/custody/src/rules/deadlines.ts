@@ -62,6 +62,9 @@ const incidentChanges = (stored: StoredEvent): DeadlineChanges => {
       return { set: [], clear: [leakKey] };
     case 'InvestigationConcluded':
       return { set: [], clear: [investigationKey] };
+    // DESIGN §5.1 3: the merged incident's own deadlines end; the one it joined keeps its own.
+    case 'IncidentMerged':
+      return { set: [], clear: [leakKey, investigationKey] };
     case 'ViolationDetected':
       // A flag meets its obligation: it is never flagged twice.
       if (event.data.code === 'LEAK_REPORT_LATE') return { set: [], clear: [leakKey] };

@@ -60,8 +60,11 @@ export interface IncidentView {
   incidentId: string;
   kind: IncidentKind;
   itemIds: string[];
+  /** When the ledger learned of it: the recording of the fact that revealed it (DESIGN §5.1 1). */
   discoveredAt: string;
   discoveredBy: string | null;
+  /** When it happened: the earliest instant among its causes (DESIGN §5.1 1). */
+  occurredAt: string;
   description: string;
   /** discoveredAt + 24 h (BG99; 实施条例 2024 第61条). */
   reportDueAt: string;
@@ -71,7 +74,10 @@ export interface IncidentView {
   report: Record<string, unknown> | null;
   concludedAt: string | null;
   closedAt: string | null;
-  status: 'open' | 'reported' | 'concluded' | 'closed';
+  /** The incident it was merged into (MergeIncident): its causes are there and its own deadlines ended. */
+  mergedInto: string | null;
+  mergedAt: string | null;
+  status: 'open' | 'reported' | 'concluded' | 'closed' | 'merged';
   causes: { code: string; itemId: string | null; violationId: string | null; at: string }[];
   remedialActions: { action: string; at: string; by: string }[];
 }

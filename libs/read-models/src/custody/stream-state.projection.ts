@@ -87,9 +87,10 @@ export const streamStateProjection: Projection = {
           v.closedAt,
           JSON.stringify(v),
           existing?.opened_position ?? event.position,
-          // Instants as milliseconds, so "overdue at now" is a comparison in SQL (isReportOverdue's, on numbers).
+          // Instants as milliseconds, so "overdue at now" is a comparison in SQL (isReportOverdue's, on numbers). The
+          // deadline ends with the report, or with a merge into another incident (DESIGN §5.1 3).
           Date.parse(v.reportDueAt),
-          v.reportedAt === null ? null : Date.parse(v.reportedAt),
+          (v.reportedAt ?? v.mergedAt ?? null) === null ? null : Date.parse((v.reportedAt ?? v.mergedAt)!),
         );
         for (const itemId of v.itemIds)
           statement(db, `INSERT OR IGNORE INTO incident_items (incident_id, item_id) VALUES (?, ?)`).run(

@@ -69,7 +69,9 @@ export class IncidentQueries {
       where.push('i.incident_id IN (SELECT incident_id FROM incident_items WHERE item_id = ?)');
       args.push(filter.itemId);
     }
-    if (filter.open !== undefined) where.push(filter.open ? `i.status != 'closed'` : `i.status = 'closed'`);
+    // A merged incident lives on in the one it joined: it is not open on its own (DESIGN §5.1 3).
+    if (filter.open !== undefined)
+      where.push(filter.open ? `i.status NOT IN ('closed', 'merged')` : `i.status IN ('closed', 'merged')`);
     if (filter.kind) {
       where.push('i.kind = ?');
       args.push(filter.kind);
@@ -97,12 +99,26 @@ export class IncidentQueries {
     };
   }
 
-  /** The item's open incident, if any (one event, one report: a new cause joins it). */
+  /**
+   * The item's incident a new cause joins, if any: 004_d1fc20a45ee67265.txt 一事一报 — one that has not been reported
+   * (nor merged into another); after the report a new cause opens a new incident (DESIGN §5.1 3).
+   */
+  joinableFor(itemId: string): { incidentId: string; kind: IncidentView['kind'] } | null {
+    const r = statement(
+      this.db,
+      `SELECT i.incident_id, i.kind FROM incidents i JOIN incident_items x ON x.incident_id = i.incident_id
+      WHERE x.item_id = ? AND i.reported_at IS NULL AND i.status NOT IN ('closed', 'merged')
+      ORDER BY i.opened_position DESC LIMIT 1`,
+    ).get(itemId) as { incident_id: string; kind: IncidentView['kind'] } | undefined;
+    return r ? { incidentId: r.incident_id, kind: r.kind } : null;
+  }
+
+  /** The item's latest incident still open (reported or not, but neither closed nor merged into another), if any. */
   openFor(itemId: string): { incidentId: string; kind: IncidentView['kind'] } | null {
     const r = statement(
       this.db,
       `SELECT i.incident_id, i.kind FROM incidents i JOIN incident_items x ON x.incident_id = i.incident_id
-      WHERE x.item_id = ? AND i.status != 'closed' ORDER BY i.opened_position DESC LIMIT 1`,
+      WHERE x.item_id = ? AND i.status NOT IN ('closed', 'merged') ORDER BY i.opened_position DESC LIMIT 1`,
     ).get(itemId) as { incident_id: string; kind: IncidentView['kind'] } | undefined;
     return r ? { incidentId: r.incident_id, kind: r.kind } : null;
   }

@@ -1,6 +1,6 @@
 /**
  * Losses and incidents (DESIGN §5: RecordLoss, OpenIncident, RecordRemedialAction, SubmitIncidentReport,
- * ConcludeInvestigation, CloseIncident). Narratives and the report's seven fields may be long.
+ * ConcludeInvestigation, CloseIncident; §5.1 3: MergeIncident). Narratives and the report's seven fields may be long.
  */
 import { type CommandData, type IncidentKind, INCIDENT_KINDS } from '@app/custody';
 import { IsDateTime, IsId, IsIdList, IsOneOf, IsText, LONG_TEXT_MAX } from './validators';
@@ -41,6 +41,18 @@ export class RecordRemedialActionDto {
   };
   @IsId() incidentId!: string;
   @IsText(LONG_TEXT_MAX) action!: string;
+}
+
+/** DESIGN §5.1 3: two incidents found to be one event; `incidentId` (not yet reported) joins `into`. */
+export class MergeIncidentDto {
+  static readonly example: CommandData['MergeIncident'] = {
+    incidentId: 'inc-2026-004',
+    into: 'inc-2026-003',
+  };
+  /** The incident that joins the other; refused ALREADY_REPORTED once it was reported. */
+  @IsId() incidentId!: string;
+  /** The incident it joins: it keeps its first discovery and its deadline. */
+  @IsId() into!: string;
 }
 
 export class SubmitIncidentReportDto {

@@ -20,6 +20,7 @@ import {
 import {
   CloseIncidentDto,
   ConcludeInvestigationDto,
+  MergeIncidentDto,
   OpenIncidentDto,
   RecordLossDto,
   RecordRemedialActionDto,
@@ -101,6 +102,7 @@ const dtos = {
   RecordOriginatorNotice: RecordOriginatorNoticeDto,
   OpenIncident: OpenIncidentDto,
   RecordRemedialAction: RecordRemedialActionDto,
+  MergeIncident: MergeIncidentDto,
   SubmitIncidentReport: SubmitIncidentReportDto,
   ConcludeInvestigation: ConcludeInvestigationDto,
   CloseIncident: CloseIncidentDto,
