@@ -163,10 +163,13 @@ describe('history, exposure and report draft over HTTP', () => {
         to: 'municipal secrecy bureau',
         submitted: false,
         overdue: false,
-        reportDueAt: '2026-03-03T08:00:00.000Z',
+        // DESIGN §5.1 1: the carry-out of 08:00 was entered at 09:00 — discovered then, due 24 hours after.
+        discoveredAt: '2026-03-02T09:00:00.000Z',
+        occurredAt: '2026-03-02T07:00:00.000Z',
+        reportDueAt: '2026-03-03T09:00:00.000Z',
       }),
     );
-    expect(draft.timeLeftMs).toBe(22 * 3600_000);
+    expect(draft.timeLeftMs).toBe(23 * 3600_000);
     expect(draft.responsible.facts.personId).toBe('p-zhang');
     expect(draft.harm.facts.unentitledReadings.map((e: { personId: string }) => e.personId)).toEqual(['p-driver']);
     expect(Object.keys(draft.submission.data).sort()).toEqual([
