@@ -3,7 +3,7 @@
  * the RFC 9162 Merkle log, signed checkpoints, offline verification, the decider runner and the clock.
  *
  * Public entry point of `@custody-ledger/ledger`. The EventStoreDB adapter is a second entry point,
- * `@custody-ledger/ledger/esdb` (`@app/ledger/esdb` here), so an embedded user never loads the gRPC client;
+ * `@custody-ledger/ledger/esdb`, so an embedded user never loads the gRPC client;
  * given/when/then helpers for deciders are `@custody-ledger/ledger/testing`.
  */
 export { SystemClock, ManualClock } from './clock/clock';

@@ -6,6 +6,12 @@
  *
  * `history` is folded with `evolve` into the state `decide` sees; nothing touches a store or a clock.
  */
+/**
+ * The test framework's `expect` (jest, vitest: both provide it as a global). Declared here, not imported, so the
+ * helper works under either and the package needs no test framework of its own.
+ */
+declare const expect: (actual: unknown) => { toEqual(expected: unknown): void; toBe(expected: unknown): void };
+
 export interface DeciderUnderTest<C, S, H, R> {
   /** Folds the given history into the state the decider sees. */
   fold(history: H[]): S;
