@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ManualClock } from '../clock/clock';
 import { SqliteEventStore } from '../store/sqlite.event-store';
 import { ConcurrencyConflict } from '../store/event-store.port';
-import { verifyEvents } from '../integrity/verify';
+import { verifyEvents } from '../integrity/log-verifier';
 import { DeciderRunner, type DeciderProgram, type LoadedStream, type LedgerCommand } from './decider-runner';
 
 /** A toy domain: a counter per stream, and a transfer that writes two streams at once. */

@@ -4,7 +4,7 @@
  */
 import type { NewEvent, RecordedEvent } from '../store/event-store.port';
 import { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
-import { type VerifyResult, ChainVerifier } from './verify';
+import { type VerifyResult, ChainVerifier } from './log-verifier';
 
 export { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
 export type { HashedFields } from './event-hash';

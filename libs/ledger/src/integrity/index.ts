@@ -2,8 +2,14 @@ export { canonicalize, CanonicalizationError } from './canonical-json';
 export { GENESIS_HASH, eventHash, isHashHex, sha256Hex } from './event-hash';
 export type { HashedFields } from './event-hash';
 export { sealEvents, verifyStreamEvents } from './hash-chain';
-export { ChainVerifier, verifyEvents, readAllEvents } from './verify';
-export type { ChainVerifierOptions, FailureReason, TrustedCheckpoint, VerifyFailure, VerifyResult } from './verify';
+export { ChainVerifier, verifyEvents, readAllEvents } from './log-verifier';
+export type {
+  ChainVerifierOptions,
+  FailureReason,
+  TrustedCheckpoint,
+  VerifyFailure,
+  VerifyResult,
+} from './log-verifier';
 export {
   EMPTY_ROOT,
   MerkleFrontier,
@@ -16,8 +22,8 @@ export {
   nodeHash,
   verifyConsistency,
   verifyInclusion,
-} from './merkle-log';
-export type { LeafStore, MerkleLogOptions } from './merkle-log';
+} from './merkle';
+export type { LeafStore, MerkleLogOptions } from './merkle';
 export {
   PRIVATE_KEY_FILE,
   PUBLIC_KEY_FILE,

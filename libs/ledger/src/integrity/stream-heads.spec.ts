@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { merkleRoot, EMPTY_ROOT } from './merkle-log';
+import { merkleRoot, EMPTY_ROOT } from './merkle';
 import {
   StreamHeadsTree,
   streamHeadJson,

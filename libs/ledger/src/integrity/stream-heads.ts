@@ -11,7 +11,9 @@
  * recomputed from scratch per checkpoint.
  */
 import { sha256Bytes } from './event-hash';
-import { EMPTY_ROOT, auditPath, hashChildren, rangeHash, verifyInclusion, type PerfectSubtree } from './merkle-log';
+import { EMPTY_ROOT, hashChildren } from './merkle/hashing';
+import { auditPath, rangeHash, type PerfectSubtree } from './merkle/proof-building';
+import { verifyInclusion } from './merkle/proof-verification';
 import { canonicalize } from './canonical-json';
 
 /** A stream's head: its last revision and the chain hash of that event (lowercase hex). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { MerkleLog } from '../integrity/merkle-log';
+import { MerkleLog } from '../integrity/merkle';
 import { ed25519NoteSigner, ed25519NoteVerifier, parseNote, signNote } from '../note/signed-note';
 import { formatCheckpointText } from '../note/tlog-checkpoint';
 import { ed25519CosignatureVerifier, isCosignatureBy } from '../note/cosignature';

@@ -5,7 +5,7 @@
  * gives and co-signs nothing. Generic: nothing here knows about custody.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { EMPTY_ROOT, verifyConsistency } from '../integrity/merkle-log';
+import { EMPTY_ROOT, verifyConsistency } from '../integrity/merkle';
 import { NoteFormatError, NoteVerificationError, parseNote, verifyNote, type NoteVerifier } from '../note/signed-note';
 import { parseCheckpointText } from '../note/tlog-checkpoint';
 import { ed25519Cosigner, type Cosigner } from '../note/cosignature';

@@ -5,7 +5,7 @@
  */
 import type { EventStore, RecordedEvent } from '../store/event-store.port';
 import { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
-import { MerkleFrontier } from './merkle-log';
+import { MerkleFrontier } from './merkle/frontier';
 
 /**
  * Why an event failed verification:

@@ -1,7 +1,7 @@
 import type { EventStore, NewEvent, ReadAllOptions, RecordedEvent } from '../store/event-store.port';
 import { GENESIS_HASH, eventHash, sealEvents } from './hash-chain';
-import { leafHash, merkleRoot } from './merkle-log';
-import { ChainVerifier, readAllEvents, verifyEvents } from './verify';
+import { leafHash, merkleRoot } from './merkle';
+import { ChainVerifier, readAllEvents, verifyEvents } from './log-verifier';
 
 const AT = '2026-03-02T09:00:00.000Z';
 

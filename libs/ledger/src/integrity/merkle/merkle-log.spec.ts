@@ -11,7 +11,7 @@ import {
   nodeHash,
   verifyConsistency,
   verifyInclusion,
-} from './merkle-log';
+} from '.';
 
 /*
  * An independent reference written straight from RFC 9162 §2.1: recursive, naive, sharing no code with the
