@@ -1,20 +1,36 @@
-/** A one-line progress bar on stderr for long work (only when stderr is a terminal). */
-export const progressBar = (label: string, total: number | undefined) => {
-  const tty = process.stderr.isTTY;
-  let last = 0;
+import { Presets, SingleBar } from 'cli-progress';
+
+export interface ProgressBar {
+  /** `n` done so far; `total` when it became known (or changed) since the bar was made. */
+  update(n: number, total?: number): void;
+  done(): void;
+}
+
+/**
+ * A one-line progress bar on stderr for long work, from cli-progress. It draws only when stderr is a terminal
+ * (cli-progress's default), so piped output and `--json` stay clean; stdout is never touched.
+ */
+export const progressBar = (label: string, total: number | undefined): ProgressBar => {
+  const bar = new SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total}`,
+      stream: process.stderr,
+      hideCursor: true,
+      fps: 10,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
   return {
-    update(n: number) {
-      if (!tty || Date.now() - last < 100) return;
-      last = Date.now();
-      const frac = total ? Math.min(n / total, 1) : 0;
-      const width = 30;
-      const filled = Math.round(frac * width);
-      process.stderr.write(
-        `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${total ? Math.round(frac * 100) + '%' : n}`,
-      );
+    update(n, newTotal) {
+      if (!started) {
+        bar.start(newTotal ?? total ?? 0, n);
+        started = true;
+      } else if (newTotal !== undefined && newTotal !== bar.getTotal()) bar.setTotal(newTotal);
+      bar.update(n);
     },
     done() {
-      if (tty) process.stderr.write('\n');
+      if (started) bar.stop();
     },
   };
 };

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Command } from 'commander';
 import { SystemClock } from '@app/ledger';
 import {
   LedgerCore,
@@ -9,6 +10,7 @@ import {
   type ServiceConfig,
 } from '@app/application';
 import { progressBar } from '../progress';
+import { EXIT, dataDirOption, jsonOption, type CliContext } from '../cli-context';
 
 interface Args {
   positional: string[];
@@ -24,8 +26,8 @@ export const exportCommand = async (
   const itemId = a.positional[0];
   const out = a.flags.out;
   if (!itemId || typeof out !== 'string') {
-    console.error('usage: npm run cli -- export ITEM --out FILE [--json]');
-    return 2;
+    console.error('usage: custody-ledger export ITEM --out FILE [--json]');
+    return EXIT.usage;
   }
   const core = await LedgerCore.open({ dataDir, eventstoreUrl: config.eventstoreUrl, clock: new SystemClock() });
   try {
@@ -67,8 +69,8 @@ export const verifyBundleCommand = async (a: Args): Promise<number> => {
   const file = a.positional[0];
   const keyFile = a.flags['public-key'];
   if (!file || typeof keyFile !== 'string') {
-    console.error('usage: npm run cli -- verify-bundle FILE --public-key FILE [--json]');
-    return 2;
+    console.error('usage: custody-ledger verify-bundle FILE --public-key FILE [--json]');
+    return EXIT.usage;
   }
   let bundle: unknown;
   try {
@@ -92,4 +94,40 @@ export const verifyBundleCommand = async (a: Args): Promise<number> => {
     for (const f of result.failures) console.log(`  ${describeFailure(f)}`);
   }
   return result.ok ? 0 : 1;
+};
+
+/** The definitions of `export` and `verify-bundle` (their handlers above are also called by test/integrity). */
+export const bundleCommands = (program: Command, ctx: CliContext): void => {
+  program
+    .command('export')
+    .summary("write an item's events with inclusion proofs and a signed checkpoint")
+    .description(
+      "write the item's (and its copies') events with chain links and inclusion proofs against one signed " +
+        'checkpoint (signing one if the latest does not cover them)',
+    )
+    .argument('<item>', 'the item id')
+    .requiredOption('--out <file>', 'where to write the bundle (JSON)')
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(
+      ctx.run((itemId: string, opts: { out: string; json?: boolean; dataDir?: string }) =>
+        exportCommand(
+          { positional: [itemId], flags: { out: opts.out, json: Boolean(opts.json) } },
+          ctx.dataDir(opts),
+          ctx.config(),
+        ),
+      ),
+    );
+  program
+    .command('verify-bundle')
+    .summary('check an exported bundle offline')
+    .description('check a bundle offline (no store, no network): hashes, links, proofs, signature; exit 1 on a failure')
+    .argument('<file>', 'the bundle (JSON)')
+    .requiredOption('--public-key <file>', "the checkpoint key's public PEM")
+    .addOption(jsonOption())
+    .action(
+      ctx.run((file: string, opts: { publicKey: string; json?: boolean }) =>
+        verifyBundleCommand({ positional: [file], flags: { 'public-key': opts.publicKey, json: Boolean(opts.json) } }),
+      ),
+    );
 };

@@ -1,50 +1,30 @@
+import { Option, type Command } from 'commander';
 import { progressBar } from '../progress';
+import { EXIT, dataDirOption, jsonOption, parseWhole, type CliContext } from '../cli-context';
 import { runDemo, StoreNotEmpty } from './demo';
 
-export const DEMO_USAGE = `usage: npm run cli -- demo [--data-dir DIR] [--force] [--items N] [--days N] [--json]
-
-Loads a realistic data set into DATA_DIR (default ./data) through the same command path the API uses, with a
-manual clock moving forward over weeks: ~45 people, 16 places, N received items (default 300) and their copies,
-loans, readings in and out of scope, carry-outs, an archive inventory that misses an item, destructions, and
-incidents — some reported in time, some overdue. Refuses a store that is not empty unless --force (which removes
-the embedded store's files first). Deterministic: the same options give the same ledger.`;
+interface DemoOptions {
+  force?: boolean;
+  items?: number;
+  days?: number;
+  json?: boolean;
+}
 
 /** `demo`: returns the exit code. */
-export const demoCommand = async (
-  flags: Record<string, string | boolean>,
-  dataDir: string,
-  eventstoreUrl?: string,
-): Promise<number> => {
+export const demoCommand = async (opts: DemoOptions, dataDir: string, eventstoreUrl?: string): Promise<number> => {
   if (eventstoreUrl) {
     console.error('demo loads the embedded store only; unset EVENTSTORE_URL');
-    return 2;
+    return EXIT.usage;
   }
-  const items = flags.items === undefined ? undefined : Number(flags.items);
-  const days = flags.days === undefined ? undefined : Number(flags.days);
-  if (
-    (items !== undefined && !(Number.isInteger(items) && items > 0 && items <= 100_000)) ||
-    (days !== undefined && !(Number.isInteger(days) && days > 0 && days <= 3650))
-  ) {
-    console.error(DEMO_USAGE);
-    return 2;
-  }
-  const bar = flags.json ? undefined : progressBar('demo', undefined);
-  let barTotal: number | undefined;
-  let progress: ReturnType<typeof progressBar> | undefined = bar;
+  const flags = opts;
+  const progress = flags.json ? undefined : progressBar('demo', undefined);
   try {
     const summary = await runDemo({
       dataDir,
       force: Boolean(flags.force),
-      items,
-      days,
-      onProgress: (done, total) => {
-        if (flags.json) return;
-        if (barTotal !== total) {
-          barTotal = total;
-          progress = progressBar('demo', total);
-        }
-        progress?.update(done);
-      },
+      items: flags.items,
+      days: flags.days,
+      onProgress: (done, total) => progress?.update(done, total),
     });
     progress?.done();
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
@@ -63,14 +43,36 @@ export const demoCommand = async (
       );
       console.log(`  ledger clock now ${summary.clock}; verify ${summary.verified ? 'ok' : 'FAILED'}`);
     }
-    return summary.verified ? 0 : 1;
+    return summary.verified ? EXIT.ok : EXIT.failed;
   } catch (e) {
     progress?.done();
     if (e instanceof StoreNotEmpty) {
       if (flags.json) console.log(JSON.stringify({ ok: false, error: e.message }));
       else console.error(e.message);
-      return 1;
+      return EXIT.failed;
     }
     throw e;
   }
+};
+
+export const demoDefinition = (program: Command, ctx: CliContext): void => {
+  program
+    .command('demo')
+    .summary('load a realistic data set into an empty DATA_DIR')
+    .description(
+      'load a realistic data set into an empty DATA_DIR through the same command path the API uses, with a manual ' +
+        'clock moving forward over weeks: ~45 people, 16 places, N received items and their copies, loans, readings ' +
+        'in and out of scope, carry-outs, an inventory that misses an item, destructions, incidents (some overdue); ' +
+        'deterministic',
+    )
+    .option('--force', "remove the embedded store's files first when DATA_DIR is not empty")
+    .addOption(new Option('--items <n>', 'received items').argParser(parseWhole(1, 100_000)).default(300))
+    .addOption(new Option('--days <n>', 'days the clock moves over').argParser(parseWhole(1, 3650)).default(42))
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(
+      ctx.run((opts: DemoOptions & { dataDir?: string }) =>
+        demoCommand(opts, ctx.dataDir(opts), ctx.config().eventstoreUrl),
+      ),
+    );
 };

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Command } from 'commander';
 import { PUBLIC_KEY_FILE } from '@app/ledger';
 import {
   openStore,
@@ -11,6 +12,7 @@ import {
   type TrustedState,
 } from '@app/application';
 import { progressBar } from '../progress';
+import { EXIT, dataDirOption, jsonOption, type CliContext } from '../cli-context';
 
 export interface VerifyCommandOptions {
   dataDir: string;
@@ -34,12 +36,12 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
       pinned = readTrustedState(o.trustedState);
     } catch (e) {
       console.error((e as Error).message);
-      return 2;
+      return EXIT.usage;
     }
   }
   if (o.publicKey && !fs.existsSync(o.publicKey)) {
     console.error(`--public-key ${o.publicKey}: no such file`);
-    return 2;
+    return EXIT.usage;
   }
   const keyFile = o.publicKey ?? path.join(o.dataDir, PUBLIC_KEY_FILE);
   const publicKeyPem = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8') : undefined;
@@ -85,5 +87,38 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
     } else if (trusted) console.log(`trusted state ${trusted.file} left as it was`);
     if (keyTrust.warning) console.log(keyTrust.warning);
   }
-  return result.ok ? 0 : 1;
+  return result.ok ? EXIT.ok : EXIT.failed;
+};
+
+export const verifyDefinition = (program: Command, ctx: CliContext): void => {
+  program
+    .command('verify')
+    .summary('check every chain, the Merkle tree and the signed checkpoints')
+    .description(
+      'check every hash chain, the Merkle tree against every signed checkpoint, signatures and consistency; ' +
+        'exit 1 naming the first event that does not match; with --trusted-state, the latest checkpoint must extend ' +
+        'the one pinned in the file (rolled-back or fork otherwise)',
+    )
+    .option(
+      '--public-key <file>',
+      "a copy of the checkpoint key you keep (without it the data directory's key is trusted, and said so)",
+    )
+    .option(
+      '--trusted-state <file>',
+      "the auditor's file: the first run pins the latest verified checkpoint; later runs fail with rolled-back or " +
+        'fork unless the ledger extends it; it is advanced only when everything verifies',
+    )
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(
+      ctx.run((opts: { publicKey?: string; trustedState?: string; json?: boolean; dataDir?: string }) =>
+        verifyCommand({
+          dataDir: ctx.dataDir(opts),
+          eventstoreUrl: ctx.config().eventstoreUrl,
+          publicKey: opts.publicKey,
+          trustedState: opts.trustedState,
+          json: Boolean(opts.json),
+        }),
+      ),
+    );
 };

@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { EXIT, type CliContext } from '../cli-context';
 import { FileWitnessState, Witness, type NoteVerifier } from '@app/ledger';
 import { loadOrCreateWitnessKey, logVerifierFromFile, serveWitness, witnessVkey } from './witness-server';
 
@@ -27,19 +29,19 @@ export interface WitnessServeOptions {
 export const witnessServeCommand = async (o: WitnessServeOptions): Promise<number> => {
   if (!o.key || !o.state || o.port === undefined || o.logs.length === 0) {
     console.error(WITNESS_USAGE);
-    return 2;
+    return EXIT.usage;
   }
   const port = Number(o.port);
   if (!/^\d{1,5}$/.test(o.port) || port > 65535) {
     console.error('--port must be a TCP port from 0 to 65535');
-    return 2;
+    return EXIT.usage;
   }
   const logs = new Map<string, NoteVerifier[]>();
   for (const spec of o.logs) {
     const eq = spec.indexOf('=');
     if (eq <= 0) {
       console.error(`--log ${spec}: expected ORIGIN=PUBLIC_KEY_FILE`);
-      return 2;
+      return EXIT.usage;
     }
     const origin = spec.slice(0, eq);
     try {
@@ -47,7 +49,7 @@ export const witnessServeCommand = async (o: WitnessServeOptions): Promise<numbe
       logs.set(origin, [...(logs.get(origin) ?? []), v]);
     } catch (e) {
       console.error(`--log ${spec}: ${(e as Error).message}`);
-      return 2;
+      return EXIT.usage;
     }
   }
   const name = o.name ?? `witness/${hostname()}`;
@@ -60,5 +62,38 @@ export const witnessServeCommand = async (o: WitnessServeOptions): Promise<numbe
     process.once('SIGTERM', resolve);
   });
   await running.close();
-  return 0;
+  return EXIT.ok;
+};
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `witness serve`: the options of WITNESS_USAGE, as one commander definition. */
+export const witnessDefinition = (program: Command, ctx: CliContext): void => {
+  const witness = program
+    .command('witness')
+    .summary('run a C2SP tlog-witness (witness serve)')
+    .description('a C2SP tlog-witness that co-signs (cosignature/v1) only checkpoints consistent with the last one');
+  witness
+    .command('serve')
+    .description(
+      'co-sign only checkpoints consistent with the last one co-signed per log; runs until SIGINT/SIGTERM and prints ' +
+        'one JSON line {"listening", "port", "name", "vkey"} when ready',
+    )
+    .requiredOption('--key <file>', "the witness's Ed25519 PKCS#8 PEM key (created, mode 0600, when missing)")
+    .requiredOption('--state <file>', 'its state file (only the witness writes it: temp file, fsync, rename)')
+    .requiredOption('--port <n>', 'TCP port (0: any free port; the one chosen is printed)')
+    .requiredOption(
+      '--log <origin=file>',
+      'a log it witnesses: origin (custody-ledger/<ledgerId>) and the log public key file (SPKI PEM or vkey); ' +
+        'repeat per log or key',
+      collect,
+      [],
+    )
+    .option('--name <name>', "the witness's key name in its cosignatures (default witness/<hostname>)")
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+    .action(
+      ctx.run((opts: { key: string; state: string; port: string; log: string[]; name?: string; host?: string }) =>
+        witnessServeCommand({ ...opts, logs: opts.log }),
+      ),
+    );
 };
