@@ -9,6 +9,8 @@ import { runStoreBench } from './store.bench';
 import { runIntegrityBench } from './integrity.bench';
 import { runProofBench } from './ledger-proofs.bench';
 import { runInvestigationBench } from './investigation.bench';
+import { runHttpBench } from './http.bench';
+import { runProjectionsBench } from './projections.bench';
 import type { BenchResult } from './bench-kit';
 
 const main = async (): Promise<void> => {
@@ -19,6 +21,8 @@ const main = async (): Promise<void> => {
     ['integrity', () => runIntegrityBench()],
     ['ledger-proofs', () => runProofBench(dir)],
     ['investigation', () => runInvestigationBench(dir)],
+    ['projections', () => runProjectionsBench(dir)],
+    ['http', () => runHttpBench(dir)],
   ];
   const results: Record<string, BenchResult[]> = {};
   try {
@@ -35,6 +39,12 @@ const main = async (): Promise<void> => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const file = path.join(__dirname, '..', '..', 'bench', 'results.json');
+  const target = fs.existsSync(path.dirname(file)) ? file : path.join(process.cwd(), 'bench', 'results.json');
+  // A run of some suites keeps the figures of the others from the last run that had them.
+  const earlier = fs.existsSync(target)
+    ? (JSON.parse(fs.readFileSync(target, 'utf8')) as { results?: Record<string, BenchResult[]> }).results
+    : undefined;
   const out = {
     machine: {
       cpus: os.cpus().length,
@@ -43,13 +53,9 @@ const main = async (): Promise<void> => {
       platform: `${os.platform()} ${os.release()}`,
     },
     at: new Date().toISOString(),
-    results,
+    results: { ...earlier, ...results },
   };
-  const file = path.join(__dirname, '..', '..', 'bench', 'results.json');
-  fs.writeFileSync(
-    fs.existsSync(path.dirname(file)) ? file : path.join(process.cwd(), 'bench', 'results.json'),
-    JSON.stringify(out, null, 2) + '\n',
-  );
+  fs.writeFileSync(target, JSON.stringify(out, null, 2) + '\n');
   console.log(`\nwritten to bench/results.json`);
 };
 

@@ -55,7 +55,7 @@ const metric = (name: string, unit: string, runs: number[]): StoreBenchMetric =>
 });
 
 /** Opens a store on a new file under `dir`, runs `body`, then closes it and removes the file. */
-async function withFreshStore<T>(dir: string, body: (store: SqliteEventStore) => Promise<T>): Promise<T> {
+export async function withFreshStore<T>(dir: string, body: (store: SqliteEventStore) => Promise<T>): Promise<T> {
   const file = path.join(dir, `store-bench-${randomUUID()}.db`);
   const store = SqliteEventStore.open(file, { synchronous: 'FULL' });
   try {
@@ -67,7 +67,7 @@ async function withFreshStore<T>(dir: string, body: (store: SqliteEventStore) =>
 }
 
 /** Appends/s achieved by `writers` concurrent loops, each awaiting one single-event append at a time. */
-async function appendRate(store: SqliteEventStore, writers: number): Promise<number> {
+export async function appendRate(store: SqliteEventStore, writers: number): Promise<number> {
   let appends = 0;
   const start = process.hrtime.bigint();
   const deadline = Date.now() + APPEND_RUN_MS;

@@ -145,4 +145,32 @@ describe('the ledger API over HTTP', () => {
     expect(res.status).toBe(200);
     expect((await res.json()).ok).toBe(true);
   });
+
+  it('pages incidents and an item history, and answers a bad page parameter with 400 naming it', async () => {
+    const all = (await (await get('/api/incidents')).json()).items.map((i: { incidentId: string }) => i.incidentId);
+    expect(all.length).toBeGreaterThan(0);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await (await get(`/api/incidents?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      paged.push(...page.items.map((i: { incidentId: string }) => i.incidentId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all);
+    for (const [path, field] of [
+      ['/api/incidents?limit=0', 'limit'],
+      ['/api/incidents?limit=1001', 'limit'],
+      ['/api/incidents?cursor=abc', 'cursor'],
+      ['/api/incidents?kind=theft', 'kind'],
+      ['/api/incidents?overdue=maybe', 'overdue'],
+      ['/api/items/doc-1/history?limit=0', 'limit'],
+      ['/api/items/doc-1/history?limit=5&cursor=-1', 'cursor'],
+      ['/api/items/doc-1/history?cursor=3', 'cursor'],
+    ]) {
+      const res = await get(path, 'k-investigator');
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect((await res.json()).errors).toEqual([expect.objectContaining({ field })]);
+    }
+  });
 });

@@ -61,6 +61,8 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
       schema: { type: 'string', format: 'date-time' },
     },
     { name: 'copies', description: 'include the copy tree', schema: { type: 'boolean' } },
+    { name: 'limit', description: 'page the events (1..1000); omit for all', schema: { type: 'integer' } },
+    { name: 'cursor', description: 'nextCursor of the previous page', schema: { type: 'string' } },
   ],
   'GET /api/violations': [
     { name: 'status', description: 'open | resolved', schema: { type: 'string', enum: ['open', 'resolved'] } },

@@ -3,6 +3,7 @@ import { UnknownReference } from '@app/custody';
 import {
   type Lang,
   type LedgerCore,
+  RequestValidationError,
   readHistory,
   exposureOf,
   itemLabels,
@@ -59,6 +60,7 @@ export class ItemsController {
    * Every event of the item (and with `copies=true` of its copies, recursively), each with its two times, actor,
    * command, the violations it raised and its verification state; plus the state and readers at the instant:
    * `asOf` = as the ledger knew it then (recordedAt), `occurredBefore` = as the world was then (occurredAt).
+   * `limit` (1..1000) pages the events; `cursor` is the previous page's `nextCursor`.
    */
   @Get('items/:id/history')
   @Roles('investigator', 'auditor', 'secrecy-officer', 'responder')
@@ -68,11 +70,21 @@ export class ItemsController {
     @Query('occurredBefore') occurredBefore?: string,
     @Query('copies') copies?: string,
     @RequestLang() lang?: Lang,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
   ) {
+    if (limit !== undefined && !(/^\d{1,4}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 1000))
+      throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
+    if (cursor !== undefined && !/^\d{1,9}$/.test(cursor))
+      throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
+    if (cursor !== undefined && limit === undefined)
+      throw new RequestValidationError([{ field: 'cursor', reason: 'is only meaningful with limit' }]);
     const h = await readHistory(this.core, id, {
       asOf: optionalInstant('asOf', asOf),
       occurredBefore: optionalInstant('occurredBefore', occurredBefore),
       copies: optionalBoolean('copies', copies) ?? false,
+      limit: limit === undefined ? undefined : Number(limit),
+      cursor,
     });
     if (!h) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
     // Each event in words, in the asked language (persons and places by their names now).

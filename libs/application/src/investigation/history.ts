@@ -64,6 +64,10 @@ export interface TimeWindow {
 export interface HistoryOptions extends TimeWindow {
   /** Include the item's copies and their copies. */
   copies?: boolean;
+  /** Page the events: at most this many (1..1000). Without it every event is in the answer. */
+  limit?: number;
+  /** `nextCursor` of the previous page (the number of events before this page). */
+  cursor?: string;
 }
 
 export interface ReaderAtInstant {
@@ -95,7 +99,13 @@ export interface ItemHistory {
   copies: (ItemView | null)[];
   copyTree: CopyNode[];
   events: HistoryEvent[];
-  /** Every event of every stream shown recomputes and links (checked over the whole streams, not just the window). */
+  /** With `limit`: the cursor of the next page, null on the last; always null without `limit`. */
+  nextCursor: string | null;
+  /**
+   * Every event of every stream shown recomputes and links (checked over the whole streams, not just the window).
+   * A page of the item's own history now (`limit` without `asOf`, `occurredBefore` or `copies`) checks the events
+   * of the page and the link into it from the event before, so a page costs the same however long the item is.
+   */
   verification: {
     ok: boolean;
     eventsChecked: number;
@@ -133,10 +143,16 @@ const hashOf = (e: RecordedEvent): boolean => {
   }
 };
 
-/** Checks one whole stream (revision order, from 0) and pairs each violation with the fact its command recorded. */
-export const verifyStream = (events: RecordedEvent[]): VerifiedEvent[] => {
-  let link = GENESIS_HASH;
-  let revision = -1;
+/**
+ * Checks one whole stream (revision order, from 0) and pairs each violation with the fact its command recorded.
+ * `after` starts the check further on: a run of the stream that follows the event with that hash and revision.
+ */
+export const verifyStream = (
+  events: RecordedEvent[],
+  after: { hash: string; revision: number } = { hash: GENESIS_HASH, revision: -1 },
+): VerifiedEvent[] => {
+  let link = after.hash;
+  let revision = after.revision;
   const out: VerifiedEvent[] = events.map((event) => {
     const linksToPrevious = event.metadata.prevHash === link && event.revision === revision + 1;
     link = String(event.metadata.hash);
@@ -346,18 +362,17 @@ export const readHistory = async (
 ): Promise<ItemHistory | null> => {
   await core.readModels.catchUp();
   const w: TimeWindow = { asOf: options.asOf, occurredBefore: options.occurredBefore };
+  const offset = options.cursor === undefined ? 0 : Number(options.cursor);
+  if (options.limit !== undefined && !options.copies && !w.asOf && !w.occurredBefore) {
+    const page = await readHistoryPageNow(core, itemId, offset, options.limit);
+    if (page) return page;
+  }
   const tree = await loadItemTree(core.store, itemId, w, options.copies ?? false);
   if (!tree) return null;
   const root = tree[0];
   // Only the persons who could read an item in this state at any instant (the read models' person index), folded to
   // the instant from their copied streams: the cost follows the readers, not everyone ever registered.
-  const custody = core.readModels.custody;
-  const persons = root.state ? personsAt(custody.personEvents(custody.readerCandidates(root.state)), w) : [];
-  const readers = root.state
-    ? persons
-        .filter((p) => mayRead(p, root.state!))
-        .map(({ personId, name, rank, clearance, unit }) => ({ personId, name, rank, clearance, unit }))
-    : [];
+  const readers = root.state ? readersAt(core, root.state, w) : [];
   const events = tree.flatMap((n) => n.seen.map((v) => toHistoryEvent(v, n.itemId)));
   events.sort(
     w.occurredBefore
@@ -378,6 +393,7 @@ export const readHistory = async (
       };
     }
   }
+  const paged = options.limit === undefined ? events : events.slice(offset, offset + options.limit);
   return {
     itemId,
     asOf: options.asOf ?? null,
@@ -392,8 +408,78 @@ export const readHistory = async (
     copyTree: tree
       .filter((n, i) => i === 0 || n.seen.length > 0)
       .map(({ itemId: id, copyOf, depth }) => ({ itemId: id, copyOf, depth })),
-    events,
+    events: paged,
+    nextCursor:
+      options.limit !== undefined && offset + paged.length < events.length ? String(offset + paged.length) : null,
     verification: { ok: firstFailure === null, eventsChecked, firstFailure },
+  };
+};
+
+/** Readers of an item in this state at the window's instant, from the person index (see readerCandidates). */
+const readersAt = (core: LedgerCore, state: ItemView, w: TimeWindow): ReaderAtInstant[] => {
+  const custody = core.readModels.custody;
+  return personsAt(custody.personEvents(custody.readerCandidates(state)), w)
+    .filter((p) => mayRead(p, state))
+    .map(({ personId, name, rank, clearance, unit }) => ({ personId, name, rank, clearance, unit }));
+};
+
+/**
+ * One page of the item's own history as it stands now: the state from the read model (the same fold of the same
+ * events), the page's events read by revision (the stream's order is the recorded order), each checked with the
+ * link into the page. Null when the read model has no view of the item (then the whole history is computed).
+ */
+const readHistoryPageNow = async (
+  core: LedgerCore,
+  itemId: string,
+  offset: number,
+  limit: number,
+): Promise<ItemHistory | null> => {
+  const state = core.readModels.custody.item(itemId);
+  if (!state) return null;
+  const streamId = itemStream(itemId);
+  const from = Math.max(0, offset - 1);
+  // The page, the event before it (its link) and the violations its last fact raised (they follow the fact).
+  const read = await core.store.readStream(streamId, { fromRevision: from, maxCount: limit + 17 + (offset - from) });
+  for (;;) {
+    const last = read[read.length - 1];
+    const end = read[offset - from + limit - 1];
+    if (!end || !last || last.metadata.commandId !== end.metadata.commandId) break;
+    const more = await core.store.readStream(streamId, { fromRevision: last.revision + 1, maxCount: 64 });
+    if (more.length === 0) break;
+    read.push(...more);
+  }
+  const before = offset > 0 ? read[0] : undefined;
+  if (offset > 0 && before?.revision !== offset - 1) return null;
+  const run = verifyStream(
+    before ? read.slice(1) : read,
+    before ? { hash: String(before.metadata.hash), revision: before.revision } : undefined,
+  );
+  const page = run.slice(0, limit);
+  const firstBad = page.find((v) => !(v.hashRecomputes && v.linksToPrevious));
+  const lastRevision = await core.store.streamRevision(streamId);
+  return {
+    itemId,
+    asOf: null,
+    occurredBefore: null,
+    order: 'recorded',
+    state,
+    readers: readersAt(core, state, {}),
+    copies: [],
+    copyTree: [{ itemId, copyOf: null, depth: 0 }],
+    events: page.map((v) => toHistoryEvent(v, itemId)),
+    nextCursor: offset + page.length <= lastRevision ? String(offset + page.length) : null,
+    verification: {
+      ok: firstBad === undefined,
+      eventsChecked: page.length,
+      firstFailure: firstBad
+        ? {
+            eventId: firstBad.event.eventId,
+            streamId,
+            revision: firstBad.event.revision,
+            reason: firstBad.hashRecomputes ? 'broken-link' : 'hash-mismatch',
+          }
+        : null,
+    },
   };
 };
 

@@ -5,6 +5,29 @@ import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 
 /**
+ * Parsed states of recently written streams, per connection, each with the revision it was folded to. A state is
+ * used only when the stored row is at that very revision, so a batch that rolled back (the row still at an older
+ * revision) or a cleared table (no row) is never answered from here; otherwise the state is parsed from its row.
+ */
+const recent = new WeakMap<Db, Map<string, { revision: number; state: unknown }>>();
+const RECENT_MAX = 20_000;
+
+const stateAt = (db: Db, streamId: string, revision: number): unknown => {
+  const hit = recent.get(db)?.get(streamId);
+  if (hit && hit.revision === revision) return hit.state;
+  const row = statement(db, `SELECT state FROM stream_states WHERE stream_id = ?`).get(streamId) as { state: string };
+  return JSON.parse(row.state);
+};
+
+const remember = (db: Db, streamId: string, revision: number, state: unknown): void => {
+  let m = recent.get(db);
+  if (!m) recent.set(db, (m = new Map()));
+  m.delete(streamId);
+  m.set(streamId, { revision, state });
+  if (m.size > RECENT_MAX) m.delete(m.keys().next().value as string);
+};
+
+/**
  * Folds every domain stream with the domain's own `evolve` (one copy of the rules) and keeps a flat row per item,
  * person, place and incident for queries. Idempotent by stream revision.
  */
@@ -13,14 +36,15 @@ export const streamStateProjection: Projection = {
   apply(db: Db, event: RecordedEvent) {
     const parsed = parseStream(event.streamId);
     if (!parsed) return;
-    const row = statement(db, `SELECT revision, state FROM stream_states WHERE stream_id = ?`).get(event.streamId) as
-      { revision: number; state: string } | undefined;
+    const row = statement(db, `SELECT revision FROM stream_states WHERE stream_id = ?`).get(event.streamId) as
+      { revision: number } | undefined;
     if (row && event.revision <= row.revision) return;
-    const before = row ? JSON.parse(row.state) : initialStateOf(event.streamId);
+    const before = row ? stateAt(db, event.streamId, row.revision) : initialStateOf(event.streamId);
     const state = evolveStream(event.streamId, before, {
       type: event.type,
       data: event.data as Record<string, unknown>,
     });
+    remember(db, event.streamId, event.revision, state);
     statement(db, `INSERT OR REPLACE INTO stream_states (stream_id, kind, revision, state) VALUES (?, ?, ?, ?)`).run(
       event.streamId,
       parsed.kind,

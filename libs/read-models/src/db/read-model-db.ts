@@ -101,6 +101,9 @@ export const openReadModelDb = (file: string): Db => {
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // 32 MiB of page cache (SQLite's default is 2 MiB): the indexes a projection batch and a dashboard page touch stay
+  // in memory at a million events, within the service's memory budget.
+  db.pragma('cache_size = -32768');
   db.exec(SCHEMA);
   db.exec(PERSON_INDEX_SCHEMA);
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
