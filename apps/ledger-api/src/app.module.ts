@@ -20,6 +20,7 @@ import { FeedService } from './feed/feed.service';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { CommandMetricsInterceptor } from './metrics/command-metrics.interceptor';
+import { ApprovalsController } from './approvals/approvals.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 
 @Module({})
@@ -50,6 +51,7 @@ export class AppModule {
         FeedController,
         MetricsController,
         DashboardController,
+        ApprovalsController,
       ],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },

@@ -41,3 +41,4 @@ export { DeadlineScheduler } from './scheduling/deadline-scheduler';
 export { CheckpointScheduler } from './scheduling/checkpoint-scheduler';
 
 export * from './i18n';
+export * from './approvals/pending-requests';

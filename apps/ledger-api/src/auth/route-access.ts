@@ -32,6 +32,19 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   },
   {
     method: 'GET',
+    path: '/incidents/:id/report',
+    roles: 'public',
+    description:
+      'The printable incident report (BG99 第4条), `?lang=zh-CN|en`: a page without data that fetches the report with the key of this tab (never in the URL).',
+  },
+  {
+    method: 'GET',
+    path: '/api/approvals',
+    roles: ['approver'],
+    description: 'Requests awaiting a decision: copy requests, classifications to review or approve.',
+  },
+  {
+    method: 'GET',
     path: '/health',
     roles: 'public',
     description: 'Liveness, with the store head and the projected position.',

@@ -82,6 +82,11 @@ export const en = {
     unregistered: 'not a registered person',
     outsider: 'an outsider',
   },
+  requestKinds: {
+    copy: 'Copy request',
+    'classification-review': 'Classification to review',
+    'classification-approval': 'Classification to approve',
+  },
   violations: {
     INSECURE_CHANNEL: 'Sent over an insecure channel',
     ITEM_MISSING: 'Not found by an inventory',
@@ -112,6 +117,7 @@ export const en = {
   },
   /** Refusals of requests, input errors and HTTP problems: the `title` of a problem+json body. */
   problems: {
+    COPY_FOLLOWS_ORIGINAL: 'A copy follows its original',
     APPROVER_NOT_AUTHORIZED: 'Approver not authorized',
     PERIOD_EXCEEDS_MAXIMUM: 'Period exceeds the maximum',
     PERIOD_ALREADY_EXPIRED: 'Period already expired',
@@ -230,6 +236,11 @@ export const en = {
   },
   /** The report draft and the printed report (BG99 第4条). */
   report: {
+    pageLabel: 'Page {page} of {pages}',
+    draftNote: 'Draft: not yet submitted',
+    needKey: 'Enter your API key to show the report. It is kept for this tab only, never in an address.',
+    show: 'Show the report',
+    unit: 'Reporting unit: {unit}',
     title: 'Report on the {kind} of classified items at {unit}',
     addressee: 'To: {to}',
     addresseeMissing: 'To: (the supervising secrecy office)',
@@ -248,7 +259,6 @@ export const en = {
     dueAt: 'Report due: {when}',
     late: 'Submitted after the 24-hour deadline',
     onTime: 'Submitted within 24 hours',
-    page: 'Page',
     print: 'Print',
     signature: 'Reporting unit (seal) · responsible person (signature)',
     contentLine:
@@ -291,6 +301,7 @@ export const en = {
     noRemedial: 'No remedial action recorded yet.',
   },
   dashboard: {
+    overview: 'Overview',
     apiKey: 'API key',
     connect: 'Connect',
     forgetKey: 'Forget key',

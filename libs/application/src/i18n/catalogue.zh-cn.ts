@@ -83,6 +83,11 @@ export const zhCN: Catalogue = {
     unregistered: '非登记人员',
     outsider: '外部人员',
   },
+  requestKinds: {
+    copy: '复印申请',
+    'classification-review': '定密待审核',
+    'classification-approval': '定密待批准',
+  },
   violations: {
     INSECURE_CHANNEL: '通过非保密渠道传递',
     ITEM_MISSING: '清查未见在册载体',
@@ -112,6 +117,7 @@ export const zhCN: Catalogue = {
     PERIOD_INVALID: '保密期限超过法定最长期限',
   },
   problems: {
+    COPY_FOLLOWS_ORIGINAL: '复印件随原件管理，不得单独决定',
     APPROVER_NOT_AUTHORIZED: '审批人无此权限',
     PERIOD_EXCEEDS_MAXIMUM: '保密期限超过最长期限',
     PERIOD_ALREADY_EXPIRED: '保密期限已届满',
@@ -227,6 +233,11 @@ export const zhCN: Catalogue = {
   },
   // 报告泄露国家秘密事件的规定 (BG99) 第4条: 报告内容七项
   report: {
+    pageLabel: '第{page}页　共{pages}页',
+    draftNote: '草稿：尚未报送',
+    needKey: '请输入 API 密钥以显示报告。密钥仅保存在本标签页，不会出现在网址中。',
+    show: '显示报告',
+    unit: '报告单位：{unit}',
     title: '关于{unit}发生{kind}的报告',
     addressee: '{to}：',
     addresseeMissing: '（上级保密工作部门）：',
@@ -245,7 +256,6 @@ export const zhCN: Catalogue = {
     dueAt: '报告时限：{when}前',
     late: '超过24小时报送',
     onTime: '在24小时内报送',
-    page: '第',
     print: '打印',
     signature: '报告单位（盖章）　　责任人（签字）',
     contentLine:
@@ -285,6 +295,7 @@ export const zhCN: Catalogue = {
     noRemedial: '尚未记录补救措施。',
   },
   dashboard: {
+    overview: '总览',
     apiKey: 'API 密钥',
     connect: '连接',
     forgetKey: '清除密钥',

@@ -125,7 +125,11 @@ export const draftTexts = (
               itemId: e.itemId,
               how: labelOf(lang, 'exposureHows', e.how),
               when: when(e.occurredAt),
-            })) + (e.withinScope ? '' : `${t('report.exposureOutside')}（${labelOf(lang, 'scopeReasons', e.reason)}）`),
+            })) +
+        (e.withinScope
+          ? ''
+          : t('report.exposureOutside') +
+            (e.reason && e.reason !== 'not-in-scope' ? `（${labelOf(lang, 'scopeReasons', e.reason)}）` : '')),
     );
     const name = p.name ? t('common.personWithId', { name: p.name, id: p.personId }) : person(p.personId);
     return bullet(lang, `${name}：${how.join(lang === 'zh-CN' ? '；' : '; ')}`);
