@@ -117,7 +117,6 @@ export const en = {
   },
   /** Refusals of requests, input errors and HTTP problems: the `title` of a problem+json body. */
   problems: {
-    COPY_FOLLOWS_ORIGINAL: 'A copy follows its original',
     APPROVER_NOT_AUTHORIZED: 'Approver not authorized',
     PERIOD_EXCEEDS_MAXIMUM: 'Period exceeds the maximum',
     PERIOD_ALREADY_EXPIRED: 'Period already expired',

@@ -117,7 +117,6 @@ export const zhCN: Catalogue = {
     PERIOD_INVALID: '保密期限超过法定最长期限',
   },
   problems: {
-    COPY_FOLLOWS_ORIGINAL: '复印件随原件管理，不得单独决定',
     APPROVER_NOT_AUTHORIZED: '审批人无此权限',
     PERIOD_EXCEEDS_MAXIMUM: '保密期限超过最长期限',
     PERIOD_ALREADY_EXPIRED: '保密期限已届满',
