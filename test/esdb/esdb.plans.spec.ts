@@ -9,7 +9,7 @@ import type { RecordedEvent } from '@app/ledger';
 import { FakeEsdb } from './fake-esdb';
 import { client, sleep, startService, tempDir, type ServiceProcess } from '../reliability/support';
 
-const KEY = 'k-plans-admin';
+const KEY = 'k-plans-admin-key-0001';
 const KEYS = { [KEY]: { personId: 'p-reg', roles: ['admin'] } };
 
 const SETUP: [string, Record<string, unknown>][] = [

@@ -190,9 +190,9 @@ describe('history, exposure and report draft over HTTP', () => {
 
   it('answers a malformed query parameter with 400 naming it', async () => {
     for (const [p, field] of [
-      ['/api/items/doc-1/history?asOf=yesterday', 'asOf'],
-      ['/api/items/doc-1/history?occurredBefore=2026-13-45', 'occurredBefore'],
-      ['/api/items/doc-1/history?copies=maybe', 'copies'],
+      ['/api/items/doc-1/history?asOf=yesterday', 'query.asOf'],
+      ['/api/items/doc-1/history?occurredBefore=2026-13-45', 'query.occurredBefore'],
+      ['/api/items/doc-1/history?copies=maybe', 'query.copies'],
     ]) {
       const res = await get(p);
       expect(res.status).toBe(400);

@@ -368,6 +368,7 @@ export const startInProcess = async (
       SCHEDULER_INTERVAL_MS: '3600000',
       CHECKPOINT_INTERVAL_MS: '0',
       RATE_LIMIT_PER_MINUTE: '100000000',
+      AUTH_FAILURES_PER_MINUTE: '100000000',
       LOG_LEVEL: 'silent',
       ...opts.env,
     },

@@ -35,6 +35,7 @@ export const bootSurfaceApp = async (
       LEDGER_API_KEYS: JSON.stringify(KEYS),
       SCHEDULER_INTERVAL_MS: '50',
       RATE_LIMIT_PER_MINUTE: '100000',
+      AUTH_FAILURES_PER_MINUTE: '100000',
       ...env,
     },
     // Readable short keys (`Bearer k-auditor`) in the specs; the service itself refuses keys under 16 characters.

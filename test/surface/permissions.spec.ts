@@ -191,4 +191,97 @@ describe('rate limits', () => {
     for (let i = 0; i < 8; i++) expect((await get('/health', null)).status).toBe(200);
     expect((await get('/health/ready', null)).status).toBe(200);
   });
+
+  it('keys the limit on the authenticated principal: another spelling of the header is not a fresh budget', async () => {
+    const spelled = (spaces: number) =>
+      fetch(`${s.base}/api/items`, { headers: { authorization: `Bearer${' '.repeat(spaces)}k-registrar` } });
+    for (let i = 1; i <= 3; i++) expect((await spelled(i)).status).toBe(200);
+    for (let i = 4; i <= 10; i++) expect([i, (await spelled(i)).status]).toEqual([i, 429]);
+  });
+});
+
+describe('failed authentications', () => {
+  let s: SurfaceApp;
+  beforeAll(async () => {
+    s = await bootSurfaceApp({ AUTH_FAILURES_PER_MINUTE: '3' });
+  });
+  afterAll(() => s.close());
+
+  it('are throttled per client address: 429 AUTH_RATE_LIMITED with Retry-After after a few, whatever key comes next', async () => {
+    const { get } = client(s.base);
+    // Requests without a key guess nothing and do not count.
+    for (let i = 0; i < 5; i++) expect((await get('/api/items', null)).status).toBe(401);
+    for (let i = 0; i < 3; i++) expect((await get('/api/items', `k-guess-${i}`)).status).toBe(401);
+    const limited = await get('/api/items', 'k-guess-3');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await limited.json()).code).toBe('AUTH_RATE_LIMITED');
+    // A right key from that address is not even compared now: a guesser could not tell a hit by its answer.
+    expect((await get('/api/items', 'k-admin')).status).toBe(429);
+  });
+});
+
+describe('the permission matrix on response fields', () => {
+  let s: SurfaceApp;
+  let incidentId: string;
+  const READERS = ['responder', 'investigator', 'secrecy-officer', 'admin'];
+  beforeAll(async () => {
+    s = await bootSurfaceApp();
+    const { post, get } = client(s.base);
+    const setup: [string, Record<string, unknown>][] = [
+      ['RegisterPerson', { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' }],
+      ['RegisterPerson', { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' }],
+      ['RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' }],
+      [
+        'RegisterReceivedItem',
+        {
+          itemId: 'doc-r',
+          title: 'directive',
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-zhang',
+          scope: { persons: ['p-zhang'] },
+        },
+      ],
+    ];
+    for (const [name, data] of setup) expect((await post(name, { data })).status).toBe(200);
+    const read = await post(
+      'RecordReading',
+      { data: { itemId: 'doc-r', reader: 'p-out', placeId: 'room-1' } },
+      'k-zhang',
+    );
+    expect(read.status).toBe(200);
+    const incidents = await (await get('/api/incidents')).json();
+    incidentId = incidents.items[0].incidentId;
+    const draft = await (await get(`/api/incidents/${incidentId}/report-draft?to=bureau`, 'k-responder')).json();
+    const submitted = await post('SubmitIncidentReport', { data: draft.submission.data }, 'k-responder');
+    expect([submitted.status, await submitted.text()]).toEqual([200, expect.any(String)]);
+  });
+  afterAll(() => s.close());
+
+  it("shows a submitted report's content only to responder, investigator, secrecy-officer and admin; others its status", async () => {
+    const rows: string[] = [];
+    for (const role of ROLES) {
+      const one = await client(s.base).get(`/api/incidents/${incidentId}`, `k-${role}`);
+      const list = await client(s.base).get('/api/incidents', `k-${role}`);
+      if (one.status === 403 && list.status === 403) continue;
+      const fromList = ((await list.json()).items as { incidentId: string }[]).find(
+        (i) => i.incidentId === incidentId,
+      ) as Record<string, unknown> | undefined;
+      for (const [where, incident] of [
+        ['one', (await one.json()) as Record<string, unknown>],
+        ['list', fromList],
+      ] as const) {
+        const sees = incident?.report !== null && typeof incident?.report === 'object';
+        const shouldSee = READERS.includes(role);
+        if (sees !== shouldSee || incident?.status !== 'reported' || incident?.reported !== true)
+          rows.push(`${role} ${where}: report ${sees ? 'shown' : 'withheld'}, status ${String(incident?.status)}`);
+      }
+    }
+    expect(rows).toEqual([]);
+  });
 });

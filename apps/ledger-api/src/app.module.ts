@@ -7,6 +7,7 @@ import { type ServiceConfig, CheckpointService, Ledger, LedgerModule } from '@ap
 import { LEDGER_CORE, SERVICE_CONFIG } from './tokens';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ProblemFilter } from './http/problem.filter';
+import { QueryGuard } from './http/query.guard';
 import { CommandsController } from './commands/commands.controller';
 import { ExecuteLedgerCommandHandler } from './commands/execute-command';
 import { ItemsController } from './items/items.controller';
@@ -39,7 +40,7 @@ export class AppModule {
           signingKeyFile: config.signingKeyFile,
         }),
         CqrsModule.forRoot(),
-        ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute)),
+        ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute, config.apiKeys)),
       ],
       controllers: [
         CommandsController,
@@ -61,6 +62,7 @@ export class AppModule {
         // Rate limiting first, so floods of bad keys are throttled before they are looked up.
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: QueryGuard },
         { provide: APP_INTERCEPTOR, useClass: CommandMetricsInterceptor },
         MetricsService,
         FeedService,

@@ -34,6 +34,11 @@ export interface ServiceConfig {
   readyMaxLag: number;
   /** Milliseconds between SSE heartbeats on /api/feed. */
   feedHeartbeatMs: number;
+  /** Failed authentications per minute per client address before 429 (issue 11: keys are not guessed at speed). */
+  authFailuresPerMinute: number;
+  /** Open /api/feed streams per API key, and in total (429 TOO_MANY_STREAMS beyond). */
+  feedMaxStreamsPerKey: number;
+  feedMaxStreams: number;
   /** pino level for the structured logs (LOG_LEVEL). */
   logLevel: LogLevel;
   /** Where the JSON log lines go (tests capture them); default stdout. */
@@ -107,6 +112,13 @@ export const CONFIG_VARIABLES = {
   RATE_LIMIT_PER_MINUTE: { default: '600', accepts: 'a whole number of requests >= 1', schema: wholeNumber(1) },
   READY_MAX_LAG: { default: '1000', accepts: 'a whole number of store positions >= 0', schema: wholeNumber(0) },
   FEED_HEARTBEAT_MS: { default: '15000', accepts: 'a whole number of milliseconds >= 1', schema: wholeNumber(1) },
+  AUTH_FAILURES_PER_MINUTE: {
+    default: '10',
+    accepts: 'a whole number of failed authentications >= 1',
+    schema: wholeNumber(1),
+  },
+  FEED_MAX_STREAMS_PER_KEY: { default: '5', accepts: 'a whole number of streams >= 1', schema: wholeNumber(1) },
+  FEED_MAX_STREAMS: { default: '200', accepts: 'a whole number of streams >= 1', schema: wholeNumber(1) },
   LOG_LEVEL: { default: 'info', accepts: `one of ${LOG_LEVELS.join(', ')}`, schema: z.enum(LOG_LEVELS) },
 } satisfies Record<string, Variable>;
 
@@ -247,6 +259,9 @@ export const loadConfig = (
     rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE!,
     readyMaxLag: values.READY_MAX_LAG!,
     feedHeartbeatMs: values.FEED_HEARTBEAT_MS!,
+    authFailuresPerMinute: values.AUTH_FAILURES_PER_MINUTE!,
+    feedMaxStreamsPerKey: values.FEED_MAX_STREAMS_PER_KEY!,
+    feedMaxStreams: values.FEED_MAX_STREAMS!,
     // Under jest the request lines would drown the test report; tests that read logs set their own level.
     logLevel: !given('LOG_LEVEL') && process.env.JEST_WORKER_ID !== undefined ? 'silent' : values.LOG_LEVEL!,
   };

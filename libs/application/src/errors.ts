@@ -32,3 +32,18 @@ export class RequestValidationError extends Error {
     this.name = 'RequestValidationError';
   }
 }
+
+/**
+ * A fact dated before the first fact of its item (issue 11): the item did not exist then. The item's true, earlier
+ * history is registered first (with its own occurredAt); nothing is recorded.
+ */
+export class BeforeItemExisted extends DomainError {
+  readonly code = 'BEFORE_ITEM_EXISTED';
+  readonly status = 400;
+  constructor(itemId: string, at: string, since: string) {
+    super(
+      `item ${itemId} was first recorded as of ${since}; a fact about it cannot have occurred at ${at}`,
+      'body.occurredAt',
+    );
+  }
+}

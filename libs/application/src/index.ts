@@ -13,8 +13,8 @@ export type { LedgerModuleOptions, LedgerModuleAsyncOptions } from './ledger.mod
 
 export { ROLES, actorOf, idempotencyScopeOf } from './principal';
 export type { Principal, Role } from './principal';
-export { COMMAND_ROLES, mayGive } from './permissions';
-export { ForbiddenCommand, RequestValidationError, UnknownCommand } from './errors';
+export { COMMAND_ROLES, REPORT_READERS, incidentFor, mayGive, mayReadReport } from './permissions';
+export { BeforeItemExisted, ForbiddenCommand, RequestValidationError, UnknownCommand } from './errors';
 export type { FieldError } from './errors';
 export { custodyProgram } from './custody-program';
 export { loadConfig, ConfigError, CONFIG_VARIABLES, LOG_LEVELS, MIN_API_KEY_LENGTH } from './config';

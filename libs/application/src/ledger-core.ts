@@ -9,14 +9,20 @@ import {
   SqliteEventStore,
   commandHashOf,
 } from '@app/ledger';
-import type { CommandName, CustodyCommand, Deadline, ViolationDetectedData } from '@app/custody';
+import {
+  itemStream,
+  type CommandName,
+  type CustodyCommand,
+  type Deadline,
+  type ViolationDetectedData,
+} from '@app/custody';
 import { ReadModels } from '@app/read-models';
 import { custodyProgram } from './custody-program';
 import { actorOf, idempotencyScopeOf, type Principal } from './principal';
 import { mayGive } from './permissions';
 import { validateCommandData, validateEnvelope } from './commands/validate-command';
 import { RequestValidationError } from './errors';
-import { ForbiddenCommand, UnknownCommand } from './errors';
+import { BeforeItemExisted, ForbiddenCommand, UnknownCommand } from './errors';
 
 export interface LedgerConfig {
   dataDir: string;
@@ -101,6 +107,7 @@ export class LedgerCore {
         { field: 'body.occurredAt', reason: 'may not be more than 5 minutes ahead of the ledger clock' },
       ]);
     }
+    await this.assertItemsExisted(checked.data, at.toISOString());
     const command = {
       type: name as CommandName,
       data: checked.data,
@@ -114,6 +121,23 @@ export class LedgerCore {
       requestHash: commandHashOf(name, { data: (body as { data: unknown }).data, occurredAt: occurredAt ?? null }),
     } satisfies Pick<LedgerCommand, 'scope' | 'requestHash'>);
     return this.respond(await this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command)));
+  }
+
+  /**
+   * A fact about an item dated before the item's first fact is refused (issue 11): 400 BEFORE_ITEM_EXISTED on
+   * occurredAt. Items are named by `itemId` or, for a hand-over, `items`; a new item (not yet stored) passes.
+   */
+  private async assertItemsExisted(data: Record<string, unknown>, at: string): Promise<void> {
+    const ids = [
+      ...(typeof data.itemId === 'string' ? [data.itemId] : []),
+      ...(Array.isArray(data.items) ? data.items.filter((i): i is string => typeof i === 'string') : []),
+    ];
+    for (const itemId of ids) {
+      const [first] = await this.store.readStream(itemStream(itemId), { maxCount: 1 });
+      const since = first?.metadata.occurredAt;
+      if (typeof since === 'string' && Date.parse(at) < Date.parse(since))
+        throw new BeforeItemExisted(itemId, at, since);
+    }
   }
 
   /**

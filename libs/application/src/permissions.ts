@@ -51,3 +51,19 @@ export const COMMAND_ROLES: Record<Exclude<CommandName, 'FireDeadline'>, Role[]>
 export const mayGive = (roles: readonly Role[], command: string): boolean =>
   roles.includes('admin') ||
   (COMMAND_ROLES[command as keyof typeof COMMAND_ROLES] ?? []).some((r) => roles.includes(r));
+
+/**
+ * Who reads an incident report's content (issue 11): the roles that may see its draft (report-draft route) and the
+ * admin. BG99 第4条 makes the report the responsible office's account to its supervisor; other roles learn that it was
+ * submitted, and when, not what it says.
+ */
+export const REPORT_READERS: readonly Role[] = ['responder', 'investigator', 'secrecy-officer', 'admin'];
+
+export const mayReadReport = (roles: readonly Role[]): boolean => roles.some((r) => REPORT_READERS.includes(r));
+
+/** An incident as the given roles may see it: without the report's content unless they may read it. */
+export const incidentFor = <T extends { report?: unknown }>(roles: readonly Role[], incident: T): T => {
+  if (mayReadReport(roles) || incident.report === undefined || incident.report === null) return incident;
+  const { report: _content, ...rest } = incident;
+  return { ...rest, report: null, reportWithheld: true } as unknown as T;
+};

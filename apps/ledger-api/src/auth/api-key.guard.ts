@@ -6,6 +6,8 @@ import {
   SetMetadata,
   UnauthorizedException,
   ForbiddenException,
+  HttpException,
+  HttpStatus,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual, createHash } from 'node:crypto';
@@ -21,10 +23,49 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROUTE_ROLES, roles);
 
 export interface AuthedRequest {
   headers: Record<string, string | string[] | undefined>;
+  ip?: string;
   principal?: Principal;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** The key of an `Authorization: Bearer <key>` header (any amount of space after the scheme), if there is one. */
+export const bearerKey = (header: unknown): string | undefined => {
+  if (typeof header !== 'string') return undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+};
+
+/** A key's stable, non-secret id: a prefix of its SHA-256 (DESIGN §8.1 scopes a keyless principal's ids by it). */
+export const keyIdOf = (key: string): string => digest(key).toString('hex').slice(0, 24);
+
+/**
+ * Failed authentications per client address in the current minute. Written by hand because @nestjs/throttler counts
+ * every request of a tracker, and here only the failures may count (a busy client with a good key is not slowed).
+ * Bounded: expired windows are dropped when the map grows.
+ */
+class FailureWindow {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** Seconds to wait when the address is over its budget, else undefined. */
+  blocked(address: string, now = Date.now()): number | undefined {
+    const w = this.windows.get(address);
+    if (!w || now - w.start >= this.windowMs || w.count < this.limit) return undefined;
+    return Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
+  }
+
+  fail(address: string, now = Date.now()): void {
+    const w = this.windows.get(address);
+    if (!w || now - w.start >= this.windowMs) this.windows.set(address, { start: now, count: 1 });
+    else w.count++;
+    if (this.windows.size > 10_000) {
+      for (const [a, x] of this.windows) if (now - x.start >= this.windowMs) this.windows.delete(a);
+    }
+  }
+}
 
 /**
  * Authenticates `Authorization: Bearer <key>` against LEDGER_API_KEYS. Keys are compared in constant time (over
@@ -33,29 +74,51 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly keys: { hash: Buffer; principal: Principal }[];
+  private readonly failures: FailureWindow;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
   ) {
     this.keys = [...config.apiKeys.entries()].map(([k, principal]) => {
-      const hash = digest(k);
       // The key's non-secret id scopes its command ids when it has no person (DESIGN §8.1).
-      return { hash, principal: { ...principal, keyId: principal.keyId ?? hash.toString('hex').slice(0, 24) } };
+      return { hash: digest(k), principal: { ...principal, keyId: principal.keyId ?? keyIdOf(k) } };
     });
+    this.failures = new FailureWindow(config.authFailuresPerMinute);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
-    const header = String(req.headers.authorization ?? '');
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new UnauthorizedException('an API key is required: Authorization: Bearer <key>');
-    const presented = digest(match[1]);
+    const header = req.headers.authorization;
+    const key = bearerKey(header);
+    if (key === undefined && (header === undefined || header === ''))
+      throw new UnauthorizedException('an API key is required: Authorization: Bearer <key>');
+    // An address that keeps presenting wrong keys is stopped before its next key is even compared (issue 11).
+    const address = String(req.ip ?? 'unknown');
+    const wait = this.failures.blocked(address);
+    if (wait !== undefined) {
+      throw new HttpException(
+        {
+          code: 'AUTH_RATE_LIMITED',
+          detail: `Too many failed authentications from this address; retry in ${wait} s.`,
+          retryAfter: wait,
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     let found: Principal | undefined;
-    for (const k of this.keys) if (timingSafeEqual(k.hash, presented)) found = k.principal;
-    if (!found) throw new UnauthorizedException('unknown API key');
+    if (key !== undefined) {
+      const presented = digest(key);
+      for (const k of this.keys) if (timingSafeEqual(k.hash, presented)) found = k.principal;
+    }
+    if (!found) {
+      this.failures.fail(address);
+      throw new UnauthorizedException(
+        key === undefined ? 'an API key is required: Authorization: Bearer <key>' : 'unknown API key',
+      );
+    }
     req.principal = found;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROUTE_ROLES, targets);
     if (roles && !found.roles.includes('admin') && !roles.some((r) => found!.roles.includes(r))) {

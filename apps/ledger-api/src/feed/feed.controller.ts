@@ -1,7 +1,8 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { Roles } from '../auth/api-key.guard';
-import { RequestValidationError } from '@app/application';
+import { RequestValidationError, type Principal } from '@app/application';
 import { FeedService, type FeedSink } from './feed.service';
+import { QuerySchema, FeedQuery } from '../shared/query.dto';
 
 /** Roles that may watch the feed: it carries every event, classified titles included. */
 export const FEED_ROLES = ['investigator', 'auditor', 'secrecy-officer', 'responder'] as const;
@@ -36,6 +37,7 @@ export class FeedController {
    * Server-sent events: every stored event as `id: <position>`, `event: <type>`, `data: <json>`. Resume with the
    * `Last-Event-ID` header (or `?after=`); filter with `?streams=item-,incident-` and `?types=ViolationDetected,…`.
    */
+  @QuerySchema(FeedQuery)
   @Get()
   @Roles(...FEED_ROLES)
   open(
@@ -43,7 +45,7 @@ export class FeedController {
     @Query('after') after: string | undefined,
     @Query('streams') streams: string | undefined,
     @Query('types') types: string | undefined,
-    @Req() req: { on(event: 'close', listener: () => void): unknown },
+    @Req() req: { on(event: 'close', listener: () => void): unknown; principal?: Principal },
     @Res() res: SseResponse,
   ): void {
     const resume = lastEventId ?? after;
@@ -60,6 +62,8 @@ export class FeedController {
       streams: list('streams', streams, PREFIX),
       types: list('types', types, TYPE),
     };
+    // Refused (429 TOO_MANY_STREAMS) before anything is written, so the answer is still a problem+json.
+    const release = this.feed.admit(req.principal?.keyId ?? req.principal?.name ?? 'anonymous');
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -68,6 +72,6 @@ export class FeedController {
     res.flushHeaders();
     // A reconnecting EventSource waits this long (ms) before trying again.
     res.write('retry: 3000\n\n');
-    this.feed.stream(request, res, (listener) => req.on('close', listener));
+    this.feed.stream(request, res, (listener) => req.on('close', listener), release);
   }
 }

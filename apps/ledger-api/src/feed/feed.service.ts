@@ -1,4 +1,4 @@
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { RecordedEvent, Subscription } from '@app/ledger';
 import type { LedgerCore, ServiceConfig } from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
@@ -42,6 +42,8 @@ export const formatEvent = (e: RecordedEvent): string =>
 @Injectable()
 export class FeedService implements BeforeApplicationShutdown {
   private readonly open = new Set<() => Promise<void>>();
+  /** Open streams per API key (by its non-secret id). */
+  private readonly perKey = new Map<string, number>();
 
   constructor(
     @Inject(LEDGER_CORE) private readonly core: LedgerCore,
@@ -53,7 +55,44 @@ export class FeedService implements BeforeApplicationShutdown {
     return this.open.size;
   }
 
-  stream(request: FeedRequest, sink: FeedSink, onClose: (listener: () => void) => void): void {
+  /**
+   * Takes a place for one more stream of this key, or refuses with 429 TOO_MANY_STREAMS (issue 11: each stream is a
+   * store subscription replaying history, so one key could otherwise open hundreds). Call before answering 200.
+   * Returns the release to hand to {@link stream}.
+   */
+  admit(keyId: string): () => void {
+    const mine = this.perKey.get(keyId) ?? 0;
+    const total = [...this.perKey.values()].reduce((a, b) => a + b, 0);
+    const perKeyFull = mine >= this.config.feedMaxStreamsPerKey;
+    if (perKeyFull || total >= this.config.feedMaxStreams) {
+      throw new HttpException(
+        {
+          code: 'TOO_MANY_STREAMS',
+          detail: perKeyFull
+            ? `This key has ${mine} feed streams open, the most allowed (FEED_MAX_STREAMS_PER_KEY); close one first.`
+            : `The service has ${total} feed streams open, the most allowed (FEED_MAX_STREAMS); retry later.`,
+          retryAfter: 5,
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    this.perKey.set(keyId, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.perKey.get(keyId) ?? 1) - 1;
+      if (left > 0) this.perKey.set(keyId, left);
+      else this.perKey.delete(keyId);
+    };
+  }
+
+  stream(
+    request: FeedRequest,
+    sink: FeedSink,
+    onClose: (listener: () => void) => void,
+    release: () => void = () => undefined,
+  ): void {
     const types = new Set(request.types);
     const waitDrain = () =>
       new Promise<void>((resolve) => {
@@ -85,6 +124,7 @@ export class FeedService implements BeforeApplicationShutdown {
     const stop = async (): Promise<void> => {
       if (closed) return;
       closed = true;
+      release();
       clearInterval(heartbeat);
       this.open.delete(stop);
       await subscription.stop();

@@ -1,10 +1,19 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { INCIDENT_KINDS, UnknownReference } from '@app/custody';
-import { type Lang, type LedgerCore, RequestValidationError, buildReportDraft, incidentLabels } from '@app/application';
+import {
+  type Lang,
+  type LedgerCore,
+  RequestValidationError,
+  buildReportDraft,
+  incidentFor,
+  incidentLabels,
+} from '@app/application';
+import type { AuthedRequest } from '../auth/api-key.guard';
 import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { optionalBoolean, optionalEnum, optionalString } from '../shared/query-params';
 import { Roles } from '../auth/api-key.guard';
+import { QuerySchema, IncidentsQuery, LangQuery, ReportDraftQuery } from '../shared/query.dto';
 
 @Controller('api/incidents')
 export class IncidentsController {
@@ -14,8 +23,9 @@ export class IncidentsController {
    * Incidents with their report deadline and time left, oldest first, in pages:
    * `?open=true|false&overdue=true|false&kind=&itemId=&cursor=&limit=` (limit 1..1000, default 100).
    */
+  @QuerySchema(IncidentsQuery)
   @Get()
-  async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang) {
+  async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang, @Req() req: AuthedRequest) {
     if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor))
       throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
     if (q.limit !== undefined && !(/^\d{1,4}$/.test(q.limit) && Number(q.limit) >= 1 && Number(q.limit) <= 1000))
@@ -31,21 +41,25 @@ export class IncidentsController {
     await this.core.readModels.catchUp();
     const now = this.core.clock.now().toISOString();
     const page = this.core.readModels.incidents.page(now, filter);
-    return { now, ...page, items: page.items.map((i) => incidentLabels(lang, i)) };
+    const roles = req.principal?.roles ?? [];
+    return { now, ...page, items: page.items.map((i) => incidentLabels(lang, incidentFor(roles, i))) };
   }
 
+  @QuerySchema(LangQuery)
   @Get(':id')
-  async get(@Param('id') id: string, @RequestLang() lang: Lang) {
+  async get(@Param('id') id: string, @RequestLang() lang: Lang, @Req() req: AuthedRequest) {
     await this.core.readModels.catchUp();
     const incident = this.core.readModels.incidents.get(id, this.core.clock.now().toISOString());
     if (!incident) throw new UnknownReference('UNKNOWN_INCIDENT', 'id', id);
-    return incidentLabels(lang, incident);
+    // The report's content only for the roles that may read it (issue 11); the others see its status.
+    return incidentLabels(lang, incidentFor(req.principal?.roles ?? [], incident));
   }
 
   /**
    * The 24-hour report draft: the seven fields of SubmitIncidentReport, each as editable text with the facts behind
    * it, the deadline and the time left on the ledger's clock. `?to=` fills the supervising office.
    */
+  @QuerySchema(ReportDraftQuery)
   @Get(':id/report-draft')
   @Roles('responder', 'secrecy-officer', 'investigator')
   async reportDraft(@Param('id') id: string, @Query('to') to?: string, @RequestLang() lang?: Lang) {

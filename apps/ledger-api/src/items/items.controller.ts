@@ -14,11 +14,13 @@ import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { Roles } from '../auth/api-key.guard';
 import { optionalBoolean, optionalInstant } from '../shared/query-params';
+import { QuerySchema, ItemsQuery, LangQuery, ItemHistoryQuery } from '../shared/query.dto';
 
 @Controller('api')
 export class ItemsController {
   constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
 
+  @QuerySchema(ItemsQuery)
   @Get('items')
   async search(
     @Query('status') status?: string,
@@ -34,12 +36,14 @@ export class ItemsController {
           status,
           custodian,
           q,
-          limit: limit ? Math.min(Number(limit) || 100, 1000) : 100,
+          // Bounded 1..1000 by ItemsQuery before this runs.
+          limit: limit ? Number(limit) : 100,
         })
         .map((i) => itemLabels(lang ?? 'en', i)),
     };
   }
 
+  @QuerySchema(LangQuery)
   @Get('items/:id')
   async item(@Param('id') id: string, @RequestLang() lang: Lang) {
     await this.core.readModels.catchUp();
@@ -48,6 +52,7 @@ export class ItemsController {
     return itemLabels(lang, item);
   }
 
+  @QuerySchema(LangQuery)
   @Get('items/:id/readers')
   async readers(@Param('id') id: string) {
     await this.core.readModels.catchUp();
@@ -62,6 +67,7 @@ export class ItemsController {
    * `asOf` = as the ledger knew it then (recordedAt), `occurredBefore` = as the world was then (occurredAt).
    * `limit` (1..1000) pages the events; `cursor` is the previous page's `nextCursor`.
    */
+  @QuerySchema(ItemHistoryQuery)
   @Get('items/:id/history')
   @Roles('investigator', 'auditor', 'secrecy-officer', 'responder')
   async history(
@@ -103,6 +109,7 @@ export class ItemsController {
   }
 
   /** Everyone who held or read the item or any copy of it, when, where, how, and whether within scope then; the copy tree. */
+  @QuerySchema(LangQuery)
   @Get('items/:id/exposure')
   @Roles('investigator', 'auditor', 'secrecy-officer', 'responder')
   async exposure(@Param('id') id: string) {
@@ -111,6 +118,7 @@ export class ItemsController {
     return { itemId: id, ...set };
   }
 
+  @QuerySchema(LangQuery)
   @Get('persons/:id/items')
   async muster(@Param('id') id: string) {
     await this.core.readModels.catchUp();
@@ -118,6 +126,7 @@ export class ItemsController {
     return { personId: id, items: this.core.readModels.custody.heldBy(id) };
   }
 
+  @QuerySchema(LangQuery)
   @Get('persons/:id/access')
   async access(@Param('id') id: string) {
     await this.core.readModels.catchUp();

@@ -3,6 +3,7 @@ import { type LedgerCore, CheckpointService, actorOf, verifyLedgerIntegrity } fr
 import { LEDGER_CORE } from '../tokens';
 import { Public, Roles, type AuthedRequest } from '../auth/api-key.guard';
 import { RequestValidationError } from '@app/application';
+import { QuerySchema, CheckpointsQuery, StreamHeadQuery, ConsistencyQuery } from '../shared/query.dto';
 
 /** A non-negative integer query parameter, or undefined when absent; a 400 naming it otherwise. */
 const sizeParam = (name: string, raw: unknown): number | undefined => {
@@ -34,6 +35,7 @@ export class LedgerController {
   }
 
   /** Signed checkpoints, newest first. */
+  @QuerySchema(CheckpointsQuery)
   @Get('checkpoints')
   @Roles('auditor', 'investigator', 'secrecy-officer')
   async list(@Query('limit') limit?: string) {
@@ -63,6 +65,7 @@ export class LedgerController {
   }
 
   /** A stream's head and its proof against the stream-heads root of the checkpoint of `size` (default: latest). */
+  @QuerySchema(StreamHeadQuery)
   @Get('proofs/streams/:streamId')
   @Roles('auditor', 'investigator', 'secrecy-officer')
   streamHead(@Param('streamId') streamId: string, @Query('size') size?: string) {
@@ -77,6 +80,7 @@ export class LedgerController {
   }
 
   /** Consistency proof between the trees of `from` and `to` events (`to`: the latest checkpoint's size). */
+  @QuerySchema(ConsistencyQuery)
   @Get('consistency')
   @Roles('auditor', 'investigator', 'secrecy-officer')
   consistency(@Query('from') from?: string, @Query('to') to?: string) {

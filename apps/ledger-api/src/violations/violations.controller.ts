@@ -5,12 +5,14 @@ import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { optionalEnum, optionalInstant, optionalString } from '../shared/query-params';
 import { RequestValidationError } from '@app/application';
+import { QuerySchema, ViolationsQuery } from '../shared/query.dto';
 
 @Controller('api/violations')
 export class ViolationsController {
   constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
 
   /** Violations with filters and cursor paging: `?status=&code=&severity=&itemId=&personId=&since=&cursor=&limit=`. */
+  @QuerySchema(ViolationsQuery)
   @Get()
   async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang) {
     const known = ['lang', 'status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit'];

@@ -7,7 +7,14 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { COMMAND_DTOS, isPublicCommandName, type PublicCommandName } from './dto';
-import { NESTED_OBJECT, dateTimeReason, idReason, kindOf } from './dto/validators';
+import {
+  LONE_SURROGATE_REASON,
+  NESTED_OBJECT,
+  dateTimeReason,
+  hasLoneSurrogate,
+  idReason,
+  kindOf,
+} from './dto/validators';
 
 export interface FieldError {
   /** Dotted path from the request body, e.g. `data.scope.persons[1]` or `body.occurredAt`. */
@@ -70,7 +77,12 @@ const screen = (value: unknown, path: string): FieldError[] => {
         errors.push({ field: path, reason: `must not hold more than ${MAX_VALUES} values` });
       return;
     }
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+    if (typeof v === 'string') {
+      // Any text anywhere in the data: a lone surrogate would pass a type check and then break sealing (a 500).
+      if (hasLoneSurrogate(v)) errors.push({ field: p, reason: LONE_SURROGATE_REASON });
+      return;
+    }
+    if (v === null || typeof v === 'boolean') return;
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) errors.push({ field: p, reason: 'must be a finite number' });
       return;

@@ -54,7 +54,7 @@ export * from './period.dto';
 export * from './persons-places.dto';
 export * from './transfer.dto';
 export * from './violations.dto';
-export { jsonSchemaOf, SAFE_ID } from './validators';
+export { jsonSchemaOf, SAFE_ID, hasLoneSurrogate } from './validators';
 
 export type PublicCommandName = Exclude<CommandName, 'FireDeadline'>;
 

@@ -99,16 +99,32 @@ export const idReason = (value: unknown): string | null => {
   return value.length <= 128 && SAFE_ID.test(value) ? null : SAFE_ID_REASON;
 };
 
-// C0 controls other than tab, line feed and carriage return, DEL and C1 controls.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// C0 controls other than tab and line feed (a carriage return only as the first half of CR LF), DEL and C1 controls.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/;
+
+/** A UTF-16 surrogate without its other half: not text, and no UTF-8 (hence no hash, no store) can carry it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const hasLoneSurrogate = (s: string): boolean => LONE_SURROGATE.test(s);
+export const LONE_SURROGATE_REASON = 'must be well-formed Unicode text (it holds a lone surrogate)';
+
+/**
+ * What shows nothing: white space, format characters (zero-width spaces and joiners, direction marks, embeddings,
+ * overrides and isolates, the BOM), variation selectors and the fillers that render blank (Hangul, Braille).
+ */
+const INVISIBLE =
+  /[\s\p{Cf}\p{Zs}\p{Zl}\p{Zp}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u2800\u3164\uFE00-\uFE0F\uFFA0]/gu;
+export const isInvisibleText = (s: string): boolean => s.replace(INVISIBLE, '') === '';
 
 const textReason =
   (max: number) =>
   (value: unknown): string | null => {
     const s = value as string;
     if (s.length > max) return `must be at most ${max} characters`;
+    if (hasLoneSurrogate(s)) return LONE_SURROGATE_REASON;
     if (s.trim() === '') return 'must not be empty';
-    if (CONTROL.test(s)) return 'must not contain control characters';
+    if (CONTROL.test(s)) return 'must not contain control characters (tab and line breaks are allowed)';
+    // A name or title of zero-width or direction characters shows as nothing, or as someone else's text.
+    if (isInvisibleText(s)) return 'must contain visible characters, not only invisible or direction characters';
     return null;
   };
 
@@ -122,6 +138,7 @@ export const dateTimeReason = (value: unknown): string | null => {
   if (!m) return DATE_TIME_REASON;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
   const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const offsetMinutes = m[8] === 'Z' ? 0 : (m[8].startsWith('-') ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
   const calendarOk =
     utc.getUTCFullYear() === year &&
     utc.getUTCMonth() === month - 1 &&
@@ -131,7 +148,11 @@ export const dateTimeReason = (value: unknown): string | null => {
     second < 60 &&
     (m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60));
   if (!calendarOk) return `${DATE_TIME_REASON} (not a real calendar date or time)`;
-  if (year < MIN_YEAR || year > MAX_YEAR) return `must be a date between ${MIN_YEAR} and ${MAX_YEAR}`;
+  // The zones of the world run from UTC−12:00 to UTC+14:00; +23:59 is no place's time.
+  if (offsetMinutes < -12 * 60 || offsetMinutes > 14 * 60) return 'must have a UTC offset from -12:00 to +14:00';
+  // The year is checked on the instant (UTC), so 1900-01-01T00:30+01:00 (1899 in UTC) is not let in by its local year.
+  const utcYear = new Date(utc.getTime() - offsetMinutes * 60_000).getUTCFullYear();
+  if (utcYear < MIN_YEAR || utcYear > MAX_YEAR) return `must be a date between ${MIN_YEAR} and ${MAX_YEAR} (UTC)`;
   return null;
 };
 

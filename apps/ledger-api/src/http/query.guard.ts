@@ -1,0 +1,26 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { RequestValidationError } from '@app/application';
+import { QUERY_SCHEMA, queryErrors } from '../shared/query.dto';
+
+/**
+ * Validates every request's query before its handler (issue 11): each parameter once and a plain value on every
+ * route, and on a route with `@QuerySchema(Dto)` exactly the declared parameters, each within its rule. Runs after
+ * the key guard, so a caller without a key learns nothing about the parameters.
+ */
+@Injectable()
+export class QueryGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const req = context.switchToHttp().getRequest<{ query?: Record<string, unknown> }>();
+    const dto = this.reflector.getAllAndOverride<(new () => object) | undefined>(QUERY_SCHEMA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const errors = queryErrors(req.query ?? {}, dto);
+    if (errors.length > 0) throw new RequestValidationError(errors);
+    return true;
+  }
+}
