@@ -369,6 +369,16 @@ describe('hand-written invalid cases', () => {
     );
   });
 
+  // DESIGN §5.1 point 5: 制发日 is a marked date; a date-time is accepted too.
+  it('accepts issuedOn as a calendar date or a date-time, and refuses a date that does not exist', () => {
+    const received = example('RegisterReceivedItem');
+    for (const issuedOn of ['2025-06-01', '2025-06-01T08:00:00+08:00'])
+      expect(validateCommandData('RegisterReceivedItem', { ...received, issuedOn }).ok).toBe(true);
+    expect(fieldsOf(validateCommandData('RegisterReceivedItem', { ...received, issuedOn: '2025-02-30' }))).toEqual([
+      'data.issuedOn',
+    ]);
+  });
+
   // DESIGN §5.1 point 9: an outsider instead of a registered reader.
   it('accepts an outsider instead of a reader, and names a bad outsider field', () => {
     const reading = { itemId: 'doc-1', placeId: 'restaurant' };

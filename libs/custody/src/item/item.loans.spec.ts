@@ -184,6 +184,19 @@ describe('a loan approval is used up by its loan (DESIGN §5.1 point 6; 002_c292
       }));
 });
 
+describe('a longer term on a one-sided approval', () => {
+  it('flags both LOAN_UNAPPROVED and LOAN_TERM_EXCEEDED', () =>
+    given(...afterCommands(base, approveLoan('p-omgr')))
+      .when(
+        cmd(
+          'RecordLoan',
+          { itemId: 'doc-1', loanId: 'l-1', borrower: 'p-liu', dueAt: '2026-03-20T09:00:00.000Z' },
+          { actor: 'p-zhang' },
+        ),
+      )
+      .then((writes) => expect(violationCodes(writes)).toEqual(['LOAN_UNAPPROVED', 'LOAN_TERM_EXCEEDED'])));
+});
+
 describe('a handover while the item is out on loan (S1 (七); 002_c292fe519fc09962.txt 第30条; DESIGN §5.1 point 6)', () => {
   // Zhang lends to Liu, then hands his items over to the office manager before he leaves.
   const handedOver = () =>
@@ -220,6 +233,22 @@ describe('a handover while the item is out on loan (S1 (七); 002_c292fe519fc099
           expect.objectContaining({ type: 'ItemHandedOver', data: expect.objectContaining({ onLoanTo: 'p-liu' }) }),
         ]),
       ));
+
+  // The borrower passing it on is a custody move; the loan (and whom it goes back to) stays.
+  it('moves custody when the borrower hands it over', () =>
+    given(...afterCommands(base, approveLoan('p-gm'), lend()))
+      .when(
+        cmd('HandOver', {
+          handoverId: 'h-2',
+          from: 'p-liu',
+          to: 'p-smgr',
+          items: ['doc-1'],
+          itemized: true,
+          signedByBoth: true,
+          supervisor: 'p-dir',
+        }),
+      )
+      .then((writes) => expect(eventsOf(writes)[0].data).not.toHaveProperty('onLoanTo')));
 
   it('returns the item to the new holder of record, not the former lender', () =>
     given(...handedOver())

@@ -43,6 +43,16 @@ describe('registering an item classified elsewhere', () => {
         }),
       ));
 
+  it('reads a marked date without a time as 00:00 UTC', () =>
+    given(...base)
+      .when(receive({ issuedOn: '2026-01-15' }))
+      .then((writes) =>
+        expect(eventsOf(writes)[0].data).toMatchObject({
+          issuedAt: '2026-01-15T00:00:00.000Z',
+          declassifyOn: '2036-01-15T00:00:00.000Z',
+        }),
+      ));
+
   it('counts from the receipt when no issue date is marked, and takes a named originator', () =>
     given(...base)
       .when(receive({ classifiedBy: 'provincial secrecy bureau' }))
@@ -79,6 +89,12 @@ describe('registering an item classified elsewhere', () => {
 });
 
 describe('decisions on an item another organ classified (002_c292fe519fc09962.txt 第6篇)', () => {
+  // A copy of it as well: the originator decides, whichever copy the request names.
+  it('refuses a declassification of its copy with NOT_ORIGINATOR', () =>
+    given(...withReceived())
+      .when(cmd('DeclassifyItem', { itemId: 'doc-r-c1' }, { actor: 'p-gm' }))
+      .thenThrows('NOT_ORIGINATOR'));
+
   it.each([
     cmd('DeclassifyItem', { itemId: 'doc-r' }, { actor: 'p-gm' }),
     cmd('ExtendSecrecyPeriod', { itemId: 'doc-r', newDeclassifyOn: '2040-01-01T00:00:00Z' }, { actor: 'p-gm' }),

@@ -16,7 +16,7 @@ import {
 import {
   EitherPeriodYears,
   IsBool,
-  IsDateTime,
+  IsDateOrDateTime,
   IsId,
   IsIdList,
   IsIntIn,
@@ -89,7 +89,7 @@ export class RegisterReceivedItemDto {
     scope: { persons: [] },
     copyNo: 3,
     copyAllowed: false,
-    issuedOn: '2026-02-20T00:00:00Z',
+    issuedOn: '2026-02-20',
     classifiedBy: 'municipal secrecy bureau',
     placeId: 'vault-1',
   };
@@ -108,7 +108,7 @@ export class RegisterReceivedItemDto {
   @IsIntIn(1, 1_000_000, { optional: true }) copyNo?: number;
   @IsBool({ optional: true }) copyAllowed?: boolean;
   /** 制发日: the issue date marked on the item; the period counts from it (else from the receipt). */
-  @IsDateTime({ optional: true }) issuedOn?: string;
+  @IsDateOrDateTime({ optional: true }) issuedOn?: string;
   /** The originating organ (定密机关); by default the sender. */
   @IsText(200, { optional: true }) classifiedBy?: string;
   /** Where it is kept, so place-scoped inventories expect it. */

@@ -189,6 +189,25 @@ export const IsDateTime = rule(
   dateTimeReason,
 );
 
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A calendar date (`2026-01-15`, read as 00:00 UTC) or a date-time as {@link IsDateTime} takes it. */
+export const dateOrDateTimeReason = (value: unknown): string | null => {
+  const m = typeof value === 'string' ? DATE_ONLY.exec(value) : null;
+  if (!m) return dateTimeReason(value) === null ? null : `must be a date (2026-01-15) or ${DATE_TIME_REASON.slice(8)}`;
+  const [year, month, day] = [m[1], m[2], m[3]].map(Number);
+  const utc = new Date(Date.UTC(year, month - 1, day));
+  if (utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) return 'must be a real calendar date';
+  if (year < MIN_YEAR || year > MAX_YEAR) return `must be a date between ${MIN_YEAR} and ${MAX_YEAR}`;
+  return null;
+};
+/** A marked date (制发日): a calendar date or a date-time. */
+export const IsDateOrDateTime = rule(
+  'isDateOrDateTime',
+  '',
+  { type: 'string', description: 'a date (2026-01-15, 00:00 UTC) or an ISO-8601 date-time', example: '2026-01-15' },
+  dateOrDateTimeReason,
+);
+
 /** An integer in [min, max] sent as a JSON number (never a string). */
 export const IsIntIn = (min: number, max: number, options: { optional?: boolean } = {}): PropertyDecorator =>
   rule('isIntIn', 'number', { type: 'integer', minimum: min, maximum: max }, (value) =>

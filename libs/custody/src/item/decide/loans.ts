@@ -107,8 +107,8 @@ export const recordLoan: Decide<'RecordLoan'> = (cmd, ctx) => {
             ? `the approval of loan ${d.loanId} was used up by an earlier loan`
             : `loan ${d.loanId} is not approved by every unit concerned`,
         });
-      // DESIGN §5.1 point 6: lent for longer than the approval allows (the approval names its due date).
-      else if (approval && ms(d.dueAt) > ms(approval.dueAt))
+      // DESIGN §5.1 point 6: lent for longer than the approval (even one side's) allows: it names its due date.
+      if (approval && !approval.used && approval.borrower === d.borrower && ms(d.dueAt) > ms(approval.dueAt))
         found.push({
           code: 'LOAN_TERM_EXCEEDED',
           personId: d.borrower,

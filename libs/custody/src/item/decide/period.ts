@@ -98,9 +98,10 @@ const beyondMaximum = (item: ItemRecord, level: Level, end: string | null): bool
   end !== null && ms(end) > ms(addYears(item.issuedAt ?? end, MAX_PERIOD_YEARS[level]));
 
 export const extendSecrecyPeriod: Decide<'ExtendSecrecyPeriod'> = (cmd, ctx) => {
-  const item = notACopy(classified(itemOf(ctx, cmd.data.itemId)));
+  const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   ownClassification(item, 'extending');
+  notACopy(item);
   requireClassifier(approver, item, 'extending the secrecy period');
   const next = cmd.data.newDeclassifyOn;
   if (Number.isNaN(ms(next))) throw new InvalidCommand('newDeclassifyOn', 'must be an ISO-8601 instant');
@@ -129,9 +130,10 @@ export const extendSecrecyPeriod: Decide<'ExtendSecrecyPeriod'> = (cmd, ctx) => 
 };
 
 export const declassifyItem: Decide<'DeclassifyItem'> = (cmd, ctx) => {
-  const item = notACopy(classified(itemOf(ctx, cmd.data.itemId)));
+  const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   ownClassification(item, 'declassifying');
+  notACopy(item);
   // 保密法 第24条: declassified by the classifier (or a superior).
   requireClassifier(approver, item, 'declassifying');
   return declassificationWrites(ctx, item, {
@@ -143,9 +145,10 @@ export const declassifyItem: Decide<'DeclassifyItem'> = (cmd, ctx) => {
 };
 
 export const changeLevel: Decide<'ChangeLevel'> = (cmd, ctx) => {
-  const item = notACopy(classified(itemOf(ctx, cmd.data.itemId)));
+  const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   ownClassification(item, 'changing the level of');
+  notACopy(item);
   requireClassifier(approver, item, 'changing the level');
   if (item.level === cmd.data.level) return [];
   // DESIGN §5.1 point 13; QX90 第3条: the period must still fit the new level's maximum, counted from the issue date.

@@ -159,7 +159,10 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
             supervisor: d.supervisor ?? null,
             // S1 (七); S2 第30条 (DESIGN §5.1 point 6): an item out on loan stays with its borrower; what passes is
             // the right to have it back.
-            ...(item.status === 'on-loan' && item.loan ? { onLoanTo: item.loan.borrower } : {}),
+            // A handover by the borrower is a custody move like any other; the loan stays as it was.
+            ...(item.status === 'on-loan' && item.loan && d.from !== item.loan.borrower
+              ? { onLoanTo: item.loan.borrower }
+              : {}),
             at: cmd.at,
           },
         } satisfies ItemEvent,
