@@ -1,5 +1,12 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { loadConfig, type ServiceConfig } from '@app/application';
+import {
+  EN_CATALOGUE,
+  LANGUAGES,
+  languageFromLocale,
+  loadConfig,
+  type Lang,
+  type ServiceConfig,
+} from '@app/application';
 
 /**
  * Exit codes of every command (documented in `custody-ledger --help` and CONTRIBUTING.md):
@@ -17,6 +24,8 @@ export interface CliContext {
   dataDir(opts: { dataDir?: string }): string;
   /** Wraps an action so its exit code becomes the process's (commander ignores what an action returns). */
   run<A extends unknown[]>(action: (...args: A) => Promise<number>): (...args: A) => Promise<void>;
+  /** The language of human output: `--lang` when given, else the POSIX locale (LC_ALL, LC_MESSAGES, LANG). */
+  lang(opts: { lang?: string }): Lang;
   /** The exit code of the action that ran (0 when none did: help, version). */
   readonly exitCode: number;
 }
@@ -28,6 +37,7 @@ export const cliContext = (env: Record<string, string | undefined> = process.env
   return {
     config,
     dataDir: (opts) => opts.dataDir ?? config().dataDir,
+    lang: (opts) => languageFromLocale(opts.lang, env.LC_ALL, env.LC_MESSAGES, env.LANG),
     run:
       (action) =>
       async (...args) => {
@@ -43,6 +53,8 @@ export const cliContext = (env: Record<string, string | undefined> = process.env
 // named <dir> or <file> is completed as a directory or a file by `completion bash`.
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', "the service's data directory (default: $DATA_DIR or ./data)");
+/** On the program, so it may be given before or after the command; `--json` output never changes with it. */
+export const langOption = () => new Option('--lang <lang>', EN_CATALOGUE.cli.langOption).choices(LANGUAGES);
 export const jsonOption = () => new Option('--json', 'machine-readable output on stdout');
 
 /** An ISO-8601 date-time with a zone, normalised to UTC; anything else is a usage error naming the option. */

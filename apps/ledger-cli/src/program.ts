@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { CliContext } from './cli-context';
+import { langOption, type CliContext } from './cli-context';
 import { scenarioCommand } from './commands/scenario.command';
 import { historyCommand } from './commands/history.command';
 import { verifyDefinition } from './verify/verify.command';
@@ -24,6 +24,7 @@ export const buildProgram = (ctx: CliContext): Command => {
     .description('custody-ledger: the tamper-evident audit ledger from the command line')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EPILOG)
+    .addOption(langOption())
     // Errors become CommanderErrors that main.ts maps to exit code 2 (commander's own is 1, our "check failed").
     .exitOverride();
   for (const define of [

@@ -42,3 +42,4 @@ export { CheckpointScheduler } from './scheduling/checkpoint-scheduler';
 
 export * from './i18n';
 export * from './approvals/pending-requests';
+export * from './investigation/history-text';

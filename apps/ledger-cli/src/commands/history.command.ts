@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SystemClock } from '@app/ledger';
-import { LedgerCore, formatHistory, readHistory } from '@app/application';
+import { LedgerCore, formatHistory, historyText, readHistory, translate } from '@app/application';
 import { EXIT, dataDirOption, jsonOption, parseInstant, type CliContext } from '../cli-context';
 
 interface HistoryOptions {
@@ -27,7 +27,8 @@ export const historyCommand = (program: Command, ctx: CliContext): void => {
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .action(
-      ctx.run(async (itemId: string, opts: HistoryOptions) => {
+      ctx.run(async (itemId: string, opts: HistoryOptions, command: Command) => {
+        const lang = ctx.lang(command.optsWithGlobals());
         const { eventstoreUrl } = ctx.config();
         const core = await LedgerCore.open({ dataDir: ctx.dataDir(opts), eventstoreUrl, clock: new SystemClock() });
         try {
@@ -37,10 +38,17 @@ export const historyCommand = (program: Command, ctx: CliContext): void => {
             copies: Boolean(opts.copies),
           });
           if (!h) {
-            console.error(`no item ${itemId}`);
+            console.error(translate(lang, 'cli.noItem', { itemId }));
             return EXIT.failed;
           }
-          console.log(opts.json ? JSON.stringify(h, null, 2) : formatHistory(h));
+          const names = {
+            personName: (id: string) => core.readModels.custody.person(id)?.name ?? null,
+            place: (id: string) => core.readModels.custody.place(id),
+          };
+          // English keeps the v1 layout (scripts read it); other languages read as the catalogue writes them.
+          console.log(
+            opts.json ? JSON.stringify(h, null, 2) : lang === 'en' ? formatHistory(h) : historyText(lang, h, names),
+          );
           return EXIT.ok;
         } finally {
           await core.close();

@@ -394,13 +394,22 @@ export const en = {
     notFound: 'No incident {incidentId}.',
   },
   cli: {
-    history: 'History of {itemId}: {count, plural, one {# event} other {# events}}',
-    state: 'Now: {status}, level {level}, custodian {custodian}',
-    readers: 'May read: {readers}',
-    verifyOk: 'Ledger verified: {events} events, every hash chain and the Merkle log recompute.',
-    verifyFailed: 'Verification FAILED: {problems}',
-    late: 'entered late by {minutes} min',
-    unverified: 'NOT VERIFIED',
+    langOption: 'language of human output: zh-CN or en (default: from LC_ALL, LC_MESSAGES or LANG)',
+    historyLine:
+      '{when}  {stream} #{revision}  {summary}{late, select, none {} other {  (entered {late})}}{violations, select, none {} other {  ⚠ {violations}}}{unverified, select, true {  ✗ DOES NOT VERIFY} other {}}',
+    historyTotal:
+      '{count, plural, one {# event} other {# events}} ({order, select, occurred {in the order they happened} other {in the order recorded}}); {at}: {state}',
+    now: 'now',
+    asOf: 'as the ledger knew it at {when}',
+    occurredBefore: 'as the world was at {when}',
+    state: '{status}, held by {custodian}{place, select, none {} other { at {place}}}',
+    notYet: 'not recorded yet',
+    readers: 'readers: {readers}',
+    verified: 'verified: {count, plural, one {# event recomputes and links} other {# events recompute and link}}',
+    notVerified: 'NOT VERIFIED: first failure {failure}',
+    copies: 'copies: {copies}',
+    copyOf: '{itemId} (copy of {copyOf})',
+    noItem: 'no item {itemId}',
   },
 } as const;
 

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../main';
+import { EXIT } from '../cli-context';
+
+/** Runs the CLI in this process, capturing stdout and stderr. */
+const cli = async (argv: string[], env: Record<string, string> = {}) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const spies = [
+    jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ') + '\n')),
+    jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ') + '\n')),
+    jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0),
+    jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
+  ];
+  try {
+    const code = await runCli(argv, env);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    for (const s of spies) s.mockRestore();
+  }
+};
+
+/** The CLI's human output in the reader's language: `--lang`, else LC_ALL / LC_MESSAGES / LANG (DESIGN §8.1). */
+describe('the CLI in Chinese and English', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-lang-'));
+    const { code } = await cli(['demo', '--items', '3', '--days', '2', '--json', '--data-dir', dir]);
+    expect(code).toBe(EXIT.ok);
+  }, 60_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes history in Chinese with --lang zh-CN, before or after the command', async () => {
+    const before = await cli(['--lang', 'zh-CN', 'history', 'doc-0001', '--data-dir', dir]);
+    const after = await cli(['history', 'doc-0001', '--data-dir', dir, '--lang', 'zh-CN']);
+    expect(before.code).toBe(EXIT.ok);
+    expect(after.stdout).toBe(before.stdout);
+    expect(before.stdout).toMatch(/（北京时间）/);
+    expect(before.stdout).toMatch(/共\d+项记录（按记录顺序）；现在：/);
+    expect(before.stdout).toMatch(/校验通过：\d+项记录的哈希可复算且前后衔接/);
+    expect(before.stdout).toMatch(/签收|定密/);
+    // Codes, ids and stream names stay as they are.
+    expect(before.stdout).toContain('item-doc-0001');
+  });
+
+  it('follows LANG when --lang is not given, and --lang wins over it', async () => {
+    const zh = await cli(['history', 'doc-0001', '--data-dir', dir], { LANG: 'zh_CN.UTF-8' });
+    expect(zh.stdout).toMatch(/共\d+项记录/);
+    const en = await cli(['history', 'doc-0001', '--data-dir', dir, '--lang', 'en'], { LANG: 'zh_CN.UTF-8' });
+    expect(en.stdout).toMatch(/\d+ events \(recorded order\); now: /);
+    expect(en.stdout).not.toMatch(/[\u4e00-\u9fff]{2}项/);
+    const missing = await cli(['history', 'no-such', '--data-dir', dir], { LC_ALL: 'zh_CN.UTF-8' });
+    expect(missing.code).toBe(EXIT.failed);
+    expect(missing.stderr).toContain('无载体no-such');
+  });
+
+  it('refuses a language it does not speak as a usage error', async () => {
+    const { code, stderr } = await cli(['--lang', 'fr', 'history', 'doc-0001', '--data-dir', dir]);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('zh-CN');
+  });
+});
