@@ -1,4 +1,5 @@
 import { DomainError } from '@app/custody';
+import type { StoreRollback } from '@app/read-models';
 import type { FieldError } from './commands/validate-command';
 
 export type { FieldError } from './commands/validate-command';
@@ -45,5 +46,21 @@ export class BeforeItemExisted extends DomainError {
       `item ${itemId} was first recorded as of ${since}; a fact about it cannot have occurred at ${at}`,
       'body.occurredAt',
     );
+  }
+}
+
+/**
+ * The store is behind what the read models applied (DESIGN §4.1, no silent rollback): its head is below the last
+ * applied position, or the event there has another hash. Nothing is written and no checkpoint is signed over it
+ * until an operator says the rollback is intended (`rebuild --accept-rollback`). 503 STORE_ROLLED_BACK.
+ */
+export class StoreRolledBack extends Error {
+  readonly code = 'STORE_ROLLED_BACK';
+  readonly status = 503;
+  constructor(readonly rollback: StoreRollback) {
+    super(
+      `the store was rolled back (${rollback.reason}): ${rollback.detail}. Nothing is written until an operator runs rebuild --accept-rollback`,
+    );
+    this.name = 'StoreRolledBack';
   }
 }

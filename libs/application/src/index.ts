@@ -14,7 +14,7 @@ export type { LedgerModuleOptions, LedgerModuleAsyncOptions } from './ledger.mod
 export { ROLES, actorOf, idempotencyScopeOf } from './principal';
 export type { Principal, Role } from './principal';
 export { COMMAND_ROLES, REPORT_READERS, incidentFor, mayGive, mayReadReport } from './permissions';
-export { BeforeItemExisted, ForbiddenCommand, RequestValidationError, UnknownCommand } from './errors';
+export { BeforeItemExisted, ForbiddenCommand, RequestValidationError, StoreRolledBack, UnknownCommand } from './errors';
 export type { FieldError } from './errors';
 export { custodyProgram } from './custody-program';
 export { loadConfig, ConfigError, CONFIG_VARIABLES, LOG_LEVELS, MIN_API_KEY_LENGTH } from './config';
@@ -33,6 +33,7 @@ export * from './checkpoints/signing-keys';
 export * from './verification/verify-ledger';
 export * from './verification/trusted-state';
 export * from './verification/key-trust';
+export * from './verification/rebuild-read-models';
 export * from './bundle/bundle';
 export * from './bundle/export-bundle';
 

@@ -22,7 +22,7 @@ import { actorOf, idempotencyScopeOf, type Principal } from './principal';
 import { mayGive } from './permissions';
 import { validateCommandData, validateEnvelope } from './commands/validate-command';
 import { RequestValidationError } from './errors';
-import { BeforeItemExisted, ForbiddenCommand, UnknownCommand } from './errors';
+import { BeforeItemExisted, ForbiddenCommand, StoreRolledBack, UnknownCommand } from './errors';
 
 export interface LedgerConfig {
   dataDir: string;
@@ -120,6 +120,7 @@ export class LedgerCore {
       // The name and the body as sent (not the id itself, nor the events a decision would give today).
       requestHash: commandHashOf(name, { data: (body as { data: unknown }).data, occurredAt: occurredAt ?? null }),
     } satisfies Pick<LedgerCommand, 'scope' | 'requestHash'>);
+    await this.assertStoreIntact();
     return this.respond(await this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command)));
   }
 
@@ -160,12 +161,23 @@ export class LedgerCore {
     return run;
   }
 
-  /** Fires every deadline due by the clock's now, earliest first; returns how many fired. */
+  /**
+   * Refuses to write on a store that is behind what the read models applied (DESIGN §4.1: no silent rollback): the
+   * command would be decided on facts the store no longer holds, and would bury the evidence of the cut.
+   */
+  private async assertStoreIntact(): Promise<void> {
+    const rollback = await this.readModels.runner.checkStoreForWrite();
+    if (rollback) throw new StoreRolledBack(rollback);
+  }
+
+  /** Fires every deadline due by the clock's now, earliest first; returns how many fired (none on a rolled-back store). */
   async fireDueDeadlines(): Promise<number> {
     let fired = 0;
     const now = this.clock.now().toISOString();
     for (let round = 0; round < 1000; round++) {
       await this.readModels.catchUp();
+      // Logged once by the runner when found; the scheduler does not repeat it every tick.
+      if (this.readModels.runner.rollback) return fired;
       const due = this.readModels.dueDeadlines(now, 50);
       if (due.length === 0) break;
       for (const d of due) {

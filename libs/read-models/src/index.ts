@@ -7,3 +7,4 @@ export * from './violations/violations.queries';
 export * from './incidents/incidents.queries';
 export * from './merkle/merkle-index';
 export * from './merkle/merkle-leaves.projection';
+export * from './runner/store-rollback';

@@ -3,6 +3,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { LedgerCore, ServiceConfig } from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
 import { Public } from '../auth/api-key.guard';
+import { rollbackBody, rollbackDetail } from '../http/problem';
 
 @Controller('health')
 @Public()
@@ -24,15 +25,29 @@ export class HealthController {
       head: head ?? null,
       projected: checkpoint ?? null,
       lagging: head !== undefined && (checkpoint ?? -1) < head,
+      // Liveness stays 200 (a restart would not help); readiness and writes say 503 STORE_ROLLED_BACK.
+      rolledBack: this.core.readModels.runner.rollback ? rollbackBody(this.core.readModels.runner.rollback) : null,
     };
   }
 
   /**
-   * Readiness: the store answers and the read models lag it by at most READY_MAX_LAG positions; else 503, so a load
-   * balancer stops sending queries that would wait on a catch-up.
+   * Readiness: the store answers, it is not behind what the read models applied (else 503 STORE_ROLLED_BACK), and the
+   * read models lag it by at most READY_MAX_LAG positions; else 503, so a load balancer stops sending queries that
+   * would wait on a catch-up.
    */
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
+    // A store behind what was applied is never ready (DESIGN §4.1), however small the lag looks.
+    const rollback = await this.core.readModels.runner.checkStore().catch(() => null);
+    if (rollback) {
+      res.status(503);
+      return {
+        status: 'not-ready',
+        code: 'STORE_ROLLED_BACK',
+        detail: rollbackDetail(rollback),
+        rollback: rollbackBody(rollback),
+      };
+    }
     const checks: { store: 'ok' | 'unreachable'; lag: number | null; maxLag: number } = {
       store: 'ok',
       lag: null,

@@ -7,7 +7,8 @@ import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
 import { DomainError } from '@app/custody';
 import { ConcurrencyConflict, IdempotencyKeyReused, StoreUnavailable } from '@app/ledger';
-import { RequestValidationError, type FieldError } from '@app/application';
+import { RequestValidationError, StoreRolledBack, type FieldError } from '@app/application';
+import type { StoreRollback } from '@app/read-models';
 
 export type { FieldError } from '@app/application';
 
@@ -26,7 +27,28 @@ export interface ProblemBody {
   instance?: string;
   /** IDEMPOTENCY_KEY_REUSED: the name of the command that holds the command id. */
   firstCommand?: string;
+  /** STORE_ROLLED_BACK: the position (and hash) the read models applied, and the store's head now. */
+  rollback?: StoreRollbackBody;
 }
+
+export interface StoreRollbackBody {
+  reason: 'shorter' | 'rewritten';
+  applied: { position: number; eventId: string; streamId: string; revision: number; hash: string };
+  storeHead: number | null;
+  storeEvent?: { eventId: string; position: number; hash: string } | null;
+}
+
+/** The members of a rollback a client (or /health/ready) is shown: both positions and hashes, nothing else. */
+export const rollbackBody = (r: StoreRollback): StoreRollbackBody => ({
+  reason: r.reason,
+  applied: { ...r.applied },
+  storeHead: r.storeHead,
+  ...(r.storeEvent !== undefined ? { storeEvent: r.storeEvent } : {}),
+});
+
+/** The detail of STORE_ROLLED_BACK, naming both positions (the problem and /health/ready say the same). */
+export const rollbackDetail = (r: StoreRollback): string =>
+  `The event store is behind what this service applied (${r.reason}): ${r.detail}. Writes and checkpoints are refused until an operator accepts the rollback (npm run cli -- rebuild --accept-rollback).`;
 
 export interface Problem {
   status: number;
@@ -222,6 +244,12 @@ export const toProblem = (error: unknown, instance?: string): Problem => {
         ],
       });
       problem.body.firstCommand = error.firstCommand;
+      return problem;
+    }
+    if (error instanceof StoreRolledBack) {
+      // Not a failure to hide (it is not retried away either): the operator and the client must see both positions.
+      const problem = make(503, 'STORE_ROLLED_BACK', rollbackDetail(error.rollback));
+      problem.body.rollback = rollbackBody(error.rollback);
       return problem;
     }
     if (error instanceof StoreUnavailable) {

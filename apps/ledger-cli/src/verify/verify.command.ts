@@ -11,8 +11,12 @@ import {
   unpinnedKeyWarning,
   type TrustedState,
 } from '@app/application';
+import { readAppliedHeadFromFile } from '@app/read-models';
 import { progressBar } from '../progress';
 import { EXIT, dataDirOption, jsonOption, type CliContext } from '../cli-context';
+
+/** The service's read-model file in DATA_DIR (see LedgerCore.open). */
+const READ_MODELS_FILE = 'read-models.sqlite';
 
 export interface VerifyCommandOptions {
   dataDir: string;
@@ -57,8 +61,11 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
   let result;
   try {
     const bar = o.json ? undefined : progressBar('verify', await store.headPosition());
+    // The read models beside the store remember how far they applied it; read-only, so the audit changes nothing.
+    const appliedHead = readAppliedHeadFromFile(path.join(o.dataDir, READ_MODELS_FILE));
     result = await verifyLedgerIntegrity(store, {
       publicKeyPem,
+      ...(appliedHead ? { appliedHead } : {}),
       onProgress: (n) => bar?.update(n),
       ...(o.trustedState ? { trustedState: pinned } : {}),
     });
@@ -79,6 +86,10 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
     console.log(JSON.stringify({ ...result, keyTrust, ...(trusted ? { trustedState: trusted } : {}) }, null, 2));
   } else {
     if (result.firstFailure) console.log(`FAILED at ${JSON.stringify(result.firstFailure)}`);
+    if (result.storeRollback)
+      console.log(
+        `FAILED the store was rolled back (STORE_ROLLED_BACK, ${result.storeRollback.reason}): ${result.storeRollback.detail}`,
+      );
     if (trusted && !trusted.ok)
       console.log(`FAILED trusted state ${trusted.file}: ${trusted.status}: ${trusted.detail}`);
     if (result.ok) {

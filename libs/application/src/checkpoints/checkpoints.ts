@@ -16,7 +16,7 @@ import {
 } from '@app/ledger';
 import { DomainError } from '@app/custody';
 import type { ReadModels } from '@app/read-models';
-import { RequestValidationError } from '../errors';
+import { RequestValidationError, StoreRolledBack } from '../errors';
 import { FileKeyRing, ORIGIN_PREFIX, fixedKeyRing, ledgerIdFor, type KeyRing } from './signing-keys';
 
 /** The type of the events of `ledger-checkpoints`; their data is the {@link SignedCheckpoint}. */
@@ -379,6 +379,9 @@ export class CheckpointService {
   private async sign(options: { force?: boolean; actor?: string }): Promise<SignOutcome> {
     for (let attempt = 1; ; attempt++) {
       await this.readModels.catchUp();
+      // Never sign a tree over a store seen longer (DESIGN §4.1): that would attest the cut as the ledger's history.
+      const rollback = await this.readModels.runner.checkStore();
+      if (rollback) throw new StoreRolledBack(rollback);
       const merkle = this.readModels.merkle;
       // Size, root and stream heads read together, synchronously: the projection cannot advance in between.
       const size = merkle.size;

@@ -11,6 +11,7 @@ import {
   type RecordedEvent,
 } from '@app/ledger';
 import { checkpointOf, type CheckpointRecord } from '../checkpoints/checkpoints';
+import { detectStoreRollback, type AppliedHead, type StoreRollback } from '@app/read-models';
 import { compareWithTrustedState, type TrustedState, type TrustedStateFinding } from './trusted-state';
 
 /**
@@ -48,6 +49,8 @@ export interface LedgerVerifyResult extends Omit<VerifyResult, 'firstFailure'> {
   firstFailure?: LedgerFailure;
   /** With `trustedState` given: how the latest checkpoint compares with the auditor's pinned one. */
   trustedState?: TrustedStateFinding;
+  /** With `appliedHead` given: the store is behind what the read models applied (null: it is not). */
+  storeRollback?: StoreRollback | null;
 }
 
 /** Where consistency proofs between checkpoints come from: the read model's log, else the tree recomputed here. */
@@ -68,6 +71,11 @@ export interface LedgerVerifyOptions {
    * must be no smaller and consistent with it (proof from the tree recomputed here, or `merkle`); see trusted-state.ts.
    */
   trustedState?: TrustedState | null;
+  /**
+   * What the read models beside the store applied last (DESIGN §4.1, no silent rollback); when given, a store shorter
+   * than it or holding another event there fails the run as `storeRollback`.
+   */
+  appliedHead?: AppliedHead | null;
 }
 
 const failureAt = (cp: CheckpointRecord, reason: LedgerFailureReason, detail: string): LedgerFailure => ({
@@ -193,9 +201,10 @@ export const verifyLedgerIntegrity = async (
             source && source.size >= newSize ? source.consistencyProof(oldSize, newSize) : null,
           rootAt: (size) => (recomputed && recomputed.size >= size ? recomputed.root(size) : null),
         });
+  const storeRollback = options.appliedHead ? await detectStoreRollback(store, options.appliedHead) : undefined;
   return {
     ...walked,
-    ok: first === undefined && (trustedState?.ok ?? true),
+    ok: first === undefined && (trustedState?.ok ?? true) && !storeRollback,
     checkpoints: {
       count: recorded.length,
       signaturesValid: valid.length,
@@ -204,5 +213,6 @@ export const verifyLedgerIntegrity = async (
     },
     ...(first ? { firstFailure: first } : {}),
     ...(trustedState ? { trustedState } : {}),
+    ...(options.appliedHead !== undefined ? { storeRollback: storeRollback ?? null } : {}),
   };
 };

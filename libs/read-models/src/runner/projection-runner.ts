@@ -2,6 +2,13 @@ import { statement } from '../db/statements';
 import type { EventStore, RecordedEvent, Subscription } from '@app/ledger';
 import { clearReadModels, type Db } from '../db/read-model-db';
 import type { Projection } from './projection';
+import {
+  detectStoreRollback,
+  readAppliedHead,
+  writeAppliedHead,
+  type AppliedHead,
+  type StoreRollback,
+} from './store-rollback';
 
 const CHECKPOINT = 'read-models';
 
@@ -12,6 +19,12 @@ const isStorageFailure = (error: unknown): boolean => {
 };
 
 const BATCH = 500;
+/**
+ * How stale the last full comparison with the store (head and the applied event's hash) may be on the write path.
+ * A full comparison is one indexed read on SQLite but a round trip on EventStoreDB, so commands do it at most once a
+ * second; start, every catch-up (head only), every checkpoint signing and every readiness probe check too.
+ */
+const STORE_CHECK_MAX_AGE_MS = 1_000;
 
 /** A projection threw on the fast path: the batch is rolled back and applied again with each projection isolated. */
 class ProjectionThrew extends Error {}
@@ -48,6 +61,13 @@ export class ProjectionRunner {
    * so a projection that throws rolls back only its own rows; made once here rather than per event.
    */
   private readonly isolated: { name: string; apply: (event: RecordedEvent) => void }[];
+  /** The last applied event (position and hash), committed with the checkpoint: what a rolled-back store lacks. */
+  private applied: AppliedHead | null;
+  private rollbackValue: StoreRollback | null = null;
+  private lastStoreCheck = 0;
+  /** The check made before subscribing (a rolled-back store is never projected onto the read models). */
+  private starting: Promise<void> | undefined;
+  private startCancelled = false;
 
   constructor(
     private readonly store: EventStore,
@@ -61,6 +81,57 @@ export class ProjectionRunner {
     const row = statement(db, `SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as
       { position: number } | undefined;
     this.checkpointValue = row?.position;
+    this.applied = readAppliedHead(db);
+  }
+
+  /** Set once the store is found shorter than, or different from, what was applied; cleared only by a rebuild. */
+  get rollback(): StoreRollback | null {
+    return this.rollbackValue;
+  }
+
+  /** The last event applied (position, stream, revision, hash); null before the first. */
+  get appliedHead(): AppliedHead | null {
+    return this.applied;
+  }
+
+  /**
+   * Compares the store with the applied head now (or returns the last result when it is younger than `maxAgeMs`).
+   * Once a rollback is found it stays found: the read models stop following the store until a rebuild.
+   */
+  async checkStore(maxAgeMs = 0): Promise<StoreRollback | null> {
+    if (this.rollbackValue) return this.rollbackValue;
+    const applied = this.applied;
+    if (!applied || Date.now() - this.lastStoreCheck < maxAgeMs) return null;
+    const found = await detectStoreRollback(this.store, applied);
+    this.lastStoreCheck = Date.now();
+    if (found) this.markRolledBack(found);
+    return this.rollbackValue;
+  }
+
+  /** The write path's check: at most {@link STORE_CHECK_MAX_AGE_MS} old. */
+  checkStoreForWrite(): Promise<StoreRollback | null> {
+    return this.checkStore(STORE_CHECK_MAX_AGE_MS);
+  }
+
+  private markRolledBack(found: StoreRollback): void {
+    if (this.rollbackValue) return;
+    this.rollbackValue = found;
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'the store is behind what the read models applied: writes and checkpoints are refused until rebuild --accept-rollback',
+        code: 'STORE_ROLLED_BACK',
+        reason: found.reason,
+        appliedPosition: found.applied.position,
+        storeHead: found.storeHead,
+      }),
+    );
+    // Keep the read models as the evidence they are: nothing more from this store is applied onto them.
+    const s = this.subscription;
+    this.subscription = undefined;
+    this.buffer = [];
+    void s?.stop();
+    this.waiters.splice(0).forEach((w) => w.resolve());
   }
 
   /** Calls `listener` after each committed batch with its events (metrics, dashboards); returns an unsubscribe. */
@@ -74,16 +145,36 @@ export class ProjectionRunner {
     return this.checkpointValue;
   }
 
+  /** Subscribes to the store once it has been compared with the applied head (see {@link catchUp}). */
   start(): void {
-    if (this.subscription) return;
-    this.subscription = this.store.subscribeToAll((e) => this.enqueue(e), {
-      after: this.checkpointValue,
-      onError: (err) =>
-        console.error(JSON.stringify({ level: 'error', msg: 'projection subscription failed', error: err.message })),
-    });
+    if (this.subscription || this.starting) return;
+    this.startCancelled = false;
+    this.starting = this.checkStore()
+      .catch((e: Error) => {
+        // The store cannot answer now (EventStoreDB down): subscribe anyway; the next catch-up compares again.
+        console.error(
+          JSON.stringify({ level: 'warn', msg: 'cannot compare the store with the read models yet', error: e.message }),
+        );
+        return null;
+      })
+      .then((rollback) => {
+        this.starting = undefined;
+        if (rollback || this.startCancelled || this.subscription) return;
+        this.subscription = this.store.subscribeToAll((e) => this.enqueue(e), {
+          after: this.checkpointValue,
+          onError: (err) =>
+            console.error(
+              JSON.stringify({ level: 'error', msg: 'projection subscription failed', error: err.message }),
+            ),
+        });
+      });
   }
 
   async stop(): Promise<void> {
+    if (this.starting) {
+      this.startCancelled = true;
+      await this.starting;
+    }
     const s = this.subscription;
     this.subscription = undefined;
     // A handler held back by a full disk must be let go, or stopping the subscription would wait for it forever.
@@ -96,11 +187,16 @@ export class ProjectionRunner {
     this.buffer = [];
   }
 
-  /** Drops every read model and replays the whole store. */
+  /**
+   * Drops every read model and replays the whole store. This forgets the applied head, so on a rolled-back store it
+   * is the operator's acceptance of the rollback (the CLI asks for `rebuild --accept-rollback` and records it first).
+   */
   async rebuild(onProgress?: (position: number) => void): Promise<void> {
     await this.stop();
     clearReadModels(this.db);
     this.checkpointValue = undefined;
+    this.applied = null;
+    this.rollbackValue = null;
     const head = await this.store.headPosition();
     this.start();
     if (head !== undefined) await this.waitFor(head, onProgress);
@@ -108,6 +204,8 @@ export class ProjectionRunner {
 
   /** Resolves once every event up to `position` is applied. */
   waitFor(position: number, onProgress?: (position: number) => void): Promise<void> {
+    // On a rolled-back store nothing more is applied: waiting would never end (callers check `rollback`).
+    if (this.rollbackValue) return Promise.resolve();
     if (this.checkpointValue !== undefined && this.checkpointValue >= position) return Promise.resolve();
     return new Promise((resolve) => {
       if (onProgress) {
@@ -125,11 +223,21 @@ export class ProjectionRunner {
 
   /** Resolves once the read models include everything stored when it was called. */
   async catchUp(): Promise<void> {
+    if (this.starting) await this.starting;
+    if (this.rollbackValue) return;
     const head = await this.store.headPosition();
+    const applied = this.applied;
+    if (applied && (head === undefined || head < applied.position)) {
+      // Shorter than what was applied: no need to read further to know.
+      await this.checkStore();
+      return;
+    }
+    if (await this.checkStore(STORE_CHECK_MAX_AGE_MS)) return;
     if (head !== undefined) await this.waitFor(head);
   }
 
   private enqueue(event: RecordedEvent): Promise<void> | void {
+    if (this.rollbackValue) return;
     this.buffer.push(event);
     // While the read-model file cannot be written, hold the subscription back instead of buffering without bound.
     if (this.retryTimer && this.buffer.length >= HIGH_WATER)
@@ -151,6 +259,7 @@ export class ProjectionRunner {
     this.buffer = [];
     const fresh = batch.filter((e) => this.checkpointValue === undefined || e.position > this.checkpointValue);
     if (fresh.length > 0) {
+      let applied: AppliedHead | null = null;
       try {
         const commitBatch = (apply: (event: RecordedEvent) => void) =>
           this.db.transaction(() => {
@@ -159,6 +268,7 @@ export class ProjectionRunner {
               CHECKPOINT,
               fresh[fresh.length - 1].position,
             );
+            applied = writeAppliedHead(this.db, fresh[fresh.length - 1]);
           })();
         // Fast path: every projection straight in the batch's transaction, no SAVEPOINT per projection and event.
         // Should one throw, the whole batch rolls back and is applied again the careful way, each projection of
@@ -192,6 +302,7 @@ export class ProjectionRunner {
       }
       this.retryDelayMs = 0;
       this.checkpointValue = fresh[fresh.length - 1].position;
+      this.applied = applied;
       for (const listener of this.commitListeners) listener(fresh);
     }
     if (this.buffer.length < HIGH_WATER) this.drainWaiters.splice(0).forEach((resolve) => resolve());
