@@ -333,4 +333,9 @@ describe('an approved carry-out, then an outsider reads the item', () => {
     expect(text).not.toContain('Possible harm');
     expect(text.indexOf('Within approval (not harm):')).toBeGreaterThan(text.indexOf('Ms. Gao'));
   });
+
+  it('names the outsider in the course of events', () =>
+    expect(draft.course.text).toContain(
+      'read by Ms. Gao (journalist) (Evening News), not a registered person at ministry meeting room (external)',
+    ));
 });

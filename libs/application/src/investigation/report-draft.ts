@@ -231,8 +231,17 @@ const describe = (e: RecordedEvent, l: Lookups): string => {
       return `dispatched to ${d.to} by ${d.channel}${d.couriers?.length ? `, couriers ${d.couriers.map(l.person).join(', ')}` : ''}`;
     case 'ReceiptAcknowledged':
       return `receipt acknowledged by ${l.person(d.by)}`;
-    case 'ItemHandedOver':
-      return `handed over by ${l.person(d.from)} to ${l.person(d.to)} (handover ${d.handoverId}${d.itemized && d.signedByBoth ? '' : ', not itemized and signed by both'})`;
+    case 'ItemHandedOver': {
+      const gaps = [
+        ...(d.itemized ? [] : ['not itemized']),
+        ...(d.signedByBoth ? [] : ['not signed by both']),
+        ...(d.supervisor ? [] : ['no supervisor signed']),
+      ];
+      return (
+        `handed over by ${l.person(d.from)} to ${l.person(d.to)} (handover ${d.handoverId}${gaps.length ? `, ${gaps.join(', ')}` : ''})` +
+        `${d.onLoanTo ? `; out on loan to ${l.person(d.onLoanTo)}, who keeps it until its return` : ''}`
+      );
+    }
     case 'ItemRead':
       return `read by ${d.outsider ? outsiderText(d.outsider) : l.person(d.reader)} at ${l.place(d.placeId)}`;
     case 'ScopeExtended':
@@ -250,7 +259,7 @@ const describe = (e: RecordedEvent, l: Lookups): string => {
     case 'ItemLent':
       return `lent to ${l.person(d.borrower)} (loan ${d.loanId}${d.approved ? '' : ', not approved'}), due ${when(d.dueAt)}`;
     case 'ItemReturned':
-      return `returned to ${l.person(d.returnedTo)} (loan ${d.loanId})`;
+      return `returned to ${l.person(d.returnedTo)} (loan ${d.loanId}${d.unrecorded ? ', a loan the ledger never recorded' : ''})`;
     case 'CarryOutApproved':
       return `carry-out by ${l.person(d.person)} to ${l.place(d.destination)} approved by ${l.person(d.approvedBy)} until ${when(d.until)}`;
     case 'ItemCarriedOut':
@@ -272,11 +281,13 @@ const describe = (e: RecordedEvent, l: Lookups): string => {
     case 'ItemDestroyed':
       return `destroyed (${d.method}) at ${l.place(d.placeId)} by ${l.person(d.destroyedBy)}, witnesses ${(d.witnesses as string[]).map(l.person).join(', ') || 'none'}`;
     case 'SecrecyPeriodExtended':
-      return `secrecy period extended to ${when(d.newDeclassifyOn)} by ${l.person(d.approvedBy)}`;
+      return `secrecy period extended to ${when(d.newDeclassifyOn)} by ${l.person(d.approvedBy)}${d.followsOriginal ? `, following its original ${d.followsOriginal}` : ''}${d.noticeRef ? ` (originator notice ${d.noticeRef})` : ''}`;
     case 'ItemDeclassified':
-      return `declassified${d.automatic ? ' (period expired)' : ` by ${l.person(d.by)}`}: ${d.reason}`;
+      return `declassified${d.automatic ? ' (period expired)' : ` by ${l.person(d.by)}`}: ${d.reason}${d.followsOriginal ? `, following its original ${d.followsOriginal}` : ''}${d.noticeRef ? ` (originator notice ${d.noticeRef})` : ''}`;
     case 'LevelChanged':
-      return `level changed from ${d.from} to ${d.to} by ${l.person(d.approvedBy)}`;
+      return `level changed from ${d.from} to ${d.to} by ${l.person(d.approvedBy)}${d.followsOriginal ? `, following its original ${d.followsOriginal}` : ''}${d.noticeRef ? ` (originator notice ${d.noticeRef})` : ''}`;
+    case 'OriginatorNoticeRecorded':
+      return `notice ${d.noticeRef} of the originating organ ${d.classifiedBy ?? ''} recorded: ${d.decision}${d.level ? ` to ${d.level}` : ''}${d.newDeclassifyOn ? ` until ${when(d.newDeclassifyOn)}` : ''}`;
     case 'ViolationDetected':
       return `violation ${d.code} (${d.severity}): ${d.detail}`;
     case 'ViolationResolved':
