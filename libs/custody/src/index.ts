@@ -3,6 +3,7 @@ export * from './domain';
 export * from './commands';
 export * from './shared/command';
 export * from './shared/errors';
+export * from './shared/refusals';
 export * from './shared/module';
 export * from './shared/streams';
 export * from './shared/violation';
@@ -32,3 +33,4 @@ export {
   type IncidentEvent,
 } from './incident';
 export type { InventoryState, InventoryEvent } from './inventory';
+export * from './shared/calendar';

@@ -161,7 +161,7 @@ describe('the problem filter, per kind of error', () => {
     ],
     [
       'a refusal with a 422 and a field',
-      () => new CommandRefused('PERIOD_EXCEEDS_MAXIMUM', 'CONFIDENTIAL allows at most 10 years', 422, 'periodYears'),
+      () => new CommandRefused('PERIOD_EXCEEDS_MAXIMUM', 'CONFIDENTIAL allows at most 10 years', 'periodYears'),
       422,
       'PERIOD_EXCEEDS_MAXIMUM',
       { errors: [{ field: 'data.periodYears', reason: 'CONFIDENTIAL allows at most 10 years' }] },

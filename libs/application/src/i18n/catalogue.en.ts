@@ -139,6 +139,7 @@ export const en = {
     ITEM_DESTROYED: 'Item destroyed',
     DESTINATION_NOT_APPROVABLE: 'Destination not approvable',
     ALREADY_REPORTED: 'Already reported',
+    ALREADY_MERGED: 'Already merged into another incident',
     ALREADY_RESOLVED: 'Already resolved',
     ALREADY_CONCLUDED: 'Already concluded',
     ALREADY_CLOSED: 'Already closed',

@@ -139,6 +139,7 @@ export const zhCN: Catalogue = {
     ITEM_DESTROYED: '载体已销毁',
     DESTINATION_NOT_APPROVABLE: '目的地不得批准携带前往',
     ALREADY_REPORTED: '已报告（一事一报）',
+    ALREADY_MERGED: '已并入另一事件',
     ALREADY_RESOLVED: '已处理',
     ALREADY_CONCLUDED: '已作出查处结论',
     ALREADY_CLOSED: '已结案',

@@ -9,6 +9,7 @@ import {
   LEVELS,
   PLACE_KINDS,
   RANKS,
+  REFUSALS,
   SEVERITIES,
   VIOLATION_RULES,
 } from '@app/custody';
@@ -74,7 +75,7 @@ describe('the catalogues', () => {
   it('give every refusal and input-error code of the custody library a title', () => {
     const src = custodySource();
     const codes = new Set([
-      ...[...src.matchAll(/CommandRefused\(\s*'([A-Z_]+)'/g)].map((m) => m[1]),
+      ...Object.keys(REFUSALS),
       ...[...src.matchAll(/super\(\s*'([A-Z_]+)'/g)].map((m) => m[1]),
       ...[...src.matchAll(/'(UNKNOWN_[A-Z]+)'/g)].map((m) => m[1]),
       ...[...src.matchAll(/code = '([A-Z_]+)'/g)].map((m) => m[1]),

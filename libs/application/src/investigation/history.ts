@@ -20,6 +20,7 @@ import {
   type PersonView,
   type DomainEvent,
   type ViolationDetectedData,
+  ms,
 } from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
 
@@ -112,8 +113,6 @@ export interface ItemHistory {
     firstFailure: { eventId: string; streamId: string; revision: number; reason: string } | null;
   };
 }
-
-const ms = (iso: string): number => new Date(iso).getTime();
 
 /** An event with its chain check and the violations recorded beside it. */
 export interface VerifiedEvent {

@@ -6,10 +6,10 @@
 import { formatInstant, formatList, labelOf, translator, type Lang } from '../i18n/i18n';
 import { describeIncident, personLabel, type NameLookups } from '../i18n/event-summary';
 import type { ReportDraft, ReportDraftField } from './report-draft';
+import { ms } from '@app/custody';
 
 /** A line of a list, as the language writes it. */
 const bullet = (lang: Lang, s: string): string => (lang === 'zh-CN' ? `　${s}` : `- ${s}`);
-const ms = (iso: string): number => new Date(iso).getTime();
 
 export const draftTexts = (
   lang: Lang,

@@ -17,6 +17,7 @@ import {
   type IncidentView,
   type PersonView,
   type PlaceView,
+  ms,
 } from '@app/custody';
 import type { RecordedEvent } from '@app/ledger';
 import type { LedgerCore } from '../ledger-core';
@@ -183,7 +184,6 @@ export interface InvestigationFacts {
   resolvedViolations: number;
 }
 
-const ms = (iso: string): number => new Date(iso).getTime();
 const when = (iso: string): string => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 type Lookups = {

@@ -1,11 +1,11 @@
 import type { CustodyCommand } from '../commands';
 import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
-import { CommandRefused, InvalidCommand, UnknownReference } from '../shared/errors';
+import { refuse, InvalidCommand, UnknownReference } from '../shared/errors';
 import { incidentStream, itemStream, personStream } from '../shared/streams';
 import type { ViolationDetected } from '../shared/violation';
 import { INCIDENT_KINDS } from '../shared/vocabulary';
 import { violation } from '../rules/violations';
-import { isAfter } from './calendar';
+import { isAfter } from '../shared/calendar';
 import type { IncidentEvent } from './incident.events';
 import { graver, type IncidentRecord, type IncidentState } from './incident.state';
 import { requireInstant, requireOneOf, requireStream, requireText, stateOf, writeTo } from './input';
@@ -136,7 +136,6 @@ const mergeIncident = (command: Extract<IncidentCommand, { type: 'MergeIncident'
   const merged = recorded(ctx, incidentId);
   const into = recorded(ctx, intoId, 'into');
   const m = merged.incident;
-  const refuse = (code: string, message: string, field: string) => new CommandRefused(code, message, 409, field);
   if (m.mergedInto !== null)
     throw refuse('ALREADY_MERGED', `incident ${incidentId} was merged into ${m.mergedInto}`, 'incidentId');
   if (m.reportedAt !== null)
@@ -185,7 +184,7 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       const discoveredBy = requireText(data, 'discoveredBy');
       const description = requireText(data, 'description');
       if (stateOf<IncidentState>(ctx, incidentStream(incidentId)).status !== 'none') {
-        throw new CommandRefused('INCIDENT_EXISTS', `incident ${incidentId} is already recorded`, 409, 'incidentId');
+        throw refuse('INCIDENT_EXISTS', `incident ${incidentId} is already recorded`, 'incidentId');
       }
       for (const itemId of itemIds) requireStream(ctx, itemStream(itemId), 'UNKNOWN_ITEM', 'itemIds', itemId);
       requireStream(ctx, personStream(discoveredBy), 'UNKNOWN_PERSON', 'discoveredBy', discoveredBy);
@@ -227,10 +226,9 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       const state = recorded(ctx, incidentId);
       // 004_d1fc20a45ee67265.txt 一事一报: exactly one report per incident.
       if (state.incident.reportedAt !== null) {
-        throw new CommandRefused(
+        throw refuse(
           'ALREADY_REPORTED',
           `incident ${incidentId} was reported at ${state.incident.reportedAt}`,
-          409,
           'incidentId',
         );
       }
@@ -253,10 +251,9 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       }
       const state = recorded(ctx, incidentId);
       if (state.incident.concludedAt !== null) {
-        throw new CommandRefused(
+        throw refuse(
           'ALREADY_CONCLUDED',
           `incident ${incidentId} was concluded at ${state.incident.concludedAt}`,
-          409,
           'incidentId',
         );
       }
@@ -266,16 +263,11 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       const incidentId = requireText(data, 'incidentId');
       const state = recorded(ctx, incidentId);
       if (state.incident.closedAt !== null) {
-        throw new CommandRefused(
-          'ALREADY_CLOSED',
-          `incident ${incidentId} was closed at ${state.incident.closedAt}`,
-          409,
-          'incidentId',
-        );
+        throw refuse('ALREADY_CLOSED', `incident ${incidentId} was closed at ${state.incident.closedAt}`, 'incidentId');
       }
       // 004_d1fc20a45ee67265.txt 一事一报: an incident is not closed before it has been reported.
       if (state.incident.reportedAt === null) {
-        throw new CommandRefused('NOT_REPORTED', `incident ${incidentId} has not been reported`, 409, 'incidentId');
+        throw refuse('NOT_REPORTED', `incident ${incidentId} has not been reported`, 'incidentId');
       }
       const note = typeof command.data.note === 'string' && command.data.note !== '' ? command.data.note : null;
       // DESIGN §5 gives ConcludeInvestigation and CloseIncident the same fields: a close that carries the finding of

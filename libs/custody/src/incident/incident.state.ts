@@ -1,9 +1,9 @@
 import type { IncidentKind } from '../shared/command';
 import type { IncidentView } from '../shared/views';
 import { INCIDENT_KINDS } from '../shared/vocabulary';
-import { addHours, addMonths, isAfter } from './calendar';
+import { addHours, addMonths, isAfter } from '../shared/calendar';
 import type { IncidentEvent } from './incident.events';
-import { evolveViolationLog, type ViolationLog } from '../violation/violation-log';
+import { withViolationLog, type ViolationLog } from '../violation/violation-log';
 
 export type IncidentRecord = IncidentView & { investigation: { finding: string; responsible: string[] } | null };
 
@@ -29,7 +29,7 @@ const earlier = (a: string, b: string): string => (isAfter(a, b) ? b : a);
 
 const withStatus = (i: IncidentRecord): IncidentRecord => ({ ...i, status: statusOf(i) });
 
-export const evolveIncident = (state: IncidentState, event: IncidentEvent): IncidentState => {
+export const evolveIncident = withViolationLog<IncidentState, IncidentEvent>((state, event) => {
   switch (event.type) {
     case 'IncidentOpened': {
       const d = event.data;
@@ -116,9 +116,6 @@ export const evolveIncident = (state: IncidentState, event: IncidentEvent): Inci
       return state.status === 'none'
         ? state
         : { ...state, incident: withStatus({ ...state.incident, closedAt: event.data.at }) };
-    case 'ViolationDetected':
-    case 'ViolationResolved':
-      return { ...state, violations: evolveViolationLog(state.violations, event) };
     default: {
       // Unknown event types are ignored, never thrown on.
       const ignored: never = event;
@@ -126,7 +123,7 @@ export const evolveIncident = (state: IncidentState, event: IncidentEvent): Inci
       return state;
     }
   }
-};
+});
 
 /** The flat view of an incident (shared/views.ts), or null when the stream holds none. */
 export const incidentView = (state: IncidentState): IncidentView | null => {

@@ -1,7 +1,7 @@
 /** Input checks shared by the person, place, incident, inventory and violation deciders (400/404, never facts). */
 import type { DecisionContext, DomainEvent, StreamEvents } from '../shared/command';
 import { InvalidCommand, UnknownReference } from '../shared/errors';
-import { isInstant } from './calendar';
+import { isInstant } from '../shared/calendar';
 
 /** A required, non-blank string field. */
 export const requireText = (data: Record<string, unknown>, field: string): string => {

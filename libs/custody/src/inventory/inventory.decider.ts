@@ -5,12 +5,12 @@
  */
 import type { CustodyCommand } from '../commands';
 import type { DecisionContext, InventoryScope, Needs, StreamEvents } from '../shared/command';
-import { CommandRefused, InvalidCommand, UnknownReference } from '../shared/errors';
+import { refuse, InvalidCommand, UnknownReference } from '../shared/errors';
 import { inventoryStream, itemStream, personStream, placeStream } from '../shared/streams';
 import { incidentNeeds, incidentWrites } from '../incident/incident-policy';
 import { requireStream, requireText, stateOf, writeTo } from '../incident/input';
 import { itemMissingEvents, itemView } from '../item';
-import { evolveViolationLog, type ViolationLog } from '../violation/violation-log';
+import { withViolationLog, type ViolationLog } from '../violation/violation-log';
 import type { InventoryEvent } from './inventory.events';
 
 export interface InventoryRecord {
@@ -30,7 +30,7 @@ export type InventoryState =
 
 export const initialInventoryState = (): InventoryState => ({ status: 'none', violations: {} });
 
-export const evolveInventory = (state: InventoryState, event: InventoryEvent): InventoryState => {
+export const evolveInventory = withViolationLog<InventoryState, InventoryEvent>((state, event) => {
   switch (event.type) {
     case 'InventoryOpened': {
       const d = event.data;
@@ -63,9 +63,6 @@ export const evolveInventory = (state: InventoryState, event: InventoryEvent): I
             status: 'closed',
             inventory: { ...state.inventory, closedAt: event.data.at, missing: [...event.data.missing] },
           };
-    case 'ViolationDetected':
-    case 'ViolationResolved':
-      return { ...state, violations: evolveViolationLog(state.violations, event) };
     default: {
       // Unknown event types are ignored, never thrown on.
       const ignored: never = event;
@@ -73,7 +70,7 @@ export const evolveInventory = (state: InventoryState, event: InventoryEvent): I
       return state;
     }
   }
-};
+});
 
 export type InventoryCommand = Extract<CustodyCommand, { type: 'OpenInventory' | 'RecordSighting' | 'CloseInventory' }>;
 
@@ -146,7 +143,7 @@ export const decideInventory = (command: InventoryCommand, ctx: DecisionContext)
       if ('placeId' in scope)
         requireStream(ctx, placeStream(scope.placeId), 'UNKNOWN_PLACE', 'scope.placeId', scope.placeId);
       if (state.status !== 'none') {
-        throw new CommandRefused('INVENTORY_EXISTS', `inventory ${inventoryId} was already opened`, 409, 'inventoryId');
+        throw refuse('INVENTORY_EXISTS', `inventory ${inventoryId} was already opened`, 'inventoryId');
       }
       const expected = [...new Set(ctx.itemsInScope ?? [])];
       const events: InventoryEvent[] = [
@@ -170,10 +167,9 @@ export const decideInventory = (command: InventoryCommand, ctx: DecisionContext)
     case 'CloseInventory': {
       if (state.status === 'none') throw new UnknownReference('UNKNOWN_INVENTORY', 'inventoryId', inventoryId);
       if (state.status === 'closed') {
-        throw new CommandRefused(
+        throw refuse(
           'INVENTORY_CLOSED',
           `inventory ${inventoryId} was closed at ${state.inventory.closedAt}`,
-          409,
           'inventoryId',
         );
       }

@@ -8,6 +8,9 @@
  */
 import type { Deadline } from '../commands';
 import type { ItemEvent } from './item.events';
+import { addHours, addYears } from '../shared/calendar';
+
+export { addHours, addYears } from '../shared/calendar';
 
 export interface StoredItemEvent {
   streamId: string;
@@ -16,29 +19,6 @@ export interface StoredItemEvent {
   data: unknown;
   occurredAt: string;
 }
-
-/** Exactly `hours` later. */
-export const addHours = (iso: string, hours: number): string =>
-  new Date(new Date(iso).getTime() + hours * 3_600_000).toISOString();
-
-/** Calendar years in UTC, clamped to the end of a shorter month (29 Feb + 1 year = 28 Feb), as the incident calendar does. */
-export const addYears = (iso: string, years: number): string => {
-  const d = new Date(iso);
-  const target = new Date(
-    Date.UTC(
-      d.getUTCFullYear() + years,
-      d.getUTCMonth(),
-      1,
-      d.getUTCHours(),
-      d.getUTCMinutes(),
-      d.getUTCSeconds(),
-      d.getUTCMilliseconds(),
-    ),
-  );
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
-  return target.toISOString();
-};
 
 /** 001_6188e2007563e3a6.txt (一)收文保密: every dispatch needs a receipt; flagged 48 h after the dispatch (DESIGN §5). */
 export const RECEIPT_HOURS = 48;

@@ -3,7 +3,7 @@
  * missing reference into a 404, and how a fact is written with its violations and incidents beside it.
  */
 import type { Command, DecisionContext, DomainEvent, IncidentKind, Needs, StreamEvents } from '../shared/command';
-import { ApproverNotAuthorized, CommandRefused, InvalidCommand, UnknownReference } from '../shared/errors';
+import { ApproverNotAuthorized, refuse, InvalidCommand, UnknownReference } from '../shared/errors';
 import { itemStream, personStream, placeStream } from '../shared/streams';
 import type { PersonView, PlaceView } from '../shared/views';
 import type { ViolationDetected } from '../shared/violation';
@@ -29,7 +29,8 @@ export const READING_PLACES: PlaceKind[] = ['reading-room', 'office'];
 /** 001 (五)携带保密: never to social events, public places or home — so never approvable. */
 export const NEVER_APPROVABLE: PlaceKind[] = ['public', 'home'];
 
-export const ms = (iso: string): number => new Date(iso).getTime();
+import { ms } from '../shared/calendar';
+export { ms };
 export const uniq = (xs: string[]): string[] => [...new Set(xs)];
 
 // ---------------------------------------------------------------- plan
@@ -136,7 +137,7 @@ export const approverOf = (ctx: DecisionContext, cmd: Command): PersonView => pe
 
 /** Requests on a destroyed item are refused; a destroyed item is locked (DESIGN §5). */
 export const requestable = (item: ItemRecord): ItemRecord => {
-  if (item.status === 'destroyed') throw new CommandRefused('ITEM_DESTROYED', `${item.itemId} is destroyed`, 409);
+  if (item.status === 'destroyed') throw refuse('ITEM_DESTROYED', `${item.itemId} is destroyed`);
   return item;
 };
 /**
@@ -145,10 +146,9 @@ export const requestable = (item: ItemRecord): ItemRecord => {
  */
 export const notACopy = (item: ItemRecord): ItemRecord => {
   if (item.copyOf)
-    throw new CommandRefused(
+    throw refuse(
       'COPY_FOLLOWS_ORIGINAL',
       `${item.itemId} is a copy: decide on its original ${originalIdOf(item)}, the copy follows`,
-      409,
       'itemId',
     );
   return item;
@@ -159,17 +159,16 @@ export const notACopy = (item: ItemRecord): ItemRecord => {
  */
 export const ownClassification = (item: ItemRecord, what: string): void => {
   if (item.classifiedBy)
-    throw new CommandRefused(
+    throw refuse(
       'NOT_ORIGINATOR',
       `${what} ${item.itemId} is for ${item.classifiedBy}, which classified it; record its notice instead`,
-      409,
       'itemId',
     );
 };
 /** Requests that need an issued classification (a period, a custodian) are refused on a draft. */
 export const classified = (item: ItemRecord): ItemRecord => {
   requestable(item);
-  if (item.status === 'draft') throw new CommandRefused('NOT_CLASSIFIED', `${item.itemId} is still a draft`, 409);
+  if (item.status === 'draft') throw refuse('NOT_CLASSIFIED', `${item.itemId} is still a draft`);
   return item;
 };
 export const requireRank = (approver: PersonView, min: Rank, what: string): void => {

@@ -4,6 +4,7 @@ import type { DomainEvent } from '../shared/command';
 import type { ItemView } from '../shared/views';
 import type { Carrier, ItemStatus, Level } from '../shared/vocabulary';
 import type { ItemEvent, ItemScope } from './item.events';
+import { ms } from '../shared/calendar';
 
 export interface CopyRequestState {
   copies: number;
@@ -120,8 +121,6 @@ const blank = (
 /** A declassified item keeps `declassified` as its status through custody moves; destruction and loss still show. */
 const statusFor = (s: ItemRecord, wanted: ItemStatus): ItemStatus =>
   s.declassified && wanted !== 'destroyed' && wanted !== 'missing' ? 'declassified' : wanted;
-
-const ms = (iso: string): number => new Date(iso).getTime();
 
 /** The key under which a deadline flag is remembered: its code and due instant (normalised). */
 export const flagKey = (code: string, at: string): string => `${code}@${new Date(at).toISOString()}`;

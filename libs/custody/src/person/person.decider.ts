@@ -1,14 +1,14 @@
 import type { CustodyCommand } from '../commands';
 import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
-import { CommandRefused, InvalidCommand, UnknownReference } from '../shared/errors';
+import { refuse, InvalidCommand, UnknownReference } from '../shared/errors';
 import { personStream } from '../shared/streams';
 import type { ViolationDetected } from '../shared/violation';
 import type { PersonView } from '../shared/views';
 import { CLEARANCES, RANKS } from '../shared/vocabulary';
-import { isAfter } from '../incident/calendar';
+import { isAfter } from '../shared/calendar';
 import { violation } from '../rules/violations';
 import { requireInstant, requireOneOf, requireText, stateOf, writeTo } from '../incident/input';
-import { evolveViolationLog, type ViolationLog } from '../violation/violation-log';
+import { withViolationLog, type ViolationLog } from '../violation/violation-log';
 import type { PersonEvent } from './person.events';
 
 export type PersonState =
@@ -17,7 +17,7 @@ export type PersonState =
 
 export const initialPersonState = (): PersonState => ({ status: 'none', violations: {} });
 
-export const evolvePerson = (state: PersonState, event: PersonEvent): PersonState => {
+export const evolvePerson = withViolationLog<PersonState, PersonEvent>((state, event) => {
   switch (event.type) {
     case 'PersonRegistered': {
       const d = event.data;
@@ -56,9 +56,6 @@ export const evolvePerson = (state: PersonState, event: PersonEvent): PersonStat
               decontaminationUntil: event.data.decontaminationUntil,
             },
           };
-    case 'ViolationDetected':
-    case 'ViolationResolved':
-      return { ...state, violations: evolveViolationLog(state.violations, event) };
     default: {
       // Unknown event types are ignored, never thrown on: a newer writer may have added one.
       const ignored: never = event;
@@ -66,7 +63,7 @@ export const evolvePerson = (state: PersonState, event: PersonEvent): PersonStat
       return state;
     }
   }
-};
+});
 
 /** The flat view of a person, or null when the stream holds no registration. */
 export const personView = (state: PersonState): PersonView | null => (state.status === 'none' ? null : state.person);
@@ -102,7 +99,7 @@ export const decidePerson = (command: PersonCommand, ctx: DecisionContext): Stre
       const unit = requireText(data, 'unit');
       const probationUntil = data.probationUntil == null ? null : requireInstant(data, 'probationUntil');
       if (stateOf<PersonState>(ctx, personStream(personId)).status !== 'none') {
-        throw new CommandRefused('PERSON_EXISTS', `person ${personId} is already registered`, 409, 'personId');
+        throw refuse('PERSON_EXISTS', `person ${personId} is already registered`, 'personId');
       }
       return write(personId, [
         { type: 'PersonRegistered', data: { personId, name, rank, clearance, unit, probationUntil, at: command.at } },

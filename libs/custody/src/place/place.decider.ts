@@ -1,11 +1,11 @@
 import type { CustodyCommand } from '../commands';
 import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
-import { CommandRefused } from '../shared/errors';
+import { refuse } from '../shared/errors';
 import { placeStream } from '../shared/streams';
 import type { PlaceView } from '../shared/views';
 import { PLACE_KINDS } from '../shared/vocabulary';
 import { requireOneOf, requireText, stateOf, writeTo } from '../incident/input';
-import { evolveViolationLog, type ViolationLog } from '../violation/violation-log';
+import { withViolationLog, type ViolationLog } from '../violation/violation-log';
 import type { PlaceEvent } from './place.events';
 
 export type PlaceState =
@@ -13,25 +13,16 @@ export type PlaceState =
 
 export const initialPlaceState = (): PlaceState => ({ status: 'none', violations: {} });
 
-export const evolvePlace = (state: PlaceState, event: PlaceEvent): PlaceState => {
-  switch (event.type) {
-    case 'PlaceRegistered':
-      return {
+export const evolvePlace = withViolationLog<PlaceState, PlaceEvent>((state, event) =>
+  // PlaceRegistered is the place stream's one event of its own; unknown types are ignored, never thrown on.
+  event.type === 'PlaceRegistered'
+    ? {
         status: 'registered',
         violations: state.violations,
         place: { placeId: event.data.placeId, name: event.data.name, kind: event.data.kind },
-      };
-    case 'ViolationDetected':
-    case 'ViolationResolved':
-      return { ...state, violations: evolveViolationLog(state.violations, event) };
-    default: {
-      // Unknown event types are ignored, never thrown on.
-      const ignored: never = event;
-      void ignored;
-      return state;
-    }
-  }
-};
+      }
+    : state,
+);
 
 /** The flat view of a place, or null when it is not registered. */
 export const placeView = (state: PlaceState): PlaceView | null => (state.status === 'none' ? null : state.place);
@@ -51,7 +42,7 @@ export const decidePlace = (command: PlaceCommand, ctx: DecisionContext): Stream
       const kind = requireOneOf(data, 'kind', PLACE_KINDS);
       // A place is registered once; a second registration would silently change what earlier facts meant.
       if (stateOf<PlaceState>(ctx, placeStream(placeId)).status !== 'none') {
-        throw new CommandRefused('PLACE_EXISTS', `place ${placeId} is already registered`, 409, 'placeId');
+        throw refuse('PLACE_EXISTS', `place ${placeId} is already registered`, 'placeId');
       }
       const events: PlaceEvent[] = [{ type: 'PlaceRegistered', data: { placeId, name, kind, at: command.at } }];
       return writeTo(placeStream(placeId), events);

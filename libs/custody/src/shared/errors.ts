@@ -2,6 +2,8 @@
  * Typed domain errors with stable codes. The API maps them once (apps/ledger-api problem+json filter):
  * `input` → 400/404, `refusal` → 409/403/422 by `status`.
  */
+import { REFUSALS, type RefusalCode } from './refusals';
+
 export abstract class DomainError extends Error {
   abstract readonly code: string;
   /** HTTP status the shell should answer with. */
@@ -16,21 +18,26 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** A refused request (approval, extension, …) with the code of DESIGN §5. */
+/** A refused request (approval, extension, …): its code and status come from the refusal catalogue. */
 export class CommandRefused extends DomainError {
+  readonly status: number;
   constructor(
-    readonly code: string,
+    readonly code: RefusalCode,
     message: string,
-    readonly status: number = 409,
     field?: string,
   ) {
     super(message, field);
+    this.status = REFUSALS[code].status;
   }
 }
 
+/** The refusal a decider throws: `throw refuse('ITEM_EXISTS', \`item ${id} is already registered\`, 'itemId')`. */
+export const refuse = (code: RefusalCode, message: string, field?: string): CommandRefused =>
+  new CommandRefused(code, message, field);
+
 export class ApproverNotAuthorized extends CommandRefused {
   constructor(message: string) {
-    super('APPROVER_NOT_AUTHORIZED', message, 403);
+    super('APPROVER_NOT_AUTHORIZED', message);
   }
 }
 

@@ -2,7 +2,7 @@ import type { CustodyCommand } from '../commands';
 import type { CommandModule } from '../shared/module';
 import { decideViolation, planViolation, type ViolationCommand } from './violation.decider';
 
-export { evolveViolationLog, violationStatusIn, type ViolationLog } from './violation-log';
+export { evolveViolationLog, violationStatusIn, withViolationLog, type ViolationLog } from './violation-log';
 
 const isViolationCommand = (c: CustodyCommand): c is ViolationCommand => c.type === 'ResolveViolation';
 

@@ -1,6 +1,6 @@
 import type { CustodyCommand } from '../commands';
 import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
-import { CommandRefused, UnknownReference } from '../shared/errors';
+import { refuse, UnknownReference } from '../shared/errors';
 import type { ViolationResolved } from '../shared/violation';
 import { requireText, stateOf, writeTo } from '../incident/input';
 import { violationStatusIn } from './violation-log';
@@ -26,12 +26,7 @@ export const decideViolation = (command: ViolationCommand, ctx: DecisionContext)
       // The stream's own log decides when it keeps one (the read model may lag a resolution just made).
       const status = violationStatusIn(stateOf(ctx, ref.streamId), violationId) ?? ref.status;
       if (status === 'resolved') {
-        throw new CommandRefused(
-          'ALREADY_RESOLVED',
-          `violation ${violationId} is already resolved`,
-          409,
-          'violationId',
-        );
+        throw refuse('ALREADY_RESOLVED', `violation ${violationId} is already resolved`, 'violationId');
       }
       const events: ViolationResolved[] = [
         { type: 'ViolationResolved', data: { violationId, note, resolvedBy: command.actor, at: command.at } },

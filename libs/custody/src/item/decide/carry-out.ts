@@ -1,5 +1,5 @@
 /** Carrying an item out of the premises and back (001 携带保密: never home or to public places). */
-import { CommandRefused, InvalidCommand } from '../../shared/errors';
+import { refuse, InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
 import { incidentKindFor } from '../../incident/incident-policy';
 import type { ItemEvent } from '../item.events';
@@ -29,12 +29,7 @@ export const approveCarryOut: Decide<'ApproveCarryOut'> = (cmd, ctx) => {
   requireRank(approver, 'director', 'approving a carry-out');
   // 001 (五)携带保密; 002 第13条: never to public places or home, so no approval can cover them.
   if (NEVER_APPROVABLE.includes(destination.kind)) {
-    throw new CommandRefused(
-      'DESTINATION_NOT_APPROVABLE',
-      `${d.destination} is a ${destination.kind} place`,
-      422,
-      'destination',
-    );
+    throw refuse('DESTINATION_NOT_APPROVABLE', `${d.destination} is a ${destination.kind} place`, 'destination');
   }
   if (Number.isNaN(ms(d.until)) || ms(d.until) <= ms(cmd.at))
     throw new InvalidCommand('until', 'must be later than the approval');

@@ -1,6 +1,6 @@
 /** Classification (拟定 → 审核 → 批准, 004) and receipt (签收): how an item enters the ledger. */
 import type { DecisionContext } from '../../shared/command';
-import { CommandRefused, InvalidCommand } from '../../shared/errors';
+import { refuse, InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
 import { violation } from '../../rules/violations';
 import type { ItemEvent } from '../item.events';
@@ -28,7 +28,7 @@ export const proposeClassification: Decide<'ProposeClassification'> = (cmd, ctx)
   const existing = loadedItem(ctx, d.itemId);
   // A returned draft may be proposed again (004: 拟定 → 审核; a return sends it back to 拟定).
   if (existing && !(existing.status === 'draft' && existing.review?.decision === 'return')) {
-    throw new CommandRefused('ITEM_EXISTS', `${d.itemId} already exists`, 409, 'itemId');
+    throw refuse('ITEM_EXISTS', `${d.itemId} already exists`, 'itemId');
   }
   personOf(ctx, cmd.actor, 'actor');
   d.scope?.persons?.forEach((p) => personOf(ctx, p, 'scope.persons'));
@@ -37,10 +37,9 @@ export const proposeClassification: Decide<'ProposeClassification'> = (cmd, ctx)
     throw new InvalidCommand('declassifyOn', 'must be after the proposal');
   // QX90 第3条: 绝密 ≤ 30, 机密 ≤ 20, 秘密 ≤ 10 years; declassifyOn is compared against the proposal instant + maximum.
   if (exceedsMaximum(d.level, cmd.at, d)) {
-    throw new CommandRefused(
+    throw refuse(
       'PERIOD_EXCEEDS_MAXIMUM',
       `${d.level} periods are at most ${MAX_PERIOD_YEARS[d.level]} years`,
-      422,
       'periodYears',
     );
   }
@@ -67,8 +66,7 @@ export const proposeClassification: Decide<'ProposeClassification'> = (cmd, ctx)
 export const proposedDraft = (ctx: DecisionContext, itemId: string): ItemRecord => {
   const item = loadedItem(ctx, itemId);
   // 004: 审核/批准 follow 拟定; nothing proposed (or already classified) cannot be reviewed or approved.
-  if (!item || item.status !== 'draft')
-    throw new CommandRefused('NOT_PROPOSED', `${itemId} has no pending proposal`, 409, 'itemId');
+  if (!item || item.status !== 'draft') throw refuse('NOT_PROPOSED', `${itemId} has no pending proposal`, 'itemId');
   return item;
 };
 
@@ -76,8 +74,7 @@ export const reviewClassification: Decide<'ReviewClassification'> = (cmd, ctx) =
   const item = proposedDraft(ctx, cmd.data.itemId);
   approverOf(ctx, cmd);
   // 004 拟定→审核: the review is a second pair of eyes, anyone but the proposer.
-  if (cmd.actor === item.proposedBy)
-    throw new CommandRefused('SELF_REVIEW', 'the proposer may not review the proposal', 403, 'actor');
+  if (cmd.actor === item.proposedBy) throw refuse('SELF_REVIEW', 'the proposer may not review the proposal', 'actor');
   return single(itemStream(item.itemId), {
     type: 'ClassificationReviewed',
     data: {
@@ -95,7 +92,7 @@ export const approveClassification: Decide<'ApproveClassification'> = (cmd, ctx)
   const approver = approverOf(ctx, cmd);
   // 004 审核→批准: only an endorsed proposal (the latest review) can be approved.
   if (item.review?.decision !== 'endorse')
-    throw new CommandRefused('NOT_REVIEWED', `${item.itemId} has no endorsing review`, 409, 'itemId');
+    throw refuse('NOT_REVIEWED', `${item.itemId} has no endorsing review`, 'itemId');
   // 002 第11条 / DESIGN §5: executive for TOP_SECRET/SECRET, director+ for CONFIDENTIAL.
   requireRank(
     approver,
@@ -123,7 +120,7 @@ export const approveClassification: Decide<'ApproveClassification'> = (cmd, ctx)
 
 export const registerReceivedItem: Decide<'RegisterReceivedItem'> = (cmd, ctx) => {
   const d = cmd.data;
-  if (loadedItem(ctx, d.itemId)) throw new CommandRefused('ITEM_EXISTS', `${d.itemId} already exists`, 409, 'itemId');
+  if (loadedItem(ctx, d.itemId)) throw refuse('ITEM_EXISTS', `${d.itemId} already exists`, 'itemId');
   personOf(ctx, d.receivedBy, 'receivedBy');
   d.scope?.persons?.forEach((p) => personOf(ctx, p, 'scope.persons'));
   if (d.placeId) placeOf(ctx, d.placeId, 'placeId');

@@ -1,6 +1,6 @@
 /** Copies: requests, approvals (002 第21条) and the copies themselves, each an item of its own. */
 import type { StreamEvents } from '../../shared/command';
-import { CommandRefused, InvalidCommand } from '../../shared/errors';
+import { refuse, InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
 import type { ItemEvent } from '../item.events';
 import {
@@ -23,12 +23,11 @@ export const requestCopy: Decide<'RequestCopy'> = (cmd, ctx) => {
   if (!(Number.isInteger(d.copies) && d.copies > 0))
     throw new InvalidCommand('copies', 'must be a positive whole number');
   // 001: copyAllowed false marks an item that may not be reproduced at all.
-  if (!item.copyAllowed)
-    throw new CommandRefused('COPY_NOT_ALLOWED', `${item.itemId} may not be copied`, 422, 'itemId');
+  if (!item.copyAllowed) throw refuse('COPY_NOT_ALLOWED', `${item.itemId} may not be copied`, 'itemId');
   const existing = item.copyRequests[d.requestId];
   if (existing) {
     if (existing.copies === d.copies) return [];
-    throw new CommandRefused('REQUEST_EXISTS', `copy request ${d.requestId} already exists`, 409, 'requestId');
+    throw refuse('REQUEST_EXISTS', `copy request ${d.requestId} already exists`, 'requestId');
   }
   return single(itemStream(item.itemId), {
     type: 'CopyRequested',
@@ -40,13 +39,7 @@ export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
   const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   const request = item.copyRequests[cmd.data.requestId];
-  if (!request)
-    throw new CommandRefused(
-      'NOT_REQUESTED',
-      `no copy request ${cmd.data.requestId} on ${item.itemId}`,
-      409,
-      'requestId',
-    );
+  if (!request) throw refuse('NOT_REQUESTED', `no copy request ${cmd.data.requestId} on ${item.itemId}`, 'requestId');
   // 002 第21条: 绝密/机密 copies need the general manager (executive); others the department head (manager+).
   requireRank(
     approver,
@@ -76,7 +69,7 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
   const source = itemOf(ctx, d.itemId);
   if (d.copyItemId === d.itemId) throw new InvalidCommand('copyItemId', 'a copy needs an id of its own');
   if (loadedItem(ctx, d.copyItemId) || (ctx.streams[itemStream(d.copyItemId)]?.revision ?? -1) >= 0) {
-    throw new CommandRefused('ITEM_EXISTS', `${d.copyItemId} already exists`, 409, 'copyItemId');
+    throw refuse('ITEM_EXISTS', `${d.copyItemId} already exists`, 'copyItemId');
   }
   // DESIGN §5.1 point 4: copy numbers are unique across every copy descended from one original, so the original
   // gives them (and, for a copy of a copy, records it: writing its stream also orders two copies made at once).

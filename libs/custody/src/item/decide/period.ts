@@ -4,7 +4,7 @@
  * command (DESIGN §5.1 point 4; 001_6188e2007563e3a6.txt (三)5: 复印件要等同原件一样管理).
  */
 import type { DecisionContext, StreamEvents } from '../../shared/command';
-import { CommandRefused, InvalidCommand } from '../../shared/errors';
+import { refuse, InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
 import type { Level } from '../../shared/vocabulary';
 import type { ItemEvent } from '../item.events';
@@ -109,20 +109,14 @@ export const extendSecrecyPeriod: Decide<'ExtendSecrecyPeriod'> = (cmd, ctx) => 
     throw new InvalidCommand('newDeclassifyOn', `${item.itemId} is 长期 (long-term): it has no period to extend`);
   // 保密法 第24条: an extension is decided before the period ends; after it, the item is declassified.
   if (item.declassified || !item.declassifyOn || ms(cmd.at) >= ms(item.declassifyOn)) {
-    throw new CommandRefused(
-      'PERIOD_ALREADY_EXPIRED',
-      `the secrecy period of ${item.itemId} has ended`,
-      422,
-      'newDeclassifyOn',
-    );
+    throw refuse('PERIOD_ALREADY_EXPIRED', `the secrecy period of ${item.itemId} has ended`, 'newDeclassifyOn');
   }
   if (ms(next) <= ms(item.declassifyOn))
     throw new InvalidCommand('newDeclassifyOn', 'an extension ends later than the current period');
   if (beyondMaximum(item, item.level, next)) {
-    throw new CommandRefused(
+    throw refuse(
       'PERIOD_EXCEEDS_MAXIMUM',
       `${item.level} periods are at most ${MAX_PERIOD_YEARS[item.level]} years from ${item.issuedAt}`,
-      422,
       'newDeclassifyOn',
     );
   }
@@ -153,11 +147,10 @@ export const changeLevel: Decide<'ChangeLevel'> = (cmd, ctx) => {
   if (item.level === cmd.data.level) return [];
   // DESIGN §5.1 point 13; QX90 第3条: the period must still fit the new level's maximum, counted from the issue date.
   if (!item.declassified && beyondMaximum(item, cmd.data.level, item.declassifyOn)) {
-    throw new CommandRefused(
+    throw refuse(
       'PERIOD_EXCEEDS_MAXIMUM',
       `${cmd.data.level} periods are at most ${MAX_PERIOD_YEARS[cmd.data.level]} years from ${item.issuedAt}; ` +
         `${item.itemId} runs to ${item.declassifyOn}`,
-      422,
       'level',
     );
   }

@@ -2,8 +2,10 @@
  * Date arithmetic on ISO-8601 instants, pure (no clock). Hours are exact; months and years are UTC calendar
  * arithmetic, clamped to the last day of a shorter month (31 Jan + 1 month = 28/29 Feb).
  */
-const ms = (iso: string): number => new Date(iso).getTime();
+/** Milliseconds since the epoch of an ISO-8601 instant. */
+export const ms = (iso: string): number => new Date(iso).getTime();
 
+/** Exactly `hours` later. */
 export const addHours = (iso: string, hours: number): string => new Date(ms(iso) + hours * 3_600_000).toISOString();
 
 export const addMonths = (iso: string, months: number): string => {
@@ -29,3 +31,6 @@ export const addMonths = (iso: string, months: number): string => {
 export const isAfter = (a: string, b: string): boolean => ms(a) > ms(b);
 
 export const isInstant = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && !Number.isNaN(ms(s));
+
+/** Calendar years in UTC, clamped to the end of a shorter month (29 Feb + 1 year = 28 Feb): twelve months each. */
+export const addYears = (iso: string, years: number): string => addMonths(iso, 12 * years);
