@@ -14,11 +14,11 @@ import { inventoryCommandModule, inventoryStreamModule } from './inventory';
 import { violationCommandModule } from './violation';
 
 const streamModules: Record<StreamKind, StreamModule> = {
-  item: itemStreamModule as StreamModule,
-  person: personStreamModule as StreamModule,
-  place: placeStreamModule as StreamModule,
-  incident: incidentStreamModule as StreamModule,
-  inventory: inventoryStreamModule as StreamModule,
+  item: itemStreamModule,
+  person: personStreamModule,
+  place: placeStreamModule,
+  incident: incidentStreamModule,
+  inventory: inventoryStreamModule,
 };
 
 const commandModules: CommandModule[] = [

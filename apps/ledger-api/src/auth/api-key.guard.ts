@@ -121,7 +121,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     req.principal = found;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROUTE_ROLES, targets);
-    if (roles && !found.roles.includes('admin') && !roles.some((r) => found!.roles.includes(r))) {
+    if (roles && !found.roles.includes('admin') && !roles.some((r) => found.roles.includes(r))) {
       throw new ForbiddenException(`this route needs one of the roles: ${roles.join(', ')}`);
     }
     return true;

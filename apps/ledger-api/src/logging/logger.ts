@@ -36,7 +36,7 @@ export const createLogger = (
       formatters: { level: (label) => ({ level: label }) },
     },
     // pino accepts any object with write(); a capture array in tests, stdout by default.
-    (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true }),
+    options.destination ?? pino.destination({ fd: 1, sync: true }),
   );
 
 const text = (message: unknown): string =>

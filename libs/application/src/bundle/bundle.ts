@@ -159,11 +159,9 @@ export function verifyBundle(
   }
 
   const proofs = new Map<string, BundleProof>();
-  for (const p of b.proofs)
-    if (isObject(p) && typeof p.eventId === 'string') proofs.set(p.eventId, p as unknown as BundleProof);
+  for (const p of b.proofs) if (isObject(p) && typeof p.eventId === 'string') proofs.set(p.eventId, p);
   const links = new Map<string, BundleLink>();
-  for (const l of b.links)
-    if (isObject(l) && typeof l.eventId === 'string') links.set(l.eventId, l as unknown as BundleLink);
+  for (const l of b.links) if (isObject(l) && typeof l.eventId === 'string') links.set(l.eventId, l);
 
   const total = b.streams.reduce((n, s) => n + (isObject(s) && Array.isArray(s.events) ? s.events.length : 0), 0);
   let checked = 0;
@@ -180,7 +178,7 @@ export function verifyBundle(
       if (!isObject(raw) || !isObject(raw.metadata)) {
         failures.push({
           check: 'format',
-          streamId: stream.streamId as string,
+          streamId: stream.streamId,
           revision: i,
           detail: 'an event without metadata',
         });

@@ -51,7 +51,7 @@ const stream = (): RecordedEvent[] => {
     streamId: 'item-doc-1',
     revision: i,
     position: i + 1,
-  })) as unknown as RecordedEvent[];
+  }));
 };
 
 describe('verifyStream', () => {

@@ -12,7 +12,7 @@ const command = (at: string, commandId = 'c2'): Command => ({
   at,
 });
 const fold = (...events: DomainEvent[]) =>
-  events.reduce((s, e) => incidentStreamModule.evolve(s, e), incidentStreamModule.initialState() as IncidentState);
+  events.reduce((s, e) => incidentStreamModule.evolve(s, e), incidentStreamModule.initialState());
 
 /** A context where doc-1's open incident inc-1 is known to the read model and its stream is loaded. */
 const withOpenIncident = (...events: DomainEvent[]): DecisionContext => ({

@@ -5,7 +5,7 @@ import type { IncidentState } from './incident.state';
 import { concluded, D0, DUE, flagged, incidentOpened, INVESTIGATION_DUE, report, reported } from './incident.fixtures';
 
 const fold = (...events: DomainEvent[]) =>
-  events.reduce((s, e) => incidentStreamModule.evolve(s, e), incidentStreamModule.initialState() as IncidentState);
+  events.reduce((s, e) => incidentStreamModule.evolve(s, e), incidentStreamModule.initialState());
 
 const lossJoined = {
   type: 'IncidentCauseAdded',

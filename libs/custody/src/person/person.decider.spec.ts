@@ -132,7 +132,7 @@ describe('Zhang already departed', () => {
 
 describe('the person view', () => {
   const fold = (...events: Array<{ type: string; data: Record<string, unknown> }>) =>
-    events.reduce((s, e) => personStreamModule.evolve(s, e), personStreamModule.initialState() as PersonState);
+    events.reduce((s, e) => personStreamModule.evolve(s, e), personStreamModule.initialState());
 
   it('is null for a person never registered', () => expect(personView(fold())).toBeNull());
 

@@ -24,11 +24,11 @@ describe('room-1 registered', () => {
       .thenThrows('PLACE_EXISTS'));
 
   it('shows the place in its view', () => {
-    const state = placeStreamModule.evolve(placeStreamModule.initialState() as PlaceState, registered.event);
+    const state = placeStreamModule.evolve(placeStreamModule.initialState(), registered.event);
     expect(placeView(state)).toEqual(room);
   });
 });
 
 describe('the place view of an unregistered place', () => {
-  it('is null', () => expect(placeView(placeStreamModule.initialState() as PlaceState)).toBeNull());
+  it('is null', () => expect(placeView(placeStreamModule.initialState())).toBeNull());
 });

@@ -43,8 +43,14 @@ describe('the decider runner', () => {
   let store: SqliteEventStore;
   const clock = new ManualClock('2026-03-02T10:00:00Z');
   let n = 0;
-  const cmd = (type: Cmd['type'], data: Cmd['data'], over: Partial<Cmd> = {}): Cmd =>
-    ({ type, data, commandId: `c-${++n}`, actor: 'p-zhang', at: '2026-03-02T09:30:00Z', ...over }) as Cmd;
+  const cmd = (type: Cmd['type'], data: Cmd['data'], over: Partial<Cmd> = {}): Cmd => ({
+    type,
+    data,
+    commandId: `c-${++n}`,
+    actor: 'p-zhang',
+    at: '2026-03-02T09:30:00Z',
+    ...over,
+  });
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'));

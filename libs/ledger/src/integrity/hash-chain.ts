@@ -51,7 +51,7 @@ export function sealEvents<D, M extends Record<string, unknown>>(
   for (const event of events) {
     revision += 1;
     // Any stale prevHash/hash on the input is overwritten: the library alone writes them.
-    const metadata = copyOf(event.metadata as Record<string, unknown>);
+    const metadata = copyOf(event.metadata);
     metadata.prevHash = link;
     metadata.hash = '';
     const hash = eventHash(link, {

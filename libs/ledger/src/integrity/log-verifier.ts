@@ -129,7 +129,7 @@ export class ChainVerifier {
 
     let recomputed: string;
     try {
-      recomputed = eventHash(prevHash, event as unknown as Parameters<typeof eventHash>[1]);
+      recomputed = eventHash(prevHash, event);
     } catch (e) {
       // Content that cannot even be canonicalized cannot be what was sealed.
       return this.fail(event, 'hash-mismatch', `cannot hash the event: ${(e as Error).message}`);
@@ -231,10 +231,10 @@ export async function verifyEvents(
 ): Promise<VerifyResult> {
   const verifier = new ChainVerifier(options);
   if (Symbol.asyncIterator in events) {
-    for await (const event of events as AsyncIterable<RecordedEvent>) if (!verifier.check(event)) break;
+    for await (const event of events) if (!verifier.check(event)) break;
   } else {
     // A plain loop for arrays and generators: for-await would add a promise per event.
-    for (const event of events as Iterable<RecordedEvent>) if (!verifier.check(event)) break;
+    for (const event of events) if (!verifier.check(event)) break;
   }
   return verifier.result();
 }

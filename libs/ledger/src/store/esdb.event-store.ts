@@ -112,7 +112,7 @@ const mapTransportError = (error: unknown, what: string): unknown =>
   error instanceof NotLeaderError ||
   error instanceof TimeoutError ||
   (error instanceof Error && TRANSIENT_CODES.includes((error as { code?: unknown }).code as number))
-    ? new StoreUnavailable(`EventStoreDB unavailable during ${what}: ${(error as Error).message}`, error)
+    ? new StoreUnavailable(`EventStoreDB unavailable during ${what}: ${error.message}`, error)
     : error;
 
 /** System streams and the adapter's plan streams never reach the ledger through reads of `$all`. */
@@ -169,9 +169,7 @@ export class EsdbEventStore implements EventStore {
     try {
       const result = await this.client.appendToStream(
         streamId,
-        events.map((e) =>
-          jsonEvent({ id: e.eventId, type: e.type, data: e.data as JSONType, metadata: e.metadata as JSONType }),
-        ),
+        events.map((e) => jsonEvent({ id: e.eventId, type: e.type, data: e.data as JSONType, metadata: e.metadata })),
         { expectedRevision: toEsdbRevision(expectedRevision) },
       );
       last = Number(result.nextExpectedRevision);

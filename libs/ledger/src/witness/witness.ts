@@ -101,12 +101,12 @@ export class Witness {
     if (request.oldSize === 0) {
       if (request.proof.length !== 0) return text(422, 'the consistency proof from size 0 must be empty');
     } else if (request.oldSize === cp.treeSize) {
-      if (cp.rootHash !== known!.rootHash)
+      if (cp.rootHash !== known.rootHash)
         return text(
           422,
-          `fork: the checkpoint of size ${cp.treeSize} has root ${cp.rootHash}, the co-signed one has ${known!.rootHash}`,
+          `fork: the checkpoint of size ${cp.treeSize} has root ${cp.rootHash}, the co-signed one has ${known.rootHash}`,
         );
-    } else if (!verifyConsistency(request.oldSize, cp.treeSize, known!.rootHash, cp.rootHash, request.proof)) {
+    } else if (!verifyConsistency(request.oldSize, cp.treeSize, known.rootHash, cp.rootHash, request.proof)) {
       return text(422, `the consistency proof from size ${request.oldSize} to ${cp.treeSize} does not verify`);
     }
     // Timestamps never go backwards, even if the clock does (a cosignature says "largest tree as of this time").

@@ -21,7 +21,7 @@ const recorded = (n: number): RecordedEvent[] =>
     -1,
     GENESIS_HASH,
     Array.from({ length: n }, (_, i) => ({ eventId: `e-${i}`, type: 'ItemRead', data: { i }, metadata: meta })),
-  ).map((e, i) => ({ ...e, streamId: 'item-doc-1', revision: i, position: i + 1 }) as unknown as RecordedEvent);
+  ).map((e, i) => ({ ...e, streamId: 'item-doc-1', revision: i, position: i + 1 }));
 
 const leaf = (e: RecordedEvent) =>
   createHash('sha256')

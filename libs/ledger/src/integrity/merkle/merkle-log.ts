@@ -85,7 +85,7 @@ export class MerkleLog {
   private readonly subtree: PerfectSubtree = (start, size) => {
     if (size === 1) return this.leaves.get(start);
     const level = Math.round(Math.log2(size));
-    if (level >= this.cacheFromLevel) return (this.cache[level] as HashArray).get(start / size);
+    if (level >= this.cacheFromLevel) return this.cache[level].get(start / size);
     const half = size / 2;
     return hashChildren(this.subtree(start, half), this.subtree(start + half, half));
   };
