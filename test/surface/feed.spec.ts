@@ -206,3 +206,44 @@ describe('the live feed', () => {
     expect(((await bad.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
   });
 });
+
+describe('the feed under many connections', () => {
+  let s: SurfaceApp;
+  const open: AbortController[] = [];
+  beforeAll(async () => {
+    s = await bootSurfaceApp({ FEED_MAX_STREAMS_PER_KEY: '2', FEED_MAX_STREAMS: '3' });
+  });
+  afterAll(async () => {
+    for (const c of open) c.abort();
+    await s.close();
+  });
+
+  /** Opens a stream and keeps it open; returns its status (and code when refused). */
+  const connect = async (key: string) => {
+    const ctrl = new AbortController();
+    const res = await fetch(`${s.base}/api/feed`, { headers: { authorization: `Bearer ${key}` }, signal: ctrl.signal });
+    if (res.status === 200) open.push(ctrl);
+    const body = res.status === 200 ? undefined : ((await res.json()) as { code: string });
+    return { status: res.status, code: body?.code, retryAfter: res.headers.get('retry-after'), ctrl };
+  };
+
+  it('caps open streams per key and in total with 429 TOO_MANY_STREAMS, and frees a place when one closes', async () => {
+    const first = await connect('k-auditor');
+    expect(first.status).toBe(200);
+    expect((await connect('k-auditor')).status).toBe(200);
+    const perKey = await connect('k-auditor');
+    expect(perKey).toMatchObject({ status: 429, code: 'TOO_MANY_STREAMS' });
+    expect(Number(perKey.retryAfter)).toBeGreaterThan(0);
+    expect((await connect('k-investigator')).status).toBe(200);
+    expect(await connect('k-responder')).toMatchObject({ status: 429, code: 'TOO_MANY_STREAMS' });
+
+    first.ctrl.abort();
+    const deadline = Date.now() + 5000;
+    let again = await connect('k-responder');
+    while (again.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      again = await connect('k-responder');
+    }
+    expect(again.status).toBe(200);
+  });
+});
