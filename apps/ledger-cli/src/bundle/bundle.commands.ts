@@ -10,7 +10,8 @@ import {
   type ServiceConfig,
 } from '@app/application';
 import { progressBar } from '../progress';
-import { EXIT, dataDirOption, jsonOption, type CliContext } from '../cli-context';
+import { checkBundleTrustedState, loadPinned } from './bundle-trusted-state';
+import { EXIT, dataDirOption, jsonOption, parseWhole, type CliContext } from '../cli-context';
 
 interface Args {
   positional: string[];
@@ -32,6 +33,7 @@ export const exportCommand = async (
   const core = await LedgerCore.open({ dataDir, eventstoreUrl: config.eventstoreUrl, clock: new SystemClock() });
   try {
     let bar: ReturnType<typeof progressBar> | undefined;
+    const proveFrom = typeof a.flags['prove-from'] === 'string' ? [Number(a.flags['prove-from'])] : [];
     const bundle = await exportBundle(
       core,
       CheckpointService.forCore(core, { signingKeyFile: config.signingKeyFile }),
@@ -39,6 +41,7 @@ export const exportCommand = async (
       (n, total) => {
         if (!a.flags.json) (bar ??= progressBar('proofs', total)).update(n);
       },
+      { proveFrom },
     );
     bar?.done();
     fs.writeFileSync(out, JSON.stringify(bundle, null, 2) + '\n');
@@ -79,13 +82,47 @@ export const verifyBundleCommand = async (a: Args): Promise<number> => {
     console.error(`cannot read ${file} as JSON: ${(e as Error).message}`);
     return 1;
   }
+  const stateFile = typeof a.flags['trusted-state'] === 'string' ? a.flags['trusted-state'] : undefined;
+  const loaded = stateFile ? loadPinned(stateFile) : undefined;
+  if (loaded && 'error' in loaded) {
+    console.error(loaded.error);
+    return EXIT.usage;
+  }
   let bar: ReturnType<typeof progressBar> | undefined;
   const result = verifyBundle(bundle, fs.readFileSync(keyFile, 'utf8'), (n, total) => {
     if (!a.flags.json) (bar ??= progressBar('verify', total)).update(n);
   });
   bar?.done();
-  if (a.flags.json) console.log(JSON.stringify(result, null, 2));
-  else if (result.ok)
+  const trusted =
+    stateFile && loaded
+      ? checkBundleTrustedState({
+          file: stateFile,
+          pinned: loaded.pinned,
+          bundle,
+          result,
+          consistencyProofFile:
+            typeof a.flags['consistency-proof'] === 'string' ? a.flags['consistency-proof'] : undefined,
+        })
+      : undefined;
+  const trustedOk = !trusted || (trusted.finding?.ok ?? false);
+  if (trusted?.finding && !trusted.finding.ok)
+    console.error(`FAILED trusted state ${trusted.file}: ${trusted.finding.status}: ${trusted.finding.detail}`);
+  if (a.flags.json)
+    console.log(
+      JSON.stringify(
+        {
+          ...result,
+          ok: result.ok && trustedOk,
+          ...(trusted ? { trustedState: { file: trusted.file, recorded: trusted.recorded, ...trusted.finding } } : {}),
+        },
+        null,
+        2,
+      ),
+    );
+  else if (result.ok && trusted?.finding)
+    console.log(`trusted state ${trusted.file}: ${trusted.finding.status}: ${trusted.finding.detail}`);
+  if (a.flags.json) return result.ok && trustedOk ? EXIT.ok : EXIT.failed;
+  if (result.ok)
     console.log(
       `ok: ${result.events} events in ${result.streams} streams of ${result.itemId} are intact and included in the checkpoint of ${result.treeSize} events signed by key ${result.keyId}`,
     );
@@ -93,7 +130,7 @@ export const verifyBundleCommand = async (a: Args): Promise<number> => {
     console.log(`FAILED: ${result.failures.length} check(s) failed`);
     for (const f of result.failures) console.log(`  ${describeFailure(f)}`);
   }
-  return result.ok ? 0 : 1;
+  return result.ok && trustedOk ? EXIT.ok : EXIT.failed;
 };
 
 /** The definitions of `export` and `verify-bundle` (their handlers above are also called by test/integrity). */
@@ -107,12 +144,24 @@ export const bundleCommands = (program: Command, ctx: CliContext): void => {
     )
     .argument('<item>', 'the item id')
     .requiredOption('--out <file>', 'where to write the bundle (JSON)')
+    .option(
+      '--prove-from <size>',
+      "add the consistency proof from this tree size (an auditor's pinned treeSize) to the bundle's checkpoint",
+      parseWhole(0, Number.MAX_SAFE_INTEGER),
+    )
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .action(
-      ctx.run((itemId: string, opts: { out: string; json?: boolean; dataDir?: string }) =>
+      ctx.run((itemId: string, opts: { out: string; json?: boolean; dataDir?: string; proveFrom?: number }) =>
         exportCommand(
-          { positional: [itemId], flags: { out: opts.out, json: Boolean(opts.json) } },
+          {
+            positional: [itemId],
+            flags: {
+              out: opts.out,
+              json: Boolean(opts.json),
+              ...(opts.proveFrom !== undefined ? { 'prove-from': String(opts.proveFrom) } : {}),
+            },
+          },
           ctx.dataDir(opts),
           ctx.config(),
         ),
@@ -124,10 +173,28 @@ export const bundleCommands = (program: Command, ctx: CliContext): void => {
     .description('check a bundle offline (no store, no network): hashes, links, proofs, signature; exit 1 on a failure')
     .argument('<file>', 'the bundle (JSON)')
     .requiredOption('--public-key <file>', "the checkpoint key's public PEM")
+    .option(
+      '--trusted-state <file>',
+      "the auditor's file: the bundle's checkpoint must extend the pinned one (rolled-back or fork otherwise); " +
+        'advanced only when everything verifies',
+    )
+    .option(
+      '--consistency-proof <file>',
+      "a consistency proof from the pinned size to the bundle's (the JSON of GET /api/ledger/consistency?from=…&to=…)",
+    )
     .addOption(jsonOption())
     .action(
-      ctx.run((file: string, opts: { publicKey: string; json?: boolean }) =>
-        verifyBundleCommand({ positional: [file], flags: { 'public-key': opts.publicKey, json: Boolean(opts.json) } }),
+      ctx.run(
+        (file: string, opts: { publicKey: string; json?: boolean; trustedState?: string; consistencyProof?: string }) =>
+          verifyBundleCommand({
+            positional: [file],
+            flags: {
+              'public-key': opts.publicKey,
+              json: Boolean(opts.json),
+              ...(opts.trustedState ? { 'trusted-state': opts.trustedState } : {}),
+              ...(opts.consistencyProof ? { 'consistency-proof': opts.consistencyProof } : {}),
+            },
+          }),
       ),
     );
 };

@@ -60,6 +60,11 @@ export interface ExportBundle {
   streams: BundleStream[];
   links: BundleLink[];
   proofs: BundleProof[];
+  /**
+   * Consistency proofs from earlier tree sizes to the checkpoint's (`export --prove-from SIZE`), for an auditor whose
+   * trusted state pins that size (`verify-bundle --trusted-state`). Optional; checked, never trusted.
+   */
+  consistency?: { fromSize: number; toSize: number; proof: string[] }[];
 }
 
 /** Which check failed. */

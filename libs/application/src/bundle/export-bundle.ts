@@ -1,6 +1,7 @@
 import { itemStream, DomainError } from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
 import type { CheckpointService } from '../checkpoints/checkpoints';
+import { RequestValidationError } from '../errors';
 import {
   BUNDLE_FORMAT,
   type BundleEvent,
@@ -28,6 +29,7 @@ export const exportBundle = async (
   checkpoints: CheckpointService,
   itemId: string,
   onProgress?: (done: number, total: number) => void,
+  options: { proveFrom?: readonly number[] } = {},
 ): Promise<ExportBundle> => {
   await core.readModels.catchUp();
   const items = core.readModels.custody.copyTree(itemId);
@@ -61,6 +63,21 @@ export const exportBundle = async (
     prevHash: String(e.metadata.prevHash),
     hash: String(e.metadata.hash),
   }));
+  // For auditors who pinned an earlier size: the proof that this checkpoint's tree extends the tree of that size.
+  const proveFrom = options.proveFrom ?? [];
+  const bad = proveFrom.find((n) => !Number.isSafeInteger(n) || n < 0 || n > checkpoint.treeSize);
+  if (bad !== undefined)
+    throw new RequestValidationError([
+      {
+        field: 'proveFrom',
+        reason: `${bad} must be a tree size in [0, ${checkpoint.treeSize}] (the checkpoint's size)`,
+      },
+    ]);
+  const consistency = proveFrom.map((fromSize) => ({
+    fromSize,
+    toSize: checkpoint.treeSize,
+    proof: core.readModels.merkle.consistencyProof(fromSize, checkpoint.treeSize),
+  }));
   const { eventId, eventPosition, treeSize, rootHash, position, signedAt, keyId, signature } = checkpoint;
   return {
     format: BUNDLE_FORMAT,
@@ -72,5 +89,6 @@ export const exportBundle = async (
     streams,
     links,
     proofs,
+    ...(consistency.length ? { consistency } : {}),
   };
 };

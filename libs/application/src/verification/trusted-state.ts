@@ -221,3 +221,33 @@ export const writeTrustedState = (file: string, state: TrustedState): void => {
     // Some file systems cannot fsync a directory; the rename is still atomic there.
   }
 };
+
+/** An RFC 9162 consistency proof between two tree sizes, as a bundle carries it or GET /api/ledger/consistency serves it. */
+export interface ConsistencyProofRecord {
+  fromSize: number;
+  toSize: number;
+  proof: string[];
+}
+
+const isProofRecord = (r: unknown): r is ConsistencyProofRecord => {
+  const p = r as Partial<ConsistencyProofRecord> | null;
+  return (
+    p !== null &&
+    typeof p === 'object' &&
+    Number.isSafeInteger(p.fromSize) &&
+    Number.isSafeInteger(p.toSize) &&
+    Array.isArray(p.proof) &&
+    p.proof.every(isHashHex)
+  );
+};
+
+/**
+ * Evidence from proofs handed over with a bundle (its `consistency` member, or a file beside it). They need no trust:
+ * {@link compareWithTrustedState} checks each against the pinned root and the signed root; malformed ones are ignored.
+ */
+export const proofsEvidence = (records: readonly unknown[]): ConsistencyEvidence => {
+  const valid = records.filter(isProofRecord);
+  return {
+    proof: (oldSize, newSize) => valid.find((r) => r.fromSize === oldSize && r.toSize === newSize)?.proof ?? null,
+  };
+};
