@@ -128,7 +128,8 @@ export const resealAndResign = async (
   const source = SqliteEventStore.open(path.join(dataDir, 'ledger.sqlite'));
   const events = await readAll(source);
   await source.close();
-  for (const f of [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE])
+  // The ledger id too: the rewritten ledger keeps its origin, as a careful insider would.
+  for (const f of [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, 'ledger-id'])
     if (fs.existsSync(path.join(dataDir, f))) fs.copyFileSync(path.join(dataDir, f), path.join(work, f));
   const core = await LedgerCore.open({ dataDir: work, clock: new ManualClock(at) });
   try {

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { ROLES, type Principal } from './principal';
 import { SAFE_ID, SAFE_ID_REASON } from './commands/dto/validators';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpoints/checkpoints';
+import { witnessVerifier } from './witnesses/witness-keys';
 
 export interface ServiceConfig {
   port: number;
@@ -28,6 +29,10 @@ export interface ServiceConfig {
   checkpointIntervalMs: number;
   /** Ed25519 PKCS#8 PEM to sign checkpoints with; unset: DATA_DIR/signing-key.pem. */
   signingKeyFile?: string;
+  /** The ledger id of the checkpoint origin `custody-ledger/<ledgerId>`; unset: the `ledger-id` file beside the key. */
+  ledgerId?: string;
+  /** Witnesses every new checkpoint is sent to (DESIGN §4.1); empty: none. */
+  witnesses: WitnessConfig[];
   /** Requests per minute per API key (per address without a key); /health is exempt. */
   rateLimitPerMinute: number;
   /** Readiness fails (503) when the read models lag the store by more than this many positions. */
@@ -41,8 +46,19 @@ export interface ServiceConfig {
   feedMaxStreams: number;
   /** pino level for the structured logs (LOG_LEVEL). */
   logLevel: LogLevel;
+  /** Retry timing of the witness publisher; not an environment variable (tests shorten it). */
+  witnessRetry?: { retryMinMs?: number; retryMaxMs?: number; timeoutMs?: number };
   /** Where the JSON log lines go (tests capture them); default stdout. */
   logDestination?: { write(line: string): unknown };
+}
+
+/** One witness of LEDGER_WITNESSES: its key name, its add-checkpoint URL prefix and its cosignature public key. */
+export interface WitnessConfig {
+  name: string;
+  /** The submission prefix: `<url>/add-checkpoint` is posted to. */
+  url: string;
+  /** A cosignature vkey (`name+keyid+base64(0x04 ‖ key)`, as `witness serve` prints it) or an SPKI PEM. */
+  publicKey: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -109,6 +125,14 @@ export const CONFIG_VARIABLES = {
     schema: wholeNumber(0),
   },
   LEDGER_SIGNING_KEY_FILE: { accepts: 'the path of a readable Ed25519 PKCS#8 PEM file', schema: readableFile },
+  LEDGER_ID: {
+    accepts: '1 to 64 characters of A-Z a-z 0-9 . _ - (the checkpoint origin is custody-ledger/<LEDGER_ID>)',
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  },
+  LEDGER_WITNESSES: {
+    accepts: 'a JSON array [{"name": "<witness key name>", "url": "http(s)://…", "publicKey": "<vkey or PEM>"}, …]',
+    schema: z.string(),
+  },
   RATE_LIMIT_PER_MINUTE: { default: '600', accepts: 'a whole number of requests >= 1', schema: wholeNumber(1) },
   READY_MAX_LAG: { default: '1000', accepts: 'a whole number of store positions >= 0', schema: wholeNumber(0) },
   FEED_HEARTBEAT_MS: { default: '15000', accepts: 'a whole number of milliseconds >= 1', schema: wholeNumber(1) },
@@ -198,6 +222,44 @@ const parseApiKeys = (raw: string, minKeyLength: number): Map<string, Principal>
   return problems.length > 0 ? problems.join('; ') : keys;
 };
 
+const WITNESS_ENTRY = z
+  .object({
+    name: z.string().regex(/^[^\s+]+$/, 'a key name without spaces or +'),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'an http(s) URL'),
+    publicKey: z.string().min(1),
+  })
+  .strict();
+
+/** LEDGER_WITNESSES, validated whole: names unique, each entry {name, url, publicKey}. */
+const parseWitnesses = (raw: string): WitnessConfig[] | string => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return 'LEDGER_WITNESSES is not valid JSON';
+  }
+  if (!Array.isArray(parsed)) return `LEDGER_WITNESSES must be ${CONFIG_VARIABLES.LEDGER_WITNESSES.accepts}`;
+  const out: WitnessConfig[] = [];
+  for (const [i, entry] of parsed.entries()) {
+    const r = WITNESS_ENTRY.safeParse(entry);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      return `LEDGER_WITNESSES[${i}]${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`;
+    }
+    if (out.some((w) => w.name === r.data.name)) return `LEDGER_WITNESSES[${i}].name: ${r.data.name} is listed twice`;
+    try {
+      witnessVerifier(r.data.name, r.data.publicKey);
+    } catch (e) {
+      return `LEDGER_WITNESSES[${i}].publicKey: ${(e as Error).message}`;
+    }
+    out.push({ ...r.data, url: r.data.url.replace(/\/+$/, '') });
+  }
+  return out;
+};
+
 export interface LoadConfigOptions {
   /** Makes the development key used when LEDGER_API_KEYS is unset (default: 24 random bytes, base64url). */
   makeDevKey?: () => string;
@@ -243,6 +305,12 @@ export const loadConfig = (
     devKey = (options.makeDevKey ?? (() => randomBytes(24).toString('base64url')))();
     apiKeys.set(devKey, { name: 'dev-admin', roles: DEV_ROLES });
   }
+  let witnesses: WitnessConfig[] = [];
+  if (values.LEDGER_WITNESSES !== undefined) {
+    const parsed = parseWitnesses(values.LEDGER_WITNESSES);
+    if (typeof parsed === 'string') problems.push({ variable: 'LEDGER_WITNESSES', message: parsed });
+    else witnesses = parsed;
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const given = (name: ConfigVariable) => env[name] !== undefined && env[name].trim() !== '';
@@ -256,6 +324,8 @@ export const loadConfig = (
     schedulerIntervalMs: values.SCHEDULER_INTERVAL_MS!,
     checkpointIntervalMs: values.CHECKPOINT_INTERVAL_MS!,
     signingKeyFile: values.LEDGER_SIGNING_KEY_FILE,
+    ledgerId: values.LEDGER_ID,
+    witnesses,
     rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE!,
     readyMaxLag: values.READY_MAX_LAG!,
     feedHeartbeatMs: values.FEED_HEARTBEAT_MS!,

@@ -18,7 +18,7 @@ export { BeforeItemExisted, ForbiddenCommand, RequestValidationError, StoreRolle
 export type { FieldError } from './errors';
 export { custodyProgram } from './custody-program';
 export { loadConfig, ConfigError, CONFIG_VARIABLES, LOG_LEVELS, MIN_API_KEY_LENGTH } from './config';
-export type { ServiceConfig, LoadConfigOptions, ConfigVariable, LogLevel } from './config';
+export type { ServiceConfig, LoadConfigOptions, ConfigVariable, LogLevel, WitnessConfig } from './config';
 
 export * from './commands/dto';
 export { validateCommandData, validateEnvelope } from './commands/validate-command';
@@ -30,6 +30,8 @@ export * from './investigation/report-draft';
 
 export * from './checkpoints/checkpoints';
 export * from './checkpoints/signing-keys';
+export * from './witnesses/witness-publisher';
+export { witnessVerifier } from './witnesses/witness-keys';
 export * from './verification/verify-ledger';
 export * from './verification/trusted-state';
 export * from './verification/key-trust';

@@ -5,6 +5,8 @@ import type { Principal } from './principal';
 import { CheckpointService, DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpoints/checkpoints';
 import { DeadlineScheduler } from './scheduling/deadline-scheduler';
 import { CheckpointScheduler } from './scheduling/checkpoint-scheduler';
+import { WitnessPublisher, type WitnessPublisherOptions } from './witnesses/witness-publisher';
+import type { WitnessConfig } from './config';
 import { readHistory, type HistoryOptions, type ItemHistory } from './investigation/history';
 import { exposureOf, type ExposureSet } from './investigation/exposure';
 import { buildReportDraft, type ReportDraft } from './investigation/report-draft';
@@ -24,6 +26,12 @@ export interface LedgerOpenOptions {
   checkpointIntervalMs?: number;
   /** The Ed25519 PKCS#8 PEM to sign checkpoints with (LEDGER_SIGNING_KEY_FILE); default DATA_DIR/signing-key.pem. */
   signingKeyFile?: string;
+  /** The ledger id of the checkpoint origin (LEDGER_ID); default: the `ledger-id` file beside the key. */
+  ledgerId?: string;
+  /** Witnesses each new checkpoint is sent to (LEDGER_WITNESSES). */
+  witnesses?: WitnessConfig[];
+  /** Retry timing of the witness publisher (tests shorten it). */
+  witnessRetry?: WitnessPublisherOptions;
 }
 
 /** What `verify` checks against: a pinned public key (PEM); by default the key of this ledger. */
@@ -37,6 +45,8 @@ export type LedgerVerifyRequest = Omit<LedgerVerifyOptions, 'merkle'>;
 export class Ledger {
   private readonly deadlines: DeadlineScheduler;
   private readonly signer: CheckpointScheduler;
+  /** Sends checkpoints to the witnesses and stores their cosignatures; null without LEDGER_WITNESSES. */
+  readonly witnesses: WitnessPublisher | null;
 
   private constructor(
     readonly core: LedgerCore,
@@ -45,6 +55,10 @@ export class Ledger {
   ) {
     this.deadlines = new DeadlineScheduler(core, options.schedulerIntervalMs ?? 1000);
     this.signer = new CheckpointScheduler(checkpoints, options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
+    this.witnesses =
+      options.witnesses && options.witnesses.length > 0
+        ? new WitnessPublisher(core.store, core.readModels, checkpoints, options.witnesses, options.witnessRetry)
+        : null;
   }
 
   static async open(options: LedgerOpenOptions): Promise<Ledger> {
@@ -54,12 +68,18 @@ export class Ledger {
       clock: options.clock ?? new SystemClock(),
       store: options.store,
     });
-    return new Ledger(core, CheckpointService.forCore(core, { signingKeyFile: options.signingKeyFile }), options);
+    return new Ledger(
+      core,
+      CheckpointService.forCore(core, { signingKeyFile: options.signingKeyFile, ledgerId: options.ledgerId }),
+      options,
+    );
   }
 
   /** Starts the schedulers: fires what fell due while closed and signs what was not yet signed, then on the timers. */
   async start(): Promise<void> {
     await this.deadlines.start();
+    // Before the first signing: the publisher learns what each witness co-signed, so it sends the right old size.
+    await this.witnesses?.start();
     await this.signer.start();
   }
 
@@ -110,6 +130,7 @@ export class Ledger {
   /** Stops the schedulers, then closes the read models and the store. */
   async close(): Promise<void> {
     await this.deadlines.stop();
+    this.witnesses?.stop();
     await this.signer.stop();
     await this.core.close();
   }

@@ -25,8 +25,30 @@ export interface VerifyCommandOptions {
   publicKey?: string;
   /** The auditor's trusted-state file (see libs/application/src/verification/trusted-state.ts). */
   trustedState?: string;
+  /** `NAME=KEYFILE` (or `NAME=vkey`): witnesses whose cosignatures the latest checkpoint must carry. */
+  witnesses?: string[];
+  /** How many of them must have co-signed (default: all). */
+  quorum?: string;
   json?: boolean;
 }
+
+/** `--witness NAME=KEY…` and `--quorum N`, or an error message. */
+export const witnessArgs = (
+  specs: string[] | undefined,
+  quorum: string | undefined,
+): { witnesses?: { name: string; publicKey: string }[]; quorum?: number } | string => {
+  if (!specs || specs.length === 0) return quorum === undefined ? {} : '--quorum needs --witness NAME=KEYFILE';
+  const witnesses = [];
+  for (const spec of specs) {
+    const eq = spec?.indexOf('=') ?? -1;
+    if (eq <= 0) return `--witness ${spec}: expected NAME=KEYFILE`;
+    witnesses.push({ name: spec.slice(0, eq), publicKey: spec.slice(eq + 1) });
+  }
+  if (quorum === undefined) return { witnesses };
+  if (!/^\d+$/.test(quorum) || Number(quorum) < 1 || Number(quorum) > witnesses.length)
+    return `--quorum must be a whole number from 1 to ${witnesses.length} (the witnesses named)`;
+  return { witnesses, quorum: Number(quorum) };
+};
 
 /**
  * `verify [--public-key FILE] [--trusted-state FILE]`: the full audit of the store. Exit 0 when everything verifies,
@@ -42,6 +64,11 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
       console.error((e as Error).message);
       return EXIT.usage;
     }
+  }
+  const named = witnessArgs(o.witnesses, o.quorum);
+  if (typeof named === 'string') {
+    console.error(named);
+    return 2;
   }
   if (o.publicKey && !fs.existsSync(o.publicKey)) {
     console.error(`--public-key ${o.publicKey}: no such file`);
@@ -68,6 +95,7 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
       ...(appliedHead ? { appliedHead } : {}),
       onProgress: (n) => bar?.update(n),
       ...(o.trustedState ? { trustedState: pinned } : {}),
+      ...named,
     });
     bar?.done();
   } finally {
@@ -90,11 +118,13 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
       console.log(
         `FAILED the store was rolled back (STORE_ROLLED_BACK, ${result.storeRollback.reason}): ${result.storeRollback.detail}`,
       );
+    if (result.witnesses && !result.witnesses.ok) console.log(`FAILED ${result.witnesses.detail}`);
     if (trusted && !trusted.ok)
       console.log(`FAILED trusted state ${trusted.file}: ${trusted.status}: ${trusted.detail}`);
     if (result.ok) {
       console.log(`ok: ${result.eventsChecked} events in ${result.streams} streams verify`);
       if (trusted) console.log(`trusted state ${trusted.file}: ${trusted.status}: ${trusted.detail}`);
+      if (result.witnesses) console.log(`witnesses: ${result.witnesses.detail}`);
     } else if (trusted) console.log(`trusted state ${trusted.file} left as it was`);
     if (keyTrust.warning) console.log(keyTrust.warning);
   }
@@ -119,17 +149,35 @@ export const verifyDefinition = (program: Command, ctx: CliContext): void => {
       "the auditor's file: the first run pins the latest verified checkpoint; later runs fail with rolled-back or " +
         'fork unless the ledger extends it; it is advanced only when everything verifies',
     )
+    .option(
+      '--witness <name=keyfile>',
+      'a witness whose cosignature the latest checkpoint must carry: its name and public key (vkey or SPKI PEM, ' +
+        'in a file or inline); repeat per witness',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
+    .option('--quorum <n>', 'how many of the --witness must have co-signed the latest checkpoint (default: all)')
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .action(
-      ctx.run((opts: { publicKey?: string; trustedState?: string; json?: boolean; dataDir?: string }) =>
-        verifyCommand({
-          dataDir: ctx.dataDir(opts),
-          eventstoreUrl: ctx.config().eventstoreUrl,
-          publicKey: opts.publicKey,
-          trustedState: opts.trustedState,
-          json: Boolean(opts.json),
-        }),
+      ctx.run(
+        (opts: {
+          publicKey?: string;
+          trustedState?: string;
+          witness: string[];
+          quorum?: string;
+          json?: boolean;
+          dataDir?: string;
+        }) =>
+          verifyCommand({
+            dataDir: ctx.dataDir(opts),
+            eventstoreUrl: ctx.config().eventstoreUrl,
+            publicKey: opts.publicKey,
+            trustedState: opts.trustedState,
+            witnesses: opts.witness,
+            quorum: opts.quorum,
+            json: Boolean(opts.json),
+          }),
       ),
     );
 };

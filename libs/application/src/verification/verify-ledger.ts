@@ -3,7 +3,10 @@ import {
   type FailureReason,
   type TrustedCheckpoint,
   type VerifyResult,
-  verifyCheckpoint,
+  CheckpointKeyChain,
+  isCosignatureBy,
+  parseNote,
+  parseSignatureLine,
   MerkleLog,
   verifyConsistency,
   CHECKPOINT_STREAM,
@@ -12,6 +15,8 @@ import {
 } from '@app/ledger';
 import { checkpointOf, type CheckpointRecord } from '../checkpoints/checkpoints';
 import { detectStoreRollback, type AppliedHead, type StoreRollback } from '@app/read-models';
+import { cosignedOf } from '../witnesses/witness-publisher';
+import { witnessVerifier } from '../witnesses/witness-keys';
 import { compareWithTrustedState, type TrustedState, type TrustedStateFinding } from './trusted-state';
 
 /**
@@ -51,6 +56,23 @@ export interface LedgerVerifyResult extends Omit<VerifyResult, 'firstFailure'> {
   trustedState?: TrustedStateFinding;
   /** With `appliedHead` given: the store is behind what the read models applied (null: it is not). */
   storeRollback?: StoreRollback | null;
+  /** With `witnesses` given: which of them co-signed the latest checkpoint, against the quorum. */
+  witnesses?: WitnessQuorumFinding;
+  /** Key hand-overs followed from the pinned key (DESIGN §4.1 key rotation), oldest first. */
+  keyHandovers?: { treeSize: number; keyId: string }[];
+}
+
+/** The witness check of `verify --witness NAME=KEY… --quorum N`. */
+export interface WitnessQuorumFinding {
+  ok: boolean;
+  quorum: number;
+  /** The latest validly signed checkpoint the cosignatures were checked against. */
+  treeSize: number | null;
+  /** Named witnesses with a valid cosignature on it. */
+  cosigned: string[];
+  /** Named witnesses without one. */
+  missing: string[];
+  detail: string;
 }
 
 /** Where consistency proofs between checkpoints come from: the read model's log, else the tree recomputed here. */
@@ -76,6 +98,10 @@ export interface LedgerVerifyOptions {
    * than it or holding another event there fails the run as `storeRollback`.
    */
   appliedHead?: AppliedHead | null;
+  /** Witnesses whose cosignatures the latest checkpoint must carry (`publicKey`: vkey, PEM or a file of either). */
+  witnesses?: { name: string; publicKey: string }[];
+  /** How many of `witnesses` must have co-signed the latest checkpoint (default: all of them). */
+  quorum?: number;
 }
 
 const failureAt = (cp: CheckpointRecord, reason: LedgerFailureReason, detail: string): LedgerFailure => ({
@@ -98,18 +124,20 @@ export const verifyLedgerIntegrity = async (
   options: LedgerVerifyOptions = {},
 ): Promise<LedgerVerifyResult> => {
   const signatureFailures: LedgerFailure[] = [];
-  const recorded = options.publicKeyPem
-    ? (await store.readStream(CHECKPOINT_STREAM)).map(checkpointOf).filter((c): c is CheckpointRecord => c !== null)
-    : [];
+  const checkpointEvents = options.publicKeyPem ? await store.readStream(CHECKPOINT_STREAM) : [];
+  const recorded = checkpointEvents.map(checkpointOf).filter((c): c is CheckpointRecord => c !== null);
   const valid: CheckpointRecord[] = [];
+  // From the pinned key, following hand-overs (a checkpoint signed by the key in effect and by the next one).
+  const keys = options.publicKeyPem ? new CheckpointKeyChain(options.publicKeyPem) : undefined;
   for (const cp of recorded) {
-    if (verifyCheckpoint(cp, options.publicKeyPem as string)) valid.push(cp);
+    const step = keys!.accept(cp);
+    if (step.ok) valid.push(cp);
     else
       signatureFailures.push(
         failureAt(
           cp,
           'bad-signature',
-          `checkpoint of ${cp.treeSize} events signed at ${cp.signedAt} (key ${cp.keyId}) does not verify with the ledger's public key`,
+          `checkpoint of ${cp.treeSize} events signed at ${cp.signedAt} (key ${cp.keyId}) does not verify with the ledger's public key: ${step.detail}`,
         ),
       );
   }
@@ -202,9 +230,12 @@ export const verifyLedgerIntegrity = async (
           rootAt: (size) => (recomputed && recomputed.size >= size ? recomputed.root(size) : null),
         });
   const storeRollback = options.appliedHead ? await detectStoreRollback(store, options.appliedHead) : undefined;
+  const witnesses = options.witnesses
+    ? witnessQuorum(latest, checkpointEvents, options.witnesses, options.quorum ?? options.witnesses.length)
+    : undefined;
   return {
     ...walked,
-    ok: first === undefined && (trustedState?.ok ?? true) && !storeRollback,
+    ok: first === undefined && (trustedState?.ok ?? true) && !storeRollback && (witnesses?.ok ?? true),
     checkpoints: {
       count: recorded.length,
       signaturesValid: valid.length,
@@ -214,5 +245,47 @@ export const verifyLedgerIntegrity = async (
     ...(first ? { firstFailure: first } : {}),
     ...(trustedState ? { trustedState } : {}),
     ...(options.appliedHead !== undefined ? { storeRollback: storeRollback ?? null } : {}),
+    ...(witnesses ? { witnesses } : {}),
+    ...(keys && keys.handovers.length > 0 ? { keyHandovers: keys.handovers } : {}),
+  };
+};
+
+/**
+ * Which named witnesses co-signed the latest validly signed checkpoint (C2SP cosignature/v1 over its note text,
+ * from the `CheckpointCosigned` events stored beside it). Fails below the quorum, naming the missing witnesses.
+ */
+export const witnessQuorum = (
+  latest: CheckpointRecord | null,
+  checkpointEvents: readonly RecordedEvent[],
+  named: readonly { name: string; publicKey: string }[],
+  quorum: number,
+): WitnessQuorumFinding => {
+  const cosigned = new Set<string>();
+  const text = latest?.note ? parseNote(latest.note).text : null;
+  if (latest && text) {
+    const verifiers = named.map((w) => witnessVerifier(w.name, w.publicKey));
+    for (const e of checkpointEvents) {
+      const c = cosignedOf(e);
+      if (!c || c.treeSize !== latest.treeSize || c.rootHash !== latest.rootHash) continue;
+      const v = verifiers.find((x) => x.name === c.witness);
+      try {
+        if (v && isCosignatureBy(v, text, parseSignatureLine(c.cosignature))) cosigned.add(v.name);
+      } catch {
+        // A malformed stored line co-signs nothing.
+      }
+    }
+  }
+  const missing = named.map((w) => w.name).filter((n) => !cosigned.has(n));
+  const ok = latest !== null && cosigned.size >= quorum;
+  const at = latest ? `the latest checkpoint (${latest.treeSize} events)` : 'no signed checkpoint';
+  return {
+    ok,
+    quorum,
+    treeSize: latest?.treeSize ?? null,
+    cosigned: [...cosigned],
+    missing,
+    detail: ok
+      ? `${cosigned.size} of ${named.length} witnesses co-signed ${at} (quorum ${quorum})`
+      : `witness quorum not met: ${cosigned.size} of quorum ${quorum} co-signed ${at}; missing: ${missing.join(', ') || 'none'}`,
   };
 };

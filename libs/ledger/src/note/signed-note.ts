@@ -113,9 +113,10 @@ export interface ParsedVkey {
 
 /** Parses a vkey; throws NoteFormatError when it is malformed or its key ID does not match its key. */
 export const parseVkey = (vkey: string): ParsedVkey => {
-  const parts = vkey.trim().split('+');
-  if (parts.length !== 3) throw new NoteFormatError('a vkey is <name>+<hex key id>+<base64 key>');
-  const [name, idHex, keyB64] = parts;
+  // Base64 may itself hold '+': the name ends at the first '+', the key id is the next 8 hex digits.
+  const m = /^([^+]+)\+([^+]*)\+(.*)$/s.exec(vkey.trim());
+  if (!m) throw new NoteFormatError('a vkey is <name>+<hex key id>+<base64 key>');
+  const [, name, idHex, keyB64] = m;
   if (!isValidKeyName(name)) throw new NoteFormatError(`invalid key name ${JSON.stringify(name)}`);
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw new NoteFormatError('the key id of a vkey is 8 lowercase hex digits');
   const material = Buffer.from(keyB64, 'base64');
