@@ -121,7 +121,7 @@ describe('the service and its witnesses (real witness processes)', () => {
       await svc?.close();
       await Promise.all(witnesses.map((w) => w.kill()));
     }
-  });
+  }, 180_000);
 
   it('a store re-sealed and re-signed with the genuine key: the witness refuses it and the quorum fails', async () => {
     const dataDir = fs.mkdtempSync(path.join(dir, 'ledger-'));
@@ -188,5 +188,5 @@ describe('the service and its witnesses (real witness processes)', () => {
     } finally {
       await w.kill();
     }
-  });
+  }, 180_000);
 });
