@@ -11,6 +11,7 @@ import { runProofBench } from './ledger-proofs.bench';
 import { runInvestigationBench } from './investigation.bench';
 import { runHttpBench } from './http.bench';
 import { runProjectionsBench } from './projections.bench';
+import { runLateEntryBench } from './late-entry.bench';
 import type { BenchResult } from './bench-kit';
 
 const main = async (): Promise<void> => {
@@ -23,6 +24,7 @@ const main = async (): Promise<void> => {
     ['investigation', () => runInvestigationBench(dir)],
     ['projections', () => runProjectionsBench(dir)],
     ['http', () => runHttpBench(dir)],
+    ['late-entry', () => runLateEntryBench(dir)],
   ];
   const results: Record<string, BenchResult[]> = {};
   try {
