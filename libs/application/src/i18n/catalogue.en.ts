@@ -255,6 +255,7 @@ export const en = {
       remedialMeasures: 'Remedial measures taken',
     },
     discoveredAt: 'Discovered: {when}',
+    occurredAt: 'Happened: {when}',
     reportedAt: 'Reported: {when}',
     notYetReported: 'Reported: not yet submitted',
     dueAt: 'Report due: {when}',

@@ -252,6 +252,7 @@ export const zhCN: Catalogue = {
       remedialMeasures: '已经或者拟采取的补救措施',
     },
     discoveredAt: '发现时间：{when}',
+    occurredAt: '发生时间：{when}',
     reportedAt: '报告时间：{when}',
     notYetReported: '报告时间：尚未报送',
     dueAt: '报告时限：{when}前',
