@@ -138,7 +138,6 @@ export const en = {
     COPY_FOLLOWS_ORIGINAL: 'A copy follows its original: decide on the original',
     ITEM_DESTROYED: 'Item destroyed',
     DESTINATION_NOT_APPROVABLE: 'Destination not approvable',
-    ALREADY_MERGED: 'Already merged into another incident',
     ALREADY_REPORTED: 'Already reported',
     ALREADY_MERGED: 'Already merged into another incident',
     ALREADY_RESOLVED: 'Already resolved',

@@ -138,7 +138,6 @@ export const zhCN: Catalogue = {
     COPY_FOLLOWS_ORIGINAL: '复印件等同原件管理，应对原件作出决定',
     ITEM_DESTROYED: '载体已销毁',
     DESTINATION_NOT_APPROVABLE: '目的地不得批准携带前往',
-    ALREADY_MERGED: '已并入其他事件',
     ALREADY_REPORTED: '已报告（一事一报）',
     ALREADY_MERGED: '已并入另一事件',
     ALREADY_RESOLVED: '已处理',
