@@ -151,6 +151,49 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
       rates.push(res.requests.average);
       p99s.push(res.latency.p99);
     }
+    // The bulk path: batches of 500 readings (a gate's or a scanner's burst), 4 connections.
+    const BATCH = 500;
+    const batchOnce = () =>
+      new Promise<autocannon.Result>((resolve, reject) => {
+        autocannon(
+          {
+            url: `${base}/api/commands:batch`,
+            connections: 4,
+            duration: DURATION_S,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+            requests: [
+              {
+                setupRequest: (req) => ({
+                  ...req,
+                  body: JSON.stringify({
+                    commands: Array.from({ length: BATCH }, () => {
+                      const i = n++;
+                      return {
+                        name: 'RecordReading',
+                        data: { itemId: items[i % ITEMS], reader: readers[i % readers.length], placeId: 'room-1' },
+                      };
+                    }),
+                  }),
+                }),
+              },
+            ],
+          },
+          (err, res) => (err ? reject(err) : resolve(res)),
+        );
+      });
+    process.stderr.write(
+      `  POST /api/commands:batch, ${BATCH} readings each, 4 connections, ${DURATION_S} s × ${RUNS}…\n`,
+    );
+    const facts: number[] = [];
+    const batchP99: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const res = await batchOnce();
+      if (res.non2xx > 0 || res.errors > 0)
+        throw new Error(`${res.non2xx} non-2xx batch answers, ${res.errors} errors`);
+      facts.push((res.requests.total * BATCH) / DURATION_S);
+      batchP99.push(res.latency.p99);
+    }
     const ceiling: number[] = [];
     await withFreshStore(dir, async (store) => {
       for (let r = 0; r < RUNS; r++) ceiling.push(await appendRate(store, 64));

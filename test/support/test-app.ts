@@ -81,7 +81,8 @@ export const registeredRoutes = (app: NestExpressApplication): string[] => {
   for (const layer of express.router.stack) {
     if (!layer.route) continue;
     for (const [method, on] of Object.entries(layer.route.methods))
-      if (on && method !== '_all') out.add(`${method.toUpperCase()} ${layer.route.path}`);
+      // A literal colon is escaped in the route (`commands\\:batch`); the table names the path as clients send it.
+      if (on && method !== '_all') out.add(`${method.toUpperCase()} ${layer.route.path.replace(/\\:/g, ':')}`);
   }
   return [...out].sort();
 };

@@ -6,7 +6,8 @@ import { bootSurfaceApp, client, registeredRoutes, type SurfaceApp } from '../su
 const SWAGGER_ASSET = /^GET \/docs\/(|LICENSE|index\.html|(docs\/)?swagger-ui-init\.js)$/;
 
 const PARAMS: Record<string, string> = { id: 'doc-1', eventId: '00000000-0000-0000-0000-000000000000' };
-const concrete = (p: string) => p.replace(/:([A-Za-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x');
+// A parameter is a whole path segment (`/:id`); `commands:batch` is a literal custom-method suffix.
+const concrete = (p: string) => p.replace(/\/:([A-Za-z]+)/g, (_m, name: string) => `/${PARAMS[name] ?? 'x'}`);
 
 /** Calls a route; a stream (the feed) is cut as soon as its status is known. */
 const call = async (

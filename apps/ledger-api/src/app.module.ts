@@ -9,6 +9,7 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { ProblemFilter } from './http/problem.filter';
 import { QueryGuard } from './http/query.guard';
 import { CommandsController } from './commands/commands.controller';
+import { CommandBatchController } from './commands/command-batch.controller';
 import { ExecuteLedgerCommandHandler } from './commands/execute-command';
 import { ItemsController } from './items/items.controller';
 import { ViolationsController } from './violations/violations.controller';
@@ -46,6 +47,7 @@ export class AppModule {
         ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute, config.apiKeys)),
       ],
       controllers: [
+        CommandBatchController,
         CommandsController,
         ItemsController,
         ViolationsController,

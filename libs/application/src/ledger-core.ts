@@ -142,6 +142,33 @@ export class LedgerCore {
   }
 
   /**
+   * Runs many commands for one principal (RFID gates, inventory scanners: `POST /api/commands:batch`). Each is its
+   * own command exactly as `execute` runs it (validation, permission, its own command id and idempotency, its own
+   * result or error); nothing is all-or-nothing. Commands about the same subject run in the order given, the others
+   * in parallel, so a gate's readings of one item are recorded in the order it read them.
+   */
+  async executeBatch(
+    commands: { name: string; body: unknown }[],
+    principal: Principal,
+  ): Promise<({ ok: true; response: CommandResponse } | { ok: false; error: unknown })[]> {
+    const last = new Map<string, Promise<unknown>>();
+    return Promise.all(
+      commands.map((c) => {
+        const data = (c.body as { data?: unknown } | null)?.data;
+        const subject = typeof data === 'object' && data !== null ? subjectOf(data) : undefined;
+        const run = () => this.execute(c.name, c.body, principal);
+        const before = subject ? last.get(subject) : undefined;
+        const result = (before ? before.then(run, run) : run()).then(
+          (response) => ({ ok: true as const, response }),
+          (error: unknown) => ({ ok: false as const, error }),
+        );
+        if (subject) last.set(subject, result);
+        return result;
+      }),
+    );
+  }
+
+  /**
    * Runs commands about the same subject (an item, an incident…) one after another within this instance, so a hot
    * item does not make concurrent requests race and retry; other subjects still run in parallel. Across instances
    * the store's expected-revision check and the runner's retries still decide.

@@ -68,6 +68,12 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
     description: 'Every command; roles per command (COMMAND_ROLES).',
   },
   {
+    method: 'POST',
+    path: '/api/commands:batch',
+    roles: 'per-command',
+    description: 'Up to 1,000 commands, each with its own result and idempotency; roles per command.',
+  },
+  {
     method: 'GET',
     path: '/api/items',
     roles: 'any',

@@ -1,0 +1,133 @@
+import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
+
+/** `POST /api/commands:batch` through the real HTTP server and store: each command its own result and idempotency. */
+describe('POST /api/commands:batch', () => {
+  let svc: SurfaceApp;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked field by field
+  const batch = async (body: unknown, key = 'k-admin'): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${svc.base}/api/commands:batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const person = (personId: string, rank: string, clearance: string) => ({
+    name: 'RegisterPerson',
+    data: { personId, name: personId, rank, clearance, unit: 'office' },
+  });
+  const reading = (itemId: string, reader: string, commandId?: string) => ({
+    name: 'RecordReading',
+    data: { itemId, reader, placeId: 'room-1' },
+    ...(commandId ? { commandId } : {}),
+  });
+
+  beforeAll(async () => {
+    svc = await bootSurfaceApp();
+  });
+  afterAll(() => svc.close());
+
+  it('runs every command with its own result, in place, and answers after all are readable', async () => {
+    // Commands about different subjects run side by side: what a later command relies on goes in an earlier batch.
+    const registered = await batch({
+      commands: [
+        person('p-zhang', 'staff', 'SECRET'),
+        person('p-dir', 'director', 'SECRET'),
+        person('p-driver', 'staff', 'NONE'),
+        { name: 'RegisterPlace', data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
+      ],
+    });
+    expect(registered.body).toEqual(expect.objectContaining({ ok: 4, failed: 0 }));
+    const res = await batch({
+      commands: [
+        ...['doc-1', 'doc-2'].map((itemId) => ({
+          name: 'RegisterReceivedItem',
+          data: {
+            itemId,
+            title: `directive ${itemId}`,
+            level: 'SECRET',
+            periodYears: 10,
+            basis: 'catalogue',
+            carrier: 'paper',
+            sender: 'bureau',
+            receivedBy: 'p-zhang',
+            scope: { persons: [] },
+          },
+        })),
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(expect.objectContaining({ ok: 2, failed: 0 }));
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200, 200]);
+    expect(res.body.results[0].events[0]).toEqual(expect.objectContaining({ streamId: 'item-doc-1', revision: 0 }));
+    const item = await fetch(`${svc.base}/api/items/doc-2`, { headers: { authorization: 'Bearer k-admin' } });
+    expect(((await item.json()) as { custodian: string }).custodian).toBe('p-zhang');
+  });
+
+  it('gives a bad command its own 400 and a refused one its own problem, and records the rest', async () => {
+    const res = await batch({
+      commands: [
+        reading('doc-1', 'p-dir'),
+        { name: 'RecordReading', data: { itemId: 'doc-1', placeId: 'room-1' } },
+        { name: 'NoSuchCommand', data: {} },
+        reading('doc-unknown', 'p-dir'),
+        reading('doc-2', 'p-driver'),
+      ],
+    });
+    expect(res.status).toBe(200);
+    const [ok, bad, unknown, refused, flagged] = res.body.results;
+    expect(ok.status).toBe(200);
+    expect(bad.status).toBe(400);
+    expect(bad.problem.errors).toEqual([expect.objectContaining({ field: 'data.reader' })]);
+    expect(unknown.status).toBe(404);
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.problem.code).toEqual(expect.any(String));
+    // A fact is never refused: the out-of-scope reading is recorded with its violation.
+    expect(flagged.status).toBe(200);
+    expect(flagged.violations.map((v: { code: string }) => v.code)).toContain('OUT_OF_SCOPE_ACCESS');
+    expect(res.body).toEqual(expect.objectContaining({ ok: 2, failed: 3 }));
+  });
+
+  it('keeps each command idempotent by its own id, and the order of commands about one item', async () => {
+    const commands = Array.from({ length: 30 }, (_, i) => reading(i % 2 ? 'doc-1' : 'doc-2', 'p-dir', `gate-${i}`));
+    const first = await batch({ commands });
+    expect(first.body.failed).toBe(0);
+    const again = await batch({ commands });
+    expect(again.body.results.every((r: { duplicate: boolean }) => r.duplicate)).toBe(true);
+    expect(again.body.results.map((r: { events: unknown }) => r.events)).toEqual(
+      first.body.results.map((r: { events: unknown }) => r.events),
+    );
+    // The readings of doc-1 got revisions in the order the batch gave them.
+    const revisions = first.body.results
+      .filter((_: unknown, i: number) => i % 2)
+      .map((r: { events: { revision: number }[] }) => r.events[0].revision);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(new Set(revisions).size).toBe(15);
+  });
+
+  it('answers a malformed batch with 400 naming the field, and records nothing of it', async () => {
+    for (const [body, field] of [
+      [{}, 'body.commands'],
+      [{ commands: [] }, 'body.commands'],
+      [{ commands: Array.from({ length: 1001 }, () => reading('doc-1', 'p-dir')) }, 'body.commands'],
+      [{ commands: [reading('doc-1', 'p-dir'), { data: {} }] }, 'body.commands[1].name'],
+      [{ commands: [reading('doc-1', 'p-dir'), 7] }, 'body.commands[1]'],
+    ] as const) {
+      const res = await batch(body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
+    }
+    const history = await fetch(`${svc.base}/api/items/doc-1/history`, {
+      headers: { authorization: 'Bearer k-admin' },
+    });
+    const before = ((await history.json()) as { events: unknown[] }).events.length;
+    await batch({ commands: [reading('doc-1', 'p-dir'), { data: {} }] });
+    const after = await fetch(`${svc.base}/api/items/doc-1/history`, { headers: { authorization: 'Bearer k-admin' } });
+    expect(((await after.json()) as { events: unknown[] }).events.length).toBe(before);
+  });
+
+  it("decides each command on the principal's own roles", async () => {
+    const res = await batch({ commands: [person('p-new', 'staff', 'SECRET'), reading('doc-1', 'p-dir')] }, 'k-auditor');
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([403, 403]);
+  });
+});
