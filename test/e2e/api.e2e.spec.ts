@@ -159,14 +159,14 @@ describe('the ledger API over HTTP', () => {
     } while (cursor);
     expect(paged).toEqual(all);
     for (const [path, field] of [
-      ['/api/incidents?limit=0', 'limit'],
-      ['/api/incidents?limit=1001', 'limit'],
-      ['/api/incidents?cursor=abc', 'cursor'],
-      ['/api/incidents?kind=theft', 'kind'],
-      ['/api/incidents?overdue=maybe', 'overdue'],
-      ['/api/items/doc-1/history?limit=0', 'limit'],
-      ['/api/items/doc-1/history?limit=5&cursor=-1', 'cursor'],
-      ['/api/items/doc-1/history?cursor=3', 'cursor'],
+      ['/api/incidents?limit=0', 'query.limit'],
+      ['/api/incidents?limit=1001', 'query.limit'],
+      ['/api/incidents?cursor=abc', 'query.cursor'],
+      ['/api/incidents?kind=theft', 'query.kind'],
+      ['/api/incidents?overdue=maybe', 'query.overdue'],
+      ['/api/items/doc-1/history?limit=0', 'query.limit'],
+      ['/api/items/doc-1/history?limit=5&cursor=-1', 'query.cursor'],
+      ['/api/items/doc-1/history?cursor=3', 'query.cursor'],
     ]) {
       const res = await get(path, 'k-investigator');
       expect({ path, status: res.status }).toEqual({ path, status: 400 });

@@ -26,10 +26,6 @@ export class IncidentsController {
   @QuerySchema(IncidentsQuery)
   @Get()
   async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang, @Req() req: AuthedRequest) {
-    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor))
-      throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
-    if (q.limit !== undefined && !(/^\d{1,4}$/.test(q.limit) && Number(q.limit) >= 1 && Number(q.limit) <= 1000))
-      throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
     const filter = {
       open: optionalBoolean('open', q.open),
       overdue: optionalBoolean('overdue', q.overdue),

@@ -79,18 +79,15 @@ export class ItemsController {
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,
   ) {
-    if (limit !== undefined && !(/^\d{1,4}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 1000))
-      throw new RequestValidationError([{ field: 'limit', reason: 'must be an integer 1..1000' }]);
-    if (cursor !== undefined && !/^\d{1,9}$/.test(cursor))
-      throw new RequestValidationError([{ field: 'cursor', reason: 'must be a cursor from a previous page' }]);
-    if (cursor !== undefined && limit === undefined)
-      throw new RequestValidationError([{ field: 'cursor', reason: 'is only meaningful with limit' }]);
+    // limit and cursor are checked by ItemHistoryQuery; a cursor means nothing without the page size it came with.
+    if (cursor !== undefined && cursor !== '' && (limit === undefined || limit === ''))
+      throw new RequestValidationError([{ field: 'query.cursor', reason: 'is only meaningful with limit' }]);
     const h = await readHistory(this.core, id, {
       asOf: optionalInstant('asOf', asOf),
       occurredBefore: optionalInstant('occurredBefore', occurredBefore),
       copies: optionalBoolean('copies', copies) ?? false,
-      limit: limit === undefined ? undefined : Number(limit),
-      cursor,
+      limit: limit === undefined || limit === '' ? undefined : Number(limit),
+      cursor: cursor === '' ? undefined : cursor,
     });
     if (!h) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
     // Each event in words, in the asked language (persons and places by their names now).

@@ -101,6 +101,8 @@ export class ItemHistoryQuery extends LangQuery {
   @instant() asOf?: string;
   @instant() occurredBefore?: string;
   @bool() copies?: string;
+  @cursor() cursor?: string;
+  @(intIn(1, 1000)()) limit?: string;
 }
 
 export class IncidentsQuery extends LangQuery {
