@@ -12,6 +12,7 @@ import { runInvestigationBench } from './investigation.bench';
 import { runHttpBench } from './http.bench';
 import { runProjectionsBench } from './projections.bench';
 import { runLateEntryBench } from './late-entry.bench';
+import { runTrustedStateBench } from './trusted-state.bench';
 import type { BenchResult } from './bench-kit';
 
 const main = async (): Promise<void> => {
@@ -25,6 +26,7 @@ const main = async (): Promise<void> => {
     ['projections', () => runProjectionsBench(dir)],
     ['http', () => runHttpBench(dir)],
     ['late-entry', () => runLateEntryBench(dir)],
+    ['trusted-state', () => runTrustedStateBench(dir)],
   ];
   const results: Record<string, BenchResult[]> = {};
   try {
