@@ -114,10 +114,10 @@ describe('languages on the JSON routes', () => {
     expect(zhP.title).not.toBe(enTitle);
   });
 
-  it('answers a language it does not speak with a 400 naming lang', async () => {
+  it('answers a language it does not speak with a 400 naming query.lang', async () => {
     const res = await get(`/api/incidents/${leak.incidentId}?lang=fr`);
     expect(res.status).toBe(400);
     const p = await res.json();
-    expect(p.errors).toEqual([{ field: 'lang', reason: 'must be one of zh-CN, en' }]);
+    expect(p.errors).toEqual([{ field: 'query.lang', reason: 'must be one of: zh-CN, en' }]);
   });
 });

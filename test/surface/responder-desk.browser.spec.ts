@@ -32,13 +32,14 @@ describe("the responder's desk", () => {
     fs.mkdirSync(OUT, { recursive: true });
     s = await bootSurfaceApp();
     leak = await recordLeak(s);
-    // A second copy request, not yet decided: the approvals list shows it.
-    const res = await client(s.base).post(
-      'RequestCopy',
-      { data: { itemId: 'doc-1', requestId: 'r2', copies: 2 } },
-      'k-zhang',
-    );
-    expect(res.status).toBe(200);
+    // Two more copy requests, not yet decided: the approvals list shows them.
+    for (const [requestId, copies] of [
+      ['r2', 2],
+      ['r3', 1],
+    ] as const) {
+      const res = await client(s.base).post('RequestCopy', { data: { itemId: 'doc-1', requestId, copies } }, 'k-zhang');
+      expect(res.status).toBe(200);
+    }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -174,21 +175,35 @@ describe("the responder's desk", () => {
     expect(errors).toEqual([]);
   }, 90_000);
 
-  it('lets an approver approve a pending copy request from the list', async () => {
+  it('lets an approver approve one pending copy request and refuse another, with a reason, from the keyboard', async () => {
     const { page, errors } = await chinesePage();
     await connect(page, 'k-gm');
     const list = page.getByRole('table', { name: '待审批事项' });
-    const approve = list.getByRole('button', { name: `批准: 复印doc-1共2份 — ${ITEM_TITLE}` });
+    const approve = list.getByRole('button', { name: `批准: 复印doc-1共2份 — ${ITEM_TITLE}`, exact: true });
     await approve.waitFor({ timeout: 10_000 });
     await approve.focus();
     await page.keyboard.press('Enter');
+    await approve.waitFor({ state: 'detached', timeout: 10_000 });
+    // A refusal needs its reason: without one nothing is sent and the reason field is marked.
+    const subject = `复印doc-1共1份 — ${ITEM_TITLE}`;
+    await list.getByRole('button', { name: `不予批准: ${subject}`, exact: true }).click();
+    const reason = list.getByRole('textbox', { name: `不予批准的理由: ${subject}`, exact: true });
+    expect(await reason.getAttribute('aria-invalid')).toBe('true');
+    await reason.fill('无工作需要，不予复印');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
     await list.getByText('无待审批事项').waitFor({ timeout: 10_000 });
-    const h = await (await client(s.base).get('/api/items/doc-1/history', 'k-investigator')).json();
+    const h = await (await client(s.base).get('/api/items/doc-1/history?lang=zh-CN', 'k-investigator')).json();
     const approved = h.events.filter(
       (e: { type: string; data: { requestId: string } }) => e.type === 'CopyApproved' && e.data.requestId === 'r2',
     );
     expect(approved).toHaveLength(1);
     expect(approved[0].actor).toBe('p-gm');
+    const refused = h.events.filter((e: { type: string }) => e.type === 'CopyRefused');
+    expect(refused.map((e: { data: unknown }) => e.data)).toEqual([
+      expect.objectContaining({ requestId: 'r3', refusedBy: 'p-gm', reason: '无工作需要，不予复印' }),
+    ]);
+    expect(refused[0].summary).toBe('王总（p-gm）不予批准复印申请r3：无工作需要，不予复印');
     expect(errors).toEqual([]);
   }, 60_000);
 });

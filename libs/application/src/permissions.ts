@@ -19,6 +19,7 @@ export const COMMAND_ROLES: Record<Exclude<CommandName, 'FireDeadline'>, Role[]>
   ExtendScope: ['approver'],
   RequestCopy: ['custodian'],
   ApproveCopy: ['approver'],
+  RefuseCopy: ['approver'],
   RecordCopy: ['custodian'],
   ApproveLoan: ['approver'],
   RecordLoan: ['custodian'],

@@ -89,6 +89,8 @@ export interface CommandData {
   RequestCopy: { itemId: string; requestId: string; copies: number };
   /** `copies` approves fewer than requested; by default the request's number. */
   ApproveCopy: { itemId: string; requestId: string; copies?: number };
+  /** The approver says no (002 第21条: a copy needs the approval; without it there is none). */
+  RefuseCopy: { itemId: string; requestId: string; reason: string };
   RecordCopy: { itemId: string; copyItemId: string; requestId?: string };
   ApproveLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
   RecordLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };

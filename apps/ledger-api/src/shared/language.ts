@@ -22,7 +22,8 @@ export const requestLanguage = (req: LanguageRequest | undefined, strict = true)
   const q = req?.query?.lang;
   if (q !== undefined && q !== '') {
     if (isLang(q)) return q;
-    if (strict) throw new RequestValidationError([{ field: 'lang', reason: `must be one of ${LANGUAGES.join(', ')}` }]);
+    if (strict)
+      throw new RequestValidationError([{ field: 'query.lang', reason: `must be one of: ${LANGUAGES.join(', ')}` }]);
   }
   const header = req?.headers?.['accept-language'];
   return preferredLanguage(Array.isArray(header) ? header.join(',') : header) ?? DEFAULT_LANG;

@@ -140,6 +140,8 @@ export const en = {
     DESTINATION_NOT_APPROVABLE: 'Destination not approvable',
     ALREADY_REPORTED: 'Already reported',
     ALREADY_MERGED: 'Already merged into another incident',
+    ALREADY_APPROVED: 'Already approved',
+    ALREADY_REFUSED: 'Already refused',
     ALREADY_RESOLVED: 'Already resolved',
     ALREADY_CONCLUDED: 'Already concluded',
     ALREADY_CLOSED: 'Already closed',
@@ -192,6 +194,7 @@ export const en = {
     ScopeExtended: 'reading scope extended to {persons} by {approvedBy}',
     CopyRequested: '{copies, plural, one {# copy} other {# copies}} requested by {requestedBy} (request {requestId})',
     CopyApproved: 'copy request {requestId} approved by {approvedBy}',
+    CopyRefused: 'copy request {requestId} refused by {refusedBy}: {reason}',
     ItemCopied:
       'copied as {copyItemId} by {by}{requestId, select, none { (no request)} other { (request {requestId})}}',
     CopyRegistered: 'copy No. {copyNo} of {copyOf} registered; custodian {custodian}',

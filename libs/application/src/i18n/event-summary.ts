@@ -46,6 +46,7 @@ const PERSON_FIELDS = new Set([
   'destroyedBy',
   'resolvedBy',
   'requestedBy',
+  'refusedBy',
   'personId',
 ]);
 const PERSON_LIST_FIELDS = new Set(['couriers', 'witnesses', 'persons', 'responsible']);

@@ -93,6 +93,55 @@ describe('copy requests and approvals (002_c292fe519fc09962.txt 第21条)', () =
       .then((w) => expect(w).toEqual([])));
 });
 
+// 002_c292fe519fc09962.txt 第21条 1: the general manager who may approve a copy may also refuse it.
+describe('a copy request refused', () => {
+  const refuse = (actor: string, reason = '无工作需要', requestId = 'r1') =>
+    cmd('RefuseCopy', { itemId: 'doc-ts', requestId, reason }, { actor });
+  const requested = () => afterCommands([...base, ts], request('r1', 1));
+
+  it('records the refusal with its reason', () =>
+    given(...requested())
+      .when(refuse('p-gm'))
+      .then((writes) =>
+        expect(eventsOf(writes)).toEqual([
+          {
+            type: 'CopyRefused',
+            data: { itemId: 'doc-ts', requestId: 'r1', refusedBy: 'p-gm', reason: '无工作需要', at: T0 },
+          },
+        ]),
+      ));
+
+  it('refuses a refusal by someone who could not approve it', () =>
+    given(...requested())
+      .when(refuse('p-dir'))
+      .thenThrows('APPROVER_NOT_AUTHORIZED'));
+
+  it('needs a reason', () =>
+    given(...requested())
+      .when(refuse('p-gm', '  '))
+      .thenThrows('INVALID_COMMAND'));
+
+  it('refuses refusing a request already approved', () =>
+    given(...afterCommands(requested(), approveCopy('p-gm')))
+      .when(refuse('p-gm'))
+      .thenThrows('ALREADY_APPROVED'));
+
+  it('then refuses approving it', () =>
+    given(...afterCommands(requested(), refuse('p-gm')))
+      .when(approveCopy('p-gm'))
+      .thenThrows('ALREADY_REFUSED'));
+
+  it('then flags a copy made under it COPY_UNAPPROVED', () =>
+    given(...afterCommands(requested(), refuse('p-gm')))
+      .when(copy('doc-ts-c1', 'r1'))
+      .then((writes) => expect(violationCodes(writes)).toEqual(['COPY_UNAPPROVED'])));
+
+  it('appends nothing for the same refusal given twice', () =>
+    given(...afterCommands(requested(), refuse('p-gm')))
+      .when(refuse('p-gm'))
+      .then((writes) => expect(eventsOf(writes)).toEqual([])));
+});
+
 describe('a TOP_SECRET item with an approved request for one copy', () => {
   const approved = () =>
     afterCommands(

@@ -40,7 +40,7 @@ import {
   archiveItem,
   recordGatePassage,
 } from './decide/transfer';
-import { requestCopy, approveCopy, recordCopy } from './decide/copies';
+import { requestCopy, approveCopy, refuseCopy, recordCopy } from './decide/copies';
 import { approveLoan, recordLoan, recordReturn } from './decide/loans';
 import { approveCarryOut, recordCarryOut, recordBringBack } from './decide/carry-out';
 import { approveDestruction, recordDestruction, recordLoss } from './decide/destruction';
@@ -59,6 +59,7 @@ export const ITEM_COMMANDS = [
   'ExtendScope',
   'RequestCopy',
   'ApproveCopy',
+  'RefuseCopy',
   'RecordCopy',
   'ApproveLoan',
   'RecordLoan',
@@ -91,6 +92,7 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'ApproveClassification':
     case 'ApproveDestruction':
     case 'ApproveCopy':
+    case 'RefuseCopy':
       return mergeNeeds(items(command.data.itemId), persons(command.actor));
     case 'ExtendSecrecyPeriod':
     case 'DeclassifyItem':
@@ -234,6 +236,8 @@ export const decideItem = (command: ItemCommand, ctx: DecisionContext): StreamEv
       return requestCopy(command, ctx);
     case 'ApproveCopy':
       return approveCopy(command, ctx);
+    case 'RefuseCopy':
+      return refuseCopy(command, ctx);
     case 'RecordCopy':
       return recordCopy(command, ctx);
     case 'ApproveLoan':

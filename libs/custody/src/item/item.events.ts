@@ -150,6 +150,11 @@ export type CopyRequested = DomainEvent<
   'CopyRequested',
   { itemId: string; requestId: string; copies: number; requestedBy: string; at: string }
 >;
+/** A copy request refused by an approver: no copy may be made under it. */
+export type CopyRefused = DomainEvent<
+  'CopyRefused',
+  { itemId: string; requestId: string; refusedBy: string; reason: string; at: string }
+>;
 /** `copies`, when present, is the number approved (fewer than requested); otherwise the request's number. */
 export type CopyApproved = DomainEvent<
   'CopyApproved',
@@ -356,6 +361,7 @@ export type ItemEvent =
   | ScopeExtended
   | CopyRequested
   | CopyApproved
+  | CopyRefused
   | ItemCopied
   | CopyRegistered
   | LoanApproved
@@ -390,6 +396,7 @@ export const ITEM_EVENT_TYPES = [
   'ScopeExtended',
   'CopyRequested',
   'CopyApproved',
+  'CopyRefused',
   'ItemCopied',
   'CopyRegistered',
   'LoanApproved',

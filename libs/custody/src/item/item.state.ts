@@ -10,6 +10,8 @@ export interface CopyRequestState {
   copies: number;
   requestedBy: string;
   approvedBy: string | null;
+  /** Set when an approver refused the request (RefuseCopy): it can no longer be approved. */
+  refusedBy?: string | null;
   /** Copies recorded under this request so far (an approval is used up by the copies it approves). */
   used: number;
 }
@@ -256,6 +258,15 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
           },
         },
       };
+    case 'CopyRefused': {
+      const r = s.copyRequests[event.data.requestId];
+      return r
+        ? {
+            ...s,
+            copyRequests: { ...s.copyRequests, [event.data.requestId]: { ...r, refusedBy: event.data.refusedBy } },
+          }
+        : s;
+    }
     case 'CopyApproved': {
       const r = s.copyRequests[event.data.requestId];
       return r

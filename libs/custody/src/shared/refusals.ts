@@ -26,6 +26,9 @@ export const REFUSALS = {
   ALREADY_RESOLVED: { status: 409, title: 'Violation already resolved' },
   ALREADY_CONCLUDED: { status: 409, title: 'Investigation already concluded' },
   ALREADY_CLOSED: { status: 409, title: 'Incident already closed' },
+  // 002 第21条: a copy request is approved or refused, once.
+  ALREADY_APPROVED: { status: 409, title: 'Request already approved' },
+  ALREADY_REFUSED: { status: 409, title: 'Request already refused' },
   // This person may not give it.
   APPROVER_NOT_AUTHORIZED: { status: 403, title: 'Approver not authorized' },
   SELF_REVIEW: { status: 403, title: 'The proposer may not review' },

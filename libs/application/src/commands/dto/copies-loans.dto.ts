@@ -1,6 +1,6 @@
 /** Copies and loans (DESIGN §5: RequestCopy, ApproveCopy, RecordCopy, ApproveLoan, RecordLoan, RecordReturn). */
 import type { CommandData } from '@app/custody';
-import { IsDateTime, IsId, IsIntIn } from './validators';
+import { IsDateTime, IsId, IsIntIn, IsText } from './validators';
 
 export class RequestCopyDto {
   static readonly example: CommandData['RequestCopy'] = { itemId: 'doc-ts', requestId: 'r1', copies: 1 };
@@ -15,6 +15,13 @@ export class ApproveCopyDto {
   @IsId() requestId!: string;
   /** Approve fewer copies than requested (by default: the number requested). */
   @IsIntIn(1, 1000, { optional: true }) copies?: number;
+}
+
+export class RefuseCopyDto {
+  static readonly example: CommandData['RefuseCopy'] = { itemId: 'doc-ts', requestId: 'r1', reason: '无工作需要' };
+  @IsId() itemId!: string;
+  @IsId() requestId!: string;
+  @IsText() reason!: string;
 }
 
 export class RecordCopyDto {

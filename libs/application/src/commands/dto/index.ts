@@ -11,6 +11,7 @@ import {
 } from './classification.dto';
 import {
   ApproveCopyDto,
+  RefuseCopyDto,
   ApproveLoanDto,
   RecordCopyDto,
   RecordLoanDto,
@@ -81,6 +82,7 @@ const dtos = {
   ExtendScope: ExtendScopeDto,
   RequestCopy: RequestCopyDto,
   ApproveCopy: ApproveCopyDto,
+  RefuseCopy: RefuseCopyDto,
   RecordCopy: RecordCopyDto,
   ApproveLoan: ApproveLoanDto,
   RecordLoan: RecordLoanDto,

@@ -47,6 +47,7 @@ export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
     `approving a copy of a ${item.level} item`,
   );
   if (request.approvedBy) return [];
+  if (request.refusedBy) throw refuse('ALREADY_REFUSED', `copy request ${cmd.data.requestId} was refused`, 'requestId');
   // 001 不得擅自多印多留: an approval may allow fewer copies than asked for, never more.
   const copies = cmd.data.copies;
   if (copies !== undefined && !(Number.isInteger(copies) && copies > 0 && copies <= request.copies)) {
@@ -61,6 +62,31 @@ export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
       at: cmd.at,
       ...(copies !== undefined ? { copies } : {}),
     },
+  } satisfies ItemEvent);
+};
+
+/**
+ * 002 第21条: a copy is made only with the approval; the approver who may give it may also refuse it. A refused
+ * request can no longer be approved, and a copy recorded under it is COPY_UNAPPROVED like one without a request.
+ */
+export const refuseCopy: Decide<'RefuseCopy'> = (cmd, ctx) => {
+  const item = classified(itemOf(ctx, cmd.data.itemId));
+  const approver = approverOf(ctx, cmd);
+  const request = item.copyRequests[cmd.data.requestId];
+  if (!request) throw refuse('NOT_REQUESTED', `no copy request ${cmd.data.requestId} on ${item.itemId}`, 'requestId');
+  requireRank(
+    approver,
+    item.level === 'CONFIDENTIAL' ? 'manager' : 'executive',
+    `refusing a copy of a ${item.level} item`,
+  );
+  if (request.refusedBy) return [];
+  if (request.approvedBy)
+    throw refuse('ALREADY_APPROVED', `copy request ${cmd.data.requestId} was approved`, 'requestId');
+  const reason = typeof cmd.data.reason === 'string' ? cmd.data.reason.trim() : '';
+  if (!reason) throw new InvalidCommand('reason', 'is required');
+  return single(itemStream(item.itemId), {
+    type: 'CopyRefused',
+    data: { itemId: item.itemId, requestId: cmd.data.requestId, refusedBy: cmd.actor, reason, at: cmd.at },
   } satisfies ItemEvent);
 };
 
