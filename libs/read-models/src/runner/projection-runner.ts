@@ -233,8 +233,21 @@ export class ProjectionRunner {
       return;
     }
     if (await this.checkStore(STORE_CHECK_MAX_AGE_MS)) return;
-    if (head !== undefined) await this.waitFor(head);
+    // While the read-model file cannot be written (disk full, read-only) nothing more is applied until it can: a query
+    // is answered from what is projected rather than waiting without end (store-faults spec: queries still served).
+    if (head === undefined || this.retryTimer) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.failureWaiters.delete(done);
+        resolve();
+      };
+      this.failureWaiters.add(done);
+      void this.waitFor(head).then(done);
+    });
   }
+
+  /** catchUp calls waiting for the head, released early when writing the read models starts failing. */
+  private readonly failureWaiters = new Set<() => void>();
 
   private enqueue(event: RecordedEvent): Promise<void> | void {
     if (this.rollbackValue) return;
@@ -298,6 +311,7 @@ export class ProjectionRunner {
           this.flush();
         }, this.retryDelayMs);
         this.retryTimer.unref();
+        for (const release of [...this.failureWaiters]) release();
         return;
       }
       this.retryDelayMs = 0;
