@@ -7,7 +7,6 @@ import { activeCarryOutApproval } from '../item.state';
 import {
   NEVER_APPROVABLE,
   ms,
-  places,
   itemOf,
   personOf,
   placeOf,

@@ -13,7 +13,6 @@ import {
   personOf,
   placeOf,
   approverOf,
-  classified,
   requireRank,
   single,
   checkPeriodShape,

@@ -1,7 +1,6 @@
 /** Deadlines on the item stream, fired by the scheduler at the due instant (DESIGN §5). */
 import { itemStream, parseStream } from '../../shared/streams';
 import { violation, type ViolationCode } from '../../rules/violations';
-import type { ItemEvent } from '../item.events';
 import { addHours, addYears, RECEIPT_HOURS } from '../item.deadlines';
 import { flagKey } from '../item.state';
 import { ms, loadedItem, single, type Decide } from '../item.decide-kit';

@@ -8,7 +8,6 @@ import type { ItemRecord } from '../item.state';
 import {
   ms,
   uniq,
-  persons,
   itemOf,
   maybePerson,
   personOf,

@@ -10,8 +10,6 @@ import {
   READING_PLACES,
   ms,
   uniq,
-  persons,
-  items,
   itemOf,
   maybePerson,
   personOf,
