@@ -74,6 +74,9 @@ describe('a store cut back behind the read models (the service, verify and rebui
       code: 'STORE_ROLLED_BACK',
       rollback: { applied: { position: appliedPosition }, storeHead: built.firstCheckpointPosition },
     });
+    // The service's own audit says it too.
+    const audit = await http.get('/api/ledger/verify', 'k-auditor');
+    expect(await audit.json()).toMatchObject({ ok: false, storeRollback: { reason: 'shorter' } });
     const health = await http.get('/health', null);
     expect(health.status).toBe(200);
     expect((await health.json()).rolledBack).toMatchObject({ reason: 'shorter' });

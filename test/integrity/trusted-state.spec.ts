@@ -104,6 +104,12 @@ describe('verify --trusted-state (real CLI processes)', () => {
     expect(pinned).toMatchObject({ treeSize: pristine.lastCheckpointSize, source: 'store' });
     expect(pinned.rootHash).toMatch(/^[0-9a-f]{64}$/);
     expect(pinned.keyId).toMatch(/^[0-9a-f]+$/);
+    // The checkpoint's C2SP signed note is kept with it: origin line, size, base64 root.
+    expect(pinned.note?.split('\n').slice(0, 3)).toEqual([
+      expect.stringMatching(/^custody-ledger\//),
+      String(pinned.treeSize),
+      Buffer.from(pinned.rootHash, 'hex').toString('base64'),
+    ]);
     // No temp file is left beside it (written as temp + fsync + rename).
     expect(fs.readdirSync(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
