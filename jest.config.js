@@ -1,4 +1,7 @@
-/** Two projects: the main suite (npm test runs both) and the EventStoreDB adapter suite (npm run test:esdb). */
+/**
+ * Three projects, all run by npm test: the pure specs (npm run test:unit), the main suite, and the EventStoreDB adapter
+ * suite (npm run test:esdb).
+ */
 // The public entry points of the libraries (DESIGN §3.1): `@app/<lib>`, and the few deliberate subpaths.
 const moduleNameMapper = {
   '^@app/ledger$': '<rootDir>/libs/ledger/src',
@@ -17,6 +20,9 @@ const common = {
   transform,
   moduleNameMapper,
 };
+// The pure specs (npm run test:unit, seconds): the domain, the integrity code (hash chain, Merkle log, canonical JSON,
+// signed notes) and the read-model projections. No server, no child process, no file store.
+const UNIT = ['libs/custody/', 'libs/ledger/src/integrity/', 'libs/ledger/src/note/', 'libs/read-models/src/'];
 module.exports = {
   testTimeout: 60000,
   projects: [
@@ -24,8 +30,14 @@ module.exports = {
       ...common,
       displayName: 'main',
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/esdb/'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/dist/',
+        '<rootDir>/test/esdb/',
+        ...UNIT.map((d) => `<rootDir>/${d}`),
+      ],
     },
+    { ...common, displayName: 'unit', testMatch: UNIT.map((d) => `<rootDir>/${d}**/*.spec.ts`) },
     { ...common, displayName: 'esdb', testMatch: ['<rootDir>/test/esdb/**/*.spec.ts'] },
   ],
 };

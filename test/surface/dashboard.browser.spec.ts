@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
+import { chromiumPath, NO_CHROMIUM } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
 // Each run saves its screenshot under test-output/ (ignored by git); docs/dashboard.png is a copy of one, kept for the README.
 const SCREENSHOT = path.join(__dirname, '../../test-output/dashboard.png');
 
@@ -14,9 +15,7 @@ describe('the dashboard page', () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install it (apt-get install -y chromium) — the dashboard test needs a real browser`,
-      );
+      throw new Error(NO_CHROMIUM(CHROMIUM));
     }
     s = await bootSurfaceApp();
     browser = await chromium.launch({

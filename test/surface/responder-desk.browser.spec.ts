@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
 import { ITEM_TITLE, recordLeak, type LeakFixture } from '../support/incident-fixture';
+import { chromiumPath } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
 // Each run saves its screenshots and the PDF under test-output/ (ignored by git); docs/responder-desk.png is a copy.
 const OUT = path.join(__dirname, '../../test-output');
 const NUMERALS = ['一、', '二、', '三、', '四、', '五、', '六、', '七、'];
@@ -23,7 +24,10 @@ describe("the responder's desk", () => {
 
   beforeAll(async () => {
     for (const [file, what] of [
-      [CHROMIUM, 'apt-get install -y chromium'],
+      [
+        CHROMIUM,
+        'run npm test (its pretest finds or installs Chromium), set CHROMIUM_PATH, or apt-get install -y chromium',
+      ],
       ['/usr/bin/pdftotext', 'apt-get install -y poppler-utils'],
     ])
       if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${what} — the desk test needs it`);
