@@ -1,4 +1,4 @@
-import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
+import { bootSurfaceApp, client, type JsonResponse, type SurfaceApp } from '../support/test-app';
 
 /**
  * DESIGN §5.1 points 1 and 3 over HTTP: a reading entered late opens an incident discovered at the entry (both times
@@ -8,7 +8,7 @@ describe('incidents v2 over HTTP', () => {
   let svc: SurfaceApp;
   let post: ReturnType<typeof client>['post'];
   let get: ReturnType<typeof client>['get'];
-  const ok = async (res: Response) => {
+  const ok = async (res: JsonResponse) => {
     const body = await res.json();
     if (res.status !== 200) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
     return body;
