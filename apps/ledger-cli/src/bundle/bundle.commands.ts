@@ -10,12 +10,15 @@ import {
   type ServiceConfig,
 } from '@app/application';
 import { progressBar } from '../progress';
+import { witnessArgs } from '../verify/verify.command';
 import { checkBundleTrustedState, loadPinned } from './bundle-trusted-state';
 import { EXIT, dataDirOption, jsonOption, parseWhole, type CliContext } from '../cli-context';
 
 interface Args {
   positional: string[];
   flags: Record<string, string | boolean>;
+  /** `--witness NAME=KEY`, repeated. */
+  witnesses?: string[];
 }
 
 /** `export ITEM --out FILE`: writes the item's bundle (signing a checkpoint when the latest does not cover it). */
@@ -88,10 +91,20 @@ export const verifyBundleCommand = async (a: Args): Promise<number> => {
     console.error(loaded.error);
     return EXIT.usage;
   }
+  const named = witnessArgs(a.witnesses, typeof a.flags.quorum === 'string' ? a.flags.quorum : undefined);
+  if (typeof named === 'string') {
+    console.error(named);
+    return EXIT.usage;
+  }
   let bar: ReturnType<typeof progressBar> | undefined;
-  const result = verifyBundle(bundle, fs.readFileSync(keyFile, 'utf8'), (n, total) => {
-    if (!a.flags.json) (bar ??= progressBar('verify', total)).update(n);
-  });
+  const result = verifyBundle(
+    bundle,
+    fs.readFileSync(keyFile, 'utf8'),
+    (n, total) => {
+      if (!a.flags.json) (bar ??= progressBar('verify', total)).update(n);
+    },
+    named,
+  );
   bar?.done();
   const trusted =
     stateFile && loaded
@@ -182,17 +195,36 @@ export const bundleCommands = (program: Command, ctx: CliContext): void => {
       '--consistency-proof <file>',
       "a consistency proof from the pinned size to the bundle's (the JSON of GET /api/ledger/consistency?from=…&to=…)",
     )
+    .option(
+      '--witness <name=keyfile>',
+      "a witness whose cosignature the bundle's checkpoint must carry (vkey or SPKI PEM, in a file or inline); repeat",
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
+    .option('--quorum <n>', 'how many of the --witness must have co-signed (default: all)')
     .addOption(jsonOption())
     .action(
       ctx.run(
-        (file: string, opts: { publicKey: string; json?: boolean; trustedState?: string; consistencyProof?: string }) =>
+        (
+          file: string,
+          opts: {
+            publicKey: string;
+            json?: boolean;
+            trustedState?: string;
+            consistencyProof?: string;
+            witness: string[];
+            quorum?: string;
+          },
+        ) =>
           verifyBundleCommand({
             positional: [file],
+            witnesses: opts.witness,
             flags: {
               'public-key': opts.publicKey,
               json: Boolean(opts.json),
               ...(opts.trustedState ? { 'trusted-state': opts.trustedState } : {}),
               ...(opts.consistencyProof ? { 'consistency-proof': opts.consistencyProof } : {}),
+              ...(opts.quorum ? { quorum: opts.quorum } : {}),
             },
           }),
       ),

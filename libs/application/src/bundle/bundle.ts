@@ -11,10 +11,16 @@ import {
   leafHash,
   verifyInclusion,
   keyIdOf,
-  verifyCheckpoint,
+  CheckpointKeyChain,
+  verifyStreamHeadProof,
+  isCosignatureBy,
+  parseNote,
+  parseSignatureLine,
+  type StreamHeadProof,
   type SignedCheckpoint,
   type RecordedEvent,
 } from '@app/ledger';
+import { witnessVerifier } from '../witnesses/witness-keys';
 
 export const BUNDLE_FORMAT = 'custody-ledger-bundle/1';
 
@@ -47,6 +53,9 @@ export interface BundleProof {
   proof: string[];
 }
 
+/** A stream's head and its proof against the checkpoint's stream-heads root (DESIGN §4.1). */
+export type BundleStreamHead = Omit<StreamHeadProof, 'rootHash'>;
+
 export interface ExportBundle {
   format: typeof BUNDLE_FORMAT;
   itemId: string;
@@ -65,6 +74,12 @@ export interface ExportBundle {
    * trusted state pins that size (`verify-bundle --trusted-state`). Optional; checked, never trusted.
    */
   consistency?: { fromSize: number; toSize: number; proof: string[] }[];
+  /** Per stream (same order as `streams`): its head and proof against `checkpoint.streamsRoot`. */
+  heads: BundleStreamHead[];
+  /** Witness cosignature lines (C2SP cosignature/v1) on the checkpoint's note. */
+  cosignatures: string[];
+  /** The key hand-over checkpoints since the ledger's first key, oldest first: a verifier follows them from its pin. */
+  keyHandovers: SignedCheckpoint[];
 }
 
 /** Which check failed. */
@@ -79,7 +94,11 @@ export type BundleCheck =
   | 'missing-proof' // an event without an inclusion proof
   | 'leaf' // the proof's leaf hash is not the leaf of the event's hash
   | 'inclusion' // the audit path does not lead to the checkpoint root
-  | 'order'; // leaf indices do not follow the stream's revisions
+  | 'order' // leaf indices do not follow the stream's revisions
+  | 'stream-head' // a stream's last event is not the head the checkpoint commits to (cut short), or no proof of it
+  | 'missing-stream' // an item the bundle names has no stream in it (emptied)
+  | 'binding' // a stream id is not item-<itemId> of an item the bundle names (relabelled)
+  | 'witness-quorum'; // fewer of the named witnesses co-signed the checkpoint than the quorum
 
 export interface BundleFailure {
   check: BundleCheck;
@@ -112,10 +131,17 @@ export const describeFailure = (f: BundleFailure): string =>
  * each naming the event and the check. Never throws on a malformed bundle; throws only when `publicKeyPem` is not a
  * public key.
  */
+/** Witnesses a bundle's checkpoint must carry cosignatures of (`verify-bundle --witness … --quorum N`). */
+export interface BundleWitnessOptions {
+  witnesses?: { name: string; publicKey: string }[];
+  quorum?: number;
+}
+
 export function verifyBundle(
   bundle: unknown,
   publicKeyPem: string,
   onProgress?: (checked: number, total: number) => void,
+  witnessOptions: BundleWitnessOptions = {},
 ): BundleVerifyResult {
   const keyId = keyIdOf(publicKeyPem);
   const failures: BundleFailure[] = [];
@@ -150,18 +176,31 @@ export function verifyBundle(
   }
   const b = bundle as unknown as ExportBundle;
   const cp = b.checkpoint;
-  if (b.keyId !== keyId || cp.keyId !== keyId) {
+  // From the pinned key through the hand-overs the bundle carries, to the key that signed its checkpoint.
+  const chain = new CheckpointKeyChain(publicKeyPem);
+  for (const h of Array.isArray(b.keyHandovers) ? b.keyHandovers : []) {
+    const step = isObject(h) ? chain.accept(h as unknown as SignedCheckpoint) : { ok: false, detail: 'malformed' };
+    if (!step.ok || !step.handedOverTo)
+      failures.push({
+        check: 'signature',
+        detail: `a key hand-over does not verify: ${step.detail ?? 'it hands over nothing'}`,
+      });
+  }
+  const effectiveKeyId = keyIdOf(chain.currentPem);
+  if (b.keyId !== effectiveKeyId || cp.keyId !== effectiveKeyId) {
     failures.push({
       check: 'key-id',
-      detail: `the bundle names key ${String(b.keyId)} (checkpoint: ${String(cp.keyId)}); the public key given is ${keyId}`,
+      detail: `the bundle names key ${String(b.keyId)} (checkpoint: ${String(cp.keyId)}); the public key given is ${keyId}${effectiveKeyId !== keyId ? `, handed over to ${effectiveKeyId}` : ''}`,
     });
   }
-  if (!verifyCheckpoint(cp, publicKeyPem)) {
+  if (!chain.accept(cp).ok) {
     failures.push({
       check: 'signature',
-      detail: `the checkpoint of ${String(cp.treeSize)} events (root ${String(cp.rootHash)}) does not carry a valid signature by key ${keyId}`,
+      detail: `the checkpoint of ${String(cp.treeSize)} events (root ${String(cp.rootHash)}) does not carry a valid signature by key ${effectiveKeyId}`,
     });
   }
+  checkCompleteness(b, failures);
+  if (witnessOptions.witnesses && witnessOptions.witnesses.length > 0) checkWitnesses(b, witnessOptions, failures);
 
   const proofs = new Map<string, BundleProof>();
   for (const p of b.proofs) if (isObject(p) && typeof p.eventId === 'string') proofs.set(p.eventId, p);
@@ -254,4 +293,93 @@ export function verifyBundle(
   }
   onProgress?.(checked, total);
   return result(typeof b.itemId === 'string' ? b.itemId : null, checked, b.streams.length, cp);
+}
+
+/**
+ * Complete streams (DESIGN §4.1): every item the bundle names has its stream; each stream is `item-<itemId>` of a
+ * named item; and each stream's last event is the head the checkpoint's stream-heads root commits to, so a stream
+ * cut short (its last events and their proofs dropped) is caught even though what remains verifies.
+ */
+function checkCompleteness(b: ExportBundle, failures: BundleFailure[]): void {
+  const items: unknown[] = Array.isArray(b.items) ? b.items : [];
+  const named = new Set<string>([...items.filter((i): i is string => typeof i === 'string'), String(b.itemId)]);
+  const streams = b.streams.filter(isObject) as unknown as BundleStream[];
+  for (const s of streams) {
+    if (s.streamId !== `item-${String(s.itemId)}` || !named.has(String(s.itemId)))
+      failures.push({
+        check: 'binding',
+        streamId: String(s.streamId),
+        detail: `stream ${String(s.streamId)} is not item-<itemId> of an item the bundle names (${[...named].join(', ')})`,
+      });
+  }
+  for (const itemId of named) {
+    if (!streams.some((s) => s.streamId === `item-${itemId}`))
+      failures.push({
+        check: 'missing-stream',
+        streamId: `item-${itemId}`,
+        detail: `the bundle names item ${itemId} but holds no stream item-${itemId}`,
+      });
+  }
+  const cp = b.checkpoint;
+  if (typeof cp.streamsRoot !== 'string') {
+    failures.push({
+      check: 'stream-head',
+      detail: 'the checkpoint commits to no stream heads (a v1 checkpoint): no stream can be shown complete',
+    });
+    return;
+  }
+  const heads = Array.isArray(b.heads) ? (b.heads.filter(isObject) as unknown as BundleStreamHead[]) : [];
+  for (const s of streams) {
+    const events = Array.isArray(s.events) ? s.events : [];
+    const last = events[events.length - 1] as BundleEvent | undefined;
+    const head = heads.find((h) => isObject(h.head) && h.head.streamId === s.streamId);
+    const at = { streamId: String(s.streamId) };
+    if (!head || !verifyStreamHeadProof({ ...head, rootHash: cp.streamsRoot }, cp.streamsRoot)) {
+      failures.push({
+        check: 'stream-head',
+        ...at,
+        detail: `no valid proof of the head of ${String(s.streamId)} against the streams root ${cp.streamsRoot}`,
+      });
+      continue;
+    }
+    if (!last || last.revision !== head.head.revision || last.metadata?.hash !== head.head.hash)
+      failures.push({
+        check: 'stream-head',
+        ...at,
+        revision: last?.revision,
+        detail: `stream ${String(s.streamId)} is cut short: it ends at revision ${last ? String(last.revision) : '(none)'}, the checkpoint commits to revision ${head.head.revision} (hash ${head.head.hash})`,
+      });
+  }
+}
+
+/** The named witnesses' cosignatures on the bundle's checkpoint note, against the quorum (default: all). */
+function checkWitnesses(b: ExportBundle, o: BundleWitnessOptions, failures: BundleFailure[]): void {
+  const named = o.witnesses ?? [];
+  const quorum = o.quorum ?? named.length;
+  const cosigned = new Set<string>();
+  let text: string | null = null;
+  try {
+    text = typeof b.checkpoint.note === 'string' ? parseNote(b.checkpoint.note).text : null;
+  } catch {
+    text = null;
+  }
+  if (text) {
+    const verifiers = named.map((w) => witnessVerifier(w.name, w.publicKey));
+    for (const line of Array.isArray(b.cosignatures) ? b.cosignatures : []) {
+      try {
+        const sig = parseSignatureLine(String(line).replace(/\n$/, ''));
+        const v = verifiers.find((x) => x.name === sig.name);
+        if (v && isCosignatureBy(v, text, sig)) cosigned.add(v.name);
+      } catch {
+        // Not a cosignature line.
+      }
+    }
+  }
+  if (cosigned.size < quorum) {
+    const missing = named.map((w) => w.name).filter((n) => !cosigned.has(n));
+    failures.push({
+      check: 'witness-quorum',
+      detail: `witness quorum not met: ${cosigned.size} of quorum ${quorum} co-signed the checkpoint of ${String(b.checkpoint.treeSize)} events; missing: ${missing.join(', ')}`,
+    });
+  }
 }

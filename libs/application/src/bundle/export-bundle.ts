@@ -79,16 +79,39 @@ export const exportBundle = async (
     proof: core.readModels.merkle.consistencyProof(fromSize, checkpoint.treeSize),
   }));
   const { eventId, eventPosition, treeSize, rootHash, position, signedAt, keyId, signature } = checkpoint;
+  const heads = streams.map((s) => {
+    const p = core.readModels.merkle.streamHeadProof(s.streamId, checkpoint.treeSize);
+    if (!p) throw new Error(`stream ${s.streamId} has no head at ${checkpoint.treeSize} events`);
+    const { rootHash: _root, ...head } = p;
+    return head;
+  });
+  const cosignatures = (await checkpoints.cosignatureLinesFor?.(checkpoint)) ?? [];
+  const keyHandovers = await checkpoints.keyHandovers();
   return {
     format: BUNDLE_FORMAT,
     itemId,
     items: streams.map((s) => s.itemId),
     exportedAt: core.clock.now().toISOString(),
-    keyId: checkpoints.keyId,
-    checkpoint: { treeSize, rootHash, position, signedAt, keyId, signature, eventId, eventPosition },
+    keyId: checkpoint.keyId,
+    checkpoint: {
+      treeSize,
+      rootHash,
+      position,
+      signedAt,
+      keyId,
+      signature,
+      eventId,
+      eventPosition,
+      ...(checkpoint.origin ? { origin: checkpoint.origin } : {}),
+      ...(checkpoint.streamsRoot ? { streamsRoot: checkpoint.streamsRoot } : {}),
+      ...(checkpoint.note ? { note: checkpoint.note } : {}),
+    },
     streams,
     links,
     proofs,
+    heads,
+    cosignatures,
+    keyHandovers,
     ...(consistency.length ? { consistency } : {}),
   };
 };

@@ -4,6 +4,7 @@ import {
   GENESIS_HASH,
   sealEvents,
   signCheckpointNote,
+  checkpointNoteFacts,
   type SignedCheckpoint,
   type SigningKey,
   verifyInclusion,
@@ -248,6 +249,11 @@ export class CheckpointService {
 
   /** Where stored cosignatures come from (set by the witness publisher); signature lines with newlines. */
   cosignatureLinesFor?: (checkpoint: CheckpointRecord) => Promise<string[]>;
+
+  /** The checkpoints that handed the ledger over to a new key (a `key` line in their note), oldest first. */
+  async keyHandovers(): Promise<CheckpointRecord[]> {
+    return (await this.all()).filter((c) => c.note && checkpointNoteFacts(c.note).handoverVkey !== undefined);
+  }
 
   /** The latest checkpoint of exactly `size` events, or null. */
   async ofSize(size: number): Promise<CheckpointRecord | null> {

@@ -224,15 +224,17 @@ export function checkpointNoteProblem(signed: SignedCheckpoint, publicKeyPem: st
 }
 
 /**
- * True when `signed` is signed by the key `publicKeyPem` (SPKI PEM): its note when it has one (v2, DESIGN §4.1;
- * the note's facts must be the record's), else the Ed25519 signature over its four JSON body fields with a
- * `keyId` naming that key. False for any tampered field, another key, or a malformed signature. Throws only when
+ * True when `signed` is signed by the key `publicKeyPem` (SPKI PEM): the Ed25519 signature over its four JSON body
+ * fields with a `keyId` naming that key, and, when it has one (v2, DESIGN §4.1), its note — whose facts must be the
+ * record's. False for any tampered field, another key, or a malformed signature. Throws only when
  * `publicKeyPem` itself is not a public key.
  */
 export function verifyCheckpoint(signed: SignedCheckpoint, publicKeyPem: string): boolean {
   const publicKey = createPublicKey(publicKeyPem);
   if (signed === null || typeof signed !== 'object') return false;
-  if (typeof signed.note === 'string') return checkpointNoteProblem(signed, publicKeyPem) === null;
+  // A v2 checkpoint carries both: the note (what witnesses and C2SP tools check) and the JSON signature over the same
+  // facts by the same key; both must hold, so neither can be edited alone.
+  if (typeof signed.note === 'string' && checkpointNoteProblem(signed, publicKeyPem) !== null) return false;
   if (signed.keyId !== keyIdOf(publicKey)) return false;
   if (typeof signed.signature !== 'string') return false;
   try {
