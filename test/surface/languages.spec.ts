@@ -8,7 +8,7 @@ describe('languages on the JSON routes', () => {
   let s: SurfaceApp;
   let leak: LeakFixture;
   const get = (p: string, headers: Record<string, string> = {}, key = 'k-responder'): Promise<JsonResponse> =>
-    fetch(s.base + p, { headers: { authorization: `Bearer ${key}`, ...headers } }) as Promise<JsonResponse>;
+    fetch(s.base + p, { headers: { authorization: `Bearer ${key}`, ...headers } });
 
   beforeAll(async () => {
     s = await bootSurfaceApp();

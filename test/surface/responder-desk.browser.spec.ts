@@ -87,7 +87,7 @@ describe("the responder's desk", () => {
     await incidents.getByRole('link', { name: leak.incidentId }).click();
 
     // The desk: heading, both countdowns, causes with item and person, exposure flagged outside scope.
-    await page.getByRole('heading', { name: `泄密事件　${leak.incidentId}` }).waitFor({ timeout: 10_000 });
+    await page.getByRole('heading', { name: `泄密事件\u3000${leak.incidentId}` }).waitFor({ timeout: 10_000 });
     const timers = page.getByRole('timer');
     expect(await timers.count()).toBe(2);
     expect(await timers.first().textContent()).toMatch(/^剩余(23h \d\dm \d\ds|24h 00m 00s)$/);
@@ -137,7 +137,7 @@ describe("the responder's desk", () => {
       '市国家保密局',
     );
     await page.getByLabel('Language').selectOption('zh-CN');
-    await page.getByRole('heading', { name: `泄密事件　${leak.incidentId}` }).waitFor();
+    await page.getByRole('heading', { name: `泄密事件\u3000${leak.incidentId}` }).waitFor();
     expect(requests).toEqual([]);
     expect(await page.getByLabel('六、已进行的查处工作情况').inputValue()).toContain('已约谈当事人，正在核查。');
 
@@ -237,7 +237,7 @@ const checkCjkGlyphs = async (page: Page): Promise<void> => {
     for (let j = i + 1; j < glyphs.length; j++) expect(glyphs[i].equals(glyphs[j])).toBe(false);
   }
   // Decode the screenshots in the browser (no PNG decoder needed here) and measure the share of dark pixels.
-  const ink = (await page.evaluate(`(async (pngs) => {
+  const ink = await page.evaluate<number[]>(`(async (pngs) => {
     const out = [];
     for (const b64 of pngs) {
       const img = new Image();
@@ -254,7 +254,7 @@ const checkCjkGlyphs = async (page: Page): Promise<void> => {
       out.push(dark / (c.width * c.height));
     }
     return out;
-  })(${JSON.stringify(glyphs.map((b) => b.toString('base64')))})`)) as number[];
+  })(${JSON.stringify(glyphs.map((b) => b.toString('base64')))})`);
   expect(ink).toHaveLength(4);
   for (const share of ink) expect(share).toBeGreaterThan(0.03);
   await page.evaluate(`document.getElementById('glyph-probe').remove()`);

@@ -38,7 +38,8 @@ interface HeaderResponse {
 export const markLanguage = (res: HeaderResponse | undefined, lang: Lang): void => {
   if (!res) return;
   res.setHeader('Content-Language', lang);
-  const vary = String(res.getHeader?.('Vary') ?? '');
+  const prior = res.getHeader?.('Vary');
+  const vary = typeof prior === 'string' ? prior : Array.isArray(prior) ? prior.join(', ') : '';
   if (!/accept-language/i.test(vary)) res.setHeader('Vary', vary ? `${vary}, Accept-Language` : 'Accept-Language');
 };
 

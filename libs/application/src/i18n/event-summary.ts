@@ -55,7 +55,12 @@ const INSTANT_FIELDS = new Set(['dueAt', 'until', 'newDeclassifyOn', 'decontamin
 /** Optional parts: absent reads `none` so the message's `select` leaves them out. */
 const OPTIONAL = ['copyNo', 'couriers', 'requestId', 'placeId', 'itemId', 'note', 'detail'];
 
-const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+const str = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v) ?? '';
+};
 
 /**
  * An incident the ledger opened itself is described `CODE[, CODE] on ITEM` (incident-policy.ts); in words that is the

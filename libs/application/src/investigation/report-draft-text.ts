@@ -9,7 +9,7 @@ import type { ReportDraft, ReportDraftField } from './report-draft';
 import { ms } from '@app/custody';
 
 /** A line of a list, as the language writes it. */
-const bullet = (lang: Lang, s: string): string => (lang === 'zh-CN' ? `　${s}` : `- ${s}`);
+const bullet = (lang: Lang, s: string): string => (lang === 'zh-CN' ? `\u3000${s}` : `- ${s}`);
 
 export const draftTexts = (
   lang: Lang,
@@ -143,7 +143,7 @@ export const draftTexts = (
         x.type !== 'ViolationDetected' &&
         x.streamId.startsWith('item-'),
     );
-    return bullet(lang, `${when(b.at)}　${b.itemId}：${e ? e.summary : b.what}`);
+    return bullet(lang, `${when(b.at)}\u3000${b.itemId}：${e ? e.summary : b.what}`);
   });
   const unentitled = [...new Set(h.unentitledReadings.map((e) => e.personId))];
   const harm = [
