@@ -23,6 +23,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { CommandMetricsInterceptor } from './metrics/command-metrics.interceptor';
 import { ApprovalsController } from './approvals/approvals.controller';
+import { NotificationsController } from './notifications/notifications.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 
 @Module({})
@@ -42,6 +43,7 @@ export class AppModule {
           ledgerId: config.ledgerId,
           witnesses: config.witnesses,
           witnessRetry: config.witnessRetry,
+          webhooks: { hooks: config.webhooks, publicUrl: config.publicUrl, retryBaseMs: config.webhookRetryMs },
         }),
         CqrsModule.forRoot(),
         ThrottlerModule.forRoot(rateLimitOptions(config.rateLimitPerMinute, config.apiKeys)),
@@ -49,6 +51,7 @@ export class AppModule {
       controllers: [
         CommandBatchController,
         CommandsController,
+        NotificationsController,
         ItemsController,
         ViolationsController,
         IncidentsController,

@@ -6,6 +6,7 @@
  * To add a variable: a line in CONFIG_VARIABLES, a field in ServiceConfig filled in `loadConfig`, a row in the
  * README table and a line in .env.example (config.spec.ts checks that the three lists agree).
  */
+import { NOTIFICATION_KINDS, type WebhookConfig } from './notifications/webhook-config';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -44,6 +45,10 @@ export interface ServiceConfig {
   /** Open /api/feed streams per API key, and in total (429 TOO_MANY_STREAMS beyond). */
   feedMaxStreamsPerKey: number;
   feedMaxStreams: number;
+  /** Webhooks told of incidents and deadlines (LEDGER_WEBHOOKS), the dashboard URL their links use, the first retry. */
+  webhooks: WebhookConfig[];
+  publicUrl: string;
+  webhookRetryMs: number;
   /** pino level for the structured logs (LOG_LEVEL). */
   logLevel: LogLevel;
   /** Retry timing of the witness publisher; not an environment variable (tests shorten it). */
@@ -143,6 +148,25 @@ export const CONFIG_VARIABLES = {
   },
   FEED_MAX_STREAMS_PER_KEY: { default: '5', accepts: 'a whole number of streams >= 1', schema: wholeNumber(1) },
   FEED_MAX_STREAMS: { default: '200', accepts: 'a whole number of streams >= 1', schema: wholeNumber(1) },
+  LEDGER_WEBHOOKS: {
+    accepts:
+      'a JSON list [{"url": "https://…", "secret": "<16+ characters>", "name"?: "<text>", "kinds"?: ["incident-opened" | "report-due-soon" | "report-overdue" | "violation-critical", …]}]',
+    schema: z.string(),
+    secret: true,
+  },
+  LEDGER_PUBLIC_URL: {
+    default: 'http://localhost:3000',
+    accepts: 'the http(s) URL responders open the dashboard at (links in notifications)',
+    schema: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u)),
+  },
+  LEDGER_WEBHOOK_RETRY_MS: {
+    default: '1000',
+    accepts: 'a whole number of milliseconds >= 1 (the first retry; doubled each time up to 15 minutes)',
+    schema: wholeNumber(1),
+  },
   LOG_LEVEL: { default: 'info', accepts: `one of ${LOG_LEVELS.join(', ')}`, schema: z.enum(LOG_LEVELS) },
 } satisfies Record<string, Variable>;
 
@@ -277,6 +301,52 @@ const DEV_ROLES = [...ROLES];
  * Reads and validates the configuration (contract §8). Unset and empty variables take their defaults. Throws a
  * ConfigError naming every bad variable and what it accepts; values of secret variables are never echoed.
  */
+const webhookSchema = z
+  .array(
+    z
+      .object({
+        url: z
+          .string()
+          .url()
+          .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+        secret: z.string().min(16, 'must be at least 16 characters'),
+        name: z.string().trim().min(1).max(100).optional(),
+        kinds: z.array(z.enum(NOTIFICATION_KINDS)).min(1).optional(),
+      })
+      .strict(),
+  )
+  .min(1);
+
+/** LEDGER_WEBHOOKS, validated whole; a problem names the hook's position and field, never its secret. */
+const parseWebhooks = (raw: string): WebhookConfig[] | string => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return 'LEDGER_WEBHOOKS is not valid JSON';
+  }
+  const result = webhookSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const [index, field] = issue.path;
+    const where =
+      typeof index === 'number'
+        ? `LEDGER_WEBHOOKS hook #${index + 1}${field ? ` ${String(field)}` : ''}`
+        : 'LEDGER_WEBHOOKS';
+    return `${where}: ${issue.message} (expected ${CONFIG_VARIABLES.LEDGER_WEBHOOKS.accepts})`;
+  }
+  const names = new Set<string>();
+  const hooks: WebhookConfig[] = [];
+  for (const [i, h] of result.data.entries()) {
+    const name = h.name ?? new URL(h.url).host;
+    if (names.has(name))
+      return `LEDGER_WEBHOOKS hook #${i + 1}: another hook is named ${JSON.stringify(name)}; give each a name`;
+    names.add(name);
+    hooks.push({ name, url: h.url, secret: h.secret, kinds: h.kinds ?? [...NOTIFICATION_KINDS] });
+  }
+  return hooks;
+};
+
 export const loadConfig = (
   env: Record<string, string | undefined> = process.env,
   options: LoadConfigOptions = {},
@@ -311,6 +381,12 @@ export const loadConfig = (
     if (typeof parsed === 'string') problems.push({ variable: 'LEDGER_WITNESSES', message: parsed });
     else witnesses = parsed;
   }
+  let webhooks: WebhookConfig[] = [];
+  if (values.LEDGER_WEBHOOKS !== undefined) {
+    const hooks = parseWebhooks(values.LEDGER_WEBHOOKS);
+    if (typeof hooks === 'string') problems.push({ variable: 'LEDGER_WEBHOOKS', message: hooks });
+    else webhooks = hooks;
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const given = (name: ConfigVariable) => env[name] !== undefined && env[name].trim() !== '';
@@ -332,6 +408,9 @@ export const loadConfig = (
     authFailuresPerMinute: values.AUTH_FAILURES_PER_MINUTE!,
     feedMaxStreamsPerKey: values.FEED_MAX_STREAMS_PER_KEY!,
     feedMaxStreams: values.FEED_MAX_STREAMS!,
+    webhooks,
+    publicUrl: values.LEDGER_PUBLIC_URL!,
+    webhookRetryMs: values.LEDGER_WEBHOOK_RETRY_MS!,
     // Under jest the request lines would drown the test report; tests that read logs set their own level.
     logLevel: !given('LOG_LEVEL') && process.env.JEST_WORKER_ID !== undefined ? 'silent' : values.LOG_LEVEL!,
   };

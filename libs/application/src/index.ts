@@ -46,3 +46,4 @@ export { CheckpointScheduler } from './scheduling/checkpoint-scheduler';
 export * from './i18n';
 export * from './approvals/pending-requests';
 export * from './investigation/history-text';
+export * from './notifications';

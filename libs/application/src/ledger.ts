@@ -10,6 +10,8 @@ import type { WitnessConfig } from './config';
 import { readHistory, type HistoryOptions, type ItemHistory } from './investigation/history';
 import { exposureOf, type ExposureSet } from './investigation/exposure';
 import { buildReportDraft, type ReportDraft } from './investigation/report-draft';
+import { WebhookNotifier } from './notifications/webhook-notifier';
+import type { NotifierOptions } from './notifications/webhook-config';
 import { verifyLedgerIntegrity, type LedgerVerifyOptions, type LedgerVerifyResult } from './verification/verify-ledger';
 
 /** How to open a ledger: the embedded store in `dataDir`, or EventStoreDB at `eventstoreUrl` (read models in `dataDir`). */
@@ -32,6 +34,8 @@ export interface LedgerOpenOptions {
   witnesses?: WitnessConfig[];
   /** Retry timing of the witness publisher (tests shorten it). */
   witnessRetry?: WitnessPublisherOptions;
+  /** Webhooks told of new incidents, reports due in 4 hours, overdue reports and critical violations (LEDGER_WEBHOOKS). */
+  webhooks?: NotifierOptions;
 }
 
 /** What `verify` checks against: a pinned public key (PEM); by default the key of this ledger. */
@@ -47,6 +51,8 @@ export class Ledger {
   private readonly signer: CheckpointScheduler;
   /** Sends checkpoints to the witnesses and stores their cosignatures; null without LEDGER_WITNESSES. */
   readonly witnesses: WitnessPublisher | null;
+  /** The webhook notifier, when hooks are configured. */
+  readonly notifier: WebhookNotifier | null;
 
   private constructor(
     readonly core: LedgerCore,
@@ -59,6 +65,9 @@ export class Ledger {
       options.witnesses && options.witnesses.length > 0
         ? new WitnessPublisher(core.store, core.readModels, checkpoints, options.witnesses, options.witnessRetry)
         : null;
+    this.notifier = options.webhooks?.hooks.length
+      ? new WebhookNotifier(core.store, core.clock, options.dataDir, options.webhooks)
+      : null;
   }
 
   static async open(options: LedgerOpenOptions): Promise<Ledger> {
@@ -81,6 +90,7 @@ export class Ledger {
     // Before the first signing: the publisher learns what each witness co-signed, so it sends the right old size.
     await this.witnesses?.start();
     await this.signer.start();
+    await this.notifier?.start();
   }
 
   /**
@@ -132,6 +142,7 @@ export class Ledger {
     await this.deadlines.stop();
     this.witnesses?.stop();
     await this.signer.stop();
+    await this.notifier?.stop();
     await this.core.close();
   }
 }

@@ -45,6 +45,13 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   },
   {
     method: 'GET',
+    path: '/api/notifications',
+    roles: ['responder', 'secrecy-officer'],
+    description:
+      'Webhook deliveries (LEDGER_WEBHOOKS), newest first, `?status=pending|delivered|failed|cancelled`: failed ones are those not acknowledged within 24 hours.',
+  },
+  {
+    method: 'GET',
     path: '/health',
     roles: 'public',
     description: 'Liveness, with the store head and the projected position.',

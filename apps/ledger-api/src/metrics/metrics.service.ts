@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DomainError, SEVERITIES } from '@app/custody';
-import { type LedgerCore, isPublicCommandName } from '@app/application';
+import { Ledger, type LedgerCore, isPublicCommandName } from '@app/application';
 import { LEDGER_CORE } from '../tokens';
 import { RequestValidationError } from '@app/application';
 
@@ -41,7 +41,10 @@ export class MetricsService implements OnModuleDestroy {
   private readonly appended: Counter<'type'>;
   private readonly unsubscribe: () => void;
 
-  constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {
+  constructor(
+    @Inject(LEDGER_CORE) private readonly core: LedgerCore,
+    ledger: Ledger,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'ledger_process_' });
     this.commands = new Counter({
@@ -116,6 +119,16 @@ export class MetricsService implements OnModuleDestroy {
           .filter((i) => !i.reported && i.reportTimeLeftMs !== null)
           .map((i) => i.reportTimeLeftMs! / 1000);
         this.set(left.length ? Math.min(...left) : Number.POSITIVE_INFINITY);
+      },
+    });
+    new Gauge({
+      name: 'ledger_webhook_deliveries',
+      help: 'Webhook deliveries by hook and status (pending, delivered, failed: not acknowledged within 24 hours, cancelled)',
+      labelNames: ['hook', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of ledger.notifier?.counts() ?? []) this.set({ hook: c.hook, status: c.status }, c.count);
       },
     });
     this.unsubscribe = core.readModels.runner.onCommitted((events) => {

@@ -129,6 +129,11 @@ export class ViolationsQuery extends LangQuery {
   @(intIn(1, 1000)()) limit?: string;
 }
 
+export class NotificationsQuery {
+  @(oneOf(['pending', 'delivered', 'failed', 'cancelled'])()) status?: string;
+  @(intIn(1, 1000)()) limit?: string;
+}
+
 export class FeedQuery {
   @position() after?: string;
   @list() streams?: string;

@@ -416,6 +416,14 @@ export const en = {
     copyOf: '{itemId} (copy of {copyOf})',
     noItem: 'no item {itemId}',
   },
+  notifications: {
+    'incident-opened':
+      'New {kind} incident {incident} ({items}): the written report is due within 24 hours, by {deadline} (一事一报).',
+    'report-due-soon': 'Incident {incident} ({items}): 4 hours left to report it, by {deadline}.',
+    'report-overdue': 'Incident {incident} ({items}) was not reported by {deadline}: the report is overdue.',
+    'violation-critical':
+      'Critical violation: {violation} on {items}{incident, select, none {} other { (incident {incident})}}.',
+  },
 } as const;
 
 /** The shape every catalogue fills: the same keys as English, each a string. */

@@ -409,4 +409,11 @@ export const zhCN: Catalogue = {
     copyOf: '{itemId}（{copyOf}的复印件）',
     noItem: '无载体{itemId}',
   },
+  notifications: {
+    'incident-opened': '新发生{kind}事件 {incident}（{items}）：须在24小时内书面报告，截止 {deadline}（一事一报）。',
+    'report-due-soon': '事件 {incident}（{items}）距报告时限仅剩4小时，截止 {deadline}。',
+    'report-overdue': '事件 {incident}（{items}）未在 {deadline} 前报告：已逾期。',
+    'violation-critical':
+      '严重违规：{violation}，涉及 {items}{incident, select, none {} other {（事件 {incident}）}}。',
+  },
 };
