@@ -215,3 +215,21 @@ describe('a SECRET item with a request not yet approved', () => {
         expect(violationData(writes)[0].severity).toBe('high');
       }));
 });
+
+// DESIGN §5.1 points 2 and 4: a copy entered late still takes the next number of its tree — copy numbers stay unique
+// — and the original as it is now.
+describe('a copy recorded late, after a later copy was recorded', () => {
+  it('takes copy No. 2, not No. 1 again', () => {
+    const history = afterCommands(
+      [...people, ...places, received('doc-c', { level: 'CONFIDENTIAL' })],
+      request('r1', 2, 'doc-c'),
+      approveCopy('p-mgr', 'r1', 'doc-c'),
+      { ...copy('doc-c-2', 'r1', 'doc-c'), at: '2026-03-03T10:00:00.000Z' },
+    );
+    given(...history)
+      .when({ ...copy('doc-c-1', 'r1', 'doc-c'), at: '2026-03-02T12:00:00.000Z' })
+      .then((writes) =>
+        expect(eventsOf(writes).find((e) => e.type === 'CopyRegistered')?.data).toMatchObject({ copyNo: 2 }),
+      );
+  });
+});
