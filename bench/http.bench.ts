@@ -22,7 +22,7 @@ const ITEMS = 1_000;
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = 3;
-const KEY = 'k-bench';
+const KEY = 'k-bench-0123456789abcdef';
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -211,6 +211,13 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
         unit: 'ms',
         runs: p99s,
       },
+      {
+        name: `HTTP commands:batch (${BATCH} readings), 4 connections: facts/s`,
+        value: median(facts),
+        unit: '/s',
+        runs: facts,
+      },
+      { name: 'HTTP commands:batch, p99 latency per batch', value: median(batchP99), unit: 'ms', runs: batchP99 },
       {
         name: 'ceiling, same run: store durable appends/s, 64 writers',
         value: median(ceiling),

@@ -9,13 +9,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ManualClock, DeciderRunner } from '@app/ledger';
 import type { CustodyCommand } from '@app/custody';
-import { LedgerCore, custodyProgram, readHistory, exposureOf, buildReportDraft } from '@app/application';
+import { mayRead } from '@app/custody';
+import {
+  LedgerCore,
+  custodyProgram,
+  readHistory,
+  exposureOf,
+  buildReportDraft,
+  personsAt,
+  readPersonStreams,
+} from '@app/application';
 import { type BenchResult, median } from './bench-kit';
 
 const RUNS = 5;
 const HISTORY_EVENTS = 10_000;
 const DRAFT_EVENTS = 1_000;
 const COPIES = 50;
+const MANY_PERSONS = Number(process.env.BENCH_MANY_PERSONS ?? 5_000);
 
 const timed = async (name: string, fn: () => Promise<unknown>): Promise<BenchResult> => {
   await fn(); // warm-up: JIT, SQLite page cache
@@ -99,9 +109,12 @@ export async function runInvestigationBench(dir: string): Promise<BenchResult[]>
     const inc = (await core.store.readStream('item-doc-inc')).length;
     process.stderr.write(`  doc-long: ${long} events; doc-inc: ${inc} events + ${COPIES} copies\n`);
 
-    return [
+    const results = [
       await timed(`history of an item with ${long.toLocaleString('en-US')} events`, () =>
         readHistory(core, 'doc-long'),
+      ),
+      await timed(`a page of it (limit 100, cursor 5,000)`, () =>
+        readHistory(core, 'doc-long', { limit: 100, cursor: '5000' }),
       ),
       await timed(`history of the same, occurredBefore (world order)`, () =>
         readHistory(core, 'doc-long', { occurredBefore: '2026-03-05T00:00:00Z' }),
@@ -116,6 +129,33 @@ export async function runInvestigationBench(dir: string): Promise<BenchResult[]>
         readHistory(core, 'doc-inc', { copies: true }),
       ),
     ];
+    // Many persons: the readers of an ordinary item at an instant, from the person index, beside the old way of
+    // folding every person stream (same answer; the spec in test/read-models holds them equal).
+    process.stderr.write(`  registering ${MANY_PERSONS} more persons (mostly staff)…\n`);
+    for (let i = 0; i < MANY_PERSONS; i++)
+      await run('p-registrar', 'RegisterPerson', {
+        personId: `p-m${i}`,
+        name: `person ${i}`,
+        rank: i % 10 === 0 ? 'director' : 'staff',
+        clearance: 'SECRET',
+        unit: `unit-${i % 20}`,
+      });
+    await receive('doc-short');
+    for (let i = 1; i < 5; i++) await read('doc-short', i);
+    await core.readModels.catchUp();
+    const registered = core.readModels.custody.persons().length;
+    results.push(
+      await timed(`history of a 5-event item, ${registered.toLocaleString('en-US')} persons registered`, () =>
+        readHistory(core, 'doc-short', { asOf: new Date(t).toISOString() }),
+      ),
+      await timed(`peer, same data: its readers by folding every person stream`, async () => {
+        const state = core.readModels.custody.item('doc-short')!;
+        return personsAt(await readPersonStreams(core), { asOf: new Date(t).toISOString() }).filter((p) =>
+          mayRead(p, state),
+        );
+      }),
+    );
+    return results;
   } finally {
     await core.close();
   }
