@@ -8,6 +8,7 @@ import { bundleCommands } from './bundle/bundle.commands';
 import { demoDefinition } from './demo/demo.command';
 import { witnessDefinition } from './witness/witness.command';
 import { completionCommand } from './completion/completion.command';
+import { rotateKeyCommandDefinition } from './commands/rotate-key.command';
 
 const EPILOG = `
 Environment: DATA_DIR, EVENTSTORE_URL, LEDGER_SIGNING_KEY_FILE (as for the service; see .env.example).
@@ -34,6 +35,7 @@ export const buildProgram = (ctx: CliContext): Command => {
     rebuildCommand,
     bundleCommands,
     witnessDefinition,
+    rotateKeyCommandDefinition,
     demoDefinition,
     completionCommand,
   ])

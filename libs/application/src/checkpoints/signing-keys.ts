@@ -11,8 +11,8 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { PRIVATE_KEY_FILE, fromPem, loadOrCreateSigningKey, type SigningKey } from '@app/ledger';
+import { basename, dirname, join } from 'node:path';
+import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, fromPem, loadOrCreateSigningKey, type SigningKey } from '@app/ledger';
 
 /** The file beside the key that fixes the ledger's id (and so its checkpoint origin) at first start. */
 export const LEDGER_ID_FILE = 'ledger-id';
@@ -120,6 +120,9 @@ export class FileKeyRing implements KeyRing {
       readFileSync(this.keyPath, 'utf8'),
     );
     writeFileDurably(this.keyPath, next.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    // DATA_DIR's key keeps its public half beside it (what `verify` finds when no key is pinned).
+    if (basename(this.keyPath) === PRIVATE_KEY_FILE)
+      writeFileDurably(join(dirname(this.keyPath), PUBLIC_KEY_FILE), next.publicKeyPem, 0o644);
     if (existsSync(this.nextKeyPath)) unlinkSync(this.nextKeyPath);
     this.key = next;
     this.stamp = this.stampOf();
