@@ -145,7 +145,6 @@ describe('nobody gets in, nobody speaks for someone else', () => {
         'ApproveLoan',
         { itemId: 'doc-c', loanId: 'l1', borrower: 'p-dir', dueAt: '2026-03-09T17:00:00Z' },
       ],
-      ['k-staff-approver', 'DeclassifyItem', { itemId: 'doc-c', reason: 'no longer sensitive' }],
     ];
     for (const [key, name, data] of attempts) {
       const before = await head();
@@ -158,6 +157,17 @@ describe('nobody gets in, nobody speaks for someone else', () => {
       });
       expect(res.contentType).toContain('application/problem+json');
       expect({ key, name, head: await head() }).toEqual({ key, name, head: before });
+      stats.rankRefused++;
+    }
+    // doc-c was classified by another organ (received): nobody here may declassify it, whatever their rank
+    // (DESIGN §5.1 5, S2 第6篇 不得自行决定) — refused as NOT_ORIGINATOR, and nothing is appended either.
+    {
+      const before = await head();
+      const res = await as('k-staff-approver').post('DeclassifyItem', {
+        data: { itemId: 'doc-c', reason: 'no longer sensitive' },
+      });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 409, code: 'NOT_ORIGINATOR' });
+      expect(await head()).toBe(before);
       stats.rankRefused++;
     }
     // A key without a person cannot approve anything either.
