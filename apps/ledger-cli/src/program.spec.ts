@@ -17,6 +17,7 @@ const COMMANDS = [
   'export',
   'verify-bundle',
   'witness',
+  'rotate-key',
   'demo',
   'completion',
 ];
