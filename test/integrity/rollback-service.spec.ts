@@ -145,8 +145,11 @@ describe('a store cut back behind the read models (the service, verify and rebui
     });
     const store = SqliteEventStore.open(path.join(dataDir, 'ledger.sqlite'));
     const [event] = await store.readStream(ROLLBACK_STREAM);
+    const stored = (await store.readAll()).length;
     await store.close();
     expect(event.type).toBe(ROLLBACK_ACCEPTED);
+    // The final report counts every event replayed (the acceptance included) and how fast.
+    expect(accepted.json()).toMatchObject({ events: stored, eventsPerSecond: expect.any(Number) });
     expect(String(event.metadata.actor)).toMatch(/^operator:/);
 
     app = await bootSurfaceApp({ DATA_DIR: dataDir, CHECKPOINT_INTERVAL_MS: '0' });

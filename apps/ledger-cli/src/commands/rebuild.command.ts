@@ -38,6 +38,10 @@ export const rebuildCommand = (program: Command, ctx: CliContext): void => {
         const core = await LedgerCore.open({ dataDir: ctx.dataDir(opts), eventstoreUrl, clock: new SystemClock() });
         try {
           const bar = opts.json ? undefined : progressBar('rebuild', await core.store.headPosition());
+          // The final report: how many events were replayed and how fast (events counted as each batch commits).
+          let replayed = 0;
+          const stopCounting = core.readModels.runner.onCommitted((events) => (replayed += events.length));
+          const started = process.hrtime.bigint();
           let outcome;
           try {
             outcome = await rebuildReadModels(core, {
@@ -58,7 +62,16 @@ export const rebuildCommand = (program: Command, ctx: CliContext): void => {
             return EXIT.failed;
           }
           bar?.done();
-          const out = { ok: true, ...outcome, failures: core.readModels.runner.failures };
+          stopCounting();
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const out = {
+            ok: true,
+            ...outcome,
+            events: replayed,
+            seconds: Math.round(seconds * 1000) / 1000,
+            eventsPerSecond: seconds > 0 ? Math.round(replayed / seconds) : null,
+            failures: core.readModels.runner.failures,
+          };
           if (opts.json) console.log(JSON.stringify(out, null, 2));
           else {
             const accepted = outcome.acceptedRollback;
@@ -66,7 +79,11 @@ export const rebuildCommand = (program: Command, ctx: CliContext): void => {
               console.log(
                 `accepted the rollback (${accepted.reason}): ${accepted.detail}; recorded as ${outcome.acceptanceEvent?.streamId}#${outcome.acceptanceEvent?.revision} by ${accepted.acceptedBy}`,
               );
-            console.log(`rebuilt read models up to position ${out.position}`);
+            console.log(
+              `rebuilt read models up to position ${out.position}: ${replayed} events in ${out.seconds} s` +
+                (out.eventsPerSecond === null ? '' : ` (${out.eventsPerSecond} events/s)`) +
+                (out.failures.length ? `; ${out.failures.length} projection failures (see --json)` : ''),
+            );
           }
           return EXIT.ok;
         } finally {
