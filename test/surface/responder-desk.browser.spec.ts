@@ -90,8 +90,8 @@ describe("the responder's desk", () => {
     await page.getByRole('heading', { name: `泄密事件\u3000${leak.incidentId}` }).waitFor({ timeout: 10_000 });
     const timers = page.getByRole('timer');
     expect(await timers.count()).toBe(2);
-    expect(await timers.first().textContent()).toMatch(/^剩余(23h \d\dm \d\ds|24h 00m 00s)$/);
-    expect(await timers.nth(1).textContent()).toMatch(/^剩余\d+d \d+h$/);
+    expect(await timers.first().textContent()).toMatch(/^剩余(23小时\d\d分\d\d秒|24小时00分00秒)$/);
+    expect(await timers.nth(1).textContent()).toMatch(/^剩余\d+天\d+小时$/);
     const causes = page.getByRole('table', { name: '事由' });
     const causeText = await causes.textContent();
     expect(causeText).toContain('知悉范围以外人员知悉');

@@ -352,6 +352,8 @@ export const en = {
     noMatch: 'no item matches',
     noRequests: 'no request awaits a decision',
     left: '{time} left',
+    spanHms: '{h}h {m}m {s}s',
+    spanDays: '{d}d {h}h',
     overdueBy: 'OVERDUE by {time}',
     reported: 'reported',
     reportedLate: 'reported late',

@@ -346,6 +346,8 @@ export const zhCN: Catalogue = {
     noMatch: '无符合条件的载体',
     noRequests: '无待审批事项',
     left: '剩余{time}',
+    spanHms: '{h}小时{m}分{s}秒',
+    spanDays: '{d}天{h}小时',
     overdueBy: '已逾期{time}',
     reported: '已报告',
     reportedLate: '逾期报告',
