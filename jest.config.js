@@ -2,7 +2,7 @@
  * Three projects, all run by npm test: the pure specs (npm run test:unit), the main suite, and the EventStoreDB adapter
  * suite (npm run test:esdb).
  */
-// The public entry points of the libraries (DESIGN §3.1): `@app/<lib>`, and the few deliberate subpaths.
+// The public entry points of the libraries (contract §3.1): `@app/<lib>`, and the few deliberate subpaths.
 const moduleNameMapper = {
   '^@app/ledger$': '<rootDir>/libs/ledger/src',
   '^@app/ledger/esdb$': '<rootDir>/libs/ledger/src/esdb',

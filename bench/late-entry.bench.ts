@@ -1,5 +1,5 @@
 /**
- * Late entry (DESIGN §5.1 2): a fact is judged as things stood when it happened, so a reading typed in late makes the
+ * Late entry (contract §5.1 2): a fact is judged as things stood when it happened, so a reading typed in late makes the
  * decider runner fold the item "as of" its occurredAt. An item with 10,000 events (a receipt and 9,999 readings),
  * then readings entered through the same DeciderRunner LedgerCore uses, its cache warm: one in order (occurredAt
  * after everything the item knows — it should pay nothing extra) beside one entered late (occurredAt in the middle

@@ -17,7 +17,7 @@ const root = path.join(__dirname, '..');
 const VERSION = '0.2.0';
 const SCOPE = '@custody-ledger';
 const LIBS = ['ledger', 'custody', 'read-models', 'application'];
-/** Extra public entry points beside `.` (DESIGN §3.1: the EventStoreDB adapter; given/when/then helpers). */
+/** Extra public entry points beside `.` (contract §3.1: the EventStoreDB adapter; given/when/then helpers). */
 const SUBPATHS = { ledger: ['esdb', 'testing'], custody: ['testing'] };
 /** Nest is the host's: the application package works with the host's @nestjs/common (LedgerModule). */
 const PEERS = new Set(['@nestjs/common', '@nestjs/core', 'rxjs']);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
- * The layer rules of DESIGN §3, checked on the source: dependencies point one way (apps → read-models → custody →
+ * The layer rules of contract §3, checked on the source: dependencies point one way (apps → read-models → custody →
  * ledger types), and the domain stays pure (no Nest, no store client, no I/O, no clock, no randomness).
  */
 const root = path.join(__dirname, '..', '..');
@@ -101,7 +101,7 @@ describe('layer rules', () => {
     expect(violations('apps/ledger-cli/src', (t) => t !== 'apps/ledger-api')).toEqual([]);
   });
 
-  it('reaches a library only through its public entry point (DESIGN §3.1)', () => {
+  it('reaches a library only through its public entry point (contract §3.1)', () => {
     const deep = ['apps', 'libs', 'bench', 'test'].flatMap((dir) =>
       sourcesWithSpecs(dir).flatMap((f) =>
         importsOf(f)

@@ -11,7 +11,7 @@ import {
 } from '@app/ledger';
 
 /**
- * The behaviour every EventStore adapter owes the ledger (DESIGN §2.5: one port, two stores, one contract).
+ * The behaviour every EventStore adapter owes the ledger (contract §2.5: one port, two stores, one contract).
  *
  * Written to run against a shared EventStoreDB server as well as a fresh SQLite file, so it never assumes the
  * store is empty, that positions are dense or start at 1 (EventStoreDB positions are byte offsets), or that event ids
@@ -249,7 +249,7 @@ export function eventStoreContract(
       });
     });
 
-    describe('commands (DESIGN §8.1)', () => {
+    describe('commands (contract §8.1)', () => {
       const claim = (over: Partial<CommandClaim> = {}): CommandClaim => ({
         scope: `${prefix}person:p-1`,
         commandId: 'c-1',

@@ -1,7 +1,7 @@
 import { bootSurfaceApp, client, type JsonResponse, type SurfaceApp } from '../support/test-app';
 
 /**
- * DESIGN §5.1 points 1 and 3 over HTTP: a reading entered late opens an incident discovered at the entry (both times
+ * contract §5.1 points 1 and 3 over HTTP: a reading entered late opens an incident discovered at the entry (both times
  * in /api/incidents), and MergeIncident with its refusals as problem+json naming the field — never a 500.
  */
 describe('incidents v2 over HTTP', () => {

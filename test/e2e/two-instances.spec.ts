@@ -5,7 +5,7 @@ import { ManualClock, SqliteEventStore, ConcurrencyConflict } from '@app/ledger'
 import { LedgerCore, ROLES } from '@app/application';
 
 /**
- * Two service instances on one store, each with its own read models (the clustered set-up of DESIGN §3, here on one
+ * Two service instances on one store, each with its own read models (the clustered set-up of contract §3, here on one
  * SQLite file through two connections): writers on the same item race across instances, the store's expected-revision
  * check catches it, and the runner re-reads and decides again.
  */

@@ -1,5 +1,5 @@
 /**
- * The insider's tools (issue 10, DESIGN §4.1), used by the attack tests: a ledger with several signed checkpoints,
+ * The insider's tools (issue 10, contract §4.1), used by the attack tests: a ledger with several signed checkpoints,
  * the tail cut off together with the checkpoints that covered it, every chain re-sealed and re-signed with the key in
  * DATA_DIR, an attacker's key swapped in. Each works on the files behind the service's back, as an operator with the
  * data directory could; plus the CLI run as a real process (its exit code is what an auditor's script sees).

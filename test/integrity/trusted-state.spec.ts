@@ -1,5 +1,5 @@
 /**
- * The auditor's trusted state against the insider (issue 10, DESIGN §4.1), with the CLI as a real process: the exit
+ * The auditor's trusted state against the insider (issue 10, contract §4.1), with the CLI as a real process: the exit
  * code is what an auditor's script acts on. Each attack passes every check inside the data directory; only the
  * auditor's file outside it catches it, and names it.
  */

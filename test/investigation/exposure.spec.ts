@@ -87,7 +87,7 @@ describe('an item with two generations of copies', () => {
     ).toEqual([
       { itemId: 'doc-1', copyOf: null, depth: 0, custodian: 'archive-desk', status: 'archived', copyNo: null },
       { itemId: 'doc-1-c1', copyOf: 'doc-1', depth: 1, custodian: 'p-li', status: 'active', copyNo: 1 },
-      // DESIGN §5.1 point 4: copy numbers are unique across the tree descended from one original.
+      // contract §5.1 point 4: copy numbers are unique across the tree descended from one original.
       { itemId: 'doc-1-c1-c1', copyOf: 'doc-1-c1', depth: 2, custodian: 'p-li', status: 'active', copyNo: 2 },
     ]);
   });
@@ -169,7 +169,7 @@ describe('an item with two generations of copies', () => {
 });
 
 /**
- * DESIGN §5.1 2: the ledger never contradicts itself. The director (in scope for SECRET) departed on 3 March; the
+ * contract §5.1 2: the ledger never contradicts itself. The director (in scope for SECRET) departed on 3 March; the
  * reading-room log of 2 March and of 4 March are both typed in on 5 March. The decider and the exposure set judge
  * each reading as things stood when it happened, and agree.
  */

@@ -163,7 +163,7 @@ describe('history, exposure and report draft over HTTP', () => {
         to: 'municipal secrecy bureau',
         submitted: false,
         overdue: false,
-        // DESIGN §5.1 1: the carry-out of 08:00 was entered at 09:00 — discovered then, due 24 hours after.
+        // contract §5.1 1: the carry-out of 08:00 was entered at 09:00 — discovered then, due 24 hours after.
         discoveredAt: '2026-03-02T09:00:00.000Z',
         occurredAt: '2026-03-02T07:00:00.000Z',
         reportDueAt: '2026-03-03T09:00:00.000Z',

@@ -137,7 +137,7 @@ describe('the secretary-restaurant incident, fully played (a late report is in)'
     expect(zhang).toEqual(['receipt', 'carry-out']);
     expect(draft.harm.facts.exposure.persons.map((p) => p.personId)).toEqual(['p-dir', 'p-gm', 'p-zhang']);
     expect(draft.harm.facts.unentitledReadings).toEqual([]);
-    // DESIGN §5.1 point 12: the GM was entitled to read it; the harm is the unapproved carry-out and the loss.
+    // contract §5.1 point 12: the GM was entitled to read it; the harm is the unapproved carry-out and the loss.
     expect(draft.harm.facts.beyondRange.map((b) => b.what)).toEqual([
       'carried out by Zhang (confidential secretary) [p-zhang] to Riverside restaurant (public) without an approval',
       'lost: briefcase taken from a chair in the restaurant',
@@ -230,7 +230,7 @@ describe('the same incident three hours after the loss, before anything was repo
 });
 
 /**
- * DESIGN §5.1 points 9 and 12: an approved carry-out to a ministry meeting is within approval, not harm; a journalist
+ * contract §5.1 points 9 and 12: an approved carry-out to a ministry meeting is within approval, not harm; a journalist
  * there (an outsider, not a registered person) reads the document — the harm, listed by name.
  */
 describe('an approved carry-out, then an outsider reads the item', () => {

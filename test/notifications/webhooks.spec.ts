@@ -5,7 +5,7 @@ import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 import { client, sleep, startService, tempDir, type KeySpec } from '../reliability/support';
 
 /**
- * Webhooks (DESIGN §8.1, issue 15): a real receiver on loopback that fails the first attempts, is down for a
+ * Webhooks (contract §8.1, issue 15): a real receiver on loopback that fails the first attempts, is down for a
  * while, checks every signature and deduplicates on the delivery id; the service's clock moves the deadlines.
  */
 const SECRET = 'office-secret-0123456789';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * The libraries as others install them (DESIGN §3.1): `npm run pack:libs` packs the four tarballs; the two examples
+ * The libraries as others install them (contract §3.1): `npm run pack:libs` packs the four tarballs; the two examples
  * are copied into a temporary folder that has nothing of this repository but the tarballs (npm workspaces, so the
  * native better-sqlite3 builds once for both), installed, compiled with their own strict tsconfig, and run.
  */

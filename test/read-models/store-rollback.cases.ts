@@ -1,5 +1,5 @@
 /**
- * No silent rollback (DESIGN §4.1), as one set of cases run on both stores (the embedded SQLite store here, the
+ * No silent rollback (contract §4.1), as one set of cases run on both stores (the embedded SQLite store here, the
  * EventStoreDB wire double in test/esdb): the read models applied a longer store; the service is then pointed at a
  * store restored from an older backup (shorter), or one cut back and grown again with other events (rewritten).
  * It must notice, refuse writes and checkpoints, keep the read models as they were, and let an operator accept it.

@@ -1,5 +1,5 @@
 /**
- * Idempotency keys per principal (DESIGN §8.1, issue 11), through the real HTTP server on both stores (the embedded
+ * Idempotency keys per principal (contract §8.1, issue 11), through the real HTTP server on both stores (the embedded
  * SQLite store and EventStoreDB over the wire-level double). fast-check generates bursts of requests from many
  * principals that share command ids — identical retries, the same id with another body, the same id from another
  * principal — and the order in which they are launched; all of a burst is in flight at once. Afterwards:

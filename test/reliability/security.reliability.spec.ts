@@ -160,7 +160,7 @@ describe('nobody gets in, nobody speaks for someone else', () => {
       stats.rankRefused++;
     }
     // doc-c was classified by another organ (received): nobody here may declassify it, whatever their rank
-    // (DESIGN §5.1 5, S2 第6篇 不得自行决定) — refused as NOT_ORIGINATOR, and nothing is appended either.
+    // (contract §5.1 5, S2 第6篇 不得自行决定) — refused as NOT_ORIGINATOR, and nothing is appended either.
     {
       const before = await head();
       const res = await as('k-staff-approver').post('DeclassifyItem', {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { formatReport, runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
 /**
- * The acceptance scenarios (DESIGN §7): the public copies kept in this repo, our own extra cases (test/scenarios/extra), plus any file in ../shared/scenarios when the
+ * The acceptance scenarios (contract §7): the public copies kept in this repo, our own extra cases (test/scenarios/extra), plus any file in ../shared/scenarios when the
  * shared folder is checked out beside the repo (newer cases land there first).
  */
 const dirs = [

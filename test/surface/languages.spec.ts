@@ -3,7 +3,7 @@ import { ITEM_TITLE, recordLeak, type LeakFixture } from '../support/incident-fi
 
 const CJK = /[\u4e00-\u9fff]/;
 
-/** `?lang=` and `Accept-Language` on the JSON routes that return text (DESIGN §8.1); codes and field names stay. */
+/** `?lang=` and `Accept-Language` on the JSON routes that return text (contract §8.1); codes and field names stay. */
 describe('languages on the JSON routes', () => {
   let s: SurfaceApp;
   let leak: LeakFixture;

@@ -286,7 +286,7 @@ describe('the permission matrix on response fields', () => {
     expect(rows).toEqual([]);
   });
 
-  // DESIGN §5.1 point 5: the originator's notice is recorded by the registrar or a secrecy officer.
+  // contract §5.1 point 5: the originator's notice is recorded by the registrar or a secrecy officer.
   it('lets only the registrar and the secrecy officer (and admin) record an originator notice', () => {
     for (const role of ROLES)
       expect([role, mayGive([role], 'RecordOriginatorNotice')]).toEqual([

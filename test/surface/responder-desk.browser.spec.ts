@@ -12,7 +12,7 @@ const OUT = path.join(__dirname, '../../test-output');
 const NUMERALS = ['一、', '二、', '三、', '四、', '五、', '六、', '七、'];
 
 /**
- * The responder's desk in headless Chromium, for a responder who reads only Chinese (DESIGN §8.1, issue 15): sees the
+ * The responder's desk in headless Chromium, for a responder who reads only Chinese (contract §8.1, issue 15): sees the
  * new incident, understands its causes and exposure, records a remedial action, fills and submits the report (an
  * error shown next to the field it names first), prints it to PDF and finds the seven parts and the item's title in
  * the PDF's text; the Chinese is drawn with a real CJK font. Elements are found by role and label.

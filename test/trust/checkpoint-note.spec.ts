@@ -34,7 +34,7 @@ const pathRoot = (m: number, n: number, leaf: Buffer, p: Buffer[]): Buffer | nul
   return sub && (m < k ? sha(Buffer.from([1]), sub, top) : sha(Buffer.from([1]), top, sub));
 };
 
-describe('C2SP checkpoints and stream heads over HTTP (DESIGN §4.1)', () => {
+describe('C2SP checkpoints and stream heads over HTTP (contract §4.1)', () => {
   let svc: SurfaceApp;
   const post = (p: string, body: unknown) =>
     fetch(`${svc.base}${p}`, {

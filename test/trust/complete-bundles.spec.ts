@@ -8,7 +8,7 @@ import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/s
 
 const SCENARIO = path.join(__dirname, '..', 'scenarios', 'public', 'classification-and-copies.json');
 
-describe('complete bundles (DESIGN §4.1): every stream proven whole against the checkpoint', () => {
+describe('complete bundles (contract §4.1): every stream proven whole against the checkpoint', () => {
   let root: string;
   let bundle: ExportBundle;
   let pem: string;

@@ -32,7 +32,7 @@ export interface ServiceConfig {
   signingKeyFile?: string;
   /** The ledger id of the checkpoint origin `custody-ledger/<ledgerId>`; unset: the `ledger-id` file beside the key. */
   ledgerId?: string;
-  /** Witnesses every new checkpoint is sent to (DESIGN §4.1); empty: none. */
+  /** Witnesses every new checkpoint is sent to (contract §4.1); empty: none. */
   witnesses: WitnessConfig[];
   /** Requests per minute per API key (per address without a key); /health is exempt. */
   rateLimitPerMinute: number;

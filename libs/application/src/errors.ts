@@ -50,7 +50,7 @@ export class BeforeItemExisted extends DomainError {
 }
 
 /**
- * The store is behind what the read models applied (DESIGN §4.1, no silent rollback): its head is below the last
+ * The store is behind what the read models applied (contract §4.1, no silent rollback): its head is below the last
  * applied position, or the event there has another hash. Nothing is written and no checkpoint is signed over it
  * until an operator says the rollback is intended (`rebuild --accept-rollback`). 503 STORE_ROLLED_BACK.
  */

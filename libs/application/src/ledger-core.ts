@@ -54,7 +54,7 @@ const subjectOf = (data: object): string | undefined => {
 /** How long a command's answer waits for the read models to include it (read-your-writes). */
 const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 
-/** How far ahead of the ledger's clock an occurredAt may be (DESIGN §5: not more than 5 minutes). */
+/** How far ahead of the ledger's clock an occurredAt may be (contract §5: not more than 5 minutes). */
 const MAX_AHEAD_MS = 5 * 60_000;
 
 /**
@@ -189,7 +189,7 @@ export class LedgerCore {
   }
 
   /**
-   * Refuses to write on a store that is behind what the read models applied (DESIGN §4.1: no silent rollback): the
+   * Refuses to write on a store that is behind what the read models applied (contract §4.1: no silent rollback): the
    * command would be decided on facts the store no longer holds, and would bury the evidence of the cut.
    */
   private async assertStoreIntact(): Promise<void> {

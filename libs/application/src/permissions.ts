@@ -1,7 +1,7 @@
 import type { CommandName } from '@app/custody';
 import type { Role } from './principal';
 
-/** Which role may give which command (DESIGN §8). Approvals are still bounded by the person's rank in the domain. */
+/** Which role may give which command (contract §8). Approvals are still bounded by the person's rank in the domain. */
 export const COMMAND_ROLES: Record<Exclude<CommandName, 'FireDeadline'>, Role[]> = {
   RegisterPerson: ['registrar'],
   ChangeClearance: ['registrar'],
@@ -38,7 +38,7 @@ export const COMMAND_ROLES: Record<Exclude<CommandName, 'FireDeadline'>, Role[]>
   DeclassifyItem: ['approver'],
   ChangeLevel: ['approver'],
   RecordLoss: ['custodian', 'secrecy-officer', 'responder'],
-  // DESIGN §5.1 point 5: the notice is recorded by the registrar or a secrecy officer.
+  // contract §5.1 point 5: the notice is recorded by the registrar or a secrecy officer.
   RecordOriginatorNotice: ['registrar', 'secrecy-officer'],
   OpenIncident: ['responder', 'secrecy-officer'],
   RecordRemedialAction: ['responder'],

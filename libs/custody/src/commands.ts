@@ -1,5 +1,5 @@
 /**
- * Every command of DESIGN §5 with its data. Field names are the public contract: the API's DTOs, the scenario files
+ * Every command of contract §5 with its data. Field names are the public contract: the API's DTOs, the scenario files
  * and the deciders all use these. `actor` and `at` travel on the command envelope, not in `data`.
  */
 import type { Command, InventoryScope, IncidentKind } from './shared/command';
@@ -15,17 +15,17 @@ export interface Scope {
 export interface Period {
   periodYears?: number;
   declassifyOn?: string;
-  /** 长期 (DESIGN §5.1 point 5): no fixed period, so no automatic declassification. */
+  /** 长期 (contract §5.1 point 5): no fixed period, so no automatic declassification. */
   longTerm?: boolean;
 }
 
-/** Someone who is not a registered person (a waiter, a visitor, a journalist): DESIGN §5.1 point 9. */
+/** Someone who is not a registered person (a waiter, a visitor, a journalist): contract §5.1 point 9. */
 export interface Outsider {
   name: string;
   affiliation?: string;
 }
 
-/** What an originating organ's notice decided about an item it classified (DESIGN §5.1 point 5). */
+/** What an originating organ's notice decided about an item it classified (contract §5.1 point 5). */
 export type OriginatorDecision = 'declassified' | 'extended' | 'level-changed';
 
 export interface CommandData {
@@ -68,7 +68,7 @@ export interface CommandData {
     issuedOn?: string;
     /** The originating organ (定密机关); by default the sender. */
     classifiedBy?: string;
-    /** Where it is kept, so place-scoped inventories expect it (DESIGN §5.1 point 13). */
+    /** Where it is kept, so place-scoped inventories expect it (contract §5.1 point 13). */
     placeId?: string;
   };
   /** `couriers` may be left out for post and electronic channels (none carried it). */
@@ -83,7 +83,7 @@ export interface CommandData {
     signedByBoth: boolean;
     supervisor?: string;
   };
-  /** Exactly one of `reader` (a registered person) or `outsider` (DESIGN §5.1 point 9). */
+  /** Exactly one of `reader` (a registered person) or `outsider` (contract §5.1 point 9). */
   RecordReading: { itemId: string; reader?: string; outsider?: Outsider; placeId: string };
   ExtendScope: { itemId: string; persons: string[] };
   RequestCopy: { itemId: string; requestId: string; copies: number };
@@ -94,13 +94,13 @@ export interface CommandData {
   RecordCopy: { itemId: string; copyItemId: string; requestId?: string };
   ApproveLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
   RecordLoan: { itemId: string; loanId: string; borrower: string; dueAt: string };
-  /** DESIGN §5 lists RecordLoan and RecordReturn together: `borrower` and `dueAt` may be repeated on a return. */
+  /** contract §5 lists RecordLoan and RecordReturn together: `borrower` and `dueAt` may be repeated on a return. */
   RecordReturn: {
     itemId: string;
     loanId: string;
     borrower?: string;
     dueAt?: string;
-    /** Who took it back, for a loan the ledger never recorded (default: the actor's person; DESIGN §5.1 point 6). */
+    /** Who took it back, for a loan the ledger never recorded (default: the actor's person; contract §5.1 point 6). */
     receivedBy?: string;
   };
   ApproveCarryOut: { itemId: string; person: string; destination: string; until: string };
@@ -118,7 +118,7 @@ export interface CommandData {
   DeclassifyItem: { itemId: string; reason?: string };
   ChangeLevel: { itemId: string; level: Level; reason?: string };
   RecordLoss: { itemId: string; discoveredBy: string; circumstances: string };
-  /** The originating organ's notice about an item classified elsewhere, recorded as a fact (DESIGN §5.1 point 5). */
+  /** The originating organ's notice about an item classified elsewhere, recorded as a fact (contract §5.1 point 5). */
   RecordOriginatorNotice: {
     itemId: string;
     decision: OriginatorDecision;
@@ -138,7 +138,7 @@ export interface CommandData {
     description: string;
   };
   RecordRemedialAction: { incidentId: string; action: string };
-  /** DESIGN §5.1 3: the responder found `incidentId` and `into` are one event; `incidentId`'s causes join `into`. */
+  /** contract §5.1 3: the responder found `incidentId` and `into` are one event; `incidentId`'s causes join `into`. */
   MergeIncident: { incidentId: string; into: string };
   SubmitIncidentReport: {
     incidentId: string;
@@ -152,7 +152,7 @@ export interface CommandData {
     remedialMeasures: string;
   };
   ConcludeInvestigation: { incidentId: string; finding: string; responsible: string[] };
-  /** DESIGN §5 lists ConcludeInvestigation and CloseIncident together: a close may carry the finding too. */
+  /** contract §5 lists ConcludeInvestigation and CloseIncident together: a close may carry the finding too. */
   CloseIncident: { incidentId: string; note?: string; finding?: string; responsible?: string[] };
   ResolveViolation: { violationId: string; note: string };
   /** Internal: issued by the deadline scheduler at the due instant, never by the public API. */

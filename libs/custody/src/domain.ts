@@ -43,11 +43,11 @@ const moduleFor = (command: CustodyCommand): CommandModule => {
 };
 
 /**
- * DESIGN §5.1 2 (a fact is judged as things stood when it happened): the facts about items whose checks read the
+ * contract §5.1 2 (a fact is judged as things stood when it happened): the facts about items whose checks read the
  * item, the persons and the places — scope, clearance, departure, approvals, status. Requests are decided on the
  * state as it is now; registrations and the inventory, person and incident facts read the current state too (their
  * checks are about existence, or about what the read models hold now). RecordCopy too: the copy takes the next copy
- * number of its tree and the original's level, period and scope as they are now (DESIGN §5.1 4: copy numbers are
+ * number of its tree and the original's level, period and scope as they are now (contract §5.1 4: copy numbers are
  * unique, copies follow the original), which a copy made from the original "as it was" would break.
  */
 const JUDGED_AS_OF: readonly CommandName[] = [

@@ -35,7 +35,7 @@ export const bearerKey = (header: unknown): string | undefined => {
   return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
 };
 
-/** A key's stable, non-secret id: a prefix of its SHA-256 (DESIGN §8.1 scopes a keyless principal's ids by it). */
+/** A key's stable, non-secret id: a prefix of its SHA-256 (contract §8.1 scopes a keyless principal's ids by it). */
 export const keyIdOf = (key: string): string => digest(key).toString('hex').slice(0, 24);
 
 /**
@@ -81,7 +81,7 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
   ) {
     this.keys = [...config.apiKeys.entries()].map(([k, principal]) => {
-      // The key's non-secret id scopes its command ids when it has no person (DESIGN §8.1).
+      // The key's non-secret id scopes its command ids when it has no person (contract §8.1).
       return { hash: digest(k), principal: { ...principal, keyId: principal.keyId ?? keyIdOf(k) } };
     });
     this.failures = new FailureWindow(config.authFailuresPerMinute);

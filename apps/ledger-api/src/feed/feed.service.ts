@@ -35,7 +35,7 @@ export const formatEvent = (e: RecordedEvent): string =>
   })}\n\n`;
 
 /**
- * The live feed: one store subscription per client (DESIGN §2.4 — never the in-memory EventBus), catch-up from the
+ * The live feed: one store subscription per client (contract §2.4 — never the in-memory EventBus), catch-up from the
  * client's position then live, in global order. The subscription stops when the client goes away; heartbeats keep
  * proxies from closing an idle stream and reveal a dead client.
  */

@@ -37,7 +37,7 @@ export class HealthController {
    */
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
-    // A store behind what was applied is never ready (DESIGN §4.1), however small the lag looks.
+    // A store behind what was applied is never ready (contract §4.1), however small the lag looks.
     const rollback = await this.core.readModels.runner.checkStore().catch(() => null);
     if (rollback) {
       res.status(503);

@@ -31,7 +31,7 @@ export class LedgerController {
     return verifyLedgerIntegrity(this.core.store, {
       publicKeyPem: this.checkpoints.publicKeyPem,
       merkle: this.core.readModels.merkle,
-      // A store behind what this service applied fails the audit too (DESIGN §4.1), named as `storeRollback`.
+      // A store behind what this service applied fails the audit too (contract §4.1), named as `storeRollback`.
       appliedHead: this.core.readModels.runner.appliedHead,
     });
   }

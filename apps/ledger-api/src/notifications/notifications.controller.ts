@@ -3,7 +3,7 @@ import { Ledger, type DeliveryStatus } from '@app/application';
 import { Roles } from '../auth/api-key.guard';
 import { NotificationsQuery, QuerySchema } from '../shared/query.dto';
 
-/** Webhook deliveries (DESIGN §8.1): what responders were told, and what could not be delivered within 24 hours. */
+/** Webhook deliveries (contract §8.1): what responders were told, and what could not be delivered within 24 hours. */
 @Controller('api/notifications')
 export class NotificationsController {
   constructor(private readonly ledger: Ledger) {}

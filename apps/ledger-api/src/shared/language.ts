@@ -1,5 +1,5 @@
 /**
- * The language of a response (DESIGN §8.1): `?lang=zh-CN|en` when given (anything else is a 400 naming `lang`), else
+ * The language of a response (contract §8.1): `?lang=zh-CN|en` when given (anything else is a 400 naming `lang`), else
  * the best of `Accept-Language`, else the default. Only words change; codes, ids and field names never do.
  */
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';

@@ -22,7 +22,7 @@ const cli = async (argv: string[], env: Record<string, string> = {}) => {
   }
 };
 
-/** The CLI's human output in the reader's language: `--lang`, else LC_ALL / LC_MESSAGES / LANG (DESIGN §8.1). */
+/** The CLI's human output in the reader's language: `--lang`, else LC_ALL / LC_MESSAGES / LANG (contract §8.1). */
 describe('the CLI in Chinese and English', () => {
   let dir: string;
   beforeAll(async () => {

@@ -17,7 +17,7 @@ const operator = (): string => {
 /**
  * `rebuild [--accept-rollback [--note TEXT]]`: drop the read models and replay the whole store into them. Exit 1,
  * leaving the read models as they are (they are the evidence), when the store is behind what they applied and the
- * rollback was not accepted (DESIGN §4.1); with --accept-rollback the acceptance is recorded in the store first.
+ * rollback was not accepted (contract §4.1); with --accept-rollback the acceptance is recorded in the store first.
  */
 export const rebuildCommand = (program: Command, ctx: CliContext): void => {
   program

@@ -14,7 +14,7 @@ export interface RotateKeyOptions {
 }
 
 /**
- * `rotate-key --new-key FILE` (DESIGN §4.1): stages the new key beside the current one, signs a hand-over checkpoint
+ * `rotate-key --new-key FILE` (contract §4.1): stages the new key beside the current one, signs a hand-over checkpoint
  * with both (its note names the new key in a `key` line), then makes the new key the only one: the old key is kept
  * aside as signing-key.retired-<keyId>.pem until the operator destroys it. A running service re-reads the key file
  * before each checkpoint, so it signs with the new key from then on.

@@ -124,7 +124,7 @@ describe('the scenario runner', () => {
     expect(problems[2]).toContain('expected refusal UNKNOWN_PLACE, got UNKNOWN_PERSON');
   });
 
-  // DESIGN §7 (v2): a command step may give recordedAt — a paper record typed in afterwards.
+  // contract §7 (v2): a command step may give recordedAt — a paper record typed in afterwards.
   it('enters a command late: the clock moves to recordedAt, the command keeps at as its occurredAt', async () => {
     const report = await runScenario({
       name: 'late',

@@ -6,7 +6,7 @@ import { DomainError } from '@app/custody';
 import { LedgerCore, ROLES, verifyLedgerIntegrity } from '@app/application';
 import { RequestValidationError } from '@app/application';
 
-/** The acceptance format of DESIGN §7. */
+/** The acceptance format of contract §7. */
 export interface Scenario {
   name: string;
   source?: string;
@@ -15,7 +15,7 @@ export interface Scenario {
 
 export interface ScenarioStep {
   at: string;
-  /** (v2, DESIGN §7) When the command is entered, ≥ at: a paper record typed in afterwards. */
+  /** (v2, contract §7) When the command is entered, ≥ at: a paper record typed in afterwards. */
   recordedAt?: string;
   actor?: string;
   command?: string;

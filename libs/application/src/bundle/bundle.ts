@@ -1,5 +1,5 @@
 /**
- * Export bundles (DESIGN §1, §8): an item's full history with everything an investigator needs to check it offline —
+ * Export bundles (contract §1, §8): an item's full history with everything an investigator needs to check it offline —
  * the events as stored, their hash-chain links, an RFC 9162 inclusion proof of every event against one signed
  * checkpoint, and that checkpoint. `verifyBundle` needs nothing but the bundle and the public key: no store, no
  * network. It imports only the integrity primitives (hashing, Merkle proofs, Ed25519).
@@ -53,7 +53,7 @@ export interface BundleProof {
   proof: string[];
 }
 
-/** A stream's head and its proof against the checkpoint's stream-heads root (DESIGN §4.1). */
+/** A stream's head and its proof against the checkpoint's stream-heads root (contract §4.1). */
 export type BundleStreamHead = Omit<StreamHeadProof, 'rootHash'>;
 
 export interface ExportBundle {
@@ -296,7 +296,7 @@ export function verifyBundle(
 }
 
 /**
- * Complete streams (DESIGN §4.1): every item the bundle names has its stream; each stream is `item-<itemId>` of a
+ * Complete streams (contract §4.1): every item the bundle names has its stream; each stream is `item-<itemId>` of a
  * named item; and each stream's last event is the head the checkpoint's stream-heads root commits to, so a stream
  * cut short (its last events and their proofs dropped) is caught even though what remains verifies.
  */

@@ -102,7 +102,7 @@ export class ProofMismatch extends DomainError {
 export const signingKeyFor = (dataDir: string, options: { signingKeyFile?: string } = {}): SigningKey =>
   FileKeyRing.forDataDir(dataDir, options).current();
 
-/** A stream's head and its proof against the stream-heads root of a checkpoint (DESIGN §4.1). */
+/** A stream's head and its proof against the stream-heads root of a checkpoint (contract §4.1). */
 export interface StreamHeadProofResponse extends StreamHeadProof {
   treeSize: number;
   streamsRoot: string;
@@ -157,7 +157,7 @@ export const checkpointOf = (event: RecordedEvent): CheckpointRecord | null => {
 const MAX_ATTEMPTS = 5;
 
 /**
- * Signs the Merkle log (DESIGN §4): the root over every committed leaf, appended as a `CheckpointSigned` event to
+ * Signs the Merkle log (contract §4): the root over every committed leaf, appended as a `CheckpointSigned` event to
  * `ledger-checkpoints` with the hash chain, sealed against the stream's last hash and appended with its exact
  * revision, as the DeciderRunner does. The tree comes from the read model's `merkle_leaves`, caught up first.
  */
@@ -385,7 +385,7 @@ export class CheckpointService {
   private async sign(options: { force?: boolean; actor?: string }): Promise<SignOutcome> {
     for (let attempt = 1; ; attempt++) {
       await this.readModels.catchUp();
-      // Never sign a tree over a store seen longer (DESIGN §4.1): that would attest the cut as the ledger's history.
+      // Never sign a tree over a store seen longer (contract §4.1): that would attest the cut as the ledger's history.
       const rollback = await this.readModels.runner.checkStore();
       if (rollback) throw new StoreRolledBack(rollback);
       const merkle = this.readModels.merkle;

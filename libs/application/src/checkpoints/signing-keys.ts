@@ -18,7 +18,7 @@ import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, fromPem, loadOrCreateSigningKey, typ
 export const LEDGER_ID_FILE = 'ledger-id';
 /** What a ledger id may be: it becomes part of the origin line, a schema-less URL path segment. */
 export const LEDGER_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** Origin prefix of every checkpoint note: `custody-ledger/<ledgerId>` (DESIGN §4.1). */
+/** Origin prefix of every checkpoint note: `custody-ledger/<ledgerId>` (contract §4.1). */
 export const ORIGIN_PREFIX = 'custody-ledger/';
 
 /**
@@ -135,7 +135,7 @@ export class FileKeyRing implements KeyRing {
 }
 
 /**
- * The ledger id (DESIGN §4.1): `ledgerId` (LEDGER_ID) when set, else the `ledger-id` file beside the key (DATA_DIR, or the
+ * The ledger id (contract §4.1): `ledgerId` (LEDGER_ID) when set, else the `ledger-id` file beside the key (DATA_DIR, or the
  * directory of LEDGER_SIGNING_KEY_FILE), created once with a random id. Replicas that share a key share the id.
  */
 export const ledgerIdFor = (dataDir: string, options: { signingKeyFile?: string; ledgerId?: string } = {}): string => {

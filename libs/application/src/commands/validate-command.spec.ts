@@ -357,7 +357,7 @@ describe('hand-written invalid cases', () => {
     );
   });
 
-  // DESIGN §5.1 point 5: 长期 instead of a period.
+  // contract §5.1 point 5: 长期 instead of a period.
   it('accepts longTerm instead of periodYears, and refuses the two together', () => {
     const { periodYears: _p, ...rest } = example('ProposeClassification');
     expect(validateCommandData('ProposeClassification', { ...rest, longTerm: true }).ok).toBe(true);
@@ -369,7 +369,7 @@ describe('hand-written invalid cases', () => {
     );
   });
 
-  // DESIGN §5.1 point 5: 制发日 is a marked date; a date-time is accepted too.
+  // contract §5.1 point 5: 制发日 is a marked date; a date-time is accepted too.
   it('accepts issuedOn as a calendar date or a date-time, and refuses a date that does not exist', () => {
     const received = example('RegisterReceivedItem');
     for (const issuedOn of ['2025-06-01', '2025-06-01T08:00:00+08:00'])
@@ -379,7 +379,7 @@ describe('hand-written invalid cases', () => {
     ]);
   });
 
-  // DESIGN §5.1 point 9: an outsider instead of a registered reader.
+  // contract §5.1 point 9: an outsider instead of a registered reader.
   it('accepts an outsider instead of a reader, and names a bad outsider field', () => {
     const reading = { itemId: 'doc-1', placeId: 'restaurant' };
     expect(validateCommandData('RecordReading', { ...reading, outsider: { name: 'a waiter' } }).ok).toBe(true);

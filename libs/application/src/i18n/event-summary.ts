@@ -112,7 +112,7 @@ export const eventVars = (
     else vars[k] = str(v);
   }
   for (const k of OPTIONAL) if (vars[k] === undefined || vars[k] === '') vars[k] = 'none';
-  // An outsider (DESIGN §5.1 9) reads under their own name.
+  // An outsider (contract §5.1 9) reads under their own name.
   const outsider = data.outsider as { name?: string; affiliation?: string } | undefined;
   if (type === 'ItemRead' && outsider?.name)
     vars.reader = outsider.affiliation ? `${outsider.name} (${outsider.affiliation})` : outsider.name;

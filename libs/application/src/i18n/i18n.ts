@@ -1,5 +1,5 @@
 /**
- * Languages (DESIGN §8.1): one catalogue per language, one translate function for the API, the CLI and the
+ * Languages (contract §8.1): one catalogue per language, one translate function for the API, the CLI and the
  * dashboard (which gets the catalogues as JSON). i18next does the lookup and fallback; i18next-icu formats the ICU
  * messages (plurals where counts appear, selects for the optional parts of a summary). Codes, ids and field names are
  * never translated: only the words a person reads.

@@ -1,5 +1,5 @@
 /**
- * The exposure set (DESIGN §1 responder, §5 report draft field 5 "harm"): everyone who held or read an item or any
+ * The exposure set (contract §1 responder, §5 report draft field 5 "harm"): everyone who held or read an item or any
  * of its copies (recursively), when, where and how, and whether they were within reading scope at that moment —
  * the person and the item each folded to the event's occurredAt, so a fact entered late is judged by the world as
  * it was when it happened. Plus the copy tree with each copy's current custodian and status.
@@ -48,7 +48,7 @@ export interface ExposureEntry {
   personId: string;
   /** Name as registered then (an outsider's name as recorded); null for a principal that is not a registered person. */
   name: string | null;
-  /** Someone not registered who read the item (DESIGN §5.1 point 9): always outside reading scope. */
+  /** Someone not registered who read the item (contract §5.1 point 9): always outside reading scope. */
   outsider?: { name: string; affiliation: string | null };
   itemId: string;
   /** The item it is a copy of, when it is one. */
@@ -62,7 +62,7 @@ export interface ExposureEntry {
   placeId: string | null;
   placeName: string | null;
   placeKind: PlaceKind | null;
-  /** For readings: it counts only in a reading room or an office (DESIGN §5). */
+  /** For readings: it counts only in a reading room or an office (contract §5). */
   counted?: boolean;
   /** readingCheck(person then, item then). */
   withinScope: boolean;
@@ -75,7 +75,7 @@ export interface ExposureEntry {
 export interface ExposedPerson {
   personId: string;
   name: string | null;
-  /** Set for an outsider: listed by name (DESIGN §5.1 point 9). */
+  /** Set for an outsider: listed by name (contract §5.1 point 9). */
   outsider?: { name: string; affiliation: string | null };
   firstAt: string;
   lastAt: string;
@@ -219,7 +219,7 @@ const entriesOf = (
     for (const t of list) {
       const at = v.event.metadata.occurredAt;
       const person = t.outsider ? null : persons.at(t.personId, at);
-      // BG99 第2条 (a); DESIGN §5.1 point 9: an outsider is never within the knowledge scope.
+      // BG99 第2条 (a); contract §5.1 point 9: an outsider is never within the knowledge scope.
       const check = t.outsider
         ? { allowed: false, reason: 'outsider' }
         : person

@@ -1,5 +1,5 @@
 /**
- * An item's history as an investigator reads it (DESIGN §1, §2.2, §6 timeline): every event of the item and of its
+ * An item's history as an investigator reads it (contract §1, §2.2, §6 timeline): every event of the item and of its
  * copies, each with its two times, its actor, the violations it raised and whether its hash recomputes and links;
  * and the item's state and readers at an instant, either as the ledger knew it (`asOf`, by recordedAt) or as the
  * world was (`occurredBefore`, by occurredAt, so a fact entered late changes the state at the instant it happened).
@@ -24,7 +24,7 @@ import {
 } from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
 
-/** A violation recorded beside a fact by the same command (DESIGN §2.1). */
+/** A violation recorded beside a fact by the same command (contract §2.1). */
 export interface RaisedViolation {
   violationId: string;
   code: string;
@@ -193,7 +193,7 @@ export const byOccurredAt = (a: RecordedEvent, b: RecordedEvent): number =>
   ms(a.metadata.occurredAt) - ms(b.metadata.occurredAt) || a.position - b.position;
 export const byPosition = (a: RecordedEvent, b: RecordedEvent): number => a.position - b.position;
 /**
- * The order the decider judges a fact by (DESIGN §5.1 2; libs/ledger decider-runner `asOf`): a stream's first event
+ * The order the decider judges a fact by (contract §5.1 2; libs/ledger decider-runner `asOf`): a stream's first event
  * (a record's existence is not dated), then occurredAt order. The exposure set folds the same way, so the ledger's
  * verdict on a contact and the exposure set's never differ.
  */
@@ -251,7 +251,7 @@ export const loadItemTree = async (
     nodes.push({ itemId: next.itemId, copyOf: next.copyOf, depth: next.depth, all, seen, state });
     if (!withCopies) break;
     for (const v of seen) {
-      // A copy of a copy is also recorded on its original (`via`, DESIGN §5.1 point 4); it is reached through the copy
+      // A copy of a copy is also recorded on its original (`via`, contract §5.1 point 4); it is reached through the copy
       // it was made from, at its own depth.
       if (v.event.type !== 'ItemCopied' || (v.event.data as { via?: string }).via) continue;
       const copyId = (v.event.data as { copyItemId: string }).copyItemId;

@@ -50,7 +50,7 @@ export const draftTexts = (
       description: describeIncident(lang, d.description),
     }),
     ...(d.recordedAt ? [t('report.recordedLine', { when: when(d.recordedAt) })] : []),
-    // DESIGN §5.1 1: entered late, discovered when entered — say when it happened too.
+    // contract §5.1 1: entered late, discovered when entered — say when it happened too.
     ...(d.occurredAt && d.occurredAt !== d.discoveredAt
       ? [t('report.occurredLine', { when: when(d.occurredAt) })]
       : []),

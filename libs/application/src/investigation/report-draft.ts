@@ -1,5 +1,5 @@
 /**
- * The 24-hour leak report draft (DESIGN §5 "Report draft"; BG99 报告泄露国家秘密事件的规定 第4条): the seven fields
+ * The 24-hour leak report draft (contract §5 "Report draft"; BG99 报告泄露国家秘密事件的规定 第4条): the seven fields
  * `SubmitIncidentReport` takes — content, discovery, responsible, course, harm, investigation, remedialMeasures —
  * each as a text a responder can edit and the structured facts it was written from, filled from the ledger; plus the
  * deadline and the time left on the ledger's clock. Submitting stays `SubmitIncidentReport`.
@@ -72,9 +72,9 @@ export interface ReportDraft {
   /** The supervising secrecy office (from `?to=`, else empty for the responder to fill). */
   to: string;
   now: string;
-  /** When the ledger learned of it: the 24 hours count from here (DESIGN §5.1 1). */
+  /** When the ledger learned of it: the 24 hours count from here (contract §5.1 1). */
   discoveredAt: string;
-  /** When it happened: the earliest of its causes (DESIGN §5.1 1). */
+  /** When it happened: the earliest of its causes (contract §5.1 1). */
   occurredAt: string;
   reportDueAt: string;
   /** reportDueAt − now on the ledger's clock (negative once past). */
@@ -148,7 +148,7 @@ export interface HarmMovement {
 }
 
 /**
- * Field 5 states harm honestly (DESIGN §5.1 point 12): as harm only what went outside the permitted range —
+ * Field 5 states harm honestly (contract §5.1 point 12): as harm only what went outside the permitted range —
  * out-of-scope contacts, outsiders, unapproved carry-outs, insecure channels, missing items; approved movements apart.
  */
 export interface HarmFacts {
@@ -157,7 +157,7 @@ export interface HarmFacts {
   unentitledReadings: ExposureEntry[];
   /** Every contact (held or read) outside reading scope, outsiders included. */
   outOfScopeContacts: ExposureEntry[];
-  /** Outsiders (not registered persons) who read an item, by name (DESIGN §5.1 point 9). */
+  /** Outsiders (not registered persons) who read an item, by name (contract §5.1 point 9). */
   outsiders: { name: string; affiliation: string | null; itemId: string; at: string; placeName: string | null }[];
   /** Where the items went beyond their permitted range (unapproved carry-outs, insecure channels, losses): 第2条 (b). */
   beyondRange: HarmMovement[];
@@ -442,7 +442,7 @@ export const buildReportDraft = async (
   const discovery: ReportDraft['discovery'] = {
     text: [
       `Discovered ${when(incident.discoveredAt)} by ${l.person(incident.discoveredBy)}${opened ? `, recorded in the custody ledger at ${when(opened.metadata.recordedAt)}` : ''}: ${incident.description}.`,
-      // DESIGN §5.1 1: a paper record entered late was discovered when entered; say when it happened too.
+      // contract §5.1 1: a paper record entered late was discovered when entered; say when it happened too.
       ...(occurredAt !== incident.discoveredAt ? [`It happened ${when(occurredAt)}.`] : []),
       ...(causes.length
         ? [
@@ -531,7 +531,7 @@ export const buildReportDraft = async (
     facts: { events: timeline },
   };
 
-  // (5) actual or possible harm (BG99 第4条 5). DESIGN §5.1 point 12: only what went outside the permitted range is
+  // (5) actual or possible harm (BG99 第4条 5). contract §5.1 point 12: only what went outside the permitted range is
   // harm — contacts outside reading scope (outsiders included), unapproved carry-outs, insecure channels, destruction
   // outside the unit, missing items; movements under an approval are listed apart, as within approval.
   const outOfScopeContacts = exposure.entries.filter((e) => !e.withinScope);
@@ -566,7 +566,7 @@ export const buildReportDraft = async (
           `carried out by ${l.person(String(d.person))} to ${l.place(String(d.destination))}`,
           String(d.destination),
         );
-        // An approved carry-out is within approval (DESIGN §5.1 point 12), wherever it went.
+        // An approved carry-out is within approval (contract §5.1 point 12), wherever it went.
         if (d.approved === true) withinApproval.push({ ...m, what: `${m.what}, under an approval` });
         else beyondRange.push({ ...m, what: `${m.what} without an approval` });
       }
@@ -587,7 +587,7 @@ export const buildReportDraft = async (
         beyondRange.push(
           movement(n.itemId, at, `sent by ${String(d.channel)} (an insecure channel) to ${String(d.to)}`, null),
         );
-      // 000 不私自销毁: destroyed at a home, a public or an outside place (DESIGN §5.1 point 8).
+      // 000 不私自销毁: destroyed at a home, a public or an outside place (contract §5.1 point 8).
       if (
         v.event.type === 'ItemDestroyed' &&
         codes.includes('DESTRUCTION_PLACE_NOT_APPROVED') &&

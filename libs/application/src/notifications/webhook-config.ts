@@ -1,4 +1,4 @@
-/** What a hook is told of (DESIGN §8.1; issue 15): kinds a receiver subscribes to. */
+/** What a hook is told of (contract §8.1; issue 15): kinds a receiver subscribes to. */
 export const NOTIFICATION_KINDS = [
   /** A new incident: the 24 hours to report it start now. */
   'incident-opened',

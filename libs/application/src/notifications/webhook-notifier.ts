@@ -34,7 +34,7 @@ CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries (incident_id, kind,
 const MAX_BACKOFF_MS = 15 * 60_000;
 
 /**
- * Webhooks for responders who must not miss the 24 hours (DESIGN §8.1). Two halves:
+ * Webhooks for responders who must not miss the 24 hours (contract §8.1). Two halves:
  *
  * - the outbox: a consumer of the store's subscription (never the in-memory bus) that turns events into deliveries
  *   — one per hook and kind, with an id derived from hook, event and kind — and commits them together with its

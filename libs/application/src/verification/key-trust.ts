@@ -1,5 +1,5 @@
 /**
- * What a verification without a pinned key proves (DESIGN §4.1): nothing against whoever holds the data directory.
+ * What a verification without a pinned key proves (contract §4.1): nothing against whoever holds the data directory.
  * They hold the private key beside the public one (or can swap both), so they can re-sign any history. The warning is
  * one text for every front end (CLI human and JSON output, the API), so it cannot be softened in one of them.
  */

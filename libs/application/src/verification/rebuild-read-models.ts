@@ -4,7 +4,7 @@ import { StoreRolledBack } from '../errors';
 
 /**
  * Where an operator's acceptance of a rollback is recorded: an event in this stream of the store itself. Why there and
- * not in a file or the read models: the store is the only source of truth (DESIGN §2), the event is hash-chained and
+ * not in a file or the read models: the store is the only source of truth (contract §2), the event is hash-chained and
  * becomes a leaf of the next signed checkpoint, so every later verify, export and witness sees that a rollback was
  * accepted, by whom, from which position and hash to which head. A file in DATA_DIR or a row in the (disposable)
  * read models could be deleted by the same hand that cut the store, leaving no trace. The acceptance hides nothing

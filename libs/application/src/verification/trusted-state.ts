@@ -1,5 +1,5 @@
 /**
- * The auditor's trusted state (DESIGN §4.1): the last checkpoint an auditor verified, kept in a file the auditor
+ * The auditor's trusted state (contract §4.1): the last checkpoint an auditor verified, kept in a file the auditor
  * holds outside the ledger's data directory. Whoever can write the data directory can cut the log back (with the
  * checkpoints that covered the tail) or rewrite and re-sign all of it; every check inside the directory then passes.
  * Only a memory outside it catches that: the next run must find a signed tree no smaller than the pinned one and

@@ -58,7 +58,7 @@ export interface LedgerVerifyResult extends Omit<VerifyResult, 'firstFailure'> {
   storeRollback?: StoreRollback | null;
   /** With `witnesses` given: which of them co-signed the latest checkpoint, against the quorum. */
   witnesses?: WitnessQuorumFinding;
-  /** Key hand-overs followed from the pinned key (DESIGN §4.1 key rotation), oldest first. */
+  /** Key hand-overs followed from the pinned key (contract §4.1 key rotation), oldest first. */
   keyHandovers?: { treeSize: number; keyId: string }[];
 }
 
@@ -94,7 +94,7 @@ export interface LedgerVerifyOptions {
    */
   trustedState?: TrustedState | null;
   /**
-   * What the read models beside the store applied last (DESIGN §4.1, no silent rollback); when given, a store shorter
+   * What the read models beside the store applied last (contract §4.1, no silent rollback); when given, a store shorter
    * than it or holding another event there fails the run as `storeRollback`.
    */
   appliedHead?: AppliedHead | null;
@@ -114,7 +114,7 @@ const failureAt = (cp: CheckpointRecord, reason: LedgerFailureReason, detail: st
 });
 
 /**
- * The full audit of the store (DESIGN §4, docs/integrity.md §4): every stream's hash chain and the Merkle tree over
+ * The full audit of the store (contract §4, docs/integrity.md §4): every stream's hash chain and the Merkle tree over
  * the global order, recomputed from the stored events; every checkpoint's signature; the recomputed root held to
  * every validly signed checkpoint; consistency between consecutive checkpoints. Names the first divergence in
  * global order (the earliest position), whichever check found it.

@@ -1,6 +1,6 @@
 /**
  * Sends every new checkpoint to the configured witnesses (C2SP tlog-witness add-checkpoint) and stores the
- * cosignatures they return (DESIGN §4.1). Never in the way of commands: it runs beside them, each witness on its
+ * cosignatures they return (contract §4.1). Never in the way of commands: it runs beside them, each witness on its
  * own loop; a witness that is down is retried with exponential backoff and caught up with the latest checkpoint
  * (one consistency proof from the size it last co-signed) when it returns.
  *

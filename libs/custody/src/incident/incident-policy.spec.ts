@@ -25,18 +25,18 @@ const noOpenIncidents = (...itemIds: string[]): DecisionContext => ({
   openIncidents: Object.fromEntries(itemIds.map((i) => [i, null])),
 });
 
-describe('which violations open which incidents (DESIGN §5 Leak; BG99 第2条)', () => {
+describe('which violations open which incidents (contract §5 Leak; BG99 第2条)', () => {
   it.each([
     ['OUT_OF_SCOPE_ACCESS', undefined, 'leak'],
     ['ACCESS_AFTER_DEPARTURE', undefined, 'leak'],
     ['INSECURE_CHANNEL', undefined, 'suspected-leak'],
     ['CARRY_OUT_UNAPPROVED', 'public', 'suspected-leak'],
     ['CARRY_OUT_UNAPPROVED', 'home', 'suspected-leak'],
-    // BG99 第2条 (b); DESIGN §5.1 point 10: outside the unit is beyond the permitted range too.
+    // BG99 第2条 (b); contract §5.1 point 10: outside the unit is beyond the permitted range too.
     ['CARRY_OUT_UNAPPROVED', 'external', 'suspected-leak'],
     ['CARRY_OUT_UNAPPROVED', 'office', null],
     ['CARRY_OUT_UNAPPROVED', undefined, null],
-    // 000_45e41dba1b6a5da7.txt 不私自销毁; DESIGN §5.1 point 8.
+    // 000_45e41dba1b6a5da7.txt 不私自销毁; contract §5.1 point 8.
     ['DESTRUCTION_PLACE_NOT_APPROVED', 'home', 'suspected-leak'],
     ['DESTRUCTION_PLACE_NOT_APPROVED', 'public', 'suspected-leak'],
     ['DESTRUCTION_PLACE_NOT_APPROVED', 'external', 'suspected-leak'],
@@ -208,7 +208,7 @@ describe('doc-1 whose incident the read model still shows open, but whose stream
   });
 });
 
-// TL2024 实施条例 第61条 (发现后24小时内) / DESIGN §5.1 1: the reading of 2 March typed in on 5 March is discovered on
+// TL2024 实施条例 第61条 (发现后24小时内) / contract §5.1 1: the reading of 2 March typed in on 5 March is discovered on
 // 5 March — the ledger learned of it then — and keeps 2 March as when it happened.
 describe('a cause entered late: discovered when the ledger records it', () => {
   const MAR2 = '2026-03-02T10:00:00.000Z';
@@ -234,7 +234,7 @@ describe('a cause entered late: discovered when the ledger records it', () => {
   });
 });
 
-// 004_d1fc20a45ee67265.txt 一事一报 / DESIGN §5.1 3: one event, one report — until it is reported.
+// 004_d1fc20a45ee67265.txt 一事一报 / contract §5.1 3: one event, one report — until it is reported.
 describe('doc-1 whose incident was reported, the read model not yet knowing', () => {
   it('opens a new incident with its own discovery rather than joining the reported one', () => {
     const ctx = withOpenIncident({

@@ -1,12 +1,12 @@
 /**
- * Which rule breaks open incidents, and how they open or join one (DESIGN §5 "Leak").
+ * Which rule breaks open incidents, and how they open or join one (contract §5 "Leak").
  *
  * BG99 报告泄露国家秘密事件的规定 第2条: a leak is (a) the item became known to someone not entitled, or (b) it went
  * beyond its permitted range and nobody can show no unentitled person learned it. 004_d1fc20a45ee67265.txt 一事一报:
  * one event, one report — a cause on an item whose incident has not been reported yet joins it, and its deadline
- * stays counted from the first discovery; after the report a new cause opens a new incident (DESIGN §5.1 3).
+ * stays counted from the first discovery; after the report a new cause opens a new incident (contract §5.1 3).
  * TL2024 实施条例 第61条 (发现后24小时内): an incident opened here is discovered when the ledger records the fact that
- * reveals it (DESIGN §5.1 1), so a paper log typed in late is due 24 hours after it was entered.
+ * reveals it (contract §5.1 1), so a paper log typed in late is due 24 hours after it was entered.
  */
 import type { Command, DecisionContext, IncidentKind, Needs, StreamEvents } from '../shared/command';
 import { incidentStream } from '../shared/streams';
@@ -36,7 +36,7 @@ export function incidentKindFor(code: string, detail?: { destinationKind?: Place
     // never carried to public places or home; ordinary post/express/e-mail are not confidential channels.
     case 'INSECURE_CHANNEL':
       return 'suspected-leak';
-    // BG99 第2条 (b) / DESIGN §5.1 point 10: an unapproved carry-out to a public place, a home or outside the unit
+    // BG99 第2条 (b) / contract §5.1 point 10: an unapproved carry-out to a public place, a home or outside the unit
     // (an `external` place) is beyond the permitted range. 000_45e41dba1b6a5da7.txt 不私自销毁 / §5.1 point 8: so is a
     // destruction at such a place.
     case 'CARRY_OUT_UNAPPROVED':
@@ -85,7 +85,7 @@ const openIncidentOf = (ctx: DecisionContext, itemId: string): { incidentId: str
 };
 
 /**
- * DESIGN §5.1 1: discovered when the ledger records the revealing fact (its recordedAt), never before it happened
+ * contract §5.1 1: discovered when the ledger records the revealing fact (its recordedAt), never before it happened
  * (an occurredAt given a little ahead of the ledger's clock stands).
  */
 export const discoveryInstant = (cmd: Command, ctx: DecisionContext): string =>

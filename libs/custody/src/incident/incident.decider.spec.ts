@@ -268,7 +268,7 @@ describe('incident inc-1 concluded', () => {
 });
 
 describe('incident inc-1 reported, its investigation not concluded', () => {
-  // DESIGN §5 gives ConcludeInvestigation and CloseIncident the same fields (finding, responsible[]).
+  // contract §5 gives ConcludeInvestigation and CloseIncident the same fields (finding, responsible[]).
   it('records the finding a close carries as the conclusion, then closes', () =>
     given(incidentOpened(), reported('2026-03-02T20:00:00.000Z'))
       .when(
@@ -313,7 +313,7 @@ describe('no incident inc-1 at all', () => {
       .then([]));
 });
 
-// DESIGN §5.1 3 (004_d1fc20a45ee67265.txt 一事一报): the responder finds inc-2 (doc-2, opened 14:00) is the same event
+// contract §5.1 3 (004_d1fc20a45ee67265.txt 一事一报): the responder finds inc-2 (doc-2, opened 14:00) is the same event
 // as inc-1 (doc-1, opened 11:00).
 describe('MergeIncident: inc-2 into inc-1, neither reported', () => {
   const inc2 = {

@@ -24,7 +24,7 @@ export type IncidentCommand = Extract<
   }
 >;
 
-/** The seven fields of BG99 第4条 (DESIGN §5 report draft), plus `to`, the supervising secrecy office. */
+/** The seven fields of BG99 第4条 (contract §5 report draft), plus `to`, the supervising secrecy office. */
 export const REPORT_FIELDS = [
   'to',
   'content',
@@ -123,7 +123,7 @@ const recorded = (
 };
 
 /**
- * DESIGN §5.1 3 (004_d1fc20a45ee67265.txt 一事一报): two incidents the responder finds are one event become one. The
+ * contract §5.1 3 (004_d1fc20a45ee67265.txt 一事一报): two incidents the responder finds are one event become one. The
  * merged one must not have been reported (its report already went out as its own event); its causes — and, for an
  * incident opened by hand, its items — join `into` as causes there, `into` keeps its discovery (its deadline does
  * not move) and the merged incident's own deadlines end.
@@ -270,7 +270,7 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
         throw refuse('NOT_REPORTED', `incident ${incidentId} has not been reported`, 'incidentId');
       }
       const note = typeof command.data.note === 'string' && command.data.note !== '' ? command.data.note : null;
-      // DESIGN §5 gives ConcludeInvestigation and CloseIncident the same fields: a close that carries the finding of
+      // contract §5 gives ConcludeInvestigation and CloseIncident the same fields: a close that carries the finding of
       // an investigation not yet concluded records that conclusion first.
       const { finding, responsible } = command.data;
       const concluding =
@@ -286,7 +286,7 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
     case 'FireDeadline': {
       const { deadline } = command.data;
       const state = stateOf<IncidentState>(ctx, deadline.streamId);
-      // A merged incident's deadlines ended with the merge (DESIGN §5.1 3).
+      // A merged incident's deadlines ended with the merge (contract §5.1 3).
       if (state.status === 'none' || state.incident.mergedInto !== null) return [];
       if (deadline.kind !== 'LEAK_REPORT_LATE' && deadline.kind !== 'INVESTIGATION_REPORT_LATE') return [];
       const rule = DEADLINE_RULES[deadline.kind];

@@ -16,7 +16,7 @@ export type IncidentOpened = DomainEvent<
     incidentId: string;
     kind: IncidentKind;
     itemIds: string[];
-    /** When the ledger learned of it (DESIGN §5.1 1): the deadlines count from here. */
+    /** When the ledger learned of it (contract §5.1 1): the deadlines count from here. */
     discoveredAt: string;
     discoveredBy: string | null;
     /** The earliest instant among its causes (when it happened); absent on events recorded before v2. */
@@ -40,7 +40,7 @@ export type IncidentCauseAdded = DomainEvent<
   }
 >;
 /**
- * DESIGN §5.1 3: a responder found two incidents are one event. On the merged incident's stream: its causes went to
+ * contract §5.1 3: a responder found two incidents are one event. On the merged incident's stream: its causes went to
  * `into` and its own deadlines end.
  */
 export type IncidentMerged = DomainEvent<

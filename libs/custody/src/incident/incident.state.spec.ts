@@ -72,7 +72,7 @@ describe('an incident reported late, concluded and closed', () => {
     { type: 'IncidentClosed', data: { incidentId: 'inc-1', note: null, by: 'p-dir', at: '2026-04-02T00:00:00.000Z' } },
   );
 
-  it('keeps the report, the status closed, and stays overdue (DESIGN §6)', () => {
+  it('keeps the report, the status closed, and stays overdue (contract §6)', () => {
     const view = incidentView(state)!;
     expect(view).toMatchObject({
       status: 'closed',
@@ -104,7 +104,7 @@ describe('calendar arithmetic in UTC', () => {
   });
 });
 
-// DESIGN §5.1 1: the incident keeps when it happened — the earliest instant among its causes — beside its discovery.
+// contract §5.1 1: the incident keeps when it happened — the earliest instant among its causes — beside its discovery.
 describe('an incident discovered at 11:00, joined by a cause that happened at 08:00 (entered late)', () => {
   const state = fold(incidentOpened().event, {
     ...lossJoined,
@@ -119,7 +119,7 @@ describe('an incident discovered at 11:00, joined by a cause that happened at 08
     }));
 });
 
-// DESIGN §5.1 3: a merged incident's own deadlines end with the merge.
+// contract §5.1 3: a merged incident's own deadlines end with the merge.
 describe('an incident merged into another before its deadline', () => {
   const state = fold(incidentOpened().event, {
     type: 'IncidentMerged',

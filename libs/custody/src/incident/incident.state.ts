@@ -18,7 +18,7 @@ export const reportDueAt = (discoveredAt: string): string => addHours(discovered
 /** BG99 报告泄露国家秘密事件的规定 第5条: the written result of the investigation is due 3 months after discovery. */
 export const investigationDueAt = (discoveredAt: string): string => addMonths(discoveredAt, 3);
 
-/** suspected-leak < loss < leak: a joined cause can only make an incident graver (DESIGN §5 Leak). */
+/** suspected-leak < loss < leak: a joined cause can only make an incident graver (contract §5 Leak). */
 export const graver = (a: IncidentKind, b: IncidentKind): IncidentKind =>
   INCIDENT_KINDS.indexOf(a) >= INCIDENT_KINDS.indexOf(b) ? a : b;
 
@@ -77,7 +77,7 @@ export const evolveIncident = withViolationLog<IncidentState, IncidentEvent>((st
       };
     }
     case 'IncidentMerged':
-      // DESIGN §5.1 3: its causes live on in `into`; it is no longer joined, reported or due.
+      // contract §5.1 3: its causes live on in `into`; it is no longer joined, reported or due.
       return state.status === 'none'
         ? state
         : {
@@ -133,8 +133,8 @@ export const incidentView = (state: IncidentState): IncidentView | null => {
 };
 
 /**
- * DESIGN §6: `overdue` = the report was not in by the deadline, and it stays true after a late report. A merged
- * incident's deadline ended with the merge (DESIGN §5.1 3): it is overdue only when the merge itself came late.
+ * contract §6: `overdue` = the report was not in by the deadline, and it stays true after a late report. A merged
+ * incident's deadline ended with the merge (contract §5.1 3): it is overdue only when the merge itself came late.
  * `now` is the read model's clock (the domain never reads one).
  */
 export const isReportOverdue = (

@@ -1,7 +1,7 @@
 import type { DomainEvent, InventoryScope } from '../shared/command';
 import type { ViolationDetected, ViolationResolved } from '../shared/violation';
 
-/** `expected`: the items held (active or archived) within the scope at opening (DESIGN §5). */
+/** `expected`: the items held (active or archived) within the scope at opening (contract §5). */
 export type InventoryOpened = DomainEvent<
   'InventoryOpened',
   { inventoryId: string; scope: InventoryScope; expected: string[]; by: string; at: string }

@@ -63,7 +63,7 @@ describe('Zhang carrying the item out', () => {
         });
       }));
 
-  // DESIGN §5 leak rule: only a carry-out to a public place or home opens a suspected leak.
+  // contract §5 leak rule: only a carry-out to a public place or home opens a suspected leak.
   it('flags a carry-out to an unapproved office without an incident', () =>
     given(...base)
       .when(carryOut('office-1'))
@@ -83,7 +83,7 @@ describe('Zhang carrying the item out', () => {
         });
       }));
 
-  // DESIGN §5: approvals are used up by the fact they approve, and bound to the person.
+  // contract §5: approvals are used up by the fact they approve, and bound to the person.
   it('flags a second carry-out under the same approval', () =>
     given(...afterCommands(base, approveCarryOut('p-dir'), carryOut('office-1')))
       .when(carryOut('office-1', hoursAfter(3)))
@@ -101,7 +101,7 @@ describe('Zhang carrying the item out', () => {
 });
 
 describe('the RFID gate', () => {
-  // DESIGN §5: an exit flags CARRY_OUT_UNAPPROVED unless an approval is active or the item is out under one.
+  // contract §5: an exit flags CARRY_OUT_UNAPPROVED unless an approval is active or the item is out under one.
   it('flags an exit with no approval', () =>
     given(...base)
       .when(gate('out'))
@@ -141,7 +141,7 @@ describe('bringing back and archiving', () => {
         ]),
       ));
 
-  // DESIGN §5: the archive keeper (the actor) becomes custodian.
+  // contract §5: the archive keeper (the actor) becomes custodian.
   it('makes the archive keeper custodian', () =>
     given(...base)
       .when(cmd('ArchiveItem', { itemId: 'doc-1', placeId: 'vault-1' }, { actor: 'p-keeper' }))
@@ -157,7 +157,7 @@ describe('bringing back and archiving', () => {
       .thenThrows('UNKNOWN_PLACE'));
 });
 
-describe('an unapproved carry-out outside the unit (BG99 第2条 (b); DESIGN §5.1 point 10)', () => {
+describe('an unapproved carry-out outside the unit (BG99 第2条 (b); contract §5.1 point 10)', () => {
   const ministry = {
     streamId: 'place-ministry',
     event: { type: 'PlaceRegistered', data: { placeId: 'ministry', name: 'ministry', kind: 'external', at: T0 } },

@@ -53,17 +53,17 @@ describe('no item yet (004_d1fc20a45ee67265.txt 拟定→审核→批准→记�
       .when(proposal({ periodYears: undefined, declassifyOn: '2056-03-01T00:00:00.000Z' }))
       .then((writes) => expect(typesOf(writes)).toEqual(['ClassificationProposed'])));
 
-  // DESIGN §5: a person named in a command must be registered.
+  // contract §5: a person named in a command must be registered.
   it('refuses a scope naming an unregistered person', () => given(mgr).when(proposal()).thenThrows('UNKNOWN_PERSON'));
 
-  // DESIGN §5: a review needs a proposal.
+  // contract §5: a review needs a proposal.
   it('refuses a review of nothing', () => given(gm).when(review('p-gm')).thenThrows('NOT_PROPOSED'));
 });
 
 describe('a TOP_SECRET proposal by the manager', () => {
   const proposed = () => afterCommands([...people], proposal());
 
-  // DESIGN §5: ITEM_EXISTS — one item per id.
+  // contract §5: ITEM_EXISTS — one item per id.
   it('refuses a second proposal of the same id', () =>
     given(...proposed())
       .when(proposal())
@@ -93,7 +93,7 @@ describe('a TOP_SECRET proposal by the manager', () => {
       .when(approve('p-gm'))
       .thenThrows('NOT_REVIEWED'));
 
-  // DESIGN §7: an approver must be a registered person.
+  // contract §7: an approver must be a registered person.
   it('refuses an approval by an unregistered actor', () =>
     given(...afterCommands(proposed(), review('p-dir')))
       .when(approve('p-nobody'))
@@ -103,13 +103,13 @@ describe('a TOP_SECRET proposal by the manager', () => {
 describe('a reviewed TOP_SECRET proposal', () => {
   const reviewed = () => afterCommands([...people], proposal(), review('p-dir'));
 
-  // DESIGN §5: executive for TOP_SECRET/SECRET.
+  // contract §5: executive for TOP_SECRET/SECRET.
   it('refuses the director as approver', () =>
     given(...reviewed())
       .when(approve('p-dir'))
       .thenThrows('APPROVER_NOT_AUTHORIZED'));
 
-  // DESIGN §5: the proposer becomes custodian; the approval instant is the issue date the period counts from.
+  // contract §5: the proposer becomes custodian; the approval instant is the issue date the period counts from.
   it('makes the proposer custodian and counts the period from the approval', () =>
     given(...reviewed())
       .when(approve('p-gm', '2026-04-01T02:30:00.000Z'))
@@ -146,7 +146,7 @@ describe('a CONFIDENTIAL proposal, reviewed', () => {
   const reviewed = () =>
     afterCommands([...people], proposal({ level: 'CONFIDENTIAL', periodYears: 10 }), review('p-gm'));
 
-  // DESIGN §5: director+ for CONFIDENTIAL.
+  // contract §5: director+ for CONFIDENTIAL.
   it('lets a director approve it', () =>
     given(...reviewed())
       .when(approve('p-dir'))
@@ -185,7 +185,7 @@ describe('receiving an item (签收)', () => {
       { actor: 'p-zhang' },
     );
 
-  // 001 (一)收文保密 / DESIGN §5: custody starts with the receiver; the receipt instant is the issue date.
+  // 001 (一)收文保密 / contract §5: custody starts with the receiver; the receipt instant is the issue date.
   it('starts custody with the receiver and counts the period from the receipt', () =>
     given(zhang)
       .when(receive())
@@ -206,13 +206,13 @@ describe('receiving an item (签收)', () => {
         expect(violationCodes(writes)).toEqual(['PERIOD_INVALID']);
       }));
 
-  // DESIGN §5: ITEM_EXISTS is refused.
+  // contract §5: ITEM_EXISTS is refused.
   it('refuses an id already registered', () =>
     given(...afterCommands([zhang], receive()))
       .when(receive())
       .thenThrows('ITEM_EXISTS'));
 
-  // DESIGN §5: the receiver must be registered.
+  // contract §5: the receiver must be registered.
   it('refuses an unregistered receiver', () =>
     given(person('p-x', 'staff', 'SECRET'))
       .when(receive())

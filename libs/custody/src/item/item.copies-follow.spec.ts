@@ -1,5 +1,5 @@
 /**
- * Copies follow their original (DESIGN §5.1 point 4; 001_6188e2007563e3a6.txt (三)5: 复印件要等同原件一样管理;
+ * Copies follow their original (contract §5.1 point 4; 001_6188e2007563e3a6.txt (三)5: 复印件要等同原件一样管理;
  * 002_c292fe519fc09962.txt 第6篇: the classifier's decisions bind every holder of the item).
  */
 import { cmd, contextFor, eventsOf, given, typesOf, violationCodes, type HistoryEntry } from '../testing/custody-spec';
@@ -112,7 +112,7 @@ describe('a copy tree of 3 generations and 50 copies', () => {
   });
 });
 
-describe('a scope extension binds the copies (DESIGN §5.1 point 4)', () => {
+describe('a scope extension binds the copies (contract §5.1 point 4)', () => {
   // The manager (rank manager) is not admitted to a SECRET item by default; the general manager extends the scope.
   const history = afterCommands(
     [...people, ...places, received('doc-o', { level: 'SECRET' })],

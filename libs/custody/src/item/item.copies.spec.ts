@@ -198,7 +198,7 @@ describe('a TOP_SECRET item with an approved request for one copy', () => {
         expect(writes[0].streamId).toBe('item-doc-ts');
       }));
 
-  // DESIGN §5: a copy needs a new id.
+  // contract §5: a copy needs a new id.
   it('refuses a copy id already in use', () =>
     given(...afterCommands(approved(), copy('doc-ts-c1', 'r1')))
       .when(copy('doc-ts-c1', 'r1'))
@@ -216,7 +216,7 @@ describe('a SECRET item with a request not yet approved', () => {
       }));
 });
 
-// DESIGN §5.1 points 2 and 4: a copy entered late still takes the next number of its tree — copy numbers stay unique
+// contract §5.1 points 2 and 4: a copy entered late still takes the next number of its tree — copy numbers stay unique
 // — and the original as it is now.
 describe('a copy recorded late, after a later copy was recorded', () => {
   it('takes copy No. 2, not No. 1 again', () => {

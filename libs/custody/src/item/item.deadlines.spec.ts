@@ -19,7 +19,7 @@ describe('date arithmetic', () => {
 });
 
 describe('item deadlines', () => {
-  // 001 (一)收文保密 / DESIGN §5: a receipt is due 48 h after the dispatch.
+  // 001 (一)收文保密 / contract §5: a receipt is due 48 h after the dispatch.
   it('sets RECEIPT_MISSING 48 h after a dispatch, with the dispatch revision', () =>
     expect(itemDeadlineChanges(stored('ItemDispatched', {}, 5))).toEqual({
       set: [

@@ -1,5 +1,5 @@
 /**
- * The item stream's deadlines (DESIGN §5 "Deadlines are driven by the clock"): which stored item events set or
+ * The item stream's deadlines (contract §5 "Deadlines are driven by the clock"): which stored item events set or
  * clear an obligation. `rules/deadlines.ts` combines this with the incident deadlines.
  *
  * Keys are one per obligation and per item (`KIND:item-X`); a later event re-sets a key with its new due instant.
@@ -20,7 +20,7 @@ export interface StoredItemEvent {
   occurredAt: string;
 }
 
-/** 001_6188e2007563e3a6.txt (一)收文保密: every dispatch needs a receipt; flagged 48 h after the dispatch (DESIGN §5). */
+/** 001_6188e2007563e3a6.txt (一)收文保密: every dispatch needs a receipt; flagged 48 h after the dispatch (contract §5). */
 export const RECEIPT_HOURS = 48;
 
 export const deadlineKey = (kind: Deadline['kind'], streamId: string): string => `${kind}:${streamId}`;
@@ -60,7 +60,7 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       issue(event.data.itemId, event.data.level, event.data.issuedAt, event.data.declassifyOn);
       break;
     case 'CopyRegistered':
-      // DESIGN §5.1 point 4: a copy has no declassification deadline of its own; its original's expiry binds it.
+      // contract §5.1 point 4: a copy has no declassification deadline of its own; its original's expiry binds it.
       issue(event.data.itemId, event.data.level, event.data.issuedAt ?? event.data.at, null);
       break;
     case 'ItemDispatched':
@@ -91,7 +91,7 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       break;
     case 'SecrecyPeriodExtended':
       // An extension decided before expiry moves the automatic declassification (保密法 第24条); a copy's follows its
-      // original's and sets no deadline of its own (DESIGN §5.1 point 4).
+      // original's and sets no deadline of its own (contract §5.1 point 4).
       if (event.data.followsOriginal) break;
       set.push({
         key: key('DECLASSIFY'),

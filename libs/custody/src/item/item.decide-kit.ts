@@ -59,7 +59,7 @@ export const loadedItem = (ctx: DecisionContext, itemId: string): ItemRecord | n
 export const originalIdOf = (item: ItemRecord): string => item.original ?? item.copyOf ?? item.itemId;
 
 /**
- * Every copy in an item's tree that is loaded, copies of copies included (DESIGN §5.1 point 4). The original lists
+ * Every copy in an item's tree that is loaded, copies of copies included (contract §5.1 point 4). The original lists
  * its whole tree (`descendants`); walking each copy's own `copies` as well covers trees written before v2.
  */
 export const copyTree = (ctx: DecisionContext, item: ItemRecord): ItemRecord[] => {
@@ -130,18 +130,18 @@ export const placeOf = (ctx: DecisionContext, placeId: string, field: string): P
   if (!p) throw new UnknownReference('UNKNOWN_PLACE', field, placeId);
   return p;
 };
-/** DESIGN §7: an actor who gives an approval must be a registered person. */
+/** contract §7: an actor who gives an approval must be a registered person. */
 export const approverOf = (ctx: DecisionContext, cmd: Command): PersonView => personOf(ctx, cmd.actor, 'actor');
 
 // ---------------------------------------------------------------- requests: common refusals
 
-/** Requests on a destroyed item are refused; a destroyed item is locked (DESIGN §5). */
+/** Requests on a destroyed item are refused; a destroyed item is locked (contract §5). */
 export const requestable = (item: ItemRecord): ItemRecord => {
   if (item.status === 'destroyed') throw refuse('ITEM_DESTROYED', `${item.itemId} is destroyed`);
   return item;
 };
 /**
- * Decisions on the secrecy of a copy are taken on its original and bind the copy (DESIGN §5.1 point 4), so they are
+ * Decisions on the secrecy of a copy are taken on its original and bind the copy (contract §5.1 point 4), so they are
  * refused on the copy itself.
  */
 export const notACopy = (item: ItemRecord): ItemRecord => {
@@ -176,7 +176,7 @@ export const requireRank = (approver: PersonView, min: Rank, what: string): void
     throw new ApproverNotAuthorized(`${what} needs a ${min} or above; ${approver.personId} is ${approver.rank}`);
   }
 };
-/** 保密法 第24条 / DESIGN §5: period changes, declassification and level changes by the classification's approver or an executive. */
+/** 保密法 第24条 / contract §5: period changes, declassification and level changes by the classification's approver or an executive. */
 export const requireClassifier = (approver: PersonView, item: ItemRecord, what: string): void => {
   if (approver.personId !== item.approvedBy && approver.rank !== 'executive') {
     throw new ApproverNotAuthorized(`${what} needs the classification's approver or an executive`);
@@ -197,7 +197,7 @@ export interface Finding {
 /**
  * The write of a fact on an item: the fact events, then its violations; causes that open incidents open or join
  * one (一事一报) and carry its id. On a destroyed item the fact is still recorded and flags
- * ACTIVITY_AFTER_DESTRUCTION and nothing else (DESIGN §5).
+ * ACTIVITY_AFTER_DESTRUCTION and nothing else (contract §5).
  */
 export const factWrites = (
   cmd: Command,
@@ -209,7 +209,7 @@ export const factWrites = (
 ): StreamEvents[] => {
   const streamId = itemStream(item.itemId);
   if (item.status === 'destroyed') {
-    // 001 (十)销毁保密 / DESIGN §5: a destroyed item is locked; any later fact is itself the anomaly.
+    // 001 (十)销毁保密 / contract §5: a destroyed item is locked; any later fact is itself the anomaly.
     const v = violation(cmd, 'ACTIVITY_AFTER_DESTRUCTION', {
       itemId: item.itemId,
       personId: concerned,
@@ -244,7 +244,7 @@ export const factWrites = (
   return [write(streamId, [...facts, ...violations]), ...incidents.writes];
 };
 
-/** Leak rule: who read (or borrowed) the item without being entitled (DESIGN §5; 002 第9条). */
+/** Leak rule: who read (or borrowed) the item without being entitled (contract §5; 002 第9条). */
 export const accessFinding = (cmd: Command, reader: PersonView, item: ItemRecord, what: string): Finding | null => {
   const check = readingCheck(reader, itemView(item)!);
   if (check.allowed) return null;

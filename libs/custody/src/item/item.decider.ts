@@ -1,9 +1,9 @@
 /**
- * The item stream's decider: every command of DESIGN §5 about one item (classification, custody moves, readings,
+ * The item stream's decider: every command of contract §5 about one item (classification, custody moves, readings,
  * copies, loans, carry-outs, destruction, the secrecy period) and the item deadlines.
  *
  * Facts are recorded whenever they are well-formed and name registered persons, places and items; a rule they break
- * is a `ViolationDetected` beside them (DESIGN §2.1). Requests are refused with the codes of §5.
+ * is a `ViolationDetected` beside them (contract §2.1). Requests are refused with the codes of §5.
  *
  * This file plans and routes; each use case decides in `decide/` (classification, transfer, copies, loans,
  * carry-out, destruction, period, deadlines), with what they share in `item.decide-kit.ts`.
@@ -97,7 +97,7 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'ExtendSecrecyPeriod':
     case 'DeclassifyItem':
     case 'ChangeLevel':
-      // DESIGN §5.1 point 4: the decision binds every copy in the tree, loaded generation by generation.
+      // contract §5.1 point 4: the decision binds every copy in the tree, loaded generation by generation.
       return mergeNeeds(items(command.data.itemId), persons(command.actor), copyTreeNeeds(ctx, command.data.itemId));
     case 'RecordOriginatorNotice': {
       const named = loadedItem(ctx, command.data.itemId);
@@ -117,7 +117,7 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
         incidentNeeds([command.data.itemId], ctx),
       );
     case 'AcknowledgeReceipt':
-      // Round two: the addressee of the pending dispatch (DESIGN §5.1 point 7).
+      // Round two: the addressee of the pending dispatch (contract §5.1 point 7).
       return mergeNeeds(
         items(command.data.itemId),
         persons(command.data.by, loadedItem(ctx, command.data.itemId)?.dispatch?.to),
@@ -200,7 +200,7 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
       );
     case 'FireDeadline': {
       const deadline = command.data.deadline;
-      // An expiry declassifies the whole copy tree (DESIGN §5.1 point 4).
+      // An expiry declassifies the whole copy tree (contract §5.1 point 4).
       const itemId = parseStream(deadline.streamId)?.id;
       const tree = deadline.kind === 'DECLASSIFY' && itemId ? copyTreeNeeds(ctx, itemId) : {};
       return mergeNeeds({ streams: [deadline.streamId] }, tree);
@@ -280,7 +280,7 @@ export const decideItem = (command: ItemCommand, ctx: DecisionContext): StreamEv
 };
 
 /**
- * What an inventory appends to an item's stream when it closes without sighting the item (DESIGN §5): the
+ * What an inventory appends to an item's stream when it closes without sighting the item (contract §5): the
  * `ItemMissing` fact (status `missing`, nobody holds it) and its ITEM_MISSING violation (critical), which opened or
  * joined the `loss` incident `incidentId`.
  */

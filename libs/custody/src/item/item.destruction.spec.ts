@@ -25,7 +25,7 @@ describe('approving a destruction (001_6188e2007563e3a6.txt (十)销毁保密: �
     given(...base)
       .when(approve('p-mgr'))
       .thenThrows('APPROVER_NOT_AUTHORIZED'));
-  // DESIGN §5: executive for TOP_SECRET.
+  // contract §5: executive for TOP_SECRET.
   it('refuses a director on a TOP_SECRET item', () =>
     given(...base)
       .when(approve('p-dir', 'doc-ts'))
@@ -88,7 +88,7 @@ describe('destroying a SECRET item', () => {
 describe('a destroyed item', () => {
   const destroyed = () => afterCommands(base, approve('p-dir'), destroy(['p-w1', 'p-w2']));
 
-  // DESIGN §5: any later fact is recorded and flags ACTIVITY_AFTER_DESTRUCTION and nothing else.
+  // contract §5: any later fact is recorded and flags ACTIVITY_AFTER_DESTRUCTION and nothing else.
   it('records a reading by an unentitled person in public with only ACTIVITY_AFTER_DESTRUCTION', () =>
     given(...destroyed())
       .when(cmd('RecordReading', { itemId: 'doc-1', reader: 'p-driver', placeId: 'restaurant' }))
@@ -108,7 +108,7 @@ describe('a destroyed item', () => {
       .when(cmd('RecordLoss', { itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: '?' }))
       .then((writes) => expect(violationCodes(writes)).toEqual(['ACTIVITY_AFTER_DESTRUCTION'])));
 
-  // DESIGN §5 (our code): requests on a destroyed item are refused.
+  // contract §5 (our code): requests on a destroyed item are refused.
   it.each([
     ['ApproveDestruction', { itemId: 'doc-1' }],
     ['ExtendScope', { itemId: 'doc-1', persons: ['p-zhang'] }],
@@ -122,7 +122,7 @@ describe('a destroyed item', () => {
 });
 
 describe('losing an item (001 (九)清查保密: 发现有丢失的要及时追查)', () => {
-  // DESIGN §5: RecordLoss → ItemLost, nobody holds it, a loss incident, no violation.
+  // contract §5: RecordLoss → ItemLost, nobody holds it, a loss incident, no violation.
   it('records the loss and opens a loss incident', () =>
     given(...base)
       .when(cmd('RecordLoss', { itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: 'taken from a chair' }))
@@ -165,7 +165,7 @@ describe('losing an item (001 (九)清查保密: 发现有丢失的要及时追�
 });
 
 describe('an inventory closing without sighting the item', () => {
-  // DESIGN §5: ITEM_MISSING, critical, beside ItemMissing, with the loss incident's id.
+  // contract §5: ITEM_MISSING, critical, beside ItemMissing, with the loss incident's id.
   it('builds ItemMissing and its ITEM_MISSING violation', () =>
     expect(
       itemMissingEvents({
@@ -194,7 +194,7 @@ describe('an inventory closing without sighting the item', () => {
     ]));
 });
 
-describe('where destruction happens (001_6188e2007563e3a6.txt (十)销毁保密; DESIGN §5.1 point 8)', () => {
+describe('where destruction happens (001_6188e2007563e3a6.txt (十)销毁保密; contract §5.1 point 8)', () => {
   const extra = [
     person('p-w3', 'staff', 'TOP_SECRET'),
     {

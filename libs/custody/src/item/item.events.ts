@@ -25,7 +25,7 @@ export type ClassificationProposed = DomainEvent<
     copies: number | null;
     copyAllowed: boolean;
     proposedBy: string;
-    /** 长期 (DESIGN §5.1 point 5): no fixed period. Absent on events written before v2. */
+    /** 长期 (contract §5.1 point 5): no fixed period. Absent on events written before v2. */
     longTerm?: boolean;
     at: string;
   }
@@ -123,22 +123,22 @@ export type ItemRead = DomainEvent<
     itemId: string;
     /** The registered reader; null when the reader was an outsider. */
     reader: string | null;
-    /** Someone not registered (a waiter, a visitor): DESIGN §5.1 point 9. */
+    /** Someone not registered (a waiter, a visitor): contract §5.1 point 9. */
     outsider?: { name: string; affiliation: string | null };
     placeId: string;
     placeKind: PlaceKind;
-    /** Readings count only in a reading room or an office (DESIGN §5). */
+    /** Readings count only in a reading room or an office (contract §5). */
     counted: boolean;
     at: string;
   }
 >;
 /**
- * Why a copy's level, period, scope or status changed (DESIGN §5.1 point 4: copies follow their original): the
+ * Why a copy's level, period, scope or status changed (contract §5.1 point 4: copies follow their original): the
  * original whose decision it follows. Absent on the original's own event.
  */
 export interface FollowsOriginal {
   followsOriginal?: string;
-  /** The originating organ's notice the change applies (DESIGN §5.1 point 5). */
+  /** The originating organ's notice the change applies (contract §5.1 point 5). */
   noticeRef?: string;
 }
 
@@ -162,7 +162,7 @@ export type CopyApproved = DomainEvent<
 >;
 /**
  * On the copied item. A copy of a copy also writes it on the original (`via` = the copy it was made from), so the
- * original knows its whole copy tree and numbers copies uniquely across it (DESIGN §5.1 point 4).
+ * original knows its whole copy tree and numbers copies uniquely across it (contract §5.1 point 4).
  */
 export type ItemCopied = DomainEvent<
   'ItemCopied',
@@ -227,7 +227,7 @@ export type ItemLent = DomainEvent<
     at: string;
   }
 >;
-/** `unrecorded`: a return of a loan the ledger never recorded (DESIGN §5.1 point 6). */
+/** `unrecorded`: a return of a loan the ledger never recorded (contract §5.1 point 6). */
 export type ItemReturned = DomainEvent<
   'ItemReturned',
   { itemId: string; loanId: string; returnedTo: string | null; unrecorded?: boolean; at: string }
@@ -326,7 +326,7 @@ export type LevelChanged = DomainEvent<
   } & FollowsOriginal
 >;
 /**
- * The originating organ's notice about an item classified elsewhere (DESIGN §5.1 point 5; S2 第6篇: 不得自行决定),
+ * The originating organ's notice about an item classified elsewhere (contract §5.1 point 5; S2 第6篇: 不得自行决定),
  * recorded as a fact. The change itself follows as the usual event (ItemDeclassified, SecrecyPeriodExtended,
  * LevelChanged, with `noticeRef`) on the item and on every copy.
  */

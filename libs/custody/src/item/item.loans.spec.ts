@@ -98,7 +98,7 @@ describe('lending the item', () => {
 describe('an item on loan to Liu', () => {
   const onLoan = () => afterCommands(base, approveLoan('p-gm'), lend());
 
-  // DESIGN §5: a return gives custody back to the lender.
+  // contract §5: a return gives custody back to the lender.
   it('returns custody to the lender', () =>
     given(...onLoan())
       .when(cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-1' }))
@@ -108,7 +108,7 @@ describe('an item on loan to Liu', () => {
         ]),
       ));
 
-  // DESIGN §5.1 point 6: a return is a fact; one of a loan the ledger never recorded is flagged, not refused.
+  // contract §5.1 point 6: a return is a fact; one of a loan the ledger never recorded is flagged, not refused.
   it('records a return of another loan as LOAN_UNRECORDED, the item with whoever took it back', () =>
     given(...onLoan())
       .when(cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-9', receivedBy: 'p-omgr' }))
@@ -151,7 +151,7 @@ describe('an item on loan to Liu', () => {
   });
 });
 
-describe('a loan approval is used up by its loan (DESIGN §5.1 point 6; 002_c292fe519fc09962.txt 第22条)', () => {
+describe('a loan approval is used up by its loan (contract §5.1 point 6; 002_c292fe519fc09962.txt 第22条)', () => {
   const lentAndBack = () =>
     afterCommands(base, approveLoan('p-gm'), lend(), cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-1' }));
 
@@ -197,7 +197,7 @@ describe('a longer term on a one-sided approval', () => {
       .then((writes) => expect(violationCodes(writes)).toEqual(['LOAN_UNAPPROVED', 'LOAN_TERM_EXCEEDED'])));
 });
 
-describe('a handover while the item is out on loan (S1 (七); 002_c292fe519fc09962.txt 第30条; DESIGN §5.1 point 6)', () => {
+describe('a handover while the item is out on loan (S1 (七); 002_c292fe519fc09962.txt 第30条; contract §5.1 point 6)', () => {
   // Zhang lends to Liu, then hands his items over to the office manager before he leaves.
   const handedOver = () =>
     afterCommands(
@@ -260,7 +260,7 @@ describe('a handover while the item is out on loan (S1 (七); 002_c292fe519fc099
       ));
 });
 
-describe('a return of a loan the ledger never recorded (DESIGN §5.1 point 6)', () => {
+describe('a return of a loan the ledger never recorded (contract §5.1 point 6)', () => {
   // Zhang's item comes back from a loan nobody entered; the registrar (a registered person) takes it.
   it("records it, gives custody to the actor's person and flags LOAN_UNRECORDED (medium)", () =>
     given(...base)

@@ -1,5 +1,5 @@
 /**
- * Items classified elsewhere (DESIGN §5.1 point 5): the period counts from the marked issue date (001: 自标明的制发日
+ * Items classified elsewhere (contract §5.1 point 5): the period counts from the marked issue date (001: 自标明的制发日
  * 起算; 不能标明制发日的, 自通知之日算起); only the originating organ decides (002 第6篇: 不得自行决定), and its notice is
  * recorded as a fact and applied to the item and every copy.
  */
@@ -76,7 +76,7 @@ describe('registering an item classified elsewhere', () => {
       .when(receive({ periodYears: undefined, longTerm: true }))
       .then((writes) => expect(eventsOf(writes)[0].data).toMatchObject({ declassifyOn: null, longTerm: true })));
 
-  // DESIGN §5.1 point 13: a place, so place-scoped inventories expect it.
+  // contract §5.1 point 13: a place, so place-scoped inventories expect it.
   it('keeps the place it is registered at', () =>
     given(...base)
       .when(receive({ placeId: 'vault-1' }))
@@ -160,7 +160,7 @@ describe("recording the originator's notice", () => {
   });
 });
 
-describe('changing the level re-checks the period maximum from the issue date (QX90 第3条; DESIGN §5.1 point 13)', () => {
+describe('changing the level re-checks the period maximum from the issue date (QX90 第3条; contract §5.1 point 13)', () => {
   // A SECRET item of this unit with 15 years left: CONFIDENTIAL allows at most 10 from its issue date.
   const own = [...base, received('doc-s', { declassifyOn: '2041-03-02T09:00:00.000Z' })];
   it('refuses CONFIDENTIAL for a period of 15 years', () =>

@@ -52,7 +52,7 @@ describe('extending the secrecy period (保密法 第24条)', () => {
         ]),
       ));
 
-  // DESIGN §5: only the classification's approver or an executive.
+  // contract §5: only the classification's approver or an executive.
   it('refuses a director who did not classify it', () =>
     given(...base)
       .when(extend('p-dir', '2040-01-01T00:00:00.000Z'))
@@ -90,7 +90,7 @@ describe('extending the secrecy period (保密法 第24条)', () => {
 });
 
 describe('declassifying and changing the level', () => {
-  // 保密法 第24条: by the classifier or a superior (DESIGN §5: as for extensions).
+  // 保密法 第24条: by the classifier or a superior (contract §5: as for extensions).
   it('records a declassification by an executive', () =>
     given(...base)
       .when(cmd('DeclassifyItem', { itemId: 'doc-1', reason: 'published' }, { actor: 'p-gm' }))
@@ -192,7 +192,7 @@ describe('a dispatch awaiting its receipt (001 (一)收文保密: 件件有着�
       .when(fire({ kind: 'RECEIPT_MISSING', dueAt: DUE, ref: '0' }))
       .then((w) => expect(w).toEqual([])));
 
-  // DESIGN §5: a receipt after the flag is still recorded.
+  // contract §5: a receipt after the flag is still recorded.
   it('still records a late receipt', () =>
     given(...afterCommands(dispatched(), receiptMissing))
       .when(cmd('AcknowledgeReceipt', { itemId: 'doc-1', by: 'p-gm' }, { at: '2026-05-07T00:00:00.000Z' }))

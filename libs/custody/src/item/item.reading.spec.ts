@@ -51,7 +51,7 @@ describe('a SECRET item held by Zhang, default scope', () => {
         });
       }));
 
-  // 002 第9条 / DESIGN §5 leak rule: a reader outside the scope is a leak — high, opens a leak incident, names the reader.
+  // 002 第9条 / contract §5 leak rule: a reader outside the scope is a leak — high, opens a leak incident, names the reader.
   it('flags OUT_OF_SCOPE_ACCESS for the driver and opens a leak incident', () =>
     given(...history)
       .when(read('p-driver'))
@@ -64,7 +64,7 @@ describe('a SECRET item held by Zhang, default scope', () => {
         expect(v.incidentId).toBe((opened?.data as { incidentId: string }).incidentId);
       }));
 
-  // DESIGN §5: the custodian is not automatically a reader.
+  // contract §5: the custodian is not automatically a reader.
   it('flags the custodian reading outside her scope', () =>
     given(...history)
       .when(read('p-zhang'))
@@ -101,7 +101,7 @@ describe('a SECRET item held by Zhang, default scope', () => {
         expect(eventsOf(writes).find((e) => e.type === 'IncidentOpened')?.data).toMatchObject({ kind: 'leak' });
       }));
 
-  // DESIGN §5 一事一报: a cause on an item with an open incident joins it.
+  // contract §5 一事一报: a cause on an item with an open incident joins it.
   it('joins the open incident of the item', () =>
     given(...history, openIncident, {
       lookups: { openIncidents: { 'doc-1': { incidentId: 'inc-1', kind: 'suspected-leak' } } },
@@ -160,7 +160,7 @@ describe('extending the scope', () => {
     received('doc-ts', { level: 'TOP_SECRET', receivedBy: 'p-gm' }),
   ];
 
-  // 001 (二)阅文保密 2 / DESIGN §5: director+.
+  // 001 (二)阅文保密 2 / contract §5: director+.
   it('records an extension approved by a director', () =>
     given(...history)
       .when(extend('p-dir'))
@@ -177,7 +177,7 @@ describe('extending the scope', () => {
     given(...history)
       .when(extend('p-mgr'))
       .thenThrows('APPROVER_NOT_AUTHORIZED'));
-  // DESIGN §5: executive for TOP_SECRET.
+  // contract §5: executive for TOP_SECRET.
   it('refuses a director on a TOP_SECRET item', () =>
     given(...history)
       .when(extend('p-dir', ['p-zhang'], 'doc-ts'))
@@ -192,7 +192,7 @@ describe('extending the scope', () => {
       .then((writes) => expect(writes).toEqual([])));
 });
 
-describe('an outsider reads the item (BG99 第2条 (a); DESIGN §5.1 point 9)', () => {
+describe('an outsider reads the item (BG99 第2条 (a); contract §5.1 point 9)', () => {
   // 001 (the secretary case): a waiter at the restaurant reads the SECRET document Zhang left on the table.
   const waiter = (placeId = 'restaurant') =>
     cmd(
@@ -239,7 +239,7 @@ describe('an outsider reads the item (BG99 第2条 (a); DESIGN §5.1 point 9)', 
   });
 });
 
-// DESIGN §5.1 2 (a fact is judged as things stood when it happened): an engineer in scope on 2 March who departed on
+// contract §5.1 2 (a fact is judged as things stood when it happened): an engineer in scope on 2 March who departed on
 // 3 March; the reading-room log of 2 March is typed in on 5 March.
 describe('a reading entered late, judged as things stood when it happened', () => {
   const MAR2 = '2026-03-02T10:00:00.000Z';

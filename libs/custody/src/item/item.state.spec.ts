@@ -19,7 +19,7 @@ const base = [...people, ...places, received('doc-1')];
 describe('the item view, through its life', () => {
   it('is null before the item exists', () => expect(viewOf([])).toBeNull());
 
-  // DESIGN §5 签收: custody with the receiver; every field filled.
+  // contract §5 签收: custody with the receiver; every field filled.
   it('shows a received item active with the receiver', () =>
     expect(viewOf(base)).toEqual({
       itemId: 'doc-1',
@@ -45,7 +45,7 @@ describe('the item view, through its life', () => {
       lastSightedAt: null,
     }));
 
-  // DESIGN §6: in-transit until a receipt; the courier holds it.
+  // contract §6: in-transit until a receipt; the courier holds it.
   it('is in transit with the courier, then active with the receiver', () => {
     const sent = afterCommands(
       base,
@@ -69,7 +69,7 @@ describe('the item view, through its life', () => {
     ).toMatchObject({ status: 'active', placeId: 'office-1' });
   });
 
-  // DESIGN §5: a loss leaves nobody holding it.
+  // contract §5: a loss leaves nobody holding it.
   it('is missing with nobody holding it after a loss', () =>
     expect(
       viewOf(afterCommands(base, cmd('RecordLoss', { itemId: 'doc-1', discoveredBy: 'p-zhang', circumstances: '' }))),
@@ -87,7 +87,7 @@ describe('the item view, through its life', () => {
     });
   });
 
-  // DESIGN §5: a destroyed item stays destroyed whatever is recorded later.
+  // contract §5: a destroyed item stays destroyed whatever is recorded later.
   it('stays destroyed, with nobody holding it, after later facts', () => {
     const gone = afterCommands(
       base,

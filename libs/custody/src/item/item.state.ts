@@ -49,7 +49,7 @@ export interface ItemRecord {
   custodian: string | null;
   placeId: string | null;
   copyOf: string | null;
-  /** For a copy: the original at the root of its copy tree, whose decisions it follows (DESIGN §5.1 point 4). */
+  /** For a copy: the original at the root of its copy tree, whose decisions it follows (contract §5.1 point 4). */
   original: string | null;
   copyNo: number | null;
   copies: string[];
@@ -209,7 +209,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
   // Anything else before the item exists changes nothing (a stream always starts with one of the three above).
   if (!isItem(state)) return state;
   const s: ItemRecord = { ...state, revision: state.revision + 1 };
-  // A destroyed item is locked: later facts are history (and flagged), they do not move it (DESIGN §5).
+  // A destroyed item is locked: later facts are history (and flagged), they do not move it (contract §5).
   if (s.status === 'destroyed' && event.type !== 'ViolationDetected' && event.type !== 'ViolationResolved') return s;
   switch (event.type) {
     case 'ClassificationReviewed':
@@ -235,7 +235,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     case 'ReceiptAcknowledged':
       return { ...s, status: statusFor(s, 'active'), custodian: event.data.by, dispatch: null };
     case 'ItemHandedOver':
-      // S1 (七); S2 第30条 / DESIGN §5.1 point 6: an item out on loan stays with its borrower; the new holder of
+      // S1 (七); S2 第30条 / contract §5.1 point 6: an item out on loan stays with its borrower; the new holder of
       // record is the one it is returned to.
       if (event.data.onLoanTo && s.loan) return { ...s, loan: { ...s.loan, lender: event.data.to } };
       return { ...s, custodian: event.data.to, status: s.status === 'missing' ? statusFor(s, 'active') : s.status };
@@ -320,7 +320,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       const approval = s.loanApprovals[event.data.loanId];
       return {
         ...s,
-        // DESIGN §5.1 point 6: an approval is used up by the loan it approves.
+        // contract §5.1 point 6: an approval is used up by the loan it approves.
         loanApprovals:
           approval && event.data.approved
             ? { ...s.loanApprovals, [event.data.loanId]: { ...approval, used: true } }

@@ -46,7 +46,7 @@ describe('a SECRET item held by Zhang, dispatched', () => {
         }),
   );
 
-  // 保密法 第29条 / DESIGN §5: encrypted fax only with a recorded approval.
+  // 保密法 第29条 / contract §5: encrypted fax only with a recorded approval.
   it('flags an encrypted fax without an approval, not with one', () => {
     given(...history)
       .when(dispatch('doc-s', 'encrypted-fax', []))
@@ -89,7 +89,7 @@ describe('a SECRET item held by Zhang, dispatched', () => {
         expect(violationsOf(writes)[0].personId).toBe('p-b');
       }));
 
-  // DESIGN §5: persons named must be registered.
+  // contract §5: persons named must be registered.
   it('refuses an unregistered courier or addressee', () => {
     given(...history)
       .when(dispatch('doc-s', 'courier', ['p-ghost']))
@@ -196,7 +196,7 @@ describe('two items held by Zhang, handed over to the manager', () => {
       }),
   );
 
-  // 002 第17条 交由主管领导签字; DESIGN §5.1 point 11: no supervisor, or one below director, is a trust handover too.
+  // 002 第17条 交由主管领导签字; contract §5.1 point 11: no supervisor, or one below director, is a trust handover too.
   it.each([
     ['no supervisor', undefined, 'no supervisor signed'],
     ['a manager as supervisor', 'p-mgr', 'supervisor p-mgr is manager, not a director or above'],
@@ -229,7 +229,7 @@ describe('two items held by Zhang, handed over to the manager', () => {
       .thenThrows('UNKNOWN_ITEM'));
 });
 
-describe('a receipt signed by someone other than the addressee (002_c292fe519fc09962.txt 第20条 3; DESIGN §5.1 point 7)', () => {
+describe('a receipt signed by someone other than the addressee (002_c292fe519fc09962.txt 第20条 3; contract §5.1 point 7)', () => {
   // The SECRET item goes to the general manager (leadership); the office director, the driver and a leadership
   // director sign for it in turn.
   const leadDir = person('p-ldir', 'director', 'SECRET', { unit: 'leadership' });
@@ -267,7 +267,7 @@ describe('a receipt signed by someone other than the addressee (002_c292fe519fc0
       .then((writes) => expect(violationCodes(writes)).toEqual(['RECEIPT_BY_OTHER'])));
 });
 
-describe('a probationer dispatching (002_c292fe519fc09962.txt 第20条 5; DESIGN §5.1 point 13)', () => {
+describe('a probationer dispatching (002_c292fe519fc09962.txt 第20条 5; contract §5.1 point 13)', () => {
   const history = [...base, received('doc-s', { receivedBy: 'p-b' })];
   // 严禁让试用期员工发送保密文件: by any channel, not only by hand.
   it.each(['confidential-post', 'courier', 'ordinary-post'])('flags TRIAL_EMPLOYEE_TRANSMIT by %s', (channel) =>

@@ -70,7 +70,7 @@ describe('later events on an incident stream', () => {
     ).toEqual(['INVESTIGATION_REPORT_LATE:incident-inc-1']);
   });
 
-  // DESIGN §5.1 3: a merged incident's own deadlines end.
+  // contract §5.1 3: a merged incident's own deadlines end.
   it('clears both deadlines of an incident merged into another', () =>
     expect(deadlineChanges(stored('incident-inc-1', 'IncidentMerged', { incidentId: 'inc-1', into: 'inc-0' }))).toEqual(
       {

@@ -1,5 +1,5 @@
 /**
- * Deadline derivation (DESIGN §5 "Deadlines are driven by the clock"): which stored event sets or clears which
+ * Deadline derivation (contract §5 "Deadlines are driven by the clock"): which stored event sets or clears which
  * obligation. The scheduler keeps one deadline per key (a later `set` of the same key replaces it) and issues
  * FireDeadline at the due instant; the deciders check again when it fires, so a stale deadline flags nothing.
  */
@@ -62,7 +62,7 @@ const incidentChanges = (stored: StoredEvent): DeadlineChanges => {
       return { set: [], clear: [leakKey] };
     case 'InvestigationConcluded':
       return { set: [], clear: [investigationKey] };
-    // DESIGN §5.1 3: the merged incident's own deadlines end; the one it joined keeps its own.
+    // contract §5.1 3: the merged incident's own deadlines end; the one it joined keeps its own.
     case 'IncidentMerged':
       return { set: [], clear: [leakKey, investigationKey] };
     case 'ViolationDetected':

@@ -51,7 +51,7 @@ describe('the default scope of each level (002_c292fe519fc09962.txt 第9条)', (
   it('admits managers and above to CONFIDENTIAL', () =>
     expect(admittedRanks(item('CONFIDENTIAL'))).toEqual(['manager', 'director', 'executive']));
 
-  // DESIGN §5: a person of an admitted rank with the clearance may read; the custodian is not automatically a reader.
+  // contract §5: a person of an admitted rank with the clearance may read; the custodian is not automatically a reader.
   it('lets the director read a SECRET item and not the secretary who holds it', () => {
     expect(mayRead(dir, item('SECRET'))).toBe(true);
     expect(readingCheck(zhang, item('SECRET'))).toEqual({ allowed: false, reason: 'not-in-scope' });
@@ -59,7 +59,7 @@ describe('the default scope of each level (002_c292fe519fc09962.txt 第9条)', (
 });
 
 describe('a scope that names persons or ranks', () => {
-  // DESIGN §5: clearance ≥ level is required even of a named person (classification-and-copies scenario).
+  // contract §5: clearance ≥ level is required even of a named person (classification-and-copies scenario).
   it('refuses a named SECRET-cleared director on a TOP_SECRET item for clearance', () =>
     expect(readingCheck(dir, item('TOP_SECRET', { scope: { persons: ['p-dir'] } }))).toEqual({
       allowed: false,
@@ -70,7 +70,7 @@ describe('a scope that names persons or ranks', () => {
   it('lets a named staff member with the clearance read', () =>
     expect(mayRead(zhang, item('SECRET', { scope: { persons: ['p-zhang'] } }))).toBe(true));
 
-  // DESIGN §5: the scope may narrow the default ranks.
+  // contract §5: the scope may narrow the default ranks.
   it('narrows the ranks when the scope lists them', () => {
     const narrowed = item('CONFIDENTIAL', { scope: { persons: [], ranks: ['executive'] } });
     expect(mayRead(mgr, narrowed)).toBe(false);
@@ -89,11 +89,11 @@ describe('departed persons, destroyed and declassified items', () => {
   it('refuses a departed person', () =>
     expect(readingCheck(gone, item('SECRET'))).toEqual({ allowed: false, reason: 'departed' }));
 
-  // DESIGN §5: nobody reads a destroyed item.
+  // contract §5: nobody reads a destroyed item.
   it('refuses everyone on a destroyed item', () =>
     expect(readingCheck(gm, item('SECRET', { status: 'destroyed' }))).toEqual({ allowed: false, reason: 'destroyed' }));
 
-  // 保密法 第24条 / DESIGN §5: after declassification everyone may read.
+  // 保密法 第24条 / contract §5: after declassification everyone may read.
   it('lets everyone read a declassified item, even without clearance or after departure', () => {
     expect(mayRead(person('p-driver', 'staff', 'NONE'), item('TOP_SECRET', { status: 'declassified' }))).toBe(true);
     expect(mayRead(gone, item('TOP_SECRET', { status: 'declassified' }))).toBe(true);

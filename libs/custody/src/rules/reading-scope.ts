@@ -1,5 +1,5 @@
 /**
- * Who may read an item (DESIGN §5 "Reading scope"): the one copy of the rule. Deciders flag readings and loans with
+ * Who may read an item (contract §5 "Reading scope"): the one copy of the rule. Deciders flag readings and loans with
  * it; the read models compute "who may read now" and the exposure set with it.
  */
 import type { ItemView, PersonView } from '../shared/views';
@@ -16,9 +16,9 @@ export const admittedRanks = (item: Pick<ItemView, 'level' | 'scope'>): Rank[] =
 
 /** Whether, and if not why not, a person may read an item now. */
 export const readingCheck = (person: PersonView, item: ItemView): { allowed: boolean; reason?: ReadingRefusal } => {
-  // DESIGN §5: nobody may read a destroyed item, not even after declassification.
+  // contract §5: nobody may read a destroyed item, not even after declassification.
   if (item.status === 'destroyed') return { allowed: false, reason: 'destroyed' };
-  // 保密法 第24条 / DESIGN §5: after declassification everyone may read.
+  // 保密法 第24条 / contract §5: after declassification everyone may read.
   if (item.status === 'declassified') return { allowed: true };
   // 004_d1fc20a45ee67265.txt: a departed person (脱密期) is no longer entitled.
   if (person.departed) return { allowed: false, reason: 'departed' };

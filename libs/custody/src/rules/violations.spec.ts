@@ -2,7 +2,7 @@ import { T0 } from '../testing/custody-spec';
 import { severityOf, violation, VIOLATION_RULES } from './violations';
 
 describe('the violation catalogue', () => {
-  // DESIGN §5 "Violation severities": the lists as written there.
+  // contract §5 "Violation severities": the lists as written there.
   const critical = ['INSECURE_CHANNEL', 'ITEM_MISSING', 'LEAK_REPORT_LATE'];
   const high = [
     'OUT_OF_SCOPE_ACCESS',
@@ -15,7 +15,7 @@ describe('the violation catalogue', () => {
     'COPY_UNAPPROVED',
     'ACCESS_AFTER_DEPARTURE',
     'ACTIVITY_AFTER_DESTRUCTION',
-    // DESIGN §5.1 (v2)
+    // contract §5.1 (v2)
     'DESTRUCTION_PLACE_NOT_APPROVED',
   ];
   const medium = [
@@ -28,13 +28,13 @@ describe('the violation catalogue', () => {
     'INVESTIGATION_REPORT_LATE',
     'TS_INVENTORY_OVERDUE',
     'PERIOD_INVALID',
-    // DESIGN §5.1 (v2)
+    // contract §5.1 (v2)
     'LOAN_TERM_EXCEEDED',
     'LOAN_UNRECORDED',
     'RECEIPT_BY_OTHER',
   ];
 
-  it('holds every code of DESIGN §5 and §5.1 and no other', () =>
+  it('holds every code of contract §5 and §5.1 and no other', () =>
     expect(Object.keys(VIOLATION_RULES).sort()).toEqual([...critical, ...high, ...medium].sort()));
 
   it.each(
@@ -52,7 +52,7 @@ describe('the violation catalogue', () => {
     for (const rule of Object.values(VIOLATION_RULES)) expect(rule.source.length).toBeGreaterThan(5);
   });
 
-  // DESIGN §5: COPY_UNAPPROVED is critical on TOP_SECRET, high otherwise.
+  // contract §5: COPY_UNAPPROVED is critical on TOP_SECRET, high otherwise.
   it('makes COPY_UNAPPROVED critical on TOP_SECRET only', () => {
     expect(severityOf('COPY_UNAPPROVED', 'TOP_SECRET')).toBe('critical');
     expect(severityOf('COPY_UNAPPROVED', 'SECRET')).toBe('high');
@@ -63,7 +63,7 @@ describe('the violation catalogue', () => {
 describe('building a ViolationDetected', () => {
   const cmd = { commandId: 'cmd-7', at: T0 };
 
-  // DESIGN §2.7: ids derived from the cause, so a retry appends nothing twice.
+  // contract §2.7: ids derived from the cause, so a retry appends nothing twice.
   it('derives the id from the command, the code and the item', () => {
     const v = violation(cmd, 'TRUST_HANDOVER', { itemId: 'doc-1', personId: 'p-zhang', detail: 'x' });
     expect(v).toEqual({

@@ -1,5 +1,5 @@
 /**
- * The violation catalogue (DESIGN §5 severities) and the one builder of `ViolationDetected` events.
+ * The violation catalogue (contract §5 severities) and the one builder of `ViolationDetected` events.
  * Every code the domain can record is here, with the text it comes from.
  */
 import type { Command } from '../shared/command';
@@ -88,7 +88,7 @@ export const VIOLATION_RULES = {
   },
   ACTIVITY_AFTER_DESTRUCTION: {
     severity: 'high',
-    source: `${S1} (十)销毁保密; DESIGN §5 (locked once destroyed)`,
+    source: `${S1} (十)销毁保密; contract §5 (locked once destroyed)`,
     title: 'Activity on a destroyed item',
   },
   // medium
@@ -167,7 +167,7 @@ export interface ViolationFields {
   idSuffix?: string;
 }
 
-/** Deterministic: a retry or a replay of the command derives the same id (DESIGN §2.7). */
+/** Deterministic: a retry or a replay of the command derives the same id (contract §2.7). */
 export const violationIdFor = (
   cmd: Pick<Command, 'commandId'>,
   code: ViolationCode,
@@ -177,7 +177,7 @@ export const violationIdFor = (
 ): string => `${cmd.commandId}:${code}:${itemId ?? personId ?? ''}${idSuffix ? `:${idSuffix}` : ''}`;
 
 export const severityOf = (code: ViolationCode, level?: Level): Severity =>
-  // DESIGN §5: COPY_UNAPPROVED is critical on TOP_SECRET, high otherwise.
+  // contract §5: COPY_UNAPPROVED is critical on TOP_SECRET, high otherwise.
   code === 'COPY_UNAPPROVED' && level === 'TOP_SECRET' ? 'critical' : VIOLATION_RULES[code].severity;
 
 /** Builds the `ViolationDetected` recorded beside the fact (or at the deadline) that broke the rule. */

@@ -1,4 +1,4 @@
-/** Stream names, one helper each (DESIGN §4). */
+/** Stream names, one helper each (contract §4). */
 export const itemStream = (itemId: string): string => `item-${itemId}`;
 export const personStream = (personId: string): string => `person-${personId}`;
 export const placeStream = (placeId: string): string => `place-${placeId}`;

@@ -60,10 +60,10 @@ export interface IncidentView {
   incidentId: string;
   kind: IncidentKind;
   itemIds: string[];
-  /** When the ledger learned of it: the recording of the fact that revealed it (DESIGN §5.1 1). */
+  /** When the ledger learned of it: the recording of the fact that revealed it (contract §5.1 1). */
   discoveredAt: string;
   discoveredBy: string | null;
-  /** When it happened: the earliest instant among its causes (DESIGN §5.1 1). */
+  /** When it happened: the earliest instant among its causes (contract §5.1 1). */
   occurredAt: string;
   description: string;
   /** discoveredAt + 24 h (BG99; 实施条例 2024 第61条). */

@@ -2,7 +2,7 @@ import type { DomainEvent } from './command';
 import type { Severity } from './vocabulary';
 
 /**
- * A rule break, recorded beside the fact that broke it (DESIGN §2.1). It lives in the stream of the fact
+ * A rule break, recorded beside the fact that broke it (contract §2.1). It lives in the stream of the fact
  * (usually the item's), and always names the item and the person it concerns where one applies, so the
  * violations view can index it whatever stream it is in.
  */

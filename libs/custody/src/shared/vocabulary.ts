@@ -1,4 +1,4 @@
-/** The closed vocabularies of DESIGN §5. Order matters where a comparison is made (levels, ranks). */
+/** The closed vocabularies of contract §5. Order matters where a comparison is made (levels, ranks). */
 
 export const LEVELS = ['CONFIDENTIAL', 'SECRET', 'TOP_SECRET'] as const;
 export type Level = (typeof LEVELS)[number];

@@ -19,7 +19,7 @@ export const decideViolation = (command: ViolationCommand, ctx: DecisionContext)
     case 'ResolveViolation': {
       const data = command.data as unknown as Record<string, unknown>;
       const violationId = requireText(data, 'violationId');
-      // DESIGN §5: a violation is open until a secrecy officer resolves it with a note.
+      // contract §5: a violation is open until a secrecy officer resolves it with a note.
       const note = requireText(data, 'note');
       const ref = ctx.violations[violationId];
       if (!ref) throw new UnknownReference('UNKNOWN_VIOLATION', 'violationId', violationId);

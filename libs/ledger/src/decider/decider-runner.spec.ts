@@ -178,7 +178,7 @@ describe('the decider runner', () => {
     expect(first.events[0].eventId).toBe((await store.readStream('c-a'))[0].eventId);
   });
 
-  describe('judging a command as of its occurredAt (DESIGN §5.1 2)', () => {
+  describe('judging a command as of its occurredAt (contract §5.1 2)', () => {
     /** The counter's value as the command's occurredAt saw it, recorded in each event. */
     type Seen = { n: number; total: number; seenAsOf: number; recordedAt: string | undefined };
     const judged: DeciderProgram<Cmd, Ctx & { recordedAt?: string }, { streams?: string[] }> = {

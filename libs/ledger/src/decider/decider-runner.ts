@@ -25,7 +25,7 @@ export interface LedgerCommand {
   correlationId?: string;
   causationId?: string | null;
   /**
-   * Whose command id this is (DESIGN §8.1): the same id in another scope is another command. Default: the actor.
+   * Whose command id this is (contract §8.1): the same id in another scope is another command. Default: the actor.
    * The HTTP shell passes the principal's person, or a stable non-secret id of its key.
    */
   scope?: string;

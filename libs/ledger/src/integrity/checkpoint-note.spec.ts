@@ -22,7 +22,7 @@ const body = (treeSize: number) => ({
   streamsRoot: 'cd'.repeat(32),
 });
 
-describe('checkpoint notes (C2SP tlog-checkpoint, DESIGN §4.1)', () => {
+describe('checkpoint notes (C2SP tlog-checkpoint, contract §4.1)', () => {
   const key = newKey();
 
   it('is origin, size, base64 root, the streams line, a blank line and the ledger key signature', () => {

@@ -1,5 +1,5 @@
 /**
- * Signed checkpoints of the Merkle log (DESIGN §4): Ed25519 over the RFC 8785 canonical JSON of
+ * Signed checkpoints of the Merkle log (contract §4): Ed25519 over the RFC 8785 canonical JSON of
  * `{treeSize, rootHash, position, signedAt}`. Anyone holding the public key can check one offline.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
@@ -46,7 +46,7 @@ export interface SignedCheckpoint extends CheckpointBody {
   keyId: string;
   /** Base64 Ed25519 signature over the UTF-8 bytes of `canonicalize(body)`. */
   signature: string;
-  /** `custody-ledger/<ledgerId>`: the first line of the note (DESIGN §4.1). Absent on checkpoints before v2. */
+  /** `custody-ledger/<ledgerId>`: the first line of the note (contract §4.1). Absent on checkpoints before v2. */
   origin?: string;
   /** Root of the stream-heads tree at `treeSize` (hex), the note's `streams` extension line. */
   streamsRoot?: string;
@@ -179,7 +179,7 @@ export const ledgerVkey = (origin: string, publicKeyPem: string): string =>
   formatVkey(origin, createPublicKey(publicKeyPem));
 
 /**
- * Signs a checkpoint as a C2SP note and as the JSON record (DESIGN §4.1): text `origin`, size, base64 root,
+ * Signs a checkpoint as a C2SP note and as the JSON record (contract §4.1): text `origin`, size, base64 root,
  * `streams <base64 root>`, and, on a key hand-over, `key <vkey of the new key>`; signed by `key` and, on a
  * hand-over, by `handoverTo` as well, so the old key vouches for the new one and the new one shows it is held.
  */
@@ -225,7 +225,7 @@ export function checkpointNoteProblem(signed: SignedCheckpoint, publicKeyPem: st
 
 /**
  * True when `signed` is signed by the key `publicKeyPem` (SPKI PEM): the Ed25519 signature over its four JSON body
- * fields with a `keyId` naming that key, and, when it has one (v2, DESIGN §4.1), its note — whose facts must be the
+ * fields with a `keyId` naming that key, and, when it has one (v2, contract §4.1), its note — whose facts must be the
  * record's. False for any tampered field, another key, or a malformed signature. Throws only when
  * `publicKeyPem` itself is not a public key.
  */
@@ -258,7 +258,7 @@ export interface KeyChainStep {
 }
 
 /**
- * Follows key hand-overs from a pinned key (DESIGN §4.1 key rotation): each checkpoint must be signed by the key
+ * Follows key hand-overs from a pinned key (contract §4.1 key rotation): each checkpoint must be signed by the key
  * in effect; a checkpoint whose note names a new key (`key <vkey>`) and carries that key's valid signature as well
  * hands over to it, and from then on only the new key is accepted (the old one is retired).
  */

@@ -41,7 +41,7 @@ describe('eventHash', () => {
       data: { b: 1, a: '€' },
       metadata,
     };
-    // The literal definition from DESIGN §4, computed independently here.
+    // The literal definition from contract §4, computed independently here.
     const { hash: _dropped, ...withoutHash } = metadata;
     const expected = createHash('sha256')
       .update(

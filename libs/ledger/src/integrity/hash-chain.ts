@@ -1,5 +1,5 @@
 /**
- * The per-stream SHA-256 hash chain (DESIGN §4). Every event's metadata carries `prevHash` (the previous event's
+ * The per-stream SHA-256 hash chain (contract §4). Every event's metadata carries `prevHash` (the previous event's
  * `hash` in the same stream, 64 zeros for revision 0) and `hash`, computed here and nowhere else.
  */
 import type { NewEvent, RecordedEvent } from '../store/event-store.port';

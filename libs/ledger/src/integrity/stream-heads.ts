@@ -1,5 +1,5 @@
 /**
- * The stream-heads tree (DESIGN §4.1): an RFC 9162 Merkle tree with one leaf per stream, sorted by streamId (UTF-16
+ * The stream-heads tree (contract §4.1): an RFC 9162 Merkle tree with one leaf per stream, sorted by streamId (UTF-16
  * code unit order, as JavaScript compares strings and RFC 8785 sorts keys), leaf = sha256(0x00 ‖ canonical JSON of
  * {streamId, revision, hash}) where `hash` is the chain hash of the stream's last event. Its root is the `streams`
  * extension line of every checkpoint, so a checkpoint commits to where every stream ended at that size and a bundle

@@ -6,7 +6,7 @@
  * (EventStoreDB positions are byte offsets). Revisions are per stream, dense, from 0.
  */
 
-/** Metadata every stored event carries (DESIGN §4). `prevHash`/`hash` are written by the ledger library only. */
+/** Metadata every stored event carries (contract §4). `prevHash`/`hash` are written by the ledger library only. */
 export interface EventMetadata {
   occurredAt: string;
   recordedAt: string;
@@ -107,7 +107,7 @@ export interface Subscription {
 export type EventHandler = (event: RecordedEvent) => Promise<void> | void;
 
 /**
- * The idempotency record of one command (DESIGN §8.1). Its key is (scope, commandId): a command id belongs to the
+ * The idempotency record of one command (contract §8.1). Its key is (scope, commandId): a command id belongs to the
  * principal that sent it, so the same id from another principal is another command. `hash` covers the command's name
  * and body (not its events), so a retry is recognised however the decision would come out today.
  */

@@ -94,7 +94,7 @@ CREATE TABLE IF NOT EXISTS events (
   metadata  TEXT NOT NULL,
   UNIQUE (stream_id, revision)
 );
--- One row per command (DESIGN §8.1), written in the transaction of its events: the idempotency check and the append
+-- One row per command (contract §8.1), written in the transaction of its events: the idempotency check and the append
 -- are one step, and a command id is scoped to its principal.
 CREATE TABLE IF NOT EXISTS commands (
   scope      TEXT NOT NULL,

@@ -3,7 +3,7 @@ import type { RecordedEvent, CommandOutcome } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 
-/** Which events each command id produced: lets a retried command id return its first result (DESIGN §8). */
+/** Which events each command id produced: lets a retried command id return its first result (contract §8). */
 export const commandLogProjection: Projection = {
   name: 'command-log-v1',
   apply(db: Db, event: RecordedEvent) {

@@ -112,7 +112,7 @@ export const streamStateProjection: Projection = {
           JSON.stringify(v),
           existing?.opened_position ?? event.position,
           // Instants as milliseconds, so "overdue at now" is a comparison in SQL (isReportOverdue's, on numbers). The
-          // deadline ends with the report, or with a merge into another incident (DESIGN §5.1 3).
+          // deadline ends with the report, or with a merge into another incident (contract §5.1 3).
           Date.parse(v.reportDueAt),
           (v.reportedAt ?? v.mergedAt ?? null) === null ? null : Date.parse((v.reportedAt ?? v.mergedAt)!),
         );

@@ -69,7 +69,7 @@ export class IncidentQueries {
       where.push('i.incident_id IN (SELECT incident_id FROM incident_items WHERE item_id = ?)');
       args.push(filter.itemId);
     }
-    // A merged incident lives on in the one it joined: it is not open on its own (DESIGN §5.1 3).
+    // A merged incident lives on in the one it joined: it is not open on its own (contract §5.1 3).
     if (filter.open !== undefined)
       where.push(filter.open ? `i.status NOT IN ('closed', 'merged')` : `i.status IN ('closed', 'merged')`);
     if (filter.kind) {
@@ -101,7 +101,7 @@ export class IncidentQueries {
 
   /**
    * The item's incident a new cause joins, if any: 004_d1fc20a45ee67265.txt 一事一报 — one that has not been reported
-   * (nor merged into another); after the report a new cause opens a new incident (DESIGN §5.1 3).
+   * (nor merged into another); after the report a new cause opens a new incident (contract §5.1 3).
    */
   joinableFor(itemId: string): { incidentId: string; kind: IncidentView['kind'] } | null {
     const r = statement(

@@ -66,7 +66,7 @@ class CommittedLeafStore implements LeafStore {
 export class MerkleIndex {
   private leaves = new CommittedLeafStore();
   private log = new MerkleLog(this.leaves);
-  /** The stream heads at the log's size, maintained from the same rows (DESIGN §4.1). */
+  /** The stream heads at the log's size, maintained from the same rows (contract §4.1). */
   private heads = new StreamHeadsTree();
   private readonly stmts;
 

@@ -4,7 +4,7 @@ import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 
 /**
- * The leaves of the global Merkle log (DESIGN §4, docs/integrity.md §2), one row per stored event in global order.
+ * The leaves of the global Merkle log (contract §4, docs/integrity.md §2), one row per stored event in global order.
  * `idx` is the leaf index (dense from 0), `leaf` the 32-byte RFC 9162 leaf hash `sha256(0x00 ‖ event hash)`;
  * `event_hash` and `stream_id` are kept beside it so the in-memory log can be rebuilt and checked without the
  * store, and so the checkpointer can tell whether anything but checkpoints was appended since the last one.

@@ -1,5 +1,5 @@
 /**
- * No silent rollback (DESIGN §4.1): the read models remember the last event they applied — its position and its
+ * No silent rollback (contract §4.1): the read models remember the last event they applied — its position and its
  * hash — in the same transaction as their checkpoint. A store whose head is below that position, or whose event at
  * that place has another hash (or sits at another position), is not the store they were fed from: it was cut back
  * (a restored backup, a deleted tail) or rewritten. The read models are then the only witness inside the data

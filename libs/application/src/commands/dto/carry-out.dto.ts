@@ -1,4 +1,4 @@
-/** Taking items out and bringing them back (DESIGN §5: ApproveCarryOut, RecordCarryOut, RecordBringBack, RecordGatePassage). */
+/** Taking items out and bringing them back (contract §5: ApproveCarryOut, RecordCarryOut, RecordBringBack, RecordGatePassage). */
 import type { CommandData } from '@app/custody';
 import { IsDateTime, IsId, IsOneOf } from './validators';
 

@@ -1,5 +1,5 @@
 /**
- * Classification, receipt and reading scope (DESIGN §5: ProposeClassification, ReviewClassification,
+ * Classification, receipt and reading scope (contract §5: ProposeClassification, ReviewClassification,
  * ApproveClassification, RegisterReceivedItem, RecordReading, ExtendScope).
  */
 import {
@@ -115,7 +115,7 @@ export class RegisterReceivedItemDto {
   @IsId({ optional: true }) placeId?: string;
 }
 
-/** Someone who is not a registered person: a waiter, a visitor, a journalist (DESIGN §5.1 point 9). */
+/** Someone who is not a registered person: a waiter, a visitor, a journalist (contract §5.1 point 9). */
 export class OutsiderDto {
   static readonly example: Outsider = {
     name: 'a waiter of the Riverside restaurant',

@@ -1,4 +1,4 @@
-/** Copies and loans (DESIGN §5: RequestCopy, ApproveCopy, RecordCopy, ApproveLoan, RecordLoan, RecordReturn). */
+/** Copies and loans (contract §5: RequestCopy, ApproveCopy, RecordCopy, ApproveLoan, RecordLoan, RecordReturn). */
 import type { CommandData } from '@app/custody';
 import { IsDateTime, IsId, IsIntIn, IsText } from './validators';
 
@@ -67,7 +67,7 @@ export class RecordReturnDto {
   };
   @IsId() itemId!: string;
   @IsId() loanId!: string;
-  /** May repeat the loan's borrower and due date (DESIGN §5 lists them for loans and returns alike). */
+  /** May repeat the loan's borrower and due date (contract §5 lists them for loans and returns alike). */
   @IsId({ optional: true }) borrower?: string;
   @IsDateTime({ optional: true }) dueAt?: string;
   /** Who took it back, for a loan the ledger never recorded (default: the actor's person). */

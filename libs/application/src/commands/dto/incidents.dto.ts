@@ -1,5 +1,5 @@
 /**
- * Losses and incidents (DESIGN §5: RecordLoss, OpenIncident, RecordRemedialAction, SubmitIncidentReport,
+ * Losses and incidents (contract §5: RecordLoss, OpenIncident, RecordRemedialAction, SubmitIncidentReport,
  * ConcludeInvestigation, CloseIncident; §5.1 3: MergeIncident). Narratives and the report's seven fields may be long.
  */
 import { type CommandData, type IncidentKind, INCIDENT_KINDS } from '@app/custody';
@@ -43,7 +43,7 @@ export class RecordRemedialActionDto {
   @IsText(LONG_TEXT_MAX) action!: string;
 }
 
-/** DESIGN §5.1 3: two incidents found to be one event; `incidentId` (not yet reported) joins `into`. */
+/** contract §5.1 3: two incidents found to be one event; `incidentId` (not yet reported) joins `into`. */
 export class MergeIncidentDto {
   static readonly example: CommandData['MergeIncident'] = {
     incidentId: 'inc-2026-004',

@@ -1,5 +1,5 @@
 /**
- * Archive, inventories and destruction (DESIGN §5: ArchiveItem, OpenInventory, RecordSighting, CloseInventory,
+ * Archive, inventories and destruction (contract §5: ArchiveItem, OpenInventory, RecordSighting, CloseInventory,
  * ApproveDestruction, RecordDestruction).
  */
 import type { CommandData } from '@app/custody';

@@ -1,5 +1,5 @@
 /**
- * The secrecy period and level (DESIGN §5: ExtendSecrecyPeriod, DeclassifyItem, ChangeLevel; §5.1 point 5:
+ * The secrecy period and level (contract §5: ExtendSecrecyPeriod, DeclassifyItem, ChangeLevel; §5.1 point 5:
  * RecordOriginatorNotice).
  */
 import { type CommandData, LEVELS, type Level, type OriginatorDecision } from '@app/custody';
@@ -34,7 +34,7 @@ export class ChangeLevelDto {
   @IsText(undefined, { optional: true }) reason?: string;
 }
 
-/** The originating organ's notice about an item classified elsewhere (a fact; DESIGN §5.1 point 5). */
+/** The originating organ's notice about an item classified elsewhere (a fact; contract §5.1 point 5). */
 export class RecordOriginatorNoticeDto {
   static readonly example: CommandData['RecordOriginatorNotice'] = {
     itemId: 'doc-1',

@@ -1,4 +1,4 @@
-/** People and places (DESIGN §5: RegisterPerson, ChangeClearance, EndProbation, RecordDeparture, RegisterPlace). */
+/** People and places (contract §5: RegisterPerson, ChangeClearance, EndProbation, RecordDeparture, RegisterPlace). */
 import {
   type CommandData,
   CLEARANCES,

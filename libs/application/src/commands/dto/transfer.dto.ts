@@ -1,4 +1,4 @@
-/** Transmission and hand-over (DESIGN §5: DispatchItem, AcknowledgeReceipt, HandOver). */
+/** Transmission and hand-over (contract §5: DispatchItem, AcknowledgeReceipt, HandOver). */
 import { type CommandData, CHANNELS, type Channel } from '@app/custody';
 import { IsBool, IsId, IsIdList, IsOneOf } from './validators';
 

@@ -299,7 +299,7 @@ export const IsNested =
   };
 
 /**
- * The pair "either `periodYears` or `declassifyOn`" (DESIGN §5): put on `periodYears`, it is required unless
+ * The pair "either `periodYears` or `declassifyOn`" (contract §5): put on `periodYears`, it is required unless
  * `declassifyOn` is given; put on `declassifyOn`, it refuses to be given together with `periodYears`.
  */
 export const EitherPeriodYears = (): PropertyDecorator => (target, propertyKey) => {
@@ -318,7 +318,7 @@ export const EitherPeriodYears = (): PropertyDecorator => (target, propertyKey) 
 };
 
 /**
- * `longTerm: true` (长期, DESIGN §5.1 point 5) instead of `periodYears` or `declassifyOn`. Only `true` means anything, so
+ * `longTerm: true` (长期, contract §5.1 point 5) instead of `periodYears` or `declassifyOn`. Only `true` means anything, so
  * `false` is refused rather than silently read as "a period follows".
  */
 export const OrLongTerm = (): PropertyDecorator => (target, propertyKey) => {

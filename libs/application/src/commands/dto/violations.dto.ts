@@ -1,4 +1,4 @@
-/** Violations (DESIGN §5: ResolveViolation, a request of the secrecy officer). */
+/** Violations (contract §5: ResolveViolation, a request of the secrecy officer). */
 import type { CommandData } from '@app/custody';
 import { IsDerivedId, IsText } from './validators';
 

@@ -24,7 +24,7 @@ export const approveCarryOut: Decide<'ApproveCarryOut'> = (cmd, ctx) => {
   const approver = approverOf(ctx, cmd);
   personOf(ctx, d.person, 'person');
   const destination = placeOf(ctx, d.destination, 'destination');
-  // 001 (五)携带保密: 要经领导审批 — director+ (DESIGN §5).
+  // 001 (五)携带保密: 要经领导审批 — director+ (contract §5).
   requireRank(approver, 'director', 'approving a carry-out');
   // 001 (五)携带保密; 002 第13条: never to public places or home, so no approval can cover them.
   if (NEVER_APPROVABLE.includes(destination.kind)) {

@@ -92,13 +92,13 @@ export const approveClassification: Decide<'ApproveClassification'> = (cmd, ctx)
   // 004 审核→批准: only an endorsed proposal (the latest review) can be approved.
   if (item.review?.decision !== 'endorse')
     throw refuse('NOT_REVIEWED', `${item.itemId} has no endorsing review`, 'itemId');
-  // 002 第11条 / DESIGN §5: executive for TOP_SECRET/SECRET, director+ for CONFIDENTIAL.
+  // 002 第11条 / contract §5: executive for TOP_SECRET/SECRET, director+ for CONFIDENTIAL.
   requireRank(
     approver,
     item.level === 'CONFIDENTIAL' ? 'director' : 'executive',
     `approving a ${item.level} classification`,
   );
-  // 长期 (DESIGN §5.1 point 5): no end, so no automatic declassification.
+  // 长期 (contract §5.1 point 5): no end, so no automatic declassification.
   const declassifyOn = item.longTerm
     ? null
     : (item.proposedDeclassifyOn ?? addYears(cmd.at, item.periodYears ?? MAX_PERIOD_YEARS[item.level]));

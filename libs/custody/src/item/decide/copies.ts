@@ -97,7 +97,7 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
   if (loadedItem(ctx, d.copyItemId) || (ctx.streams[itemStream(d.copyItemId)]?.revision ?? -1) >= 0) {
     throw refuse('ITEM_EXISTS', `${d.copyItemId} already exists`, 'copyItemId');
   }
-  // DESIGN §5.1 point 4: copy numbers are unique across every copy descended from one original, so the original
+  // contract §5.1 point 4: copy numbers are unique across every copy descended from one original, so the original
   // gives them (and, for a copy of a copy, records it: writing its stream also orders two copies made at once).
   const original = source.copyOf ? (loadedItem(ctx, originalIdOf(source)) ?? source) : source;
   const copyNo = Math.max(original.lastCopyNo, original.descendants.length, original.copies.length) + 1;

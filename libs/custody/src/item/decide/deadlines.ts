@@ -1,4 +1,4 @@
-/** Deadlines on the item stream, fired by the scheduler at the due instant (DESIGN §5). */
+/** Deadlines on the item stream, fired by the scheduler at the due instant (contract §5). */
 import { itemStream, parseStream } from '../../shared/streams';
 import { violation, type ViolationCode } from '../../rules/violations';
 import { addHours, addYears, RECEIPT_HOURS } from '../item.deadlines';
@@ -56,7 +56,7 @@ export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
     }
     case 'DECLASSIFY':
       // 保密法 第24条: 保密期限已满的, 自行解密 — unless extended before (the extension moved declassifyOn).
-      // DESIGN §5.1 point 4: a copy has no deadline of its own (a v1 store may still hold one); it follows its
+      // contract §5.1 point 4: a copy has no deadline of its own (a v1 store may still hold one); it follows its
       // original, and the original's expiry declassifies every copy in its tree.
       if (item.copyOf || item.declassified || !item.declassifyOn || ms(item.declassifyOn) !== due) return [];
       return declassificationWrites(ctx, item, {

@@ -18,7 +18,7 @@ import {
   type Decide,
 } from '../item.decide-kit';
 
-/** Where each level may be destroyed (001_6188e2007563e3a6.txt (十)销毁保密; DESIGN §5.1 point 8). */
+/** Where each level may be destroyed (001_6188e2007563e3a6.txt (十)销毁保密; contract §5.1 point 8). */
 export const DESTRUCTION_PLACES: Record<Level, readonly PlaceKind[]> = {
   TOP_SECRET: ['vault', 'archive', 'office', 'destruction-site'],
   SECRET: ['destruction-site'],
@@ -28,7 +28,7 @@ export const DESTRUCTION_PLACES: Record<Level, readonly PlaceKind[]> = {
 export const approveDestruction: Decide<'ApproveDestruction'> = (cmd, ctx) => {
   const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
-  // 001 (十)销毁保密: 必须先经领导审批 — director+, executive for TOP_SECRET (DESIGN §5).
+  // 001 (十)销毁保密: 必须先经领导审批 — director+, executive for TOP_SECRET (contract §5).
   requireRank(
     approver,
     item.level === 'TOP_SECRET' ? 'executive' : 'director',
@@ -70,7 +70,7 @@ export const recordDestruction: Decide<'RecordDestruction'> = (cmd, ctx) => {
         found.push({ code: 'DESTRUCTION_UNAPPROVED', personId: cmd.actor, detail: 'destroyed without an approval' });
       // 002 第25条 5: 指定专人监销, 两人以上参加 — the destroyer does not supervise themself.
       // 001 (十)销毁保密: 秘密、机密级文件应派专人护送到指定的造纸厂监督销毁; 绝密文件…应指定专人在本单位焚烧干净
-      // (DESIGN §5.1 point 8). 000 不私自销毁: at a home, a public or an outside place it is also a suspected leak.
+      // (contract §5.1 point 8). 000 不私自销毁: at a home, a public or an outside place it is also a suspected leak.
       if (!DESTRUCTION_PLACES[item.level].includes(place.kind))
         found.push({
           code: 'DESTRUCTION_PLACE_NOT_APPROVED',

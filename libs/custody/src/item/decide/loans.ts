@@ -21,7 +21,7 @@ import {
   type Decide,
 } from '../item.decide-kit';
 
-/** The units an approval for this loan and borrower speaks for; none once a loan has used it up (DESIGN §5.1 point 6). */
+/** The units an approval for this loan and borrower speaks for; none once a loan has used it up (contract §5.1 point 6). */
 export const loanCoverage = (item: ItemRecord, loanId: string, borrower: string): string[] => {
   const a = item.loanApprovals[loanId];
   return a && !a.used && a.borrower === borrower ? a.units : [];
@@ -97,7 +97,7 @@ export const recordLoan: Decide<'RecordLoan'> = (cmd, ctx) => {
     () => {
       const found: Finding[] = [];
       // 002 第22条: a loan needs the approval of both sides' leaders.
-      // DESIGN §5.1 point 6: an approval is used up by the loan it approves.
+      // contract §5.1 point 6: an approval is used up by the loan it approves.
       if (!approved)
         found.push({
           code: 'LOAN_UNAPPROVED',
@@ -106,7 +106,7 @@ export const recordLoan: Decide<'RecordLoan'> = (cmd, ctx) => {
             ? `the approval of loan ${d.loanId} was used up by an earlier loan`
             : `loan ${d.loanId} is not approved by every unit concerned`,
         });
-      // DESIGN §5.1 point 6: lent for longer than the approval (even one side's) allows: it names its due date.
+      // contract §5.1 point 6: lent for longer than the approval (even one side's) allows: it names its due date.
       if (approval && !approval.used && approval.borrower === d.borrower && ms(d.dueAt) > ms(approval.dueAt))
         found.push({
           code: 'LOAN_TERM_EXCEEDED',
@@ -129,7 +129,7 @@ export const recordReturn: Decide<'RecordReturn'> = (cmd, ctx) => {
   const known = item.loan?.loanId === d.loanId;
   if (known || item.status === 'destroyed') {
     // A return gives custody back to the holder of record: the lender, or whoever a handover during the loan made it
-    // (S1 (七); S2 第30条; DESIGN §5.1 point 6).
+    // (S1 (七); S2 第30条; contract §5.1 point 6).
     return factWrites(
       cmd,
       ctx,
@@ -143,7 +143,7 @@ export const recordReturn: Decide<'RecordReturn'> = (cmd, ctx) => {
       () => [],
     );
   }
-  // DESIGN §5.1 point 6: a return of a loan the ledger never recorded is a fact all the same; the item is with whoever
+  // contract §5.1 point 6: a return of a loan the ledger never recorded is a fact all the same; the item is with whoever
   // took it back (by default the actor's person).
   const returnedTo = receiver?.personId ?? maybePerson(ctx, cmd.actor)?.personId ?? cmd.actor;
   return factWrites(

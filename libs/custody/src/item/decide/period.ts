@@ -1,7 +1,7 @@
 /**
  * The secrecy period: extension before expiry, declassification, level changes (保密法 第24条), and the originating
  * organ's notice about an item classified elsewhere. Every decision binds each copy in the item's tree in the same
- * command (DESIGN §5.1 point 4; 001_6188e2007563e3a6.txt (三)5: 复印件要等同原件一样管理).
+ * command (contract §5.1 point 4; 001_6188e2007563e3a6.txt (三)5: 复印件要等同原件一样管理).
  */
 import type { DecisionContext, StreamEvents } from '../../shared/command';
 import { refuse, InvalidCommand } from '../../shared/errors';
@@ -145,7 +145,7 @@ export const changeLevel: Decide<'ChangeLevel'> = (cmd, ctx) => {
   notACopy(item);
   requireClassifier(approver, item, 'changing the level');
   if (item.level === cmd.data.level) return [];
-  // DESIGN §5.1 point 13; QX90 第3条: the period must still fit the new level's maximum, counted from the issue date.
+  // contract §5.1 point 13; QX90 第3条: the period must still fit the new level's maximum, counted from the issue date.
   if (!item.declassified && beyondMaximum(item, cmd.data.level, item.declassifyOn)) {
     throw refuse(
       'PERIOD_EXCEEDS_MAXIMUM',
@@ -162,7 +162,7 @@ export const changeLevel: Decide<'ChangeLevel'> = (cmd, ctx) => {
 };
 
 /**
- * DESIGN §5.1 point 5; S2 第6篇: the originating organ decides, this unit records its notice (a fact) and applies it
+ * contract §5.1 point 5; S2 第6篇: the originating organ decides, this unit records its notice (a fact) and applies it
  * like the decision would, to every copy too. A notice about a copy applies to the copy's original, whose copy it is.
  */
 export const recordOriginatorNotice: Decide<'RecordOriginatorNotice'> = (cmd, ctx) => {

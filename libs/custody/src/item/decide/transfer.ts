@@ -68,7 +68,7 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
       });
     }
     // 002 第20条 5: 严禁让试用期员工发送保密文件 — once per courier on probation, and the dispatcher on probation
-    // whatever the channel (DESIGN §5.1 point 13: sending by post or fax is sending too).
+    // whatever the channel (contract §5.1 point 13: sending by post or fax is sending too).
     const onProbation = (p: PersonView) => p.probationUntil !== null && ms(p.probationUntil) > ms(cmd.at);
     const dispatcher = maybePerson(ctx, cmd.actor);
     const senders = [...couriers, ...(dispatcher && !courierIds.includes(dispatcher.personId) ? [dispatcher] : [])];
@@ -93,7 +93,7 @@ export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
     if (!addressee || addressee.personId === signer.personId) return [];
     const found: Finding[] = [];
     // 002 第20条 3: 保密文件应由发文部门负责人或其指定人员签收, 不得交给其他人 — the addressee, or a director or above
-    // of the addressee's unit (DESIGN §5.1 point 7).
+    // of the addressee's unit (contract §5.1 point 7).
     const unitHead = signer.unit === addressee.unit && atLeastRank(signer.rank, 'director');
     if (!unitHead)
       found.push({
@@ -129,7 +129,7 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
   personOf(ctx, d.to, 'to');
   const supervisor = d.supervisor ? personOf(ctx, d.supervisor, 'supervisor') : null;
   // 001 (七)交接保密 / 002 第17条: 造册、核对、签字, 交由主管领导签字 — 决不能搞"信任交接". The supervisor is a director
-  // or above (DESIGN §5.1 point 11).
+  // or above (contract §5.1 point 11).
   const gaps = [
     ...(d.itemized ? [] : ['not itemized']),
     ...(d.signedByBoth ? [] : ['not signed by both']),
@@ -155,7 +155,7 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
             itemized: d.itemized,
             signedByBoth: d.signedByBoth,
             supervisor: d.supervisor ?? null,
-            // S1 (七); S2 第30条 (DESIGN §5.1 point 6): an item out on loan stays with its borrower; what passes is
+            // S1 (七); S2 第30条 (contract §5.1 point 6): an item out on loan stays with its borrower; what passes is
             // the right to have it back.
             // A handover by the borrower is a custody move like any other; the loan stays as it was.
             ...(item.status === 'on-loan' && item.loan && d.from !== item.loan.borrower
@@ -207,7 +207,7 @@ export const recordReading: Decide<'RecordReading'> = (cmd, ctx) => {
       const found: Finding[] = [];
       const access = reader
         ? accessFinding(cmd, reader, item, 'read')
-        : // BG99 第2条 (a); DESIGN §5.1 point 9: someone who is not registered is never in the knowledge scope.
+        : // BG99 第2条 (a); contract §5.1 point 9: someone who is not registered is never in the knowledge scope.
           {
             code: 'OUT_OF_SCOPE_ACCESS' as const,
             personId: null,
@@ -233,7 +233,7 @@ export const extendScope: Decide<'ExtendScope'> = (cmd, ctx) => {
   // admits them to the whole tree.
   const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
-  // 001 (二)阅文保密 2: 未经领导同意, 不得自行扩大阅读范围 — director+, executive for TOP_SECRET (DESIGN §5).
+  // 001 (二)阅文保密 2: 未经领导同意, 不得自行扩大阅读范围 — director+, executive for TOP_SECRET (contract §5).
   requireRank(
     approver,
     item.level === 'TOP_SECRET' ? 'executive' : 'director',
@@ -243,7 +243,7 @@ export const extendScope: Decide<'ExtendScope'> = (cmd, ctx) => {
   cmd.data.persons.forEach((p) => personOf(ctx, p, 'persons'));
   const wanted = uniq(cmd.data.persons);
   const added = wanted.filter((p) => !item.extendedTo.includes(p));
-  // DESIGN §5.1 point 4 (001 (三)5 复印件等同原件管理): whoever may read the original may read its copies.
+  // contract §5.1 point 4 (001 (三)5 复印件等同原件管理): whoever may read the original may read its copies.
   const onCopyTree = onCopies(ctx, item, (c) => {
     const more = wanted.filter((p) => !c.extendedTo.includes(p));
     return more.length
