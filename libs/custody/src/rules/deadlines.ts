@@ -14,7 +14,8 @@ export interface StoredEvent {
   streamId: string;
   revision: number;
   type: string;
-  data: any;
+  // Narrowed by `type` below: each stream kind casts the event to its own union.
+  data: unknown;
   occurredAt: string;
 }
 
