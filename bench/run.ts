@@ -13,6 +13,7 @@ import { runHttpBench } from './http.bench';
 import { runProjectionsBench } from './projections.bench';
 import { runLateEntryBench } from './late-entry.bench';
 import { runTrustedStateBench } from './trusted-state.bench';
+import { runTrustBench } from './trust.bench';
 import type { BenchResult } from './bench-kit';
 
 const main = async (): Promise<void> => {
@@ -27,6 +28,7 @@ const main = async (): Promise<void> => {
     ['http', () => runHttpBench(dir)],
     ['late-entry', () => runLateEntryBench(dir)],
     ['trusted-state', () => runTrustedStateBench(dir)],
+    ['trust', () => runTrustBench()],
   ];
   const results: Record<string, BenchResult[]> = {};
   try {

@@ -33,7 +33,8 @@ export const streamHeadJson = (h: StreamHead): string =>
 
 /** The leaf of a head: sha256(0x00 ‖ UTF-8 canonical JSON), 32 bytes. */
 export const streamHeadLeaf = (h: StreamHead): Buffer =>
-  sha256Bytes(Buffer.concat([Buffer.from([0x00]), Buffer.from(streamHeadJson(h), 'utf8')]));
+  // U+0000 encodes as the single byte 0x00 in UTF-8: one buffer, no concatenation.
+  sha256Bytes(Buffer.from('\u0000' + streamHeadJson(h), 'utf8'));
 
 /** Hex leaf of a head. */
 export const streamHeadLeafHex = (h: StreamHead): string => streamHeadLeaf(h).toString('hex');
