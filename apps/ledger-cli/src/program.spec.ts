@@ -159,7 +159,12 @@ _custody_ledger; printf '%s\\n' "\${COMPREPLY[@]}"`;
       '--occurred-before',
     ]);
     expect(complete('export', 'doc-1', '--o')).toEqual(['--out']);
-    expect(complete('verify', '--public-key', 'packa')).toEqual(['package-lock.json', 'package.json']);
+    expect(complete('verify', '--public-key', 'tsconfig.')).toEqual(
+      fs
+        .readdirSync(ROOT)
+        .filter((f) => f.startsWith('tsconfig.'))
+        .sort(),
+    );
     expect(complete('demo', '--data-dir', 'lib')).toEqual(['libs']);
     expect(complete('completion', '')).toEqual(['bash']);
     expect(complete('witness', '')).toEqual(['serve']);
