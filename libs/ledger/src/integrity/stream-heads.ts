@@ -29,7 +29,10 @@ export interface StreamHead {
  * `canonicalize`.
  */
 export const streamHeadJson = (h: StreamHead): string =>
-  `{"hash":${JSON.stringify(h.hash)},"revision":${h.revision},"streamId":${JSON.stringify(h.streamId)}}`;
+  // A chain hash is 64 lowercase hex digits, which JSON writes as they are; anything else goes through stringify.
+  `{"hash":${HEX64.test(h.hash) ? `"${h.hash}"` : JSON.stringify(h.hash)},"revision":${h.revision},"streamId":${JSON.stringify(h.streamId)}}`;
+
+const HEX64 = /^[0-9a-f]{64}$/;
 
 /** The leaf of a head: sha256(0x00 ‖ UTF-8 canonical JSON), 32 bytes. */
 export const streamHeadLeaf = (h: StreamHead): Buffer =>
@@ -73,7 +76,8 @@ export const verifyStreamHeadProof = (p: StreamHeadProof, rootHash: string): boo
  * bring the tree up to date first, touching only what changed since.
  */
 export class StreamHeadsTree {
-  private readonly heads = new Map<string, { revision: number; hash: string }>();
+  /** Each stream's head and its leaf index (kept current by flush: only the shifted part is renumbered). */
+  private readonly heads = new Map<string, { revision: number; hash: string; index: number }>();
   /** Stream ids in sorted order; `levels[0][i]` is the leaf of `ids[i]`. */
   private ids: string[] = [];
   /** levels[l][j]: hash of the perfect subtree of 2^l leaves starting at leaf j·2^l (only complete ones). */
@@ -100,7 +104,7 @@ export class StreamHeadsTree {
       h.revision = revision;
       h.hash = hash;
     } else {
-      this.heads.set(streamId, { revision, hash });
+      this.heads.set(streamId, { revision, hash, index: -1 });
       this.added.push(streamId);
     }
     this.dirty.add(streamId);
@@ -149,6 +153,8 @@ export class StreamHeadsTree {
   private readonly subtree: PerfectSubtree = (start, size) => this.levels[Math.round(Math.log2(size))][start / size];
 
   private indexOf(streamId: string): number {
+    const known = this.heads.get(streamId)?.index ?? -1;
+    if (known >= 0 && this.ids[known] === streamId) return known;
     let lo = 0;
     let hi = this.ids.length - 1;
     while (lo <= hi) {
@@ -186,13 +192,14 @@ export class StreamHeadsTree {
       this.ids = merged;
       this.levels[0] = leaves;
       this.added.length = 0;
+      for (let x = shiftFrom; x < merged.length; x++) (this.heads.get(merged[x]) as { index: number }).index = x;
     }
     const leaves = this.levels[0];
     // Rehash the changed leaves; remember the indices left of the shift (right of it, everything is redone anyway).
     let points: number[] = [];
     for (const id of this.dirty) {
-      const h = this.heads.get(id) as { revision: number; hash: string };
-      const index = this.indexOf(id);
+      const h = this.heads.get(id) as { revision: number; hash: string; index: number };
+      const index = h.index >= 0 && this.ids[h.index] === id ? h.index : this.indexOf(id);
       leaves[index] = streamHeadLeaf({ streamId: id, revision: h.revision, hash: h.hash });
       if (index < shiftFrom) points.push(index);
     }
