@@ -170,6 +170,7 @@ export const DEADLINE_KINDS = [
   'INVESTIGATION_REPORT_LATE',
   'DECLASSIFY',
   'TS_INVENTORY_OVERDUE',
+  'ITEM_NOT_BROUGHT_BACK',
 ] as const;
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
 

@@ -105,6 +105,7 @@ export const en = {
     READ_OUTSIDE_APPROVED_PLACE: 'Read outside a reading room or office',
     RECEIPT_MISSING: 'No receipt within 48 h of dispatch',
     RECEIPT_BY_OTHER: 'Receipt signed by someone other than the addressee',
+    ITEM_NOT_BROUGHT_BACK: 'Left through the gate unapproved and not brought back',
     LOAN_OVERDUE: 'Loan not returned by its due date',
     LOAN_UNAPPROVED: 'Lent without both units approving',
     LOAN_TERM_EXCEEDED: 'Lent for longer than approved',

@@ -106,6 +106,7 @@ export const zhCN: Catalogue = {
     READ_OUTSIDE_APPROVED_PLACE: '在阅文室、办公室以外阅读',
     RECEIPT_MISSING: '发出后48小时未签收',
     RECEIPT_BY_OTHER: '非收件人签收',
+    ITEM_NOT_BROUGHT_BACK: '未经批准带出门禁且未带回',
     LOAN_OVERDUE: '借阅逾期未归还',
     LOAN_UNAPPROVED: '借阅未经双方领导批准',
     LOAN_TERM_EXCEEDED: '借阅期限超过批准期限',

@@ -36,6 +36,10 @@ export function incidentKindFor(code: string, detail?: { destinationKind?: Place
     // never carried to public places or home; ordinary post/express/e-mail are not confidential channels.
     case 'INSECURE_CHANNEL':
       return 'suspected-leak';
+    // contract §5.1 point 10: an unapproved gate exit with no bring-back within the window (the gate does not know
+    // where the item went, so it is treated as having left the unit's control).
+    case 'ITEM_NOT_BROUGHT_BACK':
+      return 'suspected-leak';
     // BG99 第2条 (b) / contract §5.1 point 10: an unapproved carry-out to a public place, a home or outside the unit
     // (an `external` place) is beyond the permitted range. 000_45e41dba1b6a5da7.txt 不私自销毁 / §5.1 point 8: so is a
     // destruction at such a place.

@@ -177,3 +177,94 @@ describe('an unapproved carry-out outside the unit (BG99 第2条 (b); contract �
       .when(carryOut('ministry'))
       .then((writes) => expect(typesOf(writes)).toEqual(['ItemCarriedOut'])));
 });
+
+describe('an unapproved gate exit not brought back (BG99 第2条 (b); contract §5.1 point 10)', () => {
+  const EXIT = hoursAfter(2);
+  const DUE = hoursAfter(26);
+  const itemRevisions = (history: ReturnType<typeof afterCommands>) =>
+    history.filter((h) => 'streamId' in h && h.streamId === 'item-doc-1').length;
+  // The ref is the GatePassed's revision, as item.deadlines.ts sets it.
+  const fire = (ref: number) =>
+    cmd(
+      'FireDeadline',
+      {
+        deadline: {
+          key: 'ITEM_NOT_BROUGHT_BACK:item-doc-1',
+          kind: 'ITEM_NOT_BROUGHT_BACK',
+          streamId: 'item-doc-1',
+          dueAt: DUE,
+          itemId: 'doc-1',
+          ref: String(ref),
+        },
+      },
+      { actor: 'system:scheduler', at: DUE },
+    );
+  const exitRef = itemRevisions(base);
+  const exited = afterCommands(base, gate('out', EXIT));
+
+  it('flags ITEM_NOT_BROUGHT_BACK (high) 24 h after the exit and opens a suspected leak', () =>
+    given(...exited)
+      .when(fire(exitRef))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['ITEM_NOT_BROUGHT_BACK']);
+        const opened = eventsOf(writes).find((e) => e.type === 'IncidentOpened')?.data;
+        expect(opened).toMatchObject({ kind: 'suspected-leak', itemIds: ['doc-1'], occurredAt: DUE });
+        expect(eventsOf(writes)[0].data).toMatchObject({
+          personId: 'p-zhang',
+          severity: 'high',
+          at: DUE,
+          incidentId: (opened as { incidentId: string }).incidentId,
+        });
+      }));
+
+  it('flags once', () =>
+    given(...afterCommands(exited, fire(exitRef)))
+      .when(fire(exitRef))
+      .then((writes) => expect(writes).toEqual([])));
+
+  it.each([
+    ['a gate passage in', gate('in', hoursAfter(5))],
+    [
+      'a bring-back',
+      cmd('RecordBringBack', { itemId: 'doc-1', person: 'p-zhang', placeId: 'office-1' }, { at: hoursAfter(5) }),
+    ],
+    [
+      'an archiving',
+      cmd('ArchiveItem', { itemId: 'doc-1', placeId: 'vault-1' }, { actor: 'p-keeper', at: hoursAfter(5) }),
+    ],
+  ])('flags nothing once the item came back by %s', (_, back) =>
+    given(...afterCommands(exited, back))
+      .when(fire(exitRef))
+      .then((writes) => expect(writes).toEqual([])),
+  );
+
+  it('flags nothing for an exit under an active approval', () => {
+    const approved = afterCommands(base, approveCarryOut('p-dir'));
+    given(...afterCommands(approved, gate('out', EXIT)))
+      .when(fire(itemRevisions(approved)))
+      .then((writes) => expect(writes).toEqual([]));
+  });
+
+  it('flags nothing for a stale deadline of an earlier exit', () =>
+    given(...afterCommands(exited, gate('in', hoursAfter(3)), gate('out', hoursAfter(4))))
+      .when(fire(exitRef))
+      .then((writes) => expect(writes).toEqual([])));
+
+  // 004_d1fc20a45ee67265.txt 一事一报: the item's open, unreported incident takes the cause.
+  it('joins the unreported incident already open on the item', () => {
+    const leaked = afterCommands(base, carryOut('restaurant', hoursAfter(1)));
+    const incidentId = leaked
+      .filter((h) => 'event' in h && h.event.type === 'IncidentOpened')
+      .map((h) => ('event' in h ? (h.event.data as { incidentId: string }).incidentId : ''))[0];
+    const history = afterCommands(leaked, cmd('RecordBringBack', { itemId: 'doc-1', person: 'p-zhang' }, { at: EXIT }));
+    given(...afterCommands(history, gate('out', EXIT)), {
+      lookups: { openIncidents: { 'doc-1': { incidentId, kind: 'suspected-leak' } } },
+    })
+      .when(fire(itemRevisions(history)))
+      .then((writes) => {
+        expect(typesOf(writes)).toEqual(['ViolationDetected', 'IncidentCauseAdded']);
+        expect(eventsOf(writes)[1].data).toMatchObject({ incidentId, code: 'ITEM_NOT_BROUGHT_BACK' });
+        expect(eventsOf(writes)[0].data).toMatchObject({ incidentId });
+      });
+  });
+});

@@ -44,6 +44,31 @@ describe('item deadlines', () => {
     ]);
   });
 
+  // BG99 第2条 (b) / contract §5.1 point 10: a gate exit is due back within 24 h; the way back clears it.
+  it('sets ITEM_NOT_BROUGHT_BACK 24 h after a gate exit and clears it when the item comes back', () => {
+    expect(itemDeadlineChanges(stored('GatePassed', { gate: 'east', direction: 'out' }, 7))).toEqual({
+      set: [
+        {
+          key: 'ITEM_NOT_BROUGHT_BACK:item-doc-1',
+          kind: 'ITEM_NOT_BROUGHT_BACK',
+          streamId: 'item-doc-1',
+          dueAt: '2026-03-03T09:00:00.000Z',
+          itemId: 'doc-1',
+          ref: '7',
+        },
+      ],
+      clear: [],
+    });
+    for (const [type, data] of [
+      ['GatePassed', { gate: 'east', direction: 'in' }],
+      ['ItemBroughtBack', { person: 'p-zhang', placeId: null }],
+      ['ItemReturned', { loanId: 'l-1' }],
+      ['ItemArchived', { placeId: 'vault-1', keeper: 'p-keeper' }],
+      ['ViolationDetected', { code: 'ITEM_NOT_BROUGHT_BACK' }],
+    ] as const)
+      expect(itemDeadlineChanges(stored(type, data)).clear).toContain('ITEM_NOT_BROUGHT_BACK:item-doc-1');
+  });
+
   // 001 (九)清查保密: 借出去的应按时清退.
   it("sets LOAN_OVERDUE at the loan's due date and clears it on return", () => {
     expect(itemDeadlineChanges(stored('ItemLent', { loanId: 'l-1', dueAt: '2026-03-09T00:00:00.000Z' })).set).toEqual([
@@ -56,7 +81,10 @@ describe('item deadlines', () => {
         ref: 'l-1',
       },
     ]);
-    expect(itemDeadlineChanges(stored('ItemReturned', { loanId: 'l-1' })).clear).toEqual(['LOAN_OVERDUE:item-doc-1']);
+    expect(itemDeadlineChanges(stored('ItemReturned', { loanId: 'l-1' })).clear).toEqual([
+      'LOAN_OVERDUE:item-doc-1',
+      'ITEM_NOT_BROUGHT_BACK:item-doc-1',
+    ]);
   });
 
   // 保密法 第24条: declassified at the end of the period; TOP_SECRET inventoried within a year of issue (001 (九)).
@@ -92,6 +120,7 @@ describe('item deadlines', () => {
   it('clears every obligation of a destroyed item', () =>
     expect(itemDeadlineChanges(stored('ItemDestroyed', {})).clear.sort()).toEqual([
       'DECLASSIFY:item-doc-1',
+      'ITEM_NOT_BROUGHT_BACK:item-doc-1',
       'LOAN_OVERDUE:item-doc-1',
       'RECEIPT_MISSING:item-doc-1',
       'TS_INVENTORY_OVERDUE:item-doc-1',

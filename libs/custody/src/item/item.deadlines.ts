@@ -23,6 +23,13 @@ export interface StoredItemEvent {
 /** 001_6188e2007563e3a6.txt (一)收文保密: every dispatch needs a receipt; flagged 48 h after the dispatch (contract §5). */
 export const RECEIPT_HOURS = 48;
 
+/**
+ * BG99 第2条 (b) / contract §5.1 point 10: an unapproved gate exit not followed by the item's return within this window is
+ * treated as beyond the permitted range. 24 h: the gate does not know the destination, so the window covers a same-day
+ * errand recorded late, and no more — the leak report itself is then due within 24 h of the flag (TL2024 第61条).
+ */
+export const GATE_RETURN_HOURS = 24;
+
 export const deadlineKey = (kind: Deadline['kind'], streamId: string): string => `${kind}:${streamId}`;
 
 export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[]; clear: string[] } => {
@@ -87,7 +94,24 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       });
       break;
     case 'ItemReturned':
-      clear.push(key('LOAN_OVERDUE'));
+      clear.push(key('LOAN_OVERDUE'), key('ITEM_NOT_BROUGHT_BACK'));
+      break;
+    case 'GatePassed':
+      // Every exit sets it (the covering approval is checked when it fires); the way back in clears it.
+      if (event.data.direction === 'out')
+        set.push({
+          key: key('ITEM_NOT_BROUGHT_BACK'),
+          kind: 'ITEM_NOT_BROUGHT_BACK',
+          streamId,
+          dueAt: addHours(event.data.at, GATE_RETURN_HOURS),
+          itemId: event.data.itemId,
+          ref: String(stored.revision),
+        });
+      else clear.push(key('ITEM_NOT_BROUGHT_BACK'));
+      break;
+    case 'ItemBroughtBack':
+    case 'ItemArchived':
+      clear.push(key('ITEM_NOT_BROUGHT_BACK'));
       break;
     case 'SecrecyPeriodExtended':
       // An extension decided before expiry moves the automatic declassification (保密法 第24条); a copy's follows its
@@ -126,12 +150,19 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       clear.push(key('DECLASSIFY'), key('TS_INVENTORY_OVERDUE'));
       break;
     case 'ItemDestroyed':
-      clear.push(key('DECLASSIFY'), key('TS_INVENTORY_OVERDUE'), key('RECEIPT_MISSING'), key('LOAN_OVERDUE'));
+      clear.push(
+        key('DECLASSIFY'),
+        key('TS_INVENTORY_OVERDUE'),
+        key('RECEIPT_MISSING'),
+        key('LOAN_OVERDUE'),
+        key('ITEM_NOT_BROUGHT_BACK'),
+      );
       break;
     case 'ViolationDetected':
       // A flag meets its obligation once; a TOP_SECRET inventory is due again a year after the missed one.
       if (event.data.code === 'RECEIPT_MISSING') clear.push(key('RECEIPT_MISSING'));
       if (event.data.code === 'LOAN_OVERDUE') clear.push(key('LOAN_OVERDUE'));
+      if (event.data.code === 'ITEM_NOT_BROUGHT_BACK') clear.push(key('ITEM_NOT_BROUGHT_BACK'));
       if (event.data.code === 'TS_INVENTORY_OVERDUE' && event.data.itemId) {
         set.push({
           key: key('TS_INVENTORY_OVERDUE'),

@@ -203,7 +203,9 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
       // An expiry declassifies the whole copy tree (contract §5.1 point 4).
       const itemId = parseStream(deadline.streamId)?.id;
       const tree = deadline.kind === 'DECLASSIFY' && itemId ? copyTreeNeeds(ctx, itemId) : {};
-      return mergeNeeds({ streams: [deadline.streamId] }, tree);
+      // A missed bring-back opens or joins the item's suspected-leak incident (一事一报).
+      const incidents = deadline.kind === 'ITEM_NOT_BROUGHT_BACK' && itemId ? incidentNeeds([itemId], ctx) : {};
+      return mergeNeeds({ streams: [deadline.streamId] }, tree, incidents);
     }
     default: {
       const unhandled: never = command;

@@ -74,6 +74,11 @@ export interface ItemRecord {
   /** Deadline flags recorded, as `CODE@dueAt` (a deadline fires with at = dueAt), so each flags exactly once. */
   flagged: string[];
   lastSightedAt: string | null;
+  /**
+   * The last gate exit not yet followed by the item's return (a gate passage in, a bring-back, a loan return, an
+   * archiving); `unapproved` once its CARRY_OUT_UNAPPROVED was recorded beside it (BG99 第2条 (b), contract §5.1 10).
+   */
+  gateExit: { revision: number; at: string; unapproved: boolean } | null;
 }
 
 export type ItemState = { status: 'none' } | ItemRecord;
@@ -118,6 +123,7 @@ const blank = (
   dispatch: null,
   flagged: [],
   lastSightedAt: null,
+  gateExit: null,
 });
 
 /** A declassified item keeps `declassified` as its status through custody moves; destruction and loss still show. */
@@ -239,8 +245,13 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       // record is the one it is returned to.
       if (event.data.onLoanTo && s.loan) return { ...s, loan: { ...s.loan, lender: event.data.to } };
       return { ...s, custodian: event.data.to, status: s.status === 'missing' ? statusFor(s, 'active') : s.status };
-    case 'ItemRead':
     case 'GatePassed':
+      return {
+        ...s,
+        gateExit:
+          event.data.direction === 'out' ? { revision: s.revision, at: event.data.at, unapproved: false } : null,
+      };
+    case 'ItemRead':
     case 'ViolationResolved':
       return s;
     case 'ScopeExtended':
@@ -339,7 +350,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       // A return of a loan the ledger never recorded puts the item with whoever took it back; a recorded loan under
       // another id stays open (and falls due) until its own return.
       const loan = s.loan && s.loan.loanId !== event.data.loanId ? s.loan : null;
-      return { ...s, status: statusFor(s, 'active'), custodian: event.data.returnedTo, loan };
+      return { ...s, status: statusFor(s, 'active'), custodian: event.data.returnedTo, loan, gateExit: null };
     }
     case 'CarryOutApproved':
       return {
@@ -375,9 +386,16 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
         custodian: event.data.person,
         placeId: event.data.placeId ?? s.placeId,
         carriedOutApproved: false,
+        gateExit: null,
       };
     case 'ItemArchived':
-      return { ...s, status: statusFor(s, 'archived'), custodian: event.data.keeper, placeId: event.data.placeId };
+      return {
+        ...s,
+        status: statusFor(s, 'archived'),
+        custodian: event.data.keeper,
+        placeId: event.data.placeId,
+        gateExit: null,
+      };
     case 'ItemMissing':
     case 'ItemLost':
       return { ...s, status: 'missing', custodian: null };
@@ -392,6 +410,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
         destructionApproved: false,
         loan: null,
         dispatch: null,
+        gateExit: null,
       };
     case 'SecrecyPeriodExtended':
       return { ...s, declassifyOn: event.data.newDeclassifyOn, longTerm: false };
@@ -406,11 +425,19 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       return { ...s, level: event.data.to };
     case 'ItemSighted':
       return { ...s, lastSightedAt: event.data.at };
-    case 'ViolationDetected':
+    case 'ViolationDetected': {
+      // An unapproved exit is the CARRY_OUT_UNAPPROVED written right after its GatePassed (one write).
+      const gateExit =
+        s.gateExit && event.data.code === 'CARRY_OUT_UNAPPROVED' && s.gateExit.revision === s.revision - 1
+          ? { ...s.gateExit, unapproved: true }
+          : event.data.code === 'ITEM_NOT_BROUGHT_BACK'
+            ? null
+            : s.gateExit;
       // Only deadline flags are remembered: they are the ones a FireDeadline must not repeat.
       return (DEADLINE_KINDS as readonly string[]).includes(event.data.code)
-        ? { ...s, flagged: [...s.flagged, flagKey(event.data.code, event.data.at)] }
-        : s;
+        ? { ...s, gateExit, flagged: [...s.flagged, flagKey(event.data.code, event.data.at)] }
+        : { ...s, gateExit };
+    }
     default: {
       const unknownEvent: never = event;
       // An event type this version does not know is history, never a crash (STYLE §6).

@@ -17,6 +17,8 @@ describe('the violation catalogue', () => {
     'ACTIVITY_AFTER_DESTRUCTION',
     // contract §5.1 (v2)
     'DESTRUCTION_PLACE_NOT_APPROVED',
+    // contract §5.1 point 10 (issue 12): an unapproved gate exit not brought back, as high as the carry-out itself.
+    'ITEM_NOT_BROUGHT_BACK',
   ];
   const medium = [
     'READ_OUTSIDE_APPROVED_PLACE',

@@ -102,6 +102,11 @@ export const VIOLATION_RULES = {
     source: `${S1} (一)收文保密: 件件有着落`,
     title: 'No receipt within 48 h of dispatch',
   },
+  ITEM_NOT_BROUGHT_BACK: {
+    severity: 'high',
+    source: `BG99 第2条 (b); ${S1} (五)携带保密: 不准携带秘密文件出入公共场所`,
+    title: 'Left through the gate unapproved and not brought back',
+  },
   LOAN_OVERDUE: {
     severity: 'medium',
     source: `${S1} (九)清查保密: 借出去的应按时清退`,

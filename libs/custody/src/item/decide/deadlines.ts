@@ -1,9 +1,10 @@
 /** Deadlines on the item stream, fired by the scheduler at the due instant (contract §5). */
 import { itemStream, parseStream } from '../../shared/streams';
-import { violation, type ViolationCode } from '../../rules/violations';
-import { addHours, addYears, RECEIPT_HOURS } from '../item.deadlines';
+import { violation, violationIdFor, type ViolationCode } from '../../rules/violations';
+import { incidentKindFor, incidentWrites } from '../../incident/incident-policy';
+import { addHours, addYears, GATE_RETURN_HOURS, RECEIPT_HOURS } from '../item.deadlines';
 import { flagKey } from '../item.state';
-import { ms, loadedItem, single, type Decide } from '../item.decide-kit';
+import { ms, loadedItem, single, write, type Decide } from '../item.decide-kit';
 import { declassificationWrites } from './period';
 
 /** Deadlines fire at their due instant; each flags once, and only when the obligation is still unmet. */
@@ -77,6 +78,41 @@ export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
           detail: `not sighted by an inventory in the year to ${deadline.dueAt}`,
         }),
       );
+    }
+    case 'ITEM_NOT_BROUGHT_BACK': {
+      // BG99 第2条 (b); 001 (五)携带保密: an unapproved exit through the gate, and the item still not back a day later,
+      // went beyond the permitted range (contract §5.1 point 10) — a suspected leak, as a carry-out to home or public.
+      const exit = item.gateExit;
+      if (!exit?.unapproved || item.declassified || item.status === 'missing' || flagged('ITEM_NOT_BROUGHT_BACK'))
+        return [];
+      if (
+        deadline.ref !== undefined
+          ? deadline.ref !== String(exit.revision)
+          : ms(addHours(exit.at, GATE_RETURN_HOURS)) !== due
+      )
+        return [];
+      const fire = { ...cmd, at: deadline.dueAt };
+      const kind = incidentKindFor('ITEM_NOT_BROUGHT_BACK');
+      const violationId = violationIdFor(fire, 'ITEM_NOT_BROUGHT_BACK', item.itemId, item.custodian);
+      const incidents = kind
+        ? incidentWrites(
+            fire,
+            [{ itemId: item.itemId, code: 'ITEM_NOT_BROUGHT_BACK', personId: item.custodian, violationId, kind }],
+            ctx,
+          )
+        : { incidentIds: {} as Record<string, string>, writes: [] };
+      return [
+        write(streamId, [
+          violation(fire, 'ITEM_NOT_BROUGHT_BACK', {
+            itemId: item.itemId,
+            personId: item.custodian,
+            level: item.level,
+            detail: `left through the gate at ${exit.at} without a carry-out approval; not back within ${GATE_RETURN_HOURS} h`,
+            incidentId: incidents.incidentIds[item.itemId],
+          }),
+        ]),
+        ...incidents.writes,
+      ];
     }
     default:
       // Incident deadlines are decided by the incident module.
