@@ -122,7 +122,21 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
     roles: PROVING,
     description: 'Recomputes every hash chain; names the first event that does not match.',
   },
+  {
+    method: 'GET',
+    path: '/api/ledger/checkpoint',
+    roles: 'public',
+    description:
+      'The latest checkpoint as a C2SP tlog-checkpoint signed note (text/plain), cosignatures appended: what every witness is sent.',
+  },
   { method: 'GET', path: '/api/ledger/checkpoints', roles: PROVING, description: 'Signed Merkle checkpoints.' },
+  {
+    method: 'GET',
+    path: '/api/ledger/proofs/streams/:streamId',
+    roles: PROVING,
+    description:
+      "A stream's head and its inclusion proof against a checkpoint's stream-heads root (`?size=`, default latest).",
+  },
   {
     method: 'POST',
     path: '/api/ledger/checkpoints',
