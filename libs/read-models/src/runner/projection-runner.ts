@@ -68,6 +68,8 @@ export class ProjectionRunner {
   /** The check made before subscribing (a rolled-back store is never projected onto the read models). */
   private starting: Promise<void> | undefined;
   private startCancelled = false;
+  /** Set by stop(), cleared by start(): a stopped runner applies nothing more, so nobody may wait on it. */
+  private stopped = false;
 
   constructor(
     private readonly store: EventStore,
@@ -149,6 +151,7 @@ export class ProjectionRunner {
   start(): void {
     if (this.subscription || this.starting) return;
     this.startCancelled = false;
+    this.stopped = false;
     this.starting = this.checkStore()
       .catch((e: Error) => {
         // The store cannot answer now (EventStoreDB down): subscribe anyway; the next catch-up compares again.
@@ -171,6 +174,9 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    // Whoever waits for a position (a deadline pass, a signer) is let go: nothing more will be applied.
+    this.waiters.splice(0).forEach((w) => w.resolve());
     if (this.starting) {
       this.startCancelled = true;
       await this.starting;
@@ -205,7 +211,7 @@ export class ProjectionRunner {
   /** Resolves once every event up to `position` is applied. */
   waitFor(position: number, onProgress?: (position: number) => void): Promise<void> {
     // On a rolled-back store nothing more is applied: waiting would never end (callers check `rollback`).
-    if (this.rollbackValue) return Promise.resolve();
+    if (this.rollbackValue || this.stopped) return Promise.resolve();
     if (this.checkpointValue !== undefined && this.checkpointValue >= position) return Promise.resolve();
     return new Promise((resolve) => {
       if (onProgress) {
