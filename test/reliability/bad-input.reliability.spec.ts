@@ -169,7 +169,10 @@ const apply = (
       invalid.delete(m.field);
     } else if (m.kind === 'replace') {
       setOwn(data, m.field, m.value);
-      if (jsonType(m.value) !== jsonType(example[m.field])) invalid.set(m.field, pathOf(m.field));
+      // A lone surrogate anywhere in the value is certainly invalid too (issue 11: well-formed Unicode only);
+      // JSON.stringify writes exactly the lone ones as \uD8xx…\uDFxx escapes.
+      const loneSurrogate = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(JSON.stringify(m.value) ?? '');
+      if (loneSurrogate || jsonType(m.value) !== jsonType(example[m.field])) invalid.set(m.field, pathOf(m.field));
       else invalid.delete(m.field);
     } else if (m.kind === 'bad-id') {
       setOwn(data, m.field, m.value);
