@@ -128,9 +128,15 @@ describe("the responder's desk", () => {
     await to.fill('市国家保密局');
     const investigation = page.getByLabel('六、已进行的查处工作情况');
     await investigation.fill((await investigation.inputValue()) + '\n已约谈当事人，正在核查。');
-    // Switching language rewrites the page from what it has: no request is made.
+    // Switching language rewrites the page from what it has: no request is made. The page refreshes itself from
+    // the live feed (the remedial action, a checkpoint signed on the timer): wait until it has been quiet for a
+    // second, so a refresh the feed started earlier is not mistaken for one the switch made.
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
+    for (let seen = -1, quietSince = Date.now(); Date.now() - quietSince < 1000; await page.waitForTimeout(100)) {
+      if (requests.length !== seen) [seen, quietSince] = [requests.length, Date.now()];
+    }
+    requests.length = 0;
     await page.getByLabel('语言').selectOption('en');
     await page.getByRole('heading', { name: `Leak ${leak.incidentId}` }).waitFor();
     expect(await page.getByRole('textbox', { name: 'Supervising secrecy office', exact: true }).inputValue()).toBe(

@@ -56,6 +56,24 @@ describe('the CLI in Chinese and English', () => {
     expect(missing.stderr).toContain('无载体no-such');
   });
 
+  it('writes verify and demo in Chinese too, and keeps the English lines scripts read', async () => {
+    const zh = await cli(['verify', '--data-dir', dir, '--lang', 'zh-CN']);
+    expect(zh.code).toBe(EXIT.ok);
+    expect(zh.stdout).toMatch(/校验通过：\d+ 个事件、\d+ 条事件流的哈希链与默克尔树全部一致/);
+    const en = await cli(['verify', '--data-dir', dir], { LANG: 'C' });
+    expect(en.stdout).toMatch(/^ok: \d+ events in \d+ streams verify$/m);
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-lang-demo-'));
+    try {
+      const demo = await cli(['demo', '--items', '3', '--days', '2', '--data-dir', other], { LANG: 'zh_CN.UTF-8' });
+      expect(demo.code).toBe(EXIT.ok);
+      expect(demo.stdout).toMatch(/条命令载入 \d+ 个事件/);
+      expect(demo.stdout).toMatch(/泄密事件 \d+ 起：已报告 \d+ 起/);
+      expect(demo.stdout).toMatch(/校验通过/);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses a language it does not speak as a usage error', async () => {
     const { code, stderr } = await cli(['--lang', 'fr', 'history', 'doc-0001', '--data-dir', dir]);
     expect(code).toBe(EXIT.usage);

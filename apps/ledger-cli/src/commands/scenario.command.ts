@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { translate } from '@app/application';
 import { formatReport, runScenario, type Scenario } from '../scenario/scenario-runner';
 import { EXIT, jsonOption, type CliContext } from '../cli-context';
 
@@ -13,7 +14,8 @@ export const scenarioCommand = (program: Command, ctx: CliContext): void => {
     .argument('<file...>', 'scenario files (JSON)')
     .addOption(jsonOption())
     .action(
-      ctx.run(async (files: string[], opts: { json?: boolean }) => {
+      ctx.run(async (files: string[], opts: { json?: boolean }, command: Command) => {
+        const lang = ctx.lang(command.optsWithGlobals());
         let failed = 0;
         const reports = [];
         for (const file of files) {
@@ -24,7 +26,7 @@ export const scenarioCommand = (program: Command, ctx: CliContext): void => {
           if (!opts.json) console.log(formatReport(report));
         }
         if (opts.json) console.log(JSON.stringify(reports, null, 2));
-        else console.log(`\n${files.length - failed} passed, ${failed} failed`);
+        else console.log(`\n${translate(lang, 'cli.scenarioTotal', { passed: files.length - failed, failed })}`);
         return failed === 0 ? EXIT.ok : EXIT.failed;
       }),
     );

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { labelOf, translate, type Lang } from '@app/application';
 import { progressBar } from '../progress';
 import { EXIT, dataDirOption, jsonOption, parseWhole, type CliContext } from '../cli-context';
 import { runDemo, StoreNotEmpty } from './demo';
@@ -11,7 +12,12 @@ interface DemoOptions {
 }
 
 /** `demo`: returns the exit code. */
-export const demoCommand = async (opts: DemoOptions, dataDir: string, eventstoreUrl?: string): Promise<number> => {
+export const demoCommand = async (
+  opts: DemoOptions,
+  dataDir: string,
+  eventstoreUrl?: string,
+  lang: Lang = 'en',
+): Promise<number> => {
   if (eventstoreUrl) {
     console.error('demo loads the embedded store only; unset EVENTSTORE_URL');
     return EXIT.usage;
@@ -29,19 +35,27 @@ export const demoCommand = async (opts: DemoOptions, dataDir: string, eventstore
     progress?.done();
     if (flags.json) console.log(JSON.stringify(summary, null, 2));
     else {
-      console.log(`loaded ${summary.events} events from ${summary.commands} commands into ${summary.dataDir}`);
-      console.log(
-        `  ${summary.persons} people, ${summary.places} places, ${summary.items} items (${summary.copies} copies)`,
-      );
-      console.log(
-        `  ${summary.violations} violations (open: ${Object.entries(summary.violationsBySeverity)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')})`,
-      );
-      console.log(
-        `  ${summary.incidents} incidents: ${summary.incidentsReported} reported, ${summary.incidentsOverdue} overdue`,
-      );
-      console.log(`  ledger clock now ${summary.clock}; verify ${summary.verified ? 'ok' : 'FAILED'}`);
+      const t = (key: Parameters<typeof translate>[1], vars: Record<string, string | number>) =>
+        console.log(translate(lang, key, vars));
+      t('cli.demo.loaded', { events: summary.events, commands: summary.commands, dataDir: summary.dataDir });
+      t('cli.demo.population', {
+        persons: summary.persons,
+        places: summary.places,
+        items: summary.items,
+        copies: summary.copies,
+      });
+      t('cli.demo.violations', {
+        violations: summary.violations,
+        bySeverity: Object.entries(summary.violationsBySeverity)
+          .map(([k, v]) => `${lang === 'en' ? k : labelOf(lang, 'severities', k)} ${v}`)
+          .join(', '),
+      });
+      t('cli.demo.incidents', {
+        incidents: summary.incidents,
+        reported: summary.incidentsReported,
+        overdue: summary.incidentsOverdue,
+      });
+      t('cli.demo.clock', { clock: summary.clock, verified: String(summary.verified) });
     }
     return summary.verified ? EXIT.ok : EXIT.failed;
   } catch (e) {
@@ -71,8 +85,8 @@ export const demoDefinition = (program: Command, ctx: CliContext): void => {
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .action(
-      ctx.run((opts: DemoOptions & { dataDir?: string }) =>
-        demoCommand(opts, ctx.dataDir(opts), ctx.config().eventstoreUrl),
+      ctx.run((opts: DemoOptions & { dataDir?: string }, command: Command) =>
+        demoCommand(opts, ctx.dataDir(opts), ctx.config().eventstoreUrl, ctx.lang(command.optsWithGlobals())),
       ),
     );
 };

@@ -9,6 +9,8 @@ import {
   writeTrustedState,
   nextTrustedState,
   unpinnedKeyWarning,
+  translate,
+  type Lang,
   type TrustedState,
 } from '@app/application';
 import { readAppliedHeadFromFile } from '@app/read-models';
@@ -30,6 +32,8 @@ export interface VerifyCommandOptions {
   /** How many of them must have co-signed (default: all). */
   quorum?: string;
   json?: boolean;
+  /** The language of the human output (codes, ids and the detail of a failure stay as they are). */
+  lang?: Lang;
 }
 
 /** `--witness NAME=KEY…` and `--quorum N`, or an error message. */
@@ -113,19 +117,22 @@ export const verifyCommand = async (o: VerifyCommandOptions): Promise<number> =>
   if (o.json) {
     console.log(JSON.stringify({ ...result, keyTrust, ...(trusted ? { trustedState: trusted } : {}) }, null, 2));
   } else {
-    if (result.firstFailure) console.log(`FAILED at ${JSON.stringify(result.firstFailure)}`);
+    const lang = o.lang ?? 'en';
+    const say = (key: Parameters<typeof translate>[1], vars: Record<string, string | number> = {}) =>
+      console.log(translate(lang, key, vars));
+    if (result.firstFailure) say('cli.verify.failedAt', { failure: JSON.stringify(result.firstFailure) });
     if (result.storeRollback)
-      console.log(
-        `FAILED the store was rolled back (STORE_ROLLED_BACK, ${result.storeRollback.reason}): ${result.storeRollback.detail}`,
-      );
-    if (result.witnesses && !result.witnesses.ok) console.log(`FAILED ${result.witnesses.detail}`);
+      say('cli.verify.rolledBack', { reason: result.storeRollback.reason, detail: result.storeRollback.detail });
+    if (result.witnesses && !result.witnesses.ok)
+      say('cli.verify.witnessesFailed', { detail: result.witnesses.detail });
     if (trusted && !trusted.ok)
-      console.log(`FAILED trusted state ${trusted.file}: ${trusted.status}: ${trusted.detail}`);
+      say('cli.verify.trustedFailed', { file: String(trusted.file), status: trusted.status, detail: trusted.detail });
     if (result.ok) {
-      console.log(`ok: ${result.eventsChecked} events in ${result.streams} streams verify`);
-      if (trusted) console.log(`trusted state ${trusted.file}: ${trusted.status}: ${trusted.detail}`);
-      if (result.witnesses) console.log(`witnesses: ${result.witnesses.detail}`);
-    } else if (trusted) console.log(`trusted state ${trusted.file} left as it was`);
+      say('cli.verify.ok', { events: result.eventsChecked, streams: result.streams });
+      if (trusted)
+        say('cli.verify.trusted', { file: String(trusted.file), status: trusted.status, detail: trusted.detail });
+      if (result.witnesses) say('cli.verify.witnesses', { detail: result.witnesses.detail });
+    } else if (trusted) say('cli.verify.trustedKept', { file: String(trusted.file) });
     if (keyTrust.warning) console.log(keyTrust.warning);
   }
   return result.ok ? EXIT.ok : EXIT.failed;
@@ -161,15 +168,19 @@ export const verifyDefinition = (program: Command, ctx: CliContext): void => {
     .addOption(dataDirOption())
     .action(
       ctx.run(
-        (opts: {
-          publicKey?: string;
-          trustedState?: string;
-          witness: string[];
-          quorum?: string;
-          json?: boolean;
-          dataDir?: string;
-        }) =>
+        (
+          opts: {
+            publicKey?: string;
+            trustedState?: string;
+            witness: string[];
+            quorum?: string;
+            json?: boolean;
+            dataDir?: string;
+          },
+          command: Command,
+        ) =>
           verifyCommand({
+            lang: ctx.lang(command.optsWithGlobals()),
             dataDir: ctx.dataDir(opts),
             eventstoreUrl: ctx.config().eventstoreUrl,
             publicKey: opts.publicKey,

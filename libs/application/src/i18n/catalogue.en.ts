@@ -418,6 +418,24 @@ export const en = {
     copies: 'copies: {copies}',
     copyOf: '{itemId} (copy of {copyOf})',
     noItem: 'no item {itemId}',
+    verify: {
+      failedAt: 'FAILED at {failure}',
+      rolledBack: 'FAILED the store was rolled back (STORE_ROLLED_BACK, {reason}): {detail}',
+      witnessesFailed: 'FAILED {detail}',
+      trustedFailed: 'FAILED trusted state {file}: {status}: {detail}',
+      ok: 'ok: {events} events in {streams} streams verify',
+      trusted: 'trusted state {file}: {status}: {detail}',
+      witnesses: 'witnesses: {detail}',
+      trustedKept: 'trusted state {file} left as it was',
+    },
+    scenarioTotal: '{passed} passed, {failed} failed',
+    demo: {
+      loaded: 'loaded {events} events from {commands} commands into {dataDir}',
+      population: '  {persons} people, {places} places, {items} items ({copies} copies)',
+      violations: '  {violations} violations (open: {bySeverity})',
+      incidents: '  {incidents} incidents: {reported} reported, {overdue} overdue',
+      clock: '  ledger clock now {clock}; verify {verified, select, true {ok} other {FAILED}}',
+    },
   },
   notifications: {
     'incident-opened':
