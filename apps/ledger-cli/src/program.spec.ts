@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { runCli } from './main';
+import { cliInProcess } from './testing/cli-in-process';
 import { buildProgram } from './program';
 import { cliContext, EXIT } from './cli-context';
 import { bashCompletion } from './completion/completion.command';
@@ -22,23 +22,7 @@ const COMMANDS = [
   'completion',
 ];
 
-/** Runs the CLI in this process, capturing what it prints on stdout and stderr. */
-const cli = async (argv: string[], env: Record<string, string> = {}) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ') + '\n')),
-    jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ') + '\n')),
-    jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0),
-    jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
-  ];
-  try {
-    const code = await runCli(argv, env);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-};
+const cli = cliInProcess;
 
 describe('the CLI on commander', () => {
   let dir: string;

@@ -1,26 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../main';
+import { cliInProcess } from '../testing/cli-in-process';
 import { EXIT } from '../cli-context';
 
-/** Runs the CLI in this process, capturing stdout and stderr. */
-const cli = async (argv: string[], env: Record<string, string> = {}) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ') + '\n')),
-    jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ') + '\n')),
-    jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0),
-    jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
-  ];
-  try {
-    const code = await runCli(argv, env);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-};
+const cli = cliInProcess;
 
 /** The CLI's human output in the reader's language: `--lang`, else LC_ALL / LC_MESSAGES / LANG (contract §8.1). */
 describe('the CLI in Chinese and English', () => {

@@ -242,19 +242,7 @@ export const buildReportDraft = async (
     for (const f of REPORT_DRAFT_FIELDS) fields[f] = { ...fields[f], text: texts[f] } as never;
   }
   return {
-    incidentId,
-    kind: incident.kind,
-    status: incident.status,
-    to,
-    now,
-    discoveredAt: incident.discoveredAt,
-    occurredAt,
-    reportDueAt: incident.reportDueAt,
-    timeLeftMs: ms(incident.reportDueAt) - ms(now),
-    overdue: isReportOverdue(incident, now),
-    submitted: incident.reportedAt !== null,
-    reportedAt: incident.reportedAt,
-    report: incident.report,
+    ...head,
     ...fields,
     submission: {
       data: { incidentId, to, ...Object.fromEntries(REPORT_DRAFT_FIELDS.map((f) => [f, fields[f].text])) },
