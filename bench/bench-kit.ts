@@ -1,3 +1,5 @@
+import type { NewEvent } from '@app/ledger';
+
 /** What every benchmark suite shares: the result shape `bench/run.ts` prints, medians, timers, a seeded PRNG. */
 
 /** One measured figure: the median of `runs`. */
@@ -27,3 +29,19 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A realistic custody event, the i-th of a synthetic log over `streams` items: an ItemRead with full metadata. */
+export const syntheticReading = (i: number, streams: number): NewEvent => ({
+  eventId: `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`,
+  type: 'ItemRead',
+  data: { itemId: `doc-${i % streams}`, reader: `p-${i % 97}`, placeId: 'room-1' },
+  metadata: {
+    occurredAt: '2026-03-02T09:00:00.000Z',
+    recordedAt: '2026-03-02T09:00:00.412Z',
+    actor: 'p-registrar',
+    commandId: `cmd-${i}`,
+    correlationId: `cmd-${i}`,
+    causationId: null,
+    schemaVersion: 1,
+  },
+});

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type NewEvent, type RecordedEvent, GENESIS_HASH, MerkleLog, sealEvents, verifyEvents } from '@app/ledger';
-import { type BenchResult, median, seconds, prng } from './bench-kit';
+import { type BenchResult, median, seconds, prng, syntheticReading } from './bench-kit';
 
 const RUNS = 5;
 const EVENTS = 100_000;
@@ -13,21 +13,7 @@ const STREAMS = 1_000;
 const LEAVES = 1_000_000;
 const PROOFS = 10_000;
 
-// A realistic custody event: the shape and size of an ItemRead with full metadata.
-const newEvent = (i: number): NewEvent => ({
-  eventId: `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`,
-  type: 'ItemRead',
-  data: { itemId: `doc-${i % STREAMS}`, reader: `p-${i % 97}`, placeId: 'room-1' },
-  metadata: {
-    occurredAt: '2026-03-02T09:00:00.000Z',
-    recordedAt: '2026-03-02T09:00:00.412Z',
-    actor: 'p-registrar',
-    commandId: `cmd-${i}`,
-    correlationId: `cmd-${i}`,
-    causationId: null,
-    schemaVersion: 1,
-  },
-});
+const newEvent = (i: number): NewEvent => syntheticReading(i, STREAMS);
 
 type Batch = { streamId: string; firstRevision: number; events: NewEvent[] };
 

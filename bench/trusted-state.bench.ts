@@ -25,7 +25,7 @@ import {
   verifyLedgerIntegrity,
   writeTrustedState,
 } from '@app/application';
-import { type BenchResult, median, seconds } from './bench-kit';
+import { type BenchResult, median, seconds, syntheticReading } from './bench-kit';
 
 const RUNS = 5;
 const EVENTS = 100_000;
@@ -33,20 +33,7 @@ const PINNED_AT = 70_000;
 const STREAMS = 1_000;
 const PER_APPEND = 500;
 
-const newEvent = (i: number): NewEvent => ({
-  eventId: `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`,
-  type: 'ItemRead',
-  data: { itemId: `doc-${i % STREAMS}`, reader: `p-${i % 97}`, placeId: 'room-1' },
-  metadata: {
-    occurredAt: '2026-03-02T09:00:00.000Z',
-    recordedAt: '2026-03-02T09:00:00.412Z',
-    actor: 'p-registrar',
-    commandId: `cmd-${i}`,
-    correlationId: `cmd-${i}`,
-    causationId: null,
-    schemaVersion: 1,
-  },
-});
+const newEvent = (i: number): NewEvent => syntheticReading(i, STREAMS);
 
 const heads = new Map<string, { revision: number; hash: string }>();
 /** Appends events [from, to) sealed over STREAMS streams, PER_APPEND per transaction. */
