@@ -55,7 +55,14 @@ export const lookups = (core: LedgerCore): Lookups => {
 
 /** One line per event, in words. */
 export const describe = (e: RecordedEvent, l: Lookups): string => {
-  const d = e.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- event data, read field by field
+  // Event data read field by field: the fields named below are the strings of the event type the case names.
+  const d = e.data as Record<string, string> & {
+    outsider?: { name: string; affiliation?: string | null };
+    persons?: string[];
+    witnesses?: string[];
+    items?: string[];
+    couriers?: string[];
+  };
   switch (e.type) {
     case 'ItemReceived':
       return `received by ${l.person(d.receivedBy)} from ${d.sender}: "${d.title}", ${d.level}, ${d.carrier}${d.copyNo ? `, copy No. ${d.copyNo}` : ''}`;
