@@ -303,8 +303,7 @@ export class FakeEsdb {
     });
     call.on('error', () => undefined);
     call.on('end', () => {
-      if (failed || !options)
-        return callback((failed ?? grpcError(grpc.status.INVALID_ARGUMENT, 'no options')) as grpc.ServiceError);
+      if (failed || !options) return callback(failed ?? grpcError(grpc.status.INVALID_ARGUMENT, 'no options'));
       const C = pb.AppendReq.Options.ExpectedStreamRevisionCase;
       const c = options.getExpectedStreamRevisionCase();
       const expected: Expected =
@@ -575,7 +574,7 @@ export class FakeEsdb {
   private async startGrpc(): Promise<void> {
     const server = new grpc.Server();
     const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
-      callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in the EventStoreDB double' } as grpc.ServiceError);
+      callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in the EventStoreDB double' });
     server.addService(StreamsService, {
       read: this.read.bind(this),
       append: this.append.bind(this),

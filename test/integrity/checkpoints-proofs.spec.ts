@@ -471,7 +471,7 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
         eventId: row.eventId,
         type: row.type,
         data,
-        metadata: row.metadata as never,
+        metadata: row.metadata,
       });
       store.db
         .prepare(`UPDATE events SET data = ?, metadata = ? WHERE event_id = ?`)

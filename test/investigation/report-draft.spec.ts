@@ -291,7 +291,7 @@ describe('an approved carry-out, then an outsider reads the item', () => {
         },
       },
     ],
-  } as Scenario;
+  };
   let core: LedgerCore;
   let dir: string;
   let draft: ReportDraft;

@@ -38,7 +38,7 @@ const restore = async (target: EventStore, events: RecordedEvent[]): Promise<voi
   for (const e of events) {
     await target.append(
       e.streamId,
-      [{ eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata as unknown as Record<string, unknown> }],
+      [{ eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }],
       e.revision - 1 < 0 ? 'no-stream' : e.revision - 1,
     );
   }

@@ -19,7 +19,7 @@ storeRollbackCases('the embedded SQLite store', {
   },
   // Another connection on the file, as the sqlite3 shell of an operator would be.
   cutLive: async (store, afterPosition) => {
-    const db = new Database(files.get(store)!);
+    const db = new Database(files.get(store));
     db.prepare(`DELETE FROM events WHERE position > ?`).run(afterPosition);
     db.close();
   },

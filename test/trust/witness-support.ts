@@ -54,8 +54,8 @@ export const startWitness = (opts: {
         },
       });
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     void exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`witness exited before it listened:\n${out}`));

@@ -179,7 +179,7 @@ export function verifyBundle(
   // From the pinned key through the hand-overs the bundle carries, to the key that signed its checkpoint.
   const chain = new CheckpointKeyChain(publicKeyPem);
   for (const h of Array.isArray(b.keyHandovers) ? b.keyHandovers : []) {
-    const step = isObject(h) ? chain.accept(h as unknown as SignedCheckpoint) : { ok: false, detail: 'malformed' };
+    const step = isObject(h) ? chain.accept(h) : { ok: false, detail: 'malformed' };
     if (!step.ok || !step.handedOverTo)
       failures.push({
         check: 'signature',
@@ -303,7 +303,7 @@ export function verifyBundle(
 function checkCompleteness(b: ExportBundle, failures: BundleFailure[]): void {
   const items: unknown[] = Array.isArray(b.items) ? b.items : [];
   const named = new Set<string>([...items.filter((i): i is string => typeof i === 'string'), String(b.itemId)]);
-  const streams = b.streams.filter(isObject) as unknown as BundleStream[];
+  const streams = b.streams.filter(isObject);
   for (const s of streams) {
     if (s.streamId !== `item-${String(s.itemId)}` || !named.has(String(s.itemId)))
       failures.push({
@@ -328,7 +328,7 @@ function checkCompleteness(b: ExportBundle, failures: BundleFailure[]): void {
     });
     return;
   }
-  const heads = Array.isArray(b.heads) ? (b.heads.filter(isObject) as unknown as BundleStreamHead[]) : [];
+  const heads = Array.isArray(b.heads) ? b.heads.filter(isObject) : [];
   for (const s of streams) {
     const events = Array.isArray(s.events) ? s.events : [];
     const last = events[events.length - 1] as BundleEvent | undefined;

@@ -42,7 +42,7 @@ const recordAcceptance = async (
 ): Promise<RebuildOutcome['acceptanceEvent']> => {
   const [tail] = await store.readStream(ROLLBACK_STREAM, { direction: 'backwards', maxCount: 1 });
   const revision = tail ? tail.revision : -1;
-  const prevHash = tail ? String((tail as RecordedEvent).metadata.hash) : GENESIS_HASH;
+  const prevHash = tail ? String(tail.metadata.hash) : GENESIS_HASH;
   const commandId = `rollback-accepted:${data.applied.position}:${data.applied.hash}:${data.storeHead ?? 'empty'}`;
   const event = {
     eventId: eventIdFor(commandId, ROLLBACK_STREAM, revision + 1),
