@@ -29,90 +29,12 @@ import {
   type Client,
   type ServiceProcess,
 } from './support';
+import { itemScript, SETUP, type Acked, type Sent } from './item-script';
 
 const KILLS = Number(process.env.RELIABILITY_KILLS ?? 22);
 const WORKERS = 6;
 const KEY = 'k-crash-registrar';
 const KEYS = { [KEY]: { personId: 'p-reg', roles: ['admin'] } };
-
-interface Sent {
-  name: string;
-  body: { commandId: string; data: Record<string, unknown> };
-}
-interface Acked extends Sent {
-  events: { type: string; streamId: string; revision: number; position: number }[];
-}
-
-/** The life of one item, one command after the other; every command carries a commandId chosen by the client. */
-const itemScript = (itemId: string, acknowledge: boolean): Sent[] => {
-  const c = (step: string, name: string, data: Record<string, unknown>): Sent => ({
-    name,
-    body: { commandId: `c-${itemId}-${step}`, data },
-  });
-  return [
-    c('receive', 'RegisterReceivedItem', {
-      itemId,
-      title: `report ${itemId}`,
-      level: 'SECRET',
-      periodYears: 10,
-      basis: 'catalogue 2.1',
-      carrier: 'paper',
-      sender: 'bureau',
-      receivedBy: 'p-a',
-      scope: { persons: ['p-b'] },
-      copyAllowed: true,
-    }),
-    c('read-out-of-scope', 'RecordReading', { itemId, reader: 'p-out', placeId: 'room-1' }),
-    c('read', 'RecordReading', { itemId, reader: 'p-b', placeId: 'room-1' }),
-    c('request-copy', 'RequestCopy', { itemId, requestId: 'r1', copies: 1 }),
-    c('approve-copy', 'ApproveCopy', { itemId, requestId: 'r1' }),
-    c('copy', 'RecordCopy', { itemId, copyItemId: `${itemId}-c1`, requestId: 'r1' }),
-    c('register-person', 'RegisterPerson', {
-      personId: `p-${itemId}`,
-      name: `clerk of ${itemId}`,
-      rank: 'staff',
-      clearance: 'CONFIDENTIAL',
-      unit: 'office',
-    }),
-    c('dispatch', 'DispatchItem', { itemId, to: 'p-b', channel: 'confidential-post', couriers: [] }),
-    ...(acknowledge ? [c('ack', 'AcknowledgeReceipt', { itemId, by: 'p-b' })] : []),
-  ];
-};
-
-const SETUP: Sent[] = [
-  {
-    name: 'RegisterPerson',
-    body: {
-      commandId: 'setup-p-reg',
-      data: { personId: 'p-reg', name: 'Registrar', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' },
-    },
-  },
-  {
-    name: 'RegisterPerson',
-    body: {
-      commandId: 'setup-p-a',
-      data: { personId: 'p-a', name: 'A', rank: 'manager', clearance: 'SECRET', unit: 'office' },
-    },
-  },
-  {
-    name: 'RegisterPerson',
-    body: {
-      commandId: 'setup-p-b',
-      data: { personId: 'p-b', name: 'B', rank: 'staff', clearance: 'SECRET', unit: 'office' },
-    },
-  },
-  {
-    name: 'RegisterPerson',
-    body: {
-      commandId: 'setup-p-out',
-      data: { personId: 'p-out', name: 'Out', rank: 'staff', clearance: 'NONE', unit: 'motor-pool' },
-    },
-  },
-  {
-    name: 'RegisterPlace',
-    body: { commandId: 'setup-room-1', data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
-  },
-];
 
 describe('the service killed with SIGKILL under concurrent commands', () => {
   let dir: string;
@@ -151,7 +73,7 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
       w,
       item: 0,
       step: 0,
-      script: itemScript(`it-${w}-0`, true),
+      script: itemScript(`it-${w}-0`, { copies: true, dispatch: 'acknowledged' }),
       pending: undefined as Sent | undefined,
     }));
     let inFlight = 0;
@@ -194,7 +116,10 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
         if (worker.step >= worker.script.length) {
           worker.item++;
           worker.step = 0;
-          worker.script = itemScript(`it-${worker.w}-${worker.item}`, worker.item % 2 === 0);
+          worker.script = itemScript(`it-${worker.w}-${worker.item}`, {
+            copies: true,
+            dispatch: worker.item % 2 === 0 ? 'acknowledged' : 'sent',
+          });
         }
         const cmd = worker.script[worker.step];
         worker.pending = cmd;

@@ -14,66 +14,12 @@ import type { RecordedEvent } from '@app/ledger';
 import { verifyLedgerIntegrity } from '@app/application';
 import { FakeEsdb } from '../esdb/fake-esdb';
 import { client, sleep, startService, summary, tempDir, type Client, type ServiceProcess } from './support';
+import { itemScript, SETUP, type Acked, type Sent } from './item-script';
 
 const KILLS = Number(process.env.RELIABILITY_ESDB_KILLS ?? 6);
 const WORKERS = 4;
 const KEY = 'k-esdb-crash-admin-0001';
 const KEYS = { [KEY]: { personId: 'p-reg', roles: ['admin'] } };
-
-interface Sent {
-  name: string;
-  body: { commandId: string; data: Record<string, unknown> };
-}
-interface Acked extends Sent {
-  events: { type: string; streamId: string; revision: number; position: number }[];
-}
-
-const itemScript = (itemId: string): Sent[] => {
-  const c = (step: string, name: string, data: Record<string, unknown>): Sent => ({
-    name,
-    body: { commandId: `c-${itemId}-${step}`, data },
-  });
-  return [
-    c('receive', 'RegisterReceivedItem', {
-      itemId,
-      title: `report ${itemId}`,
-      level: 'SECRET',
-      periodYears: 10,
-      basis: 'catalogue 2.1',
-      carrier: 'paper',
-      sender: 'bureau',
-      receivedBy: 'p-a',
-      scope: { persons: ['p-b'] },
-      copyAllowed: true,
-    }),
-    c('read-out-of-scope', 'RecordReading', { itemId, reader: 'p-out', placeId: 'room-1' }),
-    c('read', 'RecordReading', { itemId, reader: 'p-b', placeId: 'room-1' }),
-    c('register-person', 'RegisterPerson', {
-      personId: `p-${itemId}`,
-      name: `clerk of ${itemId}`,
-      rank: 'staff',
-      clearance: 'CONFIDENTIAL',
-      unit: 'office',
-    }),
-  ];
-};
-
-const SETUP: Sent[] = [
-  ['p-reg', 'Registrar', 'executive', 'TOP_SECRET', 'hq'],
-  ['p-a', 'A', 'manager', 'SECRET', 'office'],
-  ['p-b', 'B', 'staff', 'SECRET', 'office'],
-  ['p-out', 'Out', 'staff', 'NONE', 'motor-pool'],
-]
-  .map(([personId, name, rank, clearance, unit]): Sent => ({
-    name: 'RegisterPerson',
-    body: { commandId: `setup-${personId}`, data: { personId, name, rank, clearance, unit } },
-  }))
-  .concat([
-    {
-      name: 'RegisterPlace',
-      body: { commandId: 'setup-room-1', data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } },
-    },
-  ]);
 
 describe('the service on EventStoreDB killed with SIGKILL under concurrent commands', () => {
   let fake: FakeEsdb;
