@@ -1,6 +1,7 @@
 /** Where the browser tests find Chromium: CHROMIUM_PATH, else what `npm test`'s pretest found, else Debian's. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 
 const FOUND_FILE = path.join(__dirname, '..', '..', 'test-output', 'browser.json');
 
@@ -19,3 +20,25 @@ export const chromiumPath = (): string => {
 export const NO_CHROMIUM = (where: string): string =>
   `${where} is missing: run npm test (its pretest finds or installs Chromium), set CHROMIUM_PATH, ` +
   'or apt-get install -y chromium';
+
+/**
+ * Headless Chromium as every browser test runs it: Debian's build through playwright-core (never a downloaded one),
+ * no sandbox (CI containers run as root), nothing that reaches the network on its own.
+ */
+export const launchChromium = (): Promise<Browser> => {
+  const executablePath = chromiumPath();
+  if (!fs.existsSync(executablePath)) throw new Error(NO_CHROMIUM(executablePath));
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+};

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
-import { chromiumPath, NO_CHROMIUM } from '../support/browser';
+import { chromiumPath, launchChromium, NO_CHROMIUM } from '../support/browser';
 
 const CHROMIUM = chromiumPath();
 // Each run saves its screenshot under test-output/ (ignored by git); docs/dashboard.png is a copy of one, kept for the README.
@@ -18,19 +18,7 @@ describe('the dashboard page', () => {
       throw new Error(NO_CHROMIUM(CHROMIUM));
     }
     s = await bootSurfaceApp();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

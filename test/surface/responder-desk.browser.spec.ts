@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { bootSurfaceApp, client, type SurfaceApp } from '../support/test-app';
 import { ITEM_TITLE, recordLeak, type LeakFixture } from '../support/incident-fixture';
-import { chromiumPath } from '../support/browser';
+import { chromiumPath, launchChromium } from '../support/browser';
 
 const CHROMIUM = chromiumPath();
 // Each run saves its screenshots and the PDF under test-output/ (ignored by git); docs/responder-desk.png is a copy.
@@ -44,19 +44,7 @@ describe("the responder's desk", () => {
       const res = await client(s.base).post('RequestCopy', { data: { itemId: 'doc-1', requestId, copies } }, 'k-zhang');
       expect(res.status).toBe(200);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
