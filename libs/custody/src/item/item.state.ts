@@ -145,6 +145,25 @@ export const activeCarryOutApproval = (s: ItemRecord, at: string, person?: strin
 
 const union = (a: string[], b: string[]): string[] => [...a, ...b.filter((x) => !a.includes(x))];
 
+/** What every event that starts an item's record (a proposal, a receipt, a copy) says of it in the same words. */
+const described = (d: {
+  title: string;
+  level: Level;
+  basis: string;
+  carrier: Carrier;
+  scope: ItemScope;
+  copyAllowed: boolean;
+  longTerm?: boolean;
+}): Pick<ItemRecord, 'title' | 'level' | 'basis' | 'carrier' | 'scope' | 'copyAllowed' | 'longTerm'> => ({
+  title: d.title,
+  level: d.level,
+  basis: d.basis,
+  carrier: d.carrier,
+  scope: d.scope,
+  copyAllowed: d.copyAllowed,
+  longTerm: d.longTerm === true,
+});
+
 export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
   const event = raw as ItemEvent;
   if (event.type === 'ClassificationProposed') {
@@ -153,17 +172,11 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     return {
       ...blank(d.itemId, revision),
       status: 'draft',
-      title: d.title,
-      level: d.level,
-      basis: d.basis,
-      carrier: d.carrier,
-      scope: d.scope,
-      copyAllowed: d.copyAllowed,
+      ...described(d),
       plannedCopies: d.copies,
       periodYears: d.periodYears,
       proposedDeclassifyOn: d.declassifyOn,
       proposedBy: d.proposedBy,
-      longTerm: d.longTerm === true,
     };
   }
   if (event.type === 'ItemReceived') {
@@ -171,12 +184,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     return {
       ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0),
       status: 'active',
-      title: d.title,
-      level: d.level,
-      basis: d.basis,
-      carrier: d.carrier,
-      scope: d.scope,
-      copyAllowed: d.copyAllowed,
+      ...described(d),
       periodYears: d.periodYears,
       issuedAt: d.issuedAt,
       declassifyOn: d.declassifyOn,
@@ -185,7 +193,6 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       placeId: d.placeId ?? null,
       // v1 receipts carry no originator: they were treated as this unit's own classification.
       classifiedBy: d.classifiedBy ?? null,
-      longTerm: d.longTerm === true,
     };
   }
   if (event.type === 'CopyRegistered') {
@@ -193,13 +200,8 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     return {
       ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0),
       status: 'active',
-      title: d.title,
-      level: d.level,
-      basis: d.basis,
-      carrier: d.carrier,
-      scope: d.scope,
+      ...described(d),
       extendedTo: d.extendedTo,
-      copyAllowed: d.copyAllowed,
       issuedAt: d.issuedAt,
       declassifyOn: d.declassifyOn,
       approvedBy: d.approvedBy,
@@ -209,7 +211,6 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       original: d.original ?? d.copyOf,
       copyNo: d.copyNo,
       classifiedBy: d.classifiedBy ?? null,
-      longTerm: d.longTerm === true,
     };
   }
   // Anything else before the item exists changes nothing (a stream always starts with one of the three above).
