@@ -27,6 +27,19 @@ export const sha256Bytes: (input: Buffer) => Buffer = hasOneShot
   ? (input) => Buffer.from(oneShotHash('sha256', input, 'binary'), 'latin1')
   : (input) => createHash('sha256').update(input).digest();
 
+/**
+ * SHA-256 of a string (UTF-8) or bytes, written as 32 bytes into `out` at `offset`: no Buffer is allocated per hash,
+ * which is what tree code hashing tens of thousands of nodes per root needs (the digest comes back as a latin1
+ * string and is copied in place).
+ */
+export const sha256Into: (input: string | Buffer, out: Buffer, offset: number) => void = hasOneShot
+  ? (input, out, offset) => {
+      out.write(oneShotHash('sha256', input, 'binary'), offset, 32, 'latin1');
+    }
+  : (input, out, offset) => {
+      createHash('sha256').update(input).digest().copy(out, offset);
+    };
+
 /** The fields of an event that its hash covers. Positions are the store's and are not hashed. */
 export interface HashedFields {
   streamId: string;

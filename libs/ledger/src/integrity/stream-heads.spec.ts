@@ -66,6 +66,82 @@ describe('stream-heads tree', () => {
     );
   });
 
+  it('roots and proofs hold the definition with any stream ids created anywhere in the order, at any moment', () => {
+    // New ids land before, between and after the placed ones (the slots right of each insertion move); set() may
+    // jump revisions; a root can be asked for after any step. Every root must equal the definition and every proof
+    // must verify against it.
+    const op = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('new' as const), id: fc.string({ unit: 'grapheme' }) }) },
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('event' as const), pick: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('set' as const), pick: fc.nat(), revision: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('root' as const), prove: fc.nat() }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('batch' as const),
+          ids: fc.uniqueArray(fc.string(), { maxLength: 70 }),
+        }),
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const tree = new StreamHeadsTree();
+        const heads = new Map<string, StreamHead>();
+        const ids: string[] = [];
+        let n = 0;
+        const append = (streamId: string, revision?: number) => {
+          const hash = hashOf(`${streamId}:${n++}`);
+          const next = revision ?? (heads.get(streamId)?.revision ?? -1) + 1;
+          if (!heads.has(streamId)) ids.push(streamId);
+          heads.set(streamId, { streamId, revision: next, hash });
+          if (revision === undefined) tree.advance(streamId, hash);
+          else tree.set(streamId, revision, hash);
+        };
+        const check = (prove: number) => {
+          const root = tree.root();
+          expect(root).toBe(referenceRoot(heads));
+          expect(tree.size).toBe(heads.size);
+          if (ids.length === 0) return;
+          const p = tree.prove(ids[prove % ids.length])!;
+          expect(p.head).toEqual(heads.get(ids[prove % ids.length]));
+          expect(verifyStreamHeadProof(p, root)).toBe(true);
+        };
+        for (const o of ops) {
+          if (o.kind === 'new') append(o.id);
+          else if (o.kind === 'batch') for (const id of o.ids) append(id);
+          else if (o.kind === 'event' && ids.length > 0) append(ids[o.pick % ids.length]);
+          else if (o.kind === 'set' && ids.length > 0) append(ids[o.pick % ids.length], o.revision);
+          else if (o.kind === 'root') check(o.prove);
+        }
+        check(0);
+        expect(tree.all()).toEqual([...heads.values()].sort((a, b) => (a.streamId < b.streamId ? -1 : 1)));
+        for (const id of ids) expect(verifyStreamHeadProof(tree.prove(id)!, tree.root())).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the definition over thousands of streams and many roots (every level, shifts far from the edge)', () => {
+    const tree = new StreamHeadsTree();
+    const heads = new Map<string, StreamHead>();
+    let seed = 1;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const ids: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 700; i++) {
+        const streamId =
+          rand() < 0.3 || ids.length === 0 ? `s-${Math.floor(rand() * 1e9)}` : ids[Math.floor(rand() * ids.length)];
+        if (!heads.has(streamId)) ids.push(streamId);
+        const hash = hashOf(`${round}/${i}`);
+        heads.set(streamId, { streamId, revision: (heads.get(streamId)?.revision ?? -1) + 1, hash });
+        tree.advance(streamId, hash);
+      }
+      expect(tree.root()).toBe(referenceRoot(heads));
+    }
+    const root = tree.root();
+    for (const id of ids.slice(0, 50)) expect(verifyStreamHeadProof(tree.prove(id)!, root)).toBe(true);
+  });
+
   it('a proof of an older head, another revision or another root does not verify', () => {
     const tree = new StreamHeadsTree();
     expect(tree.root()).toBe(EMPTY_ROOT);

@@ -10,8 +10,8 @@
  * nodes right of the first insertion, whose leaves moved (a sorted tree cannot avoid that shift). Nothing is
  * recomputed from scratch per checkpoint.
  */
-import { sha256Bytes } from './event-hash';
-import { EMPTY_ROOT, hashChildren } from './merkle/hashing';
+import { sha256Bytes, sha256Into } from './event-hash';
+import { EMPTY_ROOT, HASH_BYTES } from './merkle/hashing';
 import { auditPath, rangeHash, type PerfectSubtree } from './merkle/proof-building';
 import { verifyInclusion } from './merkle/proof-verification';
 import { canonicalize } from './canonical-json';
@@ -29,10 +29,13 @@ export interface StreamHead {
  * `canonicalize`.
  */
 export const streamHeadJson = (h: StreamHead): string =>
-  // A chain hash is 64 lowercase hex digits, which JSON writes as they are; anything else goes through stringify.
-  `{"hash":${HEX64.test(h.hash) ? `"${h.hash}"` : JSON.stringify(h.hash)},"revision":${h.revision},"streamId":${JSON.stringify(h.streamId)}}`;
+  `{"hash":${hashMember(h.hash)},"revision":${h.revision}${streamIdTail(h.streamId)}`;
 
-const HEX64 = /^[0-9a-f]{64}$/;
+// JSON.stringify's escaping is RFC 8785's; for a chain hash (64 hex digits) it only adds the quotes, and it costs less
+// than testing for hex first.
+const hashMember = (hash: string): string => JSON.stringify(hash);
+/** The last member and the closing brace: constant per stream, so the tree computes it once per stream. */
+const streamIdTail = (streamId: string): string => `,"streamId":${JSON.stringify(streamId)}}`;
 
 /** The leaf of a head: sha256(0x00 ‖ UTF-8 canonical JSON), 32 bytes. */
 export const streamHeadLeaf = (h: StreamHead): Buffer =>
@@ -71,19 +74,43 @@ export const verifyStreamHeadProof = (p: StreamHeadProof, rootHash: string): boo
   return Array.isArray(p.proof) && verifyInclusion(leaf, p.leafIndex, p.streamCount, p.proof, rootHash);
 };
 
+/** A stream's entry: its head, its leaf index once placed, and whether its leaf is stale. */
+interface Entry {
+  readonly streamId: string;
+  revision: number;
+  hash: string;
+  /** Its place among the streams, sorted (-1 until the next flush places a new stream). */
+  index: number;
+  /** Set by an append, cleared when the leaf is rehashed. */
+  dirty: boolean;
+  /** {@link streamIdTail} of the stream. */
+  readonly tail: string;
+}
+
+const SLOT = HASH_BYTES;
+
 /**
- * The stream-heads tree over a set of heads, in memory. `apply` records that a stream advanced; `root` and `prove`
- * bring the tree up to date first, touching only what changed since.
+ * The stream-heads tree over a set of heads, in memory. `set`/`advance` record that a stream advanced; `root` and
+ * `prove` bring the tree up to date first, touching only what changed since.
+ *
+ * Layout: level l is one flat Buffer of 32-byte slots, slot j holding the perfect subtree of 2^l leaves starting at
+ * leaf j·2^l (complete ones only; the RFC 9162 root folds the ragged right edge from them). A flush merges the
+ * streams created since the last one in a single pass (sorted once, not inserted one at a time), rehashes only the
+ * dirty leaves, and recomputes bottom-up only the nodes above a dirty leaf, plus every node right of the first
+ * inserted stream (its leaves moved: a sorted tree cannot avoid that shift). Hashing goes through the one-shot
+ * `crypto.hash` into the slots themselves: no Hash object and no Buffer per node.
  */
 export class StreamHeadsTree {
-  /** Each stream's head and its leaf index (kept current by flush: only the shifted part is renumbered). */
-  private readonly heads = new Map<string, { revision: number; hash: string; index: number }>();
-  /** Stream ids in sorted order; `levels[0][i]` is the leaf of `ids[i]`. */
-  private ids: string[] = [];
-  /** levels[l][j]: hash of the perfect subtree of 2^l leaves starting at leaf j·2^l (only complete ones). */
-  private levels: Buffer[][] = [[]];
-  private readonly dirty = new Set<string>();
-  private readonly added: string[] = [];
+  private readonly heads = new Map<string, Entry>();
+  /** The placed streams in sorted order: `entries[i].index === i`, `levels[0]` slot i is its leaf. */
+  private entries: Entry[] = [];
+  private levels: Buffer[] = [Buffer.alloc(0)];
+  private readonly dirtyList: Entry[] = [];
+  private readonly added: Entry[] = [];
+  /** Per-slot "changed" marks of the level being recomputed (reused between flushes). */
+  private marks = new Uint8Array(0);
+  /** 0x01 ‖ left ‖ right, the input of every interior node (hashing is synchronous: one buffer is enough). */
+  private readonly nodeInput = Buffer.alloc(1 + 2 * SLOT, 0x01);
   private cachedRoot: string | undefined = EMPTY_ROOT;
 
   /** Number of streams. */
@@ -93,35 +120,35 @@ export class StreamHeadsTree {
 
   /** The head of a stream, or undefined. */
   head(streamId: string): StreamHead | undefined {
-    const h = this.heads.get(streamId);
-    return h ? { streamId, revision: h.revision, hash: h.hash } : undefined;
+    const e = this.heads.get(streamId);
+    return e ? { streamId, revision: e.revision, hash: e.hash } : undefined;
   }
 
   /** Records a stream's new head (its event `revision` with chain hash `hash`). */
   set(streamId: string, revision: number, hash: string): void {
-    const h = this.heads.get(streamId);
-    if (h) {
-      h.revision = revision;
-      h.hash = hash;
-    } else {
-      this.heads.set(streamId, { revision, hash, index: -1 });
-      this.added.push(streamId);
-    }
-    this.dirty.add(streamId);
-    this.cachedRoot = undefined;
+    const e = this.heads.get(streamId);
+    if (e) {
+      e.revision = revision;
+      e.hash = hash;
+      this.touch(e);
+    } else this.create(streamId, revision, hash);
   }
 
   /** Records the next event of a stream (revision = previous + 1, or 0 for a new stream). */
   advance(streamId: string, hash: string): void {
-    const h = this.heads.get(streamId);
-    this.set(streamId, h ? h.revision + 1 : 0, hash);
+    const e = this.heads.get(streamId);
+    if (e) {
+      e.revision += 1;
+      e.hash = hash;
+      this.touch(e);
+    } else this.create(streamId, 0, hash);
   }
 
   /** Root of the tree (EMPTY_ROOT with no streams), hex. */
   root(): string {
     if (this.cachedRoot === undefined) {
       this.flush();
-      const n = this.ids.length;
+      const n = this.entries.length;
       this.cachedRoot = n === 0 ? EMPTY_ROOT : rangeHash(this.subtree, 0, n).toString('hex');
     }
     return this.cachedRoot;
@@ -129,17 +156,16 @@ export class StreamHeadsTree {
 
   /** The head of `streamId` with its audit path against {@link root}, or null for an unknown stream. */
   prove(streamId: string): StreamHeadProof | null {
-    const h = this.heads.get(streamId);
-    if (!h) return null;
+    const e = this.heads.get(streamId);
+    if (!e) return null;
     const rootHash = this.root();
-    const index = this.indexOf(streamId);
-    const head = { streamId, revision: h.revision, hash: h.hash };
+    const n = this.entries.length;
     return {
-      head,
-      leafIndex: index,
-      streamCount: this.ids.length,
-      leafHash: this.levels[0][index].toString('hex'),
-      proof: auditPath(this.subtree, index, this.ids.length).map((b) => b.toString('hex')),
+      head: { streamId, revision: e.revision, hash: e.hash },
+      leafIndex: e.index,
+      streamCount: n,
+      leafHash: this.subtree(e.index, 1).toString('hex'),
+      proof: auditPath(this.subtree, e.index, n).map((b) => b.toString('hex')),
       rootHash,
     };
   }
@@ -147,85 +173,119 @@ export class StreamHeadsTree {
   /** Every head, sorted by streamId. */
   all(): StreamHead[] {
     this.flush();
-    return this.ids.map((id) => this.head(id) as StreamHead);
+    return this.entries.map((e) => ({ streamId: e.streamId, revision: e.revision, hash: e.hash }));
   }
 
-  private readonly subtree: PerfectSubtree = (start, size) => this.levels[Math.round(Math.log2(size))][start / size];
+  private readonly subtree: PerfectSubtree = (start, size) => {
+    const level = Math.round(Math.log2(size));
+    const at = (start / size) * SLOT;
+    return this.levels[level].subarray(at, at + SLOT);
+  };
 
-  private indexOf(streamId: string): number {
-    const known = this.heads.get(streamId)?.index ?? -1;
-    if (known >= 0 && this.ids[known] === streamId) return known;
-    let lo = 0;
-    let hi = this.ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = byId(this.ids[mid], streamId);
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
+  private touch(e: Entry): void {
+    if (!e.dirty) {
+      e.dirty = true;
+      this.dirtyList.push(e);
     }
-    throw new Error(`stream ${streamId} is not in the stream-heads tree`);
+    this.cachedRoot = undefined;
+  }
+
+  private create(streamId: string, revision: number, hash: string): void {
+    const e: Entry = { streamId, revision, hash, index: -1, dirty: true, tail: streamIdTail(streamId) };
+    this.heads.set(streamId, e);
+    this.added.push(e);
+    this.dirtyList.push(e);
+    this.cachedRoot = undefined;
+  }
+
+  /** A level buffer holding at least `count` slots, keeping the first `keep` of `old`. */
+  private static grow(old: Buffer, count: number, keep: number): Buffer {
+    if (old.length >= count * SLOT) return old;
+    // Doubling keeps the copies amortized O(1) per slot.
+    const next = Buffer.allocUnsafe(Math.max(count, 2 * (old.length / SLOT), 16) * SLOT);
+    old.copy(next, 0, 0, keep * SLOT);
+    return next;
   }
 
   /** Brings the leaves and the perfect subtrees up to date with the heads set since the last flush. */
   private flush(): void {
-    if (this.dirty.size === 0) return;
-    const oldLeaves = this.levels[0];
+    if (this.dirtyList.length === 0) return;
+    const oldN = this.entries.length;
     // From `shiftFrom` on, leaves moved (streams were inserted before them): every node there is recomputed.
-    let shiftFrom = Infinity;
-    if (this.added.length > 0) {
-      this.added.sort(byId);
-      const merged: string[] = new Array(this.ids.length + this.added.length);
-      const leaves: Buffer[] = new Array(merged.length);
-      let i = 0;
-      let j = 0;
-      let k = 0;
-      while (i < this.ids.length || j < this.added.length) {
-        if (j >= this.added.length || (i < this.ids.length && this.ids[i] < this.added[j])) {
-          leaves[k] = oldLeaves[i];
-          merged[k++] = this.ids[i++];
-        } else {
-          if (shiftFrom === Infinity) shiftFrom = k;
-          merged[k++] = this.added[j++];
-        }
-      }
-      this.ids = merged;
-      this.levels[0] = leaves;
-      this.added.length = 0;
-      for (let x = shiftFrom; x < merged.length; x++) (this.heads.get(merged[x]) as { index: number }).index = x;
-    }
+    let shiftFrom = oldN;
+    if (this.added.length > 0) shiftFrom = this.merge();
+    const n = this.entries.length;
     const leaves = this.levels[0];
-    // Rehash the changed leaves; remember the indices left of the shift (right of it, everything is redone anyway).
-    let points: number[] = [];
-    for (const id of this.dirty) {
-      const h = this.heads.get(id) as { revision: number; hash: string; index: number };
-      const index = h.index >= 0 && this.ids[h.index] === id ? h.index : this.indexOf(id);
-      leaves[index] = streamHeadLeaf({ streamId: id, revision: h.revision, hash: h.hash });
-      if (index < shiftFrom) points.push(index);
+    if (this.marks.length < n) this.marks = new Uint8Array(Math.max(n, 2 * this.marks.length));
+    const marks = this.marks;
+    for (const e of this.dirtyList) {
+      e.dirty = false;
+      // streamHeadJson with the stream's tail cached. U+0000 encodes as the single byte 0x00 in UTF-8: the leaf
+      // input is one string, hashed as UTF-8.
+      sha256Into(`\u0000{"hash":${hashMember(e.hash)},"revision":${e.revision}${e.tail}`, leaves, e.index * SLOT);
+      if (e.index < shiftFrom) marks[e.index] = 1;
     }
-    this.dirty.clear();
-    let from = Math.min(shiftFrom, oldLeaves.length);
-    const n = leaves.length;
+    this.dirtyList.length = 0;
+    const input = this.nodeInput;
+    let from = shiftFrom;
     for (let level = 1; 2 ** level <= n; level++) {
       const below = this.levels[level - 1];
-      const nodes = (this.levels[level] ??= []);
       const count = Math.floor(n / 2 ** level);
-      nodes.length = Math.min(nodes.length, count);
       from = Math.floor(from / 2);
-      const next: number[] = [];
-      let last = -1;
-      points.sort((a, b) => a - b);
-      for (const p of points) {
-        const parent = p >> 1;
-        if (parent === last || parent >= from || parent >= count) continue;
-        nodes[parent] = hashChildren(below[2 * parent], below[2 * parent + 1]);
-        next.push(parent);
-        last = parent;
+      const keep = Math.min(from, count);
+      const nodes = (this.levels[level] = StreamHeadsTree.grow(this.levels[level] ?? Buffer.alloc(0), count, keep));
+      // Left of `from`: only the parents of changed slots; marks are rewritten in place (slot j reads 2j and 2j+1,
+      // both >= j, before j is written).
+      for (let j = 0; j < keep; j++) {
+        if ((marks[2 * j] | marks[2 * j + 1]) === 0) {
+          marks[j] = 0;
+          continue;
+        }
+        marks[j] = 1;
+        below.copy(input, 1, 2 * j * SLOT, (2 * j + 2) * SLOT);
+        sha256Into(input, nodes, j * SLOT);
       }
-      for (let j = from; j < count; j++) nodes[j] = hashChildren(below[2 * j], below[2 * j + 1]);
-      points = next;
+      for (let j = keep; j < count; j++) {
+        below.copy(input, 1, 2 * j * SLOT, (2 * j + 2) * SLOT);
+        sha256Into(input, nodes, j * SLOT);
+      }
     }
+    marks.fill(0, 0, Math.min(n, shiftFrom));
     this.levels.length = Math.max(1, Math.floor(Math.log2(Math.max(1, n))) + 1);
+  }
+
+  /**
+   * Merges the streams created since the last flush into the sorted order in one pass and moves the leaf slots of
+   * the streams right of each insertion; returns the index of the first inserted stream.
+   */
+  private merge(): number {
+    const added = this.added.sort((a, b) => byId(a.streamId, b.streamId));
+    const old = this.entries;
+    const oldN = old.length;
+    const n = oldN + added.length;
+    const merged = new Array<Entry>(n);
+    const leaves = (this.levels[0] = StreamHeadsTree.grow(this.levels[0], n, oldN));
+    // Right to left, so that each run of old slots moves right (by the number of streams inserted before it) into
+    // space no unmoved slot still occupies.
+    let i = oldN - 1;
+    let k = n - 1;
+    for (let a = added.length - 1; a >= 0; a--) {
+      const id = added[a].streamId;
+      const runEnd = i;
+      while (i >= 0 && old[i].streamId > id) {
+        merged[k] = old[i];
+        old[i].index = k--;
+        i--;
+      }
+      if (runEnd > i) leaves.copyWithin((k + 1) * SLOT, (i + 1) * SLOT, (runEnd + 1) * SLOT);
+      merged[k] = added[a];
+      added[a].index = k--;
+    }
+    for (; i >= 0; i--) merged[i] = old[i];
+    this.entries = merged;
+    const first = added[0].index;
+    added.length = 0;
+    return first;
   }
 }
 
