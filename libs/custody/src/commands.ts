@@ -175,6 +175,15 @@ export const DEADLINE_KINDS = [
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
 
 /**
+ * The deadlines that fire at their due instant; every other one fires only once its instant has passed. An obligation
+ * to act within a window is met by an act at its last instant: the report is late only "past discoveredAt + 24 h"
+ * (contract §5; TL2024 实施条例 第61条 发现后24小时内), the receipt missing when none arrives "within 48 h", the
+ * investigation's result late past 3 months (BG99 第5条), a loan overdue once its `dueAt` has passed. A secrecy period
+ * instead ends at its instant (BMF 第24条 保密期限已满的，自行解密), so the declassification fires at it.
+ */
+export const DEADLINES_DUE_AT_INSTANT: readonly DeadlineKind[] = ['DECLASSIFY'];
+
+/**
  * A deadline derived from the store (never held only in memory). `key` is stable for one obligation
  * (e.g. `RECEIPT_MISSING:item-doc-1:3` for the dispatch at revision 3) so firing it twice appends nothing.
  */

@@ -1,6 +1,6 @@
 import { statement } from './db/statements';
 import type { EventStore } from '@app/ledger';
-import type { Deadline } from '@app/custody';
+import { DEADLINES_DUE_AT_INSTANT, type Deadline } from '@app/custody';
 import { openReadModelDb, type Db } from './db/read-model-db';
 import { ProjectionRunner } from './runner/projection-runner';
 import type { Projection } from './runner/projection';
@@ -61,14 +61,19 @@ export class ReadModels {
     return findCommand(this.db, commandId);
   }
 
-  /** Deadlines due at or before `now`, earliest first. */
+  /**
+   * Deadlines due by `now`, earliest first: a window's deadline once its instant has passed (an act at the last
+   * instant is in time), a secrecy period's end at its instant (DEADLINES_DUE_AT_INSTANT).
+   */
   dueDeadlines(now: string, limit = 100): Deadline[] {
+    const atInstant = DEADLINES_DUE_AT_INSTANT.map(() => '?').join(', ');
     return (
-      statement(this.db, `SELECT deadline FROM deadlines WHERE due_at <= ? ORDER BY due_at, key LIMIT ?`).all(
-        now,
-        limit,
-      ) as { deadline: string }[]
-    ).map((r) => JSON.parse(r.deadline));
+      statement(
+        this.db,
+        `SELECT deadline FROM deadlines WHERE due_at < ? OR (due_at = ? AND kind IN (${atInstant}))
+         ORDER BY due_at, key LIMIT ?`,
+      ).all(now, now, ...DEADLINES_DUE_AT_INSTANT, limit) as { deadline: string }[]
+    ).map((r) => JSON.parse(r.deadline) as Deadline);
   }
 
   /** Forgets a deadline that has been fired (the domain makes a second firing a no-op anyway). */
@@ -82,7 +87,7 @@ export class ReadModels {
   nextDeadline(): Deadline | null {
     const r = statement(this.db, `SELECT deadline FROM deadlines ORDER BY due_at LIMIT 1`).get() as
       { deadline: string } | undefined;
-    return r ? JSON.parse(r.deadline) : null;
+    return r ? (JSON.parse(r.deadline) as Deadline) : null;
   }
 
   async close(): Promise<void> {
