@@ -3,22 +3,25 @@ import * as path from 'node:path';
 import { formatReport, runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
 /**
- * The acceptance scenarios (contract §7): the public copies kept in this repo, our own extra cases (test/scenarios/extra), plus any file in ../shared/scenarios when the
- * shared folder is checked out beside the repo (newer cases land there first).
+ * The acceptance scenarios (contract §7): the public copies kept in this repo, our own extra cases (test/scenarios/extra),
+ * the edge cases written as an outside author would (test/scenarios/qa), plus any file in ../shared/scenarios when the
+ * shared folder is checked out beside the repo (newer cases land there first; a shared file replaces the public copy
+ * of the same name, so it is run once).
  */
-const dirs = [
-  path.join(__dirname, 'public'),
-  path.join(__dirname, 'extra'),
-  path.join(__dirname, '..', '..', '..', 'shared', 'scenarios'),
+const dirs: [label: string, dir: string][] = [
+  ['public', path.join(__dirname, 'public')],
+  ['extra', path.join(__dirname, 'extra')],
+  ['qa', path.join(__dirname, 'qa')],
+  ['public', path.join(__dirname, '..', '..', '..', 'shared', 'scenarios')],
 ];
 const files = new Map<string, string>();
-for (const dir of dirs) {
+for (const [label, dir] of dirs) {
   if (!fs.existsSync(dir)) continue;
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) files.set(f, path.join(dir, f));
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) files.set(`${label}/${f}`, path.join(dir, f));
 }
 
 describe('acceptance scenarios', () => {
-  it('has scenario files to run', () => expect(files.size).toBeGreaterThanOrEqual(7));
+  it('has scenario files to run', () => expect(files.size).toBeGreaterThanOrEqual(20));
 
   for (const [name, file] of files) {
     it(`${name} passes every step`, async () => {

@@ -124,6 +124,39 @@ describe('the scenario runner', () => {
     expect(problems[2]).toContain('expected refusal UNKNOWN_PLACE, got UNKNOWN_PERSON');
   });
 
+  // contract §2.1: a fact is recorded and flagged, never refused; `expectError` naming the flag on a fact holds.
+  it("takes a fact's flag for its expectError, and names what the fact was flagged with otherwise", async () => {
+    const report = await runScenario({
+      name: 'fact-flags',
+      steps: [
+        ...people,
+        {
+          at: '2026-03-02T03:00:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' },
+          expectError: 'OUT_OF_SCOPE_ACCESS',
+        },
+        {
+          at: '2026-03-02T03:10:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' },
+          expectError: 'INSECURE_CHANNEL',
+        },
+        { at: '2026-03-02T03:11:00Z', expect: { violationCount: 2 } },
+      ],
+    });
+    expect(report.steps.filter((s) => !s.ok).map((s) => [s.index, s.problems])).toEqual([
+      [
+        5,
+        [
+          'expected refusal INSECURE_CHANNEL, but the command was accepted (ItemRead, ViolationDetected, IncidentCauseAdded; violations: OUT_OF_SCOPE_ACCESS)',
+        ],
+      ],
+    ]);
+  });
+
   // contract §7 (v2): a command step may give recordedAt — a paper record typed in afterwards.
   it('enters a command late: the clock moves to recordedAt, the command keeps at as its occurredAt', async () => {
     const report = await runScenario({

@@ -117,11 +117,15 @@ export const runScenario = async (
         label = `${step.command}${step.expectError ? ` (expect ${step.expectError})` : ''}`;
         const data = resolvePlaceholders(step.data ?? {}, core, problems);
         const principal = { personId: step.actor, name: step.actor ?? 'scenario', roles: [...ROLES] };
+        const headBefore = await core.store.headPosition();
         try {
           const result = await core.execute(step.command, { data, occurredAt: step.at }, principal);
-          if (step.expectError)
+          // A fact is never refused (contract §2.1): an author who puts a rule's code in `expectError` on a fact
+          // means "recorded and flagged with it", which is what happened when the command's violations name it.
+          const flagged = result.violations.some((v) => v.code === step.expectError);
+          if (step.expectError && !flagged)
             problems.push(
-              `expected refusal ${step.expectError}, but the command was accepted (${result.events.map((e) => e.type).join(', ') || 'no events'})`,
+              `expected refusal ${step.expectError}, but the command was accepted (${result.events.map((e) => e.type).join(', ') || 'no events'}; violations: ${result.violations.map((v) => v.code).join(', ') || 'none'})`,
             );
         } catch (e: unknown) {
           const code =
@@ -130,6 +134,12 @@ export const runScenario = async (
           if (!step.expectError) problems.push(`command failed: ${code ?? 'ERROR'}: ${detail}`);
           else if (code !== step.expectError)
             problems.push(`expected refusal ${step.expectError}, got ${code ?? 'ERROR'}: ${detail}`);
+          // A refusal leaves the ledger as it was (contract §2.1: never a half-written change).
+          const headAfter = await core.store.headPosition();
+          if (headAfter !== headBefore)
+            problems.push(
+              `the command was refused (${code ?? 'ERROR'}) but the store moved from position ${show(headBefore ?? null)} to ${show(headAfter ?? null)}`,
+            );
         }
       }
       if (step.expect) problems.push(...(await checkExpectations(step.expect, core)));
