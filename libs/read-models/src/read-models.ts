@@ -1,7 +1,7 @@
 import { statement } from './db/statements';
 import type { EventStore } from '@app/ledger';
 import { DEADLINES_DUE_AT_INSTANT, type Deadline } from '@app/custody';
-import { openReadModelDb, type Db } from './db/read-model-db';
+import { closeReadModelDb, openReadModelDb, type Db } from './db/read-model-db';
 import { ProjectionRunner } from './runner/projection-runner';
 import type { Projection } from './runner/projection';
 import { streamStateProjection } from './custody/stream-state.projection';
@@ -92,6 +92,12 @@ export class ReadModels {
 
   async close(): Promise<void> {
     await this.runner.stop();
-    this.db.close();
+    // The Merkle index persists what it has not yet, so the next start resumes at the head rather than behind it.
+    try {
+      this.merkle.sync();
+    } catch {
+      // A damaged table: the next start finds out and recomputes.
+    }
+    closeReadModelDb(this.db);
   }
 }

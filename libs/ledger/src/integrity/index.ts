@@ -23,7 +23,7 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from './merkle';
-export type { LeafStore, MerkleLogOptions } from './merkle';
+export type { LeafStore, MerkleLogOptions, MerkleLogState } from './merkle';
 export {
   PRIVATE_KEY_FILE,
   PUBLIC_KEY_FILE,

@@ -16,6 +16,25 @@ export class MerkleFrontier {
    */
   constructor(private readonly onNode?: (level: number, index: number, hash: Buffer) => void) {}
 
+  /**
+   * A frontier at `size` leaves from the nodes on its right edge, without the leaves before it: `nodeAt(level, index)`
+   * is asked for the perfect 2^level-leaf subtree number `index` of each set bit of `size` (log2(size) nodes at most).
+   */
+  static restore(
+    size: number,
+    nodeAt: (level: number, index: number) => Buffer,
+    onNode?: (level: number, index: number, hash: Buffer) => void,
+  ): MerkleFrontier {
+    const f = new MerkleFrontier(onNode);
+    for (let level = 0; 2 ** level <= size; level++) {
+      const count = Math.floor(size / 2 ** level);
+      if (count % 2 === 1) f.frontier[level] = nodeAt(level, count - 1);
+    }
+    f.count = size;
+    f.cachedRoot = undefined;
+    return f;
+  }
+
   get size(): number {
     return this.count;
   }

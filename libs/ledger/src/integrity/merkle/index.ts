@@ -11,4 +11,4 @@ export { consistencyProof, inclusionProof, merkleRoot } from './proof-building';
 export { verifyConsistency, verifyInclusion } from './proof-verification';
 export { MemoryLeafStore, type LeafStore } from './leaf-store';
 export { MerkleFrontier } from './frontier';
-export { MerkleLog, type MerkleLogOptions } from './merkle-log';
+export { MerkleLog, type MerkleLogOptions, type MerkleLogState } from './merkle-log';

@@ -283,6 +283,45 @@ describe('MerkleLog of 5,000 leaves', () => {
     expect(resumed.consistencyProof(777, 5000)).toEqual(log.consistencyProof(777, 5000));
   });
 
+  it('restores from its cached nodes alone, then grows and proves as the log that never stopped', () => {
+    // The cached levels as a read model persists them (told through onCachedNode), at three sizes.
+    for (const size of [16, 1025, 3333]) {
+      const levels = new Map<number, Buffer[]>();
+      const first = new MerkleLog(new MemoryLeafStore(), {
+        onCachedNode: (level, index, hash) => {
+          const list = levels.get(level) ?? [];
+          expect(index).toBe(list.length);
+          levels.set(level, [...list, Buffer.from(hash)]);
+        },
+      });
+      for (const h of hashes.slice(0, size)) first.append(h);
+      const asked: number[] = [];
+      const counting = {
+        size: () => store.size(),
+        get: (i: number) => (asked.push(i), store.get(i)),
+        append: () => undefined,
+      };
+      const state = { size, levels: new Map([...levels].map(([l, xs]) => [l, Buffer.concat(xs)])) };
+      const restored = MerkleLog.restore(counting, state);
+      // Only the right edge below the cached levels was read: fewer than 16 leaves, none from the left.
+      expect(asked.length).toBeLessThan(16);
+      expect(asked.every((i) => i >= size - 16)).toBe(true);
+      expect(restored.size).toBe(size);
+      expect(restored.root()).toBe(log.root(size));
+      for (const h of hashes.slice(size, size + 700)) restored.append(h);
+      const n = Math.min(5000, size + 700);
+      expect(restored.root()).toBe(log.root(n));
+      expect(restored.inclusionProof(size >> 1, n)).toEqual(log.inclusionProof(size >> 1, n));
+      expect(restored.consistencyProof(size - 1, n)).toEqual(log.consistencyProof(size - 1, n));
+    }
+  });
+
+  it('refuses a state whose levels do not add up to its size', () => {
+    expect(() => MerkleLog.restore(store, { size: 64, levels: new Map([[4, Buffer.alloc(32 * 3)]]) })).toThrow(
+      RangeError,
+    );
+  });
+
   it('keeps a frontier root equal to the full tree root', () => {
     const frontier = new MerkleFrontier();
     expect(frontier.root()).toBe(EMPTY_ROOT);

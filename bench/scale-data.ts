@@ -1,0 +1,326 @@
+/**
+ * The scale data set (issue 16): an office's ledger at 100,000 or 1,000,000 events, built through the command path —
+ * `LedgerCore.executeBatch`, the same validation, permission, decision, sealing, group commit and projections as
+ * `POST /api/commands:batch` — never by raw inserts, so every event is one the domain decided and sealed.
+ *
+ * Shape (at 1M, scaled down for 100k): 10,000 persons, 100,000 items received, ordinary readings by persons in scope,
+ * about 6 % of readings by a staff member out of scope (a violation and an incident each; their report and
+ * investigation deadlines fire as the clock passes them, two more violations each), loans and returns, dispatches
+ * and receipts, approved copies, and one much-read item (10,000 readings at 1M) for history pages.
+ *
+ * Time is a ManualClock walked from 2025-01-01 in steps; after each step the due deadlines are fired, as the
+ * scheduler would. Out-of-scope readings stop four months before the end, so every deadline a start could find due
+ * (the 3-month investigation one is the longest) has fired already: a service started on the data set fires none.
+ *
+ * Built once per (size, GENERATOR_VERSION) under bench/.data/ (git-ignored) and reused: a `complete.json` marker is
+ * written last, so an interrupted build is started again from nothing. Runs that write copy the directory first.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ManualClock } from '@app/ledger';
+import type { CustodyCommand, Deadline } from '@app/custody';
+import { LedgerCore, custodyProgram, type Principal } from '@app/application';
+import { prng } from './bench-kit';
+
+/** Bump when the shape changes: a data set built by another version is rebuilt. */
+export const GENERATOR_VERSION = 1;
+
+export interface ScaleShape {
+  label: string;
+  events: number;
+  persons: number;
+  items: number;
+  /** Readings of the one much-read item (`doc-hot`). */
+  hotReadings: number;
+}
+
+export const SHAPES: Record<string, ScaleShape> = {
+  '1m': { label: '1M', events: 1_000_000, persons: 10_000, items: 100_000, hotReadings: 10_000 },
+  '100k': { label: '100k', events: 100_000, persons: 1_000, items: 10_000, hotReadings: 1_000 },
+  '10k': { label: '10k', events: 10_000, persons: 100, items: 1_000, hotReadings: 100 },
+};
+
+export interface ScaleDataSet {
+  dir: string;
+  shape: ScaleShape;
+  events: number;
+  violations: number;
+  incidents: number;
+  /** Wall-clock seconds the build took (when it was built). */
+  buildSeconds: number;
+  builtAt: string;
+  /** An ordinary item (a handful of events) and the much-read one, for history questions. */
+  ordinaryItem: string;
+  hotItem: string;
+  /** The admin key the bench starts the service with. */
+  key: string;
+}
+
+export const SCALE_KEY = 'k-scale-bench-0123456789';
+/** The repository root (this file runs from bench/ under ts-register and from dist/bench/ when built). */
+const ROOT = ((): string => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+export const dataRoot = (): string => path.join(ROOT, 'bench', '.data');
+
+const START = Date.parse('2025-01-01T08:00:00Z');
+const DAY = 86_400_000;
+/** Simulated days; the last 120 have no out-of-scope readings (see above). */
+const DAYS = 540;
+const QUIET_DAYS = 120;
+const BATCH = 1_000;
+
+const registrar: Principal = { personId: 'p-registrar', name: 'registrar', roles: ['admin'] };
+const ranks = ['staff', 'staff', 'staff', 'manager', 'director', 'executive'] as const;
+
+type Cmd = { name: string; body: { data: Record<string, unknown>; occurredAt?: string; commandId?: string } };
+
+/** Persons: p-i; rank by i % 6. Staff (i % 6 < 3) are out of a SECRET item's default scope; directors are in. */
+const inScopeReader = (random: () => number, persons: number) =>
+  `p-${4 + 6 * Math.floor(random() * Math.floor((persons - 5) / 6))}`;
+const outOfScopeReader = (random: () => number, persons: number) =>
+  `p-${6 * Math.floor(random() * Math.floor(persons / 6))}`;
+
+/** Builds the data set into `dir` (which must not exist yet or be empty). */
+export async function buildScaleDataSet(
+  dir: string,
+  shape: ScaleShape,
+  log: (s: string) => void,
+): Promise<Omit<ScaleDataSet, 'dir' | 'shape' | 'key'>> {
+  fs.mkdirSync(dir, { recursive: true });
+  const clock = new ManualClock(new Date(START).toISOString());
+  const core = await LedgerCore.open({ dataDir: dir, clock });
+  const random = prng(1_000_016);
+  const started = Date.now();
+  let sent = 0;
+  let failed = 0;
+  let firstFailure = '';
+  const run = async (cmds: Cmd[]) => {
+    for (let i = 0; i < cmds.length; i += BATCH) {
+      const results = await core.executeBatch(cmds.slice(i, i + BATCH), registrar);
+      sent += results.length;
+      for (const r of results)
+        if (!r.ok) {
+          failed++;
+          if (!firstFailure) firstFailure = String((r.error as Error)?.message ?? r.error);
+        }
+    }
+  };
+  // The scheduler's work (LedgerCore.fireDueDeadlines: the same FireDeadline command, id and actor), but streams in
+  // parallel rather than one deadline after the other: ~60k deadlines fire at 1M, each a durable commit, and one at
+  // a time they would cost minutes of fsync. Deadlines of one stream still fire in due order.
+  const program = custodyProgram(core.readModels);
+  const fireDue = async () => {
+    const now = clock.now().toISOString();
+    for (;;) {
+      await core.readModels.catchUp();
+      const due = core.readModels.dueDeadlines(now, 5_000);
+      if (due.length === 0) return;
+      const byStream = new Map<string, Deadline[]>();
+      for (const d of due) byStream.set(d.streamId, [...(byStream.get(d.streamId) ?? []), d]);
+      await Promise.all(
+        [...byStream.values()].map(async (ds) => {
+          for (const d of ds) {
+            const dueAt = new Date(d.dueAt).toISOString();
+            const command: CustodyCommand = {
+              type: 'FireDeadline',
+              data: { deadline: d },
+              commandId: `deadline:${d.key}:${dueAt}`,
+              actor: 'system:scheduler',
+              at: dueAt,
+            };
+            await core.runner.run(program, command);
+            core.readModels.markFired(d);
+          }
+        }),
+      );
+    }
+  };
+  let lastLog = 0;
+  const progress = async (phase: string) => {
+    if (Date.now() - lastLog < 5_000) return;
+    lastLog = Date.now();
+    const head = (await core.store.headPosition()) ?? 0;
+    const s = (Date.now() - started) / 1000;
+    log(`  ${phase}: ${head.toLocaleString('en-US')} events, ${Math.round(head / s).toLocaleString('en-US')}/s`);
+  };
+  try {
+    // Day 0: the registry (persons, places), then every item received.
+    clock.set(new Date(START));
+    const setup: Cmd[] = [
+      {
+        name: 'RegisterPerson',
+        body: {
+          data: { personId: 'p-registrar', name: 'registrar', rank: 'executive', clearance: 'TOP_SECRET', unit: 'hq' },
+        },
+      },
+      { name: 'RegisterPlace', body: { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } } },
+    ];
+    await run(setup);
+    const persons: Cmd[] = [];
+    for (let i = 0; i < shape.persons; i++)
+      persons.push({
+        name: 'RegisterPerson',
+        body: {
+          data: {
+            personId: `p-${i}`,
+            name: `person ${i}`,
+            rank: ranks[i % ranks.length],
+            clearance: i % 6 < 3 && i % 4 === 1 ? 'CONFIDENTIAL' : 'SECRET',
+            unit: `unit-${i % 50}`,
+          },
+        },
+      });
+    await run(persons);
+    const itemIds = Array.from({ length: shape.items }, (_, i) => `doc-${i}`);
+    itemIds.push('doc-hot');
+    const register: Cmd[] = itemIds.map((itemId, i) => ({
+      name: 'RegisterReceivedItem',
+      body: {
+        data: {
+          itemId,
+          title: `directive ${i}`,
+          level: 'SECRET',
+          periodYears: 10,
+          basis: 'catalogue 2.1',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-registrar',
+          scope: { persons: [] },
+          copyAllowed: i % 20 === 0,
+        },
+      },
+    }));
+    for (let i = 0; i < register.length; i += 10 * BATCH) {
+      await run(register.slice(i, i + 10 * BATCH));
+      await progress('items');
+    }
+
+    // The days: every item's life spread over them, and readings until the target is reached.
+    const perDay = (n: number) => Math.max(1, Math.round(n / DAYS));
+    const plannedLives = Math.floor(shape.items * 0.1);
+    let life = 0;
+    let hot = 0;
+    const readingsNeeded = async () => shape.events - ((await core.store.headPosition()) ?? 0);
+    for (let day = 1; day <= DAYS; day++) {
+      const at = START + day * DAY;
+      clock.set(new Date(at));
+      const quiet = day > DAYS - QUIET_DAYS;
+      const cmds: Cmd[] = [];
+      // Loans (ApproveLoan, RecordLoan, RecordReturn), dispatch and receipt, copies: each on 10 % of the items.
+      for (let k = 0; k < perDay(plannedLives); k++, life++) {
+        if (life >= plannedLives) break;
+        const loan = `doc-${life * 10}`;
+        const borrower = inScopeReader(random, shape.persons);
+        const dueAt = new Date(at + 7 * DAY).toISOString();
+        cmds.push(
+          { name: 'ApproveLoan', body: { data: { itemId: loan, loanId: `l-${life}`, borrower, dueAt } } },
+          { name: 'RecordLoan', body: { data: { itemId: loan, loanId: `l-${life}`, borrower, dueAt } } },
+          { name: 'RecordReturn', body: { data: { itemId: loan, loanId: `l-${life}` } } },
+        );
+        const sent = `doc-${life * 10 + 1}`;
+        const to = inScopeReader(random, shape.persons);
+        cmds.push(
+          { name: 'DispatchItem', body: { data: { itemId: sent, to, channel: 'confidential-post', couriers: [] } } },
+          { name: 'AcknowledgeReceipt', body: { data: { itemId: sent, by: to } } },
+        );
+        if (life % 2 === 0) {
+          const src = `doc-${life * 10}`; // copyAllowed on every 20th item
+          cmds.push(
+            { name: 'RequestCopy', body: { data: { itemId: src, requestId: `r-${life}`, copies: 1 } } },
+            { name: 'ApproveCopy', body: { data: { itemId: src, requestId: `r-${life}` } } },
+            {
+              name: 'RecordCopy',
+              body: { data: { itemId: src, copyItemId: `${src}-c${life}`, requestId: `r-${life}` } },
+            },
+          );
+        }
+      }
+      const hotToday = Math.min(perDay(shape.hotReadings), shape.hotReadings - hot);
+      for (let k = 0; k < hotToday; k++, hot++)
+        cmds.push({
+          name: 'RecordReading',
+          body: { data: { itemId: 'doc-hot', reader: inScopeReader(random, shape.persons), placeId: 'room-1' } },
+        });
+      // Ordinary readings: what is left of the target spread over the remaining days (each out-of-scope reading
+      // brings about six events with its incident and deadlines, an ordinary one one).
+      const left = await readingsNeeded();
+      const today = Math.max(0, Math.round(left / (DAYS - day + 1) - cmds.length * 1.2));
+      for (let k = 0; k < today; k++) {
+        const itemId = `doc-${Math.floor(random() * shape.items)}`;
+        const out = !quiet && random() < 0.058;
+        cmds.push({
+          name: 'RecordReading',
+          body: {
+            data: {
+              itemId,
+              reader: out ? outOfScopeReader(random, shape.persons) : inScopeReader(random, shape.persons),
+              placeId: 'room-1',
+            },
+          },
+        });
+      }
+      // Spread the day's commands over its working hours; the clock stands at the day's end while they run.
+      const step = Math.floor((8 * 3_600_000) / Math.max(1, cmds.length));
+      cmds.forEach((c, i) => (c.body.occurredAt = new Date(at + i * step).toISOString()));
+      clock.set(new Date(at + 8 * 3_600_000));
+      await run(cmds);
+      await fireDue();
+      await progress(`day ${day}`);
+    }
+    // Whatever is due by the end fires now, so a start on the data set finds nothing due at its clock.
+    await fireDue();
+    await core.readModels.catchUp();
+    if (failed > 0) throw new Error(`${failed} of ${sent} commands failed; the first: ${firstFailure}`);
+    const events = (await core.store.headPosition()) ?? 0;
+    const violations = core.readModels.violations.count();
+    const incidents = core.readModels.incidents.count();
+    return {
+      events,
+      violations,
+      incidents,
+      buildSeconds: (Date.now() - started) / 1000,
+      builtAt: new Date().toISOString(),
+      ordinaryItem: 'doc-3',
+      hotItem: 'doc-hot',
+    };
+  } finally {
+    await core.close();
+  }
+}
+
+/** The data set of a size, built when missing or built by another generator version. */
+export async function scaleDataSet(sizeName: string, log: (s: string) => void): Promise<ScaleDataSet> {
+  const shape = SHAPES[sizeName];
+  if (!shape) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SHAPES).join(', ')}, got ${sizeName}`);
+  const dir = path.join(dataRoot(), `scale-${sizeName}-v${GENERATOR_VERSION}`);
+  const marker = path.join(dir, 'complete.json');
+  if (fs.existsSync(marker)) {
+    const done = JSON.parse(fs.readFileSync(marker, 'utf8')) as Omit<ScaleDataSet, 'dir' | 'shape' | 'key'>;
+    log(`  reusing ${path.relative(ROOT, dir)} (${done.events.toLocaleString('en-US')} events, built ${done.builtAt})`);
+    return { ...done, dir, shape, key: SCALE_KEY };
+  }
+  // Other versions of this size are stale: remove them (they are large).
+  if (fs.existsSync(dataRoot()))
+    for (const d of fs.readdirSync(dataRoot()))
+      if (d.startsWith(`scale-${sizeName}-v`)) fs.rmSync(path.join(dataRoot(), d), { recursive: true, force: true });
+  log(`  building the ${shape.label} data set through the command path into ${path.relative(ROOT, dir)}…`);
+  const built = await buildScaleDataSet(dir, shape, log);
+  fs.writeFileSync(marker, JSON.stringify(built, null, 2) + '\n');
+  log(
+    `  built: ${built.events.toLocaleString('en-US')} events, ${built.violations.toLocaleString('en-US')} violations, ` +
+      `${built.incidents.toLocaleString('en-US')} incidents in ${built.buildSeconds.toFixed(0)} s ` +
+      `(${Math.round(built.events / built.buildSeconds).toLocaleString('en-US')} events/s)`,
+  );
+  return { ...built, dir, shape, key: SCALE_KEY };
+}
+
+// `node -r ./test/support/ts-register.js bench/scale-data.ts 1m`: builds (or finds) the data set without the bench.
+if (require.main === module) {
+  scaleDataSet(process.argv[2] ?? '100k', (line) => process.stderr.write(`${line}\n`)).catch((e: Error) => {
+    process.stderr.write(`${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
+}

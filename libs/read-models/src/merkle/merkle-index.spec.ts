@@ -1,0 +1,153 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  GENESIS_HASH,
+  MerkleLog,
+  sealEvents,
+  streamHeadsRoot,
+  verifyStreamHeadProof,
+  type RecordedEvent,
+} from '@app/ledger';
+import { clearReadModels, openReadModelDb, type Db } from '../db/read-model-db';
+import { MerkleIndex } from './merkle-index';
+import { merkleLeavesProjection } from './merkle-leaves.projection';
+
+const meta = {
+  occurredAt: '2026-03-02T09:00:00Z',
+  recordedAt: '2026-03-02T09:00:00Z',
+  actor: 'p-a',
+  commandId: 'c',
+  correlationId: 'c',
+  causationId: null,
+  schemaVersion: 1,
+};
+
+/** `n` sealed events spread over `streams` streams, in global positions 1..n, as a store hands them over. */
+const recorded = (n: number, streams: number, prefix = 'e'): RecordedEvent[] => {
+  const heads = new Map<string, { revision: number; hash: string }>();
+  const out: RecordedEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const streamId = `item-doc-${(i * 7) % streams}`;
+    const head = heads.get(streamId) ?? { revision: -1, hash: GENESIS_HASH };
+    const [sealed] = sealEvents(streamId, head.revision, head.hash, [
+      { eventId: `${prefix}-${i}`, type: 'ItemRead', data: { i }, metadata: meta },
+    ]);
+    heads.set(streamId, { revision: head.revision + 1, hash: sealed.metadata.hash });
+    out.push({ ...sealed, streamId, revision: head.revision + 1, position: i + 1 });
+  }
+  return out;
+};
+
+const applyBatch = (db: Db, events: RecordedEvent[]) =>
+  db.transaction(() => events.forEach((e) => merkleLeavesProjection.apply(db, e)))();
+
+/** The reference: a log and stream heads computed in memory from every event, independently of the read model. */
+const reference = (events: RecordedEvent[]) => {
+  const log = new MerkleLog();
+  for (const e of events) log.append(e.metadata.hash);
+  const heads = new Map<string, { streamId: string; revision: number; hash: string }>();
+  for (const e of events) heads.set(e.streamId, { streamId: e.streamId, revision: e.revision, hash: e.metadata.hash });
+  return { log, streamsRoot: streamHeadsRoot(heads.values()) };
+};
+
+describe('the Merkle index across restarts (issue 16: a start does not rehash every leaf)', () => {
+  let dir: string;
+  let file: string;
+  let db: Db;
+  const events = recorded(300, 37);
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'merkle-index-'));
+    file = path.join(dir, 'read-models.sqlite');
+    db = openReadModelDb(file);
+  });
+  afterEach(() => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const reopen = () => {
+    db.close();
+    db = openReadModelDb(file);
+    return new MerkleIndex(db);
+  };
+
+  it('resumes from its persisted nodes and heads with the same roots, proofs and heads as the leaves give', () => {
+    applyBatch(db, events.slice(0, 200));
+    new MerkleIndex(db).sync();
+    // Leaves committed after the last sync (a crash before the next one) are caught up from the table.
+    applyBatch(db, events.slice(200));
+    const index = reopen();
+    const ref = reference(events);
+    expect(index.size).toBe(300);
+    expect(index.root()).toBe(ref.log.root());
+    for (const size of [1, 17, 128, 200, 299, 300]) expect(index.root(size)).toBe(ref.log.root(size));
+    for (const [i, size] of [
+      [0, 300],
+      [150, 300],
+      [299, 300],
+      [31, 64],
+      [200, 201],
+    ])
+      expect(index.inclusionProof(i, size)).toEqual(ref.log.inclusionProof(i, size));
+    for (const [a, b] of [
+      [1, 300],
+      [100, 300],
+      [200, 257],
+    ])
+      expect(index.consistencyProof(a, b)).toEqual(ref.log.consistencyProof(a, b));
+    expect(index.streamsRoot()).toBe(ref.streamsRoot);
+    const proof = index.streamHeadProof('item-doc-5');
+    expect(proof?.head.revision).toBe(events.filter((e) => e.streamId === 'item-doc-5').length - 1);
+    expect(proof && verifyStreamHeadProof(proof, ref.streamsRoot)).toBe(true);
+    expect(index.streamsRoot(200)).toBe(reference(events.slice(0, 200)).streamsRoot);
+  });
+
+  it('does not read the leaves below the persisted size at a start', () => {
+    applyBatch(db, events);
+    new MerkleIndex(db).sync();
+    // A leaf in the middle no longer matches its event hash: replaying the table would stop there (as a sync over
+    // it does); a resumed index never reads it. Finding such damage is verify's job, against the store.
+    db.prepare(`UPDATE merkle_leaves SET leaf = zeroblob(32) WHERE idx = 100`).run();
+    const index = reopen();
+    expect(index.root()).toBe(reference(events).log.root());
+    db.prepare(`DELETE FROM merkle_state`).run();
+    expect(() => reopen().root()).toThrow('merkle_leaves row 100 does not match its event hash');
+  });
+
+  it('keeps the persisted state current as the log grows, stream heads included', () => {
+    const index = new MerkleIndex(db);
+    for (let i = 0; i < 300; i += 50) {
+      applyBatch(db, events.slice(i, i + 50));
+      expect(index.streamsRoot()).toBe(reference(events.slice(0, i + 50)).streamsRoot);
+    }
+    expect((db.prepare(`SELECT size FROM merkle_state`).get() as { size: number }).size).toBe(300);
+    const again = reopen();
+    expect(again.streamsRoot()).toBe(reference(events).streamsRoot);
+    expect(again.streamHeadsAt().length).toBe(37);
+  });
+
+  it('drops a persisted state the table no longer matches (a rebuild replaced the leaves) and recomputes', () => {
+    applyBatch(db, events);
+    new MerkleIndex(db).sync();
+    const other = recorded(90, 11, 'x');
+    // The leaves replaced, the persisted state left behind: its last leaf is not the table's leaf there.
+    db.prepare(`DELETE FROM merkle_leaves`).run();
+    applyBatch(db, other);
+    const index = reopen();
+    expect(index.root()).toBe(reference(other).log.root());
+    expect(index.streamsRoot()).toBe(reference(other).streamsRoot);
+    expect((db.prepare(`SELECT size FROM merkle_state`).get() as { size: number }).size).toBe(90);
+  });
+
+  it('starts from nothing after a rebuild cleared every table, state included', () => {
+    applyBatch(db, events);
+    const index = new MerkleIndex(db);
+    expect(index.size).toBe(300);
+    clearReadModels(db);
+    expect(index.size).toBe(0);
+    applyBatch(db, events.slice(0, 40));
+    expect(reopen().root()).toBe(reference(events.slice(0, 40)).log.root());
+  });
+});
