@@ -3,6 +3,7 @@
 // why (`-- reason`), and one that no longer disables anything is an error.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+const globals = require('globals');
 
 module.exports = tseslint.config(
   {
@@ -45,19 +46,12 @@ module.exports = tseslint.config(
     // Plain JavaScript: the CommonJS scripts, jest config and this file.
     files: ['**/*.js'],
     extends: [js.configs.recommended],
-    languageOptions: {
-      sourceType: 'commonjs',
-      globals: {
-        require: 'readonly',
-        module: 'writable',
-        __dirname: 'readonly',
-        __filename: 'readonly',
-        process: 'readonly',
-        console: 'readonly',
-        Buffer: 'readonly',
-        setTimeout: 'readonly',
-        URL: 'readonly',
-      },
-    },
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+  },
+  {
+    // The dashboard's script runs in the browser, as a classic script after intl-messageformat's bundle (which
+    // defines the IntlMessageFormat global); it is served, not required.
+    files: ['apps/ledger-api/src/dashboard/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, IntlMessageFormat: 'readonly' } },
   },
 );

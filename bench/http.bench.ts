@@ -8,7 +8,6 @@
  * On this 2-core machine the load generator and the service share the cores, as they would on one small server.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
@@ -136,7 +135,7 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
               },
             ],
           },
-          (err, res) => (err ? reject(err) : resolve(res)),
+          (err: Error | null, res) => (err ? reject(err) : resolve(res)),
         );
       });
     process.stderr.write(
@@ -179,7 +178,7 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
               },
             ],
           },
-          (err, res) => (err ? reject(err) : resolve(res)),
+          (err: Error | null, res) => (err ? reject(err) : resolve(res)),
         );
       });
     process.stderr.write(

@@ -77,7 +77,7 @@ export async function runIntegrityBench(): Promise<BenchResult[]> {
   record(`verifyEvents (${EVENTS.toLocaleString('en-US')} events, chains + Merkle root)`, 'events/s', verifyRuns);
 
   // Event hashes for the leaves; made up front so the append measure covers the log alone.
-  const hashes: string[] = new Array(LEAVES);
+  const hashes = new Array<string>(LEAVES);
   for (let i = 0; i < LEAVES; i++) hashes[i] = createHash('sha256').update(`event ${i}`).digest('hex');
   let merkle = new MerkleLog();
   const appendRuns: number[] = [];

@@ -108,7 +108,7 @@ export async function runTrustedStateBench(dir: string): Promise<BenchResult[]> 
 
 if (require.main === module) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));
-  runTrustedStateBench(dir)
+  void runTrustedStateBench(dir)
     .then((rs) =>
       rs.forEach((r) =>
         console.log(

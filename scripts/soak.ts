@@ -144,7 +144,7 @@ const connectFeed = async (base: string, signal: AbortSignal, onEvent: () => voi
     return false;
   }
   void (async () => {
-    const reader = res.body!.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let buffer = '';
     try {
@@ -316,8 +316,8 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
         boundMiB: options.boundMiB,
         samples: rss.length,
       },
-      events: Number(health.body?.head ?? 0),
-      verified: verify.status === 200 && verify.body?.ok === true,
+      events: Number((health.body as { head?: number } | null)?.head ?? 0),
+      verified: verify.status === 200 && (verify.body as { ok?: unknown } | null)?.ok === true,
       passed: false,
     };
     result.passed =

@@ -20,7 +20,7 @@ import {
  */
 export function eventStoreContract(
   name: string,
-  factory: () => Promise<{ store: EventStore; cleanup(): Promise<void> }>,
+  factory: () => Promise<{ store: EventStore; cleanup: () => Promise<void> }>,
 ): void {
   describe(name, () => {
     let store: EventStore;

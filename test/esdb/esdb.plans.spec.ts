@@ -41,7 +41,7 @@ const ledgerEvents = async (url: string): Promise<RecordedEvent[]> => {
   }
 };
 
-const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+const waitUntil = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -82,7 +82,7 @@ describe('a command cut between two streams on EventStoreDB, its service killed'
     const answer = api
       .post('RecordReading', { commandId, data: { itemId, reader: 'p-out', placeId: 'room-1' } })
       .catch(() => undefined);
-    await waitUntil('the cut', async () => cut);
+    await waitUntil('the cut', () => cut);
     fake.cutBeforeWrite = undefined;
     // The node stays off the network until the service is dead, so nothing finishes the command before the kill.
     await fake.stop();

@@ -59,7 +59,7 @@ describe('the export bundle of a TOP_SECRET plan and its copies', () => {
     expect(bundle.keyId).toBe(bundle.checkpoint.keyId);
   });
 
-  it('verifies with nothing but the file and the public key', async () => {
+  it('verifies with nothing but the file and the public key', () => {
     const result = verifyBundle(bundle, pem);
     expect(result.failures).toEqual([]);
     expect(result).toMatchObject({
@@ -68,7 +68,7 @@ describe('the export bundle of a TOP_SECRET plan and its copies', () => {
       events: bundle.proofs.length,
       treeSize: bundle.checkpoint.treeSize,
     });
-    expect(await verifyBundleCommand({ positional: [bundleFile], flags: { 'public-key': keyFile } })).toBe(0);
+    expect(verifyBundleCommand({ positional: [bundleFile], flags: { 'public-key': keyFile } })).toBe(0);
     expect(logs.join('\n')).toMatch(/^ok: \d+ events in \d+ streams of doc-ts/);
   });
 
@@ -84,33 +84,33 @@ describe('the export bundle of a TOP_SECRET plan and its copies', () => {
   });
 
   /** Writes a tampered copy of the bundle file and runs verify-bundle on it: exit code, JSON result, printed lines. */
-  const verifyTampered = async (tampered: string) => {
+  const verifyTampered = (tampered: string) => {
     const file = path.join(root, `tampered-${Math.random().toString(36).slice(2)}.json`);
     fs.writeFileSync(file, tampered);
-    expect(await verifyBundleCommand({ positional: [file], flags: { 'public-key': keyFile } })).toBe(1);
+    expect(verifyBundleCommand({ positional: [file], flags: { 'public-key': keyFile } })).toBe(1);
     const printed = logs.join('\n');
     logs = [];
-    expect(await verifyBundleCommand({ positional: [file], flags: { 'public-key': keyFile, json: true } })).toBe(1);
+    expect(verifyBundleCommand({ positional: [file], flags: { 'public-key': keyFile, json: true } })).toBe(1);
     return { result: JSON.parse(logs.join('\n')) as ReturnType<typeof verifyBundle>, printed };
   };
   const eventAt = (streamIndex: number, revision: number) => bundle.streams[streamIndex].events[revision];
 
-  it('names the event whose data field changed by one byte (hash)', async () => {
+  it('names the event whose data field changed by one byte (hash)', () => {
     const victim = eventAt(0, 1);
     const field = JSON.stringify(victim.data).match(/"(\w+)":"([^"]+)"/)!;
     // The first string member of the victim's data, located inside the victim's own JSON in the file.
     const start = text.indexOf(`"eventId": "${victim.eventId}"`);
     const at = text.indexOf(`"${field[1]}": "${field[2]}"`, start) + `"${field[1]}": "`.length;
-    const { result, printed } = await verifyTampered(flipChar(text, at));
+    const { result, printed } = verifyTampered(flipChar(text, at));
     expect(result.failures).toEqual([expect.objectContaining({ check: 'hash', eventId: victim.eventId })]);
     expect(printed).toContain(`event ${victim.eventId} (${victim.streamId}#1): hash:`);
   });
 
-  it('names the event whose stored hash changed (hash), the link after it and its leaf', async () => {
+  it('names the event whose stored hash changed (hash), the link after it and its leaf', () => {
     const victim = eventAt(0, 2);
     const hash = String(victim.metadata.hash);
     const at = text.indexOf(`"hash": "${hash}"`) + '"hash": "'.length;
-    const { result } = await verifyTampered(flipChar(text, at));
+    const { result } = verifyTampered(flipChar(text, at));
     expect(result.failures).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ check: 'hash', eventId: victim.eventId }),
@@ -120,34 +120,32 @@ describe('the export bundle of a TOP_SECRET plan and its copies', () => {
     );
   });
 
-  it('names the event whose proof node changed (inclusion)', async () => {
+  it('names the event whose proof node changed (inclusion)', () => {
     const p = bundle.proofs[4];
     // The node inside this event's own proof entry (the same hash also appears as a sibling's leaf hash).
     const entry = text.indexOf(`"eventId": "${p.eventId}"`, text.indexOf('"proofs"'));
     const at = text.indexOf(`"${p.proof[0]}"`, entry) + 1;
-    const { result } = await verifyTampered(flipChar(text, at));
+    const { result } = verifyTampered(flipChar(text, at));
     expect(result.failures.map((f) => [f.check, f.eventId])).toContainEqual(['inclusion', p.eventId]);
     // A proof node may be shared by other events' paths; no other check fails.
     expect(result.failures.every((f) => f.check === 'inclusion')).toBe(true);
   });
 
-  it('names the checkpoint whose signature changed (signature)', async () => {
+  it('names the checkpoint whose signature changed (signature)', () => {
     const at = text.indexOf(`"signature": "`) + '"signature": "'.length + 10;
-    const { result, printed } = await verifyTampered(
-      text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1),
-    );
+    const { result, printed } = verifyTampered(text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1));
     expect(result.failures).toEqual([expect.objectContaining({ check: 'signature' })]);
     expect(printed).toContain('signature: the checkpoint of');
   });
 
-  it('names the signature and every inclusion when the root changed', async () => {
+  it('names the signature and every inclusion when the root changed', () => {
     const at = text.indexOf(`"rootHash": "${bundle.checkpoint.rootHash}"`) + '"rootHash": "'.length;
-    const { result } = await verifyTampered(flipChar(text, at));
+    const { result } = verifyTampered(flipChar(text, at));
     expect(result.failures.filter((f) => f.check === 'signature')).toHaveLength(1);
     expect(result.failures.filter((f) => f.check === 'inclusion')).toHaveLength(bundle.proofs.length);
   });
 
-  it('names a removed event by the revision out of place after it', async () => {
+  it('names a removed event by the revision out of place after it', () => {
     const copy = JSON.parse(text) as ExportBundle;
     const removed = copy.streams[0].events.splice(1, 1)[0];
     const result = verifyBundle(copy, pem);

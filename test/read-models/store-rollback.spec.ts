@@ -11,16 +11,17 @@ let n = 0;
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 storeRollbackCases('the embedded SQLite store', {
-  fresh: async () => {
+  fresh: () => {
     const file = path.join(root, `store-${n++}.sqlite`);
     const store = SqliteEventStore.open(file);
     files.set(store, file);
-    return store;
+    return Promise.resolve(store);
   },
   // Another connection on the file, as the sqlite3 shell of an operator would be.
-  cutLive: async (store, afterPosition) => {
+  cutLive: (store, afterPosition) => {
     const db = new Database(files.get(store));
     db.prepare(`DELETE FROM events WHERE position > ?`).run(afterPosition);
     db.close();
+    return Promise.resolve();
   },
 });

@@ -342,7 +342,10 @@ export const percentile = (sorted: number[], p: number): number =>
     : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 /** Prints the one-line summary each reliability spec ends with (visible in the jest output). */
-export const summary = (name: string, fields: Record<string, unknown>): void => {
+/** A summary field: a plain value, or an object printed as JSON. */
+type SummaryValue = string | number | boolean | null | undefined | object;
+
+export const summary = (name: string, fields: Record<string, SummaryValue>): void => {
   const line = `[reliability] ${name}: ${Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ')}`;

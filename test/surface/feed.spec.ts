@@ -181,7 +181,7 @@ describe('the live feed', () => {
 
   it('sends heartbeats and stops the subscription when the client goes away', async () => {
     const { FeedService } = await import('../../apps/ledger-api/src/feed/feed.service');
-    const feed = s.app.get(FeedService) as InstanceType<typeof FeedService>;
+    const feed = s.app.get(FeedService);
     let clientsWhileOpen = 0;
     const { comments } = await readFeed(s.base, {
       query: '?types=Nothing',

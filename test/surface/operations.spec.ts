@@ -80,7 +80,7 @@ describe('health, readiness, metrics and logs', () => {
     );
     expect((await fetch(`${lagging.base}/health/ready`)).status).toBe(200);
     // Stop the projections, then store one more event: the read models now lag the store by one.
-    const core = lagging.app.get(LEDGER_CORE) as LedgerCore;
+    const core = lagging.app.get<LedgerCore>(LEDGER_CORE);
     await core.readModels.runner.stop();
     await core.store.append(
       'scratch-lag',

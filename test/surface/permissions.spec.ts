@@ -1,4 +1,4 @@
-import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, COMMAND_ROLES, mayGive, ROLES, type Role } from '@app/application';
+import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, COMMAND_ROLES, mayGive, ROLES } from '@app/application';
 import { ROUTE_ACCESS, routeAllows } from '../../apps/ledger-api/src/auth/route-access';
 import { bootSurfaceApp, client, registeredRoutes, type SurfaceApp } from '../support/test-app';
 

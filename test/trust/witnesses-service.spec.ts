@@ -7,7 +7,7 @@ import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 import { startWitness, type WitnessProcess } from './witness-support';
 import { buildLedger, registerPersons, resealAndResign } from '../integrity/tamper-kit';
 
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> => {
+const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 45_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -169,11 +169,7 @@ describe('the service and its witnesses (real witness processes)', () => {
       await ledger.start();
       await registerPersons(ledger.core, 900, 2);
       await ledger.checkpoints.signNow();
-      await until(
-        'the refusal',
-        async () => /refused with 422/.test(ledger.witnesses!.status()[0].lastError ?? ''),
-        20_000,
-      );
+      await until('the refusal', () => /refused with 422/.test(ledger.witnesses!.status()[0].lastError ?? ''), 20_000);
       const verdict = await verifyLedgerIntegrity(ledger.core.store, {
         publicKeyPem: pinned,
         witnesses: named,

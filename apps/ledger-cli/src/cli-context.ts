@@ -23,7 +23,7 @@ export interface CliContext {
   /** `--data-dir` when given, else DATA_DIR (default ./data). */
   dataDir(opts: { dataDir?: string }): string;
   /** Wraps an action so its exit code becomes the process's (commander ignores what an action returns). */
-  run<A extends unknown[]>(action: (...args: A) => Promise<number>): (...args: A) => Promise<void>;
+  run<A extends unknown[]>(action: (...args: A) => number | Promise<number>): (...args: A) => Promise<void>;
   /** The language of human output: `--lang` when given, else the POSIX locale (LC_ALL, LC_MESSAGES, LANG). */
   lang(opts: { lang?: string }): Lang;
   /** The exit code of the action that ran (0 when none did: help, version). */

@@ -23,7 +23,7 @@ export const rateLimitOptions = (perMinute: number, apiKeys: Map<string, Princip
       const key = bearerKey(headers.authorization);
       const principal = key === undefined ? undefined : principals.get(keyIdOf(key));
       if (principal) return `principal:${createHash('sha256').update(principal).digest('hex').slice(0, 32)}`;
-      return `ip:${String(req.ip ?? 'unknown')}`;
+      return `ip:${typeof req.ip === 'string' ? req.ip : 'unknown'}`;
     },
   };
 };

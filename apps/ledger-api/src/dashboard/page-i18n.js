@@ -24,14 +24,14 @@
     if (!f) {
       try {
         f = new IntlMessageFormat.IntlMessageFormat(msg, lang);
-      } catch (e) {
+      } catch {
         return msg;
       }
       formats.set(id, f);
     }
     try {
       return String(f.format(withDefaults(msg, vars || {})));
-    } catch (e) {
+    } catch {
       return msg;
     }
   };

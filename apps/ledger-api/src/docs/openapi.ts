@@ -10,8 +10,11 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf, COMMAND_ROLES } from '@app/application';
 import { ROUTE_ACCESS, rolesText } from '../auth/route-access';
 
+/** An OpenAPI parameter object: `in` and `name` are required there, the rest is passed through. */
+type Parameter = Record<string, unknown> & { in: string; name: string };
+
 type Operation = Record<string, unknown> & {
-  parameters?: Record<string, unknown>[];
+  parameters?: Parameter[];
   responses?: Record<string, unknown>;
   security?: unknown[];
 };

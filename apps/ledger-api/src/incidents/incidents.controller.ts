@@ -1,13 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { INCIDENT_KINDS, UnknownReference } from '@app/custody';
-import {
-  type Lang,
-  type LedgerCore,
-  RequestValidationError,
-  buildReportDraft,
-  incidentFor,
-  incidentLabels,
-} from '@app/application';
+import { type Lang, type LedgerCore, buildReportDraft, incidentFor, incidentLabels } from '@app/application';
 import type { AuthedRequest } from '../auth/api-key.guard';
 import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';

@@ -66,13 +66,15 @@ export class MetricsService implements OnModuleDestroy {
       labelNames: ['type'],
       registers,
     });
-    const metrics = this;
+    // prom-client calls collect() with the gauge as `this`; these arrows carry the service into it.
+    const lag = () => this.lag();
+    const openIncidents = () => this.openIncidents();
     new Gauge({
       name: 'ledger_store_head_position',
       help: 'Global position of the last stored event',
       registers,
       async collect() {
-        this.set((await metrics.core.store.headPosition()) ?? 0);
+        this.set((await core.store.headPosition()) ?? 0);
       },
     });
     new Gauge({
@@ -80,7 +82,7 @@ export class MetricsService implements OnModuleDestroy {
       help: "Store head minus the read models' checkpoint (events not yet projected)",
       registers,
       async collect() {
-        this.set(await metrics.lag());
+        this.set(await lag());
       },
     });
     new Gauge({
@@ -89,7 +91,7 @@ export class MetricsService implements OnModuleDestroy {
       labelNames: ['severity'],
       registers,
       collect() {
-        const open = metrics.core.readModels.violations.openBySeverity();
+        const open = core.readModels.violations.openBySeverity();
         for (const s of SEVERITIES) this.set({ severity: s }, open[s] ?? 0);
       },
     });
@@ -98,7 +100,7 @@ export class MetricsService implements OnModuleDestroy {
       help: 'Incidents not closed',
       registers,
       collect() {
-        this.set(metrics.openIncidents().length);
+        this.set(openIncidents().length);
       },
     });
     new Gauge({
@@ -106,7 +108,7 @@ export class MetricsService implements OnModuleDestroy {
       help: 'Open incidents whose report was not in by the 24-hour deadline',
       registers,
       collect() {
-        this.set(metrics.openIncidents().filter((i) => i.overdue).length);
+        this.set(openIncidents().filter((i) => i.overdue).length);
       },
     });
     new Gauge({
@@ -114,8 +116,7 @@ export class MetricsService implements OnModuleDestroy {
       help: 'Smallest time left (s) until a report is due among open unreported incidents; negative when overdue, +Inf when none',
       registers,
       collect() {
-        const left = metrics
-          .openIncidents()
+        const left = openIncidents()
           .filter((i) => !i.reported && i.reportTimeLeftMs !== null)
           .map((i) => i.reportTimeLeftMs! / 1000);
         this.set(left.length ? Math.min(...left) : Number.POSITIVE_INFINITY);

@@ -17,12 +17,15 @@ export const QUERY_SCHEMA = 'custody:query-schema';
 /** The DTO class a route's query is validated against. */
 export const QuerySchema = (dto: new () => object) => SetMetadata(QUERY_SCHEMA, dto);
 
-/** Declared parameters per DTO class (inherited ones included when asked). */
-const declared = new Map<Function, Set<string>>();
+/** A query DTO class, or one it extends (what a decorator's `target.constructor` is here). */
+type DtoClass = new () => object;
 
-export const declaredParameters = (dto: Function): Set<string> => {
+/** Declared parameters per DTO class (inherited ones included when asked). */
+const declared = new Map<DtoClass, Set<string>>();
+
+export const declaredParameters = (dto: DtoClass): Set<string> => {
   const out = new Set<string>();
-  for (let c: Function | null = dto; c && c !== Object; c = Object.getPrototypeOf(c) as Function | null) {
+  for (let c: DtoClass | null = dto; c && c !== Object; c = Object.getPrototypeOf(c) as DtoClass | null) {
     for (const k of declared.get(c) ?? []) out.add(k);
   }
   return out;
@@ -34,16 +37,18 @@ const param =
   () =>
   (target, key) => {
     const property = key as string;
-    const set = declared.get(target.constructor) ?? new Set<string>();
+    const dto = target.constructor as DtoClass;
+    const set = declared.get(dto) ?? new Set<string>();
     set.add(property);
-    declared.set(target.constructor, set);
+    declared.set(dto, set);
     registerDecorator({
       name,
       target: target.constructor,
       propertyName: property,
       validator: {
-        validate: (value: unknown) => value === undefined || value === '' || reason(String(value)) === null,
-        defaultMessage: (args) => reason(String(args?.value)) ?? 'is invalid',
+        validate: (value: unknown) =>
+          value === undefined || value === '' || (typeof value === 'string' && reason(value) === null),
+        defaultMessage: (args) => (typeof args?.value === 'string' ? reason(args.value) : null) ?? 'is invalid',
       },
     });
   };

@@ -71,7 +71,7 @@ export const exportCommand = async (
 };
 
 /** `verify-bundle FILE --public-key FILE`: offline; exit 0 when everything checks, 1 naming each failure. */
-export const verifyBundleCommand = async (a: Args): Promise<number> => {
+export const verifyBundleCommand = (a: Args): number => {
   const file = a.positional[0];
   const keyFile = a.flags['public-key'];
   if (!file || typeof keyFile !== 'string') {

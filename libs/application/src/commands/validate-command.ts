@@ -163,7 +163,7 @@ export const validateCommandData = (name: string, data: unknown): CommandDataVal
     const screened = screen(data, path);
     if (screened.length) return { ok: false, errors: capped(screened, path) };
 
-    const instance = plainToInstance(COMMAND_DTOS[name] as new () => object, data) as object;
+    const instance = plainToInstance<object, Record<string, unknown>>(COMMAND_DTOS[name], data);
     const failures = validateSync(instance, {
       whitelist: true,
       forbidNonWhitelisted: true,

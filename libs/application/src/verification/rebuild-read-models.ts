@@ -1,4 +1,4 @@
-import { GENESIS_HASH, eventIdFor, sealEvents, type Clock, type EventStore, type RecordedEvent } from '@app/ledger';
+import { GENESIS_HASH, eventIdFor, sealEvents, type Clock, type EventStore } from '@app/ledger';
 import type { ReadModels, StoreRollback } from '@app/read-models';
 import { StoreRolledBack } from '../errors';
 

@@ -1,7 +1,6 @@
 import { type Command, type DecisionContext, type DomainEvent, emptyContext } from '../shared/command';
 import { incidentStreamModule } from '.';
 import { incidentKindFor, incidentNeeds, incidentWrites } from './incident-policy';
-import type { IncidentState } from './incident.state';
 import { D0, incidentOpened } from './incident.fixtures';
 
 const command = (at: string, commandId = 'c2'): Command => ({

@@ -1,7 +1,6 @@
 import type { DomainEvent } from '../shared/command';
 import { incidentStreamModule, incidentView, isReportOverdue } from '.';
 import { addMonths } from '../shared/calendar';
-import type { IncidentState } from './incident.state';
 import { concluded, D0, DUE, flagged, incidentOpened, INVESTIGATION_DUE, report, reported } from './incident.fixtures';
 
 const fold = (...events: DomainEvent[]) =>

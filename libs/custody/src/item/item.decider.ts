@@ -8,12 +8,12 @@
  * This file plans and routes; each use case decides in `decide/` (classification, transfer, copies, loans,
  * carry-out, destruction, period, deadlines), with what they share in `item.decide-kit.ts`.
  */
-import type { CommandOf, CustodyCommand } from '../commands';
+import type { CustodyCommand } from '../commands';
 import type { Command, DecisionContext, DomainEvent, Needs, StreamEvents } from '../shared/command';
 import type { ViolationDetected } from '../shared/violation';
 import { incidentNeeds } from '../incident/incident-policy';
 import { parseStream } from '../shared/streams';
-import { violation, VIOLATION_RULES } from '../rules/violations';
+import { VIOLATION_RULES } from '../rules/violations';
 import type { ItemEvent } from './item.events';
 import {
   mergeNeeds,

@@ -1,6 +1,5 @@
 import { cmd, eventsOf, given, T0, typesOf, violationCodes } from '../testing/custody-spec';
 import { personStreamModule, personView } from '.';
-import type { PersonState } from './person.decider';
 
 const zhang = { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } as const;
 const registered = (over: Partial<Record<string, unknown>> = {}) => ({

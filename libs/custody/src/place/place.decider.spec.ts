@@ -1,6 +1,5 @@
 import { cmd, given, T0 } from '../testing/custody-spec';
 import { placeStreamModule, placeView } from '.';
-import type { PlaceState } from './place.decider';
 
 const room = { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } as const;
 const registered = { streamId: 'place-room-1', event: { type: 'PlaceRegistered', data: { ...room, at: T0 } } };

@@ -15,7 +15,7 @@ const count = (ctx: Ctx, s: string) => (ctx.streams[s]?.state as number | undefi
 const counter = (onDecide: () => void = () => undefined): DeciderProgram<Cmd, Ctx, { streams?: string[] }> => ({
   emptyContext: () => ({ streams: {} }),
   plan: (c) => ({ streams: [c.data.to, ...(c.data.from ? [c.data.from] : [])] }),
-  fulfil: async () => false,
+  fulfil: () => Promise.resolve(false),
   decide: (c, ctx) => {
     onDecide();
     if (c.type === 'Add')

@@ -237,7 +237,7 @@ export class DeciderRunner {
       const judged = await Promise.all(
         missing.map((s, i) => {
           const instant = program.judgedAsOf?.(command, s) ?? null;
-          return instant === null ? undefined : this.asOf(program, s, loaded[i], instant);
+          return instant === null ? Promise.resolve(undefined) : this.asOf(program, s, loaded[i], instant);
         }),
       );
       missing.forEach((s, i) => {

@@ -40,6 +40,7 @@ const isWellFormed: (s: string) => boolean = hasIsWellFormed
  * \u00xx, `"` and `\`, everything else verbatim) — except that it escapes lone surrogates where JCS requires an error.
  */
 // Characters that need escaping or a well-formedness check; most strings have none and are copied verbatim.
+// eslint-disable-next-line no-control-regex -- finding the control characters JSON must escape is the point here.
 const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function quote(s: string): string {
@@ -67,7 +68,7 @@ function sortKeys(keys: string[]): string[] {
 function isPlainObject(value: object): boolean {
   // Accepts objects from any realm (jest contexts, worker messages): their prototype is some realm's
   // Object.prototype, whose own prototype is null. Class instances, Dates, Maps and Buffers are refused.
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as object | null;
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 

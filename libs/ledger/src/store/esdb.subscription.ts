@@ -74,8 +74,10 @@ const isPermanent = (error: unknown) =>
   error instanceof StreamDeletedError;
 
 /** Wraps an exception thrown by the subscriber's handler, so it is not mistaken for a transport failure. */
-class HandlerFailed {
-  constructor(readonly error: unknown) {}
+class HandlerFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('the subscription handler failed', { cause: error });
+  }
 }
 
 type AttemptOutcome = { kind: 'stopped' } | { kind: 'dropped'; error?: unknown };

@@ -8,16 +8,16 @@ import { SqliteEventStore } from './sqlite.event-store';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-store-'));
 
-eventStoreContract('SqliteEventStore (contract)', async () => {
+eventStoreContract('SqliteEventStore (contract)', () => {
   const dir = tempDir();
   const store = SqliteEventStore.open(path.join(dir, 'events.db'));
-  return {
+  return Promise.resolve({
     store,
     cleanup: async () => {
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
-  };
+  });
 });
 
 const event = (data: unknown = { n: 1 }): NewEvent => ({

@@ -138,6 +138,12 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   metadata: JSON.parse(row.metadata) as EventMetadata,
 });
 
+/**
+ * A synchronous read as the port's promise. better-sqlite3 reads synchronously; a throw (the store is closed)
+ * becomes the promise's rejection, as it would in an async function, never a synchronous throw.
+ */
+const promised = <T>(read: () => T): Promise<T> => new Promise<T>((resolve) => resolve(read()));
+
 const expectedMatches = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' || (expected === 'no-stream' || expected === -1 ? actual === -1 : actual === expected);
 
@@ -289,10 +295,12 @@ export class SqliteEventStore implements EventStore {
     return { duplicate: false, results: result.results };
   }
 
-  async findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined> {
-    this.assertOpen();
-    const row = this.stmt.findCommand.get(scope, commandId);
-    return row ? this.toStoredCommand(row) : undefined;
+  findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined> {
+    return promised(() => {
+      this.assertOpen();
+      const row = this.stmt.findCommand.get(scope, commandId);
+      return row ? this.toStoredCommand(row) : undefined;
+    });
   }
 
   private toStoredCommand(row: CommandRow): StoredCommand {
@@ -305,30 +313,38 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    this.assertOpen();
-    const limit = options.maxCount ?? -1; // LIMIT -1: no limit in SQLite
-    const rows =
-      options.direction === 'backwards'
-        ? this.stmt.streamBackwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
-        : this.stmt.streamForwards.all(streamId, options.fromRevision ?? 0, limit);
-    return rows.map(toRecorded);
+  readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return promised(() => {
+      this.assertOpen();
+      const limit = options.maxCount ?? -1; // LIMIT -1: no limit in SQLite
+      const rows =
+        options.direction === 'backwards'
+          ? this.stmt.streamBackwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+          : this.stmt.streamForwards.all(streamId, options.fromRevision ?? 0, limit);
+      return rows.map(toRecorded);
+    });
   }
 
-  async streamRevision(streamId: string): Promise<number> {
-    this.assertOpen();
-    return this.stmt.streamHead.get(streamId)?.revision ?? -1;
+  streamRevision(streamId: string): Promise<number> {
+    return promised(() => {
+      this.assertOpen();
+      return this.stmt.streamHead.get(streamId)?.revision ?? -1;
+    });
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    this.assertOpen();
-    const statement = options.direction === 'backwards' ? this.stmt.allBackwards : this.stmt.allForwards;
-    return statement.all(options.after ?? 0, options.maxCount ?? -1).map(toRecorded);
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return promised(() => {
+      this.assertOpen();
+      const statement = options.direction === 'backwards' ? this.stmt.allBackwards : this.stmt.allForwards;
+      return statement.all(options.after ?? 0, options.maxCount ?? -1).map(toRecorded);
+    });
   }
 
-  async headPosition(): Promise<number | undefined> {
-    this.assertOpen();
-    return this.headPositionSync();
+  headPosition(): Promise<number | undefined> {
+    return promised(() => {
+      this.assertOpen();
+      return this.headPositionSync();
+    });
   }
 
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
@@ -368,15 +384,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   private enqueue(writes: StreamWrite[], claim?: CommandClaim): Promise<OperationResult> {
-    let prepared: PreparedWrite[];
-    try {
-      this.assertOpen();
-      prepared = writes.map(prepareWrite);
-      if (claim) prepareClaim(claim);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A throw in the executor (closed store, a malformed write) rejects the promise before anything is queued.
     return new Promise<OperationResult>((resolve, reject) => {
+      this.assertOpen();
+      const prepared = writes.map(prepareWrite);
+      if (claim) prepareClaim(claim);
       this.queue.push({ writes: prepared, claim, resolve, reject });
       // Everything queued before the next macrotask shares one transaction (and one fsync).
       this.flushTimer ??= setImmediate(() => this.flush());

@@ -42,7 +42,7 @@ export const findCommand = (db: Db, commandId: string): Omit<CommandOutcome, 'du
       streamId: r.stream_id,
       revision: r.revision,
       position: r.position,
-      data: JSON.parse(r.data),
+      data: JSON.parse(r.data) as unknown,
     })),
   };
 };

@@ -50,8 +50,8 @@ export class CustodyQueries {
   }
 
   persons(): PersonView[] {
-    return (statement(this.db, `SELECT view FROM persons ORDER BY person_id`).all() as { view: string }[]).map((r) =>
-      JSON.parse(r.view),
+    return (statement(this.db, `SELECT view FROM persons ORDER BY person_id`).all() as { view: string }[]).map(
+      (r) => JSON.parse(r.view) as PersonView,
     );
   }
 
@@ -125,7 +125,7 @@ export class CustodyQueries {
         this.db,
         `SELECT view FROM items WHERE custodian = ? AND status IN (${HELD.map(() => '?').join(',')}) ORDER BY item_id`,
       ).all(personId, ...HELD) as { view: string }[]
-    ).map((r) => JSON.parse(r.view));
+    ).map((r) => JSON.parse(r.view) as ItemView);
   }
 
   /** Items the person may read now. */
@@ -168,7 +168,7 @@ export class CustodyQueries {
     }
     const sql = `SELECT view FROM items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY item_id LIMIT ? OFFSET ?`;
     return (statement(this.db, sql).all(...args, filter.limit ?? -1, filter.offset ?? 0) as { view: string }[]).map(
-      (r) => JSON.parse(r.view),
+      (r) => JSON.parse(r.view) as ItemView,
     );
   }
 
@@ -176,7 +176,7 @@ export class CustodyQueries {
   copiesOf(itemId: string): ItemView[] {
     return (
       statement(this.db, `SELECT view FROM items WHERE copy_of = ? ORDER BY item_id`).all(itemId) as { view: string }[]
-    ).map((r) => JSON.parse(r.view));
+    ).map((r) => JSON.parse(r.view) as ItemView);
   }
 
   /** The item and all its copies, their copies and so on (breadth first). */

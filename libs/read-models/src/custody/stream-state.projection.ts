@@ -21,7 +21,7 @@ const stateAt = (db: Db, streamId: string, revision: number): unknown => {
 
 const remember = (db: Db, streamId: string, revision: number, state: unknown): void => {
   let m = recent.get(db);
-  if (!m) recent.set(db, (m = new Map()));
+  if (!m) recent.set(db, (m = new Map<string, { revision: number; state: unknown }>()));
   m.delete(streamId);
   m.set(streamId, { revision, state });
   if (m.size > RECENT_MAX) m.delete(m.keys().next().value as string);

@@ -9,7 +9,7 @@ const cache = new WeakMap<Db, Map<string, Database.Statement>>();
  */
 export const statement = <P extends unknown[] = unknown[]>(db: Db, sql: string): Database.Statement<P> => {
   let byText = cache.get(db);
-  if (!byText) cache.set(db, (byText = new Map()));
+  if (!byText) cache.set(db, (byText = new Map<string, Database.Statement>()));
   let s = byText.get(sql);
   if (!s) byText.set(sql, (s = db.prepare(sql)));
   return s as Database.Statement<P>;

@@ -42,7 +42,7 @@ export class IncidentQueries {
   get(incidentId: string, now: string): IncidentRow | null {
     const r = statement(this.db, `SELECT view FROM incidents WHERE incident_id = ?`).get(incidentId) as
       { view: string } | undefined;
-    return r ? this.decorate(JSON.parse(r.view), now) : null;
+    return r ? this.decorate(JSON.parse(r.view) as IncidentView, now) : null;
   }
 
   /** Every incident matching the filter, oldest first (callers that need them all: metrics, scenarios, the demo). */
@@ -94,7 +94,7 @@ export class IncidentQueries {
     ).all(...args, limit + 1) as { view: string; opened_position: number }[];
     const page = rows.slice(0, limit);
     return {
-      items: page.map((r) => this.decorate(JSON.parse(r.view), now)),
+      items: page.map((r) => this.decorate(JSON.parse(r.view) as IncidentView, now)),
       nextCursor: rows.length > limit ? String(page[page.length - 1].opened_position) : null,
     };
   }

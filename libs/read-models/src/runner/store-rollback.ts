@@ -49,6 +49,12 @@ const fromRow = (r: Row | undefined): AppliedHead | null =>
 export const readAppliedHead = (db: Db): AppliedHead | null =>
   fromRow(statement(db, `SELECT * FROM applied_head WHERE name = ?`).get(NAME) as Row | undefined);
 
+/** The event's chain hash as stored in its metadata ('' when it carries none). */
+const hashOf = (event: RecordedEvent): string => {
+  const hash = (event.metadata as { hash?: unknown } | null)?.hash;
+  return typeof hash === 'string' ? hash : '';
+};
+
 /** Remembers `event` as the last applied; call inside the transaction that commits the checkpoint. */
 export const writeAppliedHead = (db: Db, event: RecordedEvent): AppliedHead => {
   const head = {
@@ -56,7 +62,7 @@ export const writeAppliedHead = (db: Db, event: RecordedEvent): AppliedHead => {
     eventId: event.eventId,
     streamId: event.streamId,
     revision: event.revision,
-    hash: String((event.metadata as { hash?: unknown } | null)?.hash ?? ''),
+    hash: hashOf(event),
   };
   statement(
     db,
@@ -100,7 +106,7 @@ export const detectStoreRollback = async (
     };
   }
   const [event] = await store.readStream(applied.streamId, { fromRevision: applied.revision, maxCount: 1 });
-  const hash = event ? String((event.metadata as { hash?: unknown } | null)?.hash ?? '') : null;
+  const hash = event ? hashOf(event) : null;
   if (event && event.revision === applied.revision && event.position === applied.position && hash === applied.hash)
     return null;
   const storeEvent = event && hash !== null ? { eventId: event.eventId, position: event.position, hash } : null;

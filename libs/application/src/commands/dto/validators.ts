@@ -28,10 +28,12 @@ export interface FieldSchema {
   required: boolean;
   schema: Record<string, unknown>;
 }
-const schemas = new Map<Function, Record<string, FieldSchema>>();
+/** A DTO class (what a decorator's `target.constructor` is for the classes these rules decorate). */
+type DtoClass = new () => object;
+const schemas = new Map<DtoClass, Record<string, FieldSchema>>();
 
 /** The JSON schema of a DTO class built from the rules on its properties. */
-export const jsonSchemaOf = (dto: Function): Record<string, unknown> => {
+export const jsonSchemaOf = (dto: DtoClass): Record<string, unknown> => {
   const fields = schemas.get(dto) ?? {};
   const required = Object.keys(fields).filter((k) => fields[k].required);
   return {
@@ -39,7 +41,7 @@ export const jsonSchemaOf = (dto: Function): Record<string, unknown> => {
     additionalProperties: false,
     properties: Object.fromEntries(
       Object.entries(fields).map(([k, f]) => {
-        const { $dto, ...rest } = f.schema as { $dto?: () => Function };
+        const { $dto, ...rest } = f.schema as { $dto?: () => DtoClass };
         return [k, $dto ? { ...jsonSchemaOf($dto()), ...rest } : rest];
       }),
     ),
@@ -48,7 +50,7 @@ export const jsonSchemaOf = (dto: Function): Record<string, unknown> => {
 };
 
 const recordSchema = (target: object, property: string, field: FieldSchema): void => {
-  const ctor = target.constructor;
+  const ctor = target.constructor as DtoClass;
   const fields = schemas.get(ctor) ?? {};
   fields[property] = { ...fields[property], ...field, schema: { ...fields[property]?.schema, ...field.schema } };
   schemas.set(ctor, fields);
@@ -100,7 +102,8 @@ export const idReason = (value: unknown): string | null => {
 };
 
 // C0 controls other than tab and line feed (a carriage return only as the first half of CR LF), DEL and C1 controls.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/;
+// \p{Cc} is U+0000-001F and U+007F-009F.
+const CONTROL = /(?![\t\n\r])\p{Cc}|\r(?!\n)/u;
 
 /** A UTF-16 surrogate without its other half: not text, and no UTF-8 (hence no hash, no store) can carry it. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -110,9 +113,10 @@ export const LONE_SURROGATE_REASON = 'must be well-formed Unicode text (it holds
 /**
  * What shows nothing: white space, format characters (zero-width spaces and joiners, direction marks, embeddings,
  * overrides and isolates, the BOM), variation selectors and the fillers that render blank (Hangul, Braille).
+ * The combining marks come first in the class: after a base character they would read as one combined character.
  */
 const INVISIBLE =
-  /[\s\p{Cf}\p{Zs}\p{Zl}\p{Zp}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u2800\u3164\uFE00-\uFE0F\uFFA0]/gu;
+  /[\u034F\u17B4\u17B5\u180B-\u180F\uFE00-\uFE0F\s\p{Cf}\p{Zs}\p{Zl}\p{Zp}\u115F\u1160\u2800\u3164\uFFA0]/gu;
 export const isInvisibleText = (s: string): boolean => s.replace(INVISIBLE, '') === '';
 
 const textReason =
@@ -273,7 +277,7 @@ const isPlainObject = (value: unknown): boolean => typeof value === 'object' && 
  * unions such as the inventory scope (`{all}` | `{custodian}` | `{placeId}`).
  */
 export const IsNested =
-  (dto: () => Function, options: { exactlyOneOf?: string[]; optional?: boolean } = {}): PropertyDecorator =>
+  (dto: () => DtoClass, options: { exactlyOneOf?: string[]; optional?: boolean } = {}): PropertyDecorator =>
   (target, propertyKey) => {
     const property = propertyKey as string;
     const keys = options.exactlyOneOf;

@@ -84,7 +84,7 @@ function arraySubtree(leaves: readonly Buffer[]): PerfectSubtree {
 }
 
 const toLeafBuffers = (leafHashes: readonly string[], n: number): Buffer[] => {
-  const out: Buffer[] = new Array(n);
+  const out = new Array<Buffer>(n);
   for (let i = 0; i < n; i++) out[i] = hexToHash(leafHashes[i], `leaf ${i}`);
   return out;
 };
