@@ -72,7 +72,16 @@ export interface CommandData {
     placeId?: string;
   };
   /** `couriers` may be left out for post and electronic channels (none carried it). */
-  DispatchItem: { itemId: string; to: string; channel: Channel; couriers?: string[]; approvalRef?: string };
+  DispatchItem: {
+    itemId: string;
+    to: string;
+    channel: Channel;
+    couriers?: string[];
+    /** The recorded approval of an `encrypted-fax` dispatch: its reference… */
+    approvalRef?: string;
+    /** …or the registered person who gave it. */
+    approvedBy?: string;
+  };
   AcknowledgeReceipt: { itemId: string; by: string };
   HandOver: {
     handoverId: string;

@@ -31,8 +31,17 @@ describe('the DTO examples', () => {
   it.each(PUBLIC_COMMAND_NAMES)('%s: its example carries every field the DTO declares, except alternatives', (name) => {
     const declared = Object.keys(propertiesOf(name).properties);
     const given = Object.keys(COMMAND_DTOS[name].example);
-    // Alternatives: a period (years, an end date or 长期), a reader or an outsider, a notice's extension or new level.
-    const alternatives = ['periodYears', 'declassifyOn', 'longTerm', 'outsider', 'newDeclassifyOn', 'level'];
+    // Alternatives: a period (years, an end date or 长期), a reader or an outsider, a notice's extension or new level,
+    // an encrypted fax's approval reference or its approver.
+    const alternatives = [
+      'periodYears',
+      'declassifyOn',
+      'longTerm',
+      'outsider',
+      'newDeclassifyOn',
+      'level',
+      'approvedBy',
+    ];
     expect(declared.filter((k) => !given.includes(k) && !alternatives.includes(k))).toEqual([]);
   });
 });

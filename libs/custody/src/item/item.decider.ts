@@ -113,7 +113,7 @@ export const planItem = (command: ItemCommand, ctx: DecisionContext): Needs => {
     case 'DispatchItem':
       return mergeNeeds(
         items(command.data.itemId),
-        persons(command.actor, command.data.to, ...(command.data.couriers ?? [])),
+        persons(command.actor, command.data.to, command.data.approvedBy, ...(command.data.couriers ?? [])),
         incidentNeeds([command.data.itemId], ctx),
       );
     case 'AcknowledgeReceipt':

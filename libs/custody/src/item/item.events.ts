@@ -87,6 +87,8 @@ export type ItemDispatched = DomainEvent<
     channel: Channel;
     couriers: string[];
     approvalRef: string | null;
+    /** Present when the dispatch names the person who approved it (an encrypted fax). */
+    approvedBy?: string;
     /** Who holds it in transit: the first courier, else nobody (post, fax…). */
     custodian: string | null;
     by: string;

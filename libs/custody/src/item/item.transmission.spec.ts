@@ -56,6 +56,19 @@ describe('a SECRET item held by Zhang, dispatched', () => {
       .then((w) => expect(violationCodes(w)).toEqual([]));
   });
 
+  // 保密法 第29条: the approval may be recorded as the registered person who gave it (docs/decisions.md).
+  it('takes a registered approver as the encrypted fax approval, and refuses one nobody registered', () => {
+    given(...history)
+      .when(dispatch('doc-s', 'encrypted-fax', [], { approvedBy: 'p-gm' }))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual([]);
+        expect(eventsOf(w)[0]).toMatchObject({ type: 'ItemDispatched', data: { approvedBy: 'p-gm' } });
+      });
+    given(...history)
+      .when(dispatch('doc-s', 'encrypted-fax', [], { approvedBy: 'p-nobody' }))
+      .thenThrows('UNKNOWN_PERSON');
+  });
+
   it('records a confidential-post dispatch that names no couriers at all', () =>
     given(...history)
       .when(cmd('DispatchItem', { itemId: 'doc-s', to: 'p-gm', channel: 'confidential-post' }, { actor: 'p-zhang' }))

@@ -1,6 +1,6 @@
 /** Transmission and hand-over (contract §5: DispatchItem, AcknowledgeReceipt, HandOver). */
 import { type CommandData, CHANNELS, type Channel } from '@app/custody';
-import { IsBool, IsId, IsIdList, IsOneOf } from './validators';
+import { IsBool, IsId, IsIdList, IsOneOf, IsText } from './validators';
 
 export class DispatchItemDto {
   static readonly example: CommandData['DispatchItem'] = {
@@ -15,8 +15,10 @@ export class DispatchItemDto {
   @IsOneOf(CHANNELS) channel!: Channel;
   /** May be empty (a post channel has no courier); the domain flags what the channel requires. */
   @IsIdList({ optional: true }) couriers?: string[];
-  /** The recorded approval an `encrypted-fax` dispatch needs. */
-  @IsId({ optional: true }) approvalRef?: string;
+  /** The recorded approval an `encrypted-fax` dispatch needs: its reference, as written on it (文号, free text). */
+  @IsText(200, { optional: true }) approvalRef?: string;
+  /** Or the registered person who approved the encrypted fax. */
+  @IsId({ optional: true }) approvedBy?: string;
 }
 
 export class AcknowledgeReceiptDto {

@@ -31,6 +31,7 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
   personOf(ctx, d.to, 'to');
   const courierIds = uniq(d.couriers ?? []);
   const couriers = courierIds.map((c) => personOf(ctx, c, 'couriers'));
+  if (d.approvedBy !== undefined) personOf(ctx, d.approvedBy, 'approvedBy');
   const fact: ItemEvent = {
     type: 'ItemDispatched',
     data: {
@@ -40,6 +41,7 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
       channel: d.channel,
       couriers: courierIds,
       approvalRef: d.approvalRef ?? null,
+      ...(d.approvedBy !== undefined ? { approvedBy: d.approvedBy } : {}),
       custodian: couriers[0]?.personId ?? null,
       by: cmd.actor,
       at: cmd.at,
@@ -50,7 +52,7 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
     // 保密法 第28/29条; 001 (四)传递保密: never ordinary post or express, not over public networks; encrypted fax needs an approval.
     if (
       (INSECURE_CHANNELS as readonly string[]).includes(d.channel) ||
-      (d.channel === 'encrypted-fax' && !d.approvalRef)
+      (d.channel === 'encrypted-fax' && !d.approvalRef && d.approvedBy === undefined)
     ) {
       found.push({
         code: 'INSECURE_CHANNEL',
