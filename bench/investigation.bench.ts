@@ -18,6 +18,8 @@ import {
   buildReportDraft,
   personsAt,
   readPersonStreams,
+  CheckpointService,
+  exportBundle,
 } from '@app/application';
 import { type BenchResult, median } from './bench-kit';
 
@@ -129,6 +131,12 @@ export async function runInvestigationBench(dir: string): Promise<BenchResult[]>
         readHistory(core, 'doc-inc', { copies: true }),
       ),
     ];
+    // A checkpoint now, then more events (the persons below): the export proves against a checkpoint older than the
+    // log, as it does in service (checkpoints are signed periodically), so every copy's stream head is proven at an
+    // earlier tree size.
+    const checkpoints = CheckpointService.forCore(core);
+    await checkpoints.signNow({ force: true });
+
     // Many persons: the readers of an ordinary item at an instant, from the person index, beside the old way of
     // folding every person stream (same answer; the spec in test/read-models holds them equal).
     process.stderr.write(`  registering ${MANY_PERSONS} more persons (mostly staff)…\n`);
@@ -148,6 +156,13 @@ export async function runInvestigationBench(dir: string): Promise<BenchResult[]>
       await timed(`history of a 5-event item, ${registered.toLocaleString('en-US')} persons registered`, () =>
         readHistory(core, 'doc-short', { asOf: new Date(t).toISOString() }),
       ),
+      await timed(
+        `export of an item with ${COPIES} copies (${inc.toLocaleString('en-US')} + ${COPIES * 5} events)`,
+        () => exportBundle(core, checkpoints, 'doc-inc'),
+      ),
+      await timed(`floor, same data: reading its ${COPIES + 1} streams from the store`, async () => {
+        for (const id of core.readModels.custody.copyTree('doc-inc')) await core.store.readStream(`item-${id}`);
+      }),
       await timed(`peer, same data: its readers by folding every person stream`, async () => {
         const state = core.readModels.custody.item('doc-short')!;
         return personsAt(await readPersonStreams(core), { asOf: new Date(t).toISOString() }).filter((p) =>

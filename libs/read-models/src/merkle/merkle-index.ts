@@ -108,6 +108,12 @@ export class MerkleIndex {
   private initialized = false;
   /** The stream heads at the log's size (contract §4.1), loaded from `merkle_heads` when first asked for. */
   private heads: StreamHeadsTree | undefined;
+  /**
+   * The stream heads at the last earlier size asked for (an export proves every copy's head against one checkpoint,
+   * usually older than the log: one grouped scan of the table for all of them, not one per stream). A tree at a size
+   * within the log never changes, so it is dropped only when the log starts again.
+   */
+  private headsAt: { size: number; tree: StreamHeadsTree } | undefined;
   /** What the log learned since the persisted state, written at the next sync outside a transaction. */
   private pendingNodes: [number, number, Buffer][] = [];
   private pendingHeads = new Map<string, { count: number; hash: string }>();
@@ -149,6 +155,7 @@ export class MerkleIndex {
     this.pendingNodes = [];
     this.pendingHeads.clear();
     this.heads = undefined;
+    this.headsAt = undefined;
     this.initialized = true;
   }
 
@@ -310,6 +317,7 @@ export class MerkleIndex {
   private streamHeadsTreeAt(size: number): StreamHeadsTree {
     if (!Number.isSafeInteger(size) || size < 0 || size > this.log.size)
       throw new RangeError(`size must be an integer in [0, ${this.log.size}], got ${size}`);
+    if (this.headsAt?.size === size) return this.headsAt.tree;
     const tree = new StreamHeadsTree();
     for (const r of this.stmts.headsBelow.iterate(size) as IterableIterator<{
       stream_id: string;
@@ -317,6 +325,7 @@ export class MerkleIndex {
       event_hash: string;
     }>)
       tree.set(r.stream_id, r.revision, r.event_hash);
+    this.headsAt = { size, tree };
     return tree;
   }
 
