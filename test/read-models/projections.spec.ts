@@ -55,7 +55,7 @@ describe('the read models', () => {
         const store = SqliteEventStore.open(path.join(dir, 'ledger.sqlite'));
         const live = openReadModelDb(path.join(dir, 'read-models.sqlite'));
         const rebuilt = new ReadModels(store, openReadModelDb(path.join(dir, 'rebuilt.sqlite')));
-        await rebuilt.runner.rebuild();
+        await rebuilt.rebuild();
         // Scheduler bookkeeping (fired deadlines are forgotten by the live service) is the one expected difference.
         const strip = (d: Record<string, unknown[]>) => ({ ...d, deadlines: undefined });
         expect(strip(dump(rebuilt.db))).toEqual(strip(dump(live)));

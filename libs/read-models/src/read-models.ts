@@ -1,14 +1,21 @@
+import * as fs from 'node:fs';
 import { statement } from './db/statements';
 import type { EventStore } from '@app/ledger';
 import { DEADLINES_DUE_AT_INSTANT, type Deadline } from '@app/custody';
-import { closeReadModelDb, openReadModelDb, type Db } from './db/read-model-db';
+import {
+  closeReadModelDb,
+  finishRebuiltReadModelDb,
+  openReadModelDb,
+  openRebuildReadModelDb,
+  putRebuiltReadModelFile,
+  type Db,
+} from './db/read-model-db';
 import { ProjectionRunner } from './runner/projection-runner';
 import type { Projection } from './runner/projection';
 import { streamStateProjection } from './custody/stream-state.projection';
 import { personIndexProjection } from './custody/person-index.projection';
 import { violationsProjection } from './violations/violations.projection';
 import { deadlinesProjection } from './deadlines/deadlines.projection';
-import { commandLogProjection, findCommand } from './commands/command-log.projection';
 import { CustodyQueries } from './custody/custody.queries';
 import { ViolationQueries } from './violations/violations.queries';
 import { IncidentQueries } from './incidents/incidents.queries';
@@ -20,33 +27,112 @@ export const DEFAULT_PROJECTIONS: Projection[] = [
   personIndexProjection,
   violationsProjection,
   deadlinesProjection,
-  commandLogProjection,
   merkleLeavesProjection,
 ];
+
+/** Events read from the store per rebuild transaction: large, so each stream's rows are written once per page. */
+const REBUILD_PAGE = 10_000;
 
 /** The read side beside one service instance: a SQLite file, its projections and their queries. */
 export class ReadModels {
   readonly runner: ProjectionRunner;
-  readonly custody: CustodyQueries;
-  readonly violations: ViolationQueries;
-  readonly incidents: IncidentQueries;
-  /** The global Merkle log (roots and proofs) over the committed `merkle_leaves` rows. */
-  readonly merkle: MerkleIndex;
+  private dbValue: Db;
+  private queries: {
+    custody: CustodyQueries;
+    violations: ViolationQueries;
+    incidents: IncidentQueries;
+    merkle: MerkleIndex;
+  };
 
   constructor(
     readonly store: EventStore,
-    readonly db: Db,
+    db: Db,
     projections: Projection[] = DEFAULT_PROJECTIONS,
   ) {
     this.runner = new ProjectionRunner(store, db, projections);
-    this.custody = new CustodyQueries(db);
-    this.violations = new ViolationQueries(db);
-    this.incidents = new IncidentQueries(db);
-    this.merkle = new MerkleIndex(db);
+    this.dbValue = db;
+    this.queries = ReadModels.queriesOver(db);
+  }
+
+  private static queriesOver(db: Db) {
+    return {
+      custody: new CustodyQueries(db),
+      violations: new ViolationQueries(db),
+      incidents: new IncidentQueries(db),
+      merkle: new MerkleIndex(db),
+    };
   }
 
   static open(store: EventStore, file: string, extra: Projection[] = []): ReadModels {
     return new ReadModels(store, openReadModelDb(file), [...DEFAULT_PROJECTIONS, ...extra]);
+  }
+
+  /** The read-model connection (a rebuild replaces it: read it from here each time, never keep it). */
+  get db(): Db {
+    return this.dbValue;
+  }
+
+  get custody(): CustodyQueries {
+    return this.queries.custody;
+  }
+
+  get violations(): ViolationQueries {
+    return this.queries.violations;
+  }
+
+  get incidents(): IncidentQueries {
+    return this.queries.incidents;
+  }
+
+  /** The global Merkle log (roots and proofs) over the committed `merkle_leaves` rows. */
+  get merkle(): MerkleIndex {
+    return this.queries.merkle;
+  }
+
+  /**
+   * Drops every read model and replays the whole store (forgetting the applied head: on a rolled-back store this is
+   * the operator's acceptance, see rebuildReadModels). A file is rebuilt beside the live one — pages of the store
+   * straight into the projections, a transaction per page, no journal, indexes made at the end — and renamed into
+   * place; the live file serves until then and stays as it was should the rebuild fail or the process die. An
+   * in-memory database is cleared and replayed in place.
+   */
+  async rebuild(onProgress?: (position: number) => void, options: { pageSize?: number } = {}): Promise<void> {
+    const pageSize = options.pageSize ?? REBUILD_PAGE;
+    const live = this.dbValue.name;
+    if (this.dbValue.memory || !live) return this.runner.rebuild(onProgress);
+    await this.runner.stop();
+    const file = `${live}.rebuilding`;
+    const db = openRebuildReadModelDb(file);
+    const fresh = new ProjectionRunner(this.store, db, this.runner.projections);
+    // The live runner's listeners (the CLI's count of replayed events) hear of every page committed.
+    fresh.onCommitted((events) => this.runner.notifyCommitted(events));
+    try {
+      let after: number | undefined;
+      for (;;) {
+        const page = await this.store.readAll({ after, maxCount: pageSize });
+        if (page.length === 0) break;
+        fresh.commit(page);
+        after = page[page.length - 1].position;
+        onProgress?.(after);
+        if (page.length < pageSize) break;
+      }
+      finishRebuiltReadModelDb(db);
+      // The Merkle index's persisted state (cached nodes, stream heads), so the first start after does not rehash.
+      new MerkleIndex(db).sync();
+      db.close();
+    } catch (e) {
+      // The live file is untouched: serve it again, and leave no half-built file behind.
+      db.close();
+      for (const suffix of ['', '-journal']) fs.rmSync(file + suffix, { force: true });
+      this.runner.start();
+      throw e;
+    }
+    const failures = [...fresh.failures];
+    this.dbValue.close();
+    putRebuiltReadModelFile(file, live);
+    this.dbValue = openReadModelDb(live);
+    this.queries = ReadModels.queriesOver(this.dbValue);
+    await this.runner.replaceDb(this.dbValue, failures);
   }
 
   start(): void {
@@ -55,10 +141,6 @@ export class ReadModels {
 
   catchUp(): Promise<void> {
     return this.runner.catchUp();
-  }
-
-  findCommand(commandId: string) {
-    return findCommand(this.db, commandId);
   }
 
   /**

@@ -95,6 +95,6 @@ export const rebuildReadModels = async (
     };
     acceptanceEvent = await recordAcceptance(core.store, acceptedRollback);
   }
-  await core.readModels.runner.rebuild(options.onProgress);
+  await core.readModels.rebuild(options.onProgress);
   return { acceptedRollback, acceptanceEvent, position: core.readModels.runner.checkpoint ?? null };
 };

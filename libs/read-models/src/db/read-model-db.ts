@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PERSON_INDEX_SCHEMA } from '../custody/person-index.projection';
+import { MERKLE_LEAVES_INDEXES, MERKLE_LEAVES_TABLE } from '../merkle/merkle-leaves.projection';
 
 export type Db = Database.Database;
 
@@ -12,9 +13,12 @@ export type Db = Database.Database;
 // 2: merkle_leaves (the global Merkle log's leaves); an older file has none, so it must be replayed.
 // 3: incidents.report_due_ms/reported_ms (overdue filtered in SQL), person_events/person_ranks/person_levels (readers
 //    at an instant without folding every person stream).
-export const READ_MODEL_SCHEMA_VERSION = 3;
+// 4: command_events dropped (idempotency lives in the store's own commands table; nothing read the copy), and the
+//    indexes split from the tables so a rebuild creates them once at the end.
+export const READ_MODEL_SCHEMA_VERSION = 4;
 
-const SCHEMA = `
+/** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
+const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS applied_head (
@@ -24,40 +28,40 @@ CREATE TABLE IF NOT EXISTS stream_states (stream_id TEXT PRIMARY KEY, kind TEXT 
 CREATE TABLE IF NOT EXISTS items (
   item_id TEXT PRIMARY KEY, status TEXT NOT NULL, custodian TEXT, place_id TEXT, level TEXT NOT NULL,
   declassify_on TEXT, copy_of TEXT, title TEXT NOT NULL, view TEXT NOT NULL, updated_position INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS items_custodian ON items (custodian);
-CREATE INDEX IF NOT EXISTS items_place ON items (place_id);
-CREATE INDEX IF NOT EXISTS items_copy_of ON items (copy_of);
-CREATE INDEX IF NOT EXISTS items_status ON items (status);
 CREATE TABLE IF NOT EXISTS persons (person_id TEXT PRIMARY KEY, view TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS places (place_id TEXT PRIMARY KEY, view TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (
   incident_id TEXT PRIMARY KEY, status TEXT NOT NULL, kind TEXT NOT NULL, discovered_at TEXT NOT NULL,
   report_due_at TEXT NOT NULL, reported_at TEXT, closed_at TEXT, view TEXT NOT NULL, opened_position INTEGER NOT NULL,
   report_due_ms INTEGER NOT NULL, reported_ms INTEGER);
-CREATE INDEX IF NOT EXISTS incidents_opened ON incidents (opened_position);
-CREATE INDEX IF NOT EXISTS incidents_status ON incidents (status, opened_position);
-CREATE INDEX IF NOT EXISTS incidents_kind ON incidents (kind, opened_position);
 CREATE TABLE IF NOT EXISTS incident_items (incident_id TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (incident_id, item_id));
-CREATE INDEX IF NOT EXISTS incident_items_item ON incident_items (item_id);
 CREATE TABLE IF NOT EXISTS violations (
   violation_id TEXT PRIMARY KEY, position INTEGER NOT NULL, stream_id TEXT NOT NULL, event_id TEXT NOT NULL,
   code TEXT NOT NULL, severity TEXT NOT NULL, item_id TEXT, person_id TEXT, at TEXT NOT NULL, recorded_at TEXT NOT NULL,
   status TEXT NOT NULL, resolved_at TEXT, resolved_by TEXT, resolution_note TEXT, incident_id TEXT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deadlines (key TEXT PRIMARY KEY, kind TEXT NOT NULL, stream_id TEXT NOT NULL, due_at TEXT NOT NULL, deadline TEXT NOT NULL);
+${MERKLE_LEAVES_TABLE}
+${PERSON_INDEX_SCHEMA}
+`;
+
+/** Secondary indexes: what the queries read by. */
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS items_custodian ON items (custodian);
+CREATE INDEX IF NOT EXISTS items_place ON items (place_id);
+CREATE INDEX IF NOT EXISTS items_copy_of ON items (copy_of);
+CREATE INDEX IF NOT EXISTS items_status ON items (status);
+CREATE INDEX IF NOT EXISTS incidents_opened ON incidents (opened_position);
+CREATE INDEX IF NOT EXISTS incidents_status ON incidents (status, opened_position);
+CREATE INDEX IF NOT EXISTS incidents_kind ON incidents (kind, opened_position);
+CREATE INDEX IF NOT EXISTS incident_items_item ON incident_items (item_id);
 CREATE INDEX IF NOT EXISTS violations_item ON violations (item_id, position);
 CREATE INDEX IF NOT EXISTS violations_person ON violations (person_id, position);
 CREATE INDEX IF NOT EXISTS violations_code ON violations (code, position);
-DROP INDEX IF EXISTS violations_status;
 CREATE INDEX IF NOT EXISTS violations_position ON violations (position);
 CREATE INDEX IF NOT EXISTS violations_status_position ON violations (status, position);
 CREATE INDEX IF NOT EXISTS violations_status_severity ON violations (status, severity, position);
-CREATE TABLE IF NOT EXISTS deadlines (key TEXT PRIMARY KEY, kind TEXT NOT NULL, stream_id TEXT NOT NULL, due_at TEXT NOT NULL, deadline TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS deadlines_due ON deadlines (due_at);
-CREATE TABLE IF NOT EXISTS command_events (
-  command_id TEXT NOT NULL, position INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, stream_id TEXT NOT NULL,
-  revision INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (command_id, position));
-CREATE TABLE IF NOT EXISTS merkle_leaves (
-  idx INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE, event_id TEXT NOT NULL UNIQUE,
-  stream_id TEXT NOT NULL, event_hash TEXT NOT NULL, leaf BLOB NOT NULL);
+${MERKLE_LEAVES_INDEXES}
 `;
 
 /** True when the file is a sound SQLite database; false when it is damaged or not a database at all. */
@@ -139,8 +143,8 @@ export const openReadModelDb = (file: string): Db => {
   // 32 MiB of page cache (SQLite's default is 2 MiB): the indexes a projection batch and a dashboard page touch stay
   // in memory at a million events, within the service's memory budget.
   db.pragma('cache_size = -32768');
-  db.exec(SCHEMA);
-  db.exec(PERSON_INDEX_SCHEMA);
+  db.exec(TABLES);
+  db.exec(INDEXES);
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
   return db;
 };
@@ -169,4 +173,51 @@ export const clearReadModels = (db: Db): void => {
     .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'sqlite_sequence')`)
     .all() as { name: string }[];
   db.transaction(() => tables.forEach((t) => db.exec(`DELETE FROM "${t.name}"`)))();
+};
+
+/**
+ * A new, empty read-model file for a rebuild, written as fast as SQLite writes: no journal, no fsync, one exclusive
+ * connection, no secondary indexes yet (see {@link finishRebuiltReadModelDb}). None of that is crash-safe, and it
+ * need not be: the file is not the live one until the rebuild renames it into place, so a crash leaves the live
+ * file as it was and a half-written one that the next rebuild deletes.
+ */
+export const openRebuildReadModelDb = (file: string): Db => {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('locking_mode = EXCLUSIVE');
+  db.pragma('temp_store = MEMORY');
+  // 64 MiB of page cache while rebuilding: the tables' B-trees stay in memory between batches.
+  db.pragma('cache_size = -65536');
+  db.exec(TABLES);
+  return db;
+};
+
+/** Indexes the rebuilt tables and marks the schema version (then {@link putRebuiltReadModelFile} puts it in place). */
+export const finishRebuiltReadModelDb = (db: Db): void => {
+  db.exec(INDEXES);
+  db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
+};
+
+const fsyncPath = (p: string): void => {
+  const fd = fs.openSync(p, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+};
+
+/**
+ * Replaces the live read-model file with a rebuilt (closed) one, crash-safe: the rebuilt file is synced first (it was
+ * written without a journal or fsync), the live file's WAL is removed (it belongs to the old file and would be
+ * replayed into the new one), then one atomic rename. A crash before the rename leaves the old file live.
+ */
+export const putRebuiltReadModelFile = (rebuilt: string, live: string): void => {
+  fsyncPath(rebuilt);
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(live + suffix, { force: true });
+  fs.renameSync(rebuilt, live);
+  fsyncPath(path.dirname(live));
 };

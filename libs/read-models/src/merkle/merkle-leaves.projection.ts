@@ -9,12 +9,24 @@ import type { Projection } from '../runner/projection';
  * `event_hash` and `stream_id` are kept beside it so the in-memory log can be rebuilt and checked without the
  * store, and so the checkpointer can tell whether anything but checkpoints was appended since the last one.
  */
-export const MERKLE_LEAVES_SCHEMA = `
+export const MERKLE_LEAVES_TABLE = `
 CREATE TABLE IF NOT EXISTS merkle_leaves (
-  idx INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE, event_id TEXT NOT NULL UNIQUE,
-  stream_id TEXT NOT NULL, event_hash TEXT NOT NULL, leaf BLOB NOT NULL);`;
+  idx INTEGER PRIMARY KEY, position INTEGER NOT NULL, event_id TEXT NOT NULL, stream_id TEXT NOT NULL,
+  event_hash TEXT NOT NULL, leaf BLOB NOT NULL);`;
+/** Apart from the table, so that a rebuild builds them once at the end rather than row by row. */
+export const MERKLE_LEAVES_INDEXES = `
+CREATE UNIQUE INDEX IF NOT EXISTS merkle_leaves_position ON merkle_leaves (position);
+CREATE UNIQUE INDEX IF NOT EXISTS merkle_leaves_event ON merkle_leaves (event_id);`;
+export const MERKLE_LEAVES_SCHEMA = MERKLE_LEAVES_TABLE + MERKLE_LEAVES_INDEXES;
 
-const prepared = new WeakMap<Db, { insert: Database.Statement<[number, string, string, string, Buffer]> }>();
+const prepared = new WeakMap<
+  Db,
+  {
+    insert: Database.Statement<[number, string, string, string, Buffer]>;
+    insertAt: Database.Statement<[number, number, string, string, string, Buffer]>;
+    next: Database.Statement<[], { idx: number }>;
+  }
+>();
 
 const statementsFor = (db: Db) => {
   let s = prepared.get(db);
@@ -27,6 +39,12 @@ const statementsFor = (db: Db) => {
         `INSERT OR IGNORE INTO merkle_leaves (idx, position, event_id, stream_id, event_hash, leaf)
          SELECT COALESCE(MAX(idx) + 1, 0), ?, ?, ?, ?, ? FROM merkle_leaves`,
       ),
+      // A batch counts the indices itself from the table's next one (no MAX per row); a replayed event changes
+      // nothing and takes no index.
+      insertAt: db.prepare(
+        `INSERT OR IGNORE INTO merkle_leaves (idx, position, event_id, stream_id, event_hash, leaf) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      next: db.prepare(`SELECT COALESCE(MAX(idx) + 1, 0) AS idx FROM merkle_leaves`),
     };
     prepared.set(db, s);
   }
@@ -45,6 +63,18 @@ export const merkleLeavesProjection: Projection = {
     const hash = (event.metadata as { hash?: unknown } | undefined)?.hash as string;
     const leaf = Buffer.from(leafHash(hash), 'hex');
     statementsFor(db).insert.run(event.position, event.eventId, event.streamId, hash, leaf);
+  },
+  session(db: Db) {
+    const s = statementsFor(db);
+    let next = s.next.get()!.idx;
+    return {
+      apply(event: RecordedEvent) {
+        const hash = (event.metadata as { hash?: unknown } | undefined)?.hash as string;
+        const leaf = Buffer.from(leafHash(hash), 'hex');
+        if (s.insertAt.run(next, event.position, event.eventId, event.streamId, hash, leaf).changes > 0) next++;
+      },
+      end() {},
+    };
   },
 };
 

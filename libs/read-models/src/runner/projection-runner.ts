@@ -60,7 +60,7 @@ export class ProjectionRunner {
    * Each projection's apply wrapped once in its own nested transaction (a SAVEPOINT inside the batch's transaction),
    * so a projection that throws rolls back only its own rows; made once here rather than per event.
    */
-  private readonly isolated: { name: string; apply: (event: RecordedEvent) => void }[];
+  private isolated: { name: string; apply: (event: RecordedEvent) => void }[] = [];
   /** The last applied event (position and hash), committed with the checkpoint: what a rolled-back store lacks. */
   private applied: AppliedHead | null;
   private rollbackValue: StoreRollback | null = null;
@@ -71,12 +71,26 @@ export class ProjectionRunner {
   /** Set by stop(), cleared by start(): a stopped runner applies nothing more, so nobody may wait on it. */
   private stopped = false;
 
+  private dbValue!: Db;
+
   constructor(
     private readonly store: EventStore,
-    readonly db: Db,
-    private readonly projections: Projection[],
+    db: Db,
+    readonly projections: Projection[],
   ) {
-    this.isolated = projections.map((p) => ({
+    this.applied = null;
+    this.attach(db);
+  }
+
+  /** The read-model connection the runner writes to. */
+  get db(): Db {
+    return this.dbValue;
+  }
+
+  /** Starts writing to `db` (a freshly rebuilt file put in place), from its checkpoint and applied head. */
+  private attach(db: Db): void {
+    this.dbValue = db;
+    this.isolated = this.projections.map((p) => ({
       name: p.name,
       apply: db.transaction((e: RecordedEvent) => p.apply(db, e)),
     }));
@@ -84,6 +98,20 @@ export class ProjectionRunner {
       { position: number } | undefined;
     this.checkpointValue = row?.position;
     this.applied = readAppliedHead(db);
+  }
+
+  /**
+   * Takes over a rebuilt read-model connection (the runner is stopped): its checkpoint, its applied head, no
+   * rollback; then follows the store again from there.
+   */
+  async replaceDb(db: Db, failures: readonly ProjectionFailure[]): Promise<void> {
+    await this.stop();
+    this.attach(db);
+    this.failures.splice(0, this.failures.length, ...failures);
+    this.rollbackValue = null;
+    const head = await this.store.headPosition();
+    this.start();
+    if (head !== undefined) await this.waitFor(head);
   }
 
   /** Set once the store is found shorter than, or different from, what was applied; cleared only by a rebuild. */
@@ -140,6 +168,11 @@ export class ProjectionRunner {
   onCommitted(listener: (events: RecordedEvent[]) => void): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);
+  }
+
+  /** Tells the commit listeners of events committed elsewhere on this runner's behalf (a rebuild's fresh file). */
+  notifyCommitted(events: RecordedEvent[]): void {
+    for (const listener of this.commitListeners) listener(events);
   }
 
   /** Position of the last event every projection has applied (undefined: none yet). */
@@ -278,26 +311,8 @@ export class ProjectionRunner {
     this.buffer = [];
     const fresh = batch.filter((e) => this.checkpointValue === undefined || e.position > this.checkpointValue);
     if (fresh.length > 0) {
-      let applied: AppliedHead | null = null;
       try {
-        const commitBatch = (apply: (event: RecordedEvent) => void) =>
-          this.db.transaction(() => {
-            for (const event of fresh) apply(event);
-            statement(this.db, `INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(
-              CHECKPOINT,
-              fresh[fresh.length - 1].position,
-            );
-            applied = writeAppliedHead(this.db, fresh[fresh.length - 1]);
-          })();
-        // Fast path: every projection straight in the batch's transaction, no SAVEPOINT per projection and event.
-        // Should one throw, the whole batch rolls back and is applied again the careful way, each projection of
-        // each event in its own SAVEPOINT, so the failure is recorded and skipped exactly as before.
-        try {
-          commitBatch((event) => this.applyFast(event));
-        } catch (e) {
-          if (!(e instanceof ProjectionThrew)) throw e;
-          commitBatch((event) => this.applyOne(event));
-        }
+        this.commit(fresh);
       } catch (e) {
         if (!isStorageFailure(e)) throw e;
         // Disk full, read-only, locked: keep the batch (nothing of it was committed) and try again with a backoff.
@@ -321,9 +336,6 @@ export class ProjectionRunner {
         return;
       }
       this.retryDelayMs = 0;
-      this.checkpointValue = fresh[fresh.length - 1].position;
-      this.applied = applied;
-      for (const listener of this.commitListeners) listener(fresh);
     }
     if (this.buffer.length < HIGH_WATER) this.drainWaiters.splice(0).forEach((resolve) => resolve());
     if (this.buffer.length > 0 && !this.flushScheduled) {
@@ -335,15 +347,50 @@ export class ProjectionRunner {
     ready.forEach((w) => w.resolve());
   }
 
-  /** Applies one event to every projection, inside the batch's transaction; a projection's error aborts the batch. */
-  private applyFast(event: RecordedEvent): void {
-    for (const p of this.projections) {
-      try {
-        p.apply(this.db, event);
-      } catch (e) {
-        if (isStorageFailure(e)) throw e;
-        throw new ProjectionThrew();
-      }
+  /**
+   * Applies events past the checkpoint, in order, in one transaction with the checkpoint and the applied head, and
+   * tells the commit listeners. Throws (nothing committed) when the file cannot be written. Used by the subscription
+   * and by a rebuild, which feeds whole pages of the store straight in.
+   */
+  commit(events: RecordedEvent[]): void {
+    if (events.length === 0) return;
+    const last = events[events.length - 1];
+    let applied: AppliedHead | null = null;
+    const commitBatch = (apply: () => void) =>
+      this.db.transaction(() => {
+        apply();
+        statement(this.db, `INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(
+          CHECKPOINT,
+          last.position,
+        );
+        applied = writeAppliedHead(this.db, last);
+      })();
+    // Fast path: every projection straight in the batch's transaction, no SAVEPOINT per projection and event, those
+    // with a session writing once per batch. Should one throw, the whole batch rolls back and is applied again the
+    // careful way, each projection of each event in its own SAVEPOINT, so the failure is recorded and skipped
+    // exactly as before.
+    try {
+      commitBatch(() => this.applyFast(events));
+    } catch (e) {
+      if (!(e instanceof ProjectionThrew)) throw e;
+      commitBatch(() => events.forEach((event) => this.applyOne(event)));
+    }
+    this.checkpointValue = last.position;
+    this.applied = applied;
+    for (const listener of this.commitListeners) listener(events);
+  }
+
+  /** Applies a batch to every projection, inside the batch's transaction; a projection's error aborts the batch. */
+  private applyFast(events: RecordedEvent[]): void {
+    const sessions = this.projections.map(
+      (p) => p.session?.(this.db) ?? { apply: (e: RecordedEvent) => p.apply(this.db, e), end: () => {} },
+    );
+    try {
+      for (const event of events) for (const s of sessions) s.apply(event);
+      for (const s of sessions) s.end();
+    } catch (e) {
+      if (isStorageFailure(e)) throw e;
+      throw new ProjectionThrew();
     }
   }
 

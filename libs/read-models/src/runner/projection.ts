@@ -9,4 +9,16 @@ import type { Db } from '../db/read-model-db';
 export interface Projection {
   name: string;
   apply(db: Db, event: RecordedEvent): void;
+  /**
+   * Optional: a way to apply a whole batch that writes less than `apply` per event (e.g. one row per stream the batch
+   * touched instead of one per event). The runner calls the session's `apply` for every event of the batch in order,
+   * then `end` once, all inside the batch's transaction; the rows after `end` must be exactly those `apply` per event
+   * would have left. A batch that rolls back drops the session with it.
+   */
+  session?(db: Db): ProjectionSession;
+}
+
+export interface ProjectionSession {
+  apply(event: RecordedEvent): void;
+  end(): void;
 }

@@ -1,0 +1,141 @@
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SqliteEventStore, type EventStore, type ReadAllOptions } from '@app/ledger';
+import {
+  DEFAULT_PROJECTIONS,
+  ProjectionRunner,
+  READ_MODEL_SCHEMA_VERSION,
+  ReadModels,
+  openReadModelDb,
+  type Db,
+} from '@app/read-models';
+import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
+
+/** Every projected table, rows in a stable order (bookkeeping tables left out). */
+const dump = (db: Db): Record<string, unknown[]> => {
+  const tables = (
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'checkpoints', 'applied_head', 'sqlite_sequence') ORDER BY name`,
+      )
+      .all() as { name: string }[]
+  ).map((t) => t.name);
+  return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all()]));
+};
+
+/**
+ * `rebuild` writes a fresh file beside the live one (pages of the store, a transaction each, no journal, indexes at
+ * the end) and renames it into place: the rows are those the live projections build event by event, the live file
+ * serves until the rename, and a failed rebuild leaves it as it was.
+ */
+describe('rebuilding the read models into a fresh file', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let events: number;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rebuild-file-'));
+    const scenarios = path.join(__dirname, '..', 'scenarios', 'public');
+    const file = fs.readdirSync(scenarios).filter((f) => f.endsWith('.json'))[0];
+    const report = await runScenario(JSON.parse(fs.readFileSync(path.join(scenarios, file), 'utf8')) as Scenario, {
+      dataDir: dir,
+    });
+    expect(report.ok).toBe(true);
+    store = SqliteEventStore.open(path.join(dir, 'ledger.sqlite'));
+    events = (await store.readAll()).length;
+    expect(events).toBeGreaterThan(20);
+  });
+  afterAll(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('one batch with each stream written once leaves the rows event-by-event application leaves', async () => {
+    const perEvent = openReadModelDb(':memory:');
+    const batched = openReadModelDb(':memory:');
+    const all = await store.readAll();
+    for (const e of all) for (const p of DEFAULT_PROJECTIONS) p.apply(perEvent, e);
+    new ProjectionRunner(store, batched, DEFAULT_PROJECTIONS).commit(all);
+    expect(dump(batched)).toEqual(dump(perEvent));
+    expect(dump(batched).stream_states.length).toBeGreaterThan(3);
+  });
+
+  it('renames the rebuilt file into place: same answers, checkpoint at the head, no leftovers', async () => {
+    const file = path.join(dir, 'live.sqlite');
+    const rm = ReadModels.open(store, file);
+    rm.start();
+    await rm.catchUp();
+    const before = dump(rm.db);
+    const items = rm.custody.items({});
+    const root = rm.merkle.root();
+    const progress: number[] = [];
+    // Small pages, so the rebuild takes several transactions.
+    await rm.rebuild((p) => progress.push(p), { pageSize: 7 });
+    expect(dump(rm.db)).toEqual(before);
+    expect(rm.custody.items({})).toEqual(items);
+    expect(rm.merkle.root()).toBe(root);
+    expect(rm.runner.checkpoint).toBe(await store.headPosition());
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress[progress.length - 1]).toBe(await store.headPosition());
+    expect(fs.readdirSync(dir).filter((f) => f.includes('rebuilding'))).toEqual([]);
+    expect(rm.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(rm.db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get()).toEqual({
+      value: String(READ_MODEL_SCHEMA_VERSION),
+    });
+    // The indexes the queries read by were made at the end.
+    const indexes = (
+      rm.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+    expect(indexes).toEqual(
+      expect.arrayContaining(['items_custodian', 'violations_status_position', 'merkle_leaves_event']),
+    );
+    await rm.close();
+  });
+
+  it('a rebuild that fails half way leaves the live file serving as it was', async () => {
+    const file = path.join(dir, 'failing.sqlite');
+    let pages = 0;
+    // The store fails on the third page read of the rebuild.
+    const failing: EventStore = Object.create(store, {
+      readAll: {
+        value: (options?: ReadAllOptions) => {
+          if (options?.maxCount === 5 && ++pages === 3) return Promise.reject(new Error('store went away'));
+          return store.readAll(options);
+        },
+      },
+    }) as EventStore;
+    const rm = ReadModels.open(failing, file);
+    rm.start();
+    await rm.catchUp();
+    const before = dump(rm.db);
+    await expect(rm.rebuild(undefined, { pageSize: 5 })).rejects.toThrow('store went away');
+    expect(dump(rm.db)).toEqual(before);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('rebuilding'))).toEqual([]);
+    // And it keeps following the store.
+    await rm.catchUp();
+    expect(rm.runner.checkpoint).toBe(await store.headPosition());
+    await rm.close();
+  });
+
+  it('a file of an older schema (with the command log) is dropped at open and replayed', async () => {
+    const file = path.join(dir, 'old.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('schema', '3');
+      CREATE TABLE command_events (command_id TEXT, position INTEGER, data TEXT);
+      CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+      INSERT INTO checkpoints VALUES ('read-models', 999999);`);
+    old.close();
+    const rm = ReadModels.open(store, file);
+    expect(rm.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'command_events'`).get()).toBeUndefined();
+    expect(rm.runner.checkpoint).toBeUndefined();
+    rm.start();
+    await rm.catchUp();
+    expect(rm.runner.checkpoint).toBe(await store.headPosition());
+    await rm.close();
+  });
+});
