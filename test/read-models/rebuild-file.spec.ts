@@ -13,12 +13,12 @@ import {
 } from '@app/read-models';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
-/** Every projected table, rows in a stable order (bookkeeping tables left out). */
+/** Every projected table, rows in a stable order (bookkeeping and the Merkle index's own cache left out). */
 const dump = (db: Db): Record<string, unknown[]> => {
   const tables = (
     db
       .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'checkpoints', 'applied_head', 'sqlite_sequence') ORDER BY name`,
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'checkpoints', 'applied_head', 'sqlite_sequence', 'merkle_nodes', 'merkle_heads', 'merkle_state') ORDER BY name`,
       )
       .all() as { name: string }[]
   ).map((t) => t.name);
