@@ -7,7 +7,17 @@ const globals = require('globals');
 
 module.exports = tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'examples/**', 'data/**', '**/*.d.ts'],
+    // Build output, generated and local data, and the examples (separate packages with their own node_modules).
+    ignores: [
+      'dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      'examples/**',
+      'data/**',
+      'bench/.data/**',
+      '**/*.d.ts',
+    ],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
