@@ -5,9 +5,13 @@
  * run: the store's own durable append rate with 64 concurrent writers and no HTTP, no domain, no projections.
  *
  * BENCH_CPU_PROF=FILE writes the service's CPU profile there (scripts/cpu-profile.js), for docs/benchmarks.md.
+ * BENCH_HTTP_PARTS=single,batch,ceiling (default: all three) runs only those parts, so a profile shows one path alone.
+ * BENCH_HTTP_BASELINE=DIR (a checkout of another commit, built: DIR/dist) measures that build too, its runs interleaved with this
+ * build's, so a before/after comparison shares one machine state: how docs/benchmarks.md's before/after rows were taken.
  * On this 2-core machine the load generator and the service share the cores, as they would on one small server.
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
@@ -15,13 +19,12 @@ import { type BenchResult, median } from './bench-kit';
 import { appendRate, withFreshStore } from './store.bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'apps', 'ledger-api', 'src', 'main.js');
-const REGISTER = path.join(ROOT, 'scripts', 'register-paths.js');
 const ITEMS = 1_000;
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = 3;
 const KEY = 'k-bench-0123456789abcdef';
+const PARTS = new Set((process.env.BENCH_HTTP_PARTS ?? 'single,batch,ceiling').split(',').map((p) => p.trim()));
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -52,16 +55,22 @@ const pool = async <T>(xs: T[], n: number, fn: (x: T) => Promise<void>): Promise
   );
 };
 
-export async function runHttpBench(dir: string): Promise<BenchResult[]> {
-  const dataDir = path.join(dir, 'http');
+/** One service process (the build at `main`) loaded with the bench's persons, room and items. */
+async function startService(dir: string, root: string, label: string) {
+  const dataDir = path.join(dir, `http-${label}`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const profFile = process.env.BENCH_CPU_PROF;
+  const profFile = label === 'this' ? process.env.BENCH_CPU_PROF : undefined;
   const proc = spawn(
     process.execPath,
-    [...(profFile ? ['-r', path.join(ROOT, 'scripts', 'cpu-profile.js')] : []), '-r', REGISTER, MAIN],
+    [
+      ...(profFile ? ['-r', path.join(ROOT, 'scripts', 'cpu-profile.js')] : []),
+      '-r',
+      path.join(root, 'scripts', 'register-paths.js'),
+      path.join(root, 'dist', 'apps', 'ledger-api', 'src', 'main.js'),
+    ],
     {
-      cwd: ROOT,
+      cwd: root,
       env: {
         ...process.env,
         PORT: String(port),
@@ -74,6 +83,19 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
+  /** CPU seconds the service process has used (Linux /proc; undefined elsewhere). */
+  const cpu = (): number | undefined => {
+    try {
+      const fields = fs.readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s)
+    } catch {
+      return undefined;
+    }
+  };
+  const stop = async () => {
+    proc.kill('SIGINT');
+    await new Promise((r) => proc.once('exit', r));
+  };
   try {
     for (let i = 0; ; i++) {
       if (i > 300) throw new Error('the service did not become ready');
@@ -84,10 +106,9 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
       if (ok) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    process.stderr.write(`  registering 20 persons, a room and ${ITEMS} items…\n`);
-    const readers = Array.from({ length: 20 }, (_, i) => `p-r${i}`);
+    process.stderr.write(`  [${label}] registering 20 persons, a room and ${ITEMS} items…\n`);
     await post(base, 'RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' });
-    await pool(readers, 8, (personId) =>
+    await pool(READERS, 8, (personId) =>
       post(base, 'RegisterPerson', { personId, name: personId, rank: 'director', clearance: 'SECRET', unit: 'office' }),
     );
     await post(base, 'RegisterPerson', {
@@ -97,8 +118,7 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
       clearance: 'SECRET',
       unit: 'office',
     });
-    const items = Array.from({ length: ITEMS }, (_, i) => `doc-${i}`);
-    await pool(items, 32, (itemId) =>
+    await pool(ITEM_IDS, 32, (itemId) =>
       post(base, 'RegisterReceivedItem', {
         itemId,
         title: `directive ${itemId}`,
@@ -111,121 +131,120 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
         scope: { persons: [] },
       }),
     );
-    let n = 0;
-    const once = () =>
-      new Promise<autocannon.Result>((resolve, reject) => {
-        autocannon(
-          {
-            url: `${base}/api/commands/RecordReading`,
-            connections: CONNECTIONS,
-            duration: DURATION_S,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-            requests: [
-              {
-                setupRequest: (req) => {
-                  const i = n++;
-                  return {
-                    ...req,
-                    body: JSON.stringify({
-                      data: { itemId: items[i % ITEMS], reader: readers[i % readers.length], placeId: 'room-1' },
-                    }),
-                  };
-                },
-              },
-            ],
-          },
-          (err: Error | null, res) => (err ? reject(err) : resolve(res)),
-        );
-      });
-    process.stderr.write(
-      `  RecordReading over ${ITEMS} items, ${CONNECTIONS} connections, ${DURATION_S} s × ${RUNS}…\n`,
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { base, stop, cpu };
+}
+
+const READERS = Array.from({ length: 20 }, (_, i) => `p-r${i}`);
+const ITEM_IDS = Array.from({ length: ITEMS }, (_, i) => `doc-${i}`);
+const BATCH = 500;
+let sent = 0;
+const reading = () => {
+  const i = sent++;
+  return { itemId: ITEM_IDS[i % ITEMS], reader: READERS[i % READERS.length], placeId: 'room-1' };
+};
+
+const load = (opts: autocannon.Options) =>
+  new Promise<autocannon.Result>((resolve, reject) => {
+    autocannon(opts, (err: unknown, res) =>
+      err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(res),
     );
-    const rates: number[] = [];
-    const p99s: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      const res = await once();
-      if (res.non2xx > 0 || res.errors > 0)
-        throw new Error(`${res.non2xx} non-2xx answers and ${res.errors} errors under load`);
-      rates.push(res.requests.average);
-      p99s.push(res.latency.p99);
+  });
+
+/** RecordReading, one command a request, at CONNECTIONS connections. */
+const singleRun = async (base: string) => {
+  const res = await load({
+    url: `${base}/api/commands/RecordReading`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ data: reading() }) }) }],
+  });
+  if (res.non2xx > 0 || res.errors > 0)
+    throw new Error(`${res.non2xx} non-2xx answers and ${res.errors} errors under load`);
+  return { rate: res.requests.average, p99: res.latency.p99, done: res.requests.total };
+};
+
+/** The bulk path: batches of BATCH readings (a gate's or a scanner's burst), 4 connections. */
+const batchRun = async (base: string) => {
+  const res = await load({
+    url: `${base}/api/commands:batch`,
+    connections: 4,
+    duration: DURATION_S,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            commands: Array.from({ length: BATCH }, () => ({ name: 'RecordReading', data: reading() })),
+          }),
+        }),
+      },
+    ],
+  });
+  if (res.non2xx > 0 || res.errors > 0) throw new Error(`${res.non2xx} non-2xx batch answers, ${res.errors} errors`);
+  return { rate: (res.requests.total * BATCH) / DURATION_S, p99: res.latency.p99, done: res.requests.total * BATCH };
+};
+
+export async function runHttpBench(dir: string): Promise<BenchResult[]> {
+  const baselineDir = process.env.BENCH_HTTP_BASELINE;
+  const builds = [
+    { label: 'this', root: ROOT },
+    ...(baselineDir ? [{ label: 'baseline', root: path.resolve(baselineDir) }] : []),
+  ];
+  const services = [];
+  try {
+    for (const b of builds) services.push({ ...b, ...(await startService(dir, b.root, b.label)) });
+    const figures = new Map<string, number[]>();
+    const add = (name: string, v: number) => figures.set(name, [...(figures.get(name) ?? []), v]);
+    const suffix = (label: string) => (label === 'this' ? '' : ` [${label}]`);
+    for (const [part, run, what] of [
+      ['single', singleRun, `RecordReading over ${ITEMS} items, ${CONNECTIONS} connections`],
+      ['batch', batchRun, `POST /api/commands:batch, ${BATCH} readings each, 4 connections`],
+    ] as const) {
+      if (!PARTS.has(part)) continue;
+      process.stderr.write(
+        `  ${what}, ${DURATION_S} s × ${RUNS}${baselineDir ? ', interleaved with the baseline' : ''}…\n`,
+      );
+      for (let r = 0; r < RUNS; r++) {
+        for (const s of services) {
+          const before = s.cpu();
+          const { rate, p99, done } = await run(s.base);
+          const after = s.cpu();
+          const name =
+            part === 'single'
+              ? `HTTP RecordReading, ${CONNECTIONS} connections`
+              : `HTTP commands:batch (${BATCH} readings), 4 connections`;
+          add(`${name}: ${part === 'single' ? 'commands' : 'facts'}/s${suffix(s.label)}`, rate);
+          add(`${name}: p99 latency${part === 'batch' ? ' per batch' : ''}${suffix(s.label)}`, p99);
+          // The service's own CPU per command: what a loaded machine's wall clock hides.
+          if (before !== undefined && after !== undefined && done > 0)
+            add(
+              `${name}: service CPU µs per ${part === 'single' ? 'command' : 'fact'}${suffix(s.label)}`,
+              ((after - before) * 1e6) / done,
+            );
+        }
+      }
     }
-    // The bulk path: batches of 500 readings (a gate's or a scanner's burst), 4 connections.
-    const BATCH = 500;
-    const batchOnce = () =>
-      new Promise<autocannon.Result>((resolve, reject) => {
-        autocannon(
-          {
-            url: `${base}/api/commands:batch`,
-            connections: 4,
-            duration: DURATION_S,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-            requests: [
-              {
-                setupRequest: (req) => ({
-                  ...req,
-                  body: JSON.stringify({
-                    commands: Array.from({ length: BATCH }, () => {
-                      const i = n++;
-                      return {
-                        name: 'RecordReading',
-                        data: { itemId: items[i % ITEMS], reader: readers[i % readers.length], placeId: 'room-1' },
-                      };
-                    }),
-                  }),
-                }),
-              },
-            ],
-          },
-          (err: Error | null, res) => (err ? reject(err) : resolve(res)),
-        );
+    if (PARTS.has('ceiling')) {
+      await withFreshStore(dir, async (store) => {
+        for (let r = 0; r < RUNS; r++)
+          add('ceiling, same run: store durable appends/s, 64 writers', await appendRate(store, 64));
       });
-    process.stderr.write(
-      `  POST /api/commands:batch, ${BATCH} readings each, 4 connections, ${DURATION_S} s × ${RUNS}…\n`,
-    );
-    const facts: number[] = [];
-    const batchP99: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      const res = await batchOnce();
-      if (res.non2xx > 0 || res.errors > 0)
-        throw new Error(`${res.non2xx} non-2xx batch answers, ${res.errors} errors`);
-      facts.push((res.requests.total * BATCH) / DURATION_S);
-      batchP99.push(res.latency.p99);
     }
-    const ceiling: number[] = [];
-    await withFreshStore(dir, async (store) => {
-      for (let r = 0; r < RUNS; r++) ceiling.push(await appendRate(store, 64));
-    });
-    return [
-      {
-        name: `HTTP RecordReading, ${CONNECTIONS} connections: commands/s`,
-        value: median(rates),
-        unit: '/s',
-        runs: rates,
-      },
-      {
-        name: `HTTP RecordReading, ${CONNECTIONS} connections: p99 latency`,
-        value: median(p99s),
-        unit: 'ms',
-        runs: p99s,
-      },
-      {
-        name: `HTTP commands:batch (${BATCH} readings), 4 connections: facts/s`,
-        value: median(facts),
-        unit: '/s',
-        runs: facts,
-      },
-      { name: 'HTTP commands:batch, p99 latency per batch', value: median(batchP99), unit: 'ms', runs: batchP99 },
-      {
-        name: 'ceiling, same run: store durable appends/s, 64 writers',
-        value: median(ceiling),
-        unit: '/s',
-        runs: ceiling,
-      },
-    ];
+    return [...figures].map(([name, runs]) => ({
+      name,
+      value: median(runs),
+      unit: name.includes('latency') ? 'ms' : name.includes('CPU µs') ? 'µs' : '/s',
+      runs,
+    }));
   } finally {
-    proc.kill('SIGINT');
-    await new Promise((r) => proc.once('exit', r));
+    for (const s of services) await s.stop();
   }
 }

@@ -54,6 +54,9 @@ const subjectOf = (data: object): string | undefined => {
 /** How long a command's answer waits for the read models to include it (read-your-writes). */
 const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 
+/** Items whose first occurredAt is remembered; past this the memory starts afresh (reads refill it). */
+const MAX_REMEMBERED_ITEMS = 100_000;
+
 /** How far ahead of the ledger's clock an occurredAt may be (contract §5: not more than 5 minutes). */
 const MAX_AHEAD_MS = 5 * 60_000;
 
@@ -66,6 +69,8 @@ export class LedgerCore {
   readonly readModels: ReadModels;
   private readonly program;
   private readonly queues = new Map<string, Promise<void>>();
+  /** Items' first occurredAt, for the "before the item existed" check without a read per command. */
+  private readonly itemSince = new Map<string, string>();
 
   private constructor(
     readonly store: EventStore,
@@ -134,11 +139,19 @@ export class LedgerCore {
       ...(Array.isArray(data.items) ? data.items.filter((i): i is string => typeof i === 'string') : []),
     ];
     for (const itemId of ids) {
-      const [first] = await this.store.readStream(itemStream(itemId), { maxCount: 1 });
-      const since = first?.metadata.occurredAt;
-      if (typeof since === 'string' && Date.parse(at) < Date.parse(since))
-        throw new BeforeItemExisted(itemId, at, since);
+      const since = this.itemSince.get(itemId) ?? (await this.firstOccurredAt(itemId));
+      if (since !== undefined && Date.parse(at) < Date.parse(since)) throw new BeforeItemExisted(itemId, at, since);
     }
+  }
+
+  /** When an item's first fact occurred; remembered, since a stored first event never changes. */
+  private async firstOccurredAt(itemId: string): Promise<string | undefined> {
+    const [first] = await this.store.readStream(itemStream(itemId), { maxCount: 1 });
+    const since = first?.metadata.occurredAt;
+    if (typeof since !== 'string') return undefined;
+    if (this.itemSince.size >= MAX_REMEMBERED_ITEMS) this.itemSince.clear();
+    this.itemSince.set(itemId, since);
+    return since;
   }
 
   /**

@@ -5,6 +5,7 @@ import { GENESIS_HASH, sealEvents } from '../integrity/hash-chain';
 import {
   type CommandClaim,
   ConcurrencyConflict,
+  type EventMetadata,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
@@ -186,12 +187,14 @@ export class DeciderRunner {
         const recordedAt = this.clock.now().toISOString();
         ctx.recordedAt = recordedAt;
         const tails = new Map<string, CachedStream>();
-        await this.load(program, command, ctx, tails);
+        // After a failed attempt every stream is read again: the store's word on a head is trusted only once.
+        await this.load(program, command, ctx, tails, attempt === 1);
         const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
         const sealed = this.seal(command, claim, writes, tails, recordedAt);
         // Even a command that decided nothing is claimed, so its id cannot later be reused for another command.
         const appended = await this.store.appendCommand(claim, sealed);
         if (appended.duplicate) return this.duplicateOf(claim, appended.command);
+        this.advance(program, sealed, appended.results, tails);
         return { commandId: command.commandId, events: this.outcomeEvents(sealed, appended.results), duplicate: false };
       } catch (e) {
         failure = e;
@@ -229,11 +232,12 @@ export class DeciderRunner {
     command: C,
     ctx: Ctx,
     tails: Map<string, CachedStream>,
+    trustHeads: boolean,
   ): Promise<void> {
     for (let round = 0; round < 8; round++) {
       const needs = program.plan(command, ctx);
       const missing = [...new Set(needs.streams ?? [])].filter((s) => !(s in ctx.streams));
-      const loaded = await Promise.all(missing.map((s) => this.fold(program, s)));
+      const loaded = await Promise.all(missing.map((s) => this.fold(program, s, trustHeads)));
       const judged = await Promise.all(
         missing.map((s, i) => {
           const instant = program.judgedAsOf?.(command, s) ?? null;
@@ -254,21 +258,29 @@ export class DeciderRunner {
     throw new Error(`${command.type}: the plan kept asking for more after 8 rounds`);
   }
 
-  /** Folds a stream from its cached state onwards. */
+  /**
+   * Folds a stream from its cached state onwards. When the store knows (without I/O) that the cached revision is
+   * still the head, nothing is read: the append's expected-revision check would catch a head that moved anyway.
+   */
   private async fold<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
     program: DeciderProgram<C, Ctx, N>,
     streamId: string,
+    trustHeads: boolean,
   ): Promise<CachedStream> {
-    const initial = program.initialState(streamId);
-    const cached: CachedStream = this.cache.get(streamId) ?? {
-      state: initial,
-      revision: -1,
-      lastHash: GENESIS_HASH,
-      latestMs: -Infinity,
-      judged: initial,
-      inOrder: true,
-    };
+    const hit = this.cache.get(streamId);
+    if (hit !== undefined && trustHeads && this.store.knownRevision?.(streamId) === hit.revision) return hit;
+    const cached = hit ?? this.emptyCached(program, streamId);
     const events = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
+    return this.extend(program, streamId, cached, events);
+  }
+
+  /** The cached fold of a stream moved on by `events` (the next revisions, in order), remembered. */
+  private extend<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    streamId: string,
+    cached: CachedStream,
+    events: Pick<RecordedEvent, 'type' | 'data' | 'revision' | 'metadata'>[],
+  ): CachedStream {
     if (events.length === 0) return cached;
     let { state, judged, latestMs, inOrder } = cached;
     for (const e of events) {
@@ -321,6 +333,51 @@ export class DeciderRunner {
       return loaded.judged;
     }
     return fold(t);
+  }
+
+  /**
+   * Moves the cache past what this command just appended, so the next command on these streams folds nothing and
+   * reads nothing. Only when the store put the events exactly after the revision the decision was made on.
+   */
+  private advance<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    sealed: StreamWrite[],
+    results: AppendResult[],
+    tails: Map<string, CachedStream>,
+  ): void {
+    sealed.forEach((w, i) => {
+      // A stream the plan did not load was sealed as a new one (see seal).
+      const from = tails.get(w.streamId) ?? this.emptyCached(program, w.streamId);
+      const refs = results[i]?.events ?? [];
+      if (refs.length !== w.events.length) return;
+      if (refs.some((r, j) => r.revision !== from.revision + 1 + j)) return;
+      this.extend(
+        program,
+        w.streamId,
+        from,
+        w.events.map((e, j) => ({
+          type: e.type,
+          data: e.data,
+          revision: refs[j].revision,
+          metadata: e.metadata as EventMetadata,
+        })),
+      );
+    });
+  }
+
+  private emptyCached<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    streamId: string,
+  ): CachedStream {
+    const initial = program.initialState(streamId);
+    return {
+      state: initial,
+      revision: -1,
+      lastHash: GENESIS_HASH,
+      latestMs: -Infinity,
+      judged: initial,
+      inOrder: true,
+    };
   }
 
   private remember(streamId: string, entry: CachedStream): void {

@@ -169,6 +169,13 @@ export interface EventStore {
   /** Last revision of the stream, or -1 when it does not exist. */
   streamRevision(streamId: string): Promise<number>;
 
+  /**
+   * The stream's last revision when the store knows it now without any I/O (it wrote the stream itself and nobody
+   * else has written the store since), else undefined. Lets the decider runner decide on its cached fold without a
+   * read; the expected-revision check at append stays the guard. Optional: a store that cannot tell omits it.
+   */
+  knownRevision?(streamId: string): number | undefined;
+
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
 
   /** Position of the last event in the global log (undefined when the log is empty). */

@@ -114,6 +114,29 @@ describe('SqliteEventStore', () => {
     });
   });
 
+  describe('knownRevision (heads the store can vouch for without a read)', () => {
+    it('knows the heads of its own appends, not of a replayed one, and none once another connection writes', async () => {
+      expect(store.knownRevision('s')).toBeUndefined();
+      const first = event();
+      await store.append('s', [first], 'no-stream');
+      await store.append('s', [event(), event()], 0);
+      expect(store.knownRevision('s')).toBe(2);
+      // A failed append (conflict) and a replayed one (event ids already stored) leave what is known alone.
+      await expect(store.append('s', [event()], 0)).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await store.append('s', [first], 'no-stream');
+      expect(store.knownRevision('s')).toBe(2);
+      const other = SqliteEventStore.open(file);
+      try {
+        await other.append('t', [event()], 'no-stream');
+      } finally {
+        await other.close();
+      }
+      expect(store.knownRevision('s')).toBeUndefined();
+      await store.append('s', [event()], 2);
+      expect(store.knownRevision('s')).toBe(3);
+    });
+  });
+
   describe('appendMany', () => {
     it('writes nothing when any write conflicts, even one after a valid write', async () => {
       await store.append('b', [event()], 'no-stream');

@@ -60,7 +60,9 @@ interface PreparedWrite {
 }
 
 /** What one queued operation did: its writes' results, or the command row that already held its claim. */
-type OperationResult = { results: AppendResult[]; taken?: undefined } | { results?: undefined; taken: CommandRow };
+type OperationResult =
+  | { results: AppendResult[]; taken?: undefined; heads?: Array<[string, number]> }
+  | { results?: undefined; taken: CommandRow; heads?: undefined };
 type Outcome = { ok: true; result: OperationResult } | { ok: false; error: unknown };
 
 interface QueuedOperation {
@@ -81,6 +83,8 @@ interface CommandRow {
 /** A page of the catch-up read; small enough to keep memory flat, large enough to amortize the query. */
 /** Upper bound of operations per group-commit transaction, so one huge burst does not stall the event loop. */
 const MAX_GROUP = 1000;
+/** Stream heads remembered from this store's own commits; past this many the memory starts afresh (reads refill it). */
+const MAX_KNOWN_HEADS = 100_000;
 const DEFAULT_POLL_MS = 200;
 
 const SCHEMA = `
@@ -170,6 +174,9 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly counters: SqliteEventStoreStats = { commits: 0, appends: 0 };
+  /** Heads of the streams this connection committed, valid while `data_version` says nobody else wrote the file. */
+  private readonly heads = new Map<string, number>();
+  private headsVersion: number | undefined;
 
   private readonly stmt: {
     findEvent: Database.Statement<[string], Pick<EventRow, 'stream_id' | 'revision' | 'position'>>;
@@ -183,6 +190,7 @@ export class SqliteEventStore implements EventStore {
     findCommand: Database.Statement<[string, string], CommandRow>;
     insertCommand: Database.Statement<[string, string, string, string, string]>;
     eventsByIds: Database.Statement<[string], EventRow>;
+    dataVersion: Database.Statement<[], number>;
   };
 
   /** Runs one queued operation; called inside the group transaction, it becomes a SAVEPOINT. */
@@ -198,7 +206,8 @@ export class SqliteEventStore implements EventStore {
         const taken = this.stmt.findCommand.get(op.claim.scope, op.claim.commandId);
         if (taken) return { taken };
       }
-      const results = op.writes.map((w) => this.applyWrite(w));
+      const heads: Array<[string, number]> = [];
+      const results = op.writes.map((w) => this.applyWrite(w, heads));
       if (op.claim) {
         const ids = results.flatMap((r) => r.events.map((e) => e.eventId));
         this.stmt.insertCommand.run(
@@ -209,7 +218,7 @@ export class SqliteEventStore implements EventStore {
           JSON.stringify(ids),
         );
       }
-      return { results };
+      return { results, heads };
     });
     this.applyGroup = db.transaction((group: QueuedOperation[], outcomes: Outcome[]) => {
       for (const op of group) {
@@ -249,7 +258,10 @@ export class SqliteEventStore implements EventStore {
       eventsByIds: db.prepare(
         'SELECT * FROM events WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY position ASC',
       ),
+      // Changes whenever another connection (another process, a tool) commits to the file; our own commits do not.
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
+    this.headsVersion = this.stmt.dataVersion.get();
   }
 
   /**
@@ -330,6 +342,17 @@ export class SqliteEventStore implements EventStore {
       this.assertOpen();
       return this.stmt.streamHead.get(streamId)?.revision ?? -1;
     });
+  }
+
+  knownRevision(streamId: string): number | undefined {
+    if (this.closed) return undefined;
+    const version = this.stmt.dataVersion.get();
+    if (version !== this.headsVersion) {
+      // Someone else wrote the file since we last looked: none of the remembered heads can be trusted.
+      this.heads.clear();
+      this.headsVersion = version;
+    }
+    return this.heads.get(streamId);
   }
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -414,16 +437,21 @@ export class SqliteEventStore implements EventStore {
     }
     this.counters.commits += 1;
     this.counters.appends += group.length;
+    if (this.heads.size > MAX_KNOWN_HEADS) this.heads.clear();
     group.forEach((op, i) => {
       const outcome = outcomes[i];
-      if (outcome.ok) op.resolve(outcome.result);
-      else op.reject(outcome.error);
+      if (outcome.ok) {
+        // Checked inside the write lock, so these are the true heads at COMMIT (knownRevision drops them all as
+        // soon as another connection commits).
+        for (const [streamId, revision] of outcome.result.heads ?? []) this.heads.set(streamId, revision);
+        op.resolve(outcome.result);
+      } else op.reject(outcome.error);
     });
     for (const subscription of this.subscriptions) subscription.notify();
   }
 
   /** Runs inside the group transaction, so revisions and ids seen here include earlier operations of the group. */
-  private applyWrite(write: PreparedWrite): AppendResult {
+  private applyWrite(write: PreparedWrite, heads: Array<[string, number]>): AppendResult {
     const { streamId, expectedRevision, events } = write;
 
     // Idempotency comes before the revision check: a retry of an append that did commit must not conflict.
@@ -461,6 +489,8 @@ export class SqliteEventStore implements EventStore {
       return { eventId: e.eventId, revision, position: Number(info.lastInsertRowid) };
     });
     const lastRef = refs[refs.length - 1];
+    // Only a write that appended says where the head is now (a replayed one names revisions from the past).
+    heads.push([streamId, current + events.length]);
     return {
       streamId,
       nextExpectedRevision: current + events.length,
