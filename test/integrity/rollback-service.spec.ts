@@ -14,6 +14,40 @@ import { buildLedger, cutTail, runCli, tempDir, type BuiltLedger } from './tampe
 
 jest.setTimeout(120_000);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is walked field by field
+type OpenApiDoc = any;
+type Schema = {
+  $ref?: string;
+  type?: string;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  enum?: unknown[];
+  nullable?: boolean;
+};
+
+/**
+ * Where `value` departs from an OpenAPI schema of the document: the subset the document uses ($ref, object with
+ * required and properties, enum, nullable, integer/string types). Empty when it conforms.
+ */
+const schemaProblems = (doc: OpenApiDoc, schema: Schema, value: unknown, at = '$'): string[] => {
+  if (schema.$ref)
+    return schemaProblems(doc, doc.components.schemas[schema.$ref.split('/').pop()!] as Schema, value, at);
+  if (value === null) return schema.nullable ? [] : [`${at} is null`];
+  if (schema.enum && !schema.enum.includes(value))
+    return [`${at} is ${JSON.stringify(value)}, not one of ${JSON.stringify(schema.enum)}`];
+  if (schema.type === 'integer') return Number.isInteger(value) ? [] : [`${at} is not an integer`];
+  if (schema.type === 'string') return typeof value === 'string' ? [] : [`${at} is not a string`];
+  if (schema.type !== 'object') return [];
+  if (typeof value !== 'object' || Array.isArray(value)) return [`${at} is not an object`];
+  const o = value as Record<string, unknown>;
+  return [
+    ...(schema.required ?? []).filter((k) => !(k in o)).map((k) => `${at}.${k} is missing`),
+    ...Object.entries(schema.properties ?? {})
+      .filter(([k]) => k in o)
+      .flatMap(([k, s]) => schemaProblems(doc, s, o[k], `${at}.${k}`)),
+  ];
+};
+
 const person = (id: string) => ({
   data: { personId: id, name: id, rank: 'staff', clearance: 'SECRET', unit: 'hq' },
 });
@@ -91,6 +125,34 @@ describe('a store cut back behind the read models (the service, verify and rebui
     });
     expect(signed.status).toBe(503);
     expect(((await signed.json()) as { code: string }).code).toBe('STORE_ROLLED_BACK');
+
+    // What was answered is what the OpenAPI document says those routes answer (status, media type, schema).
+    const doc = (await (await fetch(`${app.base}/docs/json`)).json()) as OpenApiDoc;
+    const documented = (route: string, method: string, media: string) =>
+      doc.paths[route][method].responses['503'].content[media].schema;
+    expect(
+      schemaProblems(doc, documented('/api/commands/RegisterPerson', 'post', 'application/problem+json'), problem),
+    ).toEqual([]);
+    expect(
+      schemaProblems(
+        doc,
+        documented('/health/ready', 'get', 'application/json'),
+        await (await http.get('/health/ready', null)).json(),
+      ),
+    ).toEqual([]);
+    const signedAgain = await fetch(`${app.base}/api/ledger/checkpoints`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k-auditor', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(signedAgain.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(
+      schemaProblems(
+        doc,
+        documented('/api/ledger/checkpoints', 'post', 'application/problem+json'),
+        await signedAgain.json(),
+      ),
+    ).toEqual([]);
 
     await app.close();
     app = undefined;

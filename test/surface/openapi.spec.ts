@@ -58,6 +58,32 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents 503 STORE_ROLLED_BACK on every write route and on /health/ready, with the rollback schema', () => {
+    const rolledBack = (r: { description: string; content?: Record<string, { schema: unknown }> }) => {
+      expect(r.description).toContain('STORE_ROLLED_BACK');
+      return r;
+    };
+    for (const name of PUBLIC_COMMAND_NAMES) {
+      const r = rolledBack(doc.paths[`/api/commands/${name}`].post.responses['503']);
+      expect(r.content!['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
+    }
+    const checkpoint = rolledBack(doc.paths['/api/ledger/checkpoints'].post.responses['503']);
+    expect(checkpoint.content!['application/problem+json']).toBeDefined();
+    // The batch answers 200 with each command's own problem in its place.
+    const batch = doc.paths['/api/commands:batch'].post;
+    rolledBack(batch.responses['200']);
+    expect(batch.security).toEqual([{ bearer: [] }]);
+    expect(batch.responses['404']).toBeUndefined();
+    const ready = rolledBack(doc.paths['/health/ready'].get.responses['503']);
+    expect(ready.content!['application/json'].schema).toEqual({ $ref: '#/components/schemas/Readiness' });
+    const { Problem, Readiness, StoreRollback } = doc.components.schemas;
+    expect(Problem.properties.rollback).toEqual({ $ref: '#/components/schemas/StoreRollback' });
+    expect(Readiness.properties.code.enum).toEqual(['STORE_ROLLED_BACK']);
+    expect(Readiness.properties.rollback).toEqual({ $ref: '#/components/schemas/StoreRollback' });
+    expect(StoreRollback.required).toEqual(['reason', 'applied', 'storeHead']);
+    expect(StoreRollback.properties.reason.enum).toEqual(['shorter', 'rewritten']);
+  });
+
   it('serves Swagger UI at /docs', async () => {
     const res = await fetch(`${s.base}/docs`);
     expect(res.status).toBe(200);

@@ -41,7 +41,87 @@ const COMMAND_ERRORS = {
     'A request refused with its code (e.g. ITEM_EXISTS, ALREADY_REPORTED) or a concurrent write (CONCURRENCY_CONFLICT)',
   ),
   '422': problem('A request refused by a rule (e.g. PERIOD_EXCEEDS_MAXIMUM)'),
-  '503': problem('The store cannot take writes now (STORE_UNAVAILABLE); nothing was recorded'),
+  '503': problem(
+    'Nothing was recorded: the store cannot take writes now (STORE_UNAVAILABLE, with Retry-After), or it is behind ' +
+      'what this service applied (STORE_ROLLED_BACK, with `rollback` naming both positions; every write is refused ' +
+      'until an operator accepts the rollback with `npm run cli -- rebuild --accept-rollback`)',
+  ),
+};
+
+/** What a rolled-back store looks like (the `rollback` member of STORE_ROLLED_BACK, here and in /health/ready). */
+const STORE_ROLLBACK_SCHEMA = {
+  type: 'object',
+  required: ['reason', 'applied', 'storeHead'],
+  properties: {
+    reason: {
+      type: 'string',
+      enum: ['shorter', 'rewritten'],
+      description: 'the store ends before the applied position, or holds another event there',
+    },
+    applied: {
+      type: 'object',
+      description: 'the highest event the read models applied',
+      required: ['position', 'eventId', 'streamId', 'revision', 'hash'],
+      properties: {
+        position: { type: 'integer' },
+        eventId: { type: 'string' },
+        streamId: { type: 'string' },
+        revision: { type: 'integer' },
+        hash: { type: 'string' },
+      },
+    },
+    storeHead: { type: 'integer', nullable: true, description: "the store's last position now (null: empty)" },
+    storeEvent: {
+      type: 'object',
+      nullable: true,
+      description: 'the event the store holds at the applied position now (rewritten)',
+      properties: { eventId: { type: 'string' }, position: { type: 'integer' }, hash: { type: 'string' } },
+    },
+  },
+};
+
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not-ready'] },
+    code: { type: 'string', enum: ['STORE_ROLLED_BACK'], description: 'only when the store was rolled back' },
+    detail: { type: 'string' },
+    rollback: { $ref: '#/components/schemas/StoreRollback' },
+    store: { type: 'string', enum: ['ok', 'unreachable'] },
+    lag: { type: 'integer', nullable: true, description: 'positions the read models are behind the store' },
+    maxLag: { type: 'integer' },
+  },
+};
+
+/** Responses particular to one route, beside the generic ones. */
+const ROUTE_RESPONSES: Record<string, Record<string, unknown>> = {
+  'POST /api/ledger/checkpoints': {
+    '503': problem(
+      'No checkpoint was signed: the store is behind what this service applied (STORE_ROLLED_BACK, with `rollback`; ' +
+        'a tree over a cut store is never signed) or cannot take writes now (STORE_UNAVAILABLE)',
+    ),
+  },
+  'POST /api/commands:batch': {
+    '400': problem('`commands` is not an array of 1..1000 commands each with a `name` (VALIDATION_FAILED)'),
+    '200': {
+      description:
+        'Each command answered in its place of `results`: status 200 and its answer, or the status and problem it ' +
+        'would have had alone — 503 STORE_ROLLED_BACK for every one of them while the store is rolled back',
+    },
+  },
+  'GET /health/ready': {
+    '200': {
+      description: 'Ready',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
+    },
+    '503': {
+      description:
+        'Not ready: `code` STORE_ROLLED_BACK with `detail` and `rollback` when the store is behind what was applied ' +
+        '(until `rebuild --accept-rollback`), else the store is unreachable or the read models lag more than `maxLag`',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
+    },
+  },
 };
 
 /** Query parameters of the read routes (Nest sees `@Query('x')` names but not what they mean). */
@@ -166,6 +246,7 @@ const PROBLEM_SCHEMA = {
       type: 'array',
       items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
     },
+    rollback: { $ref: '#/components/schemas/StoreRollback' },
   },
 };
 
@@ -207,8 +288,8 @@ const commandOperations = (): Record<string, { post: Operation }> =>
     ]),
   );
 
-/** `/api/items/:id` → `/api/items/{id}` (OpenAPI's spelling). */
-const openApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+/** `/api/items/:id` → `/api/items/{id}` (OpenAPI's spelling); a colon inside a segment (`commands:batch`) stays. */
+const openApiPath = (p: string) => p.replace(/\/:([A-Za-z0-9_]+)/g, '/{$1}');
 
 export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
   const config = new DocumentBuilder()
@@ -227,6 +308,8 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
     schemas: {
       ...document.components?.schemas,
       Problem: PROBLEM_SCHEMA as never,
+      StoreRollback: STORE_ROLLBACK_SCHEMA as never,
+      Readiness: READINESS_SCHEMA as never,
       CommandResponse: COMMAND_RESPONSE as never,
     },
   };
@@ -249,7 +332,7 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
           : rolesText(roles);
     op.description = [access.description, `Roles: ${who}.`].filter(Boolean).join(' ');
     const extra = QUERY_PARAMETERS[`${access.method} ${openApiPath(access.path)}`] ?? [];
-    const known = new Set((op.parameters ?? []).map((p) => `${p.in}:${p.name}`));
+    const known = new Set((op.parameters ?? []).map((p) => `${String(p.in)}:${String(p.name)}`));
     op.parameters = [
       ...(op.parameters ?? []).map((p) => {
         const described = extra.find((x) => x.name === p.name && p.in === 'query');
@@ -273,7 +356,8 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
       ...op.responses,
       ...(access.roles === 'public' ? {} : AUTH_ERRORS),
       ...(op.parameters.length ? { '400': problem('A query parameter is malformed (VALIDATION_FAILED)') } : {}),
-      ...(access.path.includes(':') ? { '404': problem('No such item, person or incident') } : {}),
+      ...(access.path.includes('/:') ? { '404': problem('No such item, person or incident') } : {}),
+      ...ROUTE_RESPONSES[`${access.method} ${openApiPath(access.path)}`],
     };
     if (access.roles === 'public') op.security = [];
     else op.security = [{ bearer: [] }];

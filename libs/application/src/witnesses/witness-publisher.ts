@@ -77,6 +77,11 @@ interface WitnessLoop {
   running: boolean;
   again: boolean;
   timer?: NodeJS.Timeout;
+  /**
+   * A key hand-over checkpoint the witness must co-sign before the latest one: it refused the latest (403) because
+   * it still trusts the key before the hand-over.
+   */
+  handover?: CheckpointRecord;
 }
 
 export class WitnessPublisher {
@@ -202,12 +207,23 @@ export class WitnessPublisher {
     }
   }
 
-  /** One attempt to bring a witness up to the latest checkpoint. */
+  /**
+   * One attempt to bring a witness up to the latest checkpoint — or first to a key hand-over it has not seen: a
+   * witness follows a new key only through the checkpoint signed by the old and the new key, so one that was away
+   * during a rotation (or was sent only the later checkpoints) must get that one first.
+   */
   private async sendLatest(l: WitnessLoop): Promise<'done' | 'again' | 'retry-later'> {
     const latest = await this.checkpoints.latest();
     if (!latest?.note || this.stopped) return 'done';
     if (l.status.cosignedSize >= latest.treeSize && l.knownSize >= latest.treeSize) return 'done';
     await this.readModels.catchUp();
+    const pending = l.handover;
+    const target =
+      pending?.note && pending.treeSize > l.knownSize && pending.treeSize < latest.treeSize ? pending : latest;
+    const viaHandover = target !== latest;
+    if (!viaHandover) delete l.handover;
+    // (A pending hand-over has a note: checked just above.)
+    const targetNote = target.note ?? latest.note;
     if (l.knownSize > latest.treeSize) {
       l.status.lastError = `the witness has co-signed ${l.knownSize} events, more than our latest checkpoint (${latest.treeSize}): was this store rolled back?`;
       this.log('error', l, l.status.lastError);
@@ -215,8 +231,8 @@ export class WitnessPublisher {
     }
     const body = formatAddCheckpoint({
       oldSize: l.knownSize,
-      proof: this.readModels.merkle.consistencyProof(l.knownSize, latest.treeSize),
-      checkpoint: latest.note,
+      proof: this.readModels.merkle.consistencyProof(l.knownSize, target.treeSize),
+      checkpoint: targetNote,
     });
     let res: Response;
     let text: string;
@@ -239,12 +255,22 @@ export class WitnessPublisher {
       l.knownSize = size;
       return 'again';
     }
+    if (res.status === 403 && !viaHandover) {
+      // Not signed by a key it trusts: it may not have seen a key hand-over since the size it has.
+      const pending = (await this.checkpoints.keyHandovers()).find(
+        (c) => c.note && c.treeSize > l.knownSize && c.treeSize < latest.treeSize,
+      );
+      if (pending) {
+        l.handover = pending;
+        return 'again';
+      }
+    }
     if (res.status !== 200) {
       l.status.lastError = `refused with ${res.status}: ${text.trim()}`;
       this.log('error', l, l.status.lastError);
       return 'retry-later';
     }
-    const noteText = parseNote(latest.note).text;
+    const noteText = parseNote(targetNote).text;
     const cosignatures: CheckpointCosignedData[] = [];
     for (const line of text.split('\n').filter((x) => x !== '')) {
       try {
@@ -252,8 +278,8 @@ export class WitnessPublisher {
         const timestamp = sig.name === l.config.name ? l.verifier.timestampOf(noteText, sig.signature) : null;
         if (timestamp !== null && sig.keyId === l.verifier.keyId.toString('hex'))
           cosignatures.push({
-            treeSize: latest.treeSize,
-            rootHash: latest.rootHash,
+            treeSize: target.treeSize,
+            rootHash: target.rootHash,
             witness: l.config.name,
             cosignature: line,
             timestamp,
@@ -275,12 +301,13 @@ export class WitnessPublisher {
         actor: `witness:${c.witness}`,
       })),
     );
-    l.knownSize = latest.treeSize;
-    l.status.cosignedSize = latest.treeSize;
-    if (l.status.failures > 0) this.log('info', l, `caught up at ${latest.treeSize} events`);
+    l.knownSize = target.treeSize;
+    l.status.cosignedSize = target.treeSize;
+    if (viaHandover) this.log('info', l, `co-signed the key hand-over at ${target.treeSize} events`);
+    else if (l.status.failures > 0) this.log('info', l, `caught up at ${latest.treeSize} events`);
     l.status.failures = 0;
     delete l.status.lastError;
-    // A newer checkpoint may have been signed meanwhile.
+    // A newer checkpoint may have been signed meanwhile (or this was a hand-over on the way to the latest).
     return 'again';
   }
 

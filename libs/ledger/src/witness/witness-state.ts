@@ -9,6 +9,13 @@ export interface WitnessLogState {
   rootHash: string;
   /** The checkpoint note it co-signed, with the log's signatures and its cosignature (for monitors). */
   note?: string;
+  /**
+   * The log keys (vkeys) the witness learnt from the log's key hand-overs: trusted beside the configured ones.
+   * Written in the same atomic save as the hand-over checkpoint's cosignature.
+   */
+  keys?: string[];
+  /** Key IDs (hex) of log keys a hand-over retired: never trusted again for this origin, configured or not. */
+  retired?: string[];
 }
 
 /** Where a witness keeps its state. `save` must be durable when it returns: the witness answers only after it. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { MerkleLog } from '../integrity/merkle';
-import { ed25519NoteSigner, ed25519NoteVerifier, parseNote, signNote } from '../note/signed-note';
+import { ed25519NoteSigner, ed25519NoteVerifier, formatVkey, parseNote, signNote } from '../note/signed-note';
 import { formatCheckpointText } from '../note/tlog-checkpoint';
 import { ed25519CosignatureVerifier, isCosignatureBy } from '../note/cosignature';
 import { Witness } from './witness';
@@ -116,6 +116,87 @@ describe('a C2SP tlog-witness', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('key hand-overs', () => {
+    const nextKey = generateKeyPairSync('ed25519');
+    /** A checkpoint naming `to` in a `key <vkey>` line, signed by each of `signers`. */
+    const handoverNote = (size: number, to: typeof nextKey, signers: (typeof nextKey)[], name = ORIGIN): string =>
+      signNote(
+        formatCheckpointText({
+          origin: ORIGIN,
+          treeSize: size,
+          rootHash: log.root(size),
+          extensions: [`key ${formatVkey(name, to.publicKey)}`],
+        }),
+        signers.map((k) => ed25519NoteSigner(ORIGIN, k.privateKey)),
+      );
+
+    it('co-signs the hand-over signed by the old and the new key, then trusts the new key alone', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'witness-handover-'));
+      try {
+        const file = join(dir, 'state.json');
+        const w = newWitness(new FileWitnessState(file) as unknown as MemoryWitnessState);
+        expect(w.addCheckpoint(request(log, 0, 10)).status).toBe(200);
+        // Before the hand-over the new key is nobody to the witness.
+        expect(w.addCheckpoint(request(log, 10, 12, checkpointNote(log, 12, nextKey.privateKey))).status).toBe(403);
+        const handover = w.addCheckpoint(request(log, 10, 15, handoverNote(15, nextKey, [logKey, nextKey])));
+        expect(handover.status).toBe(200);
+        // The state file says so, written with the cosignature: a restarted witness (same configuration, the old
+        // key only) follows the hand-over.
+        const restarted = newWitness(new FileWitnessState(file) as unknown as MemoryWitnessState);
+        expect(restarted.latest(ORIGIN)).toMatchObject({
+          treeSize: 15,
+          keys: [formatVkey(ORIGIN, nextKey.publicKey)],
+          retired: [ed25519NoteVerifier(ORIGIN, logKey.publicKey).keyId.toString('hex')],
+        });
+        expect(restarted.addCheckpoint(request(log, 15, 20, checkpointNote(log, 20, nextKey.privateKey))).status).toBe(
+          200,
+        );
+        // The old key is retired: a checkpoint it signs alone, even a consistent one, is not co-signed.
+        const byOld = restarted.addCheckpoint(request(log, 20, 25));
+        expect(byOld.status).toBe(403);
+        expect(byOld.body).toMatch(/no signature by a known key/);
+        const stranger = generateKeyPairSync('ed25519').privateKey;
+        expect(restarted.addCheckpoint(request(log, 20, 25, checkpointNote(log, 25, stranger))).status).toBe(403);
+        expect(restarted.latest(ORIGIN)?.treeSize).toBe(20);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a hand-over the new key did not sign, or to a key of another name, and trusts nothing new', () => {
+      const w = newWitness();
+      expect(w.addCheckpoint(request(log, 0, 10)).status).toBe(200);
+      const unsignedByNew = w.addCheckpoint(request(log, 10, 15, handoverNote(15, nextKey, [logKey])));
+      expect(unsignedByNew.status).toBe(403);
+      expect(unsignedByNew.body).toMatch(/^key hand-over: the new key [0-9a-f]{8} did not sign it/);
+      const otherName = w.addCheckpoint(request(log, 10, 15, handoverNote(15, nextKey, [logKey, nextKey], 'x/y')));
+      expect(otherName.status).toBe(403);
+      expect(w.latest(ORIGIN)).toMatchObject({ treeSize: 10 });
+      expect(w.latest(ORIGIN)?.keys).toBeUndefined();
+      expect(w.addCheckpoint(request(log, 10, 12, checkpointNote(log, 12, nextKey.privateKey))).status).toBe(403);
+      // A thief holding only the new key cannot hand over to it: the old key's signature is what the witness trusts.
+      expect(w.addCheckpoint(request(log, 10, 15, handoverNote(15, nextKey, [nextKey]))).status).toBe(403);
+    });
+
+    it('an inconsistent hand-over changes no key', () => {
+      const w = newWitness();
+      expect(w.addCheckpoint(request(log, 0, 10)).status).toBe(200);
+      const fork = logOf(40, 'forged', 4);
+      const note = signNote(
+        formatCheckpointText({
+          origin: ORIGIN,
+          treeSize: 15,
+          rootHash: fork.root(15),
+          extensions: [`key ${formatVkey(ORIGIN, nextKey.publicKey)}`],
+        }),
+        [ed25519NoteSigner(ORIGIN, logKey.privateKey), ed25519NoteSigner(ORIGIN, nextKey.privateKey)],
+      );
+      expect(w.addCheckpoint(request(fork, 10, 15, note)).status).toBe(422);
+      expect(w.addCheckpoint(request(log, 10, 12, checkpointNote(log, 12, nextKey.privateKey))).status).toBe(403);
+      expect(w.addCheckpoint(request(log, 10, 12)).status).toBe(200);
+    });
   });
 
   it('property: whatever the order of add-checkpoint calls from two forks, no size is co-signed with two roots', () => {

@@ -3,11 +3,26 @@
  * co-signs (cosignature/v1) a checkpoint only when it is consistent with the latest one it co-signed for that
  * origin, and remembers that checkpoint durably before it answers. Every refusal has the status code the spec
  * gives and co-signs nothing. Generic: nothing here knows about custody.
+ *
+ * Key hand-overs: a checkpoint signed by a key the witness trusts that names a new key of its origin in a
+ * `key <vkey>` extension line, and carries that key's valid signature too, hands the log over to the new key. Once
+ * the witness has co-signed it, the new key is the only one it trusts for that origin: the keys that were trusted
+ * before are retired (docs/decisions.md), both learnt and retired keys saved atomically with the cosignature.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { EMPTY_ROOT, verifyConsistency } from '../integrity/merkle';
-import { NoteFormatError, NoteVerificationError, parseNote, verifyNote, type NoteVerifier } from '../note/signed-note';
-import { parseCheckpointText } from '../note/tlog-checkpoint';
+import {
+  NoteFormatError,
+  NoteVerificationError,
+  SIG_TYPE_ED25519,
+  parseNote,
+  parseVkey,
+  verifierFromVkey,
+  verifyNote,
+  type NoteVerifier,
+  type ParsedNote,
+} from '../note/signed-note';
+import { parseCheckpointText, type CheckpointText } from '../note/tlog-checkpoint';
 import { ed25519Cosigner, type Cosigner } from '../note/cosignature';
 import { parseAddCheckpoint } from './add-checkpoint';
 import type { WitnessLogState, WitnessStateStore } from './witness-state';
@@ -32,6 +47,9 @@ export interface WitnessOptions {
   /** POSIX seconds now (injectable for tests). */
   now?: () => number;
 }
+
+/** The extension line by which a checkpoint hands its log over to a new key (checkpoint-signer.ts writes it). */
+const KEY_LINE = 'key ';
 
 const text = (status: WitnessResponse['status'], body: string, contentType = 'text/plain; charset=utf-8') => ({
   status,
@@ -58,6 +76,20 @@ export class Witness {
     return undefined;
   }
 
+  /** The log keys trusted for `origin` now: the configured ones and those learnt from hand-overs, minus retired ones. */
+  trustedKeys(origin: string): NoteVerifier[] {
+    const s = this.state[origin];
+    const retired = new Set(s?.retired ?? []);
+    const all = [...(this.options.logs.get(origin) ?? []), ...(s?.keys ?? []).map((k) => verifierFromVkey(k))];
+    const seen = new Set<string>();
+    return all.filter((v) => {
+      const id = v.keyId.toString('hex');
+      if (retired.has(id) || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  }
+
   /** The latest checkpoint co-signed for `origin`, or undefined. */
   latest(origin: string): WitnessLogState | undefined {
     const s = this.state[origin];
@@ -81,14 +113,16 @@ export class Witness {
       if (e instanceof NoteFormatError) return text(400, `malformed request: ${e.message}`);
       throw e;
     }
-    const verifiers = this.options.logs.get(cp.origin);
-    if (!verifiers) return text(404, `unknown log origin ${cp.origin}`);
+    if (!this.options.logs.has(cp.origin)) return text(404, `unknown log origin ${cp.origin}`);
+    const verifiers = this.trustedKeys(cp.origin);
     try {
       verifyNote(note, verifiers);
     } catch (e) {
       if (e instanceof NoteVerificationError) return text(403, `checkpoint signature: ${e.message}`);
       throw e;
     }
+    const handover = handoverOf(cp, note);
+    if (typeof handover === 'string') return text(403, `key hand-over: ${handover}`);
     if (request.oldSize > cp.treeSize)
       return text(400, `old size ${request.oldSize} is larger than the checkpoint size ${cp.treeSize}`);
     const known = this.state[cp.origin];
@@ -113,13 +147,56 @@ export class Witness {
     const timestamp = Math.max(this.now(), this.lastTimestamp);
     this.lastTimestamp = timestamp;
     const cosignature = this.cosigner.cosign(note.text, timestamp);
-    const next = {
-      ...this.state,
-      [cp.origin]: { treeSize: cp.treeSize, rootHash: cp.rootHash, note: request.checkpoint + cosignature },
+    const before = this.state[cp.origin];
+    const logState: WitnessLogState = {
+      treeSize: cp.treeSize,
+      rootHash: cp.rootHash,
+      note: request.checkpoint + cosignature,
     };
+    if (before?.keys) logState.keys = before.keys;
+    if (before?.retired) logState.retired = before.retired;
+    if (handover) {
+      // From now on the new key alone: every other key trusted until this checkpoint is retired.
+      const newId = handover.verifier.keyId.toString('hex');
+      const retired = new Set(before?.retired ?? []);
+      for (const v of verifiers) if (v.keyId.toString('hex') !== newId) retired.add(v.keyId.toString('hex'));
+      retired.delete(newId);
+      logState.keys = [handover.vkey];
+      logState.retired = [...retired].sort();
+    }
+    const next = { ...this.state, [cp.origin]: logState };
     // Durable before the answer: what was co-signed is never forgotten by a crash.
     this.options.state.save(next);
     this.state[cp.origin] = next[cp.origin];
     return text(200, cosignature);
   }
 }
+
+/**
+ * The key a checkpoint hands its log over to: null when it names none, a reason when the hand-over does not hold
+ * (a malformed key, a key of another name or type, or a key that did not sign the checkpoint).
+ */
+const handoverOf = (cp: CheckpointText, note: ParsedNote): { vkey: string; verifier: NoteVerifier } | null | string => {
+  const line = cp.extensions.find((e) => e.startsWith(KEY_LINE));
+  if (line === undefined) return null;
+  const vkey = line.slice(KEY_LINE.length);
+  let verifier: NoteVerifier;
+  try {
+    const parsed = parseVkey(vkey);
+    if (parsed.name !== cp.origin) return `the new key is named ${parsed.name}, not ${cp.origin}`;
+    if (parsed.type !== SIG_TYPE_ED25519) return `the new key is of type 0x${parsed.type.toString(16)}, not Ed25519`;
+    verifier = verifierFromVkey(vkey);
+  } catch (e) {
+    if (e instanceof NoteFormatError) return `malformed new key: ${e.message}`;
+    throw e;
+  }
+  try {
+    // The new key must show it is held: its own signature on the hand-over.
+    verifyNote(note, [verifier]);
+  } catch (e) {
+    if (e instanceof NoteVerificationError)
+      return `the new key ${verifier.keyId.toString('hex')} did not sign it: ${e.message}`;
+    throw e;
+  }
+  return { vkey, verifier };
+};
