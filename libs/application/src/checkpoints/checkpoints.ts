@@ -389,11 +389,11 @@ export class CheckpointService {
       const rollback = await this.readModels.runner.checkStore();
       if (rollback) throw new StoreRolledBack(rollback);
       const merkle = this.readModels.merkle;
-      // Size, root and stream heads read together, synchronously: the projection cannot advance in between.
-      const size = merkle.size;
-      const rootHash = merkle.root(size);
-      const streamsRoot = merkle.streamsRoot(size);
       const { tail, last } = await this.tail();
+      // Size, root and stream heads read together, synchronously: the projection cannot advance in between. Whether
+      // there is anything to sign is decided first: the stream heads cost a pass over every stream the first time
+      // (a start, issue 16), which a start with nothing new to sign need not pay.
+      const size = merkle.size;
       if (size === 0) return { created: false, checkpoint: last };
       if (
         last &&
@@ -401,6 +401,8 @@ export class CheckpointService {
       ) {
         return { created: false, checkpoint: last };
       }
+      const rootHash = merkle.root(size);
+      const streamsRoot = merkle.streamsRoot(size);
       const lastLeaf = merkle.leafAt(size - 1);
       if (!lastLeaf) throw new Error(`merkle leaf ${size - 1} vanished`);
       const signedAt = this.clock.now().toISOString();

@@ -1,0 +1,305 @@
+/**
+ * Speed at the size offices reach (`npm run bench -- scale`, issue 16): the real service (as `npm start` runs it) on
+ * the 1,000,000-event data set of bench/scale-data.ts (`BENCH_SCALE=100k` for the smaller one), built once through
+ * the command path and reused. A run works on a copy of it, so the data set itself is never written to.
+ *
+ * Measured, each beside its peer or ceiling from the same run:
+ * - cold start to `/health/ready` (spawn to the first 200), beside the same start on an empty data directory;
+ * - single requests, one at a time: an item, a page of open violations (walking the cursor), the history of an
+ *   ordinary item, pages of the much-read item's history, a page of incidents — beside `GET /health`;
+ * - mixed dashboard reads (item, readers, open violations, incidents) at 32 connections with autocannon, beside
+ *   `GET /health` at the same load; the service's RSS sampled throughout (the peak);
+ * - disk per event (store and read models).
+ *
+ * BENCH_SCALE_SECONDS sets the length of each autocannon run (default 10).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import autocannon from 'autocannon';
+import { type BenchResult, median, prng } from './bench-kit';
+import { SCALE_KEY, scaleDataSet, type ScaleDataSet } from './scale-data';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'apps', 'ledger-api', 'src', 'main.js');
+const REGISTER = path.join(ROOT, 'scripts', 'register-paths.js');
+const CONNECTIONS = 32;
+const SECONDS = Number(process.env.BENCH_SCALE_SECONDS ?? 10);
+const STARTS = 3;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Resident set size of a process in MiB (Linux /proc). */
+export const rssMiB = (pid: number): number => {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+};
+
+/** User + system CPU time of a process in ms (Linux /proc, clock ticks of 10 ms). */
+const cpuMsOf = (pid: number): number => {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+};
+
+export interface Service {
+  base: string;
+  proc: ChildProcess;
+  /** Milliseconds from spawn to the first 200 of /health/ready. */
+  readyMs: number;
+  /** CPU milliseconds the service process used until then (on a shared machine, what the start itself cost). */
+  cpuMs: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns the service on `dataDir` and waits for /health/ready (polled every 10 ms). */
+export const startService = async (dataDir: string, env: Record<string, string> = {}): Promise<Service> => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const started = process.hrtime.bigint();
+  const proc = spawn(process.execPath, ['-r', REGISTER, MAIN], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LEDGER_API_KEYS: JSON.stringify({ [SCALE_KEY]: { personId: 'p-registrar', name: 'bench', roles: ['admin'] } }),
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    proc.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const stop = async () => {
+    if (!exited) proc.kill('SIGTERM');
+    await exit;
+  };
+  try {
+    for (;;) {
+      if (exited) throw new Error('the service exited before it was ready');
+      if (Number(process.hrtime.bigint() - started) / 1e6 > 15 * 60_000) throw new Error('not ready in 15 minutes');
+      const ok = await fetch(`${base}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { base, proc, readyMs, cpuMs: cpuMsOf(proc.pid as number), stop };
+};
+
+const get = async (base: string, p: string): Promise<{ ms: number; body: Record<string, unknown> }> => {
+  const t = process.hrtime.bigint();
+  const r = await fetch(base + p, { headers: { authorization: `Bearer ${SCALE_KEY}` } });
+  const text = await r.text();
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 200) throw new Error(`GET ${p}: ${r.status} ${text.slice(0, 300)}`);
+  return { ms, body: JSON.parse(text) as Record<string, unknown> };
+};
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+
+/** Times `n` requests one after the other (after 3 unmeasured), the paths from `next`. */
+const sequential = async (base: string, n: number, next: (i: number) => string): Promise<number[]> => {
+  for (let i = 0; i < 3; i++) await get(base, next(i));
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) ms.push((await get(base, next(i))).ms);
+  return ms;
+};
+
+/** Walks a cursor-paged list: the time of each page, up to `pages`. */
+const walk = async (base: string, first: string, pages: number): Promise<number[]> => {
+  const ms: number[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < pages; i++) {
+    const sep = first.includes('?') ? '&' : '?';
+    const r = await get(base, cursor ? `${first}${sep}cursor=${encodeURIComponent(cursor)}` : first);
+    ms.push(r.ms);
+    cursor = (r.body.nextCursor as string | null | undefined) ?? null;
+    if (!cursor) break;
+  }
+  return ms;
+};
+
+/** autocannon at 32 connections for SECONDS over `paths()` (a new path per request), RSS sampled every 200 ms. */
+const load = async (base: string, pid: number, paths: () => string) => {
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(rssMiB(pid)), 200);
+  try {
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      autocannon(
+        {
+          url: base,
+          connections: CONNECTIONS,
+          duration: SECONDS,
+          headers: { authorization: `Bearer ${SCALE_KEY}` },
+          requests: [
+            {
+              setupRequest: (req) => {
+                req.path = paths();
+                return req;
+              },
+            },
+          ],
+        },
+        (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)),
+      );
+    });
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+    return {
+      rps: result.requests.average,
+      p99: result.latency.p99,
+      p50: result.latency.p50,
+      rssPeak: Math.max(...rss),
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+};
+
+const fileBytes = (dir: string, name: string): number =>
+  ['', '-wal'].reduce(
+    (sum, s) => sum + (fs.existsSync(path.join(dir, name + s)) ? fs.statSync(path.join(dir, name + s)).size : 0),
+    0,
+  );
+
+export async function runScaleBench(dir: string): Promise<BenchResult[]> {
+  const sizeName = (process.env.BENCH_SCALE ?? '1m').toLowerCase();
+  const set: ScaleDataSet = await scaleDataSet(sizeName, log);
+  const label = set.shape.label;
+  const work = path.join(dir, `scale-${sizeName}`);
+  log(`  copying the data set to ${work}…`);
+  fs.cpSync(set.dir, work, { recursive: true });
+  const results: BenchResult[] = [];
+  const add = (name: string, runs: number[], unit: string) =>
+    results.push({ name: `${label}: ${name}`, value: median(runs), unit, runs });
+  // Many requests: the median, with p50, p90, p99 and the slowest as the "runs" printed beside it.
+  const addLatency = (name: string, ms: number[]) =>
+    results.push({
+      name: `${label}: ${name} (${ms.length} requests; p50, p90, p99, max)`,
+      value: median(ms),
+      unit: 'ms',
+      runs: [pct(ms, 50), pct(ms, 90), pct(ms, 99), Math.max(...ms)],
+    });
+  try {
+    // The copy has a new modification time (so the first start checks the whole read-model file), and the read
+    // models may be of an older schema than this build (then that start rebuilds them): an unmeasured first start.
+    log('  first start on the copy (unmeasured: checks and catches up)…');
+    const first = await startService(work);
+    log(`  ready after ${(first.readyMs / 1000).toFixed(1)} s`);
+    await first.stop();
+
+    const cold: number[] = [];
+    const coldCpu: number[] = [];
+    const coldRss: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      const s = await startService(work);
+      cold.push(s.readyMs);
+      coldCpu.push(s.cpuMs);
+      coldRss.push(rssMiB(s.proc.pid as number));
+      await s.stop();
+    }
+    const empty: number[] = [];
+    const emptyCpu: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      const emptyDir = path.join(dir, `empty-${i}`);
+      const s = await startService(emptyDir);
+      empty.push(s.readyMs);
+      emptyCpu.push(s.cpuMs);
+      await s.stop();
+      fs.rmSync(emptyDir, { recursive: true, force: true });
+    }
+    add(`cold start to /health/ready (${set.events.toLocaleString('en-US')} events)`, cold, 'ms');
+    add('peer, same run: cold start on an empty data directory', empty, 'ms');
+    add('CPU time of the service to ready', coldCpu, 'ms');
+    add('peer, same run: the same on an empty data directory', emptyCpu, 'ms');
+    add('RSS right after start', coldRss, 'MiB');
+
+    const svc = await startService(work);
+    try {
+      const pid = svc.proc.pid as number;
+      const random = prng(16);
+      const items = set.shape.items;
+      const anyItem = () => `doc-${Math.floor(random() * items)}`;
+      addLatency('GET /api/items/{id}', await sequential(svc.base, 200, () => `/api/items/${anyItem()}`));
+      addLatency(
+        'a page of open violations (100, walking the cursor)',
+        await walk(svc.base, '/api/violations?status=open&limit=100', 100),
+      );
+      addLatency(
+        'history of an ordinary item',
+        await sequential(svc.base, 50, () => `/api/items/${anyItem()}/history`),
+      );
+      addLatency(
+        `a page of the history of the item with ${set.shape.hotReadings.toLocaleString('en-US')} readings (100)`,
+        await walk(svc.base, `/api/items/${set.hotItem}/history?limit=100`, 40),
+      );
+      addLatency(
+        'a page of incidents (100, walking the cursor)',
+        await walk(svc.base, '/api/incidents?limit=100', 100),
+      );
+      addLatency('a page of open incidents (100)', await walk(svc.base, '/api/incidents?open=true&limit=100', 30));
+      addLatency('peer, same run: GET /health', await sequential(svc.base, 200, () => '/health'));
+
+      const kinds = [
+        () => `/api/items/${anyItem()}`,
+        () => `/api/items/${anyItem()}/readers`,
+        () => '/api/violations?status=open&limit=50',
+        () => '/api/incidents?open=true&limit=50',
+      ];
+      let k = 0;
+      const mixed = await load(svc.base, pid, () => kinds[k++ % kinds.length]());
+      const ceiling = await load(svc.base, pid, () => '/health');
+      add(`mixed dashboard reads at ${CONNECTIONS} connections: p99`, [mixed.p99], 'ms');
+      add('the same: requests/s', [mixed.rps], 'req/s');
+      add('RSS, peak under that load', [mixed.rssPeak], 'MiB');
+      add(`ceiling, same run: GET /health at ${CONNECTIONS} connections: p99`, [ceiling.p99], 'ms');
+      add('the same: requests/s', [ceiling.rps], 'req/s');
+    } finally {
+      await svc.stop();
+    }
+    const store = fileBytes(work, 'ledger.sqlite');
+    const readModels = fileBytes(work, 'read-models.sqlite');
+    add('disk per event: store', [store / set.events], 'B');
+    add('disk per event: read models', [readModels / set.events], 'B');
+    add('disk per event in all', [(store + readModels) / set.events], 'B');
+    if (set.buildSeconds > 0)
+      add('data set built through the command path (when built)', [set.events / set.buildSeconds], 'events/s');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return results;
+}
