@@ -124,6 +124,38 @@ describe('the scenario runner', () => {
     expect(problems[2]).toContain('expected refusal UNKNOWN_PLACE, got UNKNOWN_PERSON');
   });
 
+  it('takes either name of a malformed command (VALIDATION_FAILED or INVALID_COMMAND), and nothing else for one', async () => {
+    const bad = { itemId: 'doc-1', reader: 'p-zhang', outsider: { name: 'a waiter' }, placeId: 'room-1' };
+    const report = await runScenario({
+      name: 'input-errors',
+      steps: [
+        ...people,
+        {
+          at: '2026-03-02T03:00:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: bad,
+          expectError: 'INVALID_COMMAND',
+        },
+        {
+          at: '2026-03-02T03:00:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: bad,
+          expectError: 'VALIDATION_FAILED',
+        },
+        {
+          at: '2026-03-02T03:00:00Z',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: bad,
+          expectError: 'UNKNOWN_PLACE',
+        },
+      ],
+    });
+    expect(report.steps.filter((s) => !s.ok).map((s) => s.index)).toEqual([6]);
+  });
+
   // contract §2.1: a fact is recorded and flagged, never refused; `expectError` naming the flag on a fact holds.
   it("takes a fact's flag for its expectError, and names what the fact was flagged with otherwise", async () => {
     const report = await runScenario({

@@ -65,6 +65,13 @@ const EXPECT_KEYS = [
 
 const show = (v: unknown): string => JSON.stringify(v);
 
+/**
+ * A malformed command, whether the request validation (`VALIDATION_FAILED`) or the decider (`INVALID_COMMAND`) finds
+ * it: both are the API's 400, so an author may name either.
+ */
+const INPUT_ERRORS: readonly (string | undefined)[] = ['VALIDATION_FAILED', 'INVALID_COMMAND'];
+const isInputError = (code: string | undefined): boolean => INPUT_ERRORS.includes(code);
+
 /** Does each matcher find a distinct candidate? (Small sets: backtracking is exact and cheap.) */
 export const matchDistinct = <T>(
   matchers: Record<string, unknown>[],
@@ -132,7 +139,7 @@ export const runScenario = async (
             e instanceof DomainError ? e.code : e instanceof RequestValidationError ? 'VALIDATION_FAILED' : undefined;
           const detail = e instanceof RequestValidationError ? `${e.message}: ${show(e.errors)}` : (e as Error).message;
           if (!step.expectError) problems.push(`command failed: ${code ?? 'ERROR'}: ${detail}`);
-          else if (code !== step.expectError)
+          else if (code !== step.expectError && !(isInputError(code) && isInputError(step.expectError)))
             problems.push(`expected refusal ${step.expectError}, got ${code ?? 'ERROR'}: ${detail}`);
           // A refusal leaves the ledger as it was (contract §2.1: never a half-written change).
           const headAfter = await core.store.headPosition();
