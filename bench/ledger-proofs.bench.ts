@@ -147,20 +147,29 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
     }
     record('checkpoint signing end to end (catch-up, sign, sealed append, projected)', 'ms', signRuns);
 
+    // The full verify on worker threads (the default for an SQLite store) beside the same walk on one thread, in
+    // the same run: same store, same checkpoints, same answer.
     const verifyRuns: number[] = [];
+    const singleRuns: number[] = [];
     let checked = 0;
+    let root = '';
     for (let r = 0; r < RUNS; r++) {
-      t = process.hrtime.bigint();
-      const v = await verifyLedgerIntegrity(store, { publicKeyPem: key.publicKeyPem, merkle });
-      if (!v.ok) throw new Error(`verify failed: ${JSON.stringify(v.firstFailure)}`);
-      checked = v.eventsChecked;
-      verifyRuns.push(checked / seconds(t));
+      for (const workers of [undefined, 0]) {
+        t = process.hrtime.bigint();
+        const v = await verifyLedgerIntegrity(store, { publicKeyPem: key.publicKeyPem, merkle, workers });
+        if (!v.ok) throw new Error(`verify failed: ${JSON.stringify(v.firstFailure)}`);
+        if (root && v.rootHash !== root) throw new Error('the two walks disagree');
+        root = v.rootHash;
+        checked = v.eventsChecked;
+        (workers === 0 ? singleRuns : verifyRuns).push(checked / seconds(t));
+      }
     }
     record(
-      `verify: chains + tree + ${RUNS * SIGNINGS} checkpoints (${Math.round(checked / 1000)}k events)`,
+      `verify: chains + tree + ${RUNS * SIGNINGS} checkpoints (${Math.round(checked / 1000)}k events), ${os.availableParallelism()} worker threads`,
       'events/s',
       verifyRuns,
     );
+    record(`the same walk on one thread (peer, same run)`, 'events/s', singleRuns);
     await readModels.close();
   } finally {
     await store.close();

@@ -12,6 +12,8 @@ import {
   CHECKPOINT_STREAM,
   type EventStore,
   type RecordedEvent,
+  SqliteEventStore,
+  verifySqliteLog,
 } from '@app/ledger';
 import { checkpointOf, type CheckpointRecord } from '../checkpoints/checkpoints';
 import { detectStoreRollback, type AppliedHead, type StoreRollback } from '@app/read-models';
@@ -102,7 +104,16 @@ export interface LedgerVerifyOptions {
   witnesses?: { name: string; publicKey: string }[];
   /** How many of `witnesses` must have co-signed the latest checkpoint (default: all of them). */
   quorum?: number;
+  /**
+   * Worker threads for the chains of an SQLite store (default: every core, at least 2; 0: walk on this thread). The
+   * outcome is the same either way; EventStoreDB is always walked on this thread.
+   */
+  workers?: number;
 }
+
+/** The SQLite file behind the store, when the chains can be walked from it by worker threads. */
+const sqliteFileOf = (store: EventStore): string | undefined =>
+  store instanceof SqliteEventStore && !store.db.memory && store.db.name ? store.db.name : undefined;
 
 const failureAt = (cp: CheckpointRecord, reason: LedgerFailureReason, detail: string): LedgerFailure => ({
   eventId: cp.eventId,
@@ -148,25 +159,18 @@ export const verifyLedgerIntegrity = async (
     rootHash: c.rootHash,
     position: c.position,
   }));
-  const verifier = new ChainVerifier({ checkpoints: trusted });
   // A full log (not just the frontier) only when the read model's is not given: it serves the consistency proofs.
   const recomputed = options.merkle ? undefined : new MerkleLog();
-  const pageSize = options.pageSize ?? 2000;
-  let after: number | undefined;
-  let checked = 0;
-  walk: for (;;) {
-    const page: RecordedEvent[] = await store.readAll({ after, maxCount: pageSize });
-    if (page.length === 0) break;
-    for (const e of page) {
-      if (!verifier.check(e)) break walk;
-      recomputed?.append(String(e.metadata.hash));
-    }
-    checked += page.length;
-    options.onProgress?.(checked);
-    if (page.length < pageSize) break;
-    after = page[page.length - 1].position;
-  }
-  const { firstFailure: walkFailure, ...walked } = verifier.result();
+  const file = options.workers === 0 ? undefined : sqliteFileOf(store);
+  const { firstFailure: walkFailure, ...walked } = file
+    ? await verifySqliteLog(file, {
+        workers: options.workers,
+        pageSize: options.pageSize,
+        checkpoints: trusted,
+        onProgress: options.onProgress,
+        leaves: recomputed,
+      })
+    : await walkOnThisThread(store, trusted, recomputed, options);
   // The walk stops at the size of the checkpoint it disagrees with: the one of that size whose root differs
   // (or, when only the position differs, the first of that size).
   const broken =
@@ -248,6 +252,32 @@ export const verifyLedgerIntegrity = async (
     ...(witnesses ? { witnesses } : {}),
     ...(keys && keys.handovers.length > 0 ? { keyHandovers: keys.handovers } : {}),
   };
+};
+
+/** The chains and the tree walked page by page on this thread (EventStoreDB, or `workers: 0`). */
+const walkOnThisThread = async (
+  store: EventStore,
+  trusted: TrustedCheckpoint[],
+  recomputed: MerkleLog | undefined,
+  options: LedgerVerifyOptions,
+): Promise<VerifyResult> => {
+  const verifier = new ChainVerifier({ checkpoints: trusted });
+  const pageSize = options.pageSize ?? 2000;
+  let after: number | undefined;
+  let checked = 0;
+  walk: for (;;) {
+    const page: RecordedEvent[] = await store.readAll({ after, maxCount: pageSize });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (!verifier.check(e)) break walk;
+      recomputed?.append(String(e.metadata.hash));
+    }
+    checked += page.length;
+    options.onProgress?.(checked);
+    if (page.length < pageSize) break;
+    after = page[page.length - 1].position;
+  }
+  return verifier.result();
 };
 
 /**

@@ -3,6 +3,8 @@ export { GENESIS_HASH, eventHash, isHashHex, sha256Hex } from './event-hash';
 export type { HashedFields } from './event-hash';
 export { sealEvents, verifyStreamEvents } from './hash-chain';
 export { ChainVerifier, verifyEvents, readAllEvents } from './log-verifier';
+export { verifySqliteLog } from './parallel-walk';
+export type { ParallelWalkOptions, LeafSink } from './parallel-walk';
 export type {
   ChainVerifierOptions,
   FailureReason,

@@ -66,6 +66,11 @@ export interface ChainVerifierOptions {
   progressEvery?: number;
   /** Checkpoints to hold the recomputed Merkle roots to; any order. */
   checkpoints?: readonly TrustedCheckpoint[];
+  /**
+   * Build the Merkle tree (default true). Off for a walk of some streams only (a worker of a split walk), whose
+   * leaves another thread puts in order; `treeSize` and `rootHash` then stay those of the empty tree.
+   */
+  merkle?: boolean;
 }
 
 interface StreamHead {
@@ -81,6 +86,7 @@ export class ChainVerifier {
   private readonly heads = new Map<string, StreamHead>();
   private readonly tree = new MerkleFrontier();
   private readonly checkPositions: boolean;
+  private readonly buildTree: boolean;
   private readonly progressEvery: number;
   private readonly checkpoints: TrustedCheckpoint[];
   private nextCheckpoint = 0;
@@ -91,6 +97,7 @@ export class ChainVerifier {
 
   constructor(private readonly options: ChainVerifierOptions = {}) {
     this.checkPositions = options.checkPositions ?? true;
+    this.buildTree = options.merkle ?? true;
     this.progressEvery = Math.max(1, options.progressEvery ?? 10_000);
     this.checkpoints = [...(options.checkpoints ?? [])].sort((a, b) => a.treeSize - b.treeSize);
     // A checkpoint of the empty log can be checked before any event arrives.
@@ -151,7 +158,7 @@ export class ChainVerifier {
     this.heads.set(event.streamId, { revision: event.revision, hash });
     this.lastPosition = event.position;
     this.lastEvent = event;
-    this.tree.appendEventHash(hash);
+    if (this.buildTree) this.tree.appendEventHash(hash);
     if (!this.matchCheckpoints(event)) return false;
     if (this.options.onProgress && this.checked % this.progressEvery === 0) this.options.onProgress(this.checked);
     return true;

@@ -96,6 +96,15 @@ export class MerkleLog {
     return index;
   }
 
+  /** Appends a leaf hash (32 bytes, already `sha256(0x00 ‖ event hash)`) and returns its leaf index. */
+  appendLeaf(leaf: Buffer): number {
+    const index = this.frontier.size;
+    const copy = Buffer.from(leaf);
+    this.leaves.append(copy);
+    this.frontier.appendLeaf(copy);
+    return index;
+  }
+
   /** The leaf hash (not the event hash) at `index`, hex. */
   leafHash(index: number): string {
     checkSize('index', index, 0, this.size - 1);
