@@ -152,14 +152,14 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
     const verifyRuns: number[] = [];
     const singleRuns: number[] = [];
     let checked = 0;
-    let root = '';
+    let verifiedRoot = '';
     for (let r = 0; r < RUNS; r++) {
       for (const workers of [undefined, 0]) {
         t = process.hrtime.bigint();
         const v = await verifyLedgerIntegrity(store, { publicKeyPem: key.publicKeyPem, merkle, workers });
         if (!v.ok) throw new Error(`verify failed: ${JSON.stringify(v.firstFailure)}`);
-        if (root && v.rootHash !== root) throw new Error('the two walks disagree');
-        root = v.rootHash;
+        if (verifiedRoot && v.rootHash !== verifiedRoot) throw new Error('the two walks disagree');
+        verifiedRoot = v.rootHash;
         checked = v.eventsChecked;
         (workers === 0 ? singleRuns : verifyRuns).push(checked / seconds(t));
       }
