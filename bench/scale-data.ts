@@ -17,7 +17,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Database from 'better-sqlite3';
 import { ManualClock } from '@app/ledger';
+import { READ_MODEL_SCHEMA_VERSION } from '@app/read-models';
 import type { CustodyCommand, Deadline } from '@app/custody';
 import { LedgerCore, custodyProgram, type Principal } from '@app/application';
 import { prng } from './bench-kit';
@@ -71,6 +73,8 @@ const DAY = 86_400_000;
 const DAYS = 540;
 const QUIET_DAYS = 120;
 const BATCH = 1_000;
+/** The clock at the end of the build (the last day's working hours over). */
+const END = START + DAYS * DAY + 8 * 3_600_000;
 
 const registrar: Principal = { personId: 'p-registrar', name: 'registrar', roles: ['admin'] };
 const ranks = ['staff', 'staff', 'staff', 'manager', 'director', 'executive'] as const;
@@ -291,6 +295,34 @@ export async function buildScaleDataSet(
   }
 }
 
+/** The schema version a read-model file was written with, or undefined. */
+const schemaOf = (file: string): string | undefined => {
+  if (!fs.existsSync(file)) return undefined;
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    return (db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined)?.value;
+  } catch {
+    return undefined;
+  } finally {
+    db.close();
+  }
+};
+
+/**
+ * Brings a reused data set's read models to this build's schema (a newer build changed them): the ledger is opened
+ * once, which replays the store into fresh read models, and closed cleanly. The store is not written to, so the
+ * data set keeps its events; runs then start on read models of the current schema.
+ */
+const refreshReadModels = async (dir: string, log: (s: string) => void): Promise<void> => {
+  if (schemaOf(path.join(dir, 'read-models.sqlite')) === String(READ_MODEL_SCHEMA_VERSION)) return;
+  log(`  its read models are of another schema: rebuilding them in place (the store is not written to)…`);
+  const started = Date.now();
+  const core = await LedgerCore.open({ dataDir: dir, clock: new ManualClock(new Date(END).toISOString()) });
+  // The Merkle index persists its state at close: the runs' starts resume from it.
+  await core.close();
+  log(`  rebuilt in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+};
+
 /** The data set of a size, built when missing or built by another generator version. */
 export async function scaleDataSet(sizeName: string, log: (s: string) => void): Promise<ScaleDataSet> {
   const shape = SHAPES[sizeName];
@@ -300,6 +332,7 @@ export async function scaleDataSet(sizeName: string, log: (s: string) => void): 
   if (fs.existsSync(marker)) {
     const done = JSON.parse(fs.readFileSync(marker, 'utf8')) as Omit<ScaleDataSet, 'dir' | 'shape' | 'key'>;
     log(`  reusing ${path.relative(ROOT, dir)} (${done.events.toLocaleString('en-US')} events, built ${done.builtAt})`);
+    await refreshReadModels(dir, log);
     return { ...done, dir, shape, key: SCALE_KEY };
   }
   // Other versions of this size are stale: remove them (they are large).

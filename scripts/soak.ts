@@ -4,6 +4,12 @@
  * child's RSS, reports latency percentiles, and fails when memory grows beyond a stated bound or a command fails.
  *
  *   node -r ./test/support/ts-register.js scripts/soak.ts --minutes 10 [--rate 20] [--bound-mib 64] [--mix fixed] [--json FILE]
+ *     [--scale 1m|100k] [--dashboard N]
+ *
+ * `--scale` runs on a copy of the scale bench's data set (bench/scale-data.ts, built once and reused) instead of an
+ * empty ledger; `--dashboard N` adds N dashboard readers (an item, its readers, open violations, open incidents, one
+ * request after the other, 100 ms apart each). Every minute it logs that minute's p99s and the RSS, and the JSON
+ * result carries the same timeline.
  *
  * Commands come from 16 "lanes" (clerks): within a lane each command waits for the previous answer (so an item's
  * commands arrive in order), while a fixed tick schedule keeps the global rate (open loop); a tick that finds every
@@ -16,6 +22,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { scaleDataSet } from '../bench/scale-data';
 import {
   client,
   percentile,
@@ -34,7 +41,21 @@ export interface SoakOptions {
   boundMiB: number;
   /** `lifecycle` (default): every item walks its whole life, new streams all the time; `fixed`: readings of 64 items. */
   mix?: 'lifecycle' | 'fixed';
+  /** Start on a copy of the scale data set of this size ('1m', '100k') rather than on an empty ledger. */
+  scale?: string;
+  /** Dashboard readers besides the poller (default 0). */
+  dashboard?: number;
   log?: (line: string) => void;
+}
+
+/** One minute of the run: that minute's p99s (not the cumulative ones) and the RSS at its end. */
+export interface SoakMinute {
+  t: number;
+  commands: number;
+  commandP99: number;
+  queries: number;
+  queryP99: number;
+  rssMiB: number;
 }
 
 export interface SoakResult {
@@ -61,6 +82,9 @@ export interface SoakResult {
     samples: number;
   };
   events: number;
+  /** Events in the ledger before the run (the scale data set's, or 0). */
+  eventsBefore: number;
+  timeline: SoakMinute[];
   verified: boolean;
   passed: boolean;
 }
@@ -169,7 +193,21 @@ const connectFeed = async (base: string, signal: AbortSignal, onEvent: () => voi
 export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dir = tempDir('soak');
-  const service = await startService({ dataDir: dir, keys: KEYS, env: { SCHEDULER_INTERVAL_MS: '1000' } });
+  let eventsBefore = 0;
+  let items = 0;
+  if (options.scale) {
+    const set = await scaleDataSet(options.scale, log);
+    // Timestamps kept: the copy is the data set byte for byte, closed cleanly (no whole-file check at its start).
+    fs.cpSync(set.dir, dir, { recursive: true, preserveTimestamps: true });
+    eventsBefore = set.events;
+    items = set.shape.items;
+  }
+  const service = await startService({
+    dataDir: dir,
+    keys: KEYS,
+    env: { SCHEDULER_INTERVAL_MS: '1000', LOG_LEVEL: 'warn' },
+    timeoutMs: 15 * 60_000,
+  });
   const api: Client = client(service.base, KEY);
   const abort = new AbortController();
   try {
@@ -206,6 +244,25 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
       }
     })();
 
+    // Dashboard readers: what an office's screens ask, one request after the other each.
+    const dashboardPaths = [
+      () => `/api/items/doc-${Math.floor(Math.random() * Math.max(1, items))}`,
+      () => `/api/items/doc-${Math.floor(Math.random() * Math.max(1, items))}/readers`,
+      () => '/api/violations?status=open&limit=50',
+      () => '/api/incidents?open=true&limit=50',
+    ];
+    const readers = Array.from({ length: options.dashboard ?? 0 }, async (_, r) => {
+      for (let k = r; !abort.signal.aborted; k++) {
+        const pick = items > 0 ? dashboardPaths[k % 4] : dashboardPaths[2 + (k % 2)];
+        const res = await api.get(pick()).catch(() => undefined);
+        if (res && res.status === 200) {
+          queries++;
+          queryLatencies.push(res.ms);
+        }
+        await sleep(100);
+      }
+    });
+
     const latencies: number[] = [];
     const failures: string[] = [];
     let ok = 0;
@@ -217,6 +274,8 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(service.pid) }), 5000);
     rss.push({ t: 0, mib: rssMiB(service.pid) });
     let lastReport = started;
+    const timeline: SoakMinute[] = [];
+    let minuteFrom = { commands: 0, queries: 0 };
 
     // Lanes: each lane walks its items one command after the other (a command about an item is sent only after the
     // previous one was answered, as a desk clerk would), while the ticks keep the global rate steady (open loop).
@@ -263,9 +322,21 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
       inflight.add(p);
       if (Date.now() - lastReport > 60_000) {
         lastReport = Date.now();
-        const s = [...latencies].sort((a, b) => a - b);
+        const c = latencies.slice(minuteFrom.commands).sort((a, b) => a - b);
+        const q = queryLatencies.slice(minuteFrom.queries).sort((a, b) => a - b);
+        minuteFrom = { commands: latencies.length, queries: queryLatencies.length };
+        const minute = {
+          t: Math.round((Date.now() - started) / 1000),
+          commands: c.length,
+          commandP99: percentile(c, 99),
+          queries: q.length,
+          queryP99: percentile(q, 99),
+          rssMiB: rssMiB(service.pid),
+        };
+        timeline.push(minute);
         log(
-          `  t=${Math.round((Date.now() - started) / 1000)}s sent=${sent} ok=${ok} failed=${failures.length} missedTicks=${missedTicks} rss=${rssMiB(service.pid).toFixed(1)}MiB p50=${percentile(s, 50).toFixed(1)}ms p99=${percentile(s, 99).toFixed(1)}ms`,
+          `  t=${minute.t}s sent=${sent} ok=${ok} failed=${failures.length} missedTicks=${missedTicks} rss=${minute.rssMiB.toFixed(1)}MiB ` +
+            `this minute: ${minute.commands} commands p99=${minute.commandP99.toFixed(1)}ms, ${minute.queries} queries p99=${minute.queryP99.toFixed(1)}ms`,
         );
       }
     }
@@ -274,6 +345,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(service.pid) });
     abort.abort();
     await poller;
+    await Promise.all(readers);
     await waitIdle(api, 60_000);
 
     const verify = await api.get('/api/ledger/verify');
@@ -317,6 +389,8 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
         samples: rss.length,
       },
       events: Number((health.body as { head?: number } | null)?.head ?? 0),
+      eventsBefore,
+      timeline,
       verified: verify.status === 200 && (verify.body as { ok?: unknown } | null)?.ok === true,
       passed: false,
     };
@@ -348,10 +422,16 @@ if (require.main === module) {
     rate: arg('rate', 20),
     boundMiB: arg('bound-mib', 64),
     mix,
+    scale: (() => {
+      const i = process.argv.indexOf('--scale');
+      return i >= 0 ? process.argv[i + 1] : undefined;
+    })(),
+    dashboard: arg('dashboard', 0),
   } as const;
   const jsonAt = process.argv.indexOf('--json');
   process.stdout.write(
-    `soak: ${minutes} min at ${options.rate} commands/s (${mix} mix), RSS growth bound ${options.boundMiB} MiB\n`,
+    `soak: ${minutes} min at ${options.rate} commands/s (${mix} mix), ${options.dashboard} dashboard readers, ` +
+      `${options.scale ? `on the ${options.scale} data set` : 'on an empty ledger'}, RSS growth bound ${options.boundMiB} MiB\n`,
   );
   runSoak(options)
     .then((r) => {
