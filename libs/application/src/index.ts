@@ -32,6 +32,11 @@ export * from './checkpoints/checkpoints';
 export * from './checkpoints/signing-keys';
 export * from './witnesses/witness-publisher';
 export { witnessVerifier } from './witnesses/witness-keys';
+export {
+  WitnessQuorumNotReached,
+  witnessedCheckpoint,
+  type WitnessedCheckpoint,
+} from './witnesses/witnessed-checkpoint';
 export * from './verification/verify-ledger';
 export * from './verification/trusted-state';
 export * from './verification/key-trust';

@@ -4,10 +4,14 @@ import { SystemClock } from '@app/ledger';
 import {
   LedgerCore,
   CheckpointService,
+  WitnessPublisher,
+  WitnessQuorumNotReached,
   describeFailure,
   verifyBundle,
   exportBundle,
+  witnessedCheckpoint,
   type ServiceConfig,
+  type WitnessedCheckpoint,
 } from '@app/application';
 import { progressBar } from '../progress';
 import { witnessArgs } from '../verify/verify.command';
@@ -21,34 +25,105 @@ interface Args {
   witnesses?: string[];
 }
 
-/** `export ITEM --out FILE`: writes the item's bundle (signing a checkpoint when the latest does not cover it). */
+/** How long `export` waits for the witnesses' quorum by default (`--witness-timeout`). */
+export const DEFAULT_WITNESS_TIMEOUT_S = 30;
+
+/**
+ * `export ITEM --out FILE [--quorum N] [--witness-timeout S]`: writes the item's bundle. Without LEDGER_WITNESSES it
+ * proves against the latest checkpoint (signing one when it does not cover the item). With witnesses it proves
+ * against the latest checkpoint that covers the item and carries the quorum (default: every witness) of stored
+ * cosignatures; when none does it signs one if needed, sends it to the witnesses and waits up to the timeout, and
+ * past that writes nothing and exits 1 naming the missing witnesses (`--quorum 0` exports without them).
+ */
 export const exportCommand = async (
   a: Args,
   dataDir: string,
-  config: Pick<ServiceConfig, 'eventstoreUrl' | 'signingKeyFile'> = {},
+  config: Pick<ServiceConfig, 'eventstoreUrl' | 'signingKeyFile'> &
+    Partial<Pick<ServiceConfig, 'witnesses' | 'witnessRetry'>> = {},
 ): Promise<number> => {
   const itemId = a.positional[0];
   const out = a.flags.out;
   if (!itemId || typeof out !== 'string') {
-    console.error('usage: custody-ledger export ITEM --out FILE [--json]');
+    console.error('usage: custody-ledger export ITEM --out FILE [--quorum N] [--witness-timeout SECONDS] [--json]');
+    return EXIT.usage;
+  }
+  const witnesses = config.witnesses ?? [];
+  const quorumFlag = typeof a.flags.quorum === 'string' ? a.flags.quorum : undefined;
+  if (quorumFlag !== undefined && witnesses.length === 0) {
+    console.error('--quorum needs witnesses: LEDGER_WITNESSES is not set');
+    return EXIT.usage;
+  }
+  const quorum = quorumFlag === undefined ? witnesses.length : Number(quorumFlag);
+  if (!Number.isSafeInteger(quorum) || quorum < 0 || quorum > witnesses.length) {
+    console.error(`--quorum must be a whole number from 0 to ${witnesses.length} (the witnesses of LEDGER_WITNESSES)`);
+    return EXIT.usage;
+  }
+  const timeoutFlag = a.flags['witness-timeout'];
+  const timeoutS = typeof timeoutFlag === 'string' ? Number(timeoutFlag) : DEFAULT_WITNESS_TIMEOUT_S;
+  if (!Number.isSafeInteger(timeoutS) || timeoutS < 0) {
+    console.error('--witness-timeout must be a whole number of seconds');
     return EXIT.usage;
   }
   const core = await LedgerCore.open({ dataDir, eventstoreUrl: config.eventstoreUrl, clock: new SystemClock() });
   try {
     let bar: ReturnType<typeof progressBar> | undefined;
     const proveFrom = typeof a.flags['prove-from'] === 'string' ? [Number(a.flags['prove-from'])] : [];
-    const bundle = await exportBundle(
-      core,
-      CheckpointService.forCore(core, { signingKeyFile: config.signingKeyFile }),
-      itemId,
-      (n, total) => {
-        if (!a.flags.json) (bar ??= progressBar('proofs', total)).update(n);
-      },
-      { proveFrom },
-    );
+    const checkpoints = CheckpointService.forCore(core, { signingKeyFile: config.signingKeyFile });
+    // With witnesses, the publisher supplies the stored cosignatures (and sends checkpoints when export must wait).
+    const publisher =
+      witnesses.length > 0
+        ? new WitnessPublisher(core.store, core.readModels, checkpoints, witnesses, config.witnessRetry)
+        : null;
+    let witnessed: WitnessedCheckpoint | undefined;
+    let bundle;
+    try {
+      bundle = await exportBundle(
+        core,
+        checkpoints,
+        itemId,
+        (n, total) => {
+          if (!a.flags.json) (bar ??= progressBar('proofs', total)).update(n);
+        },
+        {
+          proveFrom,
+          ...(publisher && quorum > 0
+            ? {
+                checkpointFor: async (minTreeSize: number) => {
+                  witnessed = await witnessedCheckpoint(publisher, checkpoints, minTreeSize, {
+                    quorum,
+                    timeoutMs: timeoutS * 1000,
+                  });
+                  return witnessed.checkpoint;
+                },
+              }
+            : {}),
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof WitnessQuorumNotReached)) throw e;
+      console.error(
+        `export refused: ${e.message}. Nothing was written; rerun when the witnesses are back, or pass --quorum 0 ` +
+          'to export without their cosignatures.',
+      );
+      if (a.flags.json)
+        console.log(
+          JSON.stringify({
+            ok: false,
+            code: e.code,
+            quorum: e.quorum,
+            cosignedBy: e.cosignedBy,
+            missing: e.missing,
+            waitedMs: e.waitedMs,
+          }),
+        );
+      return EXIT.failed;
+    } finally {
+      publisher?.stop();
+    }
     bar?.done();
     fs.writeFileSync(out, JSON.stringify(bundle, null, 2) + '\n');
     const events = bundle.streams.reduce((n, s) => n + s.events.length, 0);
+    const cosignedBy = publisher ? publisher.cosignersOf(bundle.checkpoint, await publisher.stored()) : [];
     const summary = {
       ok: true,
       out,
@@ -58,11 +133,30 @@ export const exportCommand = async (
       treeSize: bundle.checkpoint.treeSize,
       rootHash: bundle.checkpoint.rootHash,
       keyId: bundle.keyId,
+      ...(publisher
+        ? {
+            witnesses: {
+              quorum,
+              cosignedBy,
+              // stored: a checkpoint already co-signed; waited: sent to the witnesses and co-signed meanwhile;
+              // not-required: --quorum 0, whatever cosignatures are stored.
+              checkpoint: witnessed?.how ?? 'not-required',
+              waitedMs: witnessed?.waitedMs ?? 0,
+            },
+          }
+        : {}),
     };
+    const witnessLine = !publisher
+      ? ''
+      : witnessed?.how === 'waited'
+        ? `, co-signed by ${cosignedBy.join(', ')} (quorum ${quorum}; waited ${(witnessed.waitedMs / 1000).toFixed(1)} s for the witnesses)`
+        : witnessed
+          ? `, co-signed by ${cosignedBy.join(', ')} (quorum ${quorum}; the latest checkpoint so co-signed)`
+          : `, co-signed by ${cosignedBy.length ? cosignedBy.join(', ') : 'no witness'} (quorum 0: not waited for)`;
     console.log(
       a.flags.json
         ? JSON.stringify(summary)
-        : `exported ${events} events of ${bundle.items.join(', ')} to ${out}, proven against checkpoint ${bundle.checkpoint.treeSize} (key ${bundle.keyId})`,
+        : `exported ${events} events of ${bundle.items.join(', ')} to ${out}, proven against checkpoint ${bundle.checkpoint.treeSize} (key ${bundle.keyId})${witnessLine}`,
     );
     return 0;
   } finally {
@@ -162,22 +256,45 @@ export const bundleCommands = (program: Command, ctx: CliContext): void => {
       "add the consistency proof from this tree size (an auditor's pinned treeSize) to the bundle's checkpoint",
       parseWhole(0, Number.MAX_SAFE_INTEGER),
     )
+    .option(
+      '--quorum <n>',
+      'with LEDGER_WITNESSES: prove against a checkpoint co-signed by this many of them (default all; 0: do not wait)',
+      parseWhole(0, 64),
+    )
+    .option(
+      '--witness-timeout <seconds>',
+      `how long to wait for the quorum when no checkpoint covering the item has it yet (default ${DEFAULT_WITNESS_TIMEOUT_S})`,
+      parseWhole(0, 3600),
+    )
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .action(
-      ctx.run((itemId: string, opts: { out: string; json?: boolean; dataDir?: string; proveFrom?: number }) =>
-        exportCommand(
-          {
-            positional: [itemId],
-            flags: {
-              out: opts.out,
-              json: Boolean(opts.json),
-              ...(opts.proveFrom !== undefined ? { 'prove-from': String(opts.proveFrom) } : {}),
-            },
+      ctx.run(
+        (
+          itemId: string,
+          opts: {
+            out: string;
+            json?: boolean;
+            dataDir?: string;
+            proveFrom?: number;
+            quorum?: number;
+            witnessTimeout?: number;
           },
-          ctx.dataDir(opts),
-          ctx.config(),
-        ),
+        ) =>
+          exportCommand(
+            {
+              positional: [itemId],
+              flags: {
+                out: opts.out,
+                json: Boolean(opts.json),
+                ...(opts.proveFrom !== undefined ? { 'prove-from': String(opts.proveFrom) } : {}),
+                ...(opts.quorum !== undefined ? { quorum: String(opts.quorum) } : {}),
+                ...(opts.witnessTimeout !== undefined ? { 'witness-timeout': String(opts.witnessTimeout) } : {}),
+              },
+            },
+            ctx.dataDir(opts),
+            ctx.config(),
+          ),
       ),
     );
   program

@@ -1,6 +1,6 @@
 import { itemStream, DomainError } from '@app/custody';
 import type { LedgerCore } from '../ledger-core';
-import type { CheckpointService } from '../checkpoints/checkpoints';
+import type { CheckpointRecord, CheckpointService } from '../checkpoints/checkpoints';
 import { RequestValidationError } from '../errors';
 import {
   BUNDLE_FORMAT,
@@ -22,14 +22,22 @@ export class ItemNotFound extends DomainError {
 /**
  * Builds the export bundle of an item and its copies (the copy tree of the read model): their full streams as
  * stored, the chain links, and an inclusion proof of every event against one signed checkpoint — the latest, or a
- * new one when the latest does not cover every exported event yet.
+ * new one when the latest does not cover every exported event yet (or the one `checkpointFor` chooses), with the
+ * cosignatures stored for it.
  */
 export const exportBundle = async (
   core: Pick<LedgerCore, 'store' | 'readModels' | 'clock'>,
   checkpoints: CheckpointService,
   itemId: string,
   onProgress?: (done: number, total: number) => void,
-  options: { proveFrom?: readonly number[] } = {},
+  options: {
+    proveFrom?: readonly number[];
+    /**
+     * The checkpoint to prove against, given the tree size the exported events need (default: the latest, or a new
+     * one when it does not cover them). The CLI passes {@link witnessedCheckpoint} when witnesses are configured.
+     */
+    checkpointFor?: (minTreeSize: number) => Promise<CheckpointRecord>;
+  } = {},
 ): Promise<ExportBundle> => {
   await core.readModels.catchUp();
   const items = core.readModels.custody.copyTree(itemId);
@@ -45,7 +53,10 @@ export const exportBundle = async (
     if (!leaf) throw new Error(`event ${e.eventId} is not in the Merkle log yet`);
     return leaf;
   });
-  const checkpoint = await checkpoints.covering(Math.max(...leaves.map((l) => l.leafIndex)));
+  const minTreeSize = Math.max(...leaves.map((l) => l.leafIndex)) + 1;
+  const checkpoint = await (options.checkpointFor ?? ((n: number) => checkpoints.covering(n - 1)))(minTreeSize);
+  if (checkpoint.treeSize < minTreeSize)
+    throw new Error(`checkpoint ${checkpoint.treeSize} does not cover the exported events (${minTreeSize} needed)`);
   const proofs: BundleProof[] = leaves.map((leaf, i) => {
     if (onProgress && i % 500 === 0) onProgress(i, leaves.length);
     return {

@@ -68,6 +68,9 @@ export const cosignedOf = (e: RecordedEvent): CheckpointCosignedData | null =>
 export const storedCosignatures = async (store: EventStore): Promise<CheckpointCosignedData[]> =>
   (await store.readStream(CHECKPOINT_STREAM)).map(cosignedOf).filter((c): c is CheckpointCosignedData => c !== null);
 
+/** What identifies a checkpoint's cosignatures: its size, root and note. */
+type CheckpointFacts = Pick<CheckpointRecord, 'treeSize' | 'rootHash' | 'note'>;
+
 interface WitnessLoop {
   config: WitnessConfig;
   verifier: CosignatureVerifier;
@@ -136,9 +139,9 @@ export class WitnessPublisher {
     return this.loops.map((l) => ({ ...l.status }));
   }
 
-  /** Resolves once every witness has co-signed a tree of at least `size` (tests, export). */
-  async waitFor(size: number, timeoutMs: number): Promise<boolean> {
-    const done = () => this.loops.every((l) => l.status.cosignedSize >= size);
+  /** Resolves once `count` witnesses (default: every one) have co-signed a tree of at least `size` (tests, export). */
+  async waitFor(size: number, timeoutMs: number, count = this.loops.length): Promise<boolean> {
+    const done = () => this.loops.filter((l) => l.status.cosignedSize >= size).length >= count;
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (Date.now() >= deadline || this.stopped) return false;
@@ -155,20 +158,39 @@ export class WitnessPublisher {
 
   /** The stored cosignature lines (with newlines) of a checkpoint, valid ones of configured witnesses only. */
   async linesFor(cp: CheckpointRecord): Promise<string[]> {
+    return this.validCosignatures(cp, await storedCosignatures(this.store)).map((c) => `${c.cosignature}\n`);
+  }
+
+  /** The configured witnesses that validly co-signed `cp`, among `stored` (what {@link storedCosignatures} read). */
+  cosignersOf(cp: CheckpointFacts, stored: readonly CheckpointCosignedData[]): string[] {
+    return [...new Set(this.validCosignatures(cp, stored).map((c) => c.witness))];
+  }
+
+  /** Every cosignature stored so far (oldest first). */
+  stored(): Promise<CheckpointCosignedData[]> {
+    return storedCosignatures(this.store);
+  }
+
+  /** The names of the configured witnesses. */
+  get names(): string[] {
+    return this.loops.map((l) => l.config.name);
+  }
+
+  private validCosignatures(cp: CheckpointFacts, stored: readonly CheckpointCosignedData[]): CheckpointCosignedData[] {
     if (!cp.note) return [];
     const text = parseNote(cp.note).text;
-    const lines: string[] = [];
-    for (const c of await storedCosignatures(this.store)) {
+    const valid = new Map<string, CheckpointCosignedData>();
+    for (const c of stored) {
       if (c.treeSize !== cp.treeSize || c.rootHash !== cp.rootHash) continue;
       const loop = this.loops.find((l) => l.config.name === c.witness);
       try {
         if (loop && isCosignatureBy(loop.verifier, text, parseSignatureLine(c.cosignature)))
-          lines.push(`${c.cosignature}\n`);
+          valid.set(c.cosignature, c);
       } catch {
         // A malformed stored line is not a cosignature.
       }
     }
-    return [...new Set(lines)];
+    return [...valid.values()];
   }
 
   private kick(): void {
