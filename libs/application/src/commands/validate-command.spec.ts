@@ -388,6 +388,20 @@ describe('hand-written invalid cases', () => {
     ]);
   });
 
+  // The fields that name a day take a calendar date as an office writes it (docs/decisions.md).
+  it.each([
+    ['ProposeClassification', 'declassifyOn', { periodYears: undefined }],
+    ['ExtendSecrecyPeriod', 'newDeclassifyOn', {}],
+    ['RecordOriginatorNotice', 'newDeclassifyOn', {}],
+    ['RegisterPerson', 'probationUntil', {}],
+    ['RecordDeparture', 'decontaminationUntil', {}],
+  ] as const)('%s takes %s as a calendar date, and refuses one that does not exist', (name, field, over) => {
+    const base = { ...example(name), ...over } as Record<string, unknown>;
+    if (base.periodYears === undefined) delete base.periodYears;
+    expect(validateCommandData(name, { ...base, [field]: '2030-06-01' }).ok).toBe(true);
+    expect(fieldsOf(validateCommandData(name, { ...base, [field]: '2030-02-30' }))).toEqual([`data.${field}`]);
+  });
+
   // contract §5.1 point 9: an outsider instead of a registered reader.
   it('accepts an outsider instead of a reader, and names a bad outsider field', () => {
     const reading = { itemId: 'doc-1', placeId: 'restaurant' };

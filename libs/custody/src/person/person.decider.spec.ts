@@ -27,6 +27,14 @@ describe('no person p-zhang', () => {
         },
       ]));
 
+  // A day written as a date (the probation ends on 1 September) is that day's 00:00 UTC, stored as an instant.
+  it('stores a probation given as a calendar date as its 00:00 UTC', () =>
+    given()
+      .when(cmd('RegisterPerson', { ...zhang, probationUntil: '2026-09-01' }))
+      .then((writes) =>
+        expect(eventsOf(writes)[0].data).toMatchObject({ probationUntil: '2026-09-01T00:00:00.000Z' }),
+      ));
+
   it('refuses a rank outside the vocabulary as an input error', () =>
     given()
       .when(cmd('RegisterPerson', { ...zhang, rank: 'general' as never }))

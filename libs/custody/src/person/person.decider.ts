@@ -5,7 +5,7 @@ import { personStream } from '../shared/streams';
 import type { ViolationDetected } from '../shared/violation';
 import type { PersonView } from '../shared/views';
 import { CLEARANCES, RANKS } from '../shared/vocabulary';
-import { isAfter } from '../shared/calendar';
+import { dayOrInstant, isAfter } from '../shared/calendar';
 import { violation } from '../rules/violations';
 import { requireInstant, requireOneOf, requireText, stateOf, writeTo } from '../incident/input';
 import { withViolationLog, type ViolationLog } from '../violation/violation-log';
@@ -97,7 +97,7 @@ export const decidePerson = (command: PersonCommand, ctx: DecisionContext): Stre
       const rank = requireOneOf(data, 'rank', RANKS);
       const clearance = requireOneOf(data, 'clearance', CLEARANCES);
       const unit = requireText(data, 'unit');
-      const probationUntil = data.probationUntil == null ? null : requireInstant(data, 'probationUntil');
+      const probationUntil = data.probationUntil == null ? null : dayOrInstant(requireInstant(data, 'probationUntil'));
       if (stateOf<PersonState>(ctx, personStream(personId)).status !== 'none') {
         throw refuse('PERSON_EXISTS', `person ${personId} is already registered`, 'personId');
       }
@@ -120,7 +120,7 @@ export const decidePerson = (command: PersonCommand, ctx: DecisionContext): Stre
       return write(personId, [{ type: 'ProbationEnded', data: { personId, at: command.at } }]);
     }
     case 'RecordDeparture': {
-      const decontaminationUntil = requireInstant(data, 'decontaminationUntil');
+      const decontaminationUntil = dayOrInstant(requireInstant(data, 'decontaminationUntil'));
       // 004_d1fc20a45ee67265.txt 脱密期: the decontamination period follows the departure, it cannot end before it.
       if (isAfter(command.at, decontaminationUntil)) {
         throw new InvalidCommand('decontaminationUntil', 'ends before the departure');

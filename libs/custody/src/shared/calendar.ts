@@ -2,6 +2,14 @@
  * Date arithmetic on ISO-8601 instants, pure (no clock). Hours are exact; months and years are UTC calendar
  * arithmetic, clamped to the last day of a shorter month (31 Jan + 1 month = 28/29 Feb).
  */
+
+/**
+ * An instant as the ledger stores it: a calendar date alone (`2026-09-01`, for a field that names a day such as
+ * `probationUntil`) is that day's 00:00 UTC; anything else is kept as given.
+ */
+export const dayOrInstant = (s: string): string =>
+  /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T00:00:00Z`).toISOString() : s;
+
 /** Milliseconds since the epoch of an ISO-8601 instant. */
 export const ms = (iso: string): number => new Date(iso).getTime();
 

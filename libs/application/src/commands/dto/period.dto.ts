@@ -3,7 +3,7 @@
  * RecordOriginatorNotice).
  */
 import { type CommandData, LEVELS, type Level, type OriginatorDecision } from '@app/custody';
-import { IsDateTime, IsId, IsOneOf, IsText } from './validators';
+import { IsDateOrDateTime, IsId, IsOneOf, IsText } from './validators';
 
 export class ExtendSecrecyPeriodDto {
   static readonly example: CommandData['ExtendSecrecyPeriod'] = {
@@ -11,7 +11,7 @@ export class ExtendSecrecyPeriodDto {
     newDeclassifyOn: '2041-03-02T00:00:00Z',
   };
   @IsId() itemId!: string;
-  @IsDateTime() newDeclassifyOn!: string;
+  @IsDateOrDateTime() newDeclassifyOn!: string;
 }
 
 export class DeclassifyItemDto {
@@ -45,7 +45,7 @@ export class RecordOriginatorNoticeDto {
   @IsId() itemId!: string;
   @IsOneOf(['declassified', 'extended', 'level-changed']) decision!: OriginatorDecision;
   /** Required when the decision is `extended`. */
-  @IsDateTime({ optional: true }) newDeclassifyOn?: string;
+  @IsDateOrDateTime({ optional: true }) newDeclassifyOn?: string;
   /** Required when the decision is `level-changed`. */
   @IsOneOf(LEVELS, { optional: true }) level?: Level;
   @IsText(200) noticeRef!: string;

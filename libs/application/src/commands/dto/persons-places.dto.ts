@@ -8,7 +8,7 @@ import {
   type PlaceKind,
   type Rank,
 } from '@app/custody';
-import { IsDateTime, IsId, IsOneOf, IsText } from './validators';
+import { IsDateOrDateTime, IsId, IsOneOf, IsText } from './validators';
 
 export class RegisterPersonDto {
   static readonly example: CommandData['RegisterPerson'] = {
@@ -24,7 +24,7 @@ export class RegisterPersonDto {
   @IsOneOf(RANKS) rank!: Rank;
   @IsOneOf(CLEARANCES) clearance!: Clearance;
   @IsText() unit!: string;
-  @IsDateTime({ optional: true }) probationUntil?: string;
+  @IsDateOrDateTime({ optional: true }) probationUntil?: string;
 }
 
 export class ChangeClearanceDto {
@@ -44,7 +44,7 @@ export class RecordDepartureDto {
     decontaminationUntil: '2027-03-01T00:00:00Z',
   };
   @IsId() personId!: string;
-  @IsDateTime() decontaminationUntil!: string;
+  @IsDateOrDateTime() decontaminationUntil!: string;
 }
 
 export class RegisterPlaceDto {

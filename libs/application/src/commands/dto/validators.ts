@@ -197,7 +197,12 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A calendar date (`2026-01-15`, read as 00:00 UTC) or a date-time as {@link IsDateTime} takes it. */
 export const dateOrDateTimeReason = (value: unknown): string | null => {
   const m = typeof value === 'string' ? DATE_ONLY.exec(value) : null;
-  if (!m) return dateTimeReason(value) === null ? null : `must be a date (2026-01-15) or ${DATE_TIME_REASON.slice(8)}`;
+  if (!m) {
+    const reason = dateTimeReason(value);
+    // A value that is no string, or that is meant as a date-time, is told what is wrong with it as one.
+    if (reason === null || typeof value !== 'string' || value.includes('T')) return reason;
+    return `must be a date (2026-01-15) or ${DATE_TIME_REASON.slice(8)}`;
+  }
   const [year, month, day] = [m[1], m[2], m[3]].map(Number);
   const utc = new Date(Date.UTC(year, month - 1, day));
   if (utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) return 'must be a real calendar date';
@@ -343,11 +348,11 @@ export const OrDeclassifyOn = (): PropertyDecorator => (target, propertyKey) => 
   const property = propertyKey as string;
   recordSchema(target, property, {
     required: false,
-    schema: { type: 'string', format: 'date-time', description: 'instead of periodYears' },
+    schema: { type: 'string', description: 'instead of periodYears: a date (2036-03-02, 00:00 UTC) or a date-time' },
   });
   ValidateIf((_o, value) => value !== undefined)(target, property);
   constraint('isDeclassifyOn', (value, object) => {
     if (object.periodYears !== undefined) return 'must not be given together with periodYears';
-    return dateTimeReason(value);
+    return dateOrDateTimeReason(value);
   })(target, property);
 };
