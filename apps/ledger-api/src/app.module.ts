@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Clock } from '@app/ledger';
@@ -21,7 +21,6 @@ import { FeedController } from './feed/feed.controller';
 import { FeedService } from './feed/feed.service';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
-import { CommandMetricsInterceptor } from './metrics/command-metrics.interceptor';
 import { ApprovalsController } from './approvals/approvals.controller';
 import { NotificationsController } from './notifications/notifications.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -71,7 +70,6 @@ export class AppModule {
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: QueryGuard },
-        { provide: APP_INTERCEPTOR, useClass: CommandMetricsInterceptor },
         MetricsService,
         FeedService,
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -98,6 +98,19 @@ export class LedgerCore {
    * (404), ForbiddenCommand (403), DomainError (refusals), ConcurrencyConflict or StoreUnavailable.
    */
   async execute(name: string, body: unknown, principal: Principal): Promise<CommandResponse> {
+    return this.respond(await this.decideOne(name, body, principal, true));
+  }
+
+  /**
+   * Validation, permission, the pre-checks and the decider runner: one command up to its durable append. `checkStore`
+   * false when the caller (a batch) has just checked the store for a rollback itself.
+   */
+  private async decideOne(
+    name: string,
+    body: unknown,
+    principal: Principal,
+    checkStore: boolean,
+  ): Promise<CommandOutcome> {
     const envelope = validateEnvelope(body);
     if (!envelope.ok) throw new RequestValidationError(envelope.errors);
     const checked = validateCommandData(name, (body as { data: unknown }).data);
@@ -125,8 +138,8 @@ export class LedgerCore {
       // The name and the body as sent (not the id itself, nor the events a decision would give today).
       requestHash: commandHashOf(name, { data: (body as { data: unknown }).data, occurredAt: occurredAt ?? null }),
     } satisfies Pick<LedgerCommand, 'scope' | 'requestHash'>);
-    await this.assertStoreIntact();
-    return this.respond(await this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command)));
+    if (checkStore) await this.assertStoreIntact();
+    return this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command));
   }
 
   /**
@@ -158,27 +171,37 @@ export class LedgerCore {
    * Runs many commands for one principal (RFID gates, inventory scanners: `POST /api/commands:batch`). Each is its
    * own command exactly as `execute` runs it (validation, permission, its own command id and idempotency, its own
    * result or error); nothing is all-or-nothing. Commands about the same subject run in the order given, the others
-   * in parallel, so a gate's readings of one item are recorded in the order it read them.
+   * in parallel, so a gate's readings of one item are recorded in the order it read them. What a batch shares is
+   * done once for it: the store's rollback check before the first command, and the wait for the read models (one
+   * wait for the batch's last position) before the answer, instead of a check and a timed wait per command.
    */
   async executeBatch(
     commands: { name: string; body: unknown }[],
     principal: Principal,
   ): Promise<({ ok: true; response: CommandResponse } | { ok: false; error: unknown })[]> {
+    // On a rolled-back store each command is checked on its own again, so each fails exactly as it would alone.
+    const intact = await this.assertStoreIntact().then(
+      () => true,
+      () => false,
+    );
     const last = new Map<string, Promise<unknown>>();
-    return Promise.all(
+    const outcomes = await Promise.all(
       commands.map((c) => {
         const data = (c.body as { data?: unknown } | null)?.data;
         const subject = typeof data === 'object' && data !== null ? subjectOf(data) : undefined;
-        const run = () => this.execute(c.name, c.body, principal);
+        const run = () => this.decideOne(c.name, c.body, principal, !intact);
         const before = subject ? last.get(subject) : undefined;
         const result = (before ? before.then(run, run) : run()).then(
-          (response) => ({ ok: true as const, response }),
+          (outcome) => ({ ok: true as const, outcome }),
           (error: unknown) => ({ ok: false as const, error }),
         );
         if (subject) last.set(subject, result);
         return result;
       }),
     );
+    const highest = Math.max(-1, ...outcomes.flatMap((o) => (o.ok ? o.outcome.events.map((e) => e.position) : [])));
+    const projected = highest < 0 ? true : await this.waitProjected(highest);
+    return outcomes.map((o) => (o.ok ? { ok: true as const, response: this.answer(o.outcome, projected) } : o));
   }
 
   /**
@@ -247,6 +270,10 @@ export class LedgerCore {
     // Read your writes: queries after a 2xx see the command's effects. The events are already stored, so when the
     // read models cannot keep up (their file cannot be written) the answer still comes, saying so, rather than never.
     const projected = last ? await this.waitProjected(last.position) : true;
+    return this.answer(outcome, projected);
+  }
+
+  private answer(outcome: CommandOutcome, projected: boolean): CommandResponse {
     return {
       commandId: outcome.commandId,
       events: outcome.events.map(({ type, streamId, revision, position }) => ({ type, streamId, revision, position })),
