@@ -218,6 +218,25 @@ describe('inventory inv-1 open, nothing sighted; doc-1 destroyed and doc-2 lost 
       }));
 });
 
+// 001 (九)清查保密: an item lent by a recorded loan after the inventory opened is accounted for, not missing.
+describe('inventory inv-1 open, nothing sighted; doc-2 lent to the director since it opened', () => {
+  const lent = item('doc-2', 'ItemLent', {
+    loanId: 'loan-1',
+    lender: 'p-zhang',
+    borrower: 'p-dir',
+    dueAt: '2026-06-12T00:00:00.000Z',
+    approved: true,
+    at: OPEN_AT,
+  });
+  it('marks only doc-1 missing', () =>
+    given(opened('doc-1', 'doc-2'), itemReceived('doc-1'), itemReceived('doc-2'), lent)
+      .when(cmd('CloseInventory', { inventoryId: 'inv-1' }, mgr(CLOSE_AT)))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual(['ITEM_MISSING']);
+        expect(eventsOf(w)[0].data).toMatchObject({ missing: ['doc-1'] });
+      }));
+});
+
 describe('inventory inv-1 closed', () => {
   it('refuses closing it again with INVENTORY_CLOSED', () =>
     given(opened('doc-1'), closed)

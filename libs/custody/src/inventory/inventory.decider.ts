@@ -97,10 +97,17 @@ const scopeStreams = (scope: InventoryScope | null): string[] =>
 const unsighted = (inv: InventoryRecord): string[] => inv.expected.filter((id) => !inv.sighted.includes(id));
 
 /** Of the unsighted items, those still to mark missing: an item already missing or destroyed is not lost again. */
+/**
+ * 001_6188e2007563e3a6.txt (九)清查保密 若发现有丢失的: missing is what the ledger cannot account for. An expected item
+ * still held in place (active or archived, as an inventory expects at opening) and not sighted is missing; one the
+ * ledger has since seen leave by a recorded fact (lent, dispatched, carried out) is where that fact says, and one
+ * destroyed, lost or declassified since is no longer the inventory's to find.
+ */
+const STILL_HELD_IN_PLACE: readonly string[] = ['active', 'archived'];
 const toMarkMissing = (inv: InventoryRecord, ctx: DecisionContext): string[] =>
   unsighted(inv).filter((id) => {
     const view = itemView(stateOf(ctx, itemStream(id)));
-    return view !== null && view.status !== 'missing' && view.status !== 'destroyed';
+    return view !== null && STILL_HELD_IN_PLACE.includes(view.status);
   });
 
 export const planInventory = (command: InventoryCommand, ctx: DecisionContext): Needs => {
