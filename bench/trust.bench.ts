@@ -2,7 +2,9 @@
  * Trust anchored outside the ledger (issue 10):
  * - the stream-heads root at 1,000,000 events over 100,000 streams with one checkpoint a minute, amortized per
  *   appended event: the incremental tree (only the changed streams' leaves and the nodes above them, plus those right
- *   of an inserted stream, are rehashed) beside a from-scratch recomputation of every leaf and node per checkpoint;
+ *   of an inserted stream, are rehashed) beside a from-scratch recomputation of every leaf and node per checkpoint,
+ *   in wall-clock and in CPU time (a loaded machine inflates the first most), and beside the floor: as many bare
+ *   one-shot SHA-256 calls as the incremental tree made (what no implementation of the definition can avoid);
  * - the witness add-checkpoint round trip on loopback (real HTTP, keep-alive, state fsynced per call) beside a bare
  *   node:http POST round trip on the same loopback as its ceiling.
  * Median of the runs. Part of `npm run bench -- trust`.
@@ -11,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer } from 'node:http';
-import { generateKeyPairSync, createHash } from 'node:crypto';
+import { generateKeyPairSync, createHash, hash } from 'node:crypto';
 import {
   FileWitnessState,
   MerkleLog,
@@ -33,19 +35,54 @@ const STREAMS = 100_000;
 const PER_CHECKPOINT = 60_000;
 const RUNS = 3;
 
-const streamHeadsRun = (): { incremental: number; scratch: number; checkpoints: number } => {
+interface StreamHeadsRun {
+  /** Seconds (wall clock) in `advance` and `root`, summed over the checkpoints. */
+  incremental: number;
+  scratch: number;
+  /** The same, in CPU seconds of this process (user + system): less sensitive to a loaded machine. */
+  incrementalCpu: number;
+  scratchCpu: number;
+  /** Seconds for as many bare SHA-256 calls (leaf-sized and node-sized inputs) as the incremental tree made. */
+  floor: number;
+  checkpoints: number;
+  hashed: { leaves: number; nodes: number };
+}
+
+const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};
+
+/** `leaves` + `nodes` one-shot SHA-256 calls shaped like the tree's (a ~150-byte string, a 65-byte buffer). */
+const bareHashing = (leaves: number, nodes: number): number => {
+  const out = Buffer.alloc(32 * 1024);
+  const node = Buffer.alloc(65, 1);
+  const tail = ',"streamId":"item-9a3f2c1b7e5d"}';
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < leaves; i++)
+    out.write(
+      hash('sha256', `\u0000{"hash":"${HEX[i & 1023]}","revision":${i & 255}${tail}`, 'binary'),
+      (i & 1023) * 32,
+      32,
+      'latin1',
+    );
+  for (let i = 0; i < nodes; i++) out.write(hash('sha256', node, 'binary'), (i & 1023) * 32, 32, 'latin1');
+  return seconds(t);
+};
+const HEX = Array.from({ length: 1024 }, (_, i) => hash('sha256', `h${i}`, 'hex'));
+
+const streamHeadsRun = (): StreamHeadsRun => {
   const rand = prng(7);
   const ids: string[] = [];
   const tree = new StreamHeadsTree();
   const heads = new Map<string, { streamId: string; revision: number; hash: string }>();
   const windowIds = new Array<string>(PER_CHECKPOINT);
   const windowHashes = new Array<string>(PER_CHECKPOINT);
-  let incremental = 0;
-  let scratch = 0;
-  let checkpoints = 0;
+  const run = { incremental: 0, scratch: 0, incrementalCpu: 0, scratchCpu: 0, floor: 0, checkpoints: 0 };
   for (let base = 0; base < EVENTS; base += PER_CHECKPOINT) {
     // The minute's events are drawn before the clock starts, so only what the read model does per event is timed:
-    // `advance` (as MerkleIndex.sync calls it per leaf) and the root at the checkpoint.
+    // `advance` (as MerkleIndex.sync calls it per leaf) and the root at the checkpoint. Chain hashes are real SHA-256
+    // hex strings, as the store hands them over.
     const count = Math.min(PER_CHECKPOINT, EVENTS - base);
     for (let k = 0; k < count; k++) {
       const i = base + k;
@@ -54,13 +91,15 @@ const streamHeadsRun = (): { incremental: number; scratch: number; checkpoints: 
         windowIds[k] = `item-${Math.floor(rand() * 2 ** 48).toString(16)}`;
         ids.push(windowIds[k]);
       } else windowIds[k] = ids[Math.floor(rand() * ids.length)];
-      windowHashes[k] = i.toString(16).padStart(64, '0');
+      windowHashes[k] = hash('sha256', `event ${i}`, 'hex');
     }
+    const cpu = process.cpuUsage();
     const t = process.hrtime.bigint();
     for (let k = 0; k < count; k++) tree.advance(windowIds[k], windowHashes[k]);
     const root = tree.root();
-    incremental += seconds(t);
-    checkpoints++;
+    run.incremental += seconds(t);
+    run.incrementalCpu += cpuSeconds(cpu);
+    run.checkpoints++;
     for (let k = 0; k < count; k++) {
       const h = heads.get(windowIds[k]);
       if (h) {
@@ -68,12 +107,16 @@ const streamHeadsRun = (): { incremental: number; scratch: number; checkpoints: 
         h.hash = windowHashes[k];
       } else heads.set(windowIds[k], { streamId: windowIds[k], revision: 0, hash: windowHashes[k] });
     }
+    const scratchCpu = process.cpuUsage();
     const s = process.hrtime.bigint();
     const fromScratch = streamHeadsRoot(heads.values());
-    scratch += seconds(s);
+    run.scratch += seconds(s);
+    run.scratchCpu += cpuSeconds(scratchCpu);
     if (fromScratch !== root) throw new Error('the incremental stream-heads root differs from the definition');
   }
-  return { incremental, scratch, checkpoints };
+  const hashed = tree.hashed;
+  run.floor = bareHashing(hashed.leaves, hashed.nodes);
+  return { ...run, hashed };
 };
 
 const witnessRun = async (dir: string, calls: number): Promise<{ witness: number; bare: number }> => {
@@ -121,15 +164,23 @@ const witnessRun = async (dir: string, calls: number): Promise<{ witness: number
 };
 
 export const runTrustBench = async (): Promise<BenchResult[]> => {
+  const us = (seconds: number) => (seconds / EVENTS) * 1e6;
   const inc: number[] = [];
   const scr: number[] = [];
-  let checkpoints = 0;
+  const incCpu: number[] = [];
+  const scrCpu: number[] = [];
+  const floor: number[] = [];
+  let last: StreamHeadsRun | undefined;
   for (let r = 0; r < RUNS; r++) {
-    const run = streamHeadsRun();
-    inc.push((run.incremental / EVENTS) * 1e6);
-    scr.push((run.scratch / EVENTS) * 1e6);
-    checkpoints = run.checkpoints;
+    last = streamHeadsRun();
+    inc.push(us(last.incremental));
+    scr.push(us(last.scratch));
+    incCpu.push(us(last.incrementalCpu));
+    scrCpu.push(us(last.scratchCpu));
+    floor.push(us(last.floor));
   }
+  const perEvent = (n: number) => (n / EVENTS).toFixed(2);
+  const hashes = `${perEvent(last!.hashed.leaves)} leaf + ${perEvent(last!.hashed.nodes)} node hashes/event`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trust-bench-'));
   const wit: number[] = [];
   const bare: number[] = [];
@@ -144,12 +195,15 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
   }
   return [
     {
-      name: `stream-heads root, incremental (1M ev, 100k streams, ${checkpoints} ckpts)`,
+      name: `stream-heads root, incremental (1M ev, 100k streams, ${last!.checkpoints} ckpts)`,
       value: median(inc),
       unit: 'µs/event',
       runs: inc,
     },
     { name: 'stream-heads root, from scratch per checkpoint (peer)', value: median(scr), unit: 'µs/event', runs: scr },
+    { name: 'stream-heads root, incremental, CPU time', value: median(incCpu), unit: 'µs/event', runs: incCpu },
+    { name: 'stream-heads root, from scratch, CPU time (peer)', value: median(scrCpu), unit: 'µs/event', runs: scrCpu },
+    { name: `bare SHA-256 calls, as many (${hashes}) (floor)`, value: median(floor), unit: 'µs/event', runs: floor },
     { name: 'witness add-checkpoint round trip (loopback, fsync)', value: median(wit), unit: 'ms', runs: wit },
     { name: 'bare HTTP POST round trip, same loopback (ceiling)', value: median(bare), unit: 'ms', runs: bare },
   ];
