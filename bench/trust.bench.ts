@@ -44,6 +44,7 @@ interface StreamHeadsRun {
   scratchCpu: number;
   /** Seconds for as many bare SHA-256 calls (leaf-sized and node-sized inputs) as the incremental tree made. */
   floor: number;
+  floorCpu: number;
   checkpoints: number;
   hashed: { leaves: number; nodes: number };
 }
@@ -54,10 +55,11 @@ const cpuSeconds = (since: NodeJS.CpuUsage): number => {
 };
 
 /** `leaves` + `nodes` one-shot SHA-256 calls shaped like the tree's (a ~150-byte string, a 65-byte buffer). */
-const bareHashing = (leaves: number, nodes: number): number => {
+const bareHashing = (leaves: number, nodes: number): { wall: number; cpu: number } => {
   const out = Buffer.alloc(32 * 1024);
   const node = Buffer.alloc(65, 1);
   const tail = ',"streamId":"item-9a3f2c1b7e5d"}';
+  const cpu = process.cpuUsage();
   const t = process.hrtime.bigint();
   for (let i = 0; i < leaves; i++)
     out.write(
@@ -67,7 +69,7 @@ const bareHashing = (leaves: number, nodes: number): number => {
       'latin1',
     );
   for (let i = 0; i < nodes; i++) out.write(hash('sha256', node, 'binary'), (i & 1023) * 32, 32, 'latin1');
-  return seconds(t);
+  return { wall: seconds(t), cpu: cpuSeconds(cpu) };
 };
 const HEX = Array.from({ length: 1024 }, (_, i) => hash('sha256', `h${i}`, 'hex'));
 
@@ -78,7 +80,7 @@ const streamHeadsRun = (): StreamHeadsRun => {
   const heads = new Map<string, { streamId: string; revision: number; hash: string }>();
   const windowIds = new Array<string>(PER_CHECKPOINT);
   const windowHashes = new Array<string>(PER_CHECKPOINT);
-  const run = { incremental: 0, scratch: 0, incrementalCpu: 0, scratchCpu: 0, floor: 0, checkpoints: 0 };
+  const run = { incremental: 0, scratch: 0, incrementalCpu: 0, scratchCpu: 0, checkpoints: 0 };
   for (let base = 0; base < EVENTS; base += PER_CHECKPOINT) {
     // The minute's events are drawn before the clock starts, so only what the read model does per event is timed:
     // `advance` (as MerkleIndex.sync calls it per leaf) and the root at the checkpoint. Chain hashes are real SHA-256
@@ -115,8 +117,8 @@ const streamHeadsRun = (): StreamHeadsRun => {
     if (fromScratch !== root) throw new Error('the incremental stream-heads root differs from the definition');
   }
   const hashed = tree.hashed;
-  run.floor = bareHashing(hashed.leaves, hashed.nodes);
-  return { ...run, hashed };
+  const floor = bareHashing(hashed.leaves, hashed.nodes);
+  return { ...run, floor: floor.wall, floorCpu: floor.cpu, hashed };
 };
 
 const witnessRun = async (dir: string, calls: number): Promise<{ witness: number; bare: number }> => {
@@ -170,6 +172,7 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
   const incCpu: number[] = [];
   const scrCpu: number[] = [];
   const floor: number[] = [];
+  const floorCpu: number[] = [];
   let last: StreamHeadsRun | undefined;
   for (let r = 0; r < RUNS; r++) {
     last = streamHeadsRun();
@@ -178,6 +181,7 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
     incCpu.push(us(last.incrementalCpu));
     scrCpu.push(us(last.scratchCpu));
     floor.push(us(last.floor));
+    floorCpu.push(us(last.floorCpu));
   }
   const perEvent = (n: number) => (n / EVENTS).toFixed(2);
   const hashes = `${perEvent(last!.hashed.leaves)} leaf + ${perEvent(last!.hashed.nodes)} node hashes/event`;
@@ -204,6 +208,12 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
     { name: 'stream-heads root, incremental, CPU time', value: median(incCpu), unit: 'µs/event', runs: incCpu },
     { name: 'stream-heads root, from scratch, CPU time (peer)', value: median(scrCpu), unit: 'µs/event', runs: scrCpu },
     { name: `bare SHA-256 calls, as many (${hashes}) (floor)`, value: median(floor), unit: 'µs/event', runs: floor },
+    {
+      name: 'bare SHA-256 calls, as many, CPU time (floor)',
+      value: median(floorCpu),
+      unit: 'µs/event',
+      runs: floorCpu,
+    },
     { name: 'witness add-checkpoint round trip (loopback, fsync)', value: median(wit), unit: 'ms', runs: wit },
     { name: 'bare HTTP POST round trip, same loopback (ceiling)', value: median(bare), unit: 'ms', runs: bare },
   ];
