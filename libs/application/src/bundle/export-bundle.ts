@@ -57,15 +57,19 @@ export const exportBundle = async (
   const checkpoint = await (options.checkpointFor ?? ((n: number) => checkpoints.covering(n - 1)))(minTreeSize);
   if (checkpoint.treeSize < minTreeSize)
     throw new Error(`checkpoint ${checkpoint.treeSize} does not cover the exported events (${minTreeSize} needed)`);
-  const proofs: BundleProof[] = leaves.map((leaf, i) => {
-    if (onProgress && i % 500 === 0) onProgress(i, leaves.length);
-    return {
-      eventId: leaf.eventId,
-      leafIndex: leaf.leafIndex,
-      leafHash: leaf.leafHash,
-      proof: core.readModels.merkle.inclusionProof(leaf.leafIndex, checkpoint.treeSize),
-    };
-  });
+  // In chunks, for the progress bar; within a chunk the proofs share the subtrees they have in common.
+  const proofs: BundleProof[] = [];
+  for (let i = 0; i < leaves.length; i += 500) {
+    onProgress?.(i, leaves.length);
+    const chunk = leaves.slice(i, i + 500);
+    const paths = core.readModels.merkle.inclusionProofs(
+      chunk.map((l) => l.leafIndex),
+      checkpoint.treeSize,
+    );
+    chunk.forEach((leaf, k) =>
+      proofs.push({ eventId: leaf.eventId, leafIndex: leaf.leafIndex, leafHash: leaf.leafHash, proof: paths[k] }),
+    );
+  }
   onProgress?.(leaves.length, leaves.length);
   const links: BundleLink[] = all.map((e) => ({
     eventId: e.eventId,

@@ -129,6 +129,7 @@ export class MerkleIndex {
         `SELECT stream_id, MAX(idx) AS idx, COUNT(*) - 1 AS revision, event_hash FROM merkle_leaves WHERE idx < ? GROUP BY stream_id`,
       ),
       leafAt: db.prepare(`SELECT leaf FROM merkle_leaves WHERE idx = ?`),
+      leafRange: db.prepare(`SELECT idx, leaf FROM merkle_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`),
       byEvent: db.prepare(`SELECT * FROM merkle_leaves WHERE event_id = ?`),
       byIndex: db.prepare(`SELECT * FROM merkle_leaves WHERE idx = ?`),
       nonCheckpointSince: db.prepare(`SELECT COUNT(*) AS n FROM merkle_leaves WHERE idx >= ? AND stream_id <> ?`),
@@ -282,6 +283,24 @@ export class MerkleIndex {
   inclusionProof(leafIndex: number, treeSize: number): string[] {
     this.sync();
     return this.log.inclusionProof(leafIndex, treeSize);
+  }
+
+  /** Inclusion proofs of many leaves against one tree size, the subtrees they share hashed once (an export). */
+  inclusionProofs(leafIndices: readonly number[], treeSize: number): string[][] {
+    this.sync();
+    // A path hashes the uncached subtrees beside its leaf and at the tree's right edge from at most 16 leaves each:
+    // those blocks are read in one query apiece, not a leaf at a time.
+    const block = 1 << CACHE_FROM_LEVEL;
+    const starts = new Set<number>([Math.floor((treeSize - 1) / block) * block]);
+    for (const i of leafIndices) starts.add(Math.floor(i / block) * block);
+    const leaves = new Map<number, Buffer>();
+    for (const start of starts)
+      for (const r of this.stmts.leafRange.iterate(start, Math.min(start + block, treeSize)) as IterableIterator<{
+        idx: number;
+        leaf: Buffer;
+      }>)
+        leaves.set(r.idx, r.leaf);
+    return this.log.inclusionProofs(leafIndices, treeSize, (i) => leaves.get(i) ?? this.leaves.get(i));
   }
 
   consistencyProof(oldSize: number, newSize: number): string[] {

@@ -126,6 +126,35 @@ export class MerkleLog {
     return auditPath(this.subtree, index, size).map((b) => b.toString('hex'));
   }
 
+  /**
+   * Inclusion proofs of many leaves in one tree size (an export: every event of an item and its copies). The
+   * uncached subtrees they share — above all the right edge of a tree whose size is not a power of two, on every
+   * path — are hashed once for the batch rather than once per proof. `leafAt` may serve leaves the caller read in
+   * bulk (they must be the log's own).
+   */
+  inclusionProofs(
+    indices: readonly number[],
+    size: number = this.size,
+    leafAt: (index: number) => Buffer = (index) => this.leaves.get(index),
+  ): string[][] {
+    checkSize('size', size, 1, this.size);
+    const memo = new Map<string, Buffer>();
+    const subtree: PerfectSubtree = (start, n) => {
+      if (n > 1 && Math.round(Math.log2(n)) >= this.cacheFromLevel) return this.subtree(start, n);
+      const key = `${start}/${n}`;
+      let hash = memo.get(key);
+      if (!hash) {
+        hash = n === 1 ? leafAt(start) : hashChildren(subtree(start, n / 2), subtree(start + n / 2, n / 2));
+        memo.set(key, hash);
+      }
+      return hash;
+    };
+    return indices.map((index) => {
+      checkSize('index', index, 0, size - 1);
+      return auditPath(subtree, index, size).map((b) => b.toString('hex'));
+    });
+  }
+
   /** Consistency proof that the tree of `newSize` leaves extends the tree of `oldSize` leaves. */
   consistencyProof(oldSize: number, newSize: number = this.size): string[] {
     checkSize('newSize', newSize, 0, this.size);
