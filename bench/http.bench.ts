@@ -5,7 +5,7 @@
  * run: the store's own durable append rate with 64 concurrent writers and no HTTP, no domain, no projections.
  *
  * BENCH_CPU_PROF=FILE writes the service's CPU profile there (scripts/cpu-profile.js), for docs/benchmarks.md.
- * BENCH_HTTP_PARTS=single,batch,ceiling (default: all three) runs only those parts, so a profile shows one path alone.
+ * BENCH_HTTP_PARTS=single,batch,ceiling,limiter (default: all four) runs only those parts, so a profile shows one path alone.
  * BENCH_HTTP_BASELINE=DIR (a checkout of another commit, built: DIR/dist) measures that build too, its runs interleaved with this
  * build's, so a before/after comparison shares one machine state: how docs/benchmarks.md's before/after rows were taken.
  * On this 2-core machine the load generator and the service share the cores, as they would on one small server.
@@ -15,6 +15,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { WindowedThrottlerStorage } from '../apps/ledger-api/src/auth/windowed-throttler.storage';
 import { type BenchResult, median } from './bench-kit';
 import { appendRate, withFreshStore } from './store.bench';
 
@@ -24,7 +26,7 @@ const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = 3;
 const KEY = 'k-bench-0123456789abcdef';
-const PARTS = new Set((process.env.BENCH_HTTP_PARTS ?? 'single,batch,ceiling').split(',').map((p) => p.trim()));
+const PARTS = new Set((process.env.BENCH_HTTP_PARTS ?? 'single,batch,ceiling,limiter').split(',').map((p) => p.trim()));
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -192,6 +194,21 @@ const batchRun = async (base: string) => {
   return { rate: (res.requests.total * BATCH) / DURATION_S, p99: res.latency.p99, done: res.requests.total * BATCH };
 };
 
+/**
+ * The rate limiter alone: one principal with LIMITER_HITS hits in its minute (333 commands/s; 5,000/s would be
+ * 300,000), then the cost of each further request. The library's storage walks every hit of the window per request.
+ */
+const LIMITER_HITS = 20_000;
+const limiterCost = async (storage: {
+  increment(key: string, ttl: number, limit: number, block: number, name: string): Promise<unknown>;
+}): Promise<number> => {
+  for (let i = 0; i < LIMITER_HITS; i++) await storage.increment('principal:bench', 60_000, 1e9, 60_000, 'default');
+  const n = 1_000;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await storage.increment('principal:bench', 60_000, 1e9, 60_000, 'default');
+  return Number(process.hrtime.bigint() - start) / 1e3 / n;
+};
+
 export async function runHttpBench(dir: string): Promise<BenchResult[]> {
   const baselineDir = process.env.BENCH_HTTP_BASELINE;
   const builds = [
@@ -232,6 +249,20 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
         }
       }
     }
+    if (PARTS.has('limiter')) {
+      process.stderr.write(
+        `  rate limiter: µs per request with ${LIMITER_HITS.toLocaleString()} hits in the window…\n`,
+      );
+      for (let r = 0; r < RUNS; r++) {
+        add(
+          'rate limiter, µs per request at 20,000 hits/min from one principal',
+          await limiterCost(new WindowedThrottlerStorage()),
+        );
+        const library = new ThrottlerStorageService();
+        add('peer, same run: @nestjs/throttler in-memory storage, µs per request', await limiterCost(library));
+        library.onApplicationShutdown();
+      }
+    }
     if (PARTS.has('ceiling')) {
       await withFreshStore(dir, async (store) => {
         for (let r = 0; r < RUNS; r++)
@@ -241,7 +272,7 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
     return [...figures].map(([name, runs]) => ({
       name,
       value: median(runs),
-      unit: name.includes('latency') ? 'ms' : name.includes('CPU µs') ? 'µs' : '/s',
+      unit: name.includes('latency') ? 'ms' : name.includes('µs') || name.includes('limiter') ? 'µs' : '/s',
       runs,
     }));
   } finally {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ThrottlerModuleOptions } from '@nestjs/throttler';
 import { idempotencyScopeOf, type Principal } from '@app/application';
 import { bearerKey, keyIdOf } from './api-key.guard';
+import { WindowedThrottlerStorage } from './windowed-throttler.storage';
 
 /**
  * Rate limits (@nestjs/throttler): RATE_LIMIT_PER_MINUTE requests per minute per **authenticated principal** (issue
@@ -11,19 +12,25 @@ import { bearerKey, keyIdOf } from './api-key.guard';
  * Retry-After; /health is exempt. Failed authentications have their own, much smaller budget (ApiKeyGuard).
  */
 export const rateLimitOptions = (perMinute: number, apiKeys: Map<string, Principal>): ThrottlerModuleOptions => {
-  const principals = new Map<string, string>();
+  // Tracker per key id, hashed once here rather than on every request.
+  const trackers = new Map<string, string>();
   for (const [key, principal] of apiKeys) {
     const keyId = keyIdOf(key);
-    principals.set(keyId, idempotencyScopeOf({ ...principal, keyId: principal.keyId ?? keyId }));
+    const scope = idempotencyScopeOf({ ...principal, keyId: principal.keyId ?? keyId });
+    trackers.set(keyId, `principal:${createHash('sha256').update(scope).digest('hex').slice(0, 32)}`);
   }
   return {
     throttlers: [{ name: 'default', ttl: 60_000, limit: perMinute }],
+    // O(1) per request at any rate (the library's own in-memory storage is not; see the class).
+    storage: new WindowedThrottlerStorage(),
     getTracker: (req: Record<string, unknown>) => {
       const headers = (req.headers ?? {}) as Record<string, unknown>;
       const key = bearerKey(headers.authorization);
-      const principal = key === undefined ? undefined : principals.get(keyIdOf(key));
-      if (principal) return `principal:${createHash('sha256').update(principal).digest('hex').slice(0, 32)}`;
-      return `ip:${typeof req.ip === 'string' ? req.ip : 'unknown'}`;
+      const tracker = key === undefined ? undefined : trackers.get(keyIdOf(key));
+      return tracker ?? `ip:${typeof req.ip === 'string' ? req.ip : 'unknown'}`;
     },
+    // The library's default key, without its SHA-256 per request: the tracker is already a hash or an address.
+    generateKey: (context, tracker, name) =>
+      `${context.getClass().name}-${context.getHandler().name}-${name}-${tracker}`,
   };
 };

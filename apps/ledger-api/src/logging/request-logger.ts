@@ -36,6 +36,8 @@ export const requestLogger =
     const done = (aborted: boolean) => {
       if (logged) return;
       logged = true;
+      // At LOG_LEVEL=warn or above, ordinary requests write nothing: do not build their lines either.
+      if (res.statusCode < 500 && !logger.isLevelEnabled('info')) return;
       const pattern = typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : null;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const line = {
