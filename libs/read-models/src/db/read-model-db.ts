@@ -217,7 +217,11 @@ const fsyncPath = (p: string): void => {
  */
 export const putRebuiltReadModelFile = (rebuilt: string, live: string): void => {
   fsyncPath(rebuilt);
-  for (const suffix of ['-wal', '-shm']) fs.rmSync(live + suffix, { force: true });
+  for (const f of [`${live}-wal`, `${live}-shm`, stampFile(live)]) fs.rmSync(f, { force: true });
   fs.renameSync(rebuilt, live);
   fsyncPath(path.dirname(live));
+  // Closed by this process after its last write and synced: as clean a close as any, so the open that follows skips
+  // the full integrity check (a crash before this line leaves no stamp, and the file is checked).
+  const { size, mtimeMs } = fs.statSync(live);
+  fs.writeFileSync(stampFile(live), JSON.stringify({ size, mtimeMs } satisfies CloseStamp));
 };
