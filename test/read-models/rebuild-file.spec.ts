@@ -10,6 +10,7 @@ import {
   ReadModels,
   openReadModelDb,
   type Db,
+  type Projection,
 } from '@app/read-models';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
@@ -118,6 +119,32 @@ describe('rebuilding the read models into a fresh file', () => {
     // And it keeps following the store.
     await rm.catchUp();
     expect(rm.runner.checkpoint).toBe(await store.headPosition());
+    await rm.close();
+  });
+
+  it('a projection that throws on one event in a rebuild is recorded and skipped, its own table kept', async () => {
+    const file = path.join(dir, 'faulty.sqlite');
+    const seen: Projection = {
+      name: 'seen',
+      apply: (d, e) => void d.prepare(`INSERT OR IGNORE INTO seen VALUES (?)`).run(e.position),
+    };
+    const faulty: Projection = {
+      name: 'faulty',
+      apply: (_d, e) => {
+        if (e.position % 7 === 3) throw new Error(`cannot project ${e.position}`);
+      },
+    };
+    const rm = ReadModels.open(store, file, [seen, faulty]);
+    rm.db.exec(`CREATE TABLE seen (position INTEGER PRIMARY KEY); CREATE INDEX seen_desc ON seen (position DESC)`);
+    await rm.rebuild(undefined, { pageSize: 9 });
+    const thrown = (await store.readAll()).filter((e) => e.position % 7 === 3);
+    expect(thrown.length).toBeGreaterThan(0);
+    expect(rm.runner.failures.map((f) => f.position)).toEqual(thrown.map((e) => e.position));
+    expect((rm.db.prepare(`SELECT COUNT(*) AS n FROM seen`).get() as { n: number }).n).toBe(events);
+    expect(rm.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'seen_desc'`).get()).toEqual({
+      name: 'seen_desc',
+    });
+    expect(rm.custody.persons().length).toBeGreaterThan(0);
     await rm.close();
   });
 

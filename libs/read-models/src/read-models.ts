@@ -103,6 +103,17 @@ export class ReadModels {
     await this.runner.stop();
     const file = `${live}.rebuilding`;
     const db = openRebuildReadModelDb(file);
+    // Tables (and their indexes) that an added projection made for itself on the live file come along, empty.
+    const own = (type: string, d: Db) =>
+      d
+        .prepare(
+          `SELECT name, tbl_name, sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'`,
+        )
+        .all(type) as { name: string; tbl_name: string; sql: string }[];
+    const known = new Set(own('table', db).map((t) => t.name));
+    const extra = own('table', this.dbValue).filter((t) => !known.has(t.name));
+    for (const t of extra) db.exec(t.sql);
+    const extraIndexes = own('index', this.dbValue).filter((i) => extra.some((t) => t.name === i.tbl_name));
     const fresh = new ProjectionRunner(this.store, db, this.runner.projections);
     // The live runner's listeners (the CLI's count of replayed events) hear of every page committed.
     fresh.onCommitted((events) => this.runner.notifyCommitted(events));
@@ -117,6 +128,7 @@ export class ReadModels {
         if (page.length < pageSize) break;
       }
       finishRebuiltReadModelDb(db);
+      for (const i of extraIndexes) db.exec(i.sql);
       // The Merkle index's persisted state (cached nodes, stream heads), so the first start after does not rehash.
       new MerkleIndex(db).sync();
       db.close();
