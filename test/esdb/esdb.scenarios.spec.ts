@@ -11,7 +11,7 @@ import { NamespacedEventStore } from './namespaced-store';
  * The acceptance scenarios with EventStoreDB as the store: over the wire-level double by default (a fresh double per
  * scenario), over a real server when EVENTSTORE_URL is set (each run under its own stream prefix).
  */
-const dirs = ['public', 'extra'].map((d) => path.join(__dirname, '..', 'scenarios', d));
+const dirs = ['public', 'extra', 'qa'].map((d) => path.join(__dirname, '..', 'scenarios', d));
 const files = dirs.flatMap((d) =>
   fs
     .readdirSync(d)
