@@ -30,8 +30,8 @@ export const DEFAULT_PROJECTIONS: Projection[] = [
   merkleLeavesProjection,
 ];
 
-/** Events read from the store per rebuild transaction: large, so each stream's rows are written once per page. */
-const REBUILD_PAGE = 10_000;
+/** Events read from the store per rebuild transaction: large, so each stream's rows are written once per page (25,000 events parsed are some 25 MB; 10,000 a page measured 13 % slower on the projections bench). */
+const REBUILD_PAGE = 25_000;
 
 /** The read side beside one service instance: a SQLite file, its projections and their queries. */
 export class ReadModels {
