@@ -189,6 +189,25 @@ describe('the scenario runner', () => {
     ]);
   });
 
+  it('reads a step time written without a zone as UTC', async () => {
+    const report = await runScenario({
+      name: 'no-zone',
+      steps: [
+        ...people.map((p) => ({ ...p, at: p.at.replace('Z', '') })),
+        {
+          at: '2026-03-02T03:00:00',
+          recordedAt: '2026-03-02T04:00:00',
+          actor: 'p-zhang',
+          command: 'RecordReading',
+          data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' },
+        },
+        // due 24 hours after 04:00 UTC, whatever zone the machine is in
+        { at: '2026-03-03T04:00:01', expect: { incidents: [{ itemId: 'doc-1', overdue: true }] } },
+      ],
+    });
+    expect(formatReport(report)).toContain('PASS');
+  });
+
   // contract §7 (v2): a command step may give recordedAt — a paper record typed in afterwards.
   it('enters a command late: the clock moves to recordedAt, the command keeps at as its occurredAt', async () => {
     const report = await runScenario({

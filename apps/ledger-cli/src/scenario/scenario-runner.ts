@@ -104,11 +104,13 @@ export const runScenario = async (
   options: { dataDir?: string; file?: string; store?: EventStore } = {},
 ): Promise<ScenarioReport> => {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'custody-scenario-'));
-  const clock = new ManualClock(scenario.steps[0]?.at ?? '2026-01-01T00:00:00Z');
+  const clock = new ManualClock(inUtc(scenario.steps[0]?.at) ?? '2026-01-01T00:00:00Z');
   const core = await LedgerCore.open({ dataDir, clock, store: options.store });
   const steps: StepReport[] = [];
   try {
-    for (const [index, step] of scenario.steps.entries()) {
+    for (const [index, given] of scenario.steps.entries()) {
+      const step: ScenarioStep = { ...given, at: inUtc(given.at), recordedAt: inUtc(given.recordedAt) };
+      if (step.recordedAt === undefined) delete step.recordedAt;
       const problems: string[] = [];
       const late = lateEntry(step);
       if ('problem' in late) {
@@ -159,6 +161,13 @@ export const runScenario = async (
   }
   return { name: scenario.name, file: options.file, ok: steps.every((s) => s.ok), steps };
 };
+
+/**
+ * A step's `at` or `recordedAt` written without a zone (`2026-03-02T09:00:00`) is read as UTC, as the format's
+ * examples are, rather than in whatever zone the machine running the file is set to.
+ */
+const inUtc = <T>(v: T): T =>
+  (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v) ? `${v}Z` : v) as T;
 
 const isInstant = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(new Date(v).getTime());
 
