@@ -20,6 +20,7 @@ export {
   consistencyProof,
   inclusionProof,
   leafHash,
+  leafHashBytes,
   merkleRoot,
   nodeHash,
   verifyConsistency,

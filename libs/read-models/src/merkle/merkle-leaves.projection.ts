@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type RecordedEvent, leafHash } from '@app/ledger';
+import { type RecordedEvent, leafHashBytes } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
 
@@ -54,14 +54,14 @@ const statementsFor = (db: Db) => {
 /**
  * Appends one leaf per event, for every event of the global log — the `ledger-checkpoints` stream included, so a
  * checkpoint is itself covered by the next checkpoint. An event without a well-formed `metadata.hash` (never sealed)
- * makes `leafHash` throw: the runner records the failure and the tree lacks that leaf, which `verify` then names as
+ * makes `leafHashBytes` throw: the runner records the failure and the tree lacks that leaf, which `verify` then names as
  * `missing-hash`. The rows commit in the runner's transaction, together with its checkpoint.
  */
 export const merkleLeavesProjection: Projection = {
   name: 'merkle-leaves-v1',
   apply(db: Db, event: RecordedEvent) {
     const hash = (event.metadata as { hash?: unknown } | undefined)?.hash as string;
-    const leaf = Buffer.from(leafHash(hash), 'hex');
+    const leaf = leafHashBytes(hash);
     statementsFor(db).insert.run(event.position, event.eventId, event.streamId, hash, leaf);
   },
   session(db: Db) {
@@ -70,7 +70,7 @@ export const merkleLeavesProjection: Projection = {
     return {
       apply(event: RecordedEvent) {
         const hash = (event.metadata as { hash?: unknown } | undefined)?.hash as string;
-        const leaf = Buffer.from(leafHash(hash), 'hex');
+        const leaf = leafHashBytes(hash);
         if (s.insertAt.run(next, event.position, event.eventId, event.streamId, hash, leaf).changes > 0) next++;
       },
       end() {},

@@ -36,6 +36,11 @@ export function leafHash(eventHashHex: string): string {
   return hashLeafBytes(hexToHash(eventHashHex, 'event hash')).toString('hex');
 }
 
+/** The same leaf hash as 32 bytes (what a leaf store keeps), without a round trip through hex. */
+export function leafHashBytes(eventHashHex: string): Buffer {
+  return hashLeafBytes(hexToHash(eventHashHex, 'event hash'));
+}
+
 /** RFC 9162 interior node hash: `sha256(0x01 ‖ left ‖ right)`, hex. */
 export function nodeHash(leftHex: string, rightHex: string): string {
   return hashChildren(hexToHash(leftHex, 'left'), hexToHash(rightHex, 'right')).toString('hex');
