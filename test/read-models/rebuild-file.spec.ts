@@ -61,6 +61,7 @@ describe('rebuilding the read models into a fresh file', () => {
     new ProjectionRunner(store, batched, DEFAULT_PROJECTIONS).commit(all);
     expect(dump(batched)).toEqual(dump(perEvent));
     expect(dump(batched).stream_states.length).toBeGreaterThan(3);
+    expect(dump(batched).deadlines.length).toBeGreaterThan(0);
   });
 
   it('renames the rebuilt file into place: same answers, checkpoint at the head, no leftovers', async () => {

@@ -1,8 +1,31 @@
 import { statement } from '../db/statements';
 import type { RecordedEvent } from '@app/ledger';
-import { deadlineChanges } from '@app/custody';
+import { deadlineChanges, type Deadline } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
+
+const changesOf = (event: RecordedEvent) =>
+  deadlineChanges({
+    streamId: event.streamId,
+    revision: event.revision,
+    type: event.type,
+    data: event.data,
+    occurredAt: event.metadata.occurredAt,
+  });
+
+const put = (db: Db, d: Deadline): void => {
+  statement(db, `INSERT OR REPLACE INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)`).run(
+    d.key,
+    d.kind,
+    d.streamId,
+    new Date(d.dueAt).toISOString(),
+    JSON.stringify(d),
+  );
+};
+
+const drop = (db: Db, key: string): void => {
+  statement(db, `DELETE FROM deadlines WHERE key = ?`).run(key);
+};
 
 /**
  * The pending deadlines, derived from the store (never held only in memory), so they survive restarts and fire for
@@ -11,19 +34,24 @@ import type { Projection } from '../runner/projection';
 export const deadlinesProjection: Projection = {
   name: 'deadlines-v1',
   apply(db: Db, event: RecordedEvent) {
-    const { set, clear } = deadlineChanges({
-      streamId: event.streamId,
-      revision: event.revision,
-      type: event.type,
-      data: event.data,
-      occurredAt: event.metadata.occurredAt,
-    });
-    for (const key of clear) statement(db, `DELETE FROM deadlines WHERE key = ?`).run(key);
-    for (const d of set) {
-      statement(
-        db,
-        `INSERT OR REPLACE INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)`,
-      ).run(d.key, d.kind, d.streamId, new Date(d.dueAt).toISOString(), JSON.stringify(d));
-    }
+    const { set, clear } = changesOf(event);
+    for (const key of clear) drop(db, key);
+    for (const d of set) put(db, d);
+  },
+  // In a batch only each key's last change is written: a key cleared and set again ends set, and the reverse.
+  session(db: Db) {
+    const last = new Map<string, Deadline | null>();
+    return {
+      apply(event: RecordedEvent) {
+        const { set, clear } = changesOf(event);
+        for (const key of clear) last.set(key, null);
+        for (const d of set) last.set(d.key, d);
+      },
+      end() {
+        for (const [key, d] of last)
+          if (d) put(db, d);
+          else drop(db, key);
+      },
+    };
   },
 };
