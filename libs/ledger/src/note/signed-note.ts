@@ -153,8 +153,8 @@ export interface ParsedNote {
   signatures: NoteSignature[];
 }
 
-// Newline is the only control character a note may hold.
-// eslint-disable-next-line no-control-regex
+// Newline is the only control character a note may hold (C2SP signed-note).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 
 /** Checks that `text` can be note text: ends in a newline, no control characters but newline. */
