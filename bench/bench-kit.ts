@@ -1,6 +1,7 @@
+import * as net from 'node:net';
 import type { NewEvent } from '@app/ledger';
 
-/** What every benchmark suite shares: the result shape `bench/run.ts` prints, medians, timers, a seeded PRNG. */
+/** What every benchmark suite shares: the result shape `bench/run.ts` prints, medians, timers, a seeded PRNG, a free port. */
 
 /** One measured figure: the median of `runs`. */
 export interface BenchResult {
@@ -45,3 +46,14 @@ export const syntheticReading = (i: number, streams: number): NewEvent => ({
     schemaVersion: 1,
   },
 });
+
+/** A TCP port free on loopback now, for a service a suite spawns. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });

@@ -12,12 +12,11 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { WindowedThrottlerStorage } from '../apps/ledger-api/src/auth/windowed-throttler.storage';
-import { type BenchResult, median } from './bench-kit';
+import { type BenchResult, freePort, median } from './bench-kit';
 import { appendRate, withFreshStore } from './store.bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -27,16 +26,6 @@ const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = 3;
 const KEY = 'k-bench-0123456789abcdef';
 const PARTS = new Set((process.env.BENCH_HTTP_PARTS ?? 'single,batch,ceiling,limiter').split(',').map((p) => p.trim()));
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 const post = async (base: string, name: string, data: unknown): Promise<void> => {
   const r = await fetch(`${base}/api/commands/${name}`, {

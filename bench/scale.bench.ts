@@ -15,10 +15,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { type BenchResult, median, prng } from './bench-kit';
+import { type BenchResult, freePort, median, prng } from './bench-kit';
 import { SCALE_KEY, scaleDataSet, type ScaleDataSet } from './scale-data';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -28,16 +27,6 @@ const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SCALE_SECONDS ?? 10);
 const STARTS = 3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Resident set size of a process in MiB (Linux /proc). */
 export const rssMiB = (pid: number): number => {
