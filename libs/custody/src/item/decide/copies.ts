@@ -35,17 +35,29 @@ export const requestCopy: Decide<'RequestCopy'> = (cmd, ctx) => {
   } satisfies ItemEvent);
 };
 
-export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
+/**
+ * The item and the copy request a decision (approval or refusal) is about, once the approver's rank allows it:
+ * 002 第21条: 绝密/机密 copies need the general manager (executive); others the department head (manager+).
+ */
+const copyRequestToDecide = (
+  cmd: Parameters<Decide<'ApproveCopy' | 'RefuseCopy'>>[0],
+  ctx: Parameters<Decide<'ApproveCopy' | 'RefuseCopy'>>[1],
+  deciding: 'approving' | 'refusing',
+) => {
   const item = classified(itemOf(ctx, cmd.data.itemId));
   const approver = approverOf(ctx, cmd);
   const request = item.copyRequests[cmd.data.requestId];
   if (!request) throw refuse('NOT_REQUESTED', `no copy request ${cmd.data.requestId} on ${item.itemId}`, 'requestId');
-  // 002 第21条: 绝密/机密 copies need the general manager (executive); others the department head (manager+).
   requireRank(
     approver,
     item.level === 'CONFIDENTIAL' ? 'manager' : 'executive',
-    `approving a copy of a ${item.level} item`,
+    `${deciding} a copy of a ${item.level} item`,
   );
+  return { item, request };
+};
+
+export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
+  const { item, request } = copyRequestToDecide(cmd, ctx, 'approving');
   if (request.approvedBy) return [];
   if (request.refusedBy) throw refuse('ALREADY_REFUSED', `copy request ${cmd.data.requestId} was refused`, 'requestId');
   // 001 不得擅自多印多留: an approval may allow fewer copies than asked for, never more.
@@ -70,15 +82,7 @@ export const approveCopy: Decide<'ApproveCopy'> = (cmd, ctx) => {
  * request can no longer be approved, and a copy recorded under it is COPY_UNAPPROVED like one without a request.
  */
 export const refuseCopy: Decide<'RefuseCopy'> = (cmd, ctx) => {
-  const item = classified(itemOf(ctx, cmd.data.itemId));
-  const approver = approverOf(ctx, cmd);
-  const request = item.copyRequests[cmd.data.requestId];
-  if (!request) throw refuse('NOT_REQUESTED', `no copy request ${cmd.data.requestId} on ${item.itemId}`, 'requestId');
-  requireRank(
-    approver,
-    item.level === 'CONFIDENTIAL' ? 'manager' : 'executive',
-    `refusing a copy of a ${item.level} item`,
-  );
+  const { item, request } = copyRequestToDecide(cmd, ctx, 'refusing');
   if (request.refusedBy) return [];
   if (request.approvedBy)
     throw refuse('ALREADY_APPROVED', `copy request ${cmd.data.requestId} was approved`, 'requestId');
