@@ -20,8 +20,8 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { ManualClock } from '@app/ledger';
 import { READ_MODEL_SCHEMA_VERSION } from '@app/read-models';
-import type { CustodyCommand, Deadline } from '@app/custody';
-import { LedgerCore, custodyProgram, type Principal } from '@app/application';
+import type { Deadline } from '@app/custody';
+import { LedgerCore, custodyProgram, fireDeadlineCommand, type Principal } from '@app/application';
 import { prng } from './bench-kit';
 
 /** Bump when the shape changes: a data set built by another version is rebuilt. */
@@ -127,15 +127,7 @@ export async function buildScaleDataSet(
       await Promise.all(
         [...byStream.values()].map(async (ds) => {
           for (const d of ds) {
-            const dueAt = new Date(d.dueAt).toISOString();
-            const command: CustodyCommand = {
-              type: 'FireDeadline',
-              data: { deadline: d },
-              commandId: `deadline:${d.key}:${dueAt}`,
-              actor: 'system:scheduler',
-              at: dueAt,
-            };
-            await core.runner.run(program, command);
+            await core.runner.run(program, fireDeadlineCommand(d));
             core.readModels.markFired(d);
           }
         }),

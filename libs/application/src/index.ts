@@ -4,7 +4,7 @@
  * for anyone embedding the ledger in a Nest service. No HTTP types: errors are typed (a `code` and a `status` hint)
  * and mapped to HTTP by the host (apps/ledger-api maps them to problem+json in one filter).
  */
-export { LedgerCore, openStore } from './ledger-core';
+export { LedgerCore, fireDeadlineCommand, openStore } from './ledger-core';
 export type { CommandResponse, LedgerConfig } from './ledger-core';
 export { Ledger } from './ledger';
 export type { LedgerOpenOptions, LedgerVerifyRequest } from './ledger';

@@ -61,6 +61,21 @@ const MAX_REMEMBERED_ITEMS = 100_000;
 const MAX_AHEAD_MS = 5 * 60_000;
 
 /**
+ * The command that fires a due deadline: its id comes from the deadline's key and due instant, so firing it again
+ * (another instance, a restart, a catch-up after downtime) is the same command and appends nothing.
+ */
+export const fireDeadlineCommand = (d: Deadline): CustodyCommand => {
+  const dueAt = new Date(d.dueAt).toISOString();
+  return {
+    type: 'FireDeadline',
+    data: { deadline: d },
+    commandId: `deadline:${d.key}:${dueAt}`,
+    actor: 'system:scheduler',
+    at: dueAt,
+  };
+};
+
+/**
  * The service without its HTTP shell: store, decider runner, read models and deadline scheduler, wired once.
  * The API, the CLI and the scenario runner all go through `execute` and the queries, so they share one path.
  */
@@ -254,15 +269,7 @@ export class LedgerCore {
   }
 
   private async fire(d: Deadline): Promise<void> {
-    const dueAt = new Date(d.dueAt).toISOString();
-    const command: CustodyCommand = {
-      type: 'FireDeadline',
-      data: { deadline: d },
-      commandId: `deadline:${d.key}:${dueAt}`,
-      actor: 'system:scheduler',
-      at: dueAt,
-    };
-    await this.runner.run(this.program, command);
+    await this.runner.run(this.program, fireDeadlineCommand(d));
   }
 
   private async respond(outcome: CommandOutcome): Promise<CommandResponse> {
