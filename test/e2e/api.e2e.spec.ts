@@ -173,4 +173,70 @@ describe('the ledger API over HTTP', () => {
       expect((await res.json()).errors).toEqual([expect.objectContaining({ field })]);
     }
   });
+  it('pages the readers of an item, now and at an instant, and answers a bad readers parameter with 400 naming it', async () => {
+    const director = (personId: string) =>
+      post('RegisterPerson', { data: { personId, name: personId, rank: 'director', clearance: 'SECRET', unit: 'o' } });
+    for (const id of ['p-dir-a', 'p-dir-b', 'p-dir-c']) expect((await director(id)).status).toBe(200);
+    const receipt = await post('RegisterReceivedItem', {
+      data: {
+        itemId: 'doc-readers',
+        title: 'directive No. 9',
+        level: 'SECRET',
+        periodYears: 10,
+        basis: 'b',
+        carrier: 'paper',
+        sender: 'bureau',
+        receivedBy: 'p-dir-a',
+        scope: { persons: [] },
+      },
+    });
+    expect(receipt.status).toBe(200);
+    const instant = svc.clock.now().toISOString();
+    svc.clock.advance(60_000);
+    expect((await director('p-dir-d')).status).toBe(200);
+
+    const walk = async (query: string) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await get(`/api/items/doc-readers/readers?limit=1${query}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        const page = await res.json();
+        expect(page.itemId).toBe('doc-readers');
+        expect(page.readers.length).toBeLessThanOrEqual(1);
+        ids.push(...page.readers.map((p: { personId: string }) => p.personId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      return { ids, pages };
+    };
+    const now = await walk('');
+    expect(now).toEqual({ ids: ['p-dir-a', 'p-dir-b', 'p-dir-c', 'p-dir-d'], pages: 4 });
+    const whole = await (await get('/api/items/doc-readers/readers')).json();
+    expect(whole.readers.map((p: { personId: string }) => p.personId)).toEqual(now.ids);
+    expect(whole.readers[0]).toEqual(
+      expect.objectContaining({ personId: 'p-dir-a', rank: 'director', departed: false }),
+    );
+    expect(whole.nextCursor).toBeNull();
+    // As the ledger knew it before p-dir-d was registered.
+    expect((await walk(`&asOf=${instant}`)).ids).toEqual(['p-dir-a', 'p-dir-b', 'p-dir-c']);
+    // The history carries the same readers at its instant, and no further page of them.
+    const history = await (await get(`/api/items/doc-readers/history?asOf=${instant}`, 'k-auditor')).json();
+    expect(history.readers.map((p: { personId: string }) => p.personId)).toEqual(['p-dir-a', 'p-dir-b', 'p-dir-c']);
+    expect(history.readersNextCursor).toBeNull();
+
+    expect((await get('/api/items/doc-nope/readers')).status).toBe(404);
+    for (const [path, field] of [
+      ['/api/items/doc-readers/readers?limit=0', 'query.limit'],
+      ['/api/items/doc-readers/readers?limit=1001', 'query.limit'],
+      ['/api/items/doc-readers/readers?cursor=%20x', 'query.cursor'],
+      ['/api/items/doc-readers/readers?asOf=yesterday', 'query.asOf'],
+      ['/api/items/doc-readers/readers?occurredBefore=2026-13-45', 'query.occurredBefore'],
+    ]) {
+      const res = await get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect((await res.json()).errors).toEqual([expect.objectContaining({ field })]);
+    }
+  });
 });

@@ -5,7 +5,14 @@
  * plans to "no sort of every matching row".
  */
 import { mayRead } from '@app/custody';
-import { personsAt, readHistory, readPersonStreams, type TimeWindow } from '@app/application';
+import {
+  HISTORY_READERS,
+  personsAt,
+  readHistory,
+  readPersonStreams,
+  readReaders,
+  type TimeWindow,
+} from '@app/application';
 import { openTestLedger, person, receiveSecret, type TestLedger } from '../investigation/ledger-fixture';
 
 const H = 3600_000;
@@ -85,6 +92,51 @@ describe('the read side at scale', () => {
       if (expected.length) nonEmpty++;
     }
     expect(nonEmpty).toBeGreaterThan(10);
+  });
+
+  it('pages the readers at every instant: the pages are the full fold of every person stream, in id order', async () => {
+    const windows: TimeWindow[] = [
+      {},
+      ...[1.5, 4.5, 5.5, 6.5, 8.5, 20].flatMap((h) => [{ asOf: at(h) }, { occurredBefore: at(h) }]),
+      { asOf: at(8.5), occurredBefore: at(5.5) },
+    ];
+    const everyone = await readPersonStreams(l.core);
+    let multiPage = 0;
+    for (const w of windows) {
+      const whole = (await readHistory(l.core, 'doc-1', w))!;
+      const expected = whole.state ? personsAt(everyone, w).filter((p) => mayRead(p, whole.state!)) : [];
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = (await readReaders(l.core, 'doc-1', { ...w, limit: 2, cursor }))!;
+        expect(page.readers.length).toBeLessThanOrEqual(2);
+        paged.push(...page.readers.map((p) => p.personId));
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor);
+      expect({ w, paged }).toEqual({ w, paged: expected.map((p) => p.personId) });
+      if (pages > 2) multiPage++;
+    }
+    expect(multiPage).toBeGreaterThan(5);
+    expect(await readReaders(l.core, 'doc-nope')).toBeNull();
+    expect(await readReaders(l.core, 'doc-nope', { asOf: at(20) })).toBeNull();
+    // Before the item existed nobody could read it.
+    expect((await readReaders(l.core, 'doc-1', { asOf: at(1.5) }))!.readers).toEqual([]);
+  });
+
+  it('reads a page of candidates as merged index ranges, never sorting every person in scope', () => {
+    const custody = l.core.readModels.custody;
+    const item = custody.item('doc-1')!;
+    const all = custody.readerCandidates(item);
+    const firstThree = custody.readerCandidatesPage(item, '', 3);
+    expect(firstThree).toEqual(all.slice(0, 3));
+    expect(custody.readerCandidatesPage(item, all[4], 3)).toEqual(all.slice(5, 8));
+    const sql = `SELECT r.person_id FROM person_ranks r JOIN person_levels l ON l.person_id = r.person_id
+         WHERE r.rank = ? AND r.person_id > ? AND l.max_level >= ?`;
+    expect(plan(l, `${sql} UNION ${sql} ORDER BY 1 LIMIT 3`, 'director', '', 2, 'executive', '', 2)).not.toMatch(
+      /TEMP B-TREE/,
+    );
   });
 
   it('reads the persons now from the candidates only, with the same answer as filtering everyone', () => {
@@ -184,5 +236,41 @@ describe('the read side at scale', () => {
     const page = (await readHistory(l.core, 'doc-1', { limit: 5, cursor: '10' }))!;
     expect(page.verification.eventsChecked).toBe(5);
     expect(page.events.map((e) => e.revision)).toEqual([10, 11, 12, 13, 14]);
+  });
+});
+
+describe('the readers of an item many may read', () => {
+  let l: TestLedger;
+  const ids = Array.from({ length: 130 }, (_, i) => `p-d${String(i).padStart(3, '0')}`);
+
+  beforeAll(async () => {
+    l = await openTestLedger();
+    // 130 directors with SECRET clearance: every one may read a SECRET item with the default scope (S2 第9条).
+    for (const id of ids) await l.run('p-registrar', 'RegisterPerson', person(id, 'director', 'SECRET'), at(1));
+    await receiveSecret(l, 'doc-1', ids[0], at(2));
+    await l.run('p-registrar', 'RecordDeparture', { personId: ids[7], decontaminationUntil: '2027-03-02' }, at(3));
+    await l.core.readModels.catchUp();
+  }, 120_000);
+  afterAll(() => l.close());
+
+  it('carries the first page of readers in a history and continues them on the readers route', async () => {
+    const readers = ids.filter((id) => id !== ids[7]);
+    for (const w of [{}, { asOf: at(4) }, { occurredBefore: at(4) }, {}]) {
+      for (const h of [
+        (await readHistory(l.core, 'doc-1', w))!,
+        (await readHistory(l.core, 'doc-1', { ...w, limit: 1 }))!,
+      ]) {
+        expect(h.readers.map((r) => r.personId)).toEqual(readers.slice(0, HISTORY_READERS));
+        expect(h.readersNextCursor).toBe(readers[HISTORY_READERS - 1]);
+        const rest = (await readReaders(l.core, 'doc-1', { ...w, cursor: h.readersNextCursor!, limit: 1000 }))!;
+        expect(rest.readers.map((r) => r.personId)).toEqual(readers.slice(HISTORY_READERS));
+        expect(rest.nextCursor).toBeNull();
+      }
+    }
+    // Before the departure the departed director was a reader too.
+    const before = (await readHistory(l.core, 'doc-1', { occurredBefore: at(2.5) }))!;
+    expect(before.readers.map((r) => r.personId)).toEqual(ids.slice(0, HISTORY_READERS));
+    // The whole list (the scenario runner's) is every page.
+    expect(l.core.readModels.custody.readers('doc-1')!.map((p) => p.personId)).toEqual(readers);
   });
 });

@@ -87,7 +87,12 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
     description: 'Custody search: `?q=` (id or title), `status`, `custodian`.',
   },
   { method: 'GET', path: '/api/items/:id', roles: 'any', description: "An item's current custody state." },
-  { method: 'GET', path: '/api/items/:id/readers', roles: 'any', description: 'Who may read the item now.' },
+  {
+    method: 'GET',
+    path: '/api/items/:id/readers',
+    roles: 'any',
+    description: 'Who may read the item, now or at an instant (paged).',
+  },
   {
     method: 'GET',
     path: '/api/items/:id/history',

@@ -132,6 +132,29 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
     { name: 'custodian', description: 'person id of the holder', schema: { type: 'string' } },
     { name: 'limit', description: 'at most this many (default 100, max 1000)', schema: { type: 'integer' } },
   ],
+  'GET /api/items/{id}/readers': [
+    {
+      name: 'asOf',
+      description: 'who might read it as the ledger knew it at this instant (item and persons folded to it)',
+      schema: { type: 'string', format: 'date-time' },
+    },
+    {
+      name: 'occurredBefore',
+      description: 'who might read it as the world was at this instant (occurredAt ≤ T)',
+      schema: { type: 'string', format: 'date-time' },
+    },
+    {
+      name: 'limit',
+      description:
+        'page size (default 100, max 1000); persons in id order, no total (counting decides on everyone in scope)',
+      schema: { type: 'integer' },
+    },
+    {
+      name: 'cursor',
+      description: "nextCursor of the previous page (a person id); a history's readersNextCursor continues its readers",
+      schema: { type: 'string' },
+    },
+  ],
   'GET /api/items/{id}/history': [
     {
       name: 'asOf',
@@ -144,7 +167,13 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
       schema: { type: 'string', format: 'date-time' },
     },
     { name: 'copies', description: 'include the copy tree', schema: { type: 'boolean' } },
-    { name: 'limit', description: 'page the events (1..1000); omit for all', schema: { type: 'integer' } },
+    {
+      name: 'limit',
+      description:
+        'page the events (1..1000); omit for all. The answer carries the first 100 readers at the instant; ' +
+        '`readersNextCursor` continues them at GET /api/items/{id}/readers with the same asOf/occurredBefore',
+      schema: { type: 'integer' },
+    },
     { name: 'cursor', description: 'nextCursor of the previous page', schema: { type: 'string' } },
   ],
   'GET /api/violations': [
@@ -186,7 +215,9 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
     },
     {
       name: 'after',
-      description: 'resume after this global position (or send Last-Event-ID)',
+      description:
+        'resume after this global position (or send Last-Event-ID); 0 replays the whole log; without either the ' +
+        'stream starts at the head (only events stored after connecting)',
       schema: { type: 'integer' },
     },
   ],

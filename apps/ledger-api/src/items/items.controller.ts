@@ -5,6 +5,7 @@ import {
   type LedgerCore,
   RequestValidationError,
   readHistory,
+  readReaders,
   exposureOf,
   itemLabels,
   summarizeEvent,
@@ -14,7 +15,7 @@ import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { Roles } from '../auth/api-key.guard';
 import { optionalBoolean, optionalInstant } from '../shared/query-params';
-import { QuerySchema, ItemsQuery, LangQuery, ItemHistoryQuery } from '../shared/query.dto';
+import { QuerySchema, ItemsQuery, LangQuery, ItemHistoryQuery, ItemReadersQuery } from '../shared/query.dto';
 
 @Controller('api')
 export class ItemsController {
@@ -52,13 +53,29 @@ export class ItemsController {
     return itemLabels(lang, item);
   }
 
-  @QuerySchema(LangQuery)
+  /**
+   * Who may read the item, a page at a time in person id order (`limit` 1..1000, default 100; `cursor` = the previous
+   * page's `nextCursor`): now, or at an instant (`asOf`, `occurredBefore`, as for the history). No total: counting
+   * would decide on every person in scope (docs/decisions.md).
+   */
+  @QuerySchema(ItemReadersQuery)
   @Get('items/:id/readers')
-  async readers(@Param('id') id: string) {
-    await this.core.readModels.catchUp();
-    const readers = this.core.readModels.custody.readers(id);
-    if (!readers) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
-    return { itemId: id, readers };
+  async readers(
+    @Param('id') id: string,
+    @Query('asOf') asOf?: string,
+    @Query('occurredBefore') occurredBefore?: string,
+    @Query('cursor') cursor?: string,
+    @Query('limit') limit?: string,
+  ) {
+    // Each checked by ItemReadersQuery before this runs.
+    const page = await readReaders(this.core, id, {
+      asOf: optionalInstant('asOf', asOf),
+      occurredBefore: optionalInstant('occurredBefore', occurredBefore),
+      cursor: cursor || undefined,
+      limit: limit ? Number(limit) : undefined,
+    });
+    if (!page) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
+    return page;
   }
 
   /**

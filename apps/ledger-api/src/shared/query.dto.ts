@@ -110,6 +110,14 @@ export class ItemHistoryQuery extends LangQuery {
   @(intIn(1, 1000)()) limit?: string;
 }
 
+export class ItemReadersQuery extends LangQuery {
+  @instant() asOf?: string;
+  @instant() occurredBefore?: string;
+  /** The previous page's `nextCursor`: the last person id it listed. */
+  @id() cursor?: string;
+  @(intIn(1, 1000)()) limit?: string;
+}
+
 export class IncidentsQuery extends LangQuery {
   @bool() open?: string;
   @bool() overdue?: string;

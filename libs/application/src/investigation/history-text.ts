@@ -44,7 +44,8 @@ export const historyText = (lang: Lang, h: ItemHistory, names: NameLookups): str
     t('cli.readers', {
       readers: formatList(
         lang,
-        h.readers.map((r) => personLabel(lang, names, r.personId)),
+        // More than the first page: the rest are on the readers route (`readersNextCursor`).
+        [...h.readers.map((r) => personLabel(lang, names, r.personId)), ...(h.readersNextCursor ? ['…'] : [])],
       ),
     }),
     h.verification.ok

@@ -22,6 +22,7 @@ import {
   type ViolationDetectedData,
   ms,
 } from '@app/custody';
+import { pageReaders, type ReadersPage } from '@app/read-models';
 import type { LedgerCore } from '../ledger-core';
 
 /** A violation recorded beside a fact by the same command (contract §2.1). */
@@ -71,6 +72,9 @@ export interface HistoryOptions extends TimeWindow {
   cursor?: string;
 }
 
+/** How many readers a history carries (the first page of the readers at its instant). */
+export const HISTORY_READERS = 100;
+
 export interface ReaderAtInstant {
   personId: string;
   name: string;
@@ -94,8 +98,15 @@ export interface ItemHistory {
   order: 'recorded' | 'occurred';
   /** The item at the instant; null when it did not exist yet. */
   state: ItemView | null;
-  /** Registered persons who might read it at that instant (persons folded to the same instant). */
+  /**
+   * Registered persons who might read it at that instant (persons folded to the same instant): the first
+   * {@link HISTORY_READERS} in id order. More are paged by `GET /api/items/{id}/readers` with the same `asOf` and
+   * `occurredBefore` and `cursor` = `readersNextCursor` (docs/decisions.md: the readers of a SECRET item can be
+   * thousands, and deciding on each one is the cost a history must not carry).
+   */
   readers: ReaderAtInstant[];
+  /** The cursor of the readers after the first page, null when `readers` is all of them. */
+  readersNextCursor: string | null;
   /** The copies at that instant, each with its state. */
   copies: (ItemView | null)[];
   copyTree: CopyNode[];
@@ -371,7 +382,7 @@ export const readHistory = async (
   const root = tree[0];
   // Only the persons who could read an item in this state at any instant (the read models' person index), folded to
   // the instant from their copied streams: the cost follows the readers, not everyone ever registered.
-  const readers = root.state ? readersAt(core, root.state, w) : [];
+  const readers = root.state ? readersAt(core, root.state, w) : { readers: [], nextCursor: null };
   const events = tree.flatMap((n) => n.seen.map((v) => toHistoryEvent(v, n.itemId)));
   events.sort(
     w.occurredBefore
@@ -399,7 +410,8 @@ export const readHistory = async (
     occurredBefore: options.occurredBefore ?? null,
     order: w.occurredBefore ? 'occurred' : 'recorded',
     state: root.state,
-    readers,
+    readers: readers.readers.map(readerAtInstant),
+    readersNextCursor: readers.nextCursor,
     copies: tree
       .slice(1)
       .filter((n) => n.seen.length > 0)
@@ -414,12 +426,70 @@ export const readHistory = async (
   };
 };
 
-/** Readers of an item in this state at the window's instant, from the person index (see readerCandidates). */
-const readersAt = (core: LedgerCore, state: ItemView, w: TimeWindow): ReaderAtInstant[] => {
+const readerAtInstant = ({ personId, name, rank, clearance, unit }: PersonView): ReaderAtInstant => ({
+  personId,
+  name,
+  rank,
+  clearance,
+  unit,
+});
+
+/**
+ * A page of the readers of an item in this state at the window's instant, from the person index (see
+ * readerCandidates): now from the persons as the read models hold them, at an earlier instant from the candidates'
+ * copied streams folded to it. Either way only about a page of persons is decided on.
+ */
+const readersAt = (
+  core: LedgerCore,
+  state: ItemView,
+  w: TimeWindow,
+  cursor = '',
+  limit = HISTORY_READERS,
+): ReadersPage<PersonView> => {
   const custody = core.readModels.custody;
-  return personsAt(custody.personEvents(custody.readerCandidates(state)), w)
-    .filter((p) => mayRead(p, state))
-    .map(({ personId, name, rank, clearance, unit }) => ({ personId, name, rank, clearance, unit }));
+  if (!w.asOf && !w.occurredBefore) return custody.readersOfItem(state, cursor, limit);
+  return pageReaders(
+    cursor,
+    limit,
+    (after, n) => custody.readerCandidatesPage(state, after, n),
+    (ids) => personsAt(custody.personEvents(ids), w).filter((p) => mayRead(p, state)),
+  );
+};
+
+export interface ReadersOptions extends TimeWindow {
+  /** `nextCursor` of the previous page (a person id). */
+  cursor?: string;
+  /** Page size (1..1000, default 100). */
+  limit?: number;
+}
+
+export interface ReadersAtInstant extends ReadersPage<PersonView> {
+  itemId: string;
+  asOf: string | null;
+  occurredBefore: string | null;
+}
+
+/**
+ * Who may read an item — now, or at an instant (`asOf`: as the ledger knew it; `occurredBefore`: as the world was),
+ * the item and the persons both folded to it — a page at a time in person id order. Null when there is no such item.
+ */
+export const readReaders = async (
+  core: LedgerCore,
+  itemId: string,
+  options: ReadersOptions = {},
+): Promise<ReadersAtInstant | null> => {
+  await core.readModels.catchUp();
+  const w: TimeWindow = { asOf: options.asOf, occurredBefore: options.occurredBefore };
+  const limit = options.limit ?? 100;
+  const at = { itemId, asOf: options.asOf ?? null, occurredBefore: options.occurredBefore ?? null };
+  if (!w.asOf && !w.occurredBefore) {
+    const page = core.readModels.custody.readersPage(itemId, options.cursor, limit);
+    return page && { ...at, ...page };
+  }
+  const tree = await loadItemTree(core.store, itemId, w, false);
+  if (!tree) return null;
+  const state = tree[0].state;
+  return { ...at, ...(state ? readersAt(core, state, w, options.cursor, limit) : { readers: [], nextCursor: null }) };
 };
 
 /**
@@ -456,13 +526,15 @@ const readHistoryPageNow = async (
   const page = run.slice(0, limit);
   const firstBad = page.find((v) => !(v.hashRecomputes && v.linksToPrevious));
   const lastRevision = await core.store.streamRevision(streamId);
+  const readers = readersAt(core, state, {});
   return {
     itemId,
     asOf: null,
     occurredBefore: null,
     order: 'recorded',
     state,
-    readers: readersAt(core, state, {}),
+    readers: readers.readers.map(readerAtInstant),
+    readersNextCursor: readers.nextCursor,
     copies: [],
     copyTree: [{ itemId, copyOf: null, depth: 0 }],
     events: page.map((v) => toHistoryEvent(v, itemId)),
@@ -499,7 +571,7 @@ export const formatHistory = (h: ItemHistory): string => {
       .join(', ') || 'now';
   lines.push(
     `${h.events.length} events (${h.order} order); ${at}: ${h.state ? `${h.state.status}, held by ${h.state.custodian ?? 'nobody'}${h.state.placeId ? ` at ${h.state.placeId}` : ''}` : 'not recorded yet'}`,
-    `readers: ${h.readers.map((r) => r.personId).join(', ') || 'none'}`,
+    `readers: ${h.readers.map((r) => r.personId).join(', ') || 'none'}${h.readersNextCursor ? ', …' : ''}`,
     h.verification.ok
       ? `verified: ${h.verification.eventsChecked} events recompute and link`
       : `NOT VERIFIED: first failure ${JSON.stringify(h.verification.firstFailure)}`,

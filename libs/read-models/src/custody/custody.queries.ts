@@ -27,6 +27,35 @@ interface PersonEventRow extends Row {
   recorded_at: string;
 }
 
+/** A page of readers in id order; `nextCursor` (the last id on the page) is null on the last page. */
+export interface ReadersPage<P extends { personId: string }> {
+  readers: P[];
+  nextCursor: string | null;
+}
+
+/**
+ * Pages readers out of reader candidates: takes candidates after `cursor` in id order (`candidates(after, n)`), keeps
+ * those `decide` admits (it answers in id order), until one more than `limit` is found or the candidates run out. The
+ * cost follows the page, not the persons in scope; the rule itself stays in `decide` (mayRead on some state).
+ */
+export const pageReaders = <P extends { personId: string }>(
+  cursor: string,
+  limit: number,
+  candidates: (after: string, n: number) => string[],
+  decide: (ids: string[]) => P[],
+): ReadersPage<P> => {
+  const found: P[] = [];
+  let after = cursor;
+  while (found.length <= limit) {
+    const ids = candidates(after, Math.max(limit + 1 - found.length, 16));
+    if (!ids.length) break;
+    found.push(...decide(ids));
+    after = ids[ids.length - 1];
+  }
+  const readers = found.slice(0, limit);
+  return { readers, nextCursor: found.length > limit ? readers[readers.length - 1].personId : null };
+};
+
 /** Custody and reading-scope queries. "Who may read" always goes through the one rule in custody/rules. */
 export class CustodyQueries {
   constructor(private readonly db: Db) {}
@@ -59,25 +88,51 @@ export class CustodyQueries {
    * Persons who might read an item in this state at some instant: a superset from the person index (some rank the
    * scope admits or named in it, and a clearance ever high enough; everyone once declassified; nobody once
    * destroyed), sorted by id. The reading-scope rule still decides on each one's state (see person-index.projection).
+   * Every one of them: a page of them is {@link readerCandidatesPage}.
    */
   readerCandidates(item: ItemView): string[] {
+    const out: string[] = [];
+    for (let page = this.readerCandidatesPage(item, '', 1000); page.length;) {
+      out.push(...page);
+      page = this.readerCandidatesPage(item, page[page.length - 1], 1000);
+    }
+    return out;
+  }
+
+  /**
+   * At most `limit` reader candidates (see {@link readerCandidates}) with ids after `after`, in id order. Each rank
+   * the scope admits is its own range of the `person_ranks` key and the named persons one more arm; SQLite merges the
+   * arms in id order and stops at the limit (checked in test/read-models/read-side-scale.spec.ts: no sort of every
+   * candidate), so a page reads about `limit` index entries however many persons are in scope.
+   */
+  readerCandidatesPage(item: ItemView, after: string, limit: number): string[] {
     if (item.status === 'destroyed') return [];
     if (item.status === 'declassified')
-      return (statement(this.db, `SELECT person_id FROM person_levels ORDER BY person_id`).all() as Row[]).map(
-        (r) => r.person_id,
-      );
+      return (
+        statement(this.db, `SELECT person_id FROM person_levels WHERE person_id > ? ORDER BY person_id LIMIT ?`).all(
+          after,
+          limit,
+        ) as Row[]
+      ).map((r) => r.person_id);
     const named = [...item.scope.persons, ...item.extendedTo];
     const level = levelRank(item.level);
-    return (
-      statement(
-        this.db,
+    const ranks = admittedRanks(item);
+    const arms = ranks.map(
+      () =>
         `SELECT r.person_id FROM person_ranks r JOIN person_levels l ON l.person_id = r.person_id
-         WHERE r.rank IN (SELECT value FROM json_each(?)) AND l.max_level >= ?
-         UNION
-         SELECT person_id FROM person_levels WHERE person_id IN (SELECT value FROM json_each(?)) AND max_level >= ?
-         ORDER BY 1`,
-      ).all(JSON.stringify(admittedRanks(item)), level, JSON.stringify(named), level) as Row[]
-    ).map((r) => r.person_id);
+         WHERE r.rank = ? AND r.person_id > ? AND l.max_level >= ?`,
+    );
+    const args: unknown[] = ranks.flatMap((rank) => [rank, after, level]);
+    if (named.length) {
+      arms.push(
+        `SELECT person_id FROM person_levels WHERE person_id IN (SELECT value FROM json_each(?)) AND person_id > ? AND max_level >= ?`,
+      );
+      args.push(JSON.stringify(named), after, level);
+    }
+    if (!arms.length) return [];
+    return (statement(this.db, `${arms.join(' UNION ')} ORDER BY 1 LIMIT ?`).all(...args, limit) as Row[]).map(
+      (r) => r.person_id,
+    );
   }
 
   /**
@@ -107,15 +162,46 @@ export class CustodyQueries {
     return out;
   }
 
-  /** Registered persons who may read the item now, sorted by id. */
+  /** Registered persons who may read the item now, sorted by id: every page of {@link readersPage}. */
   readers(itemId: string): PersonView[] | null {
     const item = this.item(itemId);
     if (!item) return null;
-    const persons = statement(
-      this.db,
-      `SELECT view FROM persons WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id`,
-    ).all(JSON.stringify(this.readerCandidates(item))) as { view: string }[];
-    return persons.map((r) => JSON.parse(r.view) as PersonView).filter((p) => mayRead(p, item));
+    const out: PersonView[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page = this.readersOfItem(item, cursor, 1000);
+      out.push(...page.readers);
+      cursor = page.nextCursor;
+    }
+    return out;
+  }
+
+  /**
+   * A page of the persons who may read the item now (id order), after `cursor` (the previous page's `nextCursor`, a
+   * person id). Null when there is no such item. No total: counting means deciding on every person in scope, the cost
+   * this page exists to avoid (at 1M events 3,333 persons may read every SECRET item; docs/decisions.md).
+   */
+  readersPage(itemId: string, cursor = '', limit = 100): ReadersPage<PersonView> | null {
+    const item = this.item(itemId);
+    return item ? this.readersOfItem(item, cursor, limit) : null;
+  }
+
+  /** A page of the persons who may read an item in this state now (see {@link readersPage}). */
+  readersOfItem(item: ItemView, cursor = '', limit = 100): ReadersPage<PersonView> {
+    return pageReaders(
+      cursor,
+      limit,
+      (after, n) => this.readerCandidatesPage(item, after, n),
+      (ids) =>
+        (
+          statement(
+            this.db,
+            `SELECT view FROM persons WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id`,
+          ).all(JSON.stringify(ids)) as { view: string }[]
+        )
+          .map((r) => JSON.parse(r.view) as PersonView)
+          .filter((p) => mayRead(p, item)),
+    );
   }
 
   /** Items the person holds now (a muster). */
