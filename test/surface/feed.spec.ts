@@ -163,9 +163,36 @@ describe('the live feed', () => {
     expect(viaQuery.events.map((e) => e.id)).toEqual(positions.slice(2));
   });
 
+  it('starts a new subscriber at the head, and replays everything after a Last-Event-ID or after=0', async () => {
+    const { post } = client(s.base);
+    const head = Number(((await (await fetch(`${s.base}/health`)).json()) as { head: number }).head);
+    expect(head).toBeGreaterThan(3);
+    let appended: { position: number }[] = [];
+    const fresh = await readFeed(s.base, {
+      onOpen: async () => {
+        await sleep(100);
+        const r = await post(
+          'RegisterPlace',
+          { data: { placeId: 'room-head', name: 'room', kind: 'reading-room' } },
+          'k-registrar',
+        );
+        appended = ((await r.json()) as { events: { position: number }[] }).events;
+      },
+      until: (events) => events.length > 0,
+    });
+    // Only what was stored after it connected: nothing of the log before.
+    expect(fresh.events.map((e) => e.id)).toEqual(appended.map((e) => e.position));
+    expect(fresh.events[0].id).toBeGreaterThan(head);
+    // A subscriber that names a position still gets every event after it, from the start with after=0.
+    const all = await readFeed(s.base, { query: '?after=0', until: (events) => events.length >= head + 1 });
+    expect(all.events.map((e) => e.id)).toEqual(Array.from({ length: head + 1 }, (_, i) => i + 1));
+    const resumed = await readFeed(s.base, { lastEventId: '2', until: (events) => events.length >= head - 1 });
+    expect(resumed.events.map((e) => e.id)).toEqual(Array.from({ length: head - 1 }, (_, i) => i + 3));
+  });
+
   it('filters by stream prefix and by type', async () => {
     const byStream = await readFeed(s.base, {
-      query: '?streams=item-,incident-',
+      query: '?after=0&streams=item-,incident-',
       until: (events) => events.some((e) => e.data.streamId.startsWith('incident-')),
     });
     expect(byStream.events.length).toBeGreaterThan(0);
@@ -173,7 +200,7 @@ describe('the live feed', () => {
       byStream.events.every((e) => e.data.streamId.startsWith('item-') || e.data.streamId.startsWith('incident-')),
     ).toBe(true);
     const byType = await readFeed(s.base, {
-      query: '?types=ViolationDetected,IncidentOpened',
+      query: '?after=0&types=ViolationDetected,IncidentOpened',
       until: (events) => events.length >= 2,
     });
     expect(byType.events.map((e) => e.event).sort()).toEqual(['IncidentOpened', 'ViolationDetected']);

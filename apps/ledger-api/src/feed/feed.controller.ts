@@ -35,7 +35,8 @@ export class FeedController {
 
   /**
    * Server-sent events: every stored event as `id: <position>`, `event: <type>`, `data: <json>`. Resume with the
-   * `Last-Event-ID` header (or `?after=`); filter with `?streams=item-,incident-` and `?types=ViolationDetected,…`.
+   * `Last-Event-ID` header (or `?after=`; `after=0` replays the whole log); without either the stream starts at the
+   * head. Filter with `?streams=item-,incident-` and `?types=ViolationDetected,…`.
    */
   @QuerySchema(FeedQuery)
   @Get()

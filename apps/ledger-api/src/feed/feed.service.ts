@@ -5,7 +5,10 @@ import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
 
 /** What a feed client asked for. */
 export interface FeedRequest {
-  /** Exclusive global position to resume after (Last-Event-ID or ?after=); undefined = from the start. */
+  /**
+   * Exclusive global position to resume after (Last-Event-ID or ?after=; `after=0` replays from the start); undefined
+   * = from the head: only events stored after the subscriber connected (docs/decisions.md).
+   */
   after?: number;
   /** Stream id prefixes (`item-`, `incident-`); empty = every stream. */
   streams: string[];
@@ -105,17 +108,21 @@ export class FeedService implements BeforeApplicationShutdown {
       // Back-pressure: a slow client holds its own subscription back, not the store or other clients.
       if (!sink.write(chunk)) await waitDrain();
     };
-    const subscription: Subscription = this.core.store.subscribeToAll(
-      async (event) => {
-        if (types.size > 0 && !types.has(event.type)) return;
-        await send(formatEvent(event));
-      },
-      {
-        after: request.after,
-        filter: request.streams.length ? { streamPrefixes: request.streams } : undefined,
-        onError: () => void stop(),
-      },
-    );
+    let subscription: Subscription | undefined;
+    const subscribe = (after: number | undefined) => {
+      if (closed) return;
+      subscription = this.core.store.subscribeToAll(
+        async (event) => {
+          if (types.size > 0 && !types.has(event.type)) return;
+          await send(formatEvent(event));
+        },
+        {
+          after,
+          filter: request.streams.length ? { streamPrefixes: request.streams } : undefined,
+          onError: () => void stop(),
+        },
+      );
+    };
     const heartbeat = setInterval(
       () => void send(`: heartbeat ${this.core.clock.now().toISOString()}\n\n`),
       this.config.feedHeartbeatMs,
@@ -127,9 +134,17 @@ export class FeedService implements BeforeApplicationShutdown {
       release();
       clearInterval(heartbeat);
       this.open.delete(stop);
-      await subscription.stop();
+      await subscription?.stop();
       if (!sink.writableEnded) sink.end();
     };
+    if (request.after !== undefined) subscribe(request.after);
+    else
+      // A new subscriber starts at the head: at 1M events a dashboard opening the feed was sent every event from the
+      // start of the log (session 3's soak). Every event stored after the head read here is delivered (docs/decisions.md).
+      this.core.store.headPosition().then(
+        (head) => subscribe(head),
+        () => void stop(),
+      );
     this.open.add(stop);
     onClose(() => void stop());
   }
