@@ -25,6 +25,9 @@ import { ApprovalsController } from './approvals/approvals.controller';
 import { NotificationsController } from './notifications/notifications.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 
+/** The global guards, in the order they run. */
+export const GLOBAL_GUARDS = [ThrottlerGuard, ApiKeyGuard, QueryGuard] as const;
+
 @Module({})
 export class AppModule {
   static forRoot(config: ServiceConfig, clock: Clock): DynamicModule {
@@ -66,13 +69,17 @@ export class AppModule {
         // The service's controllers use the core and the checkpoint service of the one Ledger LedgerModule opens.
         { provide: LEDGER_CORE, useFactory: (ledger: Ledger) => ledger.core, inject: [Ledger] },
         { provide: CheckpointService, useFactory: (ledger: Ledger) => ledger.checkpoints, inject: [Ledger] },
-        // Rate limiting first, so floods of bad keys are throttled before they are looked up.
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
-        { provide: APP_GUARD, useClass: QueryGuard },
+        // Rate limiting first, so floods of bad keys are throttled before they are looked up. Each guard and the
+        // filter is also a provider of its own, so the commands route below Express (command.route.ts) runs the
+        // same instances in the same order: GLOBAL_GUARDS.
+        ThrottlerGuard,
+        ApiKeyGuard,
+        QueryGuard,
+        ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
         MetricsService,
         FeedService,
-        { provide: APP_FILTER, useClass: ProblemFilter },
+        ProblemFilter,
+        { provide: APP_FILTER, useExisting: ProblemFilter },
         ExecuteLedgerCommandHandler,
       ],
     };

@@ -1,12 +1,16 @@
 import 'reflect-metadata';
+import type { CanActivate } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SystemClock, type Clock } from '@app/ledger';
-import { AppModule } from './app.module';
+import { AppModule, GLOBAL_GUARDS } from './app.module';
 import { ConfigError, loadConfig, type ServiceConfig } from '@app/application';
 import { createLogger, PinoNestLogger } from './logging/logger';
 import { requestLogger } from './logging/request-logger';
 import { setupOpenApi } from './docs/openapi';
+import { installCommandRoute } from './commands/command.route';
+import { CommandsController } from './commands/commands.controller';
+import { ProblemFilter } from './http/problem.filter';
 
 /** Builds the HTTP application (also used by the end-to-end tests, with their own config and clock). */
 export const createApp = async (
@@ -22,6 +26,13 @@ export const createApp = async (
   app.use(requestLogger(logger));
   // Bodies are small JSON documents; a limit keeps an oversized body a clean 413.
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  // POST /api/commands/{Name} runs the same guards, controller and filter without Express in between.
+  installCommandRoute(app.getHttpServer(), () => ({
+    guards: GLOBAL_GUARDS.map((guard) => app.get<CanActivate>(guard)),
+    controller: app.get(CommandsController),
+    filter: app.get(ProblemFilter),
+    logger,
+  }));
   app.enableShutdownHooks();
   setupOpenApi(app);
   return app;
