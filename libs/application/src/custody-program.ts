@@ -29,13 +29,13 @@ export const custodyProgram = (
   judgedAsOf,
   async fulfil(needs, ctx) {
     const incidents = (needs.openIncidentsFor ?? []).filter((i) => !(i in ctx.openIncidents));
-    const held = (needs.itemsHeldBy ?? []).filter((p) => !(p in ctx.itemsHeldBy));
+    const held = (needs.itemsEverHeldBy ?? []).filter((p) => !(p in ctx.itemsEverHeldBy));
     const violations = (needs.violations ?? []).filter((v) => !(v in ctx.violations));
     const scope = needs.itemsInScope && ctx.itemsInScope === undefined;
     if (!incidents.length && !held.length && !violations.length && !scope) return false;
     await readModels.catchUp();
     for (const itemId of incidents) ctx.openIncidents[itemId] = readModels.incidents.joinableFor(itemId);
-    for (const personId of held) ctx.itemsHeldBy[personId] = readModels.custody.heldBy(personId).map((i) => i.itemId);
+    for (const personId of held) ctx.itemsEverHeldBy[personId] = readModels.custody.everHeldBy(personId);
     for (const id of violations) {
       const v = readModels.violations.get(id);
       ctx.violations[id] = v

@@ -45,7 +45,7 @@ const moduleFor = (command: CustodyCommand): CommandModule => {
 /**
  * contract §5.1 2 (a fact is judged as things stood when it happened): the facts about items whose checks read the
  * item, the persons and the places — scope, clearance, departure, approvals, status. Requests are decided on the
- * state as it is now; registrations and the inventory, person and incident facts read the current state too (their
+ * state as it is now; registrations and the inventory, the other person facts and the incident facts read the current state too (their
  * checks are about existence, or about what the read models hold now). RecordCopy too: the copy takes the next copy
  * number of its tree and the original's level, period and scope as they are now (contract §5.1 4: copy numbers are
  * unique, copies follow the original), which a copy made from the original "as it was" would break.
@@ -63,6 +63,8 @@ const JUDGED_AS_OF: readonly CommandName[] = [
   'RecordGatePassage',
   'RecordDestruction',
   'RecordLoss',
+  // 002_c292fe519fc09962.txt 第30条 with contract §5.1 2: a departure entered late counts what was held when they left.
+  'RecordDeparture',
 ];
 const JUDGED_KINDS: readonly StreamKind[] = ['item', 'person', 'place'];
 

@@ -202,6 +202,34 @@ describe('incident inc-1 already flagged LEAK_REPORT_LATE by its deadline', () =
       .when(cmd('SubmitIncidentReport', { incidentId: 'inc-1', ...report }, responder('2026-03-03T12:00:00.000Z')))
       .then((w) => expect(typesOf(w)).toEqual(['IncidentReported'])));
 
+  // contract §5.1 2: a paper report dated before the deadline, typed in after the deadline fired.
+  it('resolves the flag when the report entered now was made before the deadline', () =>
+    given(incidentOpened(), flagged('LEAK_REPORT_LATE'))
+      .when(cmd('SubmitIncidentReport', { incidentId: 'inc-1', ...report }, responder('2026-03-02T20:00:00.000Z')))
+      .then((w) => {
+        expect(typesOf(w)).toEqual(['IncidentReported', 'ViolationResolved']);
+        expect(eventsOf(w)[0].data).toMatchObject({ late: false });
+        expect(eventsOf(w)[1].data).toMatchObject({
+          violationId: 'inc-1:LEAK_REPORT_LATE',
+          resolvedBy: 'p-dir',
+          at: '2026-03-02T20:00:00.000Z',
+        });
+      }));
+
+  it('resolves the investigation flag when a result made before its deadline is entered after it fired', () =>
+    given(incidentOpened(), flagged('INVESTIGATION_REPORT_LATE'))
+      .when(
+        cmd(
+          'ConcludeInvestigation',
+          { incidentId: 'inc-1', finding: 'lost in a restaurant', responsible: ['p-zhang'] },
+          responder('2026-04-01T00:00:00.000Z'),
+        ),
+      )
+      .then((w) => {
+        expect(typesOf(w)).toEqual(['InvestigationConcluded', 'ViolationResolved']);
+        expect(eventsOf(w)[1].data).toMatchObject({ violationId: 'inc-1:INVESTIGATION_REPORT_LATE' });
+      }));
+
   it('flags nothing when the deadline fires again', () =>
     given(incidentOpened(), flagged('LEAK_REPORT_LATE'))
       .when(cmd('FireDeadline', deadline('LEAK_REPORT_LATE', DUE), { actor: 'scheduler', at: DUE }))

@@ -2,7 +2,7 @@ import type { CustodyCommand } from '../commands';
 import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
 import { refuse, InvalidCommand, UnknownReference } from '../shared/errors';
 import { incidentStream, itemStream, personStream } from '../shared/streams';
-import type { ViolationDetected } from '../shared/violation';
+import type { ViolationDetected, ViolationResolved } from '../shared/violation';
 import { INCIDENT_KINDS } from '../shared/vocabulary';
 import { violation } from '../rules/violations';
 import { isAfter } from '../shared/calendar';
@@ -76,6 +76,23 @@ const lateFlag = (state: RecordedIncident, code: IncidentDeadlineCode): Violatio
   return [{ ...flag, data: { ...flag.data, violationId } }];
 };
 
+/**
+ * A report or result made in time but entered after its deadline fired (a paper record typed in afterwards, contract
+ * §5.1 2: judged as things stood when it happened): the deadline's flag was true of what the ledger knew when it
+ * fired and stays in the history, but it is resolved now, with the instant the record shows — an open "no report by
+ * the deadline" beside an incident that was reported in time would contradict itself (TL2024 实施条例 第61条; BG99 第5条).
+ */
+const inTimeAfterAll = (
+  state: RecordedIncident,
+  command: { actor: string; at: string },
+  code: IncidentDeadlineCode,
+): ViolationResolved[] => {
+  const violationId = incidentViolationId(state.incident.incidentId, code);
+  if (state.violations[violationId] !== 'open') return [];
+  const note = `the ${DEADLINE_RULES[code].what} was made at ${command.at}, by ${DEADLINE_RULES[code].due(state.incident)}: entered after the deadline fired`;
+  return [{ type: 'ViolationResolved', data: { violationId, note, resolvedBy: command.actor, at: command.at } }];
+};
+
 /** BG99 第5条: the written result is due 3 months after discovery; a late one is accepted and flagged once. */
 const conclusion = (
   state: RecordedIncident,
@@ -90,7 +107,9 @@ const conclusion = (
       type: 'InvestigationConcluded',
       data: { incidentId, finding, responsible: [...responsible], by: command.actor, at: command.at, dueAt, late },
     },
-    ...(late ? lateFlag(state, 'INVESTIGATION_REPORT_LATE') : []),
+    ...(late
+      ? lateFlag(state, 'INVESTIGATION_REPORT_LATE')
+      : inTimeAfterAll(state, command, 'INVESTIGATION_REPORT_LATE')),
   ];
 };
 
@@ -238,7 +257,7 @@ export const decideIncident = (command: IncidentCommand, ctx: DecisionContext): 
       // fired yet, the lateness is flagged here with the id the deadline would use.
       const events: IncidentEvent[] = [
         { type: 'IncidentReported', data: { incidentId, ...fields, by: command.actor, at: command.at, dueAt, late } },
-        ...(late ? lateFlag(state, 'LEAK_REPORT_LATE') : []),
+        ...(late ? lateFlag(state, 'LEAK_REPORT_LATE') : inTimeAfterAll(state, command, 'LEAK_REPORT_LATE')),
       ];
       return writeTo(incidentStream(incidentId), events);
     }

@@ -55,7 +55,7 @@ export const home = place('home-1', 'home');
 export const site = place('site-1', 'destruction-site');
 export const places = [room, office, vault, restaurant, home, site];
 
-/** An item received (签收) at T0 by p-zhang unless told otherwise. */
+/** An item received (签收) by p-zhang at T0 unless told otherwise. */
 export const received = (
   itemId: string,
   over: {
@@ -65,6 +65,8 @@ export const received = (
     ranks?: Rank[];
     copyAllowed?: boolean;
     declassifyOn?: string;
+    /** When it was received (default T0). */
+    at?: string;
   } = {},
 ): HistoryEntry => ({
   streamId: `item-${itemId}`,
@@ -84,7 +86,7 @@ export const received = (
       copyAllowed: over.copyAllowed ?? true,
       issuedAt: T0,
       declassifyOn: over.declassifyOn ?? '2036-03-02T09:00:00.000Z',
-      at: T0,
+      at: over.at ?? T0,
     },
   },
 });

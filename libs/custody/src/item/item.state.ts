@@ -29,6 +29,11 @@ export interface ItemRecord {
   /** Revision of the last event folded (the stream revision). */
   revision: number;
   itemId: string;
+  /**
+   * When the item came into the register: the occurredAt of its first event (proposal, receipt or copy). Absent
+   * in states folded before it was kept (read as "always there").
+   */
+  since?: string;
   title: string;
   level: Level;
   basis: string;
@@ -90,9 +95,11 @@ export const isItem = (s: ItemState | undefined | null): s is ItemRecord => !!s 
 const blank = (
   itemId: string,
   revision: number,
+  since: string,
 ): Omit<ItemRecord, 'title' | 'level' | 'basis' | 'carrier' | 'scope' | 'status'> => ({
   revision,
   itemId,
+  since,
   extendedTo: [],
   copyAllowed: true,
   plannedCopies: null,
@@ -170,7 +177,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
     const d = event.data;
     const revision = isItem(state) ? state.revision + 1 : 0;
     return {
-      ...blank(d.itemId, revision),
+      ...blank(d.itemId, revision, d.at),
       status: 'draft',
       ...described(d),
       plannedCopies: d.copies,
@@ -182,7 +189,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
   if (event.type === 'ItemReceived') {
     const d = event.data;
     return {
-      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0),
+      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0, d.at),
       status: 'active',
       ...described(d),
       periodYears: d.periodYears,
@@ -198,7 +205,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
   if (event.type === 'CopyRegistered') {
     const d = event.data;
     return {
-      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0),
+      ...blank(d.itemId, isItem(state) ? state.revision + 1 : 0, d.at),
       status: 'active',
       ...described(d),
       extendedTo: d.extendedTo,

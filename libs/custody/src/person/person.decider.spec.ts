@@ -1,4 +1,5 @@
 import { cmd, eventsOf, given, T0, typesOf, violationCodes } from '../testing/custody-spec';
+import { onItem, received } from '../item/item.fixtures';
 import { personStreamModule, personView } from '.';
 
 const zhang = { personId: 'p-zhang', name: 'Zhang', rank: 'staff', clearance: 'SECRET', unit: 'office' } as const;
@@ -13,7 +14,8 @@ const departed = {
     data: { personId: 'p-zhang', decontaminationUntil: '2027-03-02T00:00:00.000Z', at: T0 },
   },
 };
-const holding = (...items: string[]) => ({ lookups: { itemsHeldBy: { 'p-zhang': items } } });
+/** Items received by Zhang at T0 (the holders index answers them for the departure, as the read model would). */
+const holding = (...items: string[]) => items.map((itemId) => received(itemId));
 const LATER = '2026-03-05T09:00:00.000Z';
 
 describe('no person p-zhang', () => {
@@ -87,7 +89,7 @@ describe('Zhang registered, not on probation', () => {
 describe('Zhang registered and still holding doc-1 and doc-2', () => {
   // 002_c292fe519fc09962.txt 第30条: everything must be handed back on leaving.
   it('records the departure and flags DEPARTURE_ITEMS_UNRETURNED once per item, on the person stream', () =>
-    given(registered(), holding('doc-1', 'doc-2'))
+    given(registered(), ...holding('doc-1', 'doc-2'))
       .when(cmd('RecordDeparture', { personId: 'p-zhang', decontaminationUntil: LATER }, { commandId: 'c-dep' }))
       .then((w) => {
         expect(w.map((x) => x.streamId)).toEqual(['person-p-zhang']);
@@ -115,14 +117,14 @@ describe('Zhang registered and still holding doc-1 and doc-2', () => {
       }));
 
   it('refuses a decontamination period that ends before the departure (input error)', () =>
-    given(registered(), holding('doc-1'))
+    given(registered(), ...holding('doc-1'))
       .when(cmd('RecordDeparture', { personId: 'p-zhang', decontaminationUntil: '2026-03-01T00:00:00.000Z' }))
       .thenThrows('INVALID_COMMAND'));
 });
 
 describe('Zhang registered, holding nothing', () => {
   it('records the departure without a violation', () =>
-    given(registered(), holding())
+    given(registered(), ...holding())
       .when(cmd('RecordDeparture', { personId: 'p-zhang', decontaminationUntil: LATER }))
       .then((w) => {
         expect(typesOf(w)).toEqual(['PersonDeparted']);
@@ -130,9 +132,57 @@ describe('Zhang registered, holding nothing', () => {
       }));
 });
 
+// contract §5.1 2: a departure entered late is judged by what was held when Zhang left, not by what is held now.
+describe('Zhang received doc-1 and doc-3 at T0 and handed doc-1 to Li on 3 March; doc-5 reached Zhang on 5 March', () => {
+  const LEFT = '2026-03-03T09:00:00.000Z';
+  const history = [
+    registered(),
+    ...holding('doc-1', 'doc-3'),
+    onItem('doc-1', 'ItemHandedOver', {
+      handoverId: 'ho-1',
+      from: 'p-zhang',
+      to: 'p-li',
+      itemized: true,
+      signedByBoth: true,
+      supervisor: null,
+      at: '2026-03-03T10:00:00.000Z',
+    }),
+    received('doc-5', { at: LATER }),
+  ];
+
+  it('flags doc-1 and doc-3 for a departure at 09:00 on 3 March entered afterwards, not doc-5', () =>
+    given(...history)
+      .when(cmd('RecordDeparture', { personId: 'p-zhang', decontaminationUntil: LATER }, { at: LEFT }))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual(['DEPARTURE_ITEMS_UNRETURNED', 'DEPARTURE_ITEMS_UNRETURNED']);
+        expect(
+          eventsOf(w)
+            .slice(1)
+            .map((e) => (e.data as { itemId: string }).itemId),
+        ).toEqual(['doc-1', 'doc-3']);
+      }));
+
+  it('flags doc-3 and doc-5 for a departure after everything', () =>
+    given(...history)
+      .when(
+        cmd(
+          'RecordDeparture',
+          { personId: 'p-zhang', decontaminationUntil: '2027-01-01T00:00:00.000Z' },
+          { at: '2026-03-06T09:00:00.000Z' },
+        ),
+      )
+      .then((w) =>
+        expect(
+          eventsOf(w)
+            .slice(1)
+            .map((e) => (e.data as { itemId: string }).itemId),
+        ).toEqual(['doc-3', 'doc-5']),
+      ));
+});
+
 describe('Zhang already departed', () => {
   it('records nothing for a second departure', () =>
-    given(registered(), departed, holding('doc-1'))
+    given(registered(), departed, ...holding('doc-1'))
       .when(cmd('RecordDeparture', { personId: 'p-zhang', decontaminationUntil: LATER }))
       .then([]));
 });

@@ -1,14 +1,15 @@
 import type { CustodyCommand } from '../commands';
 import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
 import { refuse, InvalidCommand, UnknownReference } from '../shared/errors';
-import { personStream } from '../shared/streams';
+import { itemStream, personStream } from '../shared/streams';
 import type { ViolationDetected } from '../shared/violation';
 import type { PersonView } from '../shared/views';
-import { CLEARANCES, RANKS } from '../shared/vocabulary';
+import { CLEARANCES, HELD_STATUSES, RANKS } from '../shared/vocabulary';
 import { dayOrInstant, isAfter } from '../shared/calendar';
 import { violation } from '../rules/violations';
 import { requireInstant, requireOneOf, requireText, stateOf, writeTo } from '../incident/input';
 import { withViolationLog, type ViolationLog } from '../violation/violation-log';
+import { isItem, type ItemState } from '../item/item.state';
 import type { PersonEvent } from './person.events';
 
 export type PersonState =
@@ -73,12 +74,29 @@ export type PersonCommand = Extract<
   { type: 'RegisterPerson' | 'ChangeClearance' | 'EndProbation' | 'RecordDeparture' }
 >;
 
-export const planPerson = (command: PersonCommand, _ctx: DecisionContext): Needs => {
+export const planPerson = (command: PersonCommand, ctx: DecisionContext): Needs => {
   const stream = personStream(command.data.personId);
-  // 002_c292fe519fc09962.txt 第30条: on leaving, everything held must be handed back, so the muster is needed.
-  if (command.type === 'RecordDeparture') return { streams: [stream], itemsHeldBy: [command.data.personId] };
+  // 002_c292fe519fc09962.txt 第30条: on leaving, everything held must be handed back, so the muster is needed — as
+  // it stood at the departure (contract §5.1 2): every item the person ever held, each folded as of that instant.
+  if (command.type === 'RecordDeparture') {
+    const personId = command.data.personId;
+    const items = ctx.itemsEverHeldBy[personId];
+    return { streams: [stream, ...(items ?? []).map(itemStream)], itemsEverHeldBy: [personId] };
+  }
   return { streams: [stream] };
 };
+
+/**
+ * The items the person held at the command's instant `at`: in the register by then, custodian of record then, in a
+ * status that is held. (An item's first event is always in its state as of an instant — a record's existence is not
+ * dated — so an item received after the departure is told apart by `since`.)
+ */
+const heldAt = (ctx: DecisionContext, personId: string, at: string): string[] =>
+  (ctx.itemsEverHeldBy[personId] ?? []).filter((itemId) => {
+    const state = stateOf<ItemState>(ctx, itemStream(itemId));
+    if (!isItem(state) || (state.since !== undefined && isAfter(state.since, at))) return false;
+    return state.custodian === personId && HELD_STATUSES.includes(state.status);
+  });
 
 const known = (ctx: DecisionContext, personId: string): Exclude<PersonState, { status: 'none' }> => {
   const state = stateOf<PersonState>(ctx, personStream(personId));
@@ -128,7 +146,7 @@ export const decidePerson = (command: PersonCommand, ctx: DecisionContext): Stre
       const state = known(ctx, personId);
       // Departing twice records nothing new: the first departure already checked the muster.
       if (state.status === 'departed') return [];
-      const held = ctx.itemsHeldBy[personId] ?? [];
+      const held = heldAt(ctx, personId, command.at);
       // 002_c292fe519fc09962.txt 第30条 员工离开公司时,必须将…全部资料…交回公司: one violation per item still held.
       const violations: ViolationDetected[] = held.map((itemId) =>
         violation(command, 'DEPARTURE_ITEMS_UNRETURNED', {

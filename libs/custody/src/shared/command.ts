@@ -38,8 +38,12 @@ export interface Needs {
   streams?: string[];
   /** Items whose currently open incident (if any) the decision needs. */
   openIncidentsFor?: string[];
-  /** Persons whose held items (a muster) the decision needs. */
-  itemsHeldBy?: string[];
+  /**
+   * Persons whose items the decision needs: every item each has ever been custodian of record of, so that the
+   * decision can fold each item as it stood at the fact's instant (a departure entered late, contract §5.1 2) —
+   * the items held now would miss one handed back after the instant and count one received after it.
+   */
+  itemsEverHeldBy?: string[];
   /** Items held (active or archived) within an inventory scope, now. */
   itemsInScope?: InventoryScope;
   /** Violations to locate (which stream they live in, whether open). */
@@ -72,7 +76,7 @@ export interface DecisionContext {
    */
   recordedAt?: string;
   openIncidents: Record<string, OpenIncidentRef | null>;
-  itemsHeldBy: Record<string, string[]>;
+  itemsEverHeldBy: Record<string, string[]>;
   itemsInScope?: string[];
   violations: Record<string, ViolationRef | null>;
 }
@@ -80,6 +84,6 @@ export interface DecisionContext {
 export const emptyContext = (): DecisionContext => ({
   streams: {},
   openIncidents: {},
-  itemsHeldBy: {},
+  itemsEverHeldBy: {},
   violations: {},
 });

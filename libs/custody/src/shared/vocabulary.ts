@@ -46,6 +46,12 @@ export const ITEM_STATUSES = [
 ] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
+/**
+ * Statuses in which the custodian of record still holds the item (a muster counts these; 002_c292fe519fc09962.txt
+ * 第30条: what must be handed back on leaving). Out on loan or carried out, it is still theirs to bring back.
+ */
+export const HELD_STATUSES: readonly ItemStatus[] = ['active', 'in-transit', 'on-loan', 'carried-out', 'archived'];
+
 export const SEVERITIES = ['critical', 'high', 'medium'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

@@ -15,7 +15,7 @@ import { decideCommand, evolveStream, initialStateOf, judgedAsOf, planCommand } 
 /** One entry of a history: an event in a stream, or read-model answers the runner would give. */
 export type HistoryEntry =
   | { streamId: string; event: DomainEvent }
-  | { lookups: Partial<Pick<DecisionContext, 'openIncidents' | 'itemsHeldBy' | 'itemsInScope' | 'violations'>> }
+  | { lookups: Partial<Pick<DecisionContext, 'openIncidents' | 'itemsEverHeldBy' | 'itemsInScope' | 'violations'>> }
   /** The ledger's clock when the command is recorded (ctx.recordedAt): a command entered late. */
   | { recordedAt: string };
 
@@ -34,6 +34,23 @@ const foldAsOf = (streamId: string, list: DomainEvent[], instant: string): unkno
     .sort((a, b) => occurredMs(a.e) - occurredMs(b.e) || a.i - b.i)
     .map(({ e }) => e);
   return (first ? [first, ...seen] : []).reduce((s, e) => evolveStream(streamId, s, e), initialStateOf(streamId));
+};
+
+/**
+ * What the read models answer for `itemsEverHeldBy` (the custody holders index), from the history given: every item
+ * whose custodian of record was the person after some event, in recorded order, sorted by item id.
+ */
+const everHeldBy = (events: Map<string, DomainEvent[]>, personId: string): string[] => {
+  const items = new Set<string>();
+  for (const [streamId, list] of events) {
+    if (!streamId.startsWith('item-')) continue;
+    let state = initialStateOf(streamId);
+    for (const e of list) {
+      state = evolveStream(streamId, state, e);
+      if ((state as { custodian?: unknown }).custodian === personId) items.add(streamId.slice('item-'.length));
+    }
+  }
+  return [...items].sort();
 };
 
 export const T0 = '2026-03-02T09:00:00.000Z';
@@ -56,7 +73,7 @@ export const contextFor = (command: CustodyCommand, history: HistoryEntry[]): De
       Object.assign(ctx, {
         ...h.lookups,
         openIncidents: { ...ctx.openIncidents, ...h.lookups.openIncidents },
-        itemsHeldBy: { ...ctx.itemsHeldBy, ...h.lookups.itemsHeldBy },
+        itemsEverHeldBy: { ...ctx.itemsEverHeldBy, ...h.lookups.itemsEverHeldBy },
         violations: { ...ctx.violations, ...h.lookups.violations },
       });
     else events.set(h.streamId, [...(events.get(h.streamId) ?? []), h.event]);
@@ -83,9 +100,9 @@ export const contextFor = (command: CustodyCommand, history: HistoryEntry[]): De
         ctx.openIncidents[i] = null;
         asked = true;
       }
-    for (const p of needs.itemsHeldBy ?? [])
-      if (!(p in ctx.itemsHeldBy)) {
-        ctx.itemsHeldBy[p] = [];
+    for (const p of needs.itemsEverHeldBy ?? [])
+      if (!(p in ctx.itemsEverHeldBy)) {
+        ctx.itemsEverHeldBy[p] = everHeldBy(events, p);
         asked = true;
       }
     for (const v of needs.violations ?? [])

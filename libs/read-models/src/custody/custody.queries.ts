@@ -6,6 +6,7 @@ import {
   type PersonView,
   type PlaceView,
   admittedRanks,
+  HELD_STATUSES,
   levelRank,
   mayRead,
   personStream,
@@ -13,7 +14,7 @@ import {
 import type { Db } from '../db/read-model-db';
 
 /** Statuses in which somebody still holds the item (a muster counts these). */
-const HELD = ['active', 'in-transit', 'on-loan', 'carried-out', 'archived'];
+const HELD = HELD_STATUSES;
 
 interface Row {
   person_id: string;
@@ -212,6 +213,15 @@ export class CustodyQueries {
         `SELECT view FROM items WHERE custodian = ? AND status IN (${HELD.map(() => '?').join(',')}) ORDER BY item_id`,
       ).all(personId, ...HELD) as { view: string }[]
     ).map((r) => JSON.parse(r.view) as ItemView);
+  }
+
+  /** Every item the person has been custodian of record of, sorted by id (for a muster as of an instant). */
+  everHeldBy(personId: string): string[] {
+    return (
+      statement(this.db, `SELECT item_id FROM custody_holders WHERE person_id = ? ORDER BY item_id`).all(personId) as {
+        item_id: string;
+      }[]
+    ).map((r) => r.item_id);
   }
 
   /** Items the person may read now. */

@@ -38,6 +38,8 @@ interface Pending {
   position: number;
   /** For an incident: position of the first event after which it had a view (its `opened_position` if new). */
   viewSince: number | undefined;
+  /** For an item: the custodians of record it was given since the last write (the custody_holders index). */
+  holders?: string[];
 }
 
 /** The stream's revision as stored, or undefined for a stream with no row yet. */
@@ -51,7 +53,7 @@ const storedRevision = (db: Db, streamId: string): number | undefined =>
 const fold = (
   event: RecordedEvent,
   parsed: Parsed,
-  before: { revision: number; state: unknown; viewSince: number | undefined } | undefined,
+  before: { revision: number; state: unknown; viewSince: number | undefined; holders?: string[] } | undefined,
 ): Pending | undefined => {
   if (before && event.revision <= before.revision) return undefined;
   const state = evolveStream(event.streamId, before ? before.state : initialStateOf(event.streamId), {
@@ -60,7 +62,13 @@ const fold = (
   });
   let viewSince = before?.viewSince;
   if (parsed.kind === 'incident' && viewSince === undefined && incidentView(state as never)) viewSince = event.position;
-  return { parsed, revision: event.revision, state, position: event.position, viewSince };
+  let holders = before?.holders;
+  if (parsed.kind === 'item') {
+    const custodian = (state as { custodian?: string | null }).custodian ?? null;
+    const previous = before ? ((before.state as { custodian?: string | null }).custodian ?? null) : null;
+    if (custodian !== null && custodian !== previous) holders = [...(holders ?? []), custodian];
+  }
+  return { parsed, revision: event.revision, state, position: event.position, viewSince, holders };
 };
 
 /**
@@ -80,6 +88,11 @@ const write = (db: Db, streamId: string, p: Pending): void => {
   );
   switch (parsed.kind) {
     case 'item': {
+      for (const personId of p.holders ?? [])
+        statement(db, `INSERT OR IGNORE INTO custody_holders (person_id, item_id) VALUES (?, ?)`).run(
+          personId,
+          parsed.id,
+        );
       const v = itemView(state as never);
       if (!v) return;
       statement(

@@ -15,7 +15,7 @@ export type Db = Database.Database;
 //    at an instant without folding every person stream).
 // 4: command_events dropped (idempotency lives in the store's own commands table; nothing read the copy), and the
 //    indexes split from the tables so a rebuild creates them once at the end.
-export const READ_MODEL_SCHEMA_VERSION = 4;
+export const READ_MODEL_SCHEMA_VERSION = 5;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
 const TABLES = `
@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS items (
   item_id TEXT PRIMARY KEY, status TEXT NOT NULL, custodian TEXT, place_id TEXT, level TEXT NOT NULL,
   declassify_on TEXT, copy_of TEXT, title TEXT NOT NULL, view TEXT NOT NULL, updated_position INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS persons (person_id TEXT PRIMARY KEY, view TEXT NOT NULL);
+-- Every person who has been custodian of record of an item (a departure entered late is judged by what was held then).
+CREATE TABLE IF NOT EXISTS custody_holders (person_id TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (person_id, item_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS places (place_id TEXT PRIMARY KEY, view TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (
   incident_id TEXT PRIMARY KEY, status TEXT NOT NULL, kind TEXT NOT NULL, discovered_at TEXT NOT NULL,
