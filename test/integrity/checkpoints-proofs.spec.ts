@@ -157,11 +157,17 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
     await core.readModels.catchUp();
     const events = await allEvents(core.store);
     expect(events.length).toBeGreaterThan(20);
-    const rows = core.readModels.db
-      .prepare(`SELECT idx, position, event_id, leaf FROM merkle_leaves ORDER BY idx`)
-      .all() as { idx: number; position: number; event_id: string; leaf: Buffer }[];
-    expect(rows.map((r) => [r.idx, r.position, r.event_id, r.leaf.toString('hex')])).toEqual(
-      events.map((e, i) => [i, e.position, e.eventId, rfcLeaf(String(e.metadata.hash)).toString('hex')]),
+    const { merkle } = core.readModels;
+    expect(merkle.size).toBe(events.length);
+    expect(events.map((e) => merkle.leafOf(e.eventId))).toEqual(
+      events.map((e, i) => ({
+        leafIndex: i,
+        position: e.position,
+        eventId: e.eventId,
+        streamId: e.streamId,
+        eventHash: e.metadata.hash,
+        leafHash: rfcLeaf(String(e.metadata.hash)).toString('hex'),
+      })),
     );
     expect(core.readModels.merkle.root()).toBe(
       mth(events.map((e) => rfcLeaf(String(e.metadata.hash)))).toString('hex'),

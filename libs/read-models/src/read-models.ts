@@ -117,20 +117,26 @@ export class ReadModels {
     const fresh = new ProjectionRunner(this.store, db, this.runner.projections);
     // The live runner's listeners (the CLI's count of replayed events) hear of every page committed.
     fresh.onCommitted((events) => this.runner.notifyCommitted(events));
+    // The Merkle index's persisted state (cached nodes, stream heads) is built as the pages go in, so the first start
+    // after does not rehash; a page without projection failures is appended from the events it was made of, not read
+    // back from the rows just written.
+    const merkle = new MerkleIndex(db);
     try {
       let after: number | undefined;
       for (;;) {
         const page = await this.store.readAll({ after, maxCount: pageSize });
         if (page.length === 0) break;
+        const failures = fresh.failures.length;
         fresh.commit(page);
+        if (fresh.failures.length === failures) merkle.appendCommitted(page);
+        merkle.sync();
         after = page[page.length - 1].position;
         onProgress?.(after);
         if (page.length < pageSize) break;
       }
       finishRebuiltReadModelDb(db);
       for (const i of extraIndexes) db.exec(i.sql);
-      // The Merkle index's persisted state (cached nodes, stream heads), so the first start after does not rehash.
-      new MerkleIndex(db).sync();
+      merkle.sync();
       db.close();
     } catch (e) {
       // The live file is untouched: serve it again, and leave no half-built file behind.

@@ -15,6 +15,7 @@ export type {
 export {
   EMPTY_ROOT,
   MerkleFrontier,
+  hashLeafBytes,
   MerkleLog,
   MemoryLeafStore,
   consistencyProof,

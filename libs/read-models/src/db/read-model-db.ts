@@ -15,7 +15,10 @@ export type Db = Database.Database;
 //    at an instant without folding every person stream).
 // 4: command_events dropped (idempotency lives in the store's own commands table; nothing read the copy), and the
 //    indexes split from the tables so a rebuild creates them once at the end.
-export const READ_MODEL_SCHEMA_VERSION = 5;
+// 5: custody_holders (a departure entered late is judged by the items held then).
+// 6: merkle_leaves slimmed (the event hash as 32 bytes, no leaf column, no event id) and merkle_events (an event's
+//    leaf by its id), issue 16.
+export const READ_MODEL_SCHEMA_VERSION = 6;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
 const TABLES = `

@@ -50,12 +50,15 @@ describe('the merkle-leaves projection', () => {
   it('appends one leaf per event in the order given, 0x00-prefixed over the event hash', () => {
     applyBatch(db, events.slice(0, 3));
     expect(index.size).toBe(3);
-    expect(index.leafAt(2)).toMatchObject({
+    expect(index.leafAt(2)).toEqual({
       leafIndex: 2,
       position: 3,
-      eventId: 'e-2',
+      streamId: 'item-doc-1',
+      eventHash: events[2].metadata.hash,
       leafHash: leaf(events[2]).toString('hex'),
     });
+    expect(index.leafOf('e-2')).toEqual({ ...index.leafAt(2), eventId: 'e-2' });
+    expect(index.leafOf('e-4')).toBeNull();
     const [a, b, c] = events.slice(0, 3).map(leaf);
     expect(index.root()).toBe(node(node(a, b), c).toString('hex'));
   });
@@ -102,9 +105,26 @@ describe('the merkle-leaves projection', () => {
     expect(new MerkleIndex(db).inclusionProof(1, 5)).toEqual(index.inclusionProof(1, 5));
   });
 
+  it('finds a leaf by a UUID event id, stored as its 16 bytes, and by any other id as its text', () => {
+    const uuid = '0e7cb25f-8d5b-58b9-9626-d2402e09301f';
+    applyBatch(db, [{ ...events[0], eventId: uuid }, events[1]]);
+    expect(index.leafOf(uuid)?.leafIndex).toBe(0);
+    expect(index.leafOf(uuid.toUpperCase())).toBeNull();
+    expect(index.leafOf('e-1')?.leafIndex).toBe(1);
+    const keys = db.prepare(`SELECT event_id FROM merkle_events ORDER BY idx`).all() as { event_id: unknown }[];
+    expect(keys.map((k) => k.event_id)).toEqual([Buffer.from(uuid.replace(/-/g, ''), 'hex'), 'e-1']);
+  });
+
   it('refuses an event that was never sealed (the runner records it and the tree lacks that leaf)', () => {
     const unsealed = { ...events[0], metadata: { ...meta } } as unknown as RecordedEvent;
-    expect(() => merkleLeavesProjection.apply(db, unsealed)).toThrow();
+    expect(() => merkleLeavesProjection.apply(db, unsealed)).toThrow('has no 64-hex metadata.hash');
+    const upper = { ...events[0], metadata: { ...events[0].metadata, hash: events[0].metadata.hash.toUpperCase() } };
+    expect(() => merkleLeavesProjection.apply(db, upper)).toThrow('has no 64-hex metadata.hash');
+    const short = {
+      ...events[0],
+      metadata: { ...events[0].metadata, hash: `${events[0].metadata.hash.slice(0, 62)}zz` },
+    };
+    expect(() => merkleLeavesProjection.apply(db, short)).toThrow('has no 64-hex metadata.hash');
     expect(index.size).toBe(0);
   });
 });

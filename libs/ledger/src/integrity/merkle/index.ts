@@ -6,7 +6,7 @@
  * hashing (leaf, node, empty root) · proof-building (roots, audit paths, consistency proofs) · proof-verification
  * (what an offline verifier needs) · frontier (the right edge: O(log n) append and root) · leaf-store · merkle-log.
  */
-export { EMPTY_ROOT, leafHash, leafHashBytes, nodeHash } from './hashing';
+export { EMPTY_ROOT, hashLeafBytes, leafHash, leafHashBytes, nodeHash } from './hashing';
 export { consistencyProof, inclusionProof, merkleRoot } from './proof-building';
 export { verifyConsistency, verifyInclusion } from './proof-verification';
 export { MemoryLeafStore, type LeafStore } from './leaf-store';
