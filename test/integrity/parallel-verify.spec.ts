@@ -7,6 +7,7 @@ import {
   SqliteEventStore,
   eventHash,
   sealEvents,
+  storedEventHash,
   verifyEvents,
   verifySqliteLog,
   type NewEvent,
@@ -83,6 +84,15 @@ describe('verifying an SQLite store on worker threads', () => {
     expect(many).toMatchObject({ eventsChecked: EVENTS, streams: STREAMS, treeSize: EVENTS });
     expect(progress.length).toBeGreaterThan(5);
     expect(progress[progress.length - 1]).toBe(EVENTS);
+    // A full log handed in as the sink is the walk's tree itself: the same root, every leaf in it.
+    const log = new MerkleLog();
+    const withLog = await verifySqliteLog(copy('untouched-log'), { workers: 2, checkpoints: roots, leaves: log });
+    expect(withLog).toEqual(one);
+    expect({ size: log.size, root: log.root(), at1000: log.root(1_000) }).toEqual({
+      size: EVENTS,
+      root: one.rootHash,
+      at1000: roots[0].rootHash,
+    });
   });
 
   it('edited data: the same event named (hash-mismatch)', async () => {
@@ -142,6 +152,92 @@ describe('verifying an SQLite store on worker threads', () => {
     const { one, many } = await both(file);
     expect(one.firstFailure).toMatchObject({ position: 2000, reason: 'checkpoint-mismatch' });
     expect(many).toEqual(one);
+  });
+
+  it('rows in the old text (JSON.stringify order, hash not last, spacing): verified by parsing, the same outcome', async () => {
+    const file = copy('old-text', (db) => {
+      // How stores wrote before the text was canonical: insertion order, `hash` wherever it was; spaces in some.
+      const rows = db.prepare(`SELECT position, data, metadata FROM events WHERE position % 3 = 0`).all() as {
+        position: number;
+        data: string;
+        metadata: string;
+      }[];
+      for (const r of rows) {
+        const data = JSON.parse(r.data) as Record<string, unknown>;
+        const { hash, ...rest } = JSON.parse(r.metadata) as Record<string, unknown>;
+        const reordered = Object.fromEntries(Object.entries(data).reverse());
+        db.prepare(`UPDATE events SET data = ?, metadata = ? WHERE position = ?`).run(
+          JSON.stringify(reordered, null, r.position % 2 ? 1 : 0),
+          JSON.stringify({ hash, ...rest }),
+          r.position,
+        );
+      }
+    });
+    const { one, many } = await both(file);
+    expect(one).toMatchObject({ ok: true, eventsChecked: EVENTS, treeSize: EVENTS });
+    expect(many).toEqual(one);
+    // And an edit among those rows is still named, by the slow path.
+    const edited = copy('old-text-edited', (db) => {
+      const r = db.prepare(`SELECT data, metadata FROM events WHERE position = 1200`).get() as {
+        data: string;
+        metadata: string;
+      };
+      const { hash, ...rest } = JSON.parse(r.metadata) as Record<string, unknown>;
+      db.prepare(`UPDATE events SET data = ?, metadata = ? WHERE position = 1200`).run(
+        JSON.stringify({ ...(JSON.parse(r.data) as object), reader: 'p-q' }, null, 1),
+        JSON.stringify({ hash, ...rest }),
+      );
+    });
+    const tampered = await both(edited);
+    expect(tampered.one.firstFailure).toMatchObject({ position: 1200, reason: 'hash-mismatch' });
+    expect(tampered.many).toEqual(tampered.one);
+  });
+
+  it('the sealed bytes split at other column boundaries (other event id, same hashed text): not taken as sealed', async () => {
+    // An event whose data holds an object with the event's own member names, in canonical order: its hashed text
+    // contains `,"eventId":…,"metadata":…` inside the data. Cut there, the same text reads as other columns (another
+    // event id) whose data and metadata are not JSON: the fast path must not accept it (json_valid), and the slow
+    // path fails the run as a reader would.
+    const nested = path.join(dir, 'nested.sqlite');
+    const store = SqliteEventStore.open(nested, { synchronous: 'NORMAL' });
+    const [sealed] = sealEvents('item-n', -1, GENESIS_HASH, [
+      {
+        eventId: 'e-real',
+        type: 'ItemRead',
+        data: { a: { b: 0, eventId: 'e-fake', metadata: { x: 1 }, revision: 0, streamId: 'item-n', type: 'ItemRead' } },
+        metadata: { actor: 'p-1' },
+      },
+    ]);
+    await store.append('item-n', [sealed], 'no-stream');
+    const row = store.db.prepare(`SELECT data, metadata FROM events`).get() as { data: string; metadata: string };
+    const cut = row.data.indexOf(',"eventId":');
+    const afterFake = row.data.indexOf(',"revision":');
+    store.db
+      .prepare(`UPDATE events SET event_id = 'e-fake', data = ?, metadata = ?`)
+      .run(
+        row.data.slice(0, cut),
+        row.data.slice(row.data.indexOf('"metadata":') + 11, afterFake) +
+          row.data.slice(afterFake) +
+          ',"eventId":"e-real","metadata":' +
+          row.metadata,
+      );
+    const fake = store.db.prepare(`SELECT event_id, stream_id, revision, type, data, metadata FROM events`).get() as {
+      event_id: string;
+      stream_id: string;
+      revision: number;
+      type: string;
+      data: string;
+      metadata: string;
+    };
+    // The text alone hashes to the sealed hash: only the JSON check keeps the fast path from accepting it.
+    expect(storedEventHash(GENESIS_HASH, { ...fake, eventId: fake.event_id, streamId: fake.stream_id })).toBe(
+      sealed.metadata.hash,
+    );
+    await store.close();
+    await expect(verifySqliteLog(nested, { workers: 2 })).rejects.toThrow(/JSON/);
+    const reader = SqliteEventStore.open(nested);
+    await expect(reader.readAll()).rejects.toThrow(/JSON/);
+    await reader.close();
   });
 
   it('a checkpoint beyond the log (truncated) and a checkpoint of the empty log', async () => {

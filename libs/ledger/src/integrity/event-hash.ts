@@ -84,3 +84,96 @@ export function eventHash(prevHash: string, fields: HashedFields): string {
   // canonical JSON's UTF-8 octets: one string, one encode, one hash.
   return sha256Hex(prevHash + body);
 }
+
+/**
+ * The text a store keeps for an event's `data`: its canonical JSON (RFC 8785), the very text its hash covers, so that
+ * `verify` can hash the stored text without parsing it ({@link storedEventHash}). Data with no canonical form (which
+ * a sealed event cannot hold) is kept as JSON.stringify writes it, as before.
+ */
+export function storedDataText(data: unknown): string {
+  try {
+    return canonicalize(data ?? null);
+  } catch {
+    return JSON.stringify(data ?? null);
+  }
+}
+
+/** `,"hash":"` + 64 hex digits + `"}`: how {@link storedMetadataText} ends a sealed event's metadata. */
+const HASH_TAIL = 9 + 64 + 2;
+
+/**
+ * The text a store keeps for an event's `metadata`: for a sealed event, the canonical JSON of the metadata without
+ * its `hash` (the text the hash covers) with the `hash` member appended last — `{…,"hash":"<hex>"}` — so the hashed
+ * text is the stored text minus a fixed-length tail. Other metadata is canonical JSON, or JSON.stringify's text when
+ * it has no canonical form.
+ */
+export function storedMetadataText(metadata: Record<string, unknown> | null | undefined): string {
+  const value = metadata ?? {};
+  try {
+    const hash = value.hash;
+    if (!isHashHex(hash)) return canonicalize(value);
+    const rest = canonicalizeWithout(value, 'hash');
+    return (rest === '{}' ? '{' : rest.slice(0, -1) + ',') + `"hash":"${hash}"}`;
+  } catch {
+    return JSON.stringify(value);
+  }
+}
+
+/** An event as a store keeps it: its columns, `data` and `metadata` as stored JSON text. */
+export interface StoredEventText {
+  eventId: string;
+  streamId: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+/**
+ * The fast path of verification: the chain hash recomputed from an event's stored text without parsing it. The hashed
+ * text is assembled from the stored `data` and the stored `metadata` minus its `,"hash":"…"` tail, exactly as
+ * {@link eventHash} writes it; when `sha256(prevHash ‖ that text)` equals the hash in the tail, the event is sound and
+ * that hash is returned. Otherwise (text not as {@link storedDataText}/{@link storedMetadataText} write it — an old or
+ * foreign row — or an edited one) undefined: the caller parses and checks the event the slow way, which decides.
+ *
+ * Why a match proves what the slow path would: the caller guarantees that `data` and `metadata` are each one valid
+ * JSON text (SQLite's `json_valid`). A match means (SHA-256 being collision resistant) that the assembled text T is
+ * the canonical text C that was sealed, and `prevHash` the sealed one (both prefixes are 64 hex digits). In C the
+ * value after `{"data":` is one JSON value followed by `,"eventId":`; the stored `data` starts at the same place, is a
+ * whole JSON value, and is followed by `,` in T = C — and no JSON value has a proper prefix that is itself a whole
+ * JSON value followed by a comma (numbers hold no comma; objects, arrays and strings end at the bracket or quote that
+ * closes the one they open). So the stored data text is the sealed canonical text itself; the eventId, the metadata
+ * (a whole JSON object, by the same argument), the revision, the streamId and the type follow in turn, each pinned to
+ * the sealed one the same way. The bytes a reader parses are therefore the bytes that were hashed, and the metadata
+ * text (the canonical metadata without `hash`, which has no top-level `hash` member, plus the tail) parses to the
+ * sealed metadata with that hash: the slow path would recompute the same hash and accept the event too.
+ */
+export function storedEventHash(prevHash: string, e: StoredEventText): string | undefined {
+  const { data, metadata } = e;
+  if (typeof data !== 'string' || typeof metadata !== 'string') return undefined;
+  const n = metadata.length;
+  if (n < HASH_TAIL + 2 || !metadata.startsWith(',"hash":"', n - HASH_TAIL) || !metadata.endsWith('"}'))
+    return undefined;
+  const hash = metadata.slice(n - HASH_TAIL + 9, n - 2);
+  if (!isHashHex(hash)) return undefined;
+  if (typeof e.eventId !== 'string' || typeof e.streamId !== 'string' || typeof e.type !== 'string') return undefined;
+  if (!Number.isSafeInteger(e.revision)) return undefined;
+  // JSON.stringify, not canonicalize, for the three strings: where they differ (a lone surrogate) the text cannot
+  // match a sealed canonical text, and the slow path decides.
+  const text =
+    prevHash +
+    '{"data":' +
+    data +
+    ',"eventId":' +
+    JSON.stringify(e.eventId) +
+    ',"metadata":' +
+    metadata.slice(0, n - HASH_TAIL) +
+    '},"revision":' +
+    String(e.revision) +
+    ',"streamId":' +
+    JSON.stringify(e.streamId) +
+    ',"type":' +
+    JSON.stringify(e.type) +
+    '}';
+  return sha256Hex(text) === hash ? hash : undefined;
+}

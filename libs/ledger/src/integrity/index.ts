@@ -1,6 +1,14 @@
 export { canonicalize, CanonicalizationError } from './canonical-json';
-export { GENESIS_HASH, eventHash, isHashHex, sha256Hex } from './event-hash';
-export type { HashedFields } from './event-hash';
+export {
+  GENESIS_HASH,
+  eventHash,
+  isHashHex,
+  sha256Hex,
+  storedDataText,
+  storedEventHash,
+  storedMetadataText,
+} from './event-hash';
+export type { HashedFields, StoredEventText } from './event-hash';
 export { sealEvents, verifyStreamEvents } from './hash-chain';
 export { ChainVerifier, verifyEvents, readAllEvents } from './log-verifier';
 export { verifySqliteLog } from './parallel-walk';

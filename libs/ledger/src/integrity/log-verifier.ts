@@ -4,7 +4,8 @@
  * O(number of streams) memory.
  */
 import type { EventStore, RecordedEvent } from '../store/event-store.port';
-import { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
+import type { EventMetadata } from '../store/event-store.port';
+import { GENESIS_HASH, type StoredEventText, eventHash, isHashHex, storedEventHash } from './event-hash';
 import { MerkleFrontier } from './merkle/frontier';
 
 /**
@@ -91,7 +92,7 @@ export class ChainVerifier {
   private readonly checkpoints: TrustedCheckpoint[];
   private nextCheckpoint = 0;
   private lastPosition = -Infinity;
-  private lastEvent: RecordedEvent | undefined;
+  private lastEvent: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'position'> | undefined;
   private checked = 0;
   private failure: VerifyFailure | undefined;
 
@@ -155,7 +156,54 @@ export class ChainVerifier {
       );
     }
 
-    this.heads.set(event.streamId, { revision: event.revision, hash });
+    return this.accept(event, head, hash);
+  }
+
+  /**
+   * Checks the next event in global order from the text a store keeps ({@link StoredEventText}, at `position`);
+   * `isJson`: its `data` and `metadata` are each one valid JSON text (the caller checked, e.g. with SQLite's
+   * `json_valid`). Returns the event's chain hash when it verified, undefined once verification has failed.
+   *
+   * Stored as the SQLite store writes it, the event is hashed as stored, without parsing ({@link storedEventHash});
+   * anything else — an old row, a foreign writer, an edit — is parsed and goes through {@link check}, so the outcome
+   * and the failure named are exactly check's. A row that is not JSON throws, as the store's own read would.
+   */
+  checkStored(position: number, e: StoredEventText, isJson: boolean): string | undefined {
+    if (this.failure) return undefined;
+    if (isJson && (!this.checkPositions || position > this.lastPosition)) {
+      const head = this.heads.get(e.streamId);
+      if (e.revision === (head ? head.revision + 1 : 0)) {
+        // The previous event's hash is the prevHash the text must hash with: a match proves the link as well.
+        const hash = storedEventHash(head ? head.hash : GENESIS_HASH, e);
+        if (hash !== undefined) {
+          this.checked += 1;
+          const event = { eventId: e.eventId, streamId: e.streamId, revision: e.revision, position };
+          return this.accept(event, head, hash) ? hash : undefined;
+        }
+      }
+    }
+    const event: RecordedEvent = {
+      position,
+      eventId: e.eventId,
+      streamId: e.streamId,
+      revision: e.revision,
+      type: e.type,
+      data: JSON.parse(e.data) as unknown,
+      metadata: JSON.parse(e.metadata) as EventMetadata,
+    };
+    return this.check(event) ? String(event.metadata.hash) : undefined;
+  }
+
+  /** Records a verified event: the stream's new head, the tree, the checkpoints it reaches, progress. */
+  private accept(
+    event: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'position'>,
+    head: StreamHead | undefined,
+    hash: string,
+  ): boolean {
+    if (head) {
+      head.revision = event.revision;
+      head.hash = hash;
+    } else this.heads.set(event.streamId, { revision: event.revision, hash });
     this.lastPosition = event.position;
     this.lastEvent = event;
     if (this.buildTree) this.tree.appendEventHash(hash);
@@ -168,7 +216,11 @@ export class ChainVerifier {
    * Records a failure at `event` (also used by callers that detect a problem the verifier cannot see, such as an
    * event of the wrong stream) and returns false. Only the first failure is kept.
    */
-  fail(event: RecordedEvent, reason: FailureReason, detail: string): false {
+  fail(
+    event: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'position'>,
+    reason: FailureReason,
+    detail: string,
+  ): false {
     this.failure ??= {
       eventId: event.eventId,
       streamId: event.streamId,
@@ -204,7 +256,9 @@ export class ChainVerifier {
     };
   }
 
-  private matchCheckpoints(event: RecordedEvent | undefined): boolean {
+  private matchCheckpoints(
+    event: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'position'> | undefined,
+  ): boolean {
     while (this.nextCheckpoint < this.checkpoints.length) {
       const cp = this.checkpoints[this.nextCheckpoint];
       if (cp.treeSize !== this.tree.size) return true;

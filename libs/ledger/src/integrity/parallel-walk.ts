@@ -39,10 +39,19 @@ export interface WalkPage {
 
 type WorkerMessage = WalkPage | { done: true } | { error: string };
 
-/** Where the tree's leaves go besides the frontier (the caller's full log, for consistency proofs). */
+/**
+ * Where the tree's leaves go besides the frontier (the caller's full log, for consistency proofs). A sink that is a
+ * tree itself (a MerkleLog: `size` and `root()`) is used as the tree, so this thread hashes each node once, not twice.
+ */
 export interface LeafSink {
   appendLeaf(leaf: Buffer): void;
+  readonly size?: number;
+  root?(): string;
 }
+
+type LeafTree = Required<LeafSink>;
+const isTree = (sink: LeafSink | undefined): sink is LeafTree =>
+  sink !== undefined && typeof sink.root === 'function' && sink.size === 0;
 
 export interface ParallelWalkOptions {
   /** Worker threads (default: the cores available, at least 2). */
@@ -94,7 +103,10 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
   headDb.close();
 
   const checkpoints = [...(options.checkpoints ?? [])].sort((a, b) => a.treeSize - b.treeSize);
-  const tree = new MerkleFrontier();
+  const sink = isTree(options.leaves) ? undefined : options.leaves;
+  const tree: Pick<LeafTree, 'appendLeaf' | 'size' | 'root'> = isTree(options.leaves)
+    ? options.leaves
+    : new MerkleFrontier();
   let nextCheckpoint = 0;
   let checked = 0;
   let streams = 0;
@@ -166,7 +178,7 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
         const leaf = leaves[k].subarray(at[k] * 32, at[k] * 32 + 32);
         checked += 1;
         tree.appendLeaf(leaf);
-        options.leaves?.appendLeaf(leaf);
+        sink?.appendLeaf(leaf);
         if (revisions[k][at[k]] === 0) streams += 1;
         lastPosition = position;
         at[k] += 1;

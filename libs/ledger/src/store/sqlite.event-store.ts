@@ -22,6 +22,7 @@ import {
   Subscription,
 } from './event-store.port';
 import { SqliteSubscription } from './sqlite.subscription';
+import { storedDataText, storedMetadataText } from '../integrity/event-hash';
 
 /** Options for {@link SqliteEventStore.open}. */
 export interface SqliteEventStoreOptions {
@@ -533,8 +534,9 @@ function prepareWrite(write: StreamWrite): PreparedWrite {
       return {
         eventId: e.eventId,
         type: e.type,
-        data: JSON.stringify(e.data ?? null),
-        metadata: JSON.stringify(e.metadata ?? {}),
+        // The text the hash covers, so verify hashes it as stored (event-hash.ts storedEventHash).
+        data: storedDataText(e.data),
+        metadata: storedMetadataText(e.metadata),
       };
     }),
   };
