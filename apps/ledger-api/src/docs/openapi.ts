@@ -396,13 +396,14 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
   return document;
 };
 
-/** Serves Swagger UI at /docs and the JSON document at /docs/json (both public: the API's shape is not secret). */
-export const setupOpenApi = (app: INestApplication): OpenAPIObject => {
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
+/**
+ * Serves Swagger UI at /docs and the JSON document at /docs/json (both public: the API's shape is not secret). The
+ * document is built on its first request, not at every start (issue 16: a start is on the way to ready).
+ */
+export const setupOpenApi = (app: INestApplication): void => {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/json',
     yamlDocumentUrl: 'docs/yaml',
     customSiteTitle: 'Custody Ledger API',
   });
-  return document;
 };
