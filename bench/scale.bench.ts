@@ -58,12 +58,19 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Spawns the service on `dataDir` and waits for /health/ready (polled every 10 ms). */
-export const startService = async (dataDir: string, env: Record<string, string> = {}): Promise<Service> => {
+/**
+ * Spawns the service on `dataDir` and waits for /health/ready (polled every 10 ms). `nodeArgs` go before the script
+ * (e.g. `--cpu-prof`, which NODE_OPTIONS refuses).
+ */
+export const startService = async (
+  dataDir: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Service> => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const started = process.hrtime.bigint();
-  const proc = spawn(process.execPath, ['-r', REGISTER, MAIN], {
+  const proc = spawn(process.execPath, [...nodeArgs, '-r', REGISTER, MAIN], {
     cwd: ROOT,
     env: {
       ...process.env,
