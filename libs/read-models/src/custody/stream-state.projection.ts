@@ -40,6 +40,8 @@ interface Pending {
   viewSince: number | undefined;
   /** For an item: the custodians of record it was given since the last write (the custody_holders index). */
   holders?: string[];
+  /** The state its rows were last written from (undefined: no rows yet), to write only the columns that changed. */
+  stored: unknown;
 }
 
 /** The stream's revision as stored, or undefined for a stream with no row yet. */
@@ -53,7 +55,9 @@ const storedRevision = (db: Db, streamId: string): number | undefined =>
 const fold = (
   event: RecordedEvent,
   parsed: Parsed,
-  before: { revision: number; state: unknown; viewSince: number | undefined; holders?: string[] } | undefined,
+  before:
+    | { revision: number; state: unknown; viewSince: number | undefined; holders?: string[]; stored: unknown }
+    | undefined,
 ): Pending | undefined => {
   if (before && event.revision <= before.revision) return undefined;
   const state = evolveStream(event.streamId, before ? before.state : initialStateOf(event.streamId), {
@@ -68,7 +72,15 @@ const fold = (
     const previous = before ? ((before.state as { custodian?: string | null }).custodian ?? null) : null;
     if (custodian !== null && custodian !== previous) holders = [...(holders ?? []), custodian];
   }
-  return { parsed, revision: event.revision, state, position: event.position, viewSince, holders };
+  return {
+    parsed,
+    revision: event.revision,
+    state,
+    position: event.position,
+    viewSince,
+    holders,
+    stored: before?.stored,
+  };
 };
 
 /**
@@ -77,15 +89,17 @@ const fold = (
  * incident) the position it first had a view at. A view never goes back to null once a stream has one (the states
  * only ever leave `none`), so writing the last non-null view is writing every one of them in turn.
  */
+// Upserts that update rows in place, never INSERT OR REPLACE: a replace deletes the row and inserts it again under a
+// new rowid, rewriting every index of the table (a command's commit wrote some 11 pages of `items` where the update
+// below writes one; issue 16, the live path).
 const write = (db: Db, streamId: string, p: Pending): void => {
   const { parsed, state } = p;
   remember(db, streamId, p.revision, state);
-  statement(db, `INSERT OR REPLACE INTO stream_states (stream_id, kind, revision, state) VALUES (?, ?, ?, ?)`).run(
-    streamId,
-    parsed.kind,
-    p.revision,
-    JSON.stringify(state),
-  );
+  statement(
+    db,
+    `INSERT INTO stream_states (stream_id, kind, revision, state) VALUES (?, ?, ?, ?)
+     ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, state = excluded.state`,
+  ).run(streamId, parsed.kind, p.revision, JSON.stringify(state));
   switch (parsed.kind) {
     case 'item': {
       for (const personId of p.holders ?? [])
@@ -95,10 +109,35 @@ const write = (db: Db, streamId: string, p: Pending): void => {
         );
       const v = itemView(state as never);
       if (!v) return;
+      const was = p.stored === undefined ? null : itemView(p.stored as never);
+      // Most facts (readings, gate passages, sightings) change none of the columns the queries select by: then only
+      // the view and the position are written, and no index is touched.
+      if (
+        was &&
+        was.itemId === v.itemId &&
+        was.status === v.status &&
+        was.custodian === v.custodian &&
+        was.placeId === v.placeId &&
+        was.level === v.level &&
+        was.declassifyOn === v.declassifyOn &&
+        was.copyOf === v.copyOf &&
+        was.title === v.title
+      ) {
+        statement(db, `UPDATE items SET view = ?, updated_position = ? WHERE item_id = ?`).run(
+          JSON.stringify(v),
+          p.position,
+          v.itemId,
+        );
+        return;
+      }
       statement(
         db,
-        `INSERT OR REPLACE INTO items (item_id, status, custodian, place_id, level, declassify_on, copy_of, title, view, updated_position)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO items (item_id, status, custodian, place_id, level, declassify_on, copy_of, title, view, updated_position)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (item_id) DO UPDATE SET status = excluded.status, custodian = excluded.custodian,
+          place_id = excluded.place_id, level = excluded.level, declassify_on = excluded.declassify_on,
+          copy_of = excluded.copy_of, title = excluded.title, view = excluded.view,
+          updated_position = excluded.updated_position`,
       ).run(
         v.itemId,
         v.status,
@@ -116,28 +155,33 @@ const write = (db: Db, streamId: string, p: Pending): void => {
     case 'person': {
       const v = personView(state as never);
       if (v)
-        statement(db, `INSERT OR REPLACE INTO persons (person_id, view) VALUES (?, ?)`).run(
-          v.personId,
-          JSON.stringify(v),
-        );
+        statement(
+          db,
+          `INSERT INTO persons (person_id, view) VALUES (?, ?) ON CONFLICT (person_id) DO UPDATE SET view = excluded.view`,
+        ).run(v.personId, JSON.stringify(v));
       return;
     }
     case 'place': {
       const v = placeView(state as never);
       if (v)
-        statement(db, `INSERT OR REPLACE INTO places (place_id, view) VALUES (?, ?)`).run(v.placeId, JSON.stringify(v));
+        statement(
+          db,
+          `INSERT INTO places (place_id, view) VALUES (?, ?) ON CONFLICT (place_id) DO UPDATE SET view = excluded.view`,
+        ).run(v.placeId, JSON.stringify(v));
       return;
     }
     case 'incident': {
       const v = incidentView(state as never);
       if (!v) return;
-      const existing = statement(db, `SELECT opened_position FROM incidents WHERE incident_id = ?`).get(
-        v.incidentId,
-      ) as { opened_position: number } | undefined;
+      // An incident keeps the position it was first seen at (`opened_position` is not updated).
       statement(
         db,
-        `INSERT OR REPLACE INTO incidents (incident_id, status, kind, discovered_at, report_due_at, reported_at, closed_at, view,
-          opened_position, report_due_ms, reported_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO incidents (incident_id, status, kind, discovered_at, report_due_at, reported_at, closed_at, view,
+          opened_position, report_due_ms, reported_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (incident_id) DO UPDATE SET status = excluded.status, kind = excluded.kind,
+          discovered_at = excluded.discovered_at, report_due_at = excluded.report_due_at,
+          reported_at = excluded.reported_at, closed_at = excluded.closed_at, view = excluded.view,
+          report_due_ms = excluded.report_due_ms, reported_ms = excluded.reported_ms`,
       ).run(
         v.incidentId,
         v.status,
@@ -147,7 +191,7 @@ const write = (db: Db, streamId: string, p: Pending): void => {
         v.reportedAt,
         v.closedAt,
         JSON.stringify(v),
-        existing?.opened_position ?? p.viewSince ?? p.position,
+        p.viewSince ?? p.position,
         // Instants as milliseconds, so "overdue at now" is a comparison in SQL (isReportOverdue's, on numbers). The
         // deadline ends with the report, or with a merge into another incident (contract §5.1 3).
         Date.parse(v.reportDueAt),
@@ -166,11 +210,14 @@ const write = (db: Db, streamId: string, p: Pending): void => {
 };
 
 /** The stored state of a stream (from the cache when it is at the stored revision), or undefined without a row. */
-const loaded = (db: Db, streamId: string): { revision: number; state: unknown; viewSince: undefined } | undefined => {
+const loaded = (
+  db: Db,
+  streamId: string,
+): { revision: number; state: unknown; viewSince: undefined; stored: unknown } | undefined => {
   const revision = storedRevision(db, streamId);
-  return revision === undefined
-    ? undefined
-    : { revision, state: stateAt(db, streamId, revision), viewSince: undefined };
+  if (revision === undefined) return undefined;
+  const state = stateAt(db, streamId, revision);
+  return { revision, state, viewSince: undefined, stored: state };
 };
 
 /**

@@ -14,13 +14,13 @@ const changesOf = (event: RecordedEvent) =>
   });
 
 const put = (db: Db, d: Deadline): void => {
-  statement(db, `INSERT OR REPLACE INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)`).run(
-    d.key,
-    d.kind,
-    d.streamId,
-    new Date(d.dueAt).toISOString(),
-    JSON.stringify(d),
-  );
+  // Updated in place (a replace would move the row to a new rowid and rewrite the key's index entry too).
+  statement(
+    db,
+    `INSERT INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, stream_id = excluded.stream_id, due_at = excluded.due_at,
+      deadline = excluded.deadline`,
+  ).run(d.key, d.kind, d.streamId, new Date(d.dueAt).toISOString(), JSON.stringify(d));
 };
 
 const drop = (db: Db, key: string): void => {

@@ -359,10 +359,10 @@ export class ProjectionRunner {
     const commitBatch = (apply: () => void) =>
       this.db.transaction(() => {
         apply();
-        statement(this.db, `INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)`).run(
-          CHECKPOINT,
-          last.position,
-        );
+        statement(
+          this.db,
+          `INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+        ).run(CHECKPOINT, last.position);
         applied = writeAppliedHead(this.db, last);
       })();
     // Fast path: every projection straight in the batch's transaction, no SAVEPOINT per projection and event, those

@@ -66,7 +66,9 @@ export const writeAppliedHead = (db: Db, event: RecordedEvent): AppliedHead => {
   };
   statement(
     db,
-    `INSERT OR REPLACE INTO applied_head (name, position, event_id, stream_id, revision, hash) VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO applied_head (name, position, event_id, stream_id, revision, hash) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position, event_id = excluded.event_id,
+      stream_id = excluded.stream_id, revision = excluded.revision, hash = excluded.hash`,
   ).run(NAME, head.position, head.eventId, head.streamId, head.revision, head.hash);
   return head;
 };
