@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COMMAND_DTOS, jsonSchemaOf, PUBLIC_COMMAND_NAMES, type PublicCommandName } from './dto';
-import { validateCommandData, validateEnvelope, type CommandDataValidation, type FieldError } from './validate-command';
+import fc from 'fast-check';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import {
+  COMPILED_COMMANDS,
+  planAccepts,
+  validateCommandData,
+  validateEnvelope,
+  type CommandDataValidation,
+  type FieldError,
+} from './validate-command';
 
 const SCENARIO_DIR = '/work/shared/scenarios';
 
@@ -637,5 +647,107 @@ describe('the envelope', () => {
   ])('refuses %s', (_label, body, expected) => {
     const result = validateEnvelope(body);
     expect(result).toEqual({ ok: false, errors: expected });
+  });
+});
+
+describe('the compiled check (the DTOs own rules, run without class-validator)', () => {
+  /** class-validator's verdict with the options validateCommandData gives it. */
+  const classValidatorAccepts = (name: PublicCommandName, data: Record<string, unknown>): boolean =>
+    validateSync(plainToInstance<object, Record<string, unknown>>(COMMAND_DTOS[name], data), {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+    }).length === 0;
+
+  it('covers every public command', () => {
+    expect([...COMPILED_COMMANDS].sort()).toEqual([...PUBLIC_COMMAND_NAMES].sort());
+  });
+
+  // Values that sit on the rules' edges: other fields' values, empties, limits, dates, wrong types.
+  const edge = fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1,
+    1.5,
+    100,
+    101,
+    2026,
+    '',
+    ' ',
+    'x',
+    'x'.repeat(129),
+    'p-a',
+    'p-a b',
+    '2026-01-15',
+    '2026-02-30',
+    '2026-03-02T09:00:00Z',
+    '2026-03-02T09:00:00',
+    'SECRET',
+    'paper',
+    'director',
+    [],
+    ['p-a'],
+    [''],
+    {},
+    { all: true },
+    { persons: [] },
+    { persons: ['p-a'] },
+    { name: 'n', unit: 'u' },
+    'a\u0007b',
+    '\u200b',
+  );
+  // A fresh copy each time: the data is JSON (a tree), never one object shared by two fields.
+  const value = fc.oneof(edge, fc.jsonValue({ maxDepth: 2 })).map((v) => structuredClone(v));
+  /** The example with one to three of its fields (or its nested objects' fields) removed, replaced or added. */
+  const mutated = (name: PublicCommandName) =>
+    fc
+      .array(
+        fc.record({
+          op: fc.constantFrom('delete', 'set', 'add'),
+          pick: fc.nat(),
+          nestedPick: fc.option(fc.nat(), { nil: undefined }),
+          value,
+          key: fc.constantFrom('extra', 'reader', 'outsider', 'periodYears', 'declassifyOn', 'longTerm', 'persons'),
+        }),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((steps) => {
+        const data = example(name);
+        for (const step of steps) {
+          let target: Record<string, unknown> = data;
+          const keys = Object.keys(target);
+          if (step.nestedPick !== undefined && keys.length > 0) {
+            const inner = target[keys[step.pick % keys.length]];
+            if (typeof inner === 'object' && inner !== null && !Array.isArray(inner))
+              target = inner as Record<string, unknown>;
+          }
+          const own = Object.keys(target);
+          const key =
+            step.op === 'add' || own.length === 0 ? step.key : own[(step.nestedPick ?? step.pick) % own.length];
+          if (step.op === 'delete') delete target[key];
+          else target[key] = step.value;
+        }
+        return data;
+      });
+
+  it.each(PUBLIC_COMMAND_NAMES)('%s: accepts exactly what class-validator accepts', (name) => {
+    fc.assert(
+      fc.property(mutated(name), (data) => {
+        expect([name, planAccepts(COMMAND_DTOS[name], data)]).toEqual([name, classValidatorAccepts(name, data)]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('refuses through class-validator, so the errors are its errors', () => {
+    const data = { ...example('RecordReading'), placeId: 'room 1', extra: 1 };
+    expect(planAccepts(COMMAND_DTOS.RecordReading, data)).toBe(false);
+    expect(errorsOf(validateCommandData('RecordReading', data))).toEqual([
+      { field: 'data.extra', reason: 'is not an allowed field' },
+      { field: 'data.placeId', reason: expect.stringContaining('must be an id') as string },
+    ]);
   });
 });

@@ -56,10 +56,39 @@ const recordSchema = (target: object, property: string, field: FieldSchema): voi
   schemas.set(ctor, fields);
 };
 
-/** Registers one check as a class-validator constraint named `name`. */
+/**
+ * One class-validator metadata entry of a property, as the compiled check runs it (the same functions): a condition
+ * (`ValidateIf`), a constraint, or a nested DTO (`ValidateNested` with its `Type`).
+ */
+export type PlanStep =
+  | { when: (object: Record<string, unknown>, value: unknown) => boolean }
+  | { check: Check }
+  | { nested: () => DtoClass };
+const plans = new Map<DtoClass, Map<string, PlanStep[]>>();
+
+const addStep = (target: object, property: string, step: PlanStep): void => {
+  const ctor = target.constructor as DtoClass;
+  const plan = plans.get(ctor) ?? new Map<string, PlanStep[]>();
+  plan.set(property, [...(plan.get(property) ?? []), step]);
+  plans.set(ctor, plan);
+};
+
+/** The steps of each decorated property of a DTO class, in the order its decorators registered them. */
+export const planOf = (dto: DtoClass): ReadonlyMap<string, readonly PlanStep[]> | undefined => plans.get(dto);
+
+/** `ValidateIf`, recorded in the plan too. */
+const validateIf =
+  (when: (object: Record<string, unknown>, value: unknown) => boolean): PropertyDecorator =>
+  (target, propertyKey) => {
+    addStep(target, propertyKey as string, { when });
+    ValidateIf(when)(target, propertyKey);
+  };
+
+/** Registers one check as a class-validator constraint named `name` (and as a step of the compiled plan). */
 const constraint =
   (name: string, check: Check): PropertyDecorator =>
   (target, propertyKey) => {
+    addStep(target, propertyKey as string, { check });
     registerDecorator({
       name,
       target: target.constructor,
@@ -88,7 +117,7 @@ const rule =
     const property = propertyKey as string;
     recordSchema(target, property, { required: !options.optional, schema });
     // Absent optional fields are skipped; a null is still checked (and refused): JSON null is not "absent".
-    if (options.optional) ValidateIf((_o, value) => value !== undefined)(target, property);
+    if (options.optional) validateIf((_o, value) => value !== undefined)(target, property);
     constraint(name, (value) => {
       if (value === undefined) return 'is required';
       if (expected && typeof value !== expected) return `must be a ${expected}, not ${kindOf(value)}`;
@@ -291,10 +320,11 @@ export const IsNested =
       schema: { $dto: dto, ...(keys ? { oneOf: keys.map((k) => ({ required: [k] })) } : {}) },
     });
     // An absent optional object is skipped altogether (its nested rules too); a null is still refused.
-    if (options.optional) ValidateIf((_o, value) => value !== undefined)(target, property);
+    if (options.optional) validateIf((_o, value) => value !== undefined)(target, property);
     Type(dto)(target, property);
     // ValidateNested also complains about non-objects and walks arrays; validate-command.ts keeps only the reason
     // below when it fails (a ValidateIf here would switch off this constraint as well).
+    addStep(target, property, { nested: dto });
     ValidateNested()(target, property);
     constraint(NESTED_OBJECT, (value) => {
       if (value === undefined) return 'is required';
@@ -314,7 +344,7 @@ export const IsNested =
 export const EitherPeriodYears = (): PropertyDecorator => (target, propertyKey) => {
   const property = propertyKey as string;
   recordSchema(target, property, { required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } });
-  ValidateIf(
+  validateIf(
     (o: Record<string, unknown>) =>
       o.periodYears !== undefined || (o.declassifyOn === undefined && o.longTerm !== true),
   )(target, property);
@@ -336,7 +366,7 @@ export const OrLongTerm = (): PropertyDecorator => (target, propertyKey) => {
     required: false,
     schema: { type: 'boolean', enum: [true], description: '长期: instead of periodYears or declassifyOn' },
   });
-  ValidateIf((_o, value) => value !== undefined)(target, property);
+  validateIf((_o, value) => value !== undefined)(target, property);
   constraint('isLongTerm', (value, object) => {
     if (value !== true) return `must be true when given, not ${JSON.stringify(value)}`;
     if (object.declassifyOn !== undefined) return 'must not be given together with declassifyOn';
@@ -350,7 +380,7 @@ export const OrDeclassifyOn = (): PropertyDecorator => (target, propertyKey) => 
     required: false,
     schema: { type: 'string', description: 'instead of periodYears: a date (2036-03-02, 00:00 UTC) or a date-time' },
   });
-  ValidateIf((_o, value) => value !== undefined)(target, property);
+  validateIf((_o, value) => value !== undefined)(target, property);
   constraint('isDeclassifyOn', (value, object) => {
     if (object.periodYears !== undefined) return 'must not be given together with periodYears';
     return dateOrDateTimeReason(value);
