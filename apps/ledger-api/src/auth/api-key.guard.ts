@@ -38,6 +38,21 @@ export const bearerKey = (header: unknown): string | undefined => {
 /** A key's stable, non-secret id: a prefix of its SHA-256 (contract §8.1 scopes a keyless principal's ids by it). */
 export const keyIdOf = (key: string): string => digest(key).toString('hex').slice(0, 24);
 
+const presented = new WeakMap<object, { header: unknown; digest: Buffer | undefined }>();
+/**
+ * The SHA-256 of the request's bearer key (undefined without one), hashed once per request: the rate limiter (its
+ * tracker) and the key guard (the constant-time comparison) both need it.
+ */
+export const presentedKeyDigest = (req: { headers?: Record<string, unknown> }): Buffer | undefined => {
+  const header = req.headers?.authorization;
+  const memo = presented.get(req);
+  if (memo && memo.header === header) return memo.digest;
+  const key = bearerKey(header);
+  const hash = key === undefined ? undefined : digest(key);
+  presented.set(req, { header, digest: hash });
+  return hash;
+};
+
 /**
  * Failed authentications per client address in the current minute. Written by hand because @nestjs/throttler counts
  * every request of a tracker, and here only the failures may count (a busy client with a good key is not slowed).
@@ -109,10 +124,8 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     let found: Principal | undefined;
-    if (key !== undefined) {
-      const presented = digest(key);
-      for (const k of this.keys) if (timingSafeEqual(k.hash, presented)) found = k.principal;
-    }
+    const hash = presentedKeyDigest(req);
+    if (hash !== undefined) for (const k of this.keys) if (timingSafeEqual(k.hash, hash)) found = k.principal;
     if (!found) {
       this.failures.fail(address);
       throw new UnauthorizedException(

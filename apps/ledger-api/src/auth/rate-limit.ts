@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ThrottlerModuleOptions } from '@nestjs/throttler';
 import { idempotencyScopeOf, type Principal } from '@app/application';
-import { bearerKey, keyIdOf } from './api-key.guard';
+import { keyIdOf, presentedKeyDigest } from './api-key.guard';
 import { WindowedThrottlerStorage } from './windowed-throttler.storage';
 
 /**
@@ -24,9 +24,8 @@ export const rateLimitOptions = (perMinute: number, apiKeys: Map<string, Princip
     // O(1) per request at any rate (the library's own in-memory storage is not; see the class).
     storage: new WindowedThrottlerStorage(),
     getTracker: (req: Record<string, unknown>) => {
-      const headers = (req.headers ?? {}) as Record<string, unknown>;
-      const key = bearerKey(headers.authorization);
-      const tracker = key === undefined ? undefined : trackers.get(keyIdOf(key));
+      const hash = presentedKeyDigest(req);
+      const tracker = hash === undefined ? undefined : trackers.get(hash.toString('hex').slice(0, 24));
       return tracker ?? `ip:${typeof req.ip === 'string' ? req.ip : 'unknown'}`;
     },
     // The library's default key, without its SHA-256 per request: the tracker is already a hash or an address.
