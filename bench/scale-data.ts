@@ -20,8 +20,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { ManualClock } from '@app/ledger';
 import { READ_MODEL_SCHEMA_VERSION } from '@app/read-models';
-import type { Deadline } from '@app/custody';
-import { LedgerCore, custodyProgram, fireDeadlineCommand, type Principal } from '@app/application';
+import { LedgerCore, type Principal } from '@app/application';
 import { prng } from './bench-kit';
 
 /** Bump when the shape changes: a data set built by another version is rebuilt. */
@@ -112,26 +111,19 @@ export async function buildScaleDataSet(
         }
     }
   };
-  // The scheduler's work (LedgerCore.fireDueDeadlines: the same FireDeadline command, id and actor), but streams in
-  // parallel rather than one deadline after the other: ~60k deadlines fire at 1M, each a durable commit, and one at
-  // a time they would cost minutes of fsync. Deadlines of one stream still fire in due order.
-  const program = custodyProgram(core.readModels);
+  // The scheduler's work (LedgerCore.fireDueDeadlines: the same FireDeadline commands, ids and actor, in due order,
+  // one batch of the decider runner each round), in rounds of up to 5,000: ~60k deadlines fire at 1M.
   const fireDue = async () => {
     const now = clock.now().toISOString();
     for (;;) {
       await core.readModels.catchUp();
       const due = core.readModels.dueDeadlines(now, 5_000);
       if (due.length === 0) return;
-      const byStream = new Map<string, Deadline[]>();
-      for (const d of due) byStream.set(d.streamId, [...(byStream.get(d.streamId) ?? []), d]);
-      await Promise.all(
-        [...byStream.values()].map(async (ds) => {
-          for (const d of ds) {
-            await core.runner.run(program, fireDeadlineCommand(d));
-            core.readModels.markFired(d);
-          }
-        }),
-      );
+      const results = await core.fireDeadlines(due);
+      results.forEach((r, i) => {
+        if (!r.ok) throw r.error;
+        core.readModels.markFired(due[i]);
+      });
     }
   };
   let lastLog = 0;

@@ -1,3 +1,6 @@
+import type { LedgerCore } from '@app/application';
+import type { SqliteEventStore } from '@app/ledger';
+import { LEDGER_CORE } from '../../apps/ledger-api/src/tokens';
 import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 
 /** `POST /api/commands:batch` through the real HTTP server and store: each command its own result and idempotency. */
@@ -124,6 +127,64 @@ describe('POST /api/commands:batch', () => {
     await batch({ commands: [reading('doc-1', 'p-dir'), { data: {} }] });
     const after = await fetch(`${svc.base}/api/items/doc-1/history`, { headers: { authorization: 'Bearer k-admin' } });
     expect(((await after.json()) as { events: unknown[] }).events.length).toBe(before);
+  });
+
+  const receive = (itemId: string, extra: Record<string, unknown> = {}) => ({
+    name: 'RegisterReceivedItem',
+    data: {
+      itemId,
+      title: `directive ${itemId}`,
+      level: 'SECRET',
+      periodYears: 10,
+      basis: 'catalogue',
+      carrier: 'paper',
+      sender: 'bureau',
+      receivedBy: 'p-zhang',
+      scope: { persons: [] },
+    },
+    ...extra,
+  });
+
+  it('appends the whole batch in one store transaction (one fsync), each command still its own', async () => {
+    const store = svc.app.get<LedgerCore>(LEDGER_CORE).store as SqliteEventStore;
+    const before = store.stats.commits;
+    const res = await batch({
+      commands: Array.from({ length: 40 }, (_, i) => reading(i % 2 ? 'doc-1' : 'doc-2', 'p-dir', `one-commit-${i}`)),
+    });
+    expect(res.body).toEqual(expect.objectContaining({ ok: 40, failed: 0 }));
+    expect(store.stats.commits - before).toBe(1);
+  });
+
+  it('decides in order: an item received and read in one batch, a reading dated before its receipt refused', async () => {
+    const res = await batch({
+      commands: [
+        receive('doc-b1', { occurredAt: '2026-03-02T08:00:00Z' }),
+        reading('doc-b1', 'p-dir'),
+        { ...reading('doc-b1', 'p-dir'), occurredAt: '2026-03-01T08:00:00Z' },
+      ],
+    });
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200, 200, 400]);
+    expect(res.body.results[1].events[0]).toEqual(expect.objectContaining({ streamId: 'item-doc-b1', revision: 1 }));
+    expect(res.body.results[2].problem.code).toBe('BEFORE_ITEM_EXISTED');
+  });
+
+  it('lets a second cause in one batch join the incident the first opened (一事一报), as one command after the other would', async () => {
+    const res = await batch({
+      commands: [
+        receive('doc-b2'),
+        reading('doc-b2', 'p-driver'),
+        reading('doc-1', 'p-dir'),
+        reading('doc-b2', 'p-driver'),
+      ],
+    });
+    expect(res.body).toEqual(expect.objectContaining({ ok: 4, failed: 0 }));
+    const [, first, , second] = res.body.results as { events: { type: string; streamId: string }[] }[];
+    const opened = first.events.find((e) => e.type === 'IncidentOpened');
+    expect(opened).toBeDefined();
+    expect(second.events.filter((e) => e.type === 'IncidentOpened')).toEqual([]);
+    expect(second.events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'IncidentCauseAdded', streamId: opened!.streamId })]),
+    );
   });
 
   it("decides each command on the principal's own roles", async () => {

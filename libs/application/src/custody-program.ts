@@ -10,6 +10,7 @@ import {
   initialStateOf,
   planCommand,
   judgedAsOf,
+  parseStream,
 } from '@app/custody';
 import type { ReadModels } from '@app/read-models';
 
@@ -27,6 +28,31 @@ export const custodyProgram = (
   initialState: initialStateOf,
   evolve: (streamId, state, event) => evolveStream(streamId, state, event as DomainEvent),
   judgedAsOf,
+  // A batch decides command after command before it appends (DeciderRunner.runBatch): these keys say when a lookup
+  // below could answer otherwise once the batch's pending events are projected, so the batch appends them first.
+  // The open-incident lookup reads the incident rows, which only incident streams write, per item; the rarer
+  // lookups (items ever held, violations, an inventory's scope, and any lookup added later) wait for every pending
+  // event.
+  fulfilKeys(needs) {
+    const keys = (needs.openIncidentsFor ?? []).map((itemId) => `incidents:${itemId}`);
+    const others = Object.entries(needs).filter(([need]) => need !== 'streams' && need !== 'openIncidentsFor');
+    if (others.some(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0)))
+      keys.push('*');
+    return keys;
+  },
+  eventKeys(streamId, event, stateAfter) {
+    if (parseStream(streamId)?.kind !== 'incident') return [];
+    const data = event.data as { itemId?: unknown; itemIds?: unknown; causes?: { itemId?: unknown }[] } | null;
+    const state = stateAfter as { incident?: { itemIds?: unknown } } | undefined;
+    const items = [
+      data?.itemId,
+      ...(Array.isArray(data?.itemIds) ? (data.itemIds as unknown[]) : []),
+      ...(Array.isArray(data?.causes) ? data.causes.map((c) => c?.itemId) : []),
+      ...(Array.isArray(state?.incident?.itemIds) ? (state.incident.itemIds as unknown[]) : []),
+    ].filter((i): i is string => typeof i === 'string');
+    // An incident event naming no item could change any item's open incident.
+    return items.length ? [...new Set(items)].map((itemId) => `incidents:${itemId}`) : ['*'];
+  },
   async fulfil(needs, ctx) {
     const incidents = (needs.openIncidentsFor ?? []).filter((i) => !(i in ctx.openIncidents));
     const held = (needs.itemsEverHeldBy ?? []).filter((p) => !(p in ctx.itemsEverHeldBy));

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import {
+  type BatchResult,
+  type BatchView,
   type Clock,
   DeciderRunner,
   type CommandOutcome,
@@ -56,6 +58,9 @@ const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 
 /** Items whose first occurredAt is remembered; past this the memory starts afresh (reads refill it). */
 const MAX_REMEMBERED_ITEMS = 100_000;
+
+/** Deadlines fired per batch by the scheduler: one append each, and the read models caught up between. */
+const DEADLINES_PER_ROUND = 500;
 
 /** How far ahead of the ledger's clock an occurredAt may be (contract §5: not more than 5 minutes). */
 const MAX_AHEAD_MS = 5 * 60_000;
@@ -126,6 +131,17 @@ export class LedgerCore {
     principal: Principal,
     checkStore: boolean,
   ): Promise<CommandOutcome> {
+    const command = this.prepare(name, body, principal);
+    await this.assertItemsExisted(command.data as Record<string, unknown>, command.at);
+    if (checkStore) await this.assertStoreIntact();
+    return this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command));
+  }
+
+  /**
+   * A request as the command the runner decides: validation, permission and the clock check (each a 400, 404 or
+   * 403 of its own), its command id, actor, idempotency scope and request hash.
+   */
+  private prepare(name: string, body: unknown, principal: Principal): CustodyCommand {
     const envelope = validateEnvelope(body);
     if (!envelope.ok) throw new RequestValidationError(envelope.errors);
     const checked = validateCommandData(name, (body as { data: unknown }).data);
@@ -140,7 +156,6 @@ export class LedgerCore {
         { field: 'body.occurredAt', reason: 'may not be more than 5 minutes ahead of the ledger clock' },
       ]);
     }
-    await this.assertItemsExisted(checked.data, at.toISOString());
     const command = {
       type: name as CommandName,
       data: checked.data,
@@ -153,21 +168,25 @@ export class LedgerCore {
       // The name and the body as sent (not the id itself, nor the events a decision would give today).
       requestHash: commandHashOf(name, { data: (body as { data: unknown }).data, occurredAt: occurredAt ?? null }),
     } satisfies Pick<LedgerCommand, 'scope' | 'requestHash'>);
-    if (checkStore) await this.assertStoreIntact();
-    return this.serialized(subjectOf(command.data), () => this.runner.run(this.program, command));
+    return command;
   }
 
   /**
    * A fact about an item dated before the item's first fact is refused (issue 11): 400 BEFORE_ITEM_EXISTED on
    * occurredAt. Items are named by `itemId` or, for a hand-over, `items`; a new item (not yet stored) passes.
    */
-  private async assertItemsExisted(data: Record<string, unknown>, at: string): Promise<void> {
+  private async assertItemsExisted(data: Record<string, unknown>, at: string, batch?: BatchView): Promise<void> {
     const ids = [
       ...(typeof data.itemId === 'string' ? [data.itemId] : []),
       ...(Array.isArray(data.items) ? data.items.filter((i): i is string => typeof i === 'string') : []),
     ];
     for (const itemId of ids) {
-      const since = this.itemSince.get(itemId) ?? (await this.firstOccurredAt(itemId));
+      const pending = (): string | undefined => {
+        const first = batch?.pendingFirst(itemStream(itemId))?.metadata.occurredAt;
+        return typeof first === 'string' ? first : undefined;
+      };
+      // A batch's item registered by an earlier command of it is not stored yet: its first event is pending.
+      const since = this.itemSince.get(itemId) ?? (await this.firstOccurredAt(itemId)) ?? pending();
       if (since !== undefined && Date.parse(at) < Date.parse(since)) throw new BeforeItemExisted(itemId, at, since);
     }
   }
@@ -185,10 +204,11 @@ export class LedgerCore {
   /**
    * Runs many commands for one principal (RFID gates, inventory scanners: `POST /api/commands:batch`). Each is its
    * own command exactly as `execute` runs it (validation, permission, its own command id and idempotency, its own
-   * result or error); nothing is all-or-nothing. Commands about the same subject run in the order given, the others
-   * in parallel, so a gate's readings of one item are recorded in the order it read them. What a batch shares is
-   * done once for it: the store's rollback check before the first command, and the wait for the read models (one
-   * wait for the batch's last position) before the answer, instead of a check and a timed wait per command.
+   * result or error); nothing is all-or-nothing. The commands are decided in the order given, each on the state the
+   * earlier ones left (so a gate's readings of one item are recorded in the order it read them), and appended
+   * together (DeciderRunner.runBatch: one store transaction and one fsync on the embedded store, each command still
+   * atomic with its own idempotency row). What a batch shares is done once for it: the store's rollback check before
+   * the first command, the append, and the wait for the read models (its last position) before the answer.
    */
   async executeBatch(
     commands: { name: string; body: unknown }[],
@@ -199,22 +219,33 @@ export class LedgerCore {
       () => true,
       () => false,
     );
-    const last = new Map<string, Promise<unknown>>();
-    const outcomes = await Promise.all(
-      commands.map((c) => {
-        const data = (c.body as { data?: unknown } | null)?.data;
-        const subject = typeof data === 'object' && data !== null ? subjectOf(data) : undefined;
-        const run = () => this.decideOne(c.name, c.body, principal, !intact);
-        const before = subject ? last.get(subject) : undefined;
-        const result = (before ? before.then(run, run) : run()).then(
-          (outcome) => ({ ok: true as const, outcome }),
-          (error: unknown) => ({ ok: false as const, error }),
+    const outcomes: BatchResult[] = new Array<BatchResult>(commands.length);
+    if (!intact) {
+      for (const [i, c] of commands.entries())
+        outcomes[i] = await this.decideOne(c.name, c.body, principal, true).then(
+          (outcome): BatchResult => ({ ok: true, outcome }),
+          (error: unknown): BatchResult => ({ ok: false, error }),
         );
-        if (subject) last.set(subject, result);
-        return result;
-      }),
-    );
-    const highest = Math.max(-1, ...outcomes.flatMap((o) => (o.ok ? o.outcome.events.map((e) => e.position) : [])));
+    } else {
+      const entries: { index: number; command: CustodyCommand; precheck: (view: BatchView) => Promise<void> }[] = [];
+      commands.forEach((c, index) => {
+        try {
+          const command = this.prepare(c.name, c.body, principal);
+          entries.push({
+            index,
+            command,
+            precheck: (view) => this.assertItemsExisted(command.data as Record<string, unknown>, command.at, view),
+          });
+        } catch (error) {
+          outcomes[index] = { ok: false, error };
+        }
+      });
+      const decided = await this.runner.runBatch(this.program, entries);
+      decided.forEach((result, i) => (outcomes[entries[i].index] = result));
+    }
+    let highest = -1;
+    for (const o of outcomes)
+      if (o.ok) for (const e of o.outcome.events) if (e.position > highest) highest = e.position;
     const projected = highest < 0 ? true : await this.waitProjected(highest);
     return outcomes.map((o) => (o.ok ? { ok: true as const, response: this.answer(o.outcome, projected) } : o));
   }
@@ -256,11 +287,12 @@ export class LedgerCore {
       await this.readModels.catchUp();
       // Logged once by the runner when found; the scheduler does not repeat it every tick.
       if (this.readModels.runner.rollback) return fired;
-      const due = this.readModels.dueDeadlines(now, 50);
+      const due = this.readModels.dueDeadlines(now, DEADLINES_PER_ROUND);
       if (due.length === 0) break;
-      for (const d of due) {
-        await this.fire(d);
-        this.readModels.markFired(d);
+      const results = await this.fireDeadlines(due);
+      for (const [i, result] of results.entries()) {
+        if (!result.ok) throw result.error;
+        this.readModels.markFired(due[i]);
         fired++;
       }
     }
@@ -268,8 +300,15 @@ export class LedgerCore {
     return fired;
   }
 
-  private async fire(d: Deadline): Promise<void> {
-    await this.runner.run(this.program, fireDeadlineCommand(d));
+  /**
+   * Fires deadlines in the order given (earliest first, so one stream's fire in due order) as one batch of the
+   * decider runner: each its own FireDeadline command, all appended together (one fsync on the embedded store).
+   */
+  fireDeadlines(due: readonly Deadline[]): Promise<BatchResult[]> {
+    return this.runner.runBatch(
+      this.program,
+      due.map((d) => ({ command: fireDeadlineCommand(d) })),
+    );
   }
 
   private async respond(outcome: CommandOutcome): Promise<CommandResponse> {

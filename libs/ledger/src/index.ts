@@ -16,6 +16,9 @@ export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './store/sql
 export { DeciderRunner, IdempotencyKeyReused, commandHashOf } from './decider/decider-runner';
 export type {
   AppendedEvent,
+  BatchEntry,
+  BatchResult,
+  BatchView,
   CommandOutcome,
   DecisionWrite,
   DeciderProgram,

@@ -219,6 +219,152 @@ describe('the decider runner', () => {
     expect(first.events[0].eventId).toBe((await store.readStream('c-a'))[0].eventId);
   });
 
+  describe('runBatch: a batch decided command after command and appended together', () => {
+    const totals = async (s: string) => (await store.readStream(s)).map((e) => (e.data as { total: number }).total);
+    /** The counter refusing a negative amount, as a domain refuses a command. */
+    const strict = (onDecide: (c: Cmd) => void = () => undefined) => {
+      const base = counter();
+      return {
+        ...base,
+        // Looks nothing up outside the streams: a batch appends once, at its end.
+        fulfilKeys: () => [],
+        decide: (c: Cmd, ctx: Ctx) => {
+          onDecide(c);
+          if (c.data.n < 0) throw new Error(`refused: ${c.data.n}`);
+          return base.decide(c, ctx);
+        },
+      };
+    };
+
+    it('decides each command on the ones before it and appends them all in one commit, chained', async () => {
+      const runner = new DeciderRunner(store, clock);
+      const before = store.stats.commits;
+      const results = await runner.runBatch(strict(), [
+        { command: cmd('Add', { to: 'c-a', n: 5 }) },
+        { command: cmd('Add', { to: 'c-a', n: 2 }) },
+        { command: cmd('Transfer', { from: 'c-a', to: 'c-b', n: 3 }) },
+        { command: cmd('Add', { to: 'c-b', n: 1 }) },
+      ]);
+      expect(store.stats.commits - before).toBe(1);
+      expect(results.map((r) => r.ok && r.outcome.events.map((e) => `${e.streamId}@${e.revision}`))).toEqual([
+        ['c-a@0'],
+        ['c-a@1'],
+        ['c-a@2', 'c-b@0'],
+        ['c-b@1'],
+      ]);
+      expect(await totals('c-b')).toEqual([3, 4]);
+      expect((await verifyEvents(await store.readAll())).ok).toBe(true);
+      // The cache moved on with the batch: the next command reads nothing and folds on the batch's result.
+      const next = await runner.run(counter(), cmd('Add', { to: 'c-b', n: 1 }));
+      expect(next.events[0].revision).toBe(2);
+      expect(await totals('c-b')).toEqual([3, 4, 5]);
+    });
+
+    it('gives a refused command its own error and decides the next ones without it; nothing of it is stored', async () => {
+      const runner = new DeciderRunner(store, clock);
+      const results = await runner.runBatch(strict(), [
+        { command: cmd('Add', { to: 'c-a', n: 1 }) },
+        { command: cmd('Add', { to: 'c-a', n: -7 }, { commandId: 'bad' }) },
+        { command: cmd('Add', { to: 'c-a', n: 2 }) },
+        {
+          command: cmd('Add', { to: 'c-b', n: 1 }),
+          precheck: () => Promise.reject(new Error('not before it existed')),
+        },
+      ]);
+      expect(results.map((r) => r.ok)).toEqual([true, false, true, false]);
+      expect(!results[1].ok && (results[1].error as Error).message).toBe('refused: -7');
+      expect(!results[3].ok && (results[3].error as Error).message).toBe('not before it existed');
+      expect(await totals('c-a')).toEqual([1, 3]);
+      expect(await store.readStream('c-b')).toEqual([]);
+      expect(await store.findCommand('p-zhang', 'bad')).toBeUndefined();
+    });
+
+    it('answers a command id given twice in one batch once: the same body is a duplicate, another is a 409', async () => {
+      const runner = new DeciderRunner(store, clock);
+      const results = await runner.runBatch(strict(), [
+        { command: cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'g-1' }) },
+        { command: cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'g-1' }) },
+        { command: cmd('Add', { to: 'c-a', n: 9 }, { commandId: 'g-1' }) },
+      ]);
+      expect(results[1]).toEqual({ ok: true, outcome: { ...(results[0].ok && results[0].outcome), duplicate: true } });
+      expect(!results[2].ok && results[2].error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      expect(await totals('c-a')).toEqual([1]);
+      // And a batch sent again is all duplicates with the first answers.
+      const again = await runner.runBatch(strict(), [
+        { command: cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'g-1' }) },
+      ]);
+      expect(again[0]).toEqual({ ok: true, outcome: { ...(results[0].ok && results[0].outcome), duplicate: true } });
+    });
+
+    it('decides again, alone, a command whose stream another writer moved, and those decided on it', async () => {
+      const runner = new DeciderRunner(store, clock);
+      let sneaked = false;
+      const program = strict(() => {
+        if (sneaked) return;
+        sneaked = true;
+        // Another writer appends to c-a after the batch folded it, before the batch is appended.
+        void store.append(
+          'c-a',
+          [
+            {
+              eventId: '00000000-0000-4000-8000-0000000000bb',
+              type: 'Added',
+              data: { n: 10, total: 10 },
+              metadata: { hash: 'b'.repeat(64) },
+            },
+          ],
+          'no-stream',
+        );
+      });
+      const results = await runner.runBatch(program, [
+        { command: cmd('Add', { to: 'c-a', n: 1 }) },
+        { command: cmd('Transfer', { from: 'c-a', to: 'c-b', n: 1 }) },
+        { command: cmd('Add', { to: 'c-c', n: 1 }) },
+      ]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      // No lost update: both were decided again on the other writer's event.
+      expect((await store.readStream('c-a')).map((e) => [e.type, e.data])).toEqual([
+        ['Added', { n: 10, total: 10 }],
+        ['Added', { n: 1, total: 11 }],
+        ['Sent', { n: 1 }],
+      ]);
+      expect(await totals('c-b')).toEqual([1]);
+      expect(await totals('c-c')).toEqual([1]);
+    });
+
+    it('appends what it decided before a command whose lookup the pending events touch', async () => {
+      // A lookup outside the streams (as a read model answers): how many events c-a has in the store.
+      type LookupCtx = Ctx & { stored?: number };
+      const base = counter();
+      const program: DeciderProgram<Cmd, LookupCtx, { streams?: string[]; lookup?: string }> = {
+        ...base,
+        plan: (c) => (c.data.n === 0 ? { streams: ['c-seen'], lookup: c.data.to } : base.plan(c, { streams: {} })),
+        fulfil: async (needs, ctx) => {
+          if (!needs.lookup || ctx.stored !== undefined) return false;
+          ctx.stored = (await store.readStream(needs.lookup)).length;
+          return true;
+        },
+        decide: (c, ctx) =>
+          c.data.n === 0
+            ? [{ streamId: 'c-seen', events: [{ type: 'Added', data: { n: 0, total: ctx.stored } }] }]
+            : base.decide(c, ctx),
+        fulfilKeys: (needs) => (needs.lookup ? [needs.lookup] : []),
+        eventKeys: (streamId) => [streamId],
+      };
+      const runner = new DeciderRunner(store, clock);
+      const before = store.stats.commits;
+      await runner.runBatch(program, [
+        { command: cmd('Add', { to: 'c-b', n: 1 }) },
+        { command: cmd('Add', { to: 'c-a', n: 1 }) },
+        { command: cmd('Add', { to: 'c-a', n: 0 }) }, // looks c-a up: the two before it are appended first
+        { command: cmd('Add', { to: 'c-b', n: 0 }) }, // c-b was appended with them: nothing pending touches it
+        { command: cmd('Add', { to: 'c-a', n: 1 }) },
+      ]);
+      expect(await totals('c-seen')).toEqual([1, 1]);
+      expect(store.stats.commits - before).toBe(2);
+    });
+  });
+
   describe('judging a command as of its occurredAt (contract §5.1 2)', () => {
     /** The counter's value as the command's occurredAt saw it, recorded in each event. */
     type Seen = { n: number; total: number; seenAsOf: number; recordedAt: string | undefined };

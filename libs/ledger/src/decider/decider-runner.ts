@@ -4,6 +4,8 @@ import { canonicalize } from '../integrity/canonical-json';
 import { GENESIS_HASH, sealEvents } from '../integrity/hash-chain';
 import {
   type CommandClaim,
+  type CommandWrite,
+  type CommandWriteOutcome,
   ConcurrencyConflict,
   type EventMetadata,
   type EventStore,
@@ -62,6 +64,27 @@ export const commandHashOf = (name: string, body: unknown): string =>
 /** The key event ids are derived from: a command id means nothing outside its scope. */
 const scopedId = (claim: CommandClaim) => `${claim.scope}\u0000${claim.commandId}`;
 
+const claimOf = (command: LedgerCommand): CommandClaim => ({
+  scope: command.scope ?? command.actor,
+  commandId: command.commandId,
+  name: command.type,
+  hash: command.requestHash ?? commandHashOf(command.type, (command as { data?: unknown }).data),
+});
+
+const settle = (run: Promise<CommandOutcome>): Promise<BatchResult> =>
+  run.then(
+    (outcome): BatchResult => ({ ok: true, outcome }),
+    (error: unknown): BatchResult => ({ ok: false, error }),
+  );
+
+const settleNow = (outcome: () => CommandOutcome): BatchResult => {
+  try {
+    return { ok: true, outcome: outcome() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+};
+
 export interface LoadedStream {
   /** The stream folded in recorded order: its current state. */
   state: unknown;
@@ -103,6 +126,54 @@ export interface DeciderProgram<C extends LedgerCommand, Ctx extends RunnerConte
    * judge by the current state only. When given, the runner fills `asOf` in the loaded stream.
    */
   judgedAsOf?(command: C, streamId: string): string | null;
+  /**
+   * For batches ({@link DeciderRunner.runBatch}), which decide command after command before anything is appended:
+   * the keys of the answers `fulfil` would look up for these needs ([] when it looks up nothing). A batch appends
+   * what it has decided so far before a command whose keys its pending events touch, so `fulfil` answers as it
+   * would had each command been appended alone. Absent: any pending event touches every lookup.
+   */
+  fulfilKeys?(needs: N): string[];
+  /** The keys of the answers `fulfil` may give differently once this event is in the read models; `'*'`: every one. */
+  eventKeys?(streamId: string, event: { type: string; data: unknown }, stateAfter: unknown): string[];
+}
+
+/** What {@link DeciderRunner.runBatch} shows a command's pre-check: the events decided earlier in the batch, not yet stored. */
+export interface BatchView {
+  /** The first event of a stream when an earlier command of the batch created the stream. */
+  pendingFirst(streamId: string): { metadata: EventMetadata } | undefined;
+}
+
+export interface BatchEntry<C> {
+  command: C;
+  /** Runs just before the command is decided (after the earlier ones were); a throw is the command's result. */
+  precheck?: (view: BatchView) => Promise<void> | void;
+}
+
+export type BatchResult = { ok: true; outcome: CommandOutcome } | { ok: false; error: unknown };
+
+/** A decided command of a batch, waiting for the batch's append. */
+interface StagedCommand<C> {
+  index: number;
+  command: C;
+  claim: CommandClaim;
+  sealed: StreamWrite[];
+  /** Every stream the decision was made on, with the fold it started from. */
+  tails: Map<string, CachedStream>;
+}
+
+/** Events decided in a batch and not yet appended, by stream: the fold after them and the events themselves. */
+interface PendingStream {
+  tail: CachedStream;
+  /** The stream's stored revision before the batch's events. */
+  storedRevision: number;
+  events: Pick<RecordedEvent, 'type' | 'data' | 'revision' | 'metadata'>[];
+}
+
+/** The state of one batch between its appends. */
+interface BatchState<C> {
+  staged: StagedCommand<C>[];
+  streams: Map<string, PendingStream>;
+  keys: Set<string>;
 }
 
 export interface AppendedEvent {
@@ -168,12 +239,7 @@ export class DeciderRunner {
     program: DeciderProgram<C, Ctx, N>,
     command: C,
   ): Promise<CommandOutcome> {
-    const claim: CommandClaim = {
-      scope: command.scope ?? command.actor,
-      commandId: command.commandId,
-      name: command.type,
-      hash: command.requestHash ?? commandHashOf(command.type, (command as { data?: unknown }).data),
-    };
+    const claim = claimOf(command);
     // The store answers from its own record (not a read model that may lag): a retry never decides again.
     const previous = await this.store.findCommand(claim.scope, claim.commandId);
     if (previous) return this.duplicateOf(claim, previous);
@@ -210,6 +276,182 @@ export class DeciderRunner {
     }
   }
 
+  /**
+   * Runs commands in the order given, each as `run` would run it had it been given alone right after the ones before
+   * it, but appends them together: each is decided on the cached folds moved on by the batch's earlier decisions, and
+   * the decided commands go to the store in one `appendCommands` call (the embedded store: one transaction, one
+   * fsync), each with its own claim, so each is idempotent and fails alone. A refused command (its decision threw)
+   * has its error as its result and appends nothing; the next commands are decided without it. A command whose
+   * append met a conflict (another writer, or an earlier command of the batch that did not land) is run again alone,
+   * as `run` retries. Before a command whose `fulfil` would look up something the pending events touch
+   * ({@link DeciderProgram.fulfilKeys}), the batch appends what it has decided so far, so the lookup sees it.
+   */
+  async runBatch<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    entries: readonly BatchEntry<C>[],
+  ): Promise<BatchResult[]> {
+    const results: BatchResult[] = new Array<BatchResult>(entries.length);
+    const state: BatchState<C> = { staged: [], streams: new Map(), keys: new Set() };
+    // Command ids claimed by a command decided earlier in this batch, and the later commands that reuse them.
+    const claimed = new Map<string, { index: number; claim: CommandClaim }>();
+    const reused: { index: number; claim: CommandClaim; first: { index: number; claim: CommandClaim } }[] = [];
+    const view: BatchView = {
+      pendingFirst: (streamId) => {
+        const pending = state.streams.get(streamId);
+        return pending && pending.storedRevision < 0 ? pending.events[0] : undefined;
+      },
+    };
+    for (let index = 0; index < entries.length; index++) {
+      const { command, precheck } = entries[index];
+      try {
+        if (precheck) await precheck(view);
+        const claim = claimOf(command);
+        const first = claimed.get(scopedId(claim));
+        if (first) {
+          reused.push({ index, claim, first });
+          continue;
+        }
+        const previous = await this.store.findCommand(claim.scope, claim.commandId);
+        if (previous) {
+          results[index] = { ok: true, outcome: this.duplicateOf(claim, previous) };
+          continue;
+        }
+        await this.stage(program, command, claim, index, state, results);
+        claimed.set(scopedId(claim), { index, claim });
+      } catch (error) {
+        results[index] = { ok: false, error };
+      }
+    }
+    await this.appendStaged(program, state, results);
+    for (const { index, claim, first } of reused) {
+      const earlier = results[first.index];
+      if (earlier.ok && earlier.outcome.duplicate === false) {
+        results[index] =
+          claim.hash === first.claim.hash
+            ? { ok: true, outcome: { ...earlier.outcome, duplicate: true } }
+            : { ok: false, error: new IdempotencyKeyReused(claim.commandId, first.claim.name, claim.name) };
+      } else {
+        // The first holder of the id was not recorded after all: this one is a command of its own.
+        results[index] = await settle(this.run(program, entries[index].command));
+      }
+    }
+    return results;
+  }
+
+  /** Decides one command of a batch on the batch's pending folds and stages its sealed writes. */
+  private async stage<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    command: C,
+    claim: CommandClaim,
+    index: number,
+    state: BatchState<C>,
+    results: BatchResult[],
+  ): Promise<void> {
+    const beforeFulfil = async (needs: N): Promise<boolean> => {
+      if (state.staged.length === 0) return false;
+      const keys = program.fulfilKeys ? program.fulfilKeys(needs) : ['*'];
+      if (keys.length === 0) return false;
+      if (!state.keys.has('*') && !keys.includes('*') && !keys.some((k) => state.keys.has(k))) return false;
+      await this.appendStaged(program, state, results);
+      return true;
+    };
+    for (;;) {
+      const ctx = program.emptyContext();
+      const recordedAt = this.clock.now().toISOString();
+      ctx.recordedAt = recordedAt;
+      const tails = new Map<string, CachedStream>();
+      // False when the batch so far had to be appended first: decide again on what is now stored (nothing pending).
+      if (!(await this.load(program, command, ctx, tails, true, { state, beforeFulfil }))) continue;
+      const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
+      const sealed = this.seal(command, claim, writes, tails, recordedAt);
+      for (const w of sealed) {
+        const from =
+          state.streams.get(w.streamId)?.tail ?? tails.get(w.streamId) ?? this.emptyCached(program, w.streamId);
+        const events = w.events.map((e, j) => ({
+          type: e.type,
+          data: e.data,
+          revision: from.revision + 1 + j,
+          metadata: e.metadata as EventMetadata,
+        }));
+        const tail = this.extend(program, w.streamId, from, events, false);
+        const pending = state.streams.get(w.streamId);
+        if (pending) {
+          pending.tail = tail;
+          pending.events.push(...events);
+        } else state.streams.set(w.streamId, { tail, storedRevision: from.revision, events });
+        for (const e of events)
+          for (const key of program.eventKeys ? program.eventKeys(w.streamId, e, tail.state) : ['*'])
+            state.keys.add(key);
+      }
+      state.staged.push({ index, command, claim, sealed, tails });
+      return;
+    }
+  }
+
+  /** Appends a batch's staged commands and fills in their results; those that met a conflict are run again alone. */
+  private async appendStaged<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+    program: DeciderProgram<C, Ctx, N>,
+    state: BatchState<C>,
+    results: BatchResult[],
+  ): Promise<void> {
+    const staged = state.staged;
+    state.staged = [];
+    state.streams = new Map();
+    state.keys = new Set();
+    if (staged.length === 0) return;
+    const writes: CommandWrite[] = staged.map((s) => ({
+      claim: s.claim,
+      writes: s.sealed,
+      reads: [...s.tails.keys()],
+    }));
+    const outcomes = await this.appendCommandWrites(writes).catch((error: unknown) =>
+      writes.map((): CommandWriteOutcome => ({ ok: false, error })),
+    );
+    const again: StagedCommand<C>[] = [];
+    staged.forEach((s, i) => {
+      const outcome = outcomes[i];
+      if (!outcome.ok) {
+        if (outcome.error instanceof ConcurrencyConflict) again.push(s);
+        else results[s.index] = { ok: false, error: outcome.error };
+      } else if (outcome.result.duplicate) {
+        // Another request stored the same command id between our check and our append.
+        const taken = outcome.result.command;
+        results[s.index] = settleNow(() => this.duplicateOf(s.claim, taken));
+      } else {
+        const appended = outcome.result.results;
+        this.advance(program, s.sealed, appended, s.tails);
+        const events = this.outcomeEvents(s.sealed, appended);
+        results[s.index] = { ok: true, outcome: { commandId: s.command.commandId, events, duplicate: false } };
+      }
+    });
+    // Someone else wrote first (or an earlier command of the batch did not land): decided again, one by one.
+    for (const s of again) results[s.index] = await settle(this.run(program, s.command));
+  }
+
+  /** One `appendCommands` call; a store without it (EventStoreDB) gets the commands one after another. */
+  private async appendCommandWrites(writes: CommandWrite[]): Promise<CommandWriteOutcome[]> {
+    if (this.store.appendCommands) return this.store.appendCommands(writes);
+    const unwritten = new Set<string>();
+    const outcomes: CommandWriteOutcome[] = [];
+    for (const w of writes) {
+      const missed = w.reads?.find((s) => unwritten.has(s));
+      let outcome: CommandWriteOutcome;
+      if (missed !== undefined) {
+        const conflict = new ConcurrencyConflict(missed, 'any', -1);
+        conflict.message = `stream ${missed}: an earlier command of the batch was to write it and did not`;
+        outcome = { ok: false, error: conflict };
+      } else {
+        outcome = await this.store.appendCommand(w.claim, w.writes).then(
+          (result): CommandWriteOutcome => ({ ok: true, result }),
+          (error: unknown): CommandWriteOutcome => ({ ok: false, error }),
+        );
+      }
+      if (!outcome.ok || outcome.result.duplicate) for (const x of w.writes) unwritten.add(x.streamId);
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
   /** The first result for a retry (same name and body); 409 for another command under the same key. */
   private duplicateOf(claim: CommandClaim, stored: StoredCommand): CommandOutcome {
     if (stored.hash !== claim.hash) throw new IdempotencyKeyReused(claim.commandId, stored.name, claim.name);
@@ -233,15 +475,24 @@ export class DeciderRunner {
     ctx: Ctx,
     tails: Map<string, CachedStream>,
     trustHeads: boolean,
-  ): Promise<void> {
+    batch?: { state: BatchState<C>; beforeFulfil(needs: N): Promise<boolean> },
+  ): Promise<boolean> {
     for (let round = 0; round < 8; round++) {
       const needs = program.plan(command, ctx);
       const missing = [...new Set(needs.streams ?? [])].filter((s) => !(s in ctx.streams));
-      const loaded = await Promise.all(missing.map((s) => this.fold(program, s, trustHeads)));
+      const pending = batch?.state.streams;
+      const loaded = await Promise.all(
+        missing.map((s) => {
+          const tail = pending?.get(s)?.tail;
+          return tail ? Promise.resolve(tail) : this.fold(program, s, trustHeads);
+        }),
+      );
       const judged = await Promise.all(
         missing.map((s, i) => {
           const instant = program.judgedAsOf?.(command, s) ?? null;
-          return instant === null ? Promise.resolve(undefined) : this.asOf(program, s, loaded[i], instant);
+          return instant === null
+            ? Promise.resolve(undefined)
+            : this.asOf(program, s, loaded[i], instant, pending?.get(s));
         }),
       );
       missing.forEach((s, i) => {
@@ -252,8 +503,10 @@ export class DeciderRunner {
         };
         tails.set(s, loaded[i]);
       });
+      // In a batch, what was decided before this command may have to be appended (and projected) first.
+      if (batch && (await batch.beforeFulfil(needs))) return false;
       const more = await program.fulfil(needs, ctx);
-      if (missing.length === 0 && !more) return;
+      if (missing.length === 0 && !more) return true;
     }
     throw new Error(`${command.type}: the plan kept asking for more after 8 rounds`);
   }
@@ -280,6 +533,7 @@ export class DeciderRunner {
     streamId: string,
     cached: CachedStream,
     events: Pick<RecordedEvent, 'type' | 'data' | 'revision' | 'metadata'>[],
+    keep = true,
   ): CachedStream {
     if (events.length === 0) return cached;
     let { state, judged, latestMs, inOrder } = cached;
@@ -302,7 +556,7 @@ export class DeciderRunner {
     }
     const last = events[events.length - 1];
     const next = { state, revision: last.revision, lastHash: String(last.metadata.hash), latestMs, judged, inOrder };
-    this.remember(streamId, next);
+    if (keep) this.remember(streamId, next);
     return next;
   }
 
@@ -317,10 +571,15 @@ export class DeciderRunner {
     streamId: string,
     loaded: CachedStream,
     instant: string,
+    pending?: PendingStream,
   ): Promise<unknown> {
     const t = msOf(instant);
     if (t >= loaded.latestMs && loaded.judged !== undefined) return loaded.judged;
-    const events = await this.store.readStream(streamId, { fromRevision: 0, maxCount: loaded.revision + 1 });
+    const stored = pending ? pending.storedRevision : loaded.revision;
+    const events: Pick<RecordedEvent, 'type' | 'data' | 'revision' | 'metadata'>[] = [
+      ...(stored < 0 ? [] : await this.store.readStream(streamId, { fromRevision: 0, maxCount: stored + 1 })),
+      ...(pending?.events ?? []),
+    ];
     const fold = (upTo: number) =>
       [events[0], ...events.slice(1).filter((e) => msOf(e.metadata.occurredAt) <= upTo)]
         .filter((e) => e !== undefined)

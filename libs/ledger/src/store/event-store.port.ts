@@ -133,6 +133,16 @@ export interface StoredCommand extends CommandClaim {
 export type CommandAppendResult =
   { duplicate: false; results: AppendResult[] } | { duplicate: true; command: StoredCommand };
 
+/** One command of {@link EventStore.appendCommands}: its claim, its writes, and the streams it was decided on. */
+export interface CommandWrite {
+  claim: CommandClaim;
+  writes: StreamWrite[];
+  /** Streams the decision read (written ones included): a failed earlier write to one of them fails this one. */
+  reads?: readonly string[];
+}
+
+export type CommandWriteOutcome = { ok: true; result: CommandAppendResult } | { ok: false; error: unknown };
+
 export interface EventStore {
   /**
    * Appends events to one stream atomically, checking the expected revision. Idempotent by event id: appending
@@ -153,6 +163,15 @@ export interface EventStore {
    * writes' transaction; on EventStoreDB the claim is the command's plan, written first (see the adapter).
    */
   appendCommand(claim: CommandClaim, writes: StreamWrite[]): Promise<CommandAppendResult>;
+
+  /**
+   * Appends many commands, in order, as {@link appendCommand} would append each: its claim atomic with its writes,
+   * and a command that fails (a conflict, a taken claim, a bad write) fails alone. A command whose `reads` name a
+   * stream that an earlier command of the same call was to write but did not fails too, with a
+   * {@link ConcurrencyConflict}: it was decided on facts that are not stored. Optional: the embedded store writes
+   * the whole call in one transaction (one fsync); without it the decider runner appends command after command.
+   */
+  appendCommands?(commands: readonly CommandWrite[]): Promise<CommandWriteOutcome[]>;
 
   /** The command stored under (scope, commandId), if any. */
   findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined>;

@@ -114,6 +114,55 @@ describe('SqliteEventStore', () => {
     });
   });
 
+  describe('appendCommands (a batch of commands)', () => {
+    const claim = (commandId: string) => ({ scope: 'p-gate', commandId, name: 'Read', hash: 'a'.repeat(64) });
+
+    it('stores every command with its claim in one commit, each building on the ones before it', async () => {
+      const before = store.stats.commits;
+      const outcomes = await store.appendCommands([
+        { claim: claim('c1'), writes: [{ streamId: 'a', expectedRevision: -1, events: [event()] }] },
+        { claim: claim('c2'), writes: [{ streamId: 'a', expectedRevision: 0, events: [event()] }], reads: ['a'] },
+        { claim: claim('c3'), writes: [] },
+      ]);
+      expect(store.stats.commits - before).toBe(1);
+      expect(outcomes.map((o) => o.ok && !o.result.duplicate && o.result.results.map((r) => r.position))).toEqual([
+        [1],
+        [2],
+        [],
+      ]);
+      for (const id of ['c1', 'c2', 'c3']) expect(await store.findCommand('p-gate', id)).toBeDefined();
+      expect((await store.findCommand('p-gate', 'c2'))!.events.map((e) => e.revision)).toEqual([1]);
+    });
+
+    it('fails a conflicting command alone, and with it those decided on the stream it did not write', async () => {
+      await store.append('a', [event()], 'no-stream');
+      const outcomes = await store.appendCommands([
+        { claim: claim('c1'), writes: [{ streamId: 'a', expectedRevision: -1, events: [event()] }], reads: ['a'] },
+        // Decided on c1's event in stream a (read, not written): it must not be stored without it.
+        { claim: claim('c2'), writes: [{ streamId: 'b', expectedRevision: -1, events: [event()] }], reads: ['a', 'b'] },
+        { claim: claim('c3'), writes: [{ streamId: 'c', expectedRevision: -1, events: [event()] }], reads: ['c'] },
+      ]);
+      expect(outcomes.map((o) => o.ok)).toEqual([false, false, true]);
+      expect(!outcomes[0].ok && outcomes[0].error).toBeInstanceOf(ConcurrencyConflict);
+      expect(!outcomes[1].ok && outcomes[1].error).toBeInstanceOf(ConcurrencyConflict);
+      expect(await store.findCommand('p-gate', 'c1')).toBeUndefined();
+      expect(await store.findCommand('p-gate', 'c2')).toBeUndefined();
+      expect(await store.readStream('b')).toEqual([]);
+      expect((await store.readStream('c')).length).toBe(1);
+    });
+
+    it('answers a claim already taken with the stored command, and writes nothing of it', async () => {
+      await store.appendCommand(claim('c1'), [{ streamId: 'a', expectedRevision: -1, events: [event()] }]);
+      const [again, next] = await store.appendCommands([
+        { claim: claim('c1'), writes: [{ streamId: 'a', expectedRevision: 0, events: [event()] }], reads: ['a'] },
+        { claim: claim('c2'), writes: [{ streamId: 'a', expectedRevision: 1, events: [event()] }], reads: ['a'] },
+      ]);
+      expect(again.ok && again.result.duplicate && again.result.command.events.map((e) => e.position)).toEqual([1]);
+      expect(next.ok).toBe(false);
+      expect((await store.readStream('a')).length).toBe(1);
+    });
+  });
+
   describe('knownRevision (heads the store can vouch for without a read)', () => {
     it('knows the heads of its own appends, not of a replayed one, and none once another connection writes', async () => {
       expect(store.knownRevision('s')).toBeUndefined();

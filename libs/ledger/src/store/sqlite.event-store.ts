@@ -6,6 +6,8 @@ import {
   AppendedEventRef,
   CommandAppendResult,
   CommandClaim,
+  CommandWrite,
+  CommandWriteOutcome,
   ConcurrencyConflict,
   EventHandler,
   EventMetadata,
@@ -66,10 +68,20 @@ type OperationResult =
   | { results?: undefined; taken: CommandRow; heads?: undefined };
 type Outcome = { ok: true; result: OperationResult } | { ok: false; error: unknown };
 
-interface QueuedOperation {
+/** One append or one command: its own SAVEPOINT in the group transaction. */
+interface PreparedOperation {
   writes: PreparedWrite[];
   claim?: CommandClaim;
-  resolve(result: OperationResult): void;
+  /** Streams the command was decided on (appendCommands): a failed earlier write to one of them fails it too. */
+  reads?: readonly string[];
+  /** Why this command of an appendCommands call could not even be prepared: it fails without being applied. */
+  invalid?: unknown;
+}
+
+/** What one call queued: one operation, or a batch of commands settled together (appendCommands). */
+interface QueuedOperation {
+  ops: PreparedOperation[];
+  resolve(outcomes: Outcome[]): void;
   reject(error: unknown): void;
 }
 
@@ -82,7 +94,7 @@ interface CommandRow {
 }
 
 /** A page of the catch-up read; small enough to keep memory flat, large enough to amortize the query. */
-/** Upper bound of operations per group-commit transaction, so one huge burst does not stall the event loop. */
+/** Upper bound of queued calls per group-commit transaction, so one huge burst does not stall the event loop. */
 const MAX_GROUP = 1000;
 /** Stream heads remembered from this store's own commits; past this many the memory starts afresh (reads refill it). */
 const MAX_KNOWN_HEADS = 100_000;
@@ -195,20 +207,22 @@ export class SqliteEventStore implements EventStore {
   };
 
   /** Runs one queued operation; called inside the group transaction, it becomes a SAVEPOINT. */
-  private readonly applyOperation: Database.Transaction<(op: QueuedOperation) => OperationResult>;
-  private readonly applyGroup: Database.Transaction<(group: QueuedOperation[], outcomes: Outcome[]) => void>;
+  private readonly applyOperation: Database.Transaction<(op: PreparedOperation) => OperationResult>;
+  private readonly applyGroup: Database.Transaction<(group: QueuedOperation[], outcomes: Outcome[][]) => void>;
 
   private constructor(db: Database.Database, options: SqliteEventStoreOptions) {
     this.db = db;
     // A nested db.transaction() call becomes a SAVEPOINT: a failing operation rolls back to its savepoint only.
-    this.applyOperation = db.transaction((op: QueuedOperation): OperationResult => {
+    this.applyOperation = db.transaction((op: PreparedOperation): OperationResult => {
       if (op.claim) {
         // Inside the group transaction: a claim written by an earlier operation of the group is seen here too.
         const taken = this.stmt.findCommand.get(op.claim.scope, op.claim.commandId);
         if (taken) return { taken };
       }
       const heads: Array<[string, number]> = [];
-      const results = op.writes.map((w) => this.applyWrite(w, heads));
+      // A new claim's event ids are derived from it, so they cannot be stored yet: no lookup per event (the unique
+      // index would still refuse a clash, failing this operation alone).
+      const results = op.writes.map((w) => this.applyWrite(w, heads, op.claim === undefined));
       if (op.claim) {
         const ids = results.flatMap((r) => r.events.map((e) => e.eventId));
         this.stmt.insertCommand.run(
@@ -221,15 +235,37 @@ export class SqliteEventStore implements EventStore {
       }
       return { results, heads };
     });
-    this.applyGroup = db.transaction((group: QueuedOperation[], outcomes: Outcome[]) => {
-      for (const op of group) {
-        try {
-          outcomes.push({ ok: true, result: this.applyOperation(op) });
-        } catch (error) {
-          // A storage failure dooms the whole group (SQLite may already have rolled the transaction back).
-          if (isStorageFailure(error)) throw error;
-          outcomes.push({ ok: false, error });
+    this.applyGroup = db.transaction((group: QueuedOperation[], outcomes: Outcome[][]) => {
+      for (const queued of group) {
+        const settled: Outcome[] = [];
+        // Streams that an earlier command of this call was to write but did not (appendCommands).
+        const unwritten = new Set<string>();
+        for (const op of queued.ops) {
+          if (op.invalid !== undefined) {
+            for (const w of op.writes) unwritten.add(w.streamId);
+            settled.push({ ok: false, error: op.invalid });
+            continue;
+          }
+          const missed = op.reads?.find((s) => unwritten.has(s));
+          if (missed !== undefined) {
+            for (const w of op.writes) unwritten.add(w.streamId);
+            const conflict = new ConcurrencyConflict(missed, 'any', -1);
+            conflict.message = `stream ${missed}: an earlier command of the batch was to write it and did not`;
+            settled.push({ ok: false, error: conflict });
+            continue;
+          }
+          try {
+            const result = this.applyOperation(op);
+            if (result.taken) for (const w of op.writes) unwritten.add(w.streamId);
+            settled.push({ ok: true, result });
+          } catch (error) {
+            // A storage failure dooms the whole group (SQLite may already have rolled the transaction back).
+            if (isStorageFailure(error)) throw error;
+            for (const w of op.writes) unwritten.add(w.streamId);
+            settled.push({ ok: false, error });
+          }
         }
+        outcomes.push(settled);
       }
     });
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
@@ -294,16 +330,43 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    return this.enqueue([{ streamId, events, expectedRevision }]).then((r) => r.results![0]);
+    return this.enqueueOne([{ streamId, events, expectedRevision }]).then((r) => r.results![0]);
   }
 
   appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
     if (writes.length === 0) return Promise.resolve([]);
-    return this.enqueue(writes).then((r) => r.results!);
+    return this.enqueueOne(writes).then((r) => r.results!);
   }
 
   async appendCommand(claim: CommandClaim, writes: StreamWrite[]): Promise<CommandAppendResult> {
-    const result = await this.enqueue(writes, claim);
+    return this.commandResult(await this.enqueueOne(writes, claim));
+  }
+
+  /** Every command in one SAVEPOINT of its own, all of them in one group transaction: one fsync for the batch. */
+  async appendCommands(commands: readonly CommandWrite[]): Promise<CommandWriteOutcome[]> {
+    if (commands.length === 0) return [];
+    const outcomes = await this.enqueue(
+      commands.map((c): PreparedOperation => {
+        try {
+          prepareClaim(c.claim);
+          return { writes: c.writes.map(prepareWrite), claim: c.claim, reads: c.reads };
+        } catch (invalid) {
+          const writes = c.writes.map((w) => ({ streamId: w.streamId, expectedRevision: 'any' as const, events: [] }));
+          return { writes, invalid };
+        }
+      }),
+    );
+    return outcomes.map((o): CommandWriteOutcome => {
+      if (!o.ok) return o;
+      try {
+        return { ok: true, result: this.commandResult(o.result) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+  }
+
+  private commandResult(result: OperationResult): CommandAppendResult {
     if (result.taken) return { duplicate: true, command: this.toStoredCommand(result.taken) };
     return { duplicate: false, results: result.results };
   }
@@ -407,13 +470,20 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) throw new StoreUnavailable('event store is closed');
   }
 
-  private enqueue(writes: StreamWrite[], claim?: CommandClaim): Promise<OperationResult> {
-    // A throw in the executor (closed store, a malformed write) rejects the promise before anything is queued.
-    return new Promise<OperationResult>((resolve, reject) => {
+  /** Queues one operation at once (an async function runs up to its first await synchronously); a throw rejects. */
+  private async enqueueOne(writes: StreamWrite[], claim?: CommandClaim): Promise<OperationResult> {
+    this.assertOpen();
+    const prepared = writes.map(prepareWrite);
+    if (claim) prepareClaim(claim);
+    const [outcome] = await this.enqueue([{ writes: prepared, claim }]);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.result;
+  }
+
+  private enqueue(ops: PreparedOperation[]): Promise<Outcome[]> {
+    return new Promise<Outcome[]>((resolve, reject) => {
       this.assertOpen();
-      const prepared = writes.map(prepareWrite);
-      if (claim) prepareClaim(claim);
-      this.queue.push({ writes: prepared, claim, resolve, reject });
+      this.queue.push({ ops, resolve, reject });
       // Everything queued before the next macrotask shares one transaction (and one fsync).
       this.flushTimer ??= setImmediate(() => this.flush());
     });
@@ -427,7 +497,7 @@ export class SqliteEventStore implements EventStore {
     if (this.queue.length > 0) this.flushTimer = setImmediate(() => this.flush());
     if (group.length === 0) return;
 
-    const outcomes: Outcome[] = [];
+    const outcomes: Outcome[][] = [];
     try {
       // IMMEDIATE takes the write lock up front, so no other process can slip a write between our reads and inserts.
       this.applyGroup.immediate(group, outcomes);
@@ -437,26 +507,25 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.counters.commits += 1;
-    this.counters.appends += group.length;
     if (this.heads.size > MAX_KNOWN_HEADS) this.heads.clear();
-    group.forEach((op, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) {
-        // Checked inside the write lock, so these are the true heads at COMMIT (knownRevision drops them all as
-        // soon as another connection commits).
-        for (const [streamId, revision] of outcome.result.heads ?? []) this.heads.set(streamId, revision);
-        op.resolve(outcome.result);
-      } else op.reject(outcome.error);
+    group.forEach((queued, i) => {
+      this.counters.appends += queued.ops.length;
+      // Checked inside the write lock, so these are the true heads at COMMIT (knownRevision drops them all as
+      // soon as another connection commits).
+      for (const outcome of outcomes[i])
+        if (outcome.ok)
+          for (const [streamId, revision] of outcome.result.heads ?? []) this.heads.set(streamId, revision);
+      queued.resolve(outcomes[i]);
     });
     for (const subscription of this.subscriptions) subscription.notify();
   }
 
   /** Runs inside the group transaction, so revisions and ids seen here include earlier operations of the group. */
-  private applyWrite(write: PreparedWrite, heads: Array<[string, number]>): AppendResult {
+  private applyWrite(write: PreparedWrite, heads: Array<[string, number]>, byEventId: boolean): AppendResult {
     const { streamId, expectedRevision, events } = write;
 
     // Idempotency comes before the revision check: a retry of an append that did commit must not conflict.
-    const stored = events.map((e) => this.stmt.findEvent.get(e.eventId));
+    const stored = byEventId ? events.map((e) => this.stmt.findEvent.get(e.eventId)) : [];
     const found = stored.filter((row): row is NonNullable<typeof row> => row !== undefined);
     if (found.length > 0) {
       const elsewhere = found.find((row) => row.stream_id !== streamId);
