@@ -155,3 +155,42 @@ describe('the Merkle index across restarts (issue 16: a start does not rehash ev
     expect(reopen().root()).toBe(reference(events.slice(0, 40)).log.root());
   });
 });
+
+describe('the merkle-leaves projection in a batch (whole chunks of rows per statement)', () => {
+  const events = recorded(300, 37);
+  const rows = (db: Db) => ({
+    leaves: db.prepare(`SELECT * FROM merkle_leaves ORDER BY idx`).all(),
+    events: db.prepare(`SELECT * FROM merkle_events ORDER BY idx`).all(),
+  });
+  const session = (db: Db, batch: RecordedEvent[]) =>
+    db.transaction(() => {
+      const s = merkleLeavesProjection.session!(db);
+      for (const e of batch) s.apply(e);
+      s.end();
+    })();
+
+  it('leaves the rows and the root that applying event by event leaves', () => {
+    const perEvent = openReadModelDb(':memory:');
+    const batched = openReadModelDb(':memory:');
+    applyBatch(perEvent, events.slice(0, 10));
+    session(batched, events.slice(0, 10));
+    // 290 events: two whole chunks and a rest written a row at a time, after a first batch.
+    applyBatch(perEvent, events.slice(10));
+    session(batched, events.slice(10));
+    expect(rows(batched)).toEqual(rows(perEvent));
+    expect(rows(batched).leaves.length).toBe(300);
+    expect(new MerkleIndex(batched).root()).toBe(reference(events).log.root());
+    perEvent.close();
+    batched.close();
+  });
+
+  it('gives a batch holding an event already in the log back (nothing written), to be applied event by event', () => {
+    const db = openReadModelDb(':memory:');
+    session(db, events.slice(0, 5));
+    expect(() => session(db, events.slice(3, 200))).toThrow();
+    expect(rows(db).leaves.length).toBe(5);
+    applyBatch(db, events.slice(3, 200));
+    expect(new MerkleIndex(db).root()).toBe(reference(events.slice(0, 200)).log.root());
+    db.close();
+  });
+});
