@@ -3,13 +3,17 @@
  * custody events (persons, items, readings in and out of scope, so violations, incidents and deadlines too), decided
  * by the domain and appended through the DeciderRunner. Printed beside its peer in the same run: a plain loop that
  * reads and JSON-parses the same rows (`readAll`), which is what any consumer pays before projecting anything.
+ *
+ * And the same projections on the live path (the runner's `commit`, as the service runs it after each group commit):
+ * CPU per event committed one event at a time (a single command) and 1,000 at a time (a bulk batch), into a WAL file
+ * as the service keeps it, beside the same peer per event.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DeciderRunner, ManualClock } from '@app/ledger';
 import type { CustodyCommand } from '@app/custody';
 import { LedgerCore, custodyProgram } from '@app/application';
-import { ReadModels, openReadModelDb } from '@app/read-models';
+import { DEFAULT_PROJECTIONS, ProjectionRunner, ReadModels, openReadModelDb } from '@app/read-models';
 import { type BenchResult, median, prng, seconds } from './bench-kit';
 
 const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS ?? 30_000);
@@ -116,6 +120,28 @@ export async function runProjectionsBench(dir: string): Promise<BenchResult[]> {
       if (rm.runner.failures.length) throw new Error(`projection failures: ${JSON.stringify(rm.runner.failures[0])}`);
       await rm.close();
     }
+    // The live path: events 2,001–6,000 committed onto a file that already holds the first 2,000 (warm caches, rows
+    // to update rather than only insert).
+    const live = new Map<number, number[]>();
+    const all = await core.store.readAll();
+    const warm = all.slice(0, 2_000);
+    const measured = all.slice(2_000, 6_000);
+    for (let r = 0; r < RUNS; r++)
+      for (const size of [1, 1_000]) {
+        const file = path.join(dataDir, `live-${size}-${r}.sqlite`);
+        for (const suffix of ['', '-wal', '-shm', '.clean']) fs.rmSync(file + suffix, { force: true });
+        const db = openReadModelDb(file);
+        const runner = new ProjectionRunner(core.store, db, DEFAULT_PROJECTIONS);
+        for (let i = 0; i < warm.length; i += 500) runner.commit(warm.slice(i, i + 500));
+        const cpu = process.cpuUsage();
+        for (let i = 0; i < measured.length; i += size) runner.commit(measured.slice(i, i + size));
+        const u = process.cpuUsage(cpu);
+        live.set(size, [...(live.get(size) ?? []), (u.user + u.system) / measured.length]);
+        if (runner.failures.length) throw new Error(`projection failures: ${JSON.stringify(runner.failures[0])}`);
+        db.close();
+        for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+      }
+    const perEvent = peerCpu.map((rate) => 1e6 / rate);
     return [
       {
         name: `rebuild all read models (${events.toLocaleString('en-US')} events)`,
@@ -126,6 +152,19 @@ export async function runProjectionsBench(dir: string): Promise<BenchResult[]> {
       { name: 'the same, per CPU-second', value: median(rebuildCpu), unit: 'events/s', runs: rebuildCpu },
       { name: 'peer, same run: readAll + parse of the same rows', value: median(peer), unit: 'events/s', runs: peer },
       { name: 'the same, per CPU-second', value: median(peerCpu), unit: 'events/s', runs: peerCpu },
+      {
+        name: 'live path: projections, a commit per event (CPU)',
+        value: median(live.get(1)!),
+        unit: 'µs/event',
+        runs: live.get(1)!,
+      },
+      {
+        name: 'live path: projections, a commit per 1,000 events (CPU)',
+        value: median(live.get(1_000)!),
+        unit: 'µs/event',
+        runs: live.get(1_000)!,
+      },
+      { name: 'peer, same run: readAll + parse (CPU)', value: median(perEvent), unit: 'µs/event', runs: perEvent },
     ];
   } finally {
     await core.close();
