@@ -285,4 +285,23 @@ describe('the readers of an item many may read', () => {
     // The whole list (the scenario runner's) is every page.
     expect(l.core.readModels.custody.readers('doc-1')!.map((p) => p.personId)).toEqual(readers);
   });
+
+  it('shares a readers page between items of the same scope, and never answers from before a write', async () => {
+    const custody = l.core.readModels.custody;
+    await receiveSecret(l, 'doc-2', ids[0], at(5));
+    await l.core.readModels.catchUp();
+    const first = custody.readersPage('doc-1', '', 5)!;
+    expect(custody.readersPage('doc-2', '', 5)).toEqual(first);
+    expect(first.readers.map((p) => p.personId)).toEqual(ids.slice(0, 5));
+    // A director registered since, sorting first; another departed: both pages change.
+    await l.run('p-registrar', 'RegisterPerson', person('p-d', 'director', 'SECRET'), at(6));
+    await l.run('p-registrar', 'RecordDeparture', { personId: ids[1], decontaminationUntil: '2027-03-02' }, at(6));
+    await l.core.readModels.catchUp();
+    for (const item of ['doc-1', 'doc-2'])
+      expect((await readReaders(l.core, item, { limit: 5 }))!.readers.map((p) => p.personId)).toEqual([
+        'p-d',
+        ids[0],
+        ...ids.slice(2, 5),
+      ]);
+  });
 });

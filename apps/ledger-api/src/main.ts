@@ -22,6 +22,9 @@ export const createApp = async (
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
+  // No ETag: Express would hash every answer (a page of violations or incidents is 35–50 KB) for a conditional GET
+  // that no client of this API makes; the answer is computed in full either way (issue 16, docs/decisions.md).
+  app.set('etag', false);
   // One JSON line per request (no headers, bodies or query strings), with X-Request-Id echoed back.
   app.use(requestLogger(logger));
   // Bodies are small JSON documents; a limit keeps an oversized body a clean 413.

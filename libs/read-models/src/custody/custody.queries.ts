@@ -1,4 +1,4 @@
-import { statement } from '../db/statements';
+import { dbVersion, statement } from '../db/statements';
 import type { RecordedEvent } from '@app/ledger';
 import {
   type InventoryScope,
@@ -59,6 +59,9 @@ export const pageReaders = <P extends { personId: string }>(
 
 /** Custody and reading-scope queries. "Who may read" always goes through the one rule in custody/rules. */
 export class CustodyQueries {
+  /** Readers pages now, by what the rule reads of the item and the page asked (see {@link readersOfItem}). */
+  private readonly readerPages = new Map<string, { version: string; page: ReadersPage<PersonView> }>();
+
   constructor(private readonly db: Db) {}
 
   item(itemId: string): ItemView | null {
@@ -187,8 +190,26 @@ export class CustodyQueries {
     return item ? this.readersOfItem(item, cursor, limit) : null;
   }
 
-  /** A page of the persons who may read an item in this state now (see {@link readersPage}). */
+  /**
+   * A page of the persons who may read an item in this state now (see {@link readersPage}). The page depends on the
+   * item only through what the reading-scope rule reads of it (status, level, scope, extensions) and on the persons,
+   * so it is kept per database version ({@link dbVersion}) under those fields: items received with the same scope —
+   * most of an office's — share their readers, and any write to the read models starts afresh.
+   */
   readersOfItem(item: ItemView, cursor = '', limit = 100): ReadersPage<PersonView> {
+    const key = JSON.stringify([item.status, item.level, item.scope, item.extendedTo, cursor, limit]);
+    const version = dbVersion(this.db);
+    const known = this.readerPages.get(key);
+    if (known?.version === version) return known.page;
+    const page = this.computeReadersOf(item, cursor, limit);
+    Object.freeze(page.readers);
+    // A few scopes in practice; a flood of distinct ones (or of cursors) only costs computing again.
+    if (this.readerPages.size >= 64) this.readerPages.clear();
+    this.readerPages.set(key, { version, page });
+    return page;
+  }
+
+  private computeReadersOf(item: ItemView, cursor: string, limit: number): ReadersPage<PersonView> {
     return pageReaders(
       cursor,
       limit,

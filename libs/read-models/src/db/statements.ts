@@ -14,3 +14,14 @@ export const statement = <P extends unknown[] = unknown[]>(db: Db, sql: string):
   if (!s) byText.set(sql, (s = db.prepare(sql)));
   return s as Database.Statement<P>;
 };
+
+/**
+ * A version of the database as this connection sees it: changes with every row this connection writes
+ * (`total_changes()`) and every commit of another connection (`data_version`). An answer computed at the same
+ * version is still the answer, so a query may keep it (violations' first-page totals, readers pages).
+ */
+export const dbVersion = (db: Db): string => {
+  const changes = statement(db, `SELECT total_changes() AS n`).get() as { n: number };
+  const other = statement(db, `PRAGMA data_version`).get() as { data_version: number };
+  return `${changes.n}:${other.data_version}`;
+};

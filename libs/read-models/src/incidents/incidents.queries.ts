@@ -28,15 +28,19 @@ export interface IncidentFilter {
 export class IncidentQueries {
   constructor(private readonly db: Db) {}
 
-  private decorate(v: IncidentView, now: string): IncidentRow {
-    return {
-      ...v,
-      overdue: isReportOverdue(v, now),
-      reported: v.reportedAt !== null,
-      concluded: v.concludedAt !== null,
-      closed: v.closedAt !== null,
-      reportTimeLeftMs: v.reportedAt === null ? new Date(v.reportDueAt).getTime() - new Date(now).getTime() : null,
-    };
+  /**
+   * The view with what follows from the instant asked about. Written onto the freshly parsed view rather than spread
+   * into a new object: `{ ...view, more }` made each row about 40 µs (V8 leaves the copy in a slow shape), most of
+   * a page of incidents at 1M events (issue 16). Same members in the same order either way.
+   */
+  private decorate(v: IncidentView, now: string, nowMs = Date.parse(now)): IncidentRow {
+    const row = v as IncidentRow;
+    row.overdue = isReportOverdue(v, now);
+    row.reported = v.reportedAt !== null;
+    row.concluded = v.concludedAt !== null;
+    row.closed = v.closedAt !== null;
+    row.reportTimeLeftMs = v.reportedAt === null ? Date.parse(v.reportDueAt) - nowMs : null;
+    return row;
   }
 
   get(incidentId: string, now: string): IncidentRow | null {
@@ -93,8 +97,9 @@ export class IncidentQueries {
        ORDER BY i.opened_position LIMIT ?`,
     ).all(...args, limit + 1) as { view: string; opened_position: number }[];
     const page = rows.slice(0, limit);
+    const nowMs = Date.parse(now);
     return {
-      items: page.map((r) => this.decorate(JSON.parse(r.view) as IncidentView, now)),
+      items: page.map((r) => this.decorate(JSON.parse(r.view) as IncidentView, now, nowMs)),
       nextCursor: rows.length > limit ? String(page[page.length - 1].opened_position) : null,
     };
   }

@@ -1,4 +1,4 @@
-import { statement } from '../db/statements';
+import { dbVersion, statement } from '../db/statements';
 import type { Db } from '../db/read-model-db';
 
 export interface ViolationRow {
@@ -56,25 +56,18 @@ const toRow = (r: Record<string, unknown>): ViolationRow => {
 };
 
 export class ViolationQueries {
-  /** First-page totals by filter, each with the database version it was counted at (see {@link version}). */
+  /** First-page totals by filter, each with the database version it was counted at. */
   private readonly totals = new Map<string, { version: string; n: number }>();
 
   constructor(private readonly db: Db) {}
 
   /**
-   * Changes with every row this connection writes (`total_changes()`) and every commit of another connection
-   * (`data_version`): a count taken at the same version is still the count. Two tiny statements instead of a
-   * `COUNT(*)` over every matching violation (87k open ones at 1M events: the dashboard asks on every refresh).
+   * The count of the filter's matches, kept per database version ({@link dbVersion}): two tiny statements instead of
+   * a `COUNT(*)` over every matching violation (87k open ones at 1M events; the dashboard asks on every refresh).
    */
-  private version(): string {
-    const changes = statement(this.db, `SELECT total_changes() AS n`).get() as { n: number };
-    const other = statement(this.db, `PRAGMA data_version`).get() as { data_version: number };
-    return `${changes.n}:${other.data_version}`;
-  }
-
   private countAt(where: string[], args: unknown[]): number {
     const key = JSON.stringify([where, args]);
-    const version = this.version();
+    const version = dbVersion(this.db);
     const known = this.totals.get(key);
     if (known?.version === version) return known.n;
     const n = (
