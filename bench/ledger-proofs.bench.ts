@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import {
   SystemClock,
   SqliteEventStore,
@@ -19,6 +21,11 @@ import {
   signCheckpoint,
   verifyConsistency,
   verifyInclusion,
+  verifyEvents,
+  verifySqliteLog,
+  readAllEvents,
+  MerkleLog,
+  type VerifyResult,
 } from '@app/ledger';
 import { ReadModels, openReadModelDb, merkleLeavesProjection, MerkleIndex } from '@app/read-models';
 import { CheckpointService, verifyLedgerIntegrity } from '@app/application';
@@ -35,11 +42,11 @@ const SIGNINGS = 20;
 const newEvent = (i: number): NewEvent => syntheticReading(i, STREAMS);
 
 /** Loads EVENTS sealed events over STREAMS streams, as the ledger would have appended them. */
-const load = async (store: SqliteEventStore): Promise<void> => {
+const load = async (store: SqliteEventStore, events = EVENTS): Promise<void> => {
   const heads = new Map<string, { revision: number; hash: string }>();
-  for (let start = 0; start < EVENTS; start += PER_APPEND) {
+  for (let start = 0; start < events; start += PER_APPEND) {
     const byStream = new Map<string, NewEvent[]>();
-    for (let i = start; i < Math.min(EVENTS, start + PER_APPEND); i++) {
+    for (let i = start; i < Math.min(events, start + PER_APPEND); i++) {
       const s = `item-doc-${i % STREAMS}`;
       (byStream.get(s) ?? byStream.set(s, []).get(s)!).push(newEvent(i));
     }
@@ -177,6 +184,108 @@ export async function runProofBench(dir: string): Promise<BenchResult[]> {
   }
   return results;
 }
+
+/**
+ * The chain walk of `verify` at scale (issue 16: ≥ 500,000 events/s on both cores): every stream's chain and the
+ * Merkle tree of an SQLite store of BENCH_VERIFY_EVENTS sealed events (default 500,000; ItemRead-sized, 1,000
+ * streams), walked by `verifySqliteLog` with two worker threads and with one (the main thread merging the leaves into
+ * the tree, a full MerkleLog as `verify` keeps), beside the walk on one thread as it was before (every row parsed and
+ * canonicalized: `workers: 0`) and the floor: bare SHA-256 of the same bytes on one thread (each event's hashed text,
+ * its leaf, one interior node), the work no walk can skip. Events/s in wall clock, and CPU µs per event (all threads).
+ * Median of 3. `npm run bench -- verify`.
+ */
+export async function runVerifyWalkBench(dir: string): Promise<BenchResult[]> {
+  const events = Number(process.env.BENCH_VERIFY_EVENTS ?? 500_000);
+  const work = fs.mkdtempSync(path.join(dir, 'verify-walk-'));
+  const file = path.join(work, 'ledger.sqlite');
+  const results: BenchResult[] = [];
+  const record = (name: string, unit: string, runs: number[]) =>
+    results.push({ name, value: median(runs), unit, runs });
+  try {
+    process.stderr.write(`  loading ${events} events…\n`);
+    const store = SqliteEventStore.open(file, { synchronous: 'NORMAL' });
+    await load(store, events);
+    await store.close();
+    const cpuSince = (since: NodeJS.CpuUsage) => {
+      const u = process.cpuUsage(since);
+      return (u.user + u.system) / 1e6;
+    };
+    const walks: [string, (() => Promise<VerifyResult>) | undefined][] = [
+      ['2 worker threads', () => verifySqliteLog(file, { workers: 2, leaves: new MerkleLog() })],
+      ['1 worker thread', () => verifySqliteLog(file, { workers: 1, leaves: new MerkleLog() })],
+      ['one thread, every row parsed (before; peer)', undefined],
+    ];
+    const rate = walks.map(() => [] as number[]);
+    const cpu = walks.map(() => [] as number[]);
+    let root = '';
+    for (let r = 0; r < 3; r++) {
+      for (const [k, [, walk]] of walks.entries()) {
+        const c = process.cpuUsage();
+        const t = process.hrtime.bigint();
+        let v: VerifyResult;
+        if (walk) v = await walk();
+        else {
+          const s = SqliteEventStore.open(file);
+          v = await verifyEvents(readAllEvents(s, 5_000));
+          await s.close();
+        }
+        const wall = seconds(t);
+        if (!v.ok || v.eventsChecked !== events) throw new Error(`verify failed: ${JSON.stringify(v.firstFailure)}`);
+        if (root && v.rootHash !== root) throw new Error('the walks disagree');
+        root = v.rootHash;
+        rate[k].push(events / wall);
+        cpu[k].push((cpuSince(c) / events) * 1e6);
+      }
+    }
+    walks.forEach(([name], k) => {
+      record(`verify walk, ${events / 1000}k events: ${name}`, 'events/s', rate[k]);
+      record(`  the same, CPU time (all threads)`, 'µs/event', cpu[k]);
+    });
+    const floor = bareHashingRate(file, Math.min(events, 100_000));
+    record(`bare SHA-256 of the same bytes, one thread (floor; ×2 for two cores)`, 'events/s', floor);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/**
+ * Events/s of hashing, on this thread, exactly the bytes a walk must hash per event: the stored text of its chain
+ * hash (read out before the clock starts), its leaf (0x00 ‖ hash) and one interior node (0x01 ‖ two hashes; a tree
+ * of n leaves has n - 1).
+ */
+const bareHashingRate = (file: string, sample: number): number[] => {
+  const db = new Database(file, { readonly: true });
+  const rows = db
+    .prepare(
+      `SELECT substr(metadata, instr(metadata, '"prevHash":"') + 12, 64) || '{"data":' || data || ',"eventId":' ||
+        json_quote(event_id) || ',"metadata":' || substr(metadata, 1, length(metadata) - 75) || '},"revision":' ||
+        revision || ',"streamId":' || json_quote(stream_id) || ',"type":' || json_quote(type) || '}' AS text,
+        substr(metadata, -66, 64) AS hash
+       FROM events ORDER BY position LIMIT ?`,
+    )
+    .all(sample) as { text: string; hash: string }[];
+  db.close();
+  const texts = rows.map((r) => Buffer.from(r.text, 'utf8'));
+  // The sample must be the very bytes the chain hashes cover, or the floor is of something else.
+  if (rows.some((r, i) => hash('sha256', texts[i], 'hex') !== r.hash)) throw new Error('the floor hashes other bytes');
+  const leaf = Buffer.alloc(33);
+  const node = Buffer.alloc(65, 1);
+  const out = Buffer.alloc(32);
+  const runs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = process.hrtime.bigint();
+    for (const text of texts) {
+      out.write(hash('sha256', text, 'binary'), 0, 32, 'latin1');
+      out.copy(leaf, 1);
+      out.write(hash('sha256', leaf, 'binary'), 0, 32, 'latin1');
+      out.copy(node, 33);
+      out.write(hash('sha256', node, 'binary'), 0, 32, 'latin1');
+    }
+    runs.push(texts.length / seconds(t));
+  }
+  return runs;
+};
 
 if (require.main === module) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runStoreBench } from './store.bench';
 import { runIntegrityBench } from './integrity.bench';
-import { runProofBench } from './ledger-proofs.bench';
+import { runProofBench, runVerifyWalkBench } from './ledger-proofs.bench';
 import { runInvestigationBench } from './investigation.bench';
 import { runHttpBench } from './http.bench';
 import { runProjectionsBench } from './projections.bench';
@@ -24,6 +24,7 @@ const main = async (): Promise<void> => {
     ['store', () => runStoreBench(dir)],
     ['integrity', () => runIntegrityBench()],
     ['ledger-proofs', () => runProofBench(dir)],
+    ['verify', () => runVerifyWalkBench(dir)],
     ['investigation', () => runInvestigationBench(dir)],
     ['projections', () => runProjectionsBench(dir)],
     ['http', () => runHttpBench(dir)],

@@ -7,6 +7,7 @@ import {
   SqliteEventStore,
   eventHash,
   sealEvents,
+  sha256Hex,
   storedEventHash,
   verifyEvents,
   verifySqliteLog,
@@ -196,8 +197,8 @@ describe('verifying an SQLite store on worker threads', () => {
   it('the sealed bytes split at other column boundaries (other event id, same hashed text): not taken as sealed', async () => {
     // An event whose data holds an object with the event's own member names, in canonical order: its hashed text
     // contains `,"eventId":…,"metadata":…` inside the data. Cut there, the same text reads as other columns (another
-    // event id) whose data and metadata are not JSON: the fast path must not accept it (json_valid), and the slow
-    // path fails the run as a reader would.
+    // event id) whose data and metadata are not JSON: the fast path must not accept it (it declines text whose cut
+    // points are ambiguous), and the slow path fails the run as a reader would.
     const nested = path.join(dir, 'nested.sqlite');
     const store = SqliteEventStore.open(nested, { synchronous: 'NORMAL' });
     const [sealed] = sealEvents('item-n', -1, GENESIS_HASH, [
@@ -229,10 +230,16 @@ describe('verifying an SQLite store on worker threads', () => {
       data: string;
       metadata: string;
     };
-    // The text alone hashes to the sealed hash: only the JSON check keeps the fast path from accepting it.
-    expect(storedEventHash(GENESIS_HASH, { ...fake, eventId: fake.event_id, streamId: fake.stream_id })).toBe(
-      sealed.metadata.hash,
-    );
+    // The text assembled from the forged columns is the sealed text, byte for byte…
+    const assembled =
+      GENESIS_HASH +
+      `{"data":${fake.data},"eventId":${JSON.stringify(fake.event_id)},"metadata":${fake.metadata.slice(0, -75)}}` +
+      `,"revision":${fake.revision},"streamId":${JSON.stringify(fake.stream_id)},"type":${JSON.stringify(fake.type)}}`;
+    expect(sha256Hex(assembled)).toBe(sealed.metadata.hash);
+    // …and the fast path declines it.
+    expect(
+      storedEventHash(GENESIS_HASH, { ...fake, eventId: fake.event_id, streamId: fake.stream_id }),
+    ).toBeUndefined();
     await store.close();
     await expect(verifySqliteLog(nested, { workers: 2 })).rejects.toThrow(/JSON/);
     const reader = SqliteEventStore.open(nested);

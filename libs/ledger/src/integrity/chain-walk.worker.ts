@@ -1,6 +1,6 @@
 /**
  * One worker of {@link verifySqliteLog}: reads the store file's events in position order (its own read-only
- * connection), takes the streams of its share (a hash of the stream id), checks their chains with the very
+ * connection), takes the streams of its share (SHARE_SQL, a spread of the stream id), checks their chains with the very
  * {@link ChainVerifier} a single-threaded walk uses, and posts each page's leaves back: positions, leaf hashes and
  * revisions (a verified revision 0 is a new stream). It stops at its first failure and posts it.
  */
@@ -10,15 +10,16 @@ import { ChainVerifier } from './log-verifier';
 import { sha256Into } from './event-hash';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
-/** position, event_id, stream_id, revision, type, data, metadata, and whether data and metadata are valid JSON. */
-type Row = [number, string, string, number, string, string, string, number];
+/** position, event_id, stream_id, revision, type, data, metadata. */
+type Row = [number, string, string, number, string, string, string];
 
-/** FNV-1a of the stream id: which worker a stream belongs to (any stable spread will do). */
-const shareOf = (streamId: string, workers: number): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < streamId.length; i++) h = Math.imul(h ^ streamId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % workers;
-};
+/**
+ * Which worker a stream belongs to, computed by SQLite so that a worker reads only its own rows (reading and decoding
+ * a row is the largest cost of the walk): any stable spread will do, and SQLite has no hash function built in, so a
+ * sum over the id's last two characters and its length. Never NULL (a NULL would make every worker skip the row).
+ */
+const SHARE_SQL = `(coalesce(unicode(substr(stream_id, -1)), 0) + 3 * coalesce(unicode(substr(stream_id, -2, 1)), 0)
+  + 7 * coalesce(length(stream_id), 0)) % ?`;
 
 /** 0x00 ‖ event hash: the RFC 9162 leaf input, rewritten per event (hashing is synchronous). */
 const leafInput = Buffer.alloc(33);
@@ -27,21 +28,17 @@ const run = (request: WalkRequest): void => {
   const db = new Database(request.file, { readonly: true, fileMustExist: true });
   const page = db
     .prepare(
-      // json_valid (strict RFC 8259 text) is what lets the verifier hash the stored text without parsing it
-      // (storedEventHash); SQLite checks it in C, far cheaper than JSON.parse here.
-      `SELECT position, event_id, stream_id, revision, type, data, metadata,
-              json_valid(data) AND json_valid(metadata) FROM events
-       WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
+      `SELECT position, event_id, stream_id, revision, type, data, metadata FROM events
+       WHERE position > ? AND position <= ? AND ${SHARE_SQL} = ? ORDER BY position`,
     )
     .raw();
   const verifier = new ChainVerifier({ merkle: false });
-  const mine = new Map<string, boolean>();
-  let after = request.after;
   let index = 0;
   try {
-    for (;;) {
-      const rows = page.all(after, request.head, request.pageSize) as Row[];
-      if (rows.length === 0) break;
+    // Pages are ranges of positions, the same for every worker, so the main thread merges page k of each in turn.
+    for (let low = request.after; low < request.head; low += request.pageSize) {
+      const high = Math.min(request.head, low + request.pageSize);
+      const rows = page.all(low, high, request.workers, request.share) as Row[];
       const positions = new Float64Array(rows.length);
       const revisions = new Int32Array(rows.length);
       // Its own ArrayBuffer (never the Buffer pool's), transferred to the main thread whole.
@@ -49,15 +46,15 @@ const run = (request: WalkRequest): void => {
       let n = 0;
       let failed = false;
       for (const r of rows) {
-        let ours = mine.get(r[2]);
-        if (ours === undefined) mine.set(r[2], (ours = shareOf(r[2], request.workers) === request.share));
-        if (!ours) continue;
         // A row that is not JSON any more throws here, as SqliteEventStore.readAll would (the run fails, not names).
-        const hash = verifier.checkStored(
-          r[0],
-          { eventId: r[1], streamId: r[2], revision: r[3], type: r[4], data: r[5], metadata: r[6] },
-          r[7] === 1,
-        );
+        const hash = verifier.checkStored(r[0], {
+          eventId: r[1],
+          streamId: r[2],
+          revision: r[3],
+          type: r[4],
+          data: r[5],
+          metadata: r[6],
+        });
         if (hash === undefined) {
           failed = true;
           break;
@@ -71,7 +68,7 @@ const run = (request: WalkRequest): void => {
       const message: WalkPage = {
         index,
         rows: rows.length,
-        last: rows[rows.length - 1][0],
+        last: high,
         count: n,
         positions: positions.buffer,
         revisions: revisions.buffer,
@@ -81,8 +78,6 @@ const run = (request: WalkRequest): void => {
       parentPort!.postMessage(message, [message.positions, message.revisions, message.leaves]);
       if (failed) return;
       index++;
-      after = rows[rows.length - 1][0];
-      if (rows.length < request.pageSize) break;
     }
     parentPort!.postMessage({ done: true });
   } finally {

@@ -136,17 +136,22 @@ export interface StoredEventText {
  * that hash is returned. Otherwise (text not as {@link storedDataText}/{@link storedMetadataText} write it — an old or
  * foreign row — or an edited one) undefined: the caller parses and checks the event the slow way, which decides.
  *
- * Why a match proves what the slow path would: the caller guarantees that `data` and `metadata` are each one valid
- * JSON text (SQLite's `json_valid`). A match means (SHA-256 being collision resistant) that the assembled text T is
- * the canonical text C that was sealed, and `prevHash` the sealed one (both prefixes are 64 hex digits). In C the
- * value after `{"data":` is one JSON value followed by `,"eventId":`; the stored `data` starts at the same place, is a
- * whole JSON value, and is followed by `,` in T = C — and no JSON value has a proper prefix that is itself a whole
- * JSON value followed by a comma (numbers hold no comma; objects, arrays and strings end at the bracket or quote that
- * closes the one they open). So the stored data text is the sealed canonical text itself; the eventId, the metadata
- * (a whole JSON object, by the same argument), the revision, the streamId and the type follow in turn, each pinned to
- * the sealed one the same way. The bytes a reader parses are therefore the bytes that were hashed, and the metadata
- * text (the canonical metadata without `hash`, which has no top-level `hash` member, plus the tail) parses to the
- * sealed metadata with that hash: the slow path would recompute the same hash and accept the event too.
+ * Why a match proves what the slow path would. A match means (SHA-256 being collision resistant) that the assembled
+ * text T = `prevHash ‖ {"data":D,"eventId":E,"metadata":H},"revision":R,"streamId":S,"type":Y}` (D the stored data,
+ * H the stored metadata without its tail, E, S, Y JSON string tokens of the columns, R the revision's digits) is the
+ * text that was sealed, C = `p ‖ {"data":Dc,"eventId":Ec,"metadata":Mc,"revision":…}` with Dc, Mc canonical — and
+ * p = prevHash, both prefixes being 64 hex digits. What is left to rule out is the same bytes cut at other places
+ * (another event id, data and metadata that are not the sealed ones: parallel-verify.spec.ts builds one). The cuts
+ * are where the separators are: if D ended before Dc does, C's own `,"eventId":` after Dc would lie inside H (it
+ * cannot lie in a JSON string token, whose quotes are escaped, nor in the fixed separators and digits after H, and
+ * that sequence cannot overlap itself); if D ended after, it would lie inside D. Neither holds, since the text is
+ * declined when D or H contains `,"eventId":` — so D = Dc, then E = Ec (a string token ends at its first unescaped
+ * quote). Likewise C's top-level `,"revision":` lies inside H unless H + `}` = Mc, and the text is declined when H
+ * contains `,"revision":`; the digits, S and Y follow. So the bytes a reader parses are the bytes that were hashed:
+ * the data parses to the sealed data, and the metadata (Mc, which has prevHash and no top-level `hash`, with the hash
+ * member appended) to the sealed metadata; the slow path would recompute the same hash and accept the event too.
+ * Data that holds an `eventId` member after its first, or metadata that holds `eventId` or `revision` members, just
+ * takes the slow path.
  */
 export function storedEventHash(prevHash: string, e: StoredEventText): string | undefined {
   const { data, metadata } = e;
@@ -154,10 +159,13 @@ export function storedEventHash(prevHash: string, e: StoredEventText): string | 
   const n = metadata.length;
   if (n < HASH_TAIL + 2 || !metadata.startsWith(',"hash":"', n - HASH_TAIL) || !metadata.endsWith('"}'))
     return undefined;
+  // Not checked for hex: the recomputed digest is lowercase hex, so anything else simply does not match.
   const hash = metadata.slice(n - HASH_TAIL + 9, n - 2);
-  if (!isHashHex(hash)) return undefined;
   if (typeof e.eventId !== 'string' || typeof e.streamId !== 'string' || typeof e.type !== 'string') return undefined;
   if (!Number.isSafeInteger(e.revision)) return undefined;
+  const head = metadata.slice(0, n - HASH_TAIL);
+  // The cut points must be unambiguous (see above): declined, not refused — the slow path decides.
+  if (data.includes(',"eventId":') || head.includes(',"eventId":') || head.includes(',"revision":')) return undefined;
   // JSON.stringify, not canonicalize, for the three strings: where they differ (a lone surrogate) the text cannot
   // match a sealed canonical text, and the slow path decides.
   const text =
@@ -167,7 +175,7 @@ export function storedEventHash(prevHash: string, e: StoredEventText): string | 
     ',"eventId":' +
     JSON.stringify(e.eventId) +
     ',"metadata":' +
-    metadata.slice(0, n - HASH_TAIL) +
+    head +
     '},"revision":' +
     String(e.revision) +
     ',"streamId":' +

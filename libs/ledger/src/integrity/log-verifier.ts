@@ -160,17 +160,16 @@ export class ChainVerifier {
   }
 
   /**
-   * Checks the next event in global order from the text a store keeps ({@link StoredEventText}, at `position`);
-   * `isJson`: its `data` and `metadata` are each one valid JSON text (the caller checked, e.g. with SQLite's
-   * `json_valid`). Returns the event's chain hash when it verified, undefined once verification has failed.
+   * Checks the next event in global order from the text a store keeps ({@link StoredEventText}, at `position`).
+   * Returns the event's chain hash when it verified, undefined once verification has failed.
    *
    * Stored as the SQLite store writes it, the event is hashed as stored, without parsing ({@link storedEventHash});
    * anything else — an old row, a foreign writer, an edit — is parsed and goes through {@link check}, so the outcome
    * and the failure named are exactly check's. A row that is not JSON throws, as the store's own read would.
    */
-  checkStored(position: number, e: StoredEventText, isJson: boolean): string | undefined {
+  checkStored(position: number, e: StoredEventText): string | undefined {
     if (this.failure) return undefined;
-    if (isJson && (!this.checkPositions || position > this.lastPosition)) {
+    if (!this.checkPositions || position > this.lastPosition) {
       const head = this.heads.get(e.streamId);
       if (e.revision === (head ? head.revision + 1 : 0)) {
         // The previous event's hash is the prevHash the text must hash with: a match proves the link as well.

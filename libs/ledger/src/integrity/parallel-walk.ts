@@ -26,9 +26,9 @@ export interface WalkRequest {
 /** One page of the log, as one worker saw it: the leaves of its streams' events in it. */
 export interface WalkPage {
   index: number;
-  /** Rows in the page (every worker reads the same pages). */
+  /** Rows of this worker's share in the page (every worker walks the same pages: ranges of positions). */
   rows: number;
-  /** Position of the page's last row. */
+  /** The page's last position: it covers (previous page's last, last]. */
   last: number;
   count: number;
   positions: ArrayBuffer;

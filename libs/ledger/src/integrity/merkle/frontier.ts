@@ -1,4 +1,8 @@
-import { EMPTY_ROOT, hashChildren, hashLeafBytes, hexToHash } from './hashing';
+import { sha256Into } from '../event-hash';
+import { EMPTY_ROOT, HASH_BYTES, hashChildren, hashLeafBytes, hexToHash } from './hashing';
+
+/** Levels of the right edge: enough for any safe-integer size (2^53). */
+const MAX_LEVELS = 54;
 
 /**
  * The right edge of a growing tree (RFC 9162 "compact range"): one perfect subtree root per set bit of the size,
@@ -6,13 +10,17 @@ import { EMPTY_ROOT, hashChildren, hashLeafBytes, hexToHash } from './hashing';
  * verifier to recompute the root while it streams the log.
  */
 export class MerkleFrontier {
-  // frontier[level] is the root of the perfect 2^level-leaf subtree at the right edge, when bit `level` of size is set.
-  private readonly frontier: (Buffer | undefined)[] = [];
+  // Slot `level` (32 bytes at level·32) is the root of the perfect 2^level-leaf subtree at the right edge, valid when
+  // bit `level` of the size is set. Flat, and hashed into in place: no Buffer per node on the path of every append.
+  private readonly nodes = Buffer.alloc(MAX_LEVELS * HASH_BYTES);
+  /** 0x01 ‖ left ‖ right; the carry is hashed into the right half (hashing is synchronous: one buffer is enough). */
+  private readonly input = Buffer.alloc(1 + 2 * HASH_BYTES, 0x01);
   private count = 0;
   private cachedRoot: string | undefined = EMPTY_ROOT;
 
   /**
-   * @param onNode called with each completed perfect subtree (level >= 1, index among that level's nodes).
+   * @param onNode called with each completed perfect subtree (level >= 1, index among that level's nodes); `hash` is
+   *   valid only during the call (copy it to keep it).
    */
   constructor(private readonly onNode?: (level: number, index: number, hash: Buffer) => void) {}
 
@@ -28,7 +36,7 @@ export class MerkleFrontier {
     const f = new MerkleFrontier(onNode);
     for (let level = 0; 2 ** level <= size; level++) {
       const count = Math.floor(size / 2 ** level);
-      if (count % 2 === 1) f.frontier[level] = nodeAt(level, count - 1);
+      if (count % 2 === 1) nodeAt(level, count - 1).copy(f.nodes, level * HASH_BYTES, 0, HASH_BYTES);
     }
     f.count = size;
     f.cachedRoot = undefined;
@@ -46,20 +54,26 @@ export class MerkleFrontier {
     return leaf;
   }
 
-  /** Appends a leaf hash (32 bytes). */
+  /** Appends a leaf hash (32 bytes; copied, the caller may reuse it). */
   appendLeaf(leaf: Buffer): void {
-    let carry = leaf;
-    let level = 0;
+    const nodes = this.nodes;
     let n = this.count;
-    // Binary-counter carry: each set low bit is a finished left sibling that now merges with the new right side.
-    while (n % 2 === 1) {
-      carry = hashChildren(this.frontier[level] as Buffer, carry);
-      this.frontier[level] = undefined;
-      level += 1;
-      n = Math.floor(n / 2);
-      this.onNode?.(level, Math.floor((this.count + 1) / 2 ** level) - 1, carry);
+    if (n % 2 === 0) leaf.copy(nodes, 0, 0, HASH_BYTES);
+    else {
+      const input = this.input;
+      leaf.copy(input, 1 + HASH_BYTES, 0, HASH_BYTES);
+      let level = 0;
+      // Binary-counter carry: each set low bit is a finished left sibling that now merges with the new right side.
+      while (n % 2 === 1) {
+        nodes.copy(input, 1, level * HASH_BYTES, (level + 1) * HASH_BYTES);
+        // The digest is computed before it is written: hashing the input into its own right half is safe.
+        sha256Into(input, input, 1 + HASH_BYTES);
+        level += 1;
+        n = Math.floor(n / 2);
+        this.onNode?.(level, Math.floor((this.count + 1) / 2 ** level) - 1, input.subarray(1 + HASH_BYTES));
+      }
+      input.copy(nodes, level * HASH_BYTES, 1 + HASH_BYTES);
     }
-    this.frontier[level] = carry;
     this.count += 1;
     this.cachedRoot = undefined;
   }
@@ -69,8 +83,10 @@ export class MerkleFrontier {
     if (this.cachedRoot === undefined) {
       let acc: Buffer | undefined;
       // Lower levels are further right: fold them first, each higher subtree becomes the left child.
-      for (const node of this.frontier) {
-        if (node) acc = acc ? hashChildren(node, acc) : node;
+      for (let level = 0, n = this.count; n > 0; level++, n = Math.floor(n / 2)) {
+        if (n % 2 === 0) continue;
+        const node = this.nodes.subarray(level * HASH_BYTES, (level + 1) * HASH_BYTES);
+        acc = acc ? hashChildren(node, acc) : node;
       }
       this.cachedRoot = acc ? acc.toString('hex') : EMPTY_ROOT;
     }

@@ -47,7 +47,8 @@ export class MerkleLog {
       // Nodes complete in order along each level, so the index is always the next slot.
       if (nodes.length !== index) throw new Error(`merkle cache out of step at level ${level}`);
       nodes.push(hash);
-      onCachedNode?.(level, index, hash);
+      // The frontier's `hash` lives only during this call: the listener gets the cache's own copy, which stays.
+      onCachedNode?.(level, index, nodes.get(index));
     };
     if (!state) {
       this.frontier = new MerkleFrontier(onNode);
@@ -99,9 +100,9 @@ export class MerkleLog {
   /** Appends a leaf hash (32 bytes, already `sha256(0x00 ‖ event hash)`) and returns its leaf index. */
   appendLeaf(leaf: Buffer): number {
     const index = this.frontier.size;
-    const copy = Buffer.from(leaf);
-    this.leaves.append(copy);
-    this.frontier.appendLeaf(copy);
+    // The memory store and the frontier copy the bytes; another store may keep the Buffer it is given.
+    this.leaves.append(this.leaves instanceof MemoryLeafStore ? leaf : Buffer.from(leaf));
+    this.frontier.appendLeaf(leaf);
     return index;
   }
 
