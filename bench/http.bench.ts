@@ -5,7 +5,8 @@
  * run: the store's own durable append rate with 64 concurrent writers and no HTTP, no domain, no projections.
  *
  * BENCH_CPU_PROF=FILE writes the service's CPU profile there (scripts/cpu-profile.js), for docs/benchmarks.md.
- * BENCH_HTTP_PARTS=single,batch,ceiling,limiter (default: all four) runs only those parts, so a profile shows one path alone.
+ * BENCH_HTTP_PARTS=single,batch,ceiling,limiter,validation (default: all five) runs only those parts, so a profile shows one
+ * path alone.
  * BENCH_HTTP_BASELINE=DIR (a checkout of another commit, built: DIR/dist) measures that build too, its runs interleaved with this
  * build's, so a before/after comparison shares one machine state: how docs/benchmarks.md's before/after rows were taken.
  * On this 2-core machine the load generator and the service share the cores, as they would on one small server.
@@ -15,6 +16,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { ThrottlerStorageService } from '@nestjs/throttler';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { COMMAND_DTOS, validateCommandData, validateEnvelope } from '@app/application';
 import { WindowedThrottlerStorage } from '../apps/ledger-api/src/auth/windowed-throttler.storage';
 import { type BenchResult, freePort, median } from './bench-kit';
 import { appendRate, withFreshStore } from './store.bench';
@@ -25,7 +29,9 @@ const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = 3;
 const KEY = 'k-bench-0123456789abcdef';
-const PARTS = new Set((process.env.BENCH_HTTP_PARTS ?? 'single,batch,ceiling,limiter').split(',').map((p) => p.trim()));
+const PARTS = new Set(
+  (process.env.BENCH_HTTP_PARTS ?? 'single,batch,ceiling,limiter,validation').split(',').map((p) => p.trim()),
+);
 
 const post = async (base: string, name: string, data: unknown): Promise<void> => {
   const r = await fetch(`${base}/api/commands/${name}`, {
@@ -198,6 +204,28 @@ const limiterCost = async (storage: {
   return Number(process.hrtime.bigint() - start) / 1e3 / n;
 };
 
+/**
+ * A RecordReading body's validation (envelope and data, as every command is validated), µs each; beside it, the
+ * peer: class-validator's own verdict on the same data (an instance built by class-transformer, then validateSync),
+ * which is what a valid command cost before the DTO rules were compiled.
+ */
+const validationCost = (how: 'ledger' | 'class-validator'): number => {
+  const body = { data: { itemId: 'doc-1', reader: 'p-r1', placeId: 'room-1' } };
+  const once =
+    how === 'ledger'
+      ? () => validateEnvelope(body).ok && validateCommandData('RecordReading', body.data).ok
+      : () =>
+          validateSync(plainToInstance(COMMAND_DTOS.RecordReading, body.data), {
+            whitelist: true,
+            forbidNonWhitelisted: true,
+          }).length === 0;
+  for (let i = 0; i < 2_000; i++) if (!once()) throw new Error(`${how}: the body did not validate`);
+  const n = 20_000;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) once();
+  return Number(process.hrtime.bigint() - start) / 1e3 / n;
+};
+
 export async function runHttpBench(dir: string): Promise<BenchResult[]> {
   const baselineDir = process.env.BENCH_HTTP_BASELINE;
   const builds = [
@@ -250,6 +278,12 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
         const library = new ThrottlerStorageService();
         add('peer, same run: @nestjs/throttler in-memory storage, µs per request', await limiterCost(library));
         library.onApplicationShutdown();
+      }
+    }
+    if (PARTS.has('validation')) {
+      for (let r = 0; r < RUNS; r++) {
+        add('validation of a RecordReading body (envelope + data), µs', validationCost('ledger'));
+        add('peer, same run: class-validator on the same data, µs', validationCost('class-validator'));
       }
     }
     if (PARTS.has('ceiling')) {
