@@ -17,7 +17,7 @@ export type Db = Database.Database;
 //    indexes split from the tables so a rebuild creates them once at the end.
 // 5: custody_holders (a departure entered late is judged by the items held then).
 // 6: merkle_leaves slimmed (the event hash as 32 bytes, no leaf column, no event id) and merkle_events (an event's
-//    leaf by its id), issue 16.
+//    leaf by its id), issue 16; violations.data holds only the source and the detail (the rest is in columns).
 export const READ_MODEL_SCHEMA_VERSION = 6;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */

@@ -26,7 +26,9 @@ export const violationsProjection: Projection = {
         d.at ?? event.metadata.occurredAt,
         event.metadata.recordedAt,
         d.incidentId ?? null,
-        JSON.stringify(d),
+        // Only what no column holds (the rule's source and the detail): the rest of the event's data is in the
+        // columns already, and was most of the row (issue 16, disk per event).
+        JSON.stringify({ source: d.source, detail: d.detail }),
       );
     } else if (event.type === 'ViolationResolved') {
       const d = event.data as ViolationResolvedData;
