@@ -244,7 +244,11 @@ export const streamStateProjection: Projection = {
         if (next) pending.set(event.streamId, next);
       },
       end() {
-        for (const [streamId, p] of pending) write(db, streamId, p);
+        // In key order: the rows of a large batch (a rebuild page touches most streams) then land on the tables' and
+        // indexes' pages one after the other instead of all over them.
+        const ids = [...pending.keys()];
+        if (ids.length > 64) ids.sort();
+        for (const streamId of ids) write(db, streamId, pending.get(streamId)!);
         pending.clear();
       },
     };
