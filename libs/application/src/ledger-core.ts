@@ -167,7 +167,9 @@ export class LedgerCore {
       scope: idempotencyScopeOf(principal),
       // The name and the body as sent (not the id itself, nor the events a decision would give today).
       requestHash: commandHashOf(name, { data: (body as { data: unknown }).data, occurredAt: occurredAt ?? null }),
-    } satisfies Pick<LedgerCommand, 'scope' | 'requestHash'>);
+      // A UUID made here: no earlier command holds it (the runner skips asking the store).
+      freshId: commandId === undefined,
+    } satisfies Pick<LedgerCommand, 'scope' | 'requestHash' | 'freshId'>);
     return command;
   }
 

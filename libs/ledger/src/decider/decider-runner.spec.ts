@@ -187,6 +187,19 @@ describe('the decider runner', () => {
     expect(await store.readStream('c-a')).toHaveLength(1);
   });
 
+  it('does not look up a fresh command id before deciding, and the store still answers a reused one', async () => {
+    const runner = new DeciderRunner(store, clock);
+    const lookups = jest.spyOn(store, 'findCommand');
+    const first = await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'u-1', freshId: true }));
+    expect(lookups).not.toHaveBeenCalled();
+    // A caller that wrongly calls a known id fresh: the claim inside the append's transaction still holds it.
+    const again = await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'u-1', freshId: true }));
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect(await store.readStream('c-a')).toHaveLength(1);
+    await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'u-2' }));
+    expect(lookups).toHaveBeenCalledWith('p-zhang', 'u-2');
+  });
+
   it('scopes a command id to its principal: the same id from another actor is another command', async () => {
     const runner = new DeciderRunner(store, clock);
     await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }, { commandId: 'shared', actor: 'p-1' }));

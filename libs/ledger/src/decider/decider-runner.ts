@@ -34,6 +34,12 @@ export interface LedgerCommand {
   scope?: string;
   /** Hex SHA-256 of the canonical name and body as the client sent them. Default: {@link commandHashOf} type and data. */
   requestHash?: string;
+  /**
+   * The command id was made for this command just now (its caller gave none, e.g. a random UUID): no stored command
+   * can hold it, so the store is not asked for an earlier one before deciding. The append's claim is still checked
+   * inside the store's transaction, so a reused id would still be answered as the command that holds it.
+   */
+  freshId?: boolean;
 }
 
 /**
@@ -241,7 +247,7 @@ export class DeciderRunner {
   ): Promise<CommandOutcome> {
     const claim = claimOf(command);
     // The store answers from its own record (not a read model that may lag): a retry never decides again.
-    const previous = await this.store.findCommand(claim.scope, claim.commandId);
+    const previous = command.freshId ? undefined : await this.store.findCommand(claim.scope, claim.commandId);
     if (previous) return this.duplicateOf(claim, previous);
 
     for (let attempt = 1; ; attempt++) {
@@ -311,7 +317,7 @@ export class DeciderRunner {
           reused.push({ index, claim, first });
           continue;
         }
-        const previous = await this.store.findCommand(claim.scope, claim.commandId);
+        const previous = command.freshId ? undefined : await this.store.findCommand(claim.scope, claim.commandId);
         if (previous) {
           results[index] = { ok: true, outcome: this.duplicateOf(claim, previous) };
           continue;
