@@ -33,6 +33,11 @@ export interface LedgerConfig {
   clock: Clock;
   /** A store already opened (tests run scenarios on the EventStoreDB double this way); it is closed with the core. */
   store?: EventStore;
+  /**
+   * Streams whose folded state the decider runner keeps (default 20,000): a command on a stream out of it reads
+   * and folds the stream again. A bulk load over more streams than that (the 1M data set: 110,000) sets it higher.
+   */
+  decisionCacheSize?: number;
 }
 
 export interface CommandResponse {
@@ -99,7 +104,7 @@ export class LedgerCore {
     readonly config: LedgerConfig,
   ) {
     this.readModels = readModels;
-    this.runner = new DeciderRunner(store, clock);
+    this.runner = new DeciderRunner(store, clock, { cacheSize: config.decisionCacheSize });
     this.program = custodyProgram(readModels);
   }
 
