@@ -94,6 +94,7 @@ export class LedgerCore {
   readonly readModels: ReadModels;
   private readonly program;
   private readonly queues = new Map<string, Promise<void>>();
+  private batchTail: Promise<void> = Promise.resolve();
   /** Items' first occurredAt, for the "before the item existed" check without a read per command. */
   private readonly itemSince = new Map<string, string>();
 
@@ -247,7 +248,7 @@ export class LedgerCore {
           outcomes[index] = { ok: false, error };
         }
       });
-      const decided = await this.runner.runBatch(this.program, entries);
+      const decided = await this.oneBatchAtATime(() => this.runner.runBatch(this.program, entries));
       decided.forEach((result, i) => (outcomes[entries[i].index] = result));
     }
     let highest = -1;
@@ -312,10 +313,26 @@ export class LedgerCore {
    * decider runner: each its own FireDeadline command, all appended together (one fsync on the embedded store).
    */
   fireDeadlines(due: readonly Deadline[]): Promise<BatchResult[]> {
-    return this.runner.runBatch(
-      this.program,
-      due.map((d) => ({ command: fireDeadlineCommand(d) })),
+    return this.oneBatchAtATime(() =>
+      this.runner.runBatch(
+        this.program,
+        due.map((d) => ({ command: fireDeadlineCommand(d) })),
+      ),
     );
+  }
+
+  /**
+   * Batches in this instance are decided and appended one after another. Two at once would decide on the same
+   * cached folds (a gate's readings of an item in both), and the second's appends would all conflict and be decided
+   * again one by one. One core decides either way, and the wait for the read models is not held.
+   */
+  private oneBatchAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.batchTail.then(work, work);
+    this.batchTail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private async respond(outcome: CommandOutcome): Promise<CommandResponse> {

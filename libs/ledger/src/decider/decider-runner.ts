@@ -165,6 +165,8 @@ interface StagedCommand<C> {
   sealed: StreamWrite[];
   /** Every stream the decision was made on, with the fold it started from. */
   tails: Map<string, CachedStream>;
+  /** The fold of each stream it writes after its events: the cache's entry once they are stored as sealed. */
+  after: Map<string, CachedStream>;
 }
 
 /** Events decided in a batch and not yet appended, by stream: the fold after them and the events themselves. */
@@ -370,6 +372,7 @@ export class DeciderRunner {
       if (!(await this.load(program, command, ctx, tails, true, { state, beforeFulfil }))) continue;
       const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
       const sealed = this.seal(command, claim, writes, tails, recordedAt);
+      const after = new Map<string, CachedStream>();
       for (const w of sealed) {
         const from =
           state.streams.get(w.streamId)?.tail ?? tails.get(w.streamId) ?? this.emptyCached(program, w.streamId);
@@ -380,6 +383,7 @@ export class DeciderRunner {
           metadata: e.metadata as EventMetadata,
         }));
         const tail = this.extend(program, w.streamId, from, events, false);
+        after.set(w.streamId, tail);
         const pending = state.streams.get(w.streamId);
         if (pending) {
           pending.tail = tail;
@@ -389,7 +393,7 @@ export class DeciderRunner {
           for (const key of program.eventKeys ? program.eventKeys(w.streamId, e, tail.state) : ['*'])
             state.keys.add(key);
       }
-      state.staged.push({ index, command, claim, sealed, tails });
+      state.staged.push({ index, command, claim, sealed, tails, after });
       return;
     }
   }
@@ -425,7 +429,13 @@ export class DeciderRunner {
         results[s.index] = settleNow(() => this.duplicateOf(s.claim, taken));
       } else {
         const appended = outcome.result.results;
-        this.advance(program, s.sealed, appended, s.tails);
+        // The folds after the events were computed when they were staged: kept when stored where they were sealed.
+        s.sealed.forEach((w, i) => {
+          const tail = s.after.get(w.streamId);
+          const last = appended[i]?.events.at(-1);
+          if (tail && last?.revision === tail.revision && appended[i].events.length === w.events.length)
+            this.remember(w.streamId, tail);
+        });
         const events = this.outcomeEvents(s.sealed, appended);
         results[s.index] = { ok: true, outcome: { commandId: s.command.commandId, events, duplicate: false } };
       }
