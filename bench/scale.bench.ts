@@ -6,9 +6,10 @@
  * Measured, each beside its peer or ceiling from the same run:
  * - cold start to `/health/ready` (spawn to the first 200), beside the same start on an empty data directory;
  * - single requests, one at a time: an item, a page of open violations (walking the cursor), the history of an
- *   ordinary item, pages of the much-read item's history, a page of incidents — beside `GET /health`;
+ *   ordinary item, pages of the much-read item's history, a page of incidents, a page of readers — beside
+ *   `GET /health`;
  * - mixed dashboard reads (item, readers, open violations, incidents) at 32 connections with autocannon, beside
- *   `GET /health` at the same load; the service's RSS sampled throughout (the peak);
+ *   `GET /health` at the same load; the service's RSS sampled throughout (the peak) and its CPU per request;
  * - disk per event (store and read models).
  *
  * BENCH_SCALE_SECONDS sets the length of each autocannon run (default 10).
@@ -154,6 +155,7 @@ const walk = async (base: string, first: string, pages: number, warm = true): Pr
 const load = async (base: string, pid: number, paths: () => string) => {
   const rss: number[] = [];
   const sampler = setInterval(() => rss.push(rssMiB(pid)), 200);
+  const cpuBefore = cpuMsOf(pid);
   try {
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       autocannon(
@@ -181,6 +183,8 @@ const load = async (base: string, pid: number, paths: () => string) => {
       p99: result.latency.p99,
       p50: result.latency.p50,
       rssPeak: Math.max(...rss),
+      // The service's own CPU per answer: on a machine shared with other work, the figure the load does not distort.
+      cpuUsPerRequest: ((cpuMsOf(pid) - cpuBefore) * 1000) / result.requests.total,
     };
   } finally {
     clearInterval(sampler);
@@ -270,6 +274,10 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
         await walk(svc.base, '/api/incidents?limit=100', 100),
       );
       addLatency('a page of open incidents (100)', await walk(svc.base, '/api/incidents?open=true&limit=100', 30));
+      addLatency(
+        'a page of readers (100) of an item',
+        await sequential(svc.base, 100, () => `/api/items/${anyItem()}/readers`),
+      );
       addLatency('peer, same run: GET /health', await sequential(svc.base, 200, () => '/health'));
 
       const kinds = [
@@ -284,8 +292,10 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
       add(`mixed dashboard reads at ${CONNECTIONS} connections: p99`, [mixed.p99], 'ms');
       add('the same: requests/s', [mixed.rps], 'req/s');
       add('RSS, peak under that load', [mixed.rssPeak], 'MiB');
+      add('the same: CPU of the service per request', [mixed.cpuUsPerRequest], 'µs');
       add(`ceiling, same run: GET /health at ${CONNECTIONS} connections: p99`, [ceiling.p99], 'ms');
       add('the same: requests/s', [ceiling.rps], 'req/s');
+      add('the same: CPU of the service per request', [ceiling.cpuUsPerRequest], 'µs');
     } finally {
       await svc.stop();
     }
