@@ -109,8 +109,14 @@ export class StreamHeadsTree {
   private readonly added: Entry[] = [];
   /** Per-slot "changed" marks of the level being recomputed (reused between flushes). */
   private marks = new Uint8Array(0);
-  /** 0x01 ‖ left ‖ right, the input of every interior node (hashing is synchronous: one buffer is enough). */
-  private readonly nodeInput = Buffer.alloc(1 + 2 * SLOT, 0x01);
+  /**
+   * 0x01 ‖ left ‖ right, the input of every interior node (hashing is synchronous: one buffer is enough), placed at
+   * byte 3 of its memory so that the two children start 4-byte aligned: they are copied in as 16 words
+   * ({@link nodeWords}), several times cheaper for 64 bytes than a Buffer.copy call.
+   */
+  private readonly nodeMemory = new ArrayBuffer(4 + 2 * SLOT);
+  private readonly nodeInput = Buffer.from(this.nodeMemory, 3, 1 + 2 * SLOT).fill(0x01, 0, 1);
+  private readonly nodeWords = new Uint32Array(this.nodeMemory, 4, (2 * SLOT) / 4);
   private cachedRoot: string | undefined = EMPTY_ROOT;
   private readonly counted = { leaves: 0, nodes: 0 };
 
@@ -208,7 +214,8 @@ export class StreamHeadsTree {
   private static grow(old: Buffer, count: number, keep: number): Buffer {
     if (old.length >= count * SLOT) return old;
     // Doubling keeps the copies amortized O(1) per slot.
-    const next = Buffer.allocUnsafe(Math.max(count, 2 * (old.length / SLOT), 16) * SLOT);
+    // Its own ArrayBuffer (never the pool's), so its words are aligned for wordsOf.
+    const next = Buffer.from(new ArrayBuffer(Math.max(count, 2 * (old.length / SLOT), 16) * SLOT));
     old.copy(next, 0, 0, keep * SLOT);
     return next;
   }
@@ -234,6 +241,7 @@ export class StreamHeadsTree {
     this.counted.leaves += this.dirtyList.length;
     this.dirtyList.length = 0;
     const input = this.nodeInput;
+    const words = this.nodeWords;
     let hashedNodes = 0;
     let from = shiftFrom;
     for (let level = 1; 2 ** level <= n; level++) {
@@ -242,6 +250,7 @@ export class StreamHeadsTree {
       from = Math.floor(from / 2);
       const keep = Math.min(from, count);
       const nodes = (this.levels[level] = StreamHeadsTree.grow(this.levels[level] ?? Buffer.alloc(0), count, keep));
+      const belowWords = new Uint32Array(below.buffer, below.byteOffset, below.length / 4);
       // Left of `from`: only the parents of changed slots; marks are rewritten in place (slot j reads 2j and 2j+1,
       // both >= j, before j is written).
       for (let j = 0; j < keep; j++) {
@@ -250,12 +259,12 @@ export class StreamHeadsTree {
           continue;
         }
         marks[j] = 1;
-        below.copy(input, 1, 2 * j * SLOT, (2 * j + 2) * SLOT);
+        for (let w = 0, b = 16 * j; w < 16; w++) words[w] = belowWords[b + w];
         sha256Into(input, nodes, j * SLOT);
         hashedNodes++;
       }
       for (let j = keep; j < count; j++) {
-        below.copy(input, 1, 2 * j * SLOT, (2 * j + 2) * SLOT);
+        for (let w = 0, b = 16 * j; w < 16; w++) words[w] = belowWords[b + w];
         sha256Into(input, nodes, j * SLOT);
       }
       hashedNodes += Math.max(0, count - keep);
