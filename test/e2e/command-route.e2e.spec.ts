@@ -1,6 +1,7 @@
 import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 import { leanCommandName, parseCommandBody } from '../../apps/ledger-api/src/commands/command.route';
 import type { IncomingMessage } from 'node:http';
+import * as net from 'node:net';
 
 /**
  * `POST /api/commands/{Name}` is answered below Express (command.route.ts); the same request with a query string is
@@ -95,6 +96,28 @@ describe('the commands route below Express', () => {
       ),
     ]);
     expect((await bothWays('RegisterPlace', body, json)).status).toBe(200);
+  });
+
+  it('survives a client that leaves half way through its body, writing nothing for it', async () => {
+    const head = async () => ((await (await fetch(`${svc.base}/health`)).json()) as { head: number }).head;
+    const before = await head();
+    const { port } = new URL(svc.base);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          'POST /api/commands/RegisterPlace HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+            'Authorization: Bearer k-admin\r\nContent-Length: 200\r\n\r\n{"data":{"placeId":"half"',
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+      socket.on('error', reject);
+    });
+    const next = await send('RegisterPlace', 'lean', '{"data":{"placeId":"whole","name":"n","kind":"office"}}', json);
+    expect(next.status).toBe(200);
+    expect(await head()).toBe(before + 1);
   });
 
   it('shares one rate-limit budget with the Express path', async () => {
