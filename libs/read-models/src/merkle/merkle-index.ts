@@ -74,11 +74,9 @@ const leafFrom = (r: { event_hash: Buffer } | undefined): Buffer | undefined => 
 /**
  * A {@link LeafStore} over the committed rows of `merkle_leaves`: a leaf is read from SQLite when a proof below the
  * cached levels needs it (at most 15 per subtree), never all at start and never kept in memory. `append` (called by
- * {@link MerkleLog.append}) only counts and remembers the leaf the log computed, for the check against the row.
+ * {@link MerkleLog.appendLeaf}) only counts: the leaf is in its row already.
  */
 class CommittedLeafStore implements LeafStore {
-  /** The leaf the log computed at its last append. */
-  last: Buffer | undefined;
   constructor(
     private readonly leafAt: Database.Statement,
     private count = 0,
@@ -93,8 +91,7 @@ class CommittedLeafStore implements LeafStore {
     if (!leaf) throw new Error(`merkle_leaves lacks leaf ${index}`);
     return leaf;
   }
-  append(leaf: Buffer): void {
-    this.last = leaf;
+  append(): void {
     this.count++;
   }
 }
