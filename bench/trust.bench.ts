@@ -6,7 +6,8 @@
  *   in wall-clock and in CPU time (a loaded machine inflates the first most), and beside the floor: as many bare
  *   one-shot SHA-256 calls as the incremental tree made (what no implementation of the definition can avoid);
  * - the witness add-checkpoint round trip on loopback (real HTTP, keep-alive, state fsynced per call) beside a bare
- *   node:http POST round trip on the same loopback as its ceiling.
+ *   node:http POST round trip on the same loopback as its ceiling, and the same calls in process (state file fsynced,
+ *   state in memory) to say where the time goes.
  * Median of the runs. Part of `npm run bench -- trust`.
  */
 import * as fs from 'node:fs';
@@ -16,6 +17,7 @@ import { createServer } from 'node:http';
 import { generateKeyPairSync, createHash, hash } from 'node:crypto';
 import {
   FileWitnessState,
+  MemoryWitnessState,
   MerkleLog,
   StreamHeadsTree,
   Witness,
@@ -25,6 +27,7 @@ import {
   formatCheckpointText,
   signNote,
   streamHeadsRoot,
+  type WitnessStateStore,
 } from '@app/ledger';
 import { serveWitness } from '../apps/ledger-cli/src/witness/witness-server';
 import { type BenchResult, median, prng, seconds } from './bench-kit';
@@ -61,14 +64,16 @@ const bareHashing = (leaves: number, nodes: number): { wall: number; cpu: number
   const tail = ',"streamId":"item-9a3f2c1b7e5d"}';
   const cpu = process.cpuUsage();
   const t = process.hrtime.bigint();
+  // The cheapest way through node:crypto to 32 bytes in a slot (what sha256Into does): 'latin1' out, latin1Write in.
+  const slots = out as Buffer & { latin1Write(text: string, offset: number, length: number): number };
+  const latin1 = 'latin1' as 'binary';
   for (let i = 0; i < leaves; i++)
-    out.write(
-      hash('sha256', `\u0000{"hash":"${HEX[i & 1023]}","revision":${i & 255}${tail}`, 'binary'),
+    slots.latin1Write(
+      hash('sha256', `\u0000{"hash":"${HEX[i & 1023]}","revision":${i & 255}${tail}`, latin1),
       (i & 1023) * 32,
       32,
-      'latin1',
     );
-  for (let i = 0; i < nodes; i++) out.write(hash('sha256', node, 'binary'), (i & 1023) * 32, 32, 'latin1');
+  for (let i = 0; i < nodes; i++) slots.latin1Write(hash('sha256', node, latin1), (i & 1023) * 32, 32);
   return { wall: seconds(t), cpu: cpuSeconds(cpu) };
 };
 const HEX = Array.from({ length: 1024 }, (_, i) => hash('sha256', `h${i}`, 'hex'));
@@ -121,15 +126,26 @@ const streamHeadsRun = (): StreamHeadsRun => {
   return { ...run, floor: floor.wall, floorCpu: floor.cpu, hashed };
 };
 
-const witnessRun = async (dir: string, calls: number): Promise<{ witness: number; bare: number }> => {
+interface WitnessRun {
+  /** Seconds per call: over HTTP; bare HTTP; in process with the state file; in process with the state in memory. */
+  witness: number;
+  bare: number;
+  inProcess: number;
+  inMemory: number;
+}
+
+const witnessRun = async (dir: string, calls: number): Promise<WitnessRun> => {
   const origin = 'custody-ledger/bench';
   const logKey = generateKeyPairSync('ed25519');
-  const witness = new Witness({
-    name: 'witness.bench/w1',
-    privateKey: generateKeyPairSync('ed25519').privateKey,
-    logs: new Map([[origin, [ed25519NoteVerifier(origin, logKey.publicKey)]]]),
-    state: new FileWitnessState(path.join(dir, `witness-${process.hrtime.bigint()}.json`)),
-  });
+  const newWitness = (state: WitnessStateStore) =>
+    new Witness({
+      name: 'witness.bench/w1',
+      privateKey: generateKeyPairSync('ed25519').privateKey,
+      logs: new Map([[origin, [ed25519NoteVerifier(origin, logKey.publicKey)]]]),
+      state,
+    });
+  const stateFile = () => new FileWitnessState(path.join(dir, `witness-${process.hrtime.bigint()}.json`));
+  const witness = newWitness(stateFile());
   const served = await serveWitness(witness, 0);
   const log = new MerkleLog();
   for (let i = 0; i < 10_000; i++) log.append(createHash('sha256').update(String(i)).digest('hex'));
@@ -158,7 +174,21 @@ const witnessRun = async (dir: string, calls: number): Promise<{ witness: number
     const w = seconds(s) / calls;
     s = process.hrtime.bigint();
     for (const body of bodies) await (await fetch(`http://127.0.0.1:${barePort}/`, { method: 'POST', body })).text();
-    return { witness: w, bare: seconds(s) / calls };
+    const b = seconds(s) / calls;
+    // The same calls without HTTP, to say where a round trip goes: the state file (fsync of the file and of its
+    // directory, per call: what makes an answer survive a power loss) or the checks and the signature.
+    const inProcess = (target: Witness): number => {
+      const t = process.hrtime.bigint();
+      for (const body of bodies)
+        if (target.addCheckpoint(body).status !== 200) throw new Error('add-checkpoint failed');
+      return seconds(t) / calls;
+    };
+    return {
+      witness: w,
+      bare: b,
+      inProcess: inProcess(newWitness(stateFile())),
+      inMemory: inProcess(newWitness(new MemoryWitnessState())),
+    };
   } finally {
     await served.close();
     await new Promise<void>((r) => bare.close(() => r()));
@@ -188,11 +218,15 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trust-bench-'));
   const wit: number[] = [];
   const bare: number[] = [];
+  const inProcess: number[] = [];
+  const inMemory: number[] = [];
   try {
     for (let r = 0; r < RUNS; r++) {
       const run = await witnessRun(dir, 200);
       wit.push(run.witness * 1e3);
       bare.push(run.bare * 1e3);
+      inProcess.push(run.inProcess * 1e3);
+      inMemory.push(run.inMemory * 1e3);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -216,6 +250,13 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
     },
     { name: 'witness add-checkpoint round trip (loopback, fsync)', value: median(wit), unit: 'ms', runs: wit },
     { name: 'bare HTTP POST round trip, same loopback (ceiling)', value: median(bare), unit: 'ms', runs: bare },
+    {
+      name: 'witness add-checkpoint in process, state file fsynced',
+      value: median(inProcess),
+      unit: 'ms',
+      runs: inProcess,
+    },
+    { name: 'witness add-checkpoint in process, state in memory', value: median(inMemory), unit: 'ms', runs: inMemory },
   ];
 };
 
