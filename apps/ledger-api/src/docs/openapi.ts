@@ -5,8 +5,10 @@
  * that validate requests) and the DTO's `static example`; every operation gets bearer auth and its problem+json
  * errors; query routes get their parameters described.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf, COMMAND_ROLES } from '@app/application';
 import { ROUTE_ACCESS, rolesText } from '../auth/route-access';
 
@@ -322,7 +324,8 @@ const commandOperations = (): Record<string, { post: Operation }> =>
 /** `/api/items/:id` → `/api/items/{id}` (OpenAPI's spelling); a colon inside a segment (`commands:batch`) stays. */
 const openApiPath = (p: string) => p.replace(/\/:([A-Za-z0-9_]+)/g, '/{$1}');
 
-export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
+export const buildOpenApiDocument = async (app: INestApplication): Promise<OpenAPIObject> => {
+  const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
   const config = new DocumentBuilder()
     .setTitle('Custody Ledger API')
     .setDescription(
@@ -396,14 +399,42 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
   return document;
 };
 
+type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
 /**
- * Serves Swagger UI at /docs and the JSON document at /docs/json (both public: the API's shape is not secret). The
- * document is built on its first request, not at every start (issue 16: a start is on the way to ready).
+ * Serves Swagger UI at /docs and the JSON document at /docs/json (both public: the API's shape is not secret).
+ * Nothing of it is loaded at start (issue 16: @nestjs/swagger is a hundred modules on the way to ready): the first
+ * request under /docs loads the library, builds the document and mounts Swagger UI on an Express instance of its own,
+ * which answers every /docs request from then on. Other paths pass by with one string check.
  */
-export const setupOpenApi = (app: INestApplication): void => {
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+export const setupOpenApi = (app: NestExpressApplication): void => {
+  let docs: Promise<Handler> | undefined;
+  app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
+    if (!req.url?.startsWith('/docs')) return next();
+    (docs ??= mountDocs(app)).then((handle) => handle(req, res, next), next);
+  });
+};
+
+const mountDocs = async (app: NestExpressApplication): Promise<Handler> => {
+  const [{ SwaggerModule }, { ExpressAdapter }] = await Promise.all([
+    import('@nestjs/swagger'),
+    import('@nestjs/platform-express'),
+  ]);
+  const document = await buildOpenApiDocument(app);
+  const adapter = new ExpressAdapter();
+  const docsApp = adapter.getInstance<Handler & { disable(setting: string): void }>();
+  docsApp.disable('x-powered-by');
+  // The application as SwaggerModule sees it: the same one (its routes, its config), serving on the docs instance.
+  const target = Object.create(app, {
+    getHttpAdapter: { value: () => adapter },
+    useStaticAssets: {
+      value: (dir: string, options: object): void => void adapter.useStaticAssets(dir, options),
+    },
+  }) as NestExpressApplication;
+  SwaggerModule.setup('docs', target, document, {
     jsonDocumentUrl: 'docs/json',
     yamlDocumentUrl: 'docs/yaml',
     customSiteTitle: 'Custody Ledger API',
   });
+  return docsApp;
 };
