@@ -155,6 +155,30 @@ describe('POST /api/commands:batch', () => {
     expect(store.stats.commits - before).toBe(1);
   });
 
+  it('takes two batches about the same items at once one after the other: each one commit, none decided twice', async () => {
+    const core = svc.app.get<LedgerCore>(LEDGER_CORE);
+    const store = core.store as SqliteEventStore;
+    const before = store.stats.commits;
+    const commands = (tag: string) =>
+      Array.from({ length: 20 }, (_, i) => {
+        const { name, ...body } = reading(i % 2 ? 'doc-1' : 'doc-2', 'p-dir', `${tag}-${i}`);
+        return { name, body };
+      });
+    // Given in the same tick, as two gates' requests can be: both would be decided on the same cached folds.
+    const principal = { name: 'gates', roles: ['admin'] } as const;
+    const [a, b] = await Promise.all([
+      core.executeBatch(commands('twin-a'), { ...principal, roles: [...principal.roles] }),
+      core.executeBatch(commands('twin-b'), { ...principal, roles: [...principal.roles] }),
+    ]);
+    expect([...a, ...b].filter((r) => !r.ok)).toEqual([]);
+    // Decided on the same folds, the second's appends would all have conflicted and been run again one by one.
+    expect(store.stats.commits - before).toBe(2);
+    const revisions = [...a, ...b].map(
+      (r) => r.ok && `${r.response.events[0].streamId}@${r.response.events[0].revision}`,
+    );
+    expect(new Set(revisions).size).toBe(40);
+  });
+
   it('decides in order: an item received and read in one batch, a reading dated before its receipt refused', async () => {
     const res = await batch({
       commands: [
