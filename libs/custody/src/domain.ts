@@ -48,7 +48,8 @@ const moduleFor = (command: CustodyCommand): CommandModule => {
  * state as it is now; registrations and the inventory, the other person facts and the incident facts read the current state too (their
  * checks are about existence, or about what the read models hold now). RecordCopy too: the copy takes the next copy
  * number of its tree and the original's level, period and scope as they are now (contract §5.1 4: copy numbers are
- * unique, copies follow the original), which a copy made from the original "as it was" would break.
+ * unique, copies follow the original), which a copy made from the original "as it was" would break; its approval is still judged as of
+ * occurredAt, from the approval's own instant (item/decide/copies.ts).
  */
 const JUDGED_AS_OF: readonly CommandName[] = [
   'DispatchItem',

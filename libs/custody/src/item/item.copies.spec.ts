@@ -233,3 +233,78 @@ describe('a copy recorded late, after a later copy was recorded', () => {
       );
   });
 });
+
+// contract §5.1 2: a copy is judged against the approval as it stood when it was made.
+describe('a copy made before the approval, entered after it', () => {
+  const history = () =>
+    afterCommands([...people, ...places, received('doc-s', { receivedBy: 'p-mgr' })], request('r1', 1, 'doc-s'), {
+      ...approveCopy('p-gm', 'r1', 'doc-s'),
+      at: '2026-03-02T11:00:00.000Z',
+    });
+
+  it('flags COPY_UNAPPROVED, naming both instants', () =>
+    given(...history())
+      .when({ ...copy('doc-s-c1', 'r1', 'doc-s'), at: '2026-03-02T10:30:00.000Z' })
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['COPY_UNAPPROVED']);
+        expect(violationData(writes)[0].detail).toContain('before request r1 was approved at 2026-03-02T11:00:00.000Z');
+      }));
+
+  it('flags nothing for a copy made at the approval or after it', () =>
+    given(...history())
+      .when({ ...copy('doc-s-c1', 'r1', 'doc-s'), at: '2026-03-02T11:00:00.000Z' })
+      .then((writes) => expect(violationCodes(writes)).toEqual([])));
+});
+
+// contract §5.1 4 (001 (三)5 复印件等同原件管理): a copy follows its original's declassification, whenever it was made.
+describe('a copy of a declassified original', () => {
+  const declassified = () =>
+    afterCommands(
+      [...people, ...places, received('doc-s', { receivedBy: 'p-mgr' })],
+      request('r1', 1, 'doc-s'),
+      approveCopy('p-gm', 'r1', 'doc-s'),
+      {
+        ...cmd('DeclassifyItem', { itemId: 'doc-s', reason: 'published' }, { actor: 'p-gm' }),
+        at: '2026-04-01T00:00:00.000Z',
+      },
+    );
+
+  it('is registered and declassified in the same write, from the original', () =>
+    given(...declassified())
+      .when({ ...copy('doc-s-c1', 'r1', 'doc-s'), at: '2026-04-02T00:00:00.000Z' })
+      .then((writes) => {
+        const onCopy = writes.find((w) => w.streamId === 'item-doc-s-c1');
+        expect(onCopy?.events.map((e) => e.type)).toEqual(['CopyRegistered', 'ItemDeclassified']);
+        expect(onCopy?.events[1].data).toMatchObject({
+          itemId: 'doc-s-c1',
+          followsOriginal: 'doc-s',
+          at: '2026-04-02T00:00:00.000Z',
+        });
+      }));
+
+  it('made before the declassification and entered after it, is declassified as of the original', () =>
+    given(...declassified())
+      .when({ ...copy('doc-s-c1', 'r1', 'doc-s'), at: '2026-03-20T00:00:00.000Z' })
+      .then((writes) => {
+        const onCopy = writes.find((w) => w.streamId === 'item-doc-s-c1');
+        expect(onCopy?.events[1]).toMatchObject({
+          type: 'ItemDeclassified',
+          data: { itemId: 'doc-s-c1', at: '2026-04-01T00:00:00.000Z' },
+        });
+      }));
+
+  it('is not declassified when the original is not', () =>
+    given(
+      ...afterCommands(
+        [...people, ...places, received('doc-s', { receivedBy: 'p-mgr' })],
+        request('r1', 1, 'doc-s'),
+        approveCopy('p-gm', 'r1', 'doc-s'),
+      ),
+    )
+      .when(copy('doc-s-c1', 'r1', 'doc-s'))
+      .then((writes) =>
+        expect(writes.find((w) => w.streamId === 'item-doc-s-c1')?.events.map((e) => e.type)).toEqual([
+          'CopyRegistered',
+        ]),
+      ));
+});

@@ -10,6 +10,8 @@ export interface CopyRequestState {
   copies: number;
   requestedBy: string;
   approvedBy: string | null;
+  /** When the approval was given (its occurredAt): a copy made before it was made without it (contract §5.1 2). */
+  approvedAt?: string;
   /** Set when an approver refused the request (RefuseCopy): it can no longer be approved. */
   refusedBy?: string | null;
   /** Copies recorded under this request so far (an approval is used up by the copies it approves). */
@@ -51,6 +53,8 @@ export interface ItemRecord {
   issuedAt: string | null;
   declassifyOn: string | null;
   declassified: boolean;
+  /** When it was declassified (occurredAt), once it is: a copy registered later follows from then (contract §5.1 4). */
+  declassifiedAt?: string;
   custodian: string | null;
   placeId: string | null;
   copyOf: string | null;
@@ -296,6 +300,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
               [event.data.requestId]: {
                 ...r,
                 approvedBy: event.data.approvedBy,
+                approvedAt: event.data.at,
                 copies: event.data.copies ?? r.copies,
               },
             },
@@ -426,7 +431,7 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
       // The notice is the record; its consequence follows as the usual event.
       return s;
     case 'ItemDeclassified': {
-      const next = { ...s, declassified: true };
+      const next = { ...s, declassified: true, declassifiedAt: s.declassifiedAt ?? event.data.at };
       return { ...next, status: statusFor(next, s.status) };
     }
     case 'LevelChanged':

@@ -14,6 +14,7 @@ import {
   write,
   single,
   scopeOf,
+  ms,
   type Decide,
 } from '../item.decide-kit';
 
@@ -94,6 +95,8 @@ export const refuseCopy: Decide<'RefuseCopy'> = (cmd, ctx) => {
   } satisfies ItemEvent);
 };
 
+const laterOf = (a: string, b: string): string => (ms(a) >= ms(b) ? a : b);
+
 export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
   const d = cmd.data;
   const source = itemOf(ctx, d.itemId);
@@ -160,6 +163,24 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
       at: cmd.at,
     },
   };
+  // contract §5.1 4 (copies follow their original; 001 (三)5 复印件等同原件管理): a copy of a declassified item is no
+  // secret either, whenever it was made — its registration is followed at once by the declassification it inherits,
+  // dated when the source was declassified if the copy was made (or typed in late as made) before that.
+  const inheritedDeclassification: ItemEvent[] = source.declassified
+    ? [
+        {
+          type: 'ItemDeclassified',
+          data: {
+            itemId: d.copyItemId,
+            reason: `${source.itemId} is declassified`,
+            automatic: false,
+            by: null,
+            at: laterOf(cmd.at, source.declassifiedAt ?? cmd.at),
+            followsOriginal: original.itemId,
+          },
+        },
+      ]
+    : [];
   const onSource = factWrites(
     cmd,
     ctx,
@@ -168,12 +189,22 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
     () => {
       const request = d.requestId ? source.copyRequests[d.requestId] : undefined;
       // 002 第21条 / 001: every copy needs an approval. Copying is not reading: no scope check here.
-      if (!request || !request.approvedBy) {
+      // contract §5.1 2: the approval is judged as it stood when the copy was made — a copy made before the approver
+      // signed (and typed in afterwards) was made without it.
+      if (
+        !request ||
+        !request.approvedBy ||
+        (request.approvedAt !== undefined && ms(cmd.at) < ms(request.approvedAt))
+      ) {
         return [
           {
             code: 'COPY_UNAPPROVED',
             personId: cmd.actor,
-            detail: d.requestId ? `request ${d.requestId} is not approved` : 'no copy request',
+            detail: !d.requestId
+              ? 'no copy request'
+              : request?.approvedBy && request.approvedAt
+                ? `made at ${cmd.at}, before request ${d.requestId} was approved at ${request.approvedAt}`
+                : `request ${d.requestId} is not approved`,
           },
         ];
       }
@@ -191,5 +222,5 @@ export const recordCopy: Decide<'RecordCopy'> = (cmd, ctx) => {
     },
     cmd.actor,
   );
-  return [...onSource, ...onOriginal, write(itemStream(d.copyItemId), [registered])];
+  return [...onSource, ...onOriginal, write(itemStream(d.copyItemId), [registered, ...inheritedDeclassification])];
 };
