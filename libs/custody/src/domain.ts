@@ -82,7 +82,8 @@ export const judgedAsOf = (command: CustodyCommand, streamId: string): string | 
 const judgedContext = (command: CustodyCommand, ctx: DecisionContext): DecisionContext => {
   if (!JUDGED_AS_OF.includes(command.type)) return ctx;
   const streams = Object.fromEntries(
-    Object.entries(ctx.streams).map(([id, s]) => [id, 'asOf' in s ? { ...s, state: s.asOf } : s]),
+    // `now` keeps the stream as it is, for what a late fact must settle in the present (a deadline flag it answers).
+    Object.entries(ctx.streams).map(([id, s]) => [id, 'asOf' in s ? { ...s, state: s.asOf, now: s.state } : s]),
   );
   return { ...ctx, streams };
 };

@@ -6,7 +6,7 @@ import type { Command, DecisionContext, DomainEvent, IncidentKind, Needs, Stream
 import { ApproverNotAuthorized, refuse, InvalidCommand, UnknownReference } from '../shared/errors';
 import { itemStream, personStream, placeStream } from '../shared/streams';
 import type { PersonView, PlaceView } from '../shared/views';
-import type { ViolationDetected } from '../shared/violation';
+import type { ViolationDetected, ViolationResolved } from '../shared/violation';
 import { atLeastRank, type Level, type PlaceKind, type Rank } from '../shared/vocabulary';
 import { personView, type PersonState } from '../person';
 import { placeView, type PlaceState } from '../place';
@@ -15,7 +15,7 @@ import { readingCheck } from '../rules/reading-scope';
 import { violation, violationIdFor, type ViolationCode } from '../rules/violations';
 import type { ItemEvent, ItemScope } from './item.events';
 import { addYears } from './item.deadlines';
-import { isItem, itemView, type ItemRecord, type ItemState } from './item.state';
+import { flagKey, isItem, itemView, type ItemRecord, type ItemState } from './item.state';
 import type { CommandOf } from '../commands';
 import type { ItemCommand } from './item.decider';
 
@@ -311,3 +311,33 @@ export const scopeOf = (scope: ItemScope | undefined): ItemScope => ({
 // ---------------------------------------------------------------- decide, per command
 
 export type Decide<K extends ItemCommand['type']> = (cmd: CommandOf<K>, ctx: DecisionContext) => StreamEvents[];
+
+/**
+ * A receipt or a return made in time but entered after its deadline fired (a paper record typed in afterwards,
+ * contract §5.1 2, as for a report entered late: docs/decisions.md): the flag was true of what the ledger knew when it
+ * fired and stays in the history; the same command resolves it, its note naming both instants — an open "no receipt
+ * within 48 h" beside a receipt signed within them would contradict itself. `item` is the item as it stood then.
+ */
+export const inTimeAfterAll = (
+  cmd: Command,
+  ctx: DecisionContext,
+  item: ItemRecord,
+  code: 'RECEIPT_MISSING' | 'LOAN_OVERDUE',
+  dueAt: string,
+  what: string,
+): ViolationResolved[] => {
+  if (ms(cmd.at) > ms(dueAt)) return [];
+  const now = ctx.streams[itemStream(item.itemId)]?.now as ItemState | undefined;
+  const violationId = (isItem(now) ? now : item).flagIds?.[flagKey(code, dueAt)];
+  if (!violationId) return [];
+  const note = `${what} at ${cmd.at}, within the deadline of ${new Date(dueAt).toISOString()}: entered after it fired`;
+  return [{ type: 'ViolationResolved', data: { violationId, note, resolvedBy: cmd.actor, at: cmd.at } }];
+};
+
+/** Appends events to the write on one stream (the item's), keeping every other write as it is. */
+export const appendTo = (writes: StreamEvents[], streamId: string, events: ItemEvent[]): StreamEvents[] =>
+  events.length
+    ? writes.map((w) =>
+        w.streamId === streamId ? { ...w, events: [...w.events, ...(events as unknown as DomainEvent[])] } : w,
+      )
+    : writes;

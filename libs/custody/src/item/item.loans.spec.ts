@@ -1,5 +1,5 @@
 import { cmd, eventsOf, given, T0, typesOf, violationCodes } from '../testing/custody-spec';
-import { afterCommands, departed, people, person, places, received } from './item.fixtures';
+import { afterCommands, departed, onItem, people, person, places, received } from './item.fixtures';
 
 // Zhang (office) holds the item; Liu (sales, director, SECRET) borrows it.
 const liu = person('p-liu', 'director', 'SECRET', { unit: 'sales' });
@@ -148,6 +148,50 @@ describe('an item on loan to Liu', () => {
     given(...afterCommands(onLoan(), cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-1' })))
       .when(fire)
       .then((writes) => expect(typesOf(writes)).toEqual([]));
+  });
+
+  // contract §5.1 2 (as for a report entered late): a return made by the due instant, typed in after the flag fired.
+  it('resolves LOAN_OVERDUE when a return made in time is entered after it fired, and only then', () => {
+    const fire = cmd(
+      'FireDeadline',
+      {
+        deadline: {
+          key: 'LOAN_OVERDUE:item-doc-1',
+          kind: 'LOAN_OVERDUE',
+          streamId: 'item-doc-1',
+          dueAt: DUE,
+          itemId: 'doc-1',
+          ref: 'l-1',
+        },
+      },
+      { actor: 'scheduler', at: DUE },
+    );
+    const flagged = afterCommands(onLoan(), fire);
+    const back = (at: string) => cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-1' }, { actor: 'p-liu', at });
+    given(...flagged)
+      .when(back('2026-03-09T08:00:00.000Z'))
+      .then((writes) => {
+        expect(typesOf(writes)).toEqual(['ItemReturned', 'ViolationResolved']);
+        expect(eventsOf(writes)[1].data).toMatchObject({
+          violationId: `${fire.commandId}:LOAN_OVERDUE:doc-1`,
+          resolvedBy: 'p-liu',
+          at: '2026-03-09T08:00:00.000Z',
+        });
+      });
+    given(...flagged)
+      .when(back('2026-03-09T10:00:00.000Z'))
+      .then((writes) => expect(typesOf(writes)).toEqual(['ItemReturned']));
+    // already resolved by a secrecy officer: nothing left to resolve
+    given(
+      ...flagged,
+      onItem('doc-1', 'ViolationResolved', {
+        violationId: `${fire.commandId}:LOAN_OVERDUE:doc-1`,
+        note: 'seen',
+        resolvedBy: 'p-sec',
+      }),
+    )
+      .when(back('2026-03-09T08:00:00.000Z'))
+      .then((writes) => expect(typesOf(writes)).toEqual(['ItemReturned']));
   });
 });
 

@@ -82,6 +82,8 @@ export interface ItemRecord {
   dispatch: { revision: number; at: string; from: string | null; to: string } | null;
   /** Deadline flags recorded, as `CODE@dueAt` (a deadline fires with at = dueAt), so each flags exactly once. */
   flagged: string[];
+  /** The violation id of each deadline flag, under its flagKey (a fact made in time but entered late resolves it). */
+  flagIds?: Record<string, string>;
   lastSightedAt: string | null;
   /**
    * The last gate exit not yet followed by the item's return (a gate passage in, a bring-back, a loan return, an
@@ -264,8 +266,13 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
           event.data.direction === 'out' ? { revision: s.revision, at: event.data.at, unapproved: false } : null,
       };
     case 'ItemRead':
-    case 'ViolationResolved':
       return s;
+    case 'ViolationResolved': {
+      // A resolved deadline flag is no longer there to be answered (flagIds keeps the open ones).
+      const id = event.data.violationId;
+      if (!s.flagIds || !Object.values(s.flagIds).includes(id)) return s;
+      return { ...s, flagIds: Object.fromEntries(Object.entries(s.flagIds).filter(([, v]) => v !== id)) };
+    }
     case 'ScopeExtended':
       return { ...s, extendedTo: union(s.extendedTo, event.data.persons) };
     case 'CopyRequested':
@@ -448,7 +455,12 @@ export const evolveItem = (state: ItemState, raw: DomainEvent): ItemState => {
             : s.gateExit;
       // Only deadline flags are remembered: they are the ones a FireDeadline must not repeat.
       return (DEADLINE_KINDS as readonly string[]).includes(event.data.code)
-        ? { ...s, gateExit, flagged: [...s.flagged, flagKey(event.data.code, event.data.at)] }
+        ? {
+            ...s,
+            gateExit,
+            flagged: [...s.flagged, flagKey(event.data.code, event.data.at)],
+            flagIds: { ...s.flagIds, [flagKey(event.data.code, event.data.at)]: event.data.violationId },
+          }
         : { ...s, gateExit };
     }
     default: {

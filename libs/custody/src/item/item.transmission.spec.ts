@@ -311,3 +311,40 @@ describe('a probationer dispatching (002_c292fe519fc09962.txt 第20条 5; contra
       )
       .then((writes) => expect(violationCodes(writes)).toEqual([])));
 });
+
+// contract §5.1 2 (as for a report entered late): 001 (一)收文保密 — a receipt signed within the 48 hours, typed in after
+// RECEIPT_MISSING fired, resolves the flag with the same command.
+describe('a receipt signed in time, entered after RECEIPT_MISSING fired', () => {
+  const due = hoursAfter(48);
+  const fire = cmd(
+    'FireDeadline',
+    {
+      deadline: {
+        key: 'RECEIPT_MISSING:item-doc-s',
+        kind: 'RECEIPT_MISSING',
+        streamId: 'item-doc-s',
+        dueAt: due,
+        itemId: 'doc-s',
+      },
+    },
+    { actor: 'scheduler', at: due },
+  );
+  const flagged = () => afterCommands([...base, received('doc-s')], dispatch('doc-s', 'confidential-post', []), fire);
+  const receipt = (at: string) => cmd('AcknowledgeReceipt', { itemId: 'doc-s', by: 'p-gm' }, { actor: 'p-gm', at });
+
+  it('records the receipt and resolves the flag', () =>
+    given(...flagged())
+      .when(receipt(hoursAfter(20)))
+      .then((writes) => {
+        expect(typesOf(writes)).toEqual(['ReceiptAcknowledged', 'ViolationResolved']);
+        expect(eventsOf(writes)[1].data).toMatchObject({
+          violationId: `${fire.commandId}:RECEIPT_MISSING:doc-s`,
+          resolvedBy: 'p-gm',
+        });
+      }));
+
+  it('leaves the flag open for a receipt signed after the 48 hours', () =>
+    given(...flagged())
+      .when(receipt(hoursAfter(49)))
+      .then((writes) => expect(typesOf(writes)).toEqual(['ReceiptAcknowledged'])));
+});

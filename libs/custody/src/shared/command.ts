@@ -69,7 +69,7 @@ export interface DecisionContext {
    * Folded state and last revision (-1: no stream) of each loaded stream; `asOf` is the stream as it stood at the
    * command's occurredAt, filled for the streams a late fact is judged by (contract §5.1 2; see judgedAsOf).
    */
-  streams: Record<string, { state: unknown; revision: number; asOf?: unknown }>;
+  streams: Record<string, { state: unknown; revision: number; asOf?: unknown; now?: unknown }>;
   /**
    * When the ledger records the decision (the shell's clock, given in like every time): an incident opened now is
    * discovered then (contract §5.1 1). Absent, the command's own instant stands in.

@@ -19,6 +19,8 @@ import {
   accessFinding,
   single,
   type Decide,
+  inTimeAfterAll,
+  appendTo,
 } from '../item.decide-kit';
 
 /** The units an approval for this loan and borrower speaks for; none once a loan has used it up (contract §5.1 point 6). */
@@ -130,7 +132,12 @@ export const recordReturn: Decide<'RecordReturn'> = (cmd, ctx) => {
   if (known || item.status === 'destroyed') {
     // A return gives custody back to the holder of record: the lender, or whoever a handover during the loan made it
     // (S1 (七); S2 第30条; contract §5.1 point 6).
-    return factWrites(
+    // 001 (九) 借出去的应按时清退: a return made by the due instant answers LOAN_OVERDUE even when typed in later.
+    const resolved =
+      known && item.loan
+        ? inTimeAfterAll(cmd, ctx, item, 'LOAN_OVERDUE', item.loan.dueAt, `returned (loan ${d.loanId})`)
+        : [];
+    const writes = factWrites(
       cmd,
       ctx,
       item,
@@ -142,6 +149,7 @@ export const recordReturn: Decide<'RecordReturn'> = (cmd, ctx) => {
       ],
       () => [],
     );
+    return appendTo(writes, itemStream(item.itemId), resolved);
   }
   // contract §5.1 point 6: a return of a loan the ledger never recorded is a fact all the same; the item is with whoever
   // took it back (by default the actor's person).

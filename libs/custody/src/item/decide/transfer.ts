@@ -6,6 +6,7 @@ import { atLeastRank, INSECURE_CHANNELS } from '../../shared/vocabulary';
 import { incidentKindFor } from '../../incident/incident-policy';
 import type { ItemEvent } from '../item.events';
 import { activeCarryOutApproval } from '../item.state';
+import { addHours, RECEIPT_HOURS } from '../item.deadlines';
 import {
   READING_PLACES,
   ms,
@@ -21,6 +22,8 @@ import {
   type Finding,
   factWrites,
   accessFinding,
+  inTimeAfterAll,
+  appendTo,
   single,
   type Decide,
 } from '../item.decide-kit';
@@ -108,7 +111,11 @@ export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
     if (access) found.push(access);
     return found;
   };
-  return factWrites(
+  // 001 (一)收文保密 件件有着落: a receipt signed within the 48 h answers RECEIPT_MISSING even when typed in later.
+  const resolved = item.dispatch
+    ? inTimeAfterAll(cmd, ctx, item, 'RECEIPT_MISSING', addHours(item.dispatch.at, RECEIPT_HOURS), 'signed for')
+    : [];
+  const writes = factWrites(
     cmd,
     ctx,
     item,
@@ -121,6 +128,7 @@ export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
     findings,
     cmd.data.by,
   );
+  return appendTo(writes, itemStream(item.itemId), resolved);
 };
 
 export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
