@@ -25,6 +25,22 @@ describe('POST /api/commands:batch', () => {
     ...(commandId ? { commandId } : {}),
   });
 
+  const receive = (itemId: string, extra: Record<string, unknown> = {}) => ({
+    name: 'RegisterReceivedItem',
+    data: {
+      itemId,
+      title: `directive ${itemId}`,
+      level: 'SECRET',
+      periodYears: 10,
+      basis: 'catalogue',
+      carrier: 'paper',
+      sender: 'bureau',
+      receivedBy: 'p-zhang',
+      scope: { persons: [] },
+    },
+    ...extra,
+  });
+
   beforeAll(async () => {
     svc = await bootSurfaceApp();
   });
@@ -42,22 +58,7 @@ describe('POST /api/commands:batch', () => {
     });
     expect(registered.body).toEqual(expect.objectContaining({ ok: 4, failed: 0 }));
     const res = await batch({
-      commands: [
-        ...['doc-1', 'doc-2'].map((itemId) => ({
-          name: 'RegisterReceivedItem',
-          data: {
-            itemId,
-            title: `directive ${itemId}`,
-            level: 'SECRET',
-            periodYears: 10,
-            basis: 'catalogue',
-            carrier: 'paper',
-            sender: 'bureau',
-            receivedBy: 'p-zhang',
-            scope: { persons: [] },
-          },
-        })),
-      ],
+      commands: [...['doc-1', 'doc-2'].map((itemId) => receive(itemId))],
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(expect.objectContaining({ ok: 2, failed: 0 }));
@@ -127,22 +128,6 @@ describe('POST /api/commands:batch', () => {
     await batch({ commands: [reading('doc-1', 'p-dir'), { data: {} }] });
     const after = await fetch(`${svc.base}/api/items/doc-1/history`, { headers: { authorization: 'Bearer k-admin' } });
     expect(((await after.json()) as { events: unknown[] }).events.length).toBe(before);
-  });
-
-  const receive = (itemId: string, extra: Record<string, unknown> = {}) => ({
-    name: 'RegisterReceivedItem',
-    data: {
-      itemId,
-      title: `directive ${itemId}`,
-      level: 'SECRET',
-      periodYears: 10,
-      basis: 'catalogue',
-      carrier: 'paper',
-      sender: 'bureau',
-      receivedBy: 'p-zhang',
-      scope: { persons: [] },
-    },
-    ...extra,
   });
 
   it('appends the whole batch in one store transaction (one fsync), each command still its own', async () => {

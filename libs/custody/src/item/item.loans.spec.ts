@@ -97,6 +97,22 @@ describe('lending the item', () => {
 
 describe('an item on loan to Liu', () => {
   const onLoan = () => afterCommands(base, approveLoan('p-gm'), lend());
+  /** The scheduler firing loan l-1's due instant. */
+  const fireLoanOverdue = () =>
+    cmd(
+      'FireDeadline',
+      {
+        deadline: {
+          key: 'LOAN_OVERDUE:item-doc-1',
+          kind: 'LOAN_OVERDUE',
+          streamId: 'item-doc-1',
+          dueAt: DUE,
+          itemId: 'doc-1',
+          ref: 'l-1',
+        },
+      },
+      { actor: 'scheduler', at: DUE },
+    );
 
   // contract §5: a return gives custody back to the lender.
   it('returns custody to the lender', () =>
@@ -122,20 +138,7 @@ describe('an item on loan to Liu', () => {
 
   // 001 (九)清查保密: 借出去的应按时清退 — flagged at dueAt when not returned.
   it('flags LOAN_OVERDUE at the due instant, once', () => {
-    const fire = cmd(
-      'FireDeadline',
-      {
-        deadline: {
-          key: 'LOAN_OVERDUE:item-doc-1',
-          kind: 'LOAN_OVERDUE',
-          streamId: 'item-doc-1',
-          dueAt: DUE,
-          itemId: 'doc-1',
-          ref: 'l-1',
-        },
-      },
-      { actor: 'scheduler', at: DUE },
-    );
+    const fire = fireLoanOverdue();
     given(...onLoan())
       .when(fire)
       .then((writes) => {
@@ -152,20 +155,7 @@ describe('an item on loan to Liu', () => {
 
   // contract §5.1 2 (as for a report entered late): a return made by the due instant, typed in after the flag fired.
   it('resolves LOAN_OVERDUE when a return made in time is entered after it fired, and only then', () => {
-    const fire = cmd(
-      'FireDeadline',
-      {
-        deadline: {
-          key: 'LOAN_OVERDUE:item-doc-1',
-          kind: 'LOAN_OVERDUE',
-          streamId: 'item-doc-1',
-          dueAt: DUE,
-          itemId: 'doc-1',
-          ref: 'l-1',
-        },
-      },
-      { actor: 'scheduler', at: DUE },
-    );
+    const fire = fireLoanOverdue();
     const flagged = afterCommands(onLoan(), fire);
     const back = (at: string) => cmd('RecordReturn', { itemId: 'doc-1', loanId: 'l-1' }, { actor: 'p-liu', at });
     given(...flagged)
