@@ -14,6 +14,7 @@ import {
   type NewEvent,
   type TrustedCheckpoint,
 } from '@app/ledger';
+import type { SqliteEventRow } from '@app/ledger/testing';
 
 /**
  * `verify` on worker threads gives the outcome of one walk on one thread, event for event: the same counts, root and
@@ -120,15 +121,7 @@ describe('verifying an SQLite store on worker threads', () => {
       // Rewrite a stream from one event on, every hash recomputed, so every chain still links: only the tree knows.
       const rows = db
         .prepare(`SELECT * FROM events WHERE stream_id = 'item-doc-3' AND position >= 1500 ORDER BY revision`)
-        .all() as {
-        position: number;
-        event_id: string;
-        stream_id: string;
-        revision: number;
-        type: string;
-        data: string;
-        metadata: string;
-      }[];
+        .all() as SqliteEventRow[];
       let prev = (JSON.parse(rows[0].metadata) as { prevHash: string }).prevHash;
       rows.forEach((r, i) => {
         const data = JSON.parse(r.data) as Record<string, unknown>;
@@ -222,14 +215,9 @@ describe('verifying an SQLite store on worker threads', () => {
           ',"eventId":"e-real","metadata":' +
           row.metadata,
       );
-    const fake = store.db.prepare(`SELECT event_id, stream_id, revision, type, data, metadata FROM events`).get() as {
-      event_id: string;
-      stream_id: string;
-      revision: number;
-      type: string;
-      data: string;
-      metadata: string;
-    };
+    const fake = store.db
+      .prepare(`SELECT event_id, stream_id, revision, type, data, metadata FROM events`)
+      .get() as Omit<SqliteEventRow, 'position'>;
     // The text assembled from the forged columns is the sealed text, byte for byte…
     const assembled =
       GENESIS_HASH +

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore, ManualClock, type Clock } from '@app/ledger';
+import type { SqliteEventRow } from '@app/ledger/testing';
 import { MERKLE_STATE_TABLES, ReadModels } from '@app/read-models';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../apps/ledger-api/src/main';
@@ -204,15 +205,7 @@ export const readStoreFile = (file: string): StoredEvent[] => {
   try {
     const rows = db
       .prepare('SELECT position, event_id, stream_id, revision, type, data, metadata FROM events ORDER BY position')
-      .all() as {
-      position: number;
-      event_id: string;
-      stream_id: string;
-      revision: number;
-      type: string;
-      data: string;
-      metadata: string;
-    }[];
+      .all() as SqliteEventRow[];
     return rows.map((r) => {
       const meta = JSON.parse(r.metadata) as { commandId: string; actor: string };
       return {

@@ -12,7 +12,7 @@ import {
   storedMetadataText,
 } from './event-hash';
 import { sealEvents } from './hash-chain';
-import { SqliteEventStore } from '../store/sqlite.event-store';
+import { SqliteEventStore, type EventRow } from '../store/sqlite.event-store';
 
 /**
  * The fast path of `verify` (storedEventHash): the chain hash recomputed from the text the store keeps, without
@@ -136,14 +136,9 @@ describe('stored event text and the fast chain hash', () => {
         { eventId: 'e-1', type: 'ItemRead', data: { reader: 'p-2', itemId: 'doc-1' }, metadata: { z: 1, actor: 'p' } },
       ]);
       await store.append('item-doc-1', [sealed], 'no-stream');
-      const row = store.db.prepare(`SELECT event_id, stream_id, revision, type, data, metadata FROM events`).get() as {
-        event_id: string;
-        stream_id: string;
-        revision: number;
-        type: string;
-        data: string;
-        metadata: string;
-      };
+      const row = store.db
+        .prepare(`SELECT event_id, stream_id, revision, type, data, metadata FROM events`)
+        .get() as Omit<EventRow, 'position'>;
       expect(row.data).toBe('{"itemId":"doc-1","reader":"p-2"}');
       expect(row.metadata.endsWith(`,"hash":"${String(sealed.metadata.hash)}"}`)).toBe(true);
       const text = { ...row, eventId: row.event_id, streamId: row.stream_id };

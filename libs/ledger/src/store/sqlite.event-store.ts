@@ -45,7 +45,8 @@ export interface SqliteEventStoreStats {
   appends: number;
 }
 
-interface EventRow {
+/** A row of the embedded store's `events` table, as better-sqlite3 returns it (the file format, docs/integrity.md). */
+export interface EventRow {
   position: number;
   event_id: string;
   stream_id: string;
