@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ManualClock } from '@app/ledger';
 import { createApp } from '../../apps/ledger-api/src/main';
+import { docsInstance } from '../../apps/ledger-api/src/docs/openapi';
 import { loadConfig, type ServiceConfig, ROLES } from '@app/application';
 
 export interface SurfaceApp {
@@ -74,11 +75,12 @@ export const client = (base: string) => ({
 
 /** The routes Express holds (Nest's controllers and the /docs routes), as `METHOD /path`. */
 export const registeredRoutes = (app: NestExpressApplication): string[] => {
-  const express = app.getHttpAdapter().getInstance() as {
-    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-  };
+  type Routed = { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
+  const express = app.getHttpAdapter().getInstance() as Routed;
+  // Swagger UI and the OpenAPI document are served by their own instance, mounted on the first /docs request.
+  const docs = docsInstance(app) as unknown as Routed | undefined;
   const out = new Set<string>();
-  for (const layer of express.router.stack) {
+  for (const layer of [...express.router.stack, ...(docs?.router.stack ?? [])]) {
     if (!layer.route) continue;
     for (const [method, on] of Object.entries(layer.route.methods))
       // A literal colon is escaped in the route (`commands\\:batch`); the table names the path as clients send it.

@@ -407,11 +407,20 @@ type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknow
  * request under /docs loads the library, builds the document and mounts Swagger UI on an Express instance of its own,
  * which answers every /docs request from then on. Other paths pass by with one string check.
  */
+/** The Express instance serving /docs of each application, once its first /docs request mounted it. */
+const mountedDocs = new WeakMap<NestExpressApplication, Handler>();
+
+/** The instance serving the application's /docs routes, or undefined before its first /docs request. */
+export const docsInstance = (app: NestExpressApplication): Handler | undefined => mountedDocs.get(app);
+
 export const setupOpenApi = (app: NestExpressApplication): void => {
   let docs: Promise<Handler> | undefined;
   app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
     if (!req.url?.startsWith('/docs')) return next();
-    (docs ??= mountDocs(app)).then((handle) => handle(req, res, next), next);
+    (docs ??= mountDocs(app).then((handle) => (mountedDocs.set(app, handle), handle))).then(
+      (handle) => handle(req, res, next),
+      next,
+    );
   });
 };
 
