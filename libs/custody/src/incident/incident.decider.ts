@@ -4,7 +4,7 @@ import { refuse, InvalidCommand, UnknownReference } from '../shared/errors';
 import { incidentStream, itemStream, personStream } from '../shared/streams';
 import type { ViolationDetected, ViolationResolved } from '../shared/violation';
 import { INCIDENT_KINDS } from '../shared/vocabulary';
-import { violation } from '../rules/violations';
+import { resolution, violation } from '../rules/violations';
 import { isAfter } from '../shared/calendar';
 import type { IncidentEvent } from './incident.events';
 import { graver, type IncidentRecord, type IncidentState } from './incident.state';
@@ -90,7 +90,7 @@ const inTimeAfterAll = (
   const violationId = incidentViolationId(state.incident.incidentId, code);
   if (state.violations[violationId] !== 'open') return [];
   const note = `the ${DEADLINE_RULES[code].what} was made at ${command.at}, by ${DEADLINE_RULES[code].due(state.incident)}: entered after the deadline fired`;
-  return [{ type: 'ViolationResolved', data: { violationId, note, resolvedBy: command.actor, at: command.at } }];
+  return [resolution(command, violationId, note)];
 };
 
 /** BG99 第5条: the written result is due 3 months after discovery; a late one is accepted and flagged once. */

@@ -12,7 +12,7 @@ import { personView, type PersonState } from '../person';
 import { placeView, type PlaceState } from '../place';
 import { incidentKindFor, incidentWrites, type IncidentCause } from '../incident/incident-policy';
 import { readingCheck } from '../rules/reading-scope';
-import { violation, violationIdFor, type ViolationCode } from '../rules/violations';
+import { resolution, violation, violationIdFor, type ViolationCode } from '../rules/violations';
 import type { ItemEvent, ItemScope } from './item.events';
 import { addYears } from './item.deadlines';
 import { flagKey, isItem, itemView, type ItemRecord, type ItemState } from './item.state';
@@ -331,7 +331,7 @@ export const inTimeAfterAll = (
   const violationId = (isItem(now) ? now : item).flagIds?.[flagKey(code, dueAt)];
   if (!violationId) return [];
   const note = `${what} at ${cmd.at}, within the deadline of ${new Date(dueAt).toISOString()}: entered after it fired`;
-  return [{ type: 'ViolationResolved', data: { violationId, note, resolvedBy: cmd.actor, at: cmd.at } }];
+  return [resolution(cmd, violationId, note)];
 };
 
 /** Appends events to the write on one stream (the item's), keeping every other write as it is. */

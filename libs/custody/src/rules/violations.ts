@@ -3,7 +3,7 @@
  * Every code the domain can record is here, with the text it comes from.
  */
 import type { Command } from '../shared/command';
-import type { ViolationDetected } from '../shared/violation';
+import type { ViolationDetected, ViolationResolved } from '../shared/violation';
 import type { Level, Severity } from '../shared/vocabulary';
 
 export interface ViolationRule {
@@ -204,3 +204,10 @@ export const violation = (
     ...(fields.incidentId ? { incidentId: fields.incidentId } : {}),
   },
 });
+
+/** Builds the `ViolationResolved` a command appends: resolved on the actor's authority, at the command's instant. */
+export const resolution = (
+  cmd: Pick<Command, 'actor' | 'at'>,
+  violationId: string,
+  note: string,
+): ViolationResolved => ({ type: 'ViolationResolved', data: { violationId, note, resolvedBy: cmd.actor, at: cmd.at } });

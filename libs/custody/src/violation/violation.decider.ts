@@ -1,7 +1,7 @@
 import type { CustodyCommand } from '../commands';
 import type { DecisionContext, Needs, StreamEvents } from '../shared/command';
 import { refuse, UnknownReference } from '../shared/errors';
-import type { ViolationResolved } from '../shared/violation';
+import { resolution } from '../rules/violations';
 import { requireText, stateOf, writeTo } from '../incident/input';
 import { violationStatusIn } from './violation-log';
 
@@ -28,10 +28,7 @@ export const decideViolation = (command: ViolationCommand, ctx: DecisionContext)
       if (status === 'resolved') {
         throw refuse('ALREADY_RESOLVED', `violation ${violationId} is already resolved`, 'violationId');
       }
-      const events: ViolationResolved[] = [
-        { type: 'ViolationResolved', data: { violationId, note, resolvedBy: command.actor, at: command.at } },
-      ];
-      return writeTo(ref.streamId, events);
+      return writeTo(ref.streamId, [resolution(command, violationId, note)]);
     }
     default: {
       const unexpected: never = command.type;

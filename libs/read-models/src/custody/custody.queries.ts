@@ -13,9 +13,6 @@ import {
 } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 
-/** Statuses in which somebody still holds the item (a muster counts these). */
-const HELD = HELD_STATUSES;
-
 interface Row {
   person_id: string;
 }
@@ -231,8 +228,8 @@ export class CustodyQueries {
     return (
       statement(
         this.db,
-        `SELECT view FROM items WHERE custodian = ? AND status IN (${HELD.map(() => '?').join(',')}) ORDER BY item_id`,
-      ).all(personId, ...HELD) as { view: string }[]
+        `SELECT view FROM items WHERE custodian = ? AND status IN (${HELD_STATUSES.map(() => '?').join(',')}) ORDER BY item_id`,
+      ).all(personId, ...HELD_STATUSES) as { view: string }[]
     ).map((r) => JSON.parse(r.view) as ItemView);
   }
 
