@@ -15,6 +15,7 @@ import { runLateEntryBench } from './late-entry.bench';
 import { runTrustedStateBench } from './trusted-state.bench';
 import { runTrustBench } from './trust.bench';
 import { runScaleBench } from './scale.bench';
+import { runDiskBench } from './disk.bench';
 import type { BenchResult } from './bench-kit';
 
 const main = async (): Promise<void> => {
@@ -31,6 +32,8 @@ const main = async (): Promise<void> => {
     ['late-entry', () => runLateEntryBench(dir)],
     ['trusted-state', () => runTrustedStateBench(dir)],
     ['trust', () => runTrustBench()],
+    // Bytes per event of each table and index (dbstat) of BENCH_DISK_DIRS, by default the 100k scale data set.
+    ['disk', () => runDiskBench()],
     // Not in a plain `npm run bench`: it builds (once) a 1M-event data set; `npm run bench -- scale` runs it.
     ['scale', () => runScaleBench(dir)],
   ];
