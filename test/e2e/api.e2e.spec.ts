@@ -239,4 +239,81 @@ describe('the ledger API over HTTP', () => {
       expect((await res.json()).errors).toEqual([expect.objectContaining({ field })]);
     }
   });
+
+  it('pages what a person may read, the pages being every item the rule admits, and answers a bad access parameter with 400', async () => {
+    const register = (personId: string, rank: string, clearance: string) =>
+      post('RegisterPerson', { data: { personId, name: personId, rank, clearance, unit: 'o' } });
+    expect((await register('p-acc-dir', 'director', 'SECRET')).status).toBe(200);
+    expect((await register('p-acc-mgr', 'manager', 'CONFIDENTIAL')).status).toBe(200);
+    const receive = (itemId: string, level: string, scope: Record<string, unknown>) =>
+      post('RegisterReceivedItem', {
+        data: {
+          itemId,
+          title: `directive ${itemId}`,
+          level,
+          periodYears: 10,
+          basis: 'b',
+          carrier: 'paper',
+          sender: 'bureau',
+          receivedBy: 'p-acc-dir',
+          scope,
+        },
+      });
+    // SECRET with the default scope (directors and above), CONFIDENTIAL (managers and above), TOP_SECRET (executives),
+    // SECRET naming the manager (whose clearance is too low for it), CONFIDENTIAL for staff only.
+    for (const [id, level, scope] of [
+      ['doc-acc-1', 'SECRET', { persons: [] }],
+      ['doc-acc-2', 'CONFIDENTIAL', { persons: [] }],
+      ['doc-acc-3', 'TOP_SECRET', { persons: [] }],
+      ['doc-acc-4', 'SECRET', { persons: ['p-acc-mgr'] }],
+      ['doc-acc-5', 'CONFIDENTIAL', { persons: [], ranks: ['staff'] }],
+      ['doc-acc-6', 'CONFIDENTIAL', { persons: ['p-acc-mgr'], ranks: ['staff'] }],
+    ] as const)
+      expect((await receive(id, level, scope)).status).toBe(200);
+
+    const walk = async (personId: string) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await get(`/api/persons/${personId}/access?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        const page = await res.json();
+        expect(page.personId).toBe(personId);
+        expect(page.items.length).toBeLessThanOrEqual(1);
+        ids.push(...page.items.map((i: { itemId: string }) => i.itemId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      return { ids: ids.filter((id) => id.startsWith('doc-acc-')), all: ids, pages };
+    };
+    const dir = await walk('p-acc-dir');
+    expect(dir.ids).toEqual(['doc-acc-1', 'doc-acc-2', 'doc-acc-4']);
+    // A page of one each, the last one saying there is no more (the page reads one beyond its limit).
+    expect(dir.pages).toBe(dir.all.length);
+    expect((await walk('p-acc-mgr')).ids).toEqual(['doc-acc-2', 'doc-acc-6']);
+    // One page of everything: the same items, whole views, and no further page.
+    const whole = await (await get('/api/persons/p-acc-dir/access')).json();
+    expect(whole.items.map((i: { itemId: string }) => i.itemId)).toEqual(dir.all);
+    expect(whole.items).toContainEqual(expect.objectContaining({ itemId: 'doc-acc-4', level: 'SECRET' }));
+    expect(whole.nextCursor).toBeNull();
+    // A cursor past the last item is an empty last page.
+    expect(await (await get('/api/persons/p-acc-dir/access?cursor=zzz')).json()).toEqual({
+      personId: 'p-acc-dir',
+      items: [],
+      nextCursor: null,
+    });
+
+    expect((await get('/api/persons/p-nope/access')).status).toBe(404);
+    for (const [path, field] of [
+      ['/api/persons/p-acc-dir/access?limit=0', 'query.limit'],
+      ['/api/persons/p-acc-dir/access?limit=1001', 'query.limit'],
+      ['/api/persons/p-acc-dir/access?cursor=%20x', 'query.cursor'],
+      ['/api/persons/p-acc-dir/access?offset=3', 'query.offset'],
+    ]) {
+      const res = await get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect((await res.json()).errors).toEqual([expect.objectContaining({ field })]);
+    }
+  });
 });

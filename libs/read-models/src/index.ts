@@ -8,3 +8,4 @@ export * from './incidents/incidents.queries';
 export * from './merkle/merkle-index';
 export * from './merkle/merkle-leaves.projection';
 export * from './runner/store-rollback';
+export { itemGates, personGates } from './custody/item-access';

@@ -106,7 +106,12 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
     description: 'Everyone who held or read the item or a copy, flagged where outside scope.',
   },
   { method: 'GET', path: '/api/persons/:id/items', roles: 'any', description: 'Muster: what the person holds now.' },
-  { method: 'GET', path: '/api/persons/:id/access', roles: 'any', description: 'What the person may read now.' },
+  {
+    method: 'GET',
+    path: '/api/persons/:id/access',
+    roles: 'any',
+    description: 'What the person may read now, a page of items at a time.',
+  },
   { method: 'GET', path: '/api/violations', roles: 'any', description: 'Violations, filtered and paged.' },
   {
     method: 'GET',

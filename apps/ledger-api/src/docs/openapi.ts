@@ -157,6 +157,14 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
       schema: { type: 'string' },
     },
   ],
+  'GET /api/persons/{id}/access': [
+    {
+      name: 'limit',
+      description: 'page size (default 100, max 1000); items in id order, no total (as for readers)',
+      schema: { type: 'integer' },
+    },
+    { name: 'cursor', description: 'nextCursor of the previous page (an item id)', schema: { type: 'string' } },
+  ],
   'GET /api/items/{id}/history': [
     {
       name: 'asOf',

@@ -15,7 +15,14 @@ import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { Roles } from '../auth/api-key.guard';
 import { optionalBoolean, optionalInstant } from '../shared/query-params';
-import { QuerySchema, ItemsQuery, LangQuery, ItemHistoryQuery, ItemReadersQuery } from '../shared/query.dto';
+import {
+  QuerySchema,
+  ItemsQuery,
+  LangQuery,
+  ItemHistoryQuery,
+  ItemReadersQuery,
+  PersonAccessQuery,
+} from '../shared/query.dto';
 
 @Controller('api')
 export class ItemsController {
@@ -140,12 +147,17 @@ export class ItemsController {
     return { personId: id, items: this.core.readModels.custody.heldBy(id) };
   }
 
-  @QuerySchema(LangQuery)
+  /**
+   * The items the person may read now, a page at a time in item id order (`limit` 1..1000, default 100; `cursor` =
+   * the previous page's `nextCursor`), like the readers of an item. No total (docs/decisions.md).
+   */
+  @QuerySchema(PersonAccessQuery)
   @Get('persons/:id/access')
-  async access(@Param('id') id: string) {
+  async access(@Param('id') id: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
     await this.core.readModels.catchUp();
-    const items = this.core.readModels.custody.access(id);
-    if (!items) throw new UnknownReference('UNKNOWN_PERSON', 'id', id);
-    return { personId: id, items };
+    // Each checked by PersonAccessQuery before this runs.
+    const page = this.core.readModels.custody.access(id, cursor || '', limit ? Number(limit) : 100);
+    if (!page) throw new UnknownReference('UNKNOWN_PERSON', 'id', id);
+    return { personId: id, ...page };
   }
 }

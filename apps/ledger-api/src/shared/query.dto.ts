@@ -118,6 +118,12 @@ export class ItemReadersQuery extends LangQuery {
   @(intIn(1, 1000)()) limit?: string;
 }
 
+export class PersonAccessQuery extends LangQuery {
+  /** The previous page's `nextCursor`: the last item id it listed. */
+  @id() cursor?: string;
+  @(intIn(1, 1000)()) limit?: string;
+}
+
 export class IncidentsQuery extends LangQuery {
   @bool() open?: string;
   @bool() overdue?: string;

@@ -12,6 +12,7 @@ import {
   personStream,
 } from '@app/custody';
 import type { Db } from '../db/read-model-db';
+import { itemsBehindGates, personGates } from './item-access';
 
 interface Row {
   person_id: string;
@@ -32,16 +33,18 @@ export interface ReadersPage<P extends { personId: string }> {
 }
 
 /**
- * Pages readers out of reader candidates: takes candidates after `cursor` in id order (`candidates(after, n)`), keeps
- * those `decide` admits (it answers in id order), until one more than `limit` is found or the candidates run out. The
- * cost follows the page, not the persons in scope; the rule itself stays in `decide` (mayRead on some state).
+ * Pages what a rule admits out of an index of candidates: takes candidates after `cursor` in key order
+ * (`candidates(after, n)`), keeps those `decide` admits (it answers in key order), until one more than `limit` is
+ * found or the candidates run out; `keyOf` is an answer's key (the next page's cursor). The cost follows the page,
+ * not everything in the index; the rule itself stays in `decide`.
  */
-export const pageReaders = <P extends { personId: string }>(
+export const pageAdmitted = <P>(
   cursor: string,
   limit: number,
   candidates: (after: string, n: number) => string[],
   decide: (ids: string[]) => P[],
-): ReadersPage<P> => {
+  keyOf: (p: P) => string,
+): { page: P[]; nextCursor: string | null } => {
   const found: P[] = [];
   let after = cursor;
   while (found.length <= limit) {
@@ -50,9 +53,28 @@ export const pageReaders = <P extends { personId: string }>(
     found.push(...decide(ids));
     after = ids[ids.length - 1];
   }
-  const readers = found.slice(0, limit);
-  return { readers, nextCursor: found.length > limit ? readers[readers.length - 1].personId : null };
+  const page = found.slice(0, limit);
+  return { page, nextCursor: found.length > limit ? keyOf(page[page.length - 1]) : null };
 };
+
+/**
+ * Pages readers out of reader candidates (person ids; `decide` is mayRead on some state), see {@link pageAdmitted}.
+ */
+export const pageReaders = <P extends { personId: string }>(
+  cursor: string,
+  limit: number,
+  candidates: (after: string, n: number) => string[],
+  decide: (ids: string[]) => P[],
+): ReadersPage<P> => {
+  const { page, nextCursor } = pageAdmitted(cursor, limit, candidates, decide, (p) => p.personId);
+  return { readers: page, nextCursor };
+};
+
+/** A page of the items a person may read now, in id order; `nextCursor` (the last id) is null on the last page. */
+export interface AccessPage {
+  items: ItemView[];
+  nextCursor: string | null;
+}
 
 /** Custody and reading-scope queries. "Who may read" always goes through the one rule in custody/rules. */
 export class CustodyQueries {
@@ -242,11 +264,32 @@ export class CustodyQueries {
     ).map((r) => r.item_id);
   }
 
-  /** Items the person may read now. */
-  access(personId: string): ItemView[] | null {
+  /**
+   * A page of the items the person may read now (id order), after `cursor` (the previous page's `nextCursor`, an
+   * item id); null when there is no such person. The candidates come from the item_access index (the gates the
+   * person may pass, see item-access.ts) and `mayRead` decides on each item's view, so a page reads about `limit`
+   * items however many there are (it read and decided on every item before; issue 16). No total, as for readers.
+   */
+  access(personId: string, cursor = '', limit = 100): AccessPage | null {
     const person = this.person(personId);
     if (!person) return null;
-    return this.items({}).filter((i) => mayRead(person, i));
+    const gates = personGates(person);
+    const { page, nextCursor } = pageAdmitted(
+      cursor,
+      limit,
+      (after, n) => itemsBehindGates(this.db, gates, after, n),
+      (ids) =>
+        (
+          statement(
+            this.db,
+            `SELECT view FROM items WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id`,
+          ).all(JSON.stringify(ids)) as { view: string }[]
+        )
+          .map((r) => JSON.parse(r.view) as ItemView)
+          .filter((i) => mayRead(person, i)),
+      (i) => i.itemId,
+    );
+    return { items: page, nextCursor };
   }
 
   items(filter: {

@@ -3,6 +3,7 @@ import type { RecordedEvent } from '@app/ledger';
 import { evolveStream, initialStateOf, parseStream, itemView, personView, placeView, incidentView } from '@app/custody';
 import type { Db } from '../db/read-model-db';
 import type { Projection } from '../runner/projection';
+import { writeItemAccess } from './item-access';
 
 /**
  * Parsed states of recently written streams, per connection, each with the revision it was folded to. A state is
@@ -110,6 +111,8 @@ const write = (db: Db, streamId: string, p: Pending): void => {
       const v = itemView(state as never);
       if (!v) return;
       const was = p.stored === undefined ? null : itemView(p.stored as never);
+      // The item-by-person index (persons' access pages): rows only when the gates the reading rule reads change.
+      writeItemAccess(db, v.itemId, was, v);
       // Most facts (readings, gate passages, sightings) change none of the columns the queries select by: then only
       // the view and the position are written, and no index is touched.
       if (

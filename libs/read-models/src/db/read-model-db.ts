@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ITEM_ACCESS_TABLE } from '../custody/item-access';
 import { PERSON_INDEX_SCHEMA } from '../custody/person-index.projection';
 import { MERKLE_LEAVES_INDEXES, MERKLE_LEAVES_TABLE } from '../merkle/merkle-leaves.projection';
 
@@ -18,7 +19,8 @@ export type Db = Database.Database;
 // 5: custody_holders (a departure entered late is judged by the items held then).
 // 6: merkle_leaves slimmed (the event hash as 32 bytes, no leaf column, no event id) and merkle_events (an event's
 //    leaf by its id), issue 16; violations.data holds only the source and the detail (the rest is in columns).
-export const READ_MODEL_SCHEMA_VERSION = 6;
+// 7: item_access (the items a person may read, by the gates of the reading rule), issue 16.
+export const READ_MODEL_SCHEMA_VERSION = 7;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
 const TABLES = `
@@ -47,6 +49,7 @@ CREATE TABLE IF NOT EXISTS violations (
 CREATE TABLE IF NOT EXISTS deadlines (key TEXT PRIMARY KEY, kind TEXT NOT NULL, stream_id TEXT NOT NULL, due_at TEXT NOT NULL, deadline TEXT NOT NULL);
 ${MERKLE_LEAVES_TABLE}
 ${PERSON_INDEX_SCHEMA}
+${ITEM_ACCESS_TABLE}
 `;
 
 /** Secondary indexes: what the queries read by. */
