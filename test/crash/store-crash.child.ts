@@ -1,11 +1,12 @@
 /**
  * Child process of store-crash.spec.ts: opens the store and appends until it is killed.
  *
- *   node -r ./test/support/ts-register.js test/crash/store-crash.child.ts FILE
+ *   node -r ./test/support/ts-register.js test/crash/store-crash.child.ts FILE [worker|inline]
  *
  * Several writers append small hash-chained batches concurrently (so group commit batches them), each to its own
  * streams plus one stream they all contend for. Each event id is written to stdout only after its append resolved,
- * i.e. after COMMIT: every id the parent reads was acknowledged and must survive the kill.
+ * i.e. after COMMIT: every id the parent reads was acknowledged and must survive the kill. The group commits run where
+ * the second argument says (default: on the store's writer thread, as the service runs them).
  */
 import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH, sealEvents, ConcurrencyConflict, NewEvent, SqliteEventStore } from '@app/ledger';
@@ -14,8 +15,8 @@ const WRITERS = 8;
 const OWN_STREAMS = 3;
 export const SHARED_STREAM = 'crash-shared';
 
-async function main(file: string): Promise<void> {
-  const store = SqliteEventStore.open(file);
+async function main(file: string, where: 'worker' | 'inline'): Promise<void> {
+  const store = SqliteEventStore.open(file, { writer: where });
 
   /** The stream's last revision and hash, read back from the store (the state a restarted writer starts from). */
   const head = async (streamId: string) => {
@@ -54,7 +55,7 @@ async function main(file: string): Promise<void> {
   await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
 }
 
-main(process.argv[2]).catch((error: unknown) => {
+main(process.argv[2], process.argv[3] === 'inline' ? 'inline' : 'worker').catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -9,14 +9,16 @@ const register = path.join(root, 'test', 'support', 'ts-register.js');
 const child = path.join(__dirname, 'store-crash.child.ts');
 const ROUNDS = 5;
 
+type Writer = 'worker' | 'inline';
+
 interface Round {
   acknowledged: string[];
   killedAfterMs: number;
 }
 
 /** Starts the writer child, lets it append for a random 300–1500 ms after it is ready, then kills it with SIGKILL. */
-async function crashRound(file: string): Promise<Round> {
-  const proc: ChildProcess = spawn(process.execPath, ['-r', register, child, file], {
+async function crashRound(file: string, writer: Writer): Promise<Round> {
+  const proc: ChildProcess = spawn(process.execPath, ['-r', register, child, file, writer], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -46,7 +48,11 @@ async function crashRound(file: string): Promise<Round> {
   return { acknowledged: lines, killedAfterMs };
 }
 
-describe('the embedded store killed with SIGKILL while appending', () => {
+// The writer thread (the service's default) over ROUNDS crashes; the inline writer over fewer, as a check on both.
+describe.each([
+  ['worker', ROUNDS],
+  ['inline', 2],
+] as const)('the embedded store killed with SIGKILL while appending (%s writer)', (writer, rounds) => {
   let dir: string;
 
   beforeAll(() => {
@@ -57,12 +63,12 @@ describe('the embedded store killed with SIGKILL while appending', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`keeps every acknowledged event, once, with dense revisions and intact hash chains, over ${ROUNDS} crashes`, async () => {
+  it(`keeps every acknowledged event, once, with dense revisions and intact hash chains, over ${rounds} crashes`, async () => {
     const file = path.join(dir, 'events.db');
     const acknowledged: string[] = [];
 
-    for (let round = 1; round <= ROUNDS; round++) {
-      const { acknowledged: ids, killedAfterMs } = await crashRound(file);
+    for (let round = 1; round <= rounds; round++) {
+      const { acknowledged: ids, killedAfterMs } = await crashRound(file, writer);
       acknowledged.push(...ids);
       const context = `round ${round}, killed after ${killedAfterMs} ms`;
       // A round that acknowledged nothing would prove nothing.

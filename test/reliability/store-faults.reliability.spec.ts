@@ -1,9 +1,9 @@
 /**
  * Store faults (issue 7.5), on the real service (in process, port 0) and its real files:
  *   - a full disk: DATA_DIR on a size-limited tmpfs (when this process may mount one — root in a container; otherwise
- *     the store's own connection is capped with `PRAGMA max_page_count`, which fails writes with the same SQLITE_FULL);
+ *     the store's writing connection is capped with `PRAGMA max_page_count`, which fails writes with the same SQLITE_FULL);
  *   - a read-only store: `chattr +i` on the store file and its WAL (root on ext4/overlay; otherwise `PRAGMA
- *     query_only` on the store's own connection). Plain chmod does not stop root.
+ *     query_only` on the store's writing connection). Plain chmod does not stop root.
  * Commands fail with 503 STORE_UNAVAILABLE (problem+json, Retry-After), nothing partial is stored, the service stays
  * up and recovers when space or write access returns; the refused commands, resent with their commandIds, are
  * recorded once. A corrupted read-model file (pages overwritten while stopped) is detected at start and rebuilt.
@@ -81,14 +81,15 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
   it('a full disk: 503 STORE_UNAVAILABLE, nothing partial, the service recovers when space returns', async () => {
     const mountDir = tempDir('reliability-fulldisk');
     const mounted = tryRun('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountDir]);
-    stats.fullDisk = mounted ? 'tmpfs size=3m (real ENOSPC)' : 'PRAGMA max_page_count on the store connection';
+    stats.fullDisk = mounted ? 'tmpfs size=3m (real ENOSPC)' : 'PRAGMA max_page_count on the store writer connection';
     let svc: InProcessService | undefined;
     try {
       svc = await startInProcess(KEYS, { prefix: 'reliability-fulldisk', ...(mounted ? { dataDirIn: mountDir } : {}) });
       const api = client(svc.base, 'k-admin');
-      const storeDb = (svc.core.store as SqliteEventStore).db;
+      // The connection that writes: the store's writer thread.
+      const store = svc.core.store as SqliteEventStore;
       if (!mounted)
-        storeDb.pragma(`max_page_count = ${(storeDb.pragma('page_count', { simple: true }) as number) + 40}`);
+        await store.writerPragma(`max_page_count = ${((await store.writerPragma('page_count')) as number) + 40}`);
       const accepted = new Map<string, unknown>();
       const refused = new Set<string>();
       let consecutive503 = 0;
@@ -118,7 +119,7 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
 
       // Space returns: the refused commands, resent with their ids, are recorded once each.
       if (mounted) expect(tryRun('mount', ['-o', 'remount,size=64m', mountDir])).toBe(true);
-      else storeDb.pragma('max_page_count = 1073741823');
+      else await store.writerPragma('max_page_count = 1073741823');
       for (const commandId of refused) {
         const i = commandId.slice('full-'.length);
         const res = await api.post('RegisterPerson', { commandId, data: person(`p-${i}`, true) });
@@ -151,9 +152,9 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
       const immutable = tryRun('chattr', ['+i', ...files]);
       stats.readOnly = immutable
         ? 'chattr +i on ledger.sqlite and its WAL'
-        : 'PRAGMA query_only on the store connection';
-      const storeDb = (svc.core.store as SqliteEventStore).db;
-      if (!immutable) storeDb.pragma('query_only = ON');
+        : 'PRAGMA query_only on the store writer connection';
+      const store = svc.core.store as SqliteEventStore;
+      if (!immutable) await store.writerPragma('query_only = ON');
       const head = (await svc.core.store.headPosition()) ?? 0;
       const refused = new Set<string>();
       for (let i = 1; i <= 10; i++) {
@@ -168,7 +169,7 @@ describe('store faults: a full disk, a read-only store, a corrupted read-model f
       expect((await svc.core.store.headPosition()) ?? 0).toBe(head);
       expect((await api.get('/api/persons/p-ro-0/items')).status).toBe(200);
       if (immutable) expect(tryRun('chattr', ['-i', ...files])).toBe(true);
-      else storeDb.pragma('query_only = OFF');
+      else await store.writerPragma('query_only = OFF');
       for (const commandId of refused) {
         const i = Number(commandId.slice(3));
         const res = await api.post(i % 2 ? 'RegisterPerson' : 'RegisterPlace', {

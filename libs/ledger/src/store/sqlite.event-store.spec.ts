@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,17 +9,20 @@ import { SqliteEventStore } from './sqlite.event-store';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-store-'));
 
-eventStoreContract('SqliteEventStore (contract)', () => {
-  const dir = tempDir();
-  const store = SqliteEventStore.open(path.join(dir, 'events.db'));
-  return Promise.resolve({
-    store,
-    cleanup: async () => {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+const WRITERS = ['worker', 'inline'] as const;
+
+for (const writer of WRITERS)
+  eventStoreContract(`SqliteEventStore (contract, ${writer} writer)`, () => {
+    const dir = tempDir();
+    const store = SqliteEventStore.open(path.join(dir, 'events.db'), { writer });
+    return Promise.resolve({
+      store,
+      cleanup: async () => {
+        await store.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    });
   });
-});
 
 const event = (data: unknown = { n: 1 }): NewEvent => ({
   eventId: randomUUID(),
@@ -27,7 +31,7 @@ const event = (data: unknown = { n: 1 }): NewEvent => ({
   metadata: {},
 });
 
-describe('SqliteEventStore', () => {
+describe.each(WRITERS)('SqliteEventStore (%s writer)', (writer) => {
   let dir: string;
   let file: string;
   let store: SqliteEventStore;
@@ -35,7 +39,7 @@ describe('SqliteEventStore', () => {
   beforeEach(() => {
     dir = tempDir();
     file = path.join(dir, 'nested', 'events.db');
-    store = SqliteEventStore.open(file);
+    store = SqliteEventStore.open(file, { writer });
   });
 
   afterEach(async () => {
@@ -44,15 +48,17 @@ describe('SqliteEventStore', () => {
   });
 
   describe('a new file', () => {
-    it('is created with its directory, in WAL mode, fsyncing every commit by default', () => {
+    it('is created with its directory, in WAL mode, fsyncing every commit by default', async () => {
       expect(fs.existsSync(file)).toBe(true);
       expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(await store.writerPragma('synchronous')).toBe(2);
     });
 
     it('can be opened with synchronous=NORMAL', async () => {
-      const other = SqliteEventStore.open(path.join(dir, 'normal.db'), { synchronous: 'NORMAL' });
+      const other = SqliteEventStore.open(path.join(dir, 'normal.db'), { synchronous: 'NORMAL', writer });
       expect(other.db.pragma('synchronous', { simple: true })).toBe(1);
+      expect(await other.writerPragma('synchronous')).toBe(1);
       await other.close();
     });
 
@@ -164,7 +170,7 @@ describe('SqliteEventStore', () => {
   });
 
   describe('knownRevision (heads the store can vouch for without a read)', () => {
-    it('knows the heads of its own appends, not of a replayed one, and none once another connection writes', async () => {
+    it('knows the heads of its own appends, not of a replayed one, and none after another connection wrote', async () => {
       expect(store.knownRevision('s')).toBeUndefined();
       const first = event();
       await store.append('s', [first], 'no-stream');
@@ -176,13 +182,18 @@ describe('SqliteEventStore', () => {
       expect(store.knownRevision('s')).toBe(2);
       const other = SqliteEventStore.open(file);
       try {
-        await other.append('t', [event()], 'no-stream');
+        await other.append('s', [event()], 2);
       } finally {
         await other.close();
       }
+      // Not seen until this store's next commit: the head it tells may be behind, and the expected-revision check
+      // refuses an append decided on it.
+      expect(store.knownRevision('s')).toBe(2);
+      await expect(store.append('s', [event()], 2)).rejects.toBeInstanceOf(ConcurrencyConflict);
+      // That commit saw the other connection's write: every head is forgotten, then learnt again.
       expect(store.knownRevision('s')).toBeUndefined();
-      await store.append('s', [event()], 2);
-      expect(store.knownRevision('s')).toBe(3);
+      await store.append('s', [event()], 3);
+      expect(store.knownRevision('s')).toBe(4);
     });
   });
 
@@ -254,13 +265,13 @@ describe('SqliteEventStore', () => {
       await store.append('s', [event()], 'no-stream');
       // query_only makes SQLite answer writes with SQLITE_READONLY, as a write-protected file would
       // (file modes cannot protect a file from root, which runs these tests in CI containers).
-      store.db.pragma('query_only = ON');
+      await store.writerPragma('query_only = ON');
 
       const error = await store.append('s', [event(), event()], 0).catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(StoreUnavailable);
       expect((error as StoreUnavailable).message).toMatch(/SQLITE_READONLY/);
-      store.db.pragma('query_only = OFF');
+      await store.writerPragma('query_only = OFF');
       expect(await store.readAll()).toHaveLength(1);
       // The store recovers once the file is writable again.
       await expect(store.append('s', [event()], 0)).resolves.toMatchObject({ nextExpectedRevision: 1 });
@@ -270,7 +281,7 @@ describe('SqliteEventStore', () => {
       await store.append('s', [event()], 'no-stream');
       const pages = store.db.pragma('page_count', { simple: true }) as number;
       // Cap the file at its current size: the next pages SQLite needs are "beyond the disk".
-      store.db.pragma(`max_page_count = ${pages}`);
+      await store.writerPragma(`max_page_count = ${pages}`);
       const big = () => event({ blob: 'x'.repeat(64 * 1024) });
 
       const outcomes = await Promise.allSettled([
@@ -283,7 +294,7 @@ describe('SqliteEventStore', () => {
         expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailable);
         expect((outcome as PromiseRejectedResult).reason.message).toMatch(/SQLITE_FULL/);
       }
-      store.db.pragma('max_page_count = 1073741823');
+      await store.writerPragma('max_page_count = 1073741823');
       expect((await store.readAll()).map((e) => e.streamId)).toEqual(['s']);
       await expect(store.append('s', [big()], 0)).resolves.toMatchObject({ nextExpectedRevision: 1 });
     });
@@ -337,7 +348,7 @@ describe('SqliteEventStore', () => {
       await store.close();
       await expect(pending).resolves.toMatchObject({ nextExpectedRevision: 0 });
 
-      store = SqliteEventStore.open(file);
+      store = SqliteEventStore.open(file, { writer });
       expect((await store.readStream('s')).map((r) => r.eventId)).toEqual([e.eventId]);
     });
 
@@ -346,5 +357,81 @@ describe('SqliteEventStore', () => {
       await expect(store.append('s', [event()], 'any')).rejects.toBeInstanceOf(StoreUnavailable);
       await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailable);
     });
+  });
+});
+
+describe('SqliteEventStore, writer on a worker thread', () => {
+  let dir: string;
+  let file: string;
+  let store: SqliteEventStore;
+  let blocker: Database.Database | undefined;
+
+  beforeEach(() => {
+    dir = tempDir();
+    file = path.join(dir, 'events.db');
+    store = SqliteEventStore.open(file, { writer: 'worker' });
+  });
+
+  afterEach(async () => {
+    if (blocker?.inTransaction) blocker.exec('ROLLBACK');
+    blocker?.close();
+    blocker = undefined;
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Another connection holds the write lock: the writer thread waits for it (busy_timeout) until it is released. */
+  const holdWriteLock = (): (() => void) => {
+    blocker = new Database(file);
+    blocker.exec('BEGIN IMMEDIATE');
+    return () => blocker!.exec('COMMIT');
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('commits off this thread: timers run while a commit waits for the write lock', async () => {
+    await store.append('warm', [event()], 'no-stream'); // the thread is started
+    const release = holdWriteLock();
+    const order: string[] = [];
+    const appended = store.append('s', [event()], 'no-stream').then(() => order.push('appended'));
+    // An inline writer would block this thread in SQLite's busy wait, so neither the timer nor the release could run.
+    await sleep(50);
+    order.push('timer');
+    release();
+    await appended;
+    expect(order).toEqual(['timer', 'appended']);
+    expect(await store.streamRevision('s')).toBe(0);
+  });
+
+  it('gathers what is queued while a group is in flight into the next group, one commit for all of it', async () => {
+    await store.append('warm', [event()], 'no-stream');
+    const before = store.stats.commits;
+    const release = holdWriteLock();
+    const first = store.append('a', [event()], 'no-stream');
+    await sleep(30); // the first group is with the writer thread, waiting for the lock
+    const rest = [store.append('b', [event()], 'no-stream'), store.append('c', [event()], 'no-stream')];
+    await sleep(30);
+    release();
+    await Promise.all([first, ...rest]);
+    expect(store.stats.commits - before).toBe(2);
+    expect((await store.readAll()).map((e) => e.streamId)).toEqual(['warm', 'a', 'b', 'c']);
+  });
+
+  it('reports a conflict found by the writer thread as a ConcurrencyConflict with its revisions', async () => {
+    await store.append('s', [event()], 'no-stream');
+    const error = await store.append('s', [event()], 5).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcurrencyConflict);
+    expect(error).toMatchObject({ streamId: 's', expected: 5, actual: 0 });
+  });
+
+  it('fails a group with StoreUnavailable when the writer connection cannot be opened', async () => {
+    await store.close();
+    fs.rmSync(file);
+    fs.rmSync(`${file}-wal`, { force: true });
+    fs.rmSync(`${file}-shm`, { force: true });
+    // Opened (the main connection creates the file), then the file is taken away before the first write.
+    store = SqliteEventStore.open(file, { writer: 'worker' });
+    fs.rmSync(file);
+    const error = await store.append('s', [event()], 'no-stream').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailable);
   });
 });

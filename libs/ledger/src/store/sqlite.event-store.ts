@@ -24,6 +24,7 @@ import {
   Subscription,
 } from './event-store.port';
 import { SqliteSubscription } from './sqlite.subscription';
+import { SqliteWriterThread } from './sqlite-writer.thread';
 import { storedDataText, storedMetadataText } from '../integrity/event-hash';
 
 /** Options for {@link SqliteEventStore.open}. */
@@ -35,6 +36,12 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How often live subscriptions look for appends made by other processes on the same file (default 200 ms). */
   pollIntervalMs?: number;
+  /**
+   * Where group commits run. `worker` (default for a file): on a worker thread with its own connection, so the event
+   * loop keeps deciding the next group while one waits for its fsync. `inline`: on this thread's connection (always
+   * so for an in-memory database, which a second connection could not share).
+   */
+  writer?: 'worker' | 'inline';
 }
 
 /** Counters for tests and metrics. */
@@ -57,7 +64,7 @@ export interface EventRow {
 }
 
 /** A write validated and serialized before it is queued, so a bad input fails its caller alone and early. */
-interface PreparedWrite {
+export interface PreparedWrite {
   streamId: string;
   expectedRevision: ExpectedRevision;
   events: Array<{ eventId: string; type: string; data: string; metadata: string }>;
@@ -70,14 +77,35 @@ type OperationResult =
 type Outcome = { ok: true; result: OperationResult } | { ok: false; error: unknown };
 
 /** One append or one command: its own SAVEPOINT in the group transaction. */
-interface PreparedOperation {
+interface PreparedOperation extends WriterOperation {
+  /** Why this command of an appendCommands call could not even be prepared: it fails without being applied. */
+  invalid?: unknown;
+}
+
+/** An operation as the writer gets it (it may cross to the writer thread: plain data only). */
+export interface WriterOperation {
   writes: PreparedWrite[];
   claim?: CommandClaim;
   /** Streams the command was decided on (appendCommands): a failed earlier write to one of them fails it too. */
   reads?: readonly string[];
-  /** Why this command of an appendCommands call could not even be prepared: it fails without being applied. */
+  /** Set when the operation could not be prepared: it is not applied, and the caller keeps its reason. */
   invalid?: unknown;
 }
+
+/** An error as plain data, so that it can come back from the writer thread and be made again here. */
+export type WriterError =
+  | { conflict: true; streamId: string; expected: ExpectedRevision; actual: number; message: string }
+  | { conflict?: false; name: string; message: string; code?: string };
+
+/** An operation's outcome from the writer; a failed prepared operation comes back without an error (the caller has it). */
+export type WriterOutcome = { ok: true; result: OperationResult } | { ok: false; error?: WriterError };
+
+/**
+ * What one group commit did: every call's outcomes, and whether another connection had written the file since the
+ * writer's previous commit (its remembered heads are then void); or the failure that rolled the whole group back.
+ */
+export type WriterReply =
+  { outcomes: WriterOutcome[][]; foreign: boolean; failure?: undefined } | { failure: WriterError };
 
 /** What one call queued: one operation, or a batch of commands settled together (appendCommands). */
 interface QueuedOperation {
@@ -86,7 +114,7 @@ interface QueuedOperation {
   reject(error: unknown): void;
 }
 
-interface CommandRow {
+export interface CommandRow {
   scope: string;
   command_id: string;
   name: string;
@@ -165,6 +193,37 @@ const promised = <T>(read: () => T): Promise<T> => new Promise<T>((resolve) => r
 const expectedMatches = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' || (expected === 'no-stream' || expected === -1 ? actual === -1 : actual === expected);
 
+/** An error made plain for the trip back from the writer thread (a structured clone keeps neither class nor code). */
+export const toWriterError = (error: unknown): WriterError => {
+  if (error instanceof ConcurrencyConflict)
+    return {
+      conflict: true,
+      streamId: error.streamId,
+      expected: error.expected,
+      actual: error.actual,
+      message: error.message,
+    };
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    name: error instanceof Error ? error.name : 'Error',
+    message: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+};
+
+/** The error again, of the class callers test for: a ConcurrencyConflict, an SqliteError with its code, an Error. */
+const fromWriterError = (wire: WriterError): Error => {
+  if (wire.conflict) {
+    const conflict = new ConcurrencyConflict(wire.streamId, wire.expected, wire.actual);
+    conflict.message = wire.message;
+    return conflict;
+  }
+  if (wire.code?.startsWith('SQLITE')) return new Database.SqliteError(wire.message, wire.code);
+  const error = new Error(wire.message);
+  error.name = wire.name;
+  return error;
+};
+
 /**
  * The embedded event store: one SQLite file (WAL mode), the default store of the ledger.
  *
@@ -174,6 +233,11 @@ const expectedMatches = (expected: ExpectedRevision, actual: number): boolean =>
  * transaction, one fsync, many appends. Each queued append runs in its own SAVEPOINT, so a conflict or a caller
  * error fails only that append; the others commit. Promises resolve only after COMMIT returned, so an acknowledged
  * append is durable.
+ *
+ * The transaction runs in {@link SqliteWriter}: by default on a worker thread with its own connection
+ * (sqlite-writer.worker.ts), so that this thread is not blocked in the fsync and keeps deciding the next group; the
+ * next group is sent as soon as the one in flight is answered. A commit is visible to this thread's reads once
+ * COMMIT returned, which is before its promises resolve, so whoever awaited an append reads it (read-your-writes).
  *
  * Storage failures (disk full, read-only file, I/O error, locked database) roll back the whole group and reject every
  * append in it with {@link StoreUnavailable}: nothing partial stays behind.
@@ -188,97 +252,33 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly counters: SqliteEventStoreStats = { commits: 0, appends: 0 };
-  /** Heads of the streams this connection committed, valid while `data_version` says nobody else wrote the file. */
+  /** Heads of the streams this store committed, as of its last commit (void once another connection wrote). */
   private readonly heads = new Map<string, number>();
-  private headsVersion: number | undefined;
+  /** The writer on this thread's connection (`writer: 'inline'`), else undefined. */
+  private readonly inline: SqliteWriter | undefined;
+  /** The writer thread (`writer: 'worker'`), else undefined. */
+  private readonly thread: SqliteWriterThread | undefined;
+  /** A group is with the writer thread: the next one waits for its answer, gathering what arrives meanwhile. */
+  private inFlight: Promise<void> | undefined;
 
   private readonly stmt: {
-    findEvent: Database.Statement<[string], Pick<EventRow, 'stream_id' | 'revision' | 'position'>>;
     streamHead: Database.Statement<[string], { revision: number; position: number }>;
-    insert: Database.Statement<[string, string, number, string, string, string]>;
     streamForwards: Database.Statement<[string, number, number], EventRow>;
     streamBackwards: Database.Statement<[string, number, number], EventRow>;
     allForwards: Database.Statement<[number, number], EventRow>;
     allBackwards: Database.Statement<[number, number], EventRow>;
     head: Database.Statement<[], { position: number | null }>;
     findCommand: Database.Statement<[string, string], CommandRow>;
-    insertCommand: Database.Statement<[string, string, string, string, string]>;
     eventsByIds: Database.Statement<[string], EventRow>;
-    dataVersion: Database.Statement<[], number>;
   };
 
-  /** Runs one queued operation; called inside the group transaction, it becomes a SAVEPOINT. */
-  private readonly applyOperation: Database.Transaction<(op: PreparedOperation) => OperationResult>;
-  private readonly applyGroup: Database.Transaction<(group: QueuedOperation[], outcomes: Outcome[][]) => void>;
-
-  private constructor(db: Database.Database, options: SqliteEventStoreOptions) {
+  private constructor(db: Database.Database, file: string, options: SqliteEventStoreOptions) {
     this.db = db;
-    // A nested db.transaction() call becomes a SAVEPOINT: a failing operation rolls back to its savepoint only.
-    this.applyOperation = db.transaction((op: PreparedOperation): OperationResult => {
-      if (op.claim) {
-        // Inside the group transaction: a claim written by an earlier operation of the group is seen here too.
-        const taken = this.stmt.findCommand.get(op.claim.scope, op.claim.commandId);
-        if (taken) return { taken };
-      }
-      const heads: Array<[string, number]> = [];
-      // A new claim's event ids are derived from it, so they cannot be stored yet: no lookup per event (the unique
-      // index would still refuse a clash, failing this operation alone).
-      const results = op.writes.map((w) => this.applyWrite(w, heads, op.claim === undefined));
-      if (op.claim) {
-        const ids = results.flatMap((r) => r.events.map((e) => e.eventId));
-        this.stmt.insertCommand.run(
-          op.claim.scope,
-          op.claim.commandId,
-          op.claim.name,
-          op.claim.hash,
-          JSON.stringify(ids),
-        );
-      }
-      return { results, heads };
-    });
-    this.applyGroup = db.transaction((group: QueuedOperation[], outcomes: Outcome[][]) => {
-      for (const queued of group) {
-        const settled: Outcome[] = [];
-        // Streams that an earlier command of this call was to write but did not (appendCommands).
-        const unwritten = new Set<string>();
-        for (const op of queued.ops) {
-          if (op.invalid !== undefined) {
-            for (const w of op.writes) unwritten.add(w.streamId);
-            settled.push({ ok: false, error: op.invalid });
-            continue;
-          }
-          const missed = op.reads?.find((s) => unwritten.has(s));
-          if (missed !== undefined) {
-            for (const w of op.writes) unwritten.add(w.streamId);
-            const conflict = new ConcurrencyConflict(missed, 'any', -1);
-            conflict.message = `stream ${missed}: an earlier command of the batch was to write it and did not`;
-            settled.push({ ok: false, error: conflict });
-            continue;
-          }
-          try {
-            const result = this.applyOperation(op);
-            if (result.taken) for (const w of op.writes) unwritten.add(w.streamId);
-            settled.push({ ok: true, result });
-          } catch (error) {
-            // A storage failure dooms the whole group (SQLite may already have rolled the transaction back).
-            if (isStorageFailure(error)) throw error;
-            for (const w of op.writes) unwritten.add(w.streamId);
-            settled.push({ ok: false, error });
-          }
-        }
-        outcomes.push(settled);
-      }
-    });
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.stmt = {
-      findEvent: db.prepare('SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
-      // The last row through the (stream_id, revision) unique index: O(log n), and inside the group transaction it
-      // sees the rows written by earlier operations of the same group.
+      // The last row through the (stream_id, revision) unique index: O(log n).
       streamHead: db.prepare(
         'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
-      ),
-      insert: db.prepare(
-        'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       streamForwards: db.prepare(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
@@ -290,16 +290,12 @@ export class SqliteEventStore implements EventStore {
       allBackwards: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position DESC LIMIT ?'),
       head: db.prepare('SELECT MAX(position) AS position FROM events'),
       findCommand: db.prepare('SELECT * FROM commands WHERE scope = ? AND command_id = ?'),
-      insertCommand: db.prepare(
-        'INSERT INTO commands (scope, command_id, name, hash, event_ids) VALUES (?, ?, ?, ?, ?)',
-      ),
       eventsByIds: db.prepare(
         'SELECT * FROM events WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY position ASC',
       ),
-      // Changes whenever another connection (another process, a tool) commits to the file; our own commits do not.
-      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
-    this.headsVersion = this.stmt.dataVersion.get();
+    if (options.writer === 'inline' || db.memory) this.inline = new SqliteWriter(db);
+    else this.thread = new SqliteWriterThread(file, options.synchronous ?? 'FULL');
   }
 
   /**
@@ -318,7 +314,7 @@ export class SqliteEventStore implements EventStore {
       // Another process may hold the write lock for a moment; wait for it rather than failing at once.
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
-      return new SqliteEventStore(db, options);
+      return new SqliteEventStore(db, file, options);
     } catch (error) {
       db?.close();
       throw toStoreUnavailable(error, `opening ${file}`);
@@ -328,6 +324,16 @@ export class SqliteEventStore implements EventStore {
   /** Counters since open: committed group transactions and the appends they carried. */
   get stats(): SqliteEventStoreStats {
     return { ...this.counters };
+  }
+
+  /**
+   * Runs a PRAGMA on the connection that writes (the writer thread's, else this one's), for tests that make the
+   * store fail as a full disk or a read-only file would, and for maintenance. Returns what the PRAGMA answered.
+   */
+  async writerPragma(pragma: string): Promise<unknown> {
+    this.assertOpen();
+    if (this.thread) return this.thread.pragma(pragma);
+    return this.db.pragma(pragma, { simple: true });
   }
 
   append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -409,14 +415,12 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /**
+   * The head as of this store's last commit, without I/O. Another connection's write since then is not seen here
+   * (the next commit learns of it and forgets every head); the expected-revision check at append is the guard.
+   */
   knownRevision(streamId: string): number | undefined {
     if (this.closed) return undefined;
-    const version = this.stmt.dataVersion.get();
-    if (version !== this.headsVersion) {
-      // Someone else wrote the file since we last looked: none of the remembered heads can be trusted.
-      this.heads.clear();
-      this.headsVersion = version;
-    }
     return this.heads.get(streamId);
   }
 
@@ -452,8 +456,15 @@ export class SqliteEventStore implements EventStore {
   /** Flushes queued appends, stops every subscription (awaiting in-flight handlers) and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.queue.length > 0) this.flush();
     this.closed = true;
+    if (this.inline) while (this.queue.length > 0) this.flush();
+    else {
+      while (this.inFlight || this.queue.length > 0) {
+        if (!this.inFlight) this.flush();
+        await this.inFlight;
+      }
+      await this.thread?.close();
+    }
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.db.close();
   }
@@ -485,40 +496,185 @@ export class SqliteEventStore implements EventStore {
     return new Promise<Outcome[]>((resolve, reject) => {
       this.assertOpen();
       this.queue.push({ ops, resolve, reject });
-      // Everything queued before the next macrotask shares one transaction (and one fsync).
-      this.flushTimer ??= setImmediate(() => this.flush());
+      // Everything queued before the next macrotask shares one transaction (and one fsync); while a group is with
+      // the writer thread, everything queued until its answer makes the next one.
+      if (!this.inFlight) this.flushTimer ??= setImmediate(() => this.flush());
     });
   }
 
-  /** Writes up to MAX_GROUP queued operations in one transaction; settles their promises after COMMIT. */
+  /** Sends up to MAX_GROUP queued operations to the writer as one transaction; settles them after its COMMIT. */
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
+    if (this.inFlight) return;
     const group = this.queue.splice(0, MAX_GROUP);
-    if (this.queue.length > 0) this.flushTimer = setImmediate(() => this.flush());
     if (group.length === 0) return;
+    // Plain data for the writer: an unprepared operation goes as a marker, its reason stays here.
+    const request = group.map((queued) =>
+      queued.ops.map((op): WriterOperation => (op.invalid === undefined ? op : { writes: op.writes, invalid: true })),
+    );
+    if (this.inline) {
+      if (this.queue.length > 0) this.flushTimer = setImmediate(() => this.flush());
+      this.settle(group, this.inline.commit(request));
+      return;
+    }
+    this.inFlight = this.thread!.commit(request).then(
+      (reply) => this.answered(group, reply),
+      (error: unknown) => this.answered(group, { failure: toWriterError(error) }, error),
+    );
+  }
 
-    const outcomes: Outcome[][] = [];
-    try {
-      // IMMEDIATE takes the write lock up front, so no other process can slip a write between our reads and inserts.
-      this.applyGroup.immediate(group, outcomes);
-    } catch (error) {
+  /** The writer thread answered a group: the next group goes at once (the fsync overlaps this thread's work). */
+  private answered(group: QueuedOperation[], reply: WriterReply, thrown?: unknown): void {
+    this.inFlight = undefined;
+    if (this.queue.length > 0) this.flush();
+    this.settle(group, reply, thrown);
+  }
+
+  private settle(group: QueuedOperation[], reply: WriterReply, thrown?: unknown): void {
+    if (reply.failure) {
+      const error = thrown ?? fromWriterError(reply.failure);
       const failure = isStorageFailure(error) ? toStoreUnavailable(error, 'append') : error;
       for (const op of group) op.reject(failure);
       return;
     }
     this.counters.commits += 1;
-    if (this.heads.size > MAX_KNOWN_HEADS) this.heads.clear();
+    // Another connection wrote the file since the previous commit: none of the remembered heads can be trusted.
+    if (reply.foreign || this.heads.size > MAX_KNOWN_HEADS) this.heads.clear();
     group.forEach((queued, i) => {
       this.counters.appends += queued.ops.length;
-      // Checked inside the write lock, so these are the true heads at COMMIT (knownRevision drops them all as
-      // soon as another connection commits).
-      for (const outcome of outcomes[i])
-        if (outcome.ok)
+      const outcomes = reply.outcomes[i].map((outcome, j): Outcome => {
+        if (outcome.ok) {
+          // Checked inside the write lock, so these are the true heads at COMMIT.
           for (const [streamId, revision] of outcome.result.heads ?? []) this.heads.set(streamId, revision);
-      queued.resolve(outcomes[i]);
+          return outcome;
+        }
+        return { ok: false, error: outcome.error ? fromWriterError(outcome.error) : queued.ops[j].invalid };
+      });
+      queued.resolve(outcomes);
     });
     for (const subscription of this.subscriptions) subscription.notify();
+  }
+}
+
+/**
+ * The group commit itself: one transaction over the calls of a group, each operation in its own SAVEPOINT, on the
+ * connection it is given (this thread's, or the writer thread's own). Everything it takes and gives back is plain
+ * data, so that the same code runs on either thread.
+ */
+export class SqliteWriter {
+  /** `PRAGMA data_version` after this connection's last commit: another connection's commit changes it, ours not. */
+  private version: number | undefined;
+  private foreign = false;
+
+  private readonly stmt: {
+    findEvent: Database.Statement<[string], Pick<EventRow, 'stream_id' | 'revision' | 'position'>>;
+    streamHead: Database.Statement<[string], { revision: number; position: number }>;
+    insert: Database.Statement<[string, string, number, string, string, string]>;
+    findCommand: Database.Statement<[string, string], CommandRow>;
+    insertCommand: Database.Statement<[string, string, string, string, string]>;
+    dataVersion: Database.Statement<[], number>;
+  };
+
+  /** Runs one queued operation; called inside the group transaction, it becomes a SAVEPOINT. */
+  private readonly applyOperation: Database.Transaction<(op: WriterOperation) => OperationResult>;
+  private readonly applyGroup: Database.Transaction<(group: WriterOperation[][], outcomes: WriterOutcome[][]) => void>;
+
+  constructor(readonly db: Database.Database) {
+    // A nested db.transaction() call becomes a SAVEPOINT: a failing operation rolls back to its savepoint only.
+    this.applyOperation = db.transaction((op: WriterOperation): OperationResult => {
+      if (op.claim) {
+        // Inside the group transaction: a claim written by an earlier operation of the group is seen here too.
+        const taken = this.stmt.findCommand.get(op.claim.scope, op.claim.commandId);
+        if (taken) return { taken };
+      }
+      const heads: Array<[string, number]> = [];
+      // A new claim's event ids are derived from it, so they cannot be stored yet: no lookup per event (the unique
+      // index would still refuse a clash, failing this operation alone).
+      const results = op.writes.map((w) => this.applyWrite(w, heads, op.claim === undefined));
+      if (op.claim) {
+        const ids = results.flatMap((r) => r.events.map((e) => e.eventId));
+        this.stmt.insertCommand.run(
+          op.claim.scope,
+          op.claim.commandId,
+          op.claim.name,
+          op.claim.hash,
+          JSON.stringify(ids),
+        );
+      }
+      return { results, heads };
+    });
+    this.applyGroup = db.transaction((group: WriterOperation[][], outcomes: WriterOutcome[][]) => {
+      // Inside the write lock: a commit by anyone else since ours shows here, and then no head we told is sure.
+      const version = this.stmt.dataVersion.get();
+      if (version !== this.version) this.foreign = true;
+      this.version = version;
+      for (const ops of group) {
+        const settled: WriterOutcome[] = [];
+        // Streams that an earlier command of this call was to write but did not (appendCommands).
+        const unwritten = new Set<string>();
+        for (const op of ops) {
+          if (op.invalid !== undefined) {
+            for (const w of op.writes) unwritten.add(w.streamId);
+            settled.push({ ok: false });
+            continue;
+          }
+          const missed = op.reads?.find((s) => unwritten.has(s));
+          if (missed !== undefined) {
+            for (const w of op.writes) unwritten.add(w.streamId);
+            const conflict = new ConcurrencyConflict(missed, 'any', -1);
+            conflict.message = `stream ${missed}: an earlier command of the batch was to write it and did not`;
+            settled.push({ ok: false, error: toWriterError(conflict) });
+            continue;
+          }
+          try {
+            const result = this.applyOperation(op);
+            if (result.taken) for (const w of op.writes) unwritten.add(w.streamId);
+            settled.push({ ok: true, result });
+          } catch (error) {
+            // A storage failure dooms the whole group (SQLite may already have rolled the transaction back).
+            if (isStorageFailure(error)) throw error;
+            for (const w of op.writes) unwritten.add(w.streamId);
+            settled.push({ ok: false, error: toWriterError(error) });
+          }
+        }
+        outcomes.push(settled);
+      }
+    });
+    this.stmt = {
+      findEvent: db.prepare('SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
+      // The last row through the (stream_id, revision) unique index: O(log n), and inside the group transaction it
+      // sees the rows written by earlier operations of the same group.
+      streamHead: db.prepare(
+        'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      insert: db.prepare(
+        'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      findCommand: db.prepare('SELECT * FROM commands WHERE scope = ? AND command_id = ?'),
+      insertCommand: db.prepare(
+        'INSERT INTO commands (scope, command_id, name, hash, event_ids) VALUES (?, ?, ?, ?, ?)',
+      ),
+      // Changes whenever another connection (another process, a tool) commits to the file; our own commits do not.
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+    };
+    this.version = this.stmt.dataVersion.get();
+  }
+
+  /**
+   * One group in one transaction. IMMEDIATE takes the write lock up front, so no other process can slip a write
+   * between our reads and inserts. With `synchronous=FULL` this returns once COMMIT's fsync did.
+   */
+  commit(group: WriterOperation[][]): WriterReply {
+    const outcomes: WriterOutcome[][] = [];
+    try {
+      this.applyGroup.immediate(group, outcomes);
+    } catch (error) {
+      return { failure: toWriterError(error) };
+    }
+    const foreign = this.foreign;
+    this.foreign = false;
+    return { outcomes, foreign };
   }
 
   /** Runs inside the group transaction, so revisions and ids seen here include earlier operations of the group. */
