@@ -114,6 +114,37 @@ describe('rebuilding the read models into a fresh file', () => {
     db.close();
   });
 
+  it('the Merkle half on a second thread leaves the rows and failures one thread leaves, an unsealed event included', async () => {
+    const all = await store.readAll();
+    const unsealed = all[Math.floor(all.length / 2)].position;
+    // The store as read: one event's hash gone (never sealed), which the merkle-leaves projection refuses.
+    const damaged: EventStore = Object.create(store, {
+      readAll: {
+        value: async (options?: ReadAllOptions) =>
+          (await store.readAll(options)).map((e) =>
+            e.position === unsealed ? { ...e, metadata: { ...e.metadata, hash: undefined } } : e,
+          ),
+      },
+    }) as EventStore;
+    const rebuilt = async (merkleWorker: boolean) => {
+      const rm = ReadModels.open(damaged, path.join(dir, `split-${merkleWorker}.sqlite`));
+      await rm.rebuild(undefined, { pageSize: 6, merkleWorker });
+      const state = ['merkle_state', 'merkle_nodes', 'merkle_heads'].map((t) =>
+        rm.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all(),
+      );
+      const out = { rows: dump(rm.db), state, failures: [...rm.runner.failures], root: rm.merkle.root() };
+      await rm.close();
+      return out;
+    };
+    const split = await rebuilt(true);
+    const one = await rebuilt(false);
+    expect(split).toEqual(one);
+    expect(one.failures).toEqual([expect.objectContaining({ projection: 'merkle-leaves-v1', position: unsealed })]);
+    expect(one.rows.merkle_leaves.length).toBe(all.length - 1);
+    expect((one.state[0][0] as { size: number }).size).toBe(all.length - 1);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.merkle'))).toEqual([]);
+  });
+
   it('a rebuild that fails half way leaves the live file serving as it was', async () => {
     const file = path.join(dir, 'failing.sqlite');
     let pages = 0;

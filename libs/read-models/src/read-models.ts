@@ -10,7 +10,7 @@ import {
   putRebuiltReadModelFile,
   type Db,
 } from './db/read-model-db';
-import { ProjectionRunner } from './runner/projection-runner';
+import { ProjectionRunner, type ProjectionFailure } from './runner/projection-runner';
 import type { Projection } from './runner/projection';
 import { streamStateProjection } from './custody/stream-state.projection';
 import { personIndexProjection } from './custody/person-index.projection';
@@ -21,6 +21,15 @@ import { ViolationQueries } from './violations/violations.queries';
 import { IncidentQueries } from './incidents/incidents.queries';
 import { merkleLeavesProjection } from './merkle/merkle-leaves.projection';
 import { MerkleIndex } from './merkle/merkle-index';
+import { MerkleRebuild } from './merkle/merkle-rebuild';
+
+/** Failures as one thread would have recorded them: by event, then in the order of the projections. */
+const inProjectionOrder = (failures: ProjectionFailure[], projections: readonly Projection[]): ProjectionFailure[] => {
+  const rank = new Map(projections.map((p, i) => [p.name, i]));
+  return failures.sort(
+    (a, b) => a.position - b.position || (rank.get(a.projection) ?? 0) - (rank.get(b.projection) ?? 0),
+  );
+};
 
 export const DEFAULT_PROJECTIONS: Projection[] = [
   streamStateProjection,
@@ -96,7 +105,10 @@ export class ReadModels {
    * place; the live file serves until then and stays as it was should the rebuild fail or the process die. An
    * in-memory database is cleared and replayed in place.
    */
-  async rebuild(onProgress?: (position: number) => void, options: { pageSize?: number } = {}): Promise<void> {
+  async rebuild(
+    onProgress?: (position: number) => void,
+    options: { pageSize?: number; merkleWorker?: boolean } = {},
+  ): Promise<void> {
     const pageSize = options.pageSize ?? REBUILD_PAGE;
     const live = this.dbValue.name;
     if (this.dbValue.memory || !live) return this.runner.rebuild(onProgress);
@@ -114,38 +126,55 @@ export class ReadModels {
     const extra = own('table', this.dbValue).filter((t) => !known.has(t.name));
     for (const t of extra) db.exec(t.sql);
     const extraIndexes = own('index', this.dbValue).filter((i) => extra.some((t) => t.name === i.tbl_name));
-    const fresh = new ProjectionRunner(this.store, db, this.runner.projections);
+    // The Merkle half (its two tables, the leaves' hashes and the tree) on a second thread when the projections are
+    // the defaults' shape; `merkleWorker: false` keeps everything on this one (the tests compare the two).
+    const projections = this.runner.projections;
+    const split = (options.merkleWorker ?? true) && projections.includes(merkleLeavesProjection);
+    const merkleRebuild = split ? new MerkleRebuild(`${file}.merkle`) : undefined;
+    const fresh = new ProjectionRunner(
+      this.store,
+      db,
+      split ? projections.filter((p) => p !== merkleLeavesProjection) : projections,
+    );
     // The live runner's listeners (the CLI's count of replayed events) hear of every page committed.
     fresh.onCommitted((events) => this.runner.notifyCommitted(events));
     // The Merkle index's persisted state (cached nodes, stream heads) is built as the pages go in, so the first start
     // after does not rehash; a page without projection failures is appended from the events it was made of, not read
     // back from the rows just written.
-    const merkle = new MerkleIndex(db);
+    const merkle = split ? undefined : new MerkleIndex(db);
+    let failures: ProjectionFailure[];
     try {
       let after: number | undefined;
       for (;;) {
         const page = await this.store.readAll({ after, maxCount: pageSize });
         if (page.length === 0) break;
-        const failures = fresh.failures.length;
+        // Posted first, so the worker projects the page while this thread does.
+        merkleRebuild?.page(page);
+        const before = fresh.failures.length;
         fresh.commit(page);
-        if (fresh.failures.length === failures) merkle.appendCommitted(page);
-        merkle.sync();
+        if (merkle) {
+          if (fresh.failures.length === before) merkle.appendCommitted(page);
+          merkle.sync();
+        }
         after = page[page.length - 1].position;
         onProgress?.(after);
         if (page.length < pageSize) break;
       }
       finishRebuiltReadModelDb(db);
       for (const i of extraIndexes) db.exec(i.sql);
-      merkle.sync();
+      merkle?.sync();
+      failures = merkleRebuild
+        ? inProjectionOrder([...fresh.failures, ...(await merkleRebuild.finish(db))], projections)
+        : [...fresh.failures];
       db.close();
     } catch (e) {
       // The live file is untouched: serve it again, and leave no half-built file behind.
+      await merkleRebuild?.abort();
       db.close();
       for (const suffix of ['', '-journal']) fs.rmSync(file + suffix, { force: true });
       this.runner.start();
       throw e;
     }
-    const failures = [...fresh.failures];
     this.dbValue.close();
     putRebuiltReadModelFile(file, live);
     this.dbValue = openReadModelDb(live);
