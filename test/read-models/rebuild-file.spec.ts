@@ -196,6 +196,24 @@ describe('rebuilding the read models into a fresh file', () => {
     await rm.close();
   });
 
+  it('a file of schema 6 (the checkpoint in a table of its own too) resumes at its applied head, that table gone', async () => {
+    const file = path.join(dir, 'v6.sqlite');
+    const first = ReadModels.open(store, file);
+    first.start();
+    await first.catchUp();
+    await first.close();
+    const head = (await store.headPosition())!;
+    const old = new Database(file);
+    old.exec(`CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+      INSERT INTO checkpoints VALUES ('read-models', ${head});`);
+    old.close();
+    const rm = ReadModels.open(store, file);
+    expect(rm.runner.checkpoint).toBe(head);
+    expect(rm.runner.appliedHead?.position).toBe(head);
+    expect(rm.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'checkpoints'`).get()).toBeUndefined();
+    await rm.close();
+  });
+
   it('a file of schema 5 (leaves with their hash as hex, the leaf and the event id) is dropped at open and replayed', async () => {
     const file = path.join(dir, 'v5.sqlite');
     const old = new Database(file);

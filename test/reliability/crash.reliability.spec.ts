@@ -213,7 +213,7 @@ describe('the service killed with SIGKILL under concurrent commands', () => {
         try {
           return (
             (
-              db.prepare(`SELECT position FROM checkpoints WHERE name = 'read-models'`).get() as
+              db.prepare(`SELECT position FROM applied_head WHERE name = 'read-models'`).get() as
                 { position: number } | undefined
             )?.position ?? 0
           );

@@ -1,4 +1,3 @@
-import { statement } from '../db/statements';
 import type { EventStore, RecordedEvent, Subscription } from '@app/ledger';
 import { clearReadModels, type Db } from '../db/read-model-db';
 import type { Projection } from './projection';
@@ -9,8 +8,6 @@ import {
   type AppliedHead,
   type StoreRollback,
 } from './store-rollback';
-
-const CHECKPOINT = 'read-models';
 
 /** SQLite result codes of a file that cannot be written now, as opposed to a projection bug. */
 const isStorageFailure = (error: unknown): boolean => {
@@ -72,6 +69,7 @@ export class ProjectionRunner {
   private stopped = false;
 
   private dbValue!: Db;
+  private batch!: (apply: () => void, last: RecordedEvent) => AppliedHead;
 
   constructor(
     private readonly store: EventStore,
@@ -94,10 +92,14 @@ export class ProjectionRunner {
       name: p.name,
       apply: db.transaction((e: RecordedEvent) => p.apply(db, e)),
     }));
-    const row = statement(db, `SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as
-      { position: number } | undefined;
-    this.checkpointValue = row?.position;
+    // The batch's transaction, made once per connection (better-sqlite3 builds a wrapper and its variants on every
+    // `transaction()` call): the projections' rows, then the applied head, which is the checkpoint.
+    this.batch = db.transaction((apply: () => void, last: RecordedEvent) => {
+      apply();
+      return writeAppliedHead(db, last);
+    });
     this.applied = readAppliedHead(db);
+    this.checkpointValue = this.applied?.position;
   }
 
   /**
@@ -355,25 +357,16 @@ export class ProjectionRunner {
   commit(events: RecordedEvent[]): void {
     if (events.length === 0) return;
     const last = events[events.length - 1];
-    let applied: AppliedHead | null = null;
-    const commitBatch = (apply: () => void) =>
-      this.db.transaction(() => {
-        apply();
-        statement(
-          this.db,
-          `INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
-        ).run(CHECKPOINT, last.position);
-        applied = writeAppliedHead(this.db, last);
-      })();
+    let applied: AppliedHead;
     // Fast path: every projection straight in the batch's transaction, no SAVEPOINT per projection and event, those
     // with a session writing once per batch. Should one throw, the whole batch rolls back and is applied again the
     // careful way, each projection of each event in its own SAVEPOINT, so the failure is recorded and skipped
     // exactly as before.
     try {
-      commitBatch(() => this.applyFast(events));
+      applied = this.batch(() => this.applyFast(events), last);
     } catch (e) {
       if (!(e instanceof ProjectionThrew)) throw e;
-      commitBatch(() => events.forEach((event) => this.applyOne(event)));
+      applied = this.batch(() => events.forEach((event) => this.applyOne(event)), last);
     }
     this.checkpointValue = last.position;
     this.applied = applied;
