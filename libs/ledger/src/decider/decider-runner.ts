@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../clock/clock';
 import { canonicalize } from '../integrity/canonical-json';
 import { GENESIS_HASH, sealEvents } from '../integrity/hash-chain';
+import { sha256Hex } from '../integrity/event-hash';
 import {
   type CommandClaim,
   type CommandWrite,
@@ -61,11 +61,21 @@ export class IdempotencyKeyReused extends Error {
   }
 }
 
-/** The hash a claim carries: SHA-256 over the RFC 8785 form of `{ name, body }`, so key order and spacing do not count. */
-export const commandHashOf = (name: string, body: unknown): string =>
-  createHash('sha256')
-    .update(canonicalize({ name, body: JSON.parse(JSON.stringify(body ?? null)) as unknown }))
-    .digest('hex');
+/**
+ * The hash a claim carries: SHA-256 over the RFC 8785 form of `{ name, body }`, so key order and spacing do not count.
+ * The body as JSON would carry it: plain JSON data (what a request body parses to) is canonicalized as it is, which
+ * gives the text its JSON round trip would (canonicalize omits undefined members and writes undefined array slots as
+ * null, as JSON.stringify does); anything else (a Date, NaN, a class instance) goes through the round trip first.
+ */
+export const commandHashOf = (name: string, body: unknown): string => {
+  let text: string;
+  try {
+    text = canonicalize({ name, body: body ?? null });
+  } catch {
+    text = canonicalize({ name, body: JSON.parse(JSON.stringify(body ?? null)) as unknown });
+  }
+  return sha256Hex(text);
+};
 
 /** The key event ids are derived from: a command id means nothing outside its scope. */
 const scopedId = (claim: CommandClaim) => `${claim.scope}\u0000${claim.commandId}`;
@@ -684,7 +694,8 @@ export class DeciderRunner {
         eventId: eventIdFor(scopedId(claim), w.streamId, i),
         type: e.type,
         data: e.data,
-        metadata: { ...metadata },
+        // One object for the command's events: sealEvents gives each its own copy with prevHash and hash.
+        metadata,
       }));
       // The ledger always appends with the exact revision it read: the chain needs the previous hash.
       return {

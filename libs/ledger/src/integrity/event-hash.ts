@@ -64,26 +64,88 @@ export interface HashedFields {
  * Throws a CanonicalizationError when the event holds something that is not plain JSON data.
  */
 export function eventHash(prevHash: string, fields: HashedFields): string {
+  return hashOfTexts(prevHash, fields, dataTextOf(fields.data), metadataTextOf(fields.metadata));
+}
+
+/**
+ * {@link eventHash} for an event being sealed now, whose metadata object is the sealer's own: the canonical texts of
+ * its `data` and `metadata` (without `hash`) are remembered beside the objects, so the store's
+ * {@link storedDataText}/{@link storedMetadataText} write them without canonicalizing the event a second time.
+ */
+export function sealedEventHash(prevHash: string, fields: HashedFields): string {
+  const dataText = dataTextOf(fields.data);
+  const metadataText = metadataTextOf(fields.metadata);
+  const hash = hashOfTexts(prevHash, fields, dataText, metadataText);
+  if (dataText !== undefined && typeof fields.data === 'object' && fields.data !== null)
+    rememberText(fields.data, dataText);
+  if (metadataText !== undefined) rememberText(fields.metadata, metadataText);
+  return hash;
+}
+
+/**
+ * The canonical text of each object `sealedEventHash` hashed lately (data, and metadata without `hash`), by identity.
+ * Sealed data is not mutated afterwards (sealEvents' contract), so the text stays the object's. Two generations of
+ * a bounded Map rather than a WeakMap (an entry costs ~1 µs of the collector's time per event, more than the
+ * canonicalization it saves) or an LRU (deleting a Map's oldest keys one by one leaves holes its iterator walks):
+ * the store writes an event right after it is sealed, so the last few thousand are what it asks for, and an entry is
+ * dropped when the store takes its text (nothing is kept alive longer than the sealed event waiting for its append).
+ */
+const SEALED_TEXTS_KEPT = 8_192;
+let sealedTexts = new Map<object, string>();
+let olderTexts = new Map<object, string>();
+
+const rememberText = (value: object, text: string): void => {
+  if (sealedTexts.size >= SEALED_TEXTS_KEPT) {
+    olderTexts = sealedTexts;
+    sealedTexts = new Map();
+  }
+  sealedTexts.set(value, text);
+};
+
+/** The text remembered for `value`, forgotten as it is handed out: the store asks once per event it writes. */
+const takeText = (value: object): string | undefined => {
+  const text = sealedTexts.get(value);
+  if (text !== undefined) {
+    sealedTexts.delete(value);
+    return text;
+  }
+  const older = olderTexts.get(value);
+  if (older !== undefined) olderTexts.delete(value);
+  return older;
+};
+
+const dataTextOf = (data: unknown): string | undefined => {
+  if (data === undefined) return undefined;
+  try {
+    return canonicalize(data);
+  } catch (e) {
+    CanonicalizationError.within(e, '.data');
+  }
+};
+
+const metadataTextOf = (metadata: Record<string, unknown> | undefined): string | undefined => {
+  if (metadata === undefined) return undefined;
+  try {
+    return canonicalizeWithout(metadata, 'hash');
+  } catch (e) {
+    CanonicalizationError.within(e, '.metadata');
+  }
+};
+
+function hashOfTexts(
+  prevHash: string,
+  fields: HashedFields,
+  dataText: string | undefined,
+  metadataText: string | undefined,
+): string {
   // Members in RFC 8785 order (data < eventId < metadata < revision < streamId < type), written out by hand so
   // that no wrapper object is built and metadata's `hash` is skipped without copying; the spec test holds this
   // to the literal definition above.
   // An undefined member is omitted, exactly as canonicalize (and a JSON round trip) would omit it.
   let body = '{';
-  if (fields.data !== undefined) {
-    try {
-      body += '"data":' + canonicalize(fields.data) + ',';
-    } catch (e) {
-      CanonicalizationError.within(e, '.data');
-    }
-  }
+  if (dataText !== undefined) body += '"data":' + dataText + ',';
   body += '"eventId":' + canonicalize(fields.eventId);
-  if (fields.metadata !== undefined) {
-    try {
-      body += ',"metadata":' + canonicalizeWithout(fields.metadata, 'hash');
-    } catch (e) {
-      CanonicalizationError.within(e, '.metadata');
-    }
-  }
+  if (metadataText !== undefined) body += ',"metadata":' + metadataText;
   body += ',"revision":' + canonicalize(fields.revision);
   body += ',"streamId":' + canonicalize(fields.streamId);
   body += ',"type":' + canonicalize(fields.type) + '}';
@@ -98,6 +160,10 @@ export function eventHash(prevHash: string, fields: HashedFields): string {
  * a sealed event cannot hold) is kept as JSON.stringify writes it, as before.
  */
 export function storedDataText(data: unknown): string {
+  if (typeof data === 'object' && data !== null) {
+    const sealed = takeText(data);
+    if (sealed !== undefined) return sealed;
+  }
   try {
     return canonicalize(data ?? null);
   } catch {
@@ -119,7 +185,7 @@ export function storedMetadataText(metadata: Record<string, unknown> | null | un
   try {
     const hash = value.hash;
     if (!isHashHex(hash)) return canonicalize(value);
-    const rest = canonicalizeWithout(value, 'hash');
+    const rest = takeText(value) ?? canonicalizeWithout(value, 'hash');
     return (rest === '{}' ? '{' : rest.slice(0, -1) + ',') + `"hash":"${hash}"}`;
   } catch {
     return JSON.stringify(value);

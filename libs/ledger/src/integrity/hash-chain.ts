@@ -3,7 +3,7 @@
  * `hash` in the same stream, 64 zeros for revision 0) and `hash`, computed here and nowhere else.
  */
 import type { NewEvent, RecordedEvent } from '../store/event-store.port';
-import { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
+import { GENESIS_HASH, isHashHex, sealedEventHash } from './event-hash';
 import { type VerifyResult, ChainVerifier } from './log-verifier';
 
 export { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
@@ -30,7 +30,7 @@ function copyOf(source: Record<string, unknown> | null | undefined): Record<stri
  * chained from `prevHash` (the stream's last hash, {@link GENESIS_HASH} for a new stream) with revisions
  * `lastRevision + 1, + 2, …` (`lastRevision` = -1 for a new stream). The append must then use exactly
  * `lastRevision` as the expected revision, or the chain is wrong. `data` is shared with the input, not copied:
- * do not mutate it afterwards.
+ * do not mutate it afterwards (its canonical text is remembered for the store, which writes exactly what was hashed).
  */
 export function sealEvents<D, M extends Record<string, unknown>>(
   streamId: string,
@@ -54,7 +54,7 @@ export function sealEvents<D, M extends Record<string, unknown>>(
     const metadata = copyOf(event.metadata);
     metadata.prevHash = link;
     metadata.hash = '';
-    const hash = eventHash(link, {
+    const hash = sealedEventHash(link, {
       streamId,
       revision,
       eventId: event.eventId,

@@ -153,3 +153,27 @@ describe('stored event text and the fast chain hash', () => {
     }
   });
 });
+
+describe('the texts a store keeps for an event sealed in this process', () => {
+  it('are the canonical texts the hash was computed over, without canonicalizing again', () => {
+    const data = { reader: 'p-1', itemId: 'doc-1', nested: { b: [1, 'x'], a: null } };
+    const [sealed] = sealEvents('item-doc-1', -1, GENESIS_HASH, [
+      { eventId: 'e-1', type: 'ItemRead', data, metadata: { occurredAt: '2026-01-01T00:00:00.000Z', actor: 'p-1' } },
+    ]);
+    expect(storedDataText(sealed.data)).toBe(canonicalize(data));
+    const metadata = sealed.metadata as Record<string, unknown>;
+    expect(storedMetadataText(metadata)).toBe(
+      canonicalizeWithout(metadata, 'hash').slice(0, -1) + `,"hash":"${String(metadata.hash)}"}`,
+    );
+    const row = { eventId: 'e-1', streamId: 'item-doc-1', revision: 0, type: 'ItemRead' };
+    const text = { ...row, data: storedDataText(sealed.data), metadata: storedMetadataText(metadata) };
+    expect(storedEventHash(GENESIS_HASH, text)).toBe(metadata.hash);
+    expect(eventHash(GENESIS_HASH, { ...row, data: sealed.data, metadata })).toBe(metadata.hash);
+  });
+
+  it('of data that was not sealed here are computed from the data', () => {
+    const data = { b: 2, a: 1 };
+    expect(storedDataText(data)).toBe('{"a":1,"b":2}');
+    expect(storedMetadataText({ z: 1, a: 'x' })).toBe('{"a":"x","z":1}');
+  });
+});
