@@ -7,9 +7,14 @@
  * And the same projections on the live path (the runner's `commit`, as the service runs it after each group commit):
  * CPU per event committed one event at a time (a single command) and 1,000 at a time (a bulk batch), into a WAL file
  * as the service keeps it, beside the same peer per event.
+ *
+ * And a replica rebuilding over EventStoreDB (`BENCH_ESDB_EVENTS`, default 10,000; 0 skips it): the wire double in a
+ * process of its own (test/esdb/fake-esdb.serve.ts), the rebuild beside a plain `readAll` over the same wire.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { DeciderRunner, ManualClock } from '@app/ledger';
 import type { CustodyCommand } from '@app/custody';
 import { LedgerCore, custodyProgram } from '@app/application';
@@ -20,6 +25,8 @@ const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS ?? 30_000);
 const PERSONS = 1_000;
 const ITEMS = 2_000;
 const RUNS = 3;
+/** Events of the store served by the EventStoreDB wire double for the replica's rebuild (0: that part is skipped). */
+const ESDB_EVENTS = Number(process.env.BENCH_ESDB_EVENTS ?? 10_000);
 
 /**
  * CPU seconds of this process's main thread (Linux: /proc/self/task/PID/stat, in clock ticks of 10 ms), or 0 where
@@ -34,6 +41,81 @@ const mainThreadCpuSeconds = (): number => {
     return 0;
   }
 };
+
+/**
+ * A replica rebuilding over EventStoreDB: the wire double (test/esdb/fake-esdb.ts over real gRPC) in a process of its
+ * own, seeded with the store's first `count` events, and the ESDB adapter reading it — `ReadModels.rebuild` beside a
+ * plain `readAll` of the same log in the same pages (the peer: what any consumer of that server pays).
+ */
+async function esdbReplica(storeFile: string, dataDir: string, count: number): Promise<BenchResult[]> {
+  const root = path.join(__dirname, '..', '..');
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      path.join(root, 'test', 'support', 'ts-register.js'),
+      path.join(root, 'test', 'esdb', 'fake-esdb.serve.ts'),
+      storeFile,
+      String(count),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  try {
+    const ready = await new Promise<{ url: string; events: number }>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the EventStoreDB double exited with code ${code}`)));
+      createInterface({ input: child.stdout }).once('line', (line) =>
+        resolve(JSON.parse(line) as { url: string; events: number }),
+      );
+    });
+    const { EsdbEventStore } = await import('@app/ledger/esdb');
+    const store = EsdbEventStore.connect(ready.url);
+    try {
+      const cpuSeconds = (since: NodeJS.CpuUsage) => {
+        const u = process.cpuUsage(since);
+        return (u.user + u.system) / 1e6;
+      };
+      let start = process.hrtime.bigint();
+      let cpu = process.cpuUsage();
+      let read = 0;
+      for (let after: number | undefined; ;) {
+        const page = await store.readAll({ after, maxCount: 25_000 });
+        read += page.length;
+        if (page.length < 25_000) break;
+        after = page[page.length - 1].position;
+      }
+      const peer = read / seconds(start);
+      const peerCpu = read / cpuSeconds(cpu);
+      const file = path.join(dataDir, 'rebuilt-esdb.sqlite');
+      const rm = new ReadModels(store, openReadModelDb(file));
+      start = process.hrtime.bigint();
+      cpu = process.cpuUsage();
+      await rm.rebuild();
+      const rate = ready.events / seconds(start);
+      const rateCpu = ready.events / cpuSeconds(cpu);
+      if (rm.runner.failures.length) throw new Error(`projection failures: ${JSON.stringify(rm.runner.failures[0])}`);
+      if (rm.merkle.size !== ready.events) throw new Error(`rebuilt ${rm.merkle.size} leaves of ${ready.events}`);
+      await rm.close();
+      for (const suffix of ['', '-wal', '-shm', '.clean']) fs.rmSync(file + suffix, { force: true });
+      const n = ready.events.toLocaleString('en-US');
+      return [
+        {
+          name: `replica over EventStoreDB (wire double): rebuild (${n} events)`,
+          value: rate,
+          unit: 'events/s',
+          runs: [rate],
+        },
+        { name: 'the same, per CPU-second of the replica', value: rateCpu, unit: 'events/s', runs: [rateCpu] },
+        { name: 'peer, same run: readAll over the same wire', value: peer, unit: 'events/s', runs: [peer] },
+        { name: 'the same, per CPU-second of the replica', value: peerCpu, unit: 'events/s', runs: [peerCpu] },
+      ];
+    } finally {
+      await store.close();
+    }
+  } finally {
+    child.stdin.end();
+    if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
 
 export async function runProjectionsBench(dir: string): Promise<BenchResult[]> {
   // BENCH_PROJECTION_DIR keeps the built store between runs (building it is most of the suite's time).
@@ -167,6 +249,7 @@ export async function runProjectionsBench(dir: string): Promise<BenchResult[]> {
         for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
       }
     const perEvent = peerCpu.map((rate) => 1e6 / rate);
+    const replica = ESDB_EVENTS > 0 ? await esdbReplica(path.join(dataDir, 'ledger.sqlite'), dataDir, ESDB_EVENTS) : [];
     return [
       {
         name: `rebuild all read models (${events.toLocaleString('en-US')} events)`,
@@ -212,6 +295,7 @@ export async function runProjectionsBench(dir: string): Promise<BenchResult[]> {
         runs: live.get(1_000)!,
       },
       { name: 'peer, same run: readAll + parse (CPU)', value: median(perEvent), unit: 'µs/event', runs: perEvent },
+      ...replica,
     ];
   } finally {
     await core.close();
