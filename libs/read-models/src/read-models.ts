@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { statement } from './db/statements';
-import type { EventStore } from '@app/ledger';
+import type { EventStore, RecordedEvent } from '@app/ledger';
 import { DEADLINES_DUE_AT_INSTANT, type Deadline } from '@app/custody';
 import {
   closeReadModelDb,
@@ -144,9 +144,18 @@ export class ReadModels {
     const merkle = split ? undefined : new MerkleIndex(db);
     let failures: ProjectionFailure[];
     try {
-      let after: number | undefined;
-      for (;;) {
-        const page = await this.store.readAll({ after, maxCount: pageSize });
+      // The next page is asked for before this one is projected: over EventStoreDB the server reads and sends it
+      // meanwhile (the embedded store reads synchronously, so there it only holds two pages at once).
+      const read = (after: number | undefined) => {
+        const page = this.store.readAll({ after, maxCount: pageSize });
+        // Awaited on the next turn of the loop; a failure meanwhile is that await's, not an unhandled rejection.
+        page.catch(() => undefined);
+        return page;
+      };
+      let next: Promise<RecordedEvent[]> | undefined = read(undefined);
+      while (next) {
+        const page: RecordedEvent[] = await next;
+        next = page.length < pageSize ? undefined : read(page[page.length - 1].position);
         if (page.length === 0) break;
         // Posted first, so the worker projects the page while this thread does.
         merkleRebuild?.page(page);
@@ -156,9 +165,7 @@ export class ReadModels {
           if (fresh.failures.length === before) merkle.appendCommitted(page);
           merkle.sync();
         }
-        after = page[page.length - 1].position;
-        onProgress?.(after);
-        if (page.length < pageSize) break;
+        onProgress?.(page[page.length - 1].position);
       }
       finishRebuiltReadModelDb(db);
       for (const i of extraIndexes) db.exec(i.sql);
