@@ -1,11 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Clock } from '@app/ledger';
 import { type ServiceConfig, CheckpointService, Ledger, LedgerModule } from '@app/application';
 import { LEDGER_CORE, SERVICE_CONFIG } from './tokens';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { RouteThrottlerGuard } from './auth/route-throttler.guard';
 import { ProblemFilter } from './http/problem.filter';
 import { QueryGuard } from './http/query.guard';
 import { CommandsController } from './commands/commands.controller';
@@ -26,7 +27,7 @@ import { NotificationsController } from './notifications/notifications.controlle
 import { DashboardController } from './dashboard/dashboard.controller';
 
 /** The global guards, in the order they run. */
-export const GLOBAL_GUARDS = [ThrottlerGuard, ApiKeyGuard, QueryGuard] as const;
+export const GLOBAL_GUARDS = [RouteThrottlerGuard, ApiKeyGuard, QueryGuard] as const;
 
 @Module({})
 export class AppModule {
@@ -72,7 +73,7 @@ export class AppModule {
         // Rate limiting first, so floods of bad keys are throttled before they are looked up. Each guard and the
         // filter is also a provider of its own, so the commands route below Express (command.route.ts) runs the
         // same instances in the same order: GLOBAL_GUARDS.
-        ThrottlerGuard,
+        RouteThrottlerGuard,
         ApiKeyGuard,
         QueryGuard,
         ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),

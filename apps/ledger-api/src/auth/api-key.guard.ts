@@ -13,6 +13,7 @@ import { Reflector } from '@nestjs/core';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Principal, Role, ServiceConfig } from '@app/application';
 import { SERVICE_CONFIG } from '../tokens';
+import { routeMetadata, type Target } from './route-metadata';
 
 export const PUBLIC_ROUTE = 'custody:public';
 export const ROUTE_ROLES = 'custody:roles';
@@ -90,21 +91,23 @@ class FailureWindow {
 export class ApiKeyGuard implements CanActivate {
   private readonly keys: { hash: Buffer; principal: Principal }[];
   private readonly failures: FailureWindow;
+  private readonly isPublic: (handler: Target, classRef: Target) => boolean | undefined;
+  private readonly rolesOf: (handler: Target, classRef: Target) => Role[] | undefined;
 
-  constructor(
-    private readonly reflector: Reflector,
-    @Inject(SERVICE_CONFIG) config: ServiceConfig,
-  ) {
+  constructor(reflector: Reflector, @Inject(SERVICE_CONFIG) config: ServiceConfig) {
     this.keys = [...config.apiKeys.entries()].map(([k, principal]) => {
       // The key's non-secret id scopes its command ids when it has no person (contract §8.1).
       return { hash: digest(k), principal: { ...principal, keyId: principal.keyId ?? keyIdOf(k) } };
     });
     this.failures = new FailureWindow(config.authFailuresPerMinute);
+    this.isPublic = routeMetadata(reflector, PUBLIC_ROUTE);
+    this.rolesOf = routeMetadata(reflector, ROUTE_ROLES);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    if (this.isPublic(handler, classRef)) return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const header = req.headers.authorization;
     const key = bearerKey(header);
@@ -133,7 +136,7 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     req.principal = found;
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROUTE_ROLES, targets);
+    const roles = this.rolesOf(handler, classRef);
     if (roles && !found.roles.includes('admin') && !roles.some((r) => found.roles.includes(r))) {
       throw new ForbiddenException(`this route needs one of the roles: ${roles.join(', ')}`);
     }

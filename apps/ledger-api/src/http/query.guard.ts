@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { RequestValidationError } from '@app/application';
 import { QUERY_SCHEMA, queryErrors } from '../shared/query.dto';
+import { routeMetadata, type Target } from '../auth/route-metadata';
 
 /**
  * Validates every request's query before its handler (issue 11): each parameter once and a plain value on every
@@ -10,15 +11,16 @@ import { QUERY_SCHEMA, queryErrors } from '../shared/query.dto';
  */
 @Injectable()
 export class QueryGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly schemaOf: (handler: Target, classRef: Target) => (new () => object) | undefined;
+
+  constructor(reflector: Reflector) {
+    this.schemaOf = routeMetadata(reflector, QUERY_SCHEMA);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<{ query?: Record<string, unknown> }>();
-    const dto = this.reflector.getAllAndOverride<(new () => object) | undefined>(QUERY_SCHEMA, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const dto = this.schemaOf(context.getHandler(), context.getClass());
     const errors = queryErrors(req.query ?? {}, dto);
     if (errors.length > 0) throw new RequestValidationError(errors);
     return true;
