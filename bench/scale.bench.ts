@@ -12,7 +12,10 @@
  *   `GET /health` at the same load; the service's RSS sampled throughout (the peak) and its CPU per request;
  * - disk per event (store and read models).
  *
- * BENCH_SCALE_SECONDS sets the length of each autocannon run (default 10).
+ * BENCH_SCALE_SECONDS sets the length of each autocannon run (default 10). BENCH_SCALE_PARTS (comma-separated, default
+ * all) runs some parts only: `start` (cold starts), `single` (single requests), `mixed` (the loads), `disk`.
+ * BENCH_SCALE_PROFILE=DIR starts the measured service with `--cpu-prof --cpu-prof-dir=DIR` (a profile is written at
+ * its exit: read it for where an answer's CPU goes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -27,6 +30,8 @@ const REGISTER = path.join(ROOT, 'scripts', 'register-paths.js');
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SCALE_SECONDS ?? 10);
 const STARTS = 3;
+const PARTS = new Set((process.env.BENCH_SCALE_PARTS ?? 'start,single,mixed,disk').split(',').map((p) => p.trim()));
+const PROFILE = process.env.BENCH_SCALE_PROFILE;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Resident set size of a process in MiB (Linux /proc). */
@@ -185,11 +190,25 @@ const load = async (base: string, pid: number, paths: () => string) => {
       rssPeak: Math.max(...rss),
       // The service's own CPU per answer: on a machine shared with other work, the figure the load does not distort.
       cpuUsPerRequest: ((cpuMsOf(pid) - cpuBefore) * 1000) / result.requests.total,
+      // Headers and body, as autocannon counted them off the socket.
+      bytesPerAnswer: result.throughput.total / result.requests.total,
     };
   } finally {
     clearInterval(sampler);
   }
 };
+
+/** The requests the dashboard page makes on each refresh (loadViolations, loadIncidents in dashboard.html). */
+/** A director of the data set (rank by i % 6, bench/scale-data.ts): may read nearly every SECRET item. */
+const DIRECTOR = 'p-4';
+
+const DASHBOARD_REFRESH = [
+  '/api/violations?status=open&limit=1&severity=critical',
+  '/api/violations?status=open&limit=1&severity=high',
+  '/api/violations?status=open&limit=1&severity=medium',
+  '/api/violations?status=open&limit=15&order=desc',
+  '/api/incidents?open=true',
+];
 
 const fileBytes = (dir: string, name: string): number =>
   ['', '-wal'].reduce(
@@ -224,81 +243,111 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
     log(`  ready after ${(first.readyMs / 1000).toFixed(1)} s`);
     await first.stop();
 
-    const cold: number[] = [];
-    const coldCpu: number[] = [];
-    const coldRss: number[] = [];
-    for (let i = 0; i < STARTS; i++) {
-      const s = await startService(work);
-      cold.push(s.readyMs);
-      coldCpu.push(s.cpuMs);
-      coldRss.push(rssMiB(s.proc.pid as number));
-      await s.stop();
+    if (PARTS.has('start')) {
+      const cold: number[] = [];
+      const coldCpu: number[] = [];
+      const coldRss: number[] = [];
+      for (let i = 0; i < STARTS; i++) {
+        const s = await startService(work);
+        cold.push(s.readyMs);
+        coldCpu.push(s.cpuMs);
+        coldRss.push(rssMiB(s.proc.pid as number));
+        await s.stop();
+      }
+      const empty: number[] = [];
+      const emptyCpu: number[] = [];
+      for (let i = 0; i < STARTS; i++) {
+        const emptyDir = path.join(dir, `empty-${i}`);
+        const s = await startService(emptyDir);
+        empty.push(s.readyMs);
+        emptyCpu.push(s.cpuMs);
+        await s.stop();
+        fs.rmSync(emptyDir, { recursive: true, force: true });
+      }
+      add(`cold start to /health/ready (${set.events.toLocaleString('en-US')} events)`, cold, 'ms');
+      add('peer, same run: cold start on an empty data directory', empty, 'ms');
+      add('CPU time of the service to ready', coldCpu, 'ms');
+      add('peer, same run: the same on an empty data directory', emptyCpu, 'ms');
+      add('RSS right after start', coldRss, 'MiB');
     }
-    const empty: number[] = [];
-    const emptyCpu: number[] = [];
-    for (let i = 0; i < STARTS; i++) {
-      const emptyDir = path.join(dir, `empty-${i}`);
-      const s = await startService(emptyDir);
-      empty.push(s.readyMs);
-      emptyCpu.push(s.cpuMs);
-      await s.stop();
-      fs.rmSync(emptyDir, { recursive: true, force: true });
-    }
-    add(`cold start to /health/ready (${set.events.toLocaleString('en-US')} events)`, cold, 'ms');
-    add('peer, same run: cold start on an empty data directory', empty, 'ms');
-    add('CPU time of the service to ready', coldCpu, 'ms');
-    add('peer, same run: the same on an empty data directory', emptyCpu, 'ms');
-    add('RSS right after start', coldRss, 'MiB');
 
-    const svc = await startService(work);
+    const svc =
+      PARTS.has('single') || PARTS.has('mixed')
+        ? await startService(work, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])
+        : null;
     try {
-      const pid = svc.proc.pid as number;
       const random = prng(16);
       const items = set.shape.items;
+      const persons = set.shape.persons;
       const anyItem = () => `doc-${Math.floor(random() * items)}`;
-      addLatency('GET /api/items/{id}', await sequential(svc.base, 200, () => `/api/items/${anyItem()}`));
-      addLatency(
-        'a page of open violations (100, walking the cursor)',
-        await walk(svc.base, '/api/violations?status=open&limit=100', 100),
-      );
-      addLatency(
-        'history of an ordinary item',
-        await sequential(svc.base, 50, () => `/api/items/${anyItem()}/history`),
-      );
-      addLatency(
-        `a page of the history of the item with ${set.shape.hotReadings.toLocaleString('en-US')} readings (100)`,
-        await walk(svc.base, `/api/items/${set.hotItem}/history?limit=100`, 40),
-      );
-      addLatency(
-        'a page of incidents (100, walking the cursor)',
-        await walk(svc.base, '/api/incidents?limit=100', 100),
-      );
-      addLatency('a page of open incidents (100)', await walk(svc.base, '/api/incidents?open=true&limit=100', 30));
-      addLatency(
-        'a page of readers (100) of an item',
-        await sequential(svc.base, 100, () => `/api/items/${anyItem()}/readers`),
-      );
-      addLatency('peer, same run: GET /health', await sequential(svc.base, 200, () => '/health'));
+      // Persons of the data set: p-0 … p-<persons - 1>, a third of them directors or executives (bench/scale-data.ts).
+      const anyPerson = () => `p-${Math.floor(random() * persons)}`;
+      if (svc && PARTS.has('single')) {
+        addLatency('GET /api/items/{id}', await sequential(svc.base, 200, () => `/api/items/${anyItem()}`));
+        addLatency(
+          'a page of open violations (100, walking the cursor)',
+          await walk(svc.base, '/api/violations?status=open&limit=100', 100),
+        );
+        addLatency(
+          'history of an ordinary item',
+          await sequential(svc.base, 50, () => `/api/items/${anyItem()}/history`),
+        );
+        addLatency(
+          `a page of the history of the item with ${set.shape.hotReadings.toLocaleString('en-US')} readings (100)`,
+          await walk(svc.base, `/api/items/${set.hotItem}/history?limit=100`, 40),
+        );
+        addLatency(
+          'a page of incidents (100, walking the cursor)',
+          await walk(svc.base, '/api/incidents?limit=100', 100),
+        );
+        addLatency('a page of open incidents (100)', await walk(svc.base, '/api/incidents?open=true&limit=100', 30));
+        addLatency(
+          'a page of readers (100) of an item',
+          await sequential(svc.base, 100, () => `/api/items/${anyItem()}/readers`),
+        );
+        addLatency(
+          "a page (100) of a person's access",
+          await sequential(svc.base, 100, () => `/api/persons/${anyPerson()}/access`),
+        );
+        addLatency(
+          "a page (100) of a director's access, walking the cursor",
+          await walk(svc.base, `/api/persons/${DIRECTOR}/access?limit=100`, 50),
+        );
+        addLatency('peer, same run: GET /health', await sequential(svc.base, 200, () => '/health'));
+      }
 
-      const kinds = [
-        () => `/api/items/${anyItem()}`,
-        () => `/api/items/${anyItem()}/readers`,
-        () => '/api/violations?status=open&limit=50',
-        () => '/api/incidents?open=true&limit=50',
-      ];
-      let k = 0;
-      const mixed = await load(svc.base, pid, () => kinds[k++ % kinds.length]());
-      const ceiling = await load(svc.base, pid, () => '/health');
-      add(`mixed dashboard reads at ${CONNECTIONS} connections: p99`, [mixed.p99], 'ms');
-      add('the same: requests/s', [mixed.rps], 'req/s');
-      add('RSS, peak under that load', [mixed.rssPeak], 'MiB');
-      add('the same: CPU of the service per request', [mixed.cpuUsPerRequest], 'µs');
-      add(`ceiling, same run: GET /health at ${CONNECTIONS} connections: p99`, [ceiling.p99], 'ms');
-      add('the same: requests/s', [ceiling.rps], 'req/s');
-      add('the same: CPU of the service per request', [ceiling.cpuUsPerRequest], 'µs');
+      if (svc && PARTS.has('mixed')) {
+        const pid = svc.proc.pid as number;
+        const kinds = [
+          () => `/api/items/${anyItem()}`,
+          () => `/api/items/${anyItem()}/readers`,
+          () => '/api/violations?status=open&limit=50',
+          () => '/api/incidents?open=true&limit=50',
+        ];
+        let k = 0;
+        const mixed = await load(svc.base, pid, () => kinds[k++ % kinds.length]());
+        // What the dashboard page itself asks on each refresh (apps/ledger-api/src/dashboard/dashboard.html,
+        // loadViolations and loadIncidents), one request after the other across the connections.
+        let d = 0;
+        const page = await load(svc.base, pid, () => DASHBOARD_REFRESH[d++ % DASHBOARD_REFRESH.length]);
+        const ceiling = await load(svc.base, pid, () => '/health');
+        add(`mixed dashboard reads at ${CONNECTIONS} connections: p99`, [mixed.p99], 'ms');
+        add('the same: requests/s', [mixed.rps], 'req/s');
+        add('RSS, peak under that load', [mixed.rssPeak], 'MiB');
+        add('the same: CPU of the service per request', [mixed.cpuUsPerRequest], 'µs');
+        add('the same: bytes per answer', [mixed.bytesPerAnswer], 'B');
+        add(`the dashboard page's refresh requests at ${CONNECTIONS} connections: p99`, [page.p99], 'ms');
+        add('the same: requests/s', [page.rps], 'req/s');
+        add('the same: CPU of the service per request', [page.cpuUsPerRequest], 'µs');
+        add('the same: bytes per answer', [page.bytesPerAnswer], 'B');
+        add(`ceiling, same run: GET /health at ${CONNECTIONS} connections: p99`, [ceiling.p99], 'ms');
+        add('the same: requests/s', [ceiling.rps], 'req/s');
+        add('the same: CPU of the service per request', [ceiling.cpuUsPerRequest], 'µs');
+      }
     } finally {
-      await svc.stop();
+      await svc?.stop();
     }
+    if (!PARTS.has('disk')) return results;
     const store = fileBytes(work, 'ledger.sqlite');
     const readModels = fileBytes(work, 'read-models.sqlite');
     add('disk per event: store', [store / set.events], 'B');

@@ -158,7 +158,16 @@ describe('the ledger API over HTTP', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(paged).toEqual(all);
+    // Violations newest first: the same ones backwards, with the same first-page total.
+    const asc = await (await get('/api/violations?limit=1000')).json();
+    const desc = await (await get('/api/violations?limit=1000&order=desc')).json();
+    expect(asc.items.length).toBeGreaterThan(0);
+    expect(desc.items.map((v: { violationId: string }) => v.violationId)).toEqual(
+      asc.items.map((v: { violationId: string }) => v.violationId).reverse(),
+    );
+    expect(desc.total).toBe(asc.total);
     for (const [path, field] of [
+      ['/api/violations?order=newest', 'query.order'],
       ['/api/incidents?limit=0', 'query.limit'],
       ['/api/incidents?limit=1001', 'query.limit'],
       ['/api/incidents?cursor=abc', 'query.cursor'],

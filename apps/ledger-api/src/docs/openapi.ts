@@ -199,6 +199,11 @@ const QUERY_PARAMETERS: Record<string, { name: string; description: string; sche
     { name: 'since', description: 'happened at or after', schema: { type: 'string', format: 'date-time' } },
     { name: 'cursor', description: 'nextCursor of the previous page', schema: { type: 'string' } },
     { name: 'limit', description: 'page size (default 100, max 1000)', schema: { type: 'integer' } },
+    {
+      name: 'order',
+      description: 'asc (default): in recorded order; desc: newest first (the cursor then pages back in time)',
+      schema: { type: 'string', enum: ['asc', 'desc'] },
+    },
   ],
   'GET /api/incidents': [
     { name: 'open', description: 'not closed', schema: { type: 'boolean' } },

@@ -146,6 +146,7 @@ export class ViolationsQuery extends LangQuery {
   @instant() since?: string;
   @cursor() cursor?: string;
   @(intIn(1, 1000)()) limit?: string;
+  @(oneOf(['asc', 'desc'])()) order?: string;
 }
 
 export class NotificationsQuery {

@@ -11,11 +11,14 @@ import { QuerySchema, ViolationsQuery } from '../shared/query.dto';
 export class ViolationsController {
   constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
 
-  /** Violations with filters and cursor paging: `?status=&code=&severity=&itemId=&personId=&since=&cursor=&limit=`. */
+  /**
+   * Violations with filters and cursor paging: `?status=&code=&severity=&itemId=&personId=&since=&cursor=&limit=`,
+   * oldest first, or newest first with `order=desc`.
+   */
   @QuerySchema(ViolationsQuery)
   @Get()
   async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang) {
-    const known = ['lang', 'status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit'];
+    const known = ['lang', 'status', 'code', 'severity', 'itemId', 'personId', 'since', 'cursor', 'limit', 'order'];
     const unknown = Object.keys(q).filter((k) => !known.includes(k));
     if (unknown.length)
       throw new RequestValidationError(unknown.map((field) => ({ field, reason: 'is not a known query parameter' })));
@@ -33,6 +36,7 @@ export class ViolationsController {
       since: optionalInstant('since', q.since),
       cursor: q.cursor,
       limit: q.limit ? Number(q.limit) : undefined,
+      order: optionalEnum('order', q.order, ['asc', 'desc'] as const),
     });
     return { ...page, items: page.items.map((v) => violationLabels(lang, v)) };
   }

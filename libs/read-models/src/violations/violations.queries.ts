@@ -31,6 +31,8 @@ export interface ViolationFilter {
   /** Opaque cursor from the previous page (the last position seen). */
   cursor?: string;
   limit?: number;
+  /** `desc`: newest first (the dashboard's latest open violations); default `asc`, in recorded order. */
+  order?: 'asc' | 'desc';
 }
 
 const toRow = (r: Record<string, unknown>): ViolationRow => {
@@ -83,7 +85,7 @@ export class ViolationQueries {
   }
 
   /**
-   * A page of violations in recorded order, with the cursor of the next page (null at the end). Each violation is
+   * A page of violations in recorded order (or newest first), with the cursor of the next page (null at the end). Each violation is
    * one `ViolationDetected` event, so its position is unique and is the cursor. Every filter has an index that leads
    * with it and then `position`, so a page is an index range read, never a sort of every matching row. `total` (the
    * count of every match) is given on the first page only: counting again on every page made paging quadratic.
@@ -116,14 +118,16 @@ export class ViolationQueries {
       args.push(new Date(filter.since).toISOString());
     }
     const total = filter.cursor === undefined ? this.countAt(where, args) : undefined;
+    const desc = filter.order === 'desc';
     if (filter.cursor !== undefined) {
-      where.push('position > ?');
+      where.push(desc ? 'position < ?' : 'position > ?');
       args.push(Number(filter.cursor));
     }
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+    // Newest first reads the same indexes backwards.
     const rows = statement(
       this.db,
-      `SELECT * FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY position LIMIT ?`,
+      `SELECT * FROM violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY position ${desc ? 'DESC' : ''} LIMIT ?`,
     ).all(...args, limit + 1) as Record<string, unknown>[];
     const page = rows.slice(0, limit).map(toRow);
     const nextCursor = rows.length > limit ? String(page[page.length - 1].position) : null;
