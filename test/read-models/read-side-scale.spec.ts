@@ -171,6 +171,16 @@ describe('the read side at scale', () => {
         );
   });
 
+  it('finds due deadlines by a range of the due index, not a scan of every deadline (the scheduler asks every second)', () => {
+    const sql = `SELECT deadline FROM deadlines WHERE due_at <= ? AND (due_at < ? OR kind IN (?)) ORDER BY due_at, key LIMIT ?`;
+    const p = plan(l, sql, at(30), at(30), 'DECLASSIFY', 100);
+    expect(p).toMatch(/SEARCH deadlines USING INDEX deadlines_due \(due_at<\?\)/);
+    expect(p).not.toMatch(/SCAN deadlines/);
+    // The query itself (ReadModels.dueDeadlines) answers from that range: nothing is due before the first deadline.
+    expect(l.core.readModels.dueDeadlines(at(0))).toEqual([]);
+    expect(l.core.readModels.nextDeadline()).not.toBeNull();
+  });
+
   it('pages violations newest first with order=desc: the same violations backwards, the same total', () => {
     const v = l.core.readModels.violations;
     for (const filter of [{}, { status: 'open' as const }, { status: 'open' as const, severity: 'high' }]) {

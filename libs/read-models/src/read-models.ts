@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { statement } from './db/statements';
+import { dbVersion, statement } from './db/statements';
 import type { EventStore, RecordedEvent } from '@app/ledger';
 import { DEADLINES_DUE_AT_INSTANT, type Deadline } from '@app/custody';
 import {
@@ -46,6 +46,8 @@ const REBUILD_PAGE = 25_000;
 export class ReadModels {
   readonly runner: ProjectionRunner;
   private dbValue: Db;
+  /** Connections opened so far (a rebuild replaces the connection; see {@link version}). */
+  private generation = 0;
   private queries: {
     custody: CustodyQueries;
     violations: ViolationQueries;
@@ -79,6 +81,15 @@ export class ReadModels {
   /** The read-model connection (a rebuild replaces it: read it from here each time, never keep it). */
   get db(): Db {
     return this.dbValue;
+  }
+
+  /**
+   * A version of what the read models hold: the same string means every query answers as it did (nothing was
+   * written since, by this connection or another), so an answer kept under it is still the answer. A rebuild opens a
+   * new connection, which starts a new series.
+   */
+  version(): string {
+    return `${this.generation}:${dbVersion(this.dbValue)}`;
   }
 
   get custody(): CustodyQueries {
@@ -185,6 +196,7 @@ export class ReadModels {
     this.dbValue.close();
     putRebuiltReadModelFile(file, live);
     this.dbValue = openReadModelDb(live);
+    this.generation++;
     this.queries = ReadModels.queriesOver(this.dbValue);
     await this.runner.replaceDb(this.dbValue, failures);
   }
@@ -199,14 +211,17 @@ export class ReadModels {
 
   /**
    * Deadlines due by `now`, earliest first: a window's deadline once its instant has passed (an act at the last
-   * instant is in time), a secrecy period's end at its instant (DEADLINES_DUE_AT_INSTANT).
+   * instant is in time), a secrecy period's end at its instant (DEADLINES_DUE_AT_INSTANT). `due_at <= now` leads, so
+   * this is a range read of the index up to now: the same condition as `due_at < now OR (due_at = now AND …)`, which
+   * SQLite read as a scan of every deadline (100,000 secrecy periods at a million events: 54 ms on every scheduler
+   * tick, the event loop blocked meanwhile; issue 16).
    */
   dueDeadlines(now: string, limit = 100): Deadline[] {
     const atInstant = DEADLINES_DUE_AT_INSTANT.map(() => '?').join(', ');
     return (
       statement(
         this.db,
-        `SELECT deadline FROM deadlines WHERE due_at < ? OR (due_at = ? AND kind IN (${atInstant}))
+        `SELECT deadline FROM deadlines WHERE due_at <= ? AND (due_at < ? OR kind IN (${atInstant}))
          ORDER BY due_at, key LIMIT ?`,
       ).all(now, now, ...DEADLINES_DUE_AT_INSTANT, limit) as { deadline: string }[]
     ).map((r) => JSON.parse(r.deadline) as Deadline);
