@@ -13,7 +13,9 @@
  * - disk per event (store and read models).
  *
  * BENCH_SCALE_SECONDS sets the length of each autocannon run (default 10). BENCH_SCALE_PARTS (comma-separated, default
- * all) runs some parts only: `start` (cold starts), `single` (single requests), `mixed` (the loads), `disk`.
+ * all) runs some parts only: `start` (cold starts), `single` (single requests), `mixed` (the mixed load), `kinds`
+ * (each kind of the mix alone: its CPU and bytes per answer), `ceiling` (`/health` under the same load), `page` (the
+ * dashboard page's refresh as a load), `disk`.
  * BENCH_SCALE_PROFILE=DIR starts the measured service with `--cpu-prof --cpu-prof-dir=DIR` (a profile is written at
  * its exit: read it for where an answer's CPU goes).
  */
@@ -30,7 +32,9 @@ const REGISTER = path.join(ROOT, 'scripts', 'register-paths.js');
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SCALE_SECONDS ?? 10);
 const STARTS = 3;
-const PARTS = new Set((process.env.BENCH_SCALE_PARTS ?? 'start,single,mixed,disk').split(',').map((p) => p.trim()));
+const PARTS = new Set(
+  (process.env.BENCH_SCALE_PARTS ?? 'start,single,mixed,ceiling,page,disk').split(',').map((p) => p.trim()),
+);
 const PROFILE = process.env.BENCH_SCALE_PROFILE;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -271,10 +275,9 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
       add('RSS right after start', coldRss, 'MiB');
     }
 
-    const svc =
-      PARTS.has('single') || PARTS.has('mixed')
-        ? await startService(work, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])
-        : null;
+    const svc = ['single', 'mixed', 'kinds', 'ceiling', 'page'].some((p) => PARTS.has(p))
+      ? await startService(work, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])
+      : null;
     try {
       const random = prng(16);
       const items = set.shape.items;
@@ -316,33 +319,50 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
         addLatency('peer, same run: GET /health', await sequential(svc.base, 200, () => '/health'));
       }
 
+      const kinds: [string, () => string][] = [
+        ['an item', () => `/api/items/${anyItem()}`],
+        ['a page of readers', () => `/api/items/${anyItem()}/readers`],
+        ['50 open violations', () => '/api/violations?status=open&limit=50'],
+        ['50 open incidents', () => '/api/incidents?open=true&limit=50'],
+      ];
       if (svc && PARTS.has('mixed')) {
-        const pid = svc.proc.pid as number;
-        const kinds = [
-          () => `/api/items/${anyItem()}`,
-          () => `/api/items/${anyItem()}/readers`,
-          () => '/api/violations?status=open&limit=50',
-          () => '/api/incidents?open=true&limit=50',
-        ];
         let k = 0;
-        const mixed = await load(svc.base, pid, () => kinds[k++ % kinds.length]());
-        // What the dashboard page itself asks on each refresh (apps/ledger-api/src/dashboard/dashboard.html,
-        // loadViolations and loadIncidents), one request after the other across the connections.
-        let d = 0;
-        const page = await load(svc.base, pid, () => DASHBOARD_REFRESH[d++ % DASHBOARD_REFRESH.length]);
-        const ceiling = await load(svc.base, pid, () => '/health');
+        const mixed = await load(svc.base, svc.proc.pid as number, () => kinds[k++ % kinds.length][1]());
         add(`mixed dashboard reads at ${CONNECTIONS} connections: p99`, [mixed.p99], 'ms');
         add('the same: requests/s', [mixed.rps], 'req/s');
         add('RSS, peak under that load', [mixed.rssPeak], 'MiB');
         add('the same: CPU of the service per request', [mixed.cpuUsPerRequest], 'µs');
         add('the same: bytes per answer', [mixed.bytesPerAnswer], 'B');
+      }
+      if (svc && PARTS.has('kinds'))
+        for (const [name, next] of kinds) {
+          const alone = await load(svc.base, svc.proc.pid as number, next);
+          add(
+            `${name} alone at ${CONNECTIONS} connections: CPU of the service per request`,
+            [alone.cpuUsPerRequest],
+            'µs',
+          );
+          add('the same: bytes per answer', [alone.bytesPerAnswer], 'B');
+        }
+      if (svc && PARTS.has('ceiling')) {
+        const ceiling = await load(svc.base, svc.proc.pid as number, () => '/health');
+        add(`ceiling, same run: GET /health at ${CONNECTIONS} connections: p99`, [ceiling.p99], 'ms');
+        add('the same: requests/s', [ceiling.rps], 'req/s');
+        add('the same: CPU of the service per request', [ceiling.cpuUsPerRequest], 'µs');
+      }
+      if (svc && PARTS.has('page')) {
+        // What the dashboard page itself asks on each refresh (apps/ledger-api/src/dashboard/dashboard.html,
+        // loadViolations and loadIncidents), one request after the other across the connections.
+        let d = 0;
+        const page = await load(
+          svc.base,
+          svc.proc.pid as number,
+          () => DASHBOARD_REFRESH[d++ % DASHBOARD_REFRESH.length],
+        );
         add(`the dashboard page's refresh requests at ${CONNECTIONS} connections: p99`, [page.p99], 'ms');
         add('the same: requests/s', [page.rps], 'req/s');
         add('the same: CPU of the service per request', [page.cpuUsPerRequest], 'µs');
         add('the same: bytes per answer', [page.bytesPerAnswer], 'B');
-        add(`ceiling, same run: GET /health at ${CONNECTIONS} connections: p99`, [ceiling.p99], 'ms');
-        add('the same: requests/s', [ceiling.rps], 'req/s');
-        add('the same: CPU of the service per request', [ceiling.cpuUsPerRequest], 'µs');
       }
     } finally {
       await svc?.stop();

@@ -325,4 +325,38 @@ describe('the ledger API over HTTP', () => {
       expect((await res.json()).errors).toEqual([expect.objectContaining({ field })]);
     }
   });
+
+  it('answers the same pages afresh after every write and as time passes (violations and incidents are kept per read-model version)', async () => {
+    const open = async () => ({
+      violations: await (await get('/api/violations?status=open&limit=50')).json(),
+      incidents: await (await get('/api/incidents?open=true&limit=50')).json(),
+    });
+    const first = await open();
+    // Asked again with nothing written: the same answer, but the incidents' clock moves on.
+    svc.clock.advance(90_000);
+    const again = await open();
+    expect(again.violations).toEqual(first.violations);
+    expect(again.incidents.now).not.toBe(first.incidents.now);
+    expect(Date.parse(again.incidents.now) - Date.parse(first.incidents.now)).toBe(90_000);
+    for (const [i, inc] of (again.incidents.items as { reportTimeLeftMs: number | null }[]).entries())
+      if (inc.reportTimeLeftMs !== null)
+        expect(inc.reportTimeLeftMs).toBe(first.incidents.items[i].reportTimeLeftMs - 90_000);
+    // A new reading out of scope: a violation and an incident more, on the very next ask.
+    expect(
+      (await post('RecordReading', { data: { itemId: 'doc-acc-1', reader: 'p-driver', placeId: 'room-1' } })).status,
+    ).toBe(200);
+    const after = await open();
+    expect(after.violations.total).toBe(first.violations.total + 1);
+    expect(after.violations.items).toContainEqual(
+      expect.objectContaining({ itemId: 'doc-acc-1', personId: 'p-driver', code: 'OUT_OF_SCOPE_ACCESS' }),
+    );
+    expect(after.incidents.items.length).toBe(first.incidents.items.length + 1);
+    // In another language the same page has other words, not the first language's kept text.
+    const zh = await (await get('/api/violations?status=open&limit=50&lang=zh-CN')).json();
+    const en = await (await get('/api/violations?status=open&limit=50&lang=en')).json();
+    expect(zh.items.map((v: { violationId: string }) => v.violationId)).toEqual(
+      en.items.map((v: { violationId: string }) => v.violationId),
+    );
+    expect(zh.items[0].title).not.toBe(en.items[0].title);
+  });
 });

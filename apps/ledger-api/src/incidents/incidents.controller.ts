@@ -1,15 +1,27 @@
-import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { INCIDENT_KINDS, UnknownReference } from '@app/custody';
-import { type Lang, type LedgerCore, buildReportDraft, incidentFor, incidentLabels } from '@app/application';
+import {
+  type Lang,
+  type LedgerCore,
+  buildReportDraft,
+  incidentFor,
+  incidentLabels,
+  mayReadReport,
+} from '@app/application';
 import type { AuthedRequest } from '../auth/api-key.guard';
 import { RequestLang } from '../shared/language';
 import { LEDGER_CORE } from '../tokens';
 import { optionalBoolean, optionalEnum, optionalString } from '../shared/query-params';
 import { Roles } from '../auth/api-key.guard';
 import { QuerySchema, IncidentsQuery, LangQuery, ReportDraftQuery } from '../shared/query.dto';
+import { AnswerCache, jsonText, type JsonResponse } from '../shared/answer-cache';
+import { incidentPageJson, incidentParts, type IncidentPageParts } from './incident-page-json';
 
 @Controller('api/incidents')
 export class IncidentsController {
+  /** Pages as JSON text around their time-dependent values, per read-model version (incident-page-json.ts). */
+  private readonly pages = new AnswerCache<IncidentPageParts>();
+
   constructor(@Inject(LEDGER_CORE) private readonly core: LedgerCore) {}
 
   /**
@@ -18,7 +30,12 @@ export class IncidentsController {
    */
   @QuerySchema(IncidentsQuery)
   @Get()
-  async list(@Query() q: Record<string, string | undefined>, @RequestLang() lang: Lang, @Req() req: AuthedRequest) {
+  async list(
+    @Query() q: Record<string, string | undefined>,
+    @RequestLang() lang: Lang,
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) res: JsonResponse,
+  ): Promise<string> {
     const filter = {
       open: optionalBoolean('open', q.open),
       overdue: optionalBoolean('overdue', q.overdue),
@@ -29,9 +46,20 @@ export class IncidentsController {
     };
     await this.core.readModels.catchUp();
     const now = this.core.clock.now().toISOString();
-    const page = this.core.readModels.incidents.page(now, filter);
     const roles = req.principal?.roles ?? [];
-    return { now, ...page, items: page.items.map((i) => incidentLabels(lang, incidentFor(roles, i))) };
+    const build = () => {
+      const page = this.core.readModels.incidents.page(now, filter);
+      return {
+        items: page.items.map((i) => incidentParts(i, incidentLabels(lang, incidentFor(roles, i)))),
+        nextCursor: page.nextCursor,
+      };
+    };
+    // Which incidents match `overdue` changes with the instant: that filter is answered afresh each time.
+    const parts =
+      filter.overdue === undefined
+        ? this.pages.get(JSON.stringify([lang, mayReadReport(roles), filter]), this.core.readModels.version(), build)
+        : build();
+    return jsonText(res, incidentPageJson(parts, now));
   }
 
   @QuerySchema(LangQuery)
