@@ -63,7 +63,7 @@ describe('a page of incidents as kept JSON text', () => {
         fc.array(fc.nat(), { minLength: 1, maxLength: 6 }).chain((ns) => fc.tuple(...ns.map((_, i) => incident(i)))),
         fc.integer({ min: 0, max: 200 }),
         fc.integer({ min: 0, max: 200 }),
-        fc.constantFrom<Role[]>([['admin'], ['auditor'], [], [...ROLES]]),
+        fc.constantFrom<Role[][]>(['admin'], ['auditor'], [], [...ROLES]),
         fc.constantFrom(...LANGUAGES),
         (specs, keptH, askedH, roles, lang) => {
           db.exec('DELETE FROM incidents');
