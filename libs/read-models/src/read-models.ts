@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { dbVersion, statement } from './db/statements';
-import type { EventStore, RecordedEvent } from '@app/ledger';
+import { SqliteEventStore, type EventStore, type RecordedEvent } from '@app/ledger';
 import { DEADLINES_DUE_AT_INSTANT, type Deadline } from '@app/custody';
 import {
   closeReadModelDb,
@@ -155,8 +155,9 @@ export class ReadModels {
     const merkle = split ? undefined : new MerkleIndex(db);
     let failures: ProjectionFailure[];
     try {
-      // The next page is asked for before this one is projected: over EventStoreDB the server reads and sends it
-      // meanwhile (the embedded store reads synchronously, so there it only holds two pages at once).
+      // Over EventStoreDB the next page is asked for before this one is projected, so the server reads and sends it
+      // meanwhile. Not on the embedded store: its reads are synchronous, so that would only hold two pages at once.
+      const prefetch = !(this.store instanceof SqliteEventStore);
       const read = (after: number | undefined) => {
         const page = this.store.readAll({ after, maxCount: pageSize });
         // Awaited on the next turn of the loop; a failure meanwhile is that await's, not an unhandled rejection.
@@ -166,7 +167,8 @@ export class ReadModels {
       let next: Promise<RecordedEvent[]> | undefined = read(undefined);
       while (next) {
         const page: RecordedEvent[] = await next;
-        next = page.length < pageSize ? undefined : read(page[page.length - 1].position);
+        const more = page.length === pageSize;
+        next = more && prefetch ? read(page[page.length - 1].position) : undefined;
         if (page.length === 0) break;
         // Posted first, so the worker projects the page while this thread does.
         merkleRebuild?.page(page);
@@ -177,6 +179,7 @@ export class ReadModels {
           merkle.sync();
         }
         onProgress?.(page[page.length - 1].position);
+        if (more && !prefetch) next = read(page[page.length - 1].position);
       }
       finishRebuiltReadModelDb(db);
       for (const i of extraIndexes) db.exec(i.sql);
