@@ -33,6 +33,33 @@ describe('stream-heads tree', () => {
     );
   });
 
+  it('the leaf the tree hashes is the definition for any head: chain hashes, other strings, any revision', () => {
+    // The tree writes a head's leaf input as bytes when its hash is 64 lowercase hex digits and its revision a 31-bit
+    // non-negative integer, and hashes the string otherwise; both must give sha256(0x00 ‖ UTF-8(canonicalize(head))).
+    const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
+    const hash = fc.oneof(
+      hex64,
+      hex64.map((h) => h.toUpperCase()),
+      fc.string({ unit: 'binary', maxLength: 70 }),
+    );
+    const digitEdges = [0, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 2 ** 31 - 1, 2 ** 31, Number.MAX_SAFE_INTEGER];
+    const revision = fc.oneof(fc.nat(), fc.constantFrom(...digitEdges), fc.integer({ min: -5, max: -1 }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), revision, hash, (streamId, rev, h) => {
+        const head = { streamId, revision: rev, hash: h };
+        const tree = new StreamHeadsTree();
+        tree.set(streamId, rev, h);
+        // A tree of one leaf: its root is the leaf (RFC 9162 §2.1.1).
+        const expected = createHash('sha256')
+          .update(Buffer.concat([Buffer.from([0]), Buffer.from(streamHeadJsonReference(head), 'utf8')]))
+          .digest('hex');
+        expect(tree.root()).toBe(expected);
+        expect(streamHeadLeafHex(head)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('incremental roots equal the from-scratch definition after any sequence of appends and checkpoints', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('event' as const), stream: fc.integer({ min: 0, max: 40 }) }),

@@ -74,36 +74,122 @@ export const verifyStreamHeadProof = (p: StreamHeadProof, rootHash: string): boo
   return Array.isArray(p.proof) && verifyInclusion(leaf, p.leafIndex, p.streamCount, p.proof, rootHash);
 };
 
-/** A stream's entry: its head, its leaf index once placed, and whether its leaf is stale. */
+/** A stream's entry: its head, its number, and whether its leaf is stale. */
 interface Entry {
   readonly streamId: string;
   revision: number;
   hash: string;
-  /** Its place among the streams, sorted (-1 until the next flush places a new stream). */
-  index: number;
+  /** The stream's number, in order of creation: its slot is `slotOf[sid]`. */
+  readonly sid: number;
   /** Set by an append, cleared when the leaf is rehashed. */
   dirty: boolean;
   /** {@link streamIdTail} of the stream. */
   readonly tail: string;
+  /** UTF-8 length of {@link tail}. */
+  readonly tailBytes: number;
+}
+
+/**
+ * 0 for the UTF-16 code units of lowercase hex digits, 1 for every other: a chain hash is checked with 64 table reads
+ * (a third of what /^[0-9a-f]{64}$/ costs, measured) before its characters are written as bytes.
+ */
+const NOT_HEX = new Uint8Array(0x10000).fill(1);
+for (const c of '0123456789abcdef') NOT_HEX[c.charCodeAt(0)] = 0;
+
+/** True for 64 lowercase hex digits: a JSON string member that needs no escaping and whose UTF-8 is its characters. */
+const isHex64 = (s: string): boolean => {
+  if (s.length !== 64) return false;
+  let bad = 0;
+  for (let i = 0; i < 64; i++) bad |= NOT_HEX[s.charCodeAt(i)];
+  return bad === 0;
+};
+
+/** Buffer's own latin1Write and utf8Write (what write(…, encoding) calls after looking the encoding up): not in @types/node. */
+type RawWritable = Buffer & {
+  latin1Write(text: string, offset: number, length: number): number;
+  utf8Write(text: string, offset: number, length: number): number;
+};
+
+/**
+ * The leaf input of a head, `0x00 ‖ {"hash":"<64 hex>","revision":<digits>,"streamId":…}`, assembled as bytes in one
+ * reused buffer: the hot path of a root writes each changed head's hash, revision and cached tail into their places
+ * instead of building and encoding a string per leaf (a template string with JSON.stringify cost ~2.5× the hash
+ * itself, measured). Only heads whose hash is 64 lowercase hex digits (every chain hash) and whose revision is a
+ * non-negative 31-bit integer take this path: their canonical text is then of this fixed shape, with no escaping
+ * beyond the tail's, which JSON.stringify did once per stream. Anything else hashes the string as before. The spec
+ * holds both paths to `canonicalize`.
+ */
+class LeafWriter {
+  /** Bytes 0–9 `0x00{"hash":"`, 10–73 the hash, 74–86 `","revision":`, then the digits and the tail. */
+  private buf = Buffer.alloc(0) as RawWritable;
+  /** `views[len]`: the first len bytes of {@link buf}, made once (crypto.hash takes a whole view, not a range). */
+  private views: Buffer[] = [];
+
+  constructor() {
+    this.ensure(256);
+  }
+
+  private ensure(length: number): void {
+    if (this.buf.length >= length) return;
+    const next = Buffer.alloc(Math.max(length, 2 * this.buf.length)) as RawWritable;
+    next.latin1Write('\u0000{"hash":"', 0, 10);
+    next.latin1Write('","revision":', 74, 13);
+    this.buf = next;
+    this.views = Array.from({ length: next.length + 1 }, (_, i) => next.subarray(0, i));
+  }
+
+  /** Writes the leaf of `e` into `out` at `offset`. */
+  leaf(e: Entry, out: Buffer, offset: number): void {
+    const r = e.revision;
+    if (r >= 0 && r <= 0x7fffffff && (r | 0) === r && isHex64(e.hash)) {
+      let digits = 1;
+      for (let p = 10; p <= r && digits < 10; p *= 10) digits++;
+      const end = 87 + digits + e.tailBytes;
+      this.ensure(end);
+      const buf = this.buf;
+      buf.latin1Write(e.hash, 10, 64);
+      for (let i = 86 + digits, v = r; i >= 87; i--, v = (v / 10) | 0) buf[i] = 48 + (v % 10);
+      // An ASCII tail (the usual stream id) is its own UTF-8: latin1Write is the cheaper of the two writes.
+      if (e.tailBytes === e.tail.length) buf.latin1Write(e.tail, 87 + digits, e.tailBytes);
+      else buf.utf8Write(e.tail, 87 + digits, e.tailBytes);
+      sha256Into(this.views[end], out, offset);
+    } else sha256Into(`\u0000{"hash":${hashMember(e.hash)},"revision":${e.revision}${e.tail}`, out, offset);
+  }
 }
 
 const SLOT = HASH_BYTES;
+
+/** An Int32Array holding at least `count` items, keeping the first `keep` of `old` (doubling: amortized O(1)). */
+const growInts = (old: Int32Array<ArrayBuffer>, count: number, keep: number): Int32Array<ArrayBuffer> => {
+  if (old.length >= count) return old;
+  const next = new Int32Array(Math.max(count, 2 * old.length, 16));
+  next.set(old.subarray(0, keep));
+  return next;
+};
 
 /**
  * The stream-heads tree over a set of heads, in memory. `set`/`advance` record that a stream advanced; `root` and
  * `prove` bring the tree up to date first, touching only what changed since.
  *
  * Layout: level l is one flat Buffer of 32-byte slots, slot j holding the perfect subtree of 2^l leaves starting at
- * leaf j·2^l (complete ones only; the RFC 9162 root folds the ragged right edge from them). A flush merges the
- * streams created since the last one in a single pass (sorted once, not inserted one at a time), rehashes only the
- * dirty leaves, and recomputes bottom-up only the nodes above a dirty leaf, plus every node right of the first
- * inserted stream (its leaves moved: a sorted tree cannot avoid that shift). Hashing goes through the one-shot
- * `crypto.hash` into the slots themselves: no Hash object and no Buffer per node.
+ * leaf j·2^l (complete ones only; the RFC 9162 root folds the ragged right edge from them). Slot numbers live in
+ * typed arrays (`slotOf` by stream number, `order` by slot), not in the entries, so that placing new streams moves
+ * integers in two dense arrays rather than writing into every entry right of an insertion. A flush places the streams
+ * created since the last one (each found by binary search among the placed ids, then all moved in a single
+ * right-to-left pass), rehashes only the dirty leaves, and recomputes bottom-up only the nodes above a dirty leaf,
+ * plus every node right of the first inserted stream (its leaves moved: a sorted tree cannot avoid that shift).
+ * Hashing goes through the one-shot `crypto.hash` into the slots themselves: no Hash object and no Buffer per node.
  */
 export class StreamHeadsTree {
   private readonly heads = new Map<string, Entry>();
-  /** The placed streams in sorted order: `entries[i].index === i`, `levels[0]` slot i is its leaf. */
-  private entries: Entry[] = [];
+  /** Entries by stream number. */
+  private readonly bySid: Entry[] = [];
+  /** Slot of each stream by its number (-1 until the next flush places it). */
+  private slotOf = new Int32Array(16);
+  /** Stream number in each slot: `slotOf[order[i]] === i`, `levels[0]` slot i is its leaf. */
+  private order = new Int32Array(16);
+  /** Stream id in each slot (sorted), for the binary searches that place new streams. */
+  private readonly sortedIds: string[] = [];
   private levels: Buffer[] = [Buffer.alloc(0)];
   private readonly dirtyList: Entry[] = [];
   private readonly added: Entry[] = [];
@@ -119,6 +205,7 @@ export class StreamHeadsTree {
   private readonly nodeWords = new Uint32Array(this.nodeMemory, 4, (2 * SLOT) / 4);
   private cachedRoot: string | undefined = EMPTY_ROOT;
   private readonly counted = { leaves: 0, nodes: 0 };
+  private readonly leafWriter = new LeafWriter();
 
   /** SHA-256 computations so far, leaves and interior nodes (the bench compares them with bare hashing). */
   get hashed(): { leaves: number; nodes: number } {
@@ -142,7 +229,7 @@ export class StreamHeadsTree {
     if (e) {
       e.revision = revision;
       e.hash = hash;
-      this.touch(e);
+      if (!e.dirty) this.touch(e);
     } else this.create(streamId, revision, hash);
   }
 
@@ -152,7 +239,8 @@ export class StreamHeadsTree {
     if (e) {
       e.revision += 1;
       e.hash = hash;
-      this.touch(e);
+      // Only the first event of a stream since the last root marks it: the leaf is hashed once, from its last head.
+      if (!e.dirty) this.touch(e);
     } else this.create(streamId, 0, hash);
   }
 
@@ -160,7 +248,7 @@ export class StreamHeadsTree {
   root(): string {
     if (this.cachedRoot === undefined) {
       this.flush();
-      const n = this.entries.length;
+      const n = this.sortedIds.length;
       this.cachedRoot = n === 0 ? EMPTY_ROOT : rangeHash(this.subtree, 0, n).toString('hex');
     }
     return this.cachedRoot;
@@ -171,13 +259,14 @@ export class StreamHeadsTree {
     const e = this.heads.get(streamId);
     if (!e) return null;
     const rootHash = this.root();
-    const n = this.entries.length;
+    const n = this.sortedIds.length;
+    const index = this.slotOf[e.sid];
     return {
       head: { streamId, revision: e.revision, hash: e.hash },
-      leafIndex: e.index,
+      leafIndex: index,
       streamCount: n,
-      leafHash: this.subtree(e.index, 1).toString('hex'),
-      proof: auditPath(this.subtree, e.index, n).map((b) => b.toString('hex')),
+      leafHash: this.subtree(index, 1).toString('hex'),
+      proof: auditPath(this.subtree, index, n).map((b) => b.toString('hex')),
       rootHash,
     };
   }
@@ -185,7 +274,12 @@ export class StreamHeadsTree {
   /** Every head, sorted by streamId. */
   all(): StreamHead[] {
     this.flush();
-    return this.entries.map((e) => ({ streamId: e.streamId, revision: e.revision, hash: e.hash }));
+    const out = new Array<StreamHead>(this.sortedIds.length);
+    for (let i = 0; i < out.length; i++) {
+      const e = this.bySid[this.order[i]];
+      out[i] = { streamId: e.streamId, revision: e.revision, hash: e.hash };
+    }
+    return out;
   }
 
   private readonly subtree: PerfectSubtree = (start, size) => {
@@ -195,16 +289,17 @@ export class StreamHeadsTree {
   };
 
   private touch(e: Entry): void {
-    if (!e.dirty) {
-      e.dirty = true;
-      this.dirtyList.push(e);
-    }
+    e.dirty = true;
+    this.dirtyList.push(e);
     this.cachedRoot = undefined;
   }
 
   private create(streamId: string, revision: number, hash: string): void {
-    const e: Entry = { streamId, revision, hash, index: -1, dirty: true, tail: streamIdTail(streamId) };
+    const tail = streamIdTail(streamId);
+    const sid = this.bySid.length;
+    const e: Entry = { streamId, revision, hash, sid, dirty: true, tail, tailBytes: Buffer.byteLength(tail) };
     this.heads.set(streamId, e);
+    this.bySid.push(e);
     this.added.push(e);
     this.dirtyList.push(e);
     this.cachedRoot = undefined;
@@ -223,20 +318,21 @@ export class StreamHeadsTree {
   /** Brings the leaves and the perfect subtrees up to date with the heads set since the last flush. */
   private flush(): void {
     if (this.dirtyList.length === 0) return;
-    const oldN = this.entries.length;
+    const oldN = this.sortedIds.length;
     // From `shiftFrom` on, leaves moved (streams were inserted before them): every node there is recomputed.
     let shiftFrom = oldN;
-    if (this.added.length > 0) shiftFrom = this.merge();
-    const n = this.entries.length;
+    if (this.added.length > 0) shiftFrom = this.place();
+    const n = this.sortedIds.length;
     const leaves = this.levels[0];
     if (this.marks.length < n) this.marks = new Uint8Array(Math.max(n, 2 * this.marks.length));
     const marks = this.marks;
+    const slotOf = this.slotOf;
+    const writer = this.leafWriter;
     for (const e of this.dirtyList) {
       e.dirty = false;
-      // streamHeadJson with the stream's tail cached. U+0000 encodes as the single byte 0x00 in UTF-8: the leaf
-      // input is one string, hashed as UTF-8.
-      sha256Into(`\u0000{"hash":${hashMember(e.hash)},"revision":${e.revision}${e.tail}`, leaves, e.index * SLOT);
-      if (e.index < shiftFrom) marks[e.index] = 1;
+      const slot = slotOf[e.sid];
+      writer.leaf(e, leaves, slot * SLOT);
+      if (slot < shiftFrom) marks[slot] = 1;
     }
     this.counted.leaves += this.dirtyList.length;
     this.dirtyList.length = 0;
@@ -275,37 +371,79 @@ export class StreamHeadsTree {
   }
 
   /**
-   * Merges the streams created since the last flush into the sorted order in one pass and moves the leaf slots of
-   * the streams right of each insertion; returns the index of the first inserted stream.
+   * Places the streams created since the last flush among the sorted ones and moves the slots right of each
+   * insertion; returns the slot of the first inserted stream. Each new id's place is found by binary search among
+   * the placed ids (ids are unique), so a minute with few new streams compares few strings; the new ones are then
+   * ordered by place (and by id among those that share one) and everything right of the first is moved in one
+   * right-to-left pass over the two slot arrays and the leaves.
    */
-  private merge(): number {
-    const added = this.added.sort((a, b) => byId(a.streamId, b.streamId));
-    const old = this.entries;
-    const oldN = old.length;
+  private place(): number {
+    const ids = this.sortedIds;
+    const oldN = ids.length;
+    const found = this.added;
+    const a = found.length;
+    // Each new stream's place (how many placed ids are smaller), as `place · a + i` so that one native numeric sort
+    // orders them by place; those sharing a place are then ordered by id.
+    const keys = new Float64Array(a);
+    for (let i = 0; i < a; i++) {
+      const id = found[i].streamId;
+      let lo = 0;
+      let hi = oldN;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ids[mid] < id) lo = mid + 1;
+        else hi = mid;
+      }
+      keys[i] = lo * a + i;
+    }
+    keys.sort();
+    const added = new Array<Entry>(a);
+    const at = new Int32Array(a);
+    for (let i = 0; i < a; i++) {
+      const key = keys[i];
+      added[i] = found[key % a];
+      at[i] = Math.floor(key / a);
+    }
+    for (let i = 0; i < a;) {
+      let j = i + 1;
+      while (j < a && at[j] === at[i]) j++;
+      if (j - i > 1) {
+        const group = added.slice(i, j).sort((x, y) => byId(x.streamId, y.streamId));
+        for (let k = i; k < j; k++) added[k] = group[k - i];
+      }
+      i = j;
+    }
     const n = oldN + added.length;
-    const merged = new Array<Entry>(n);
     const leaves = (this.levels[0] = StreamHeadsTree.grow(this.levels[0], n, oldN));
+    const order = (this.order = growInts(this.order, n, oldN));
+    const slotOf = (this.slotOf = growInts(this.slotOf, this.bySid.length, this.bySid.length - added.length));
+    ids.length = n;
     // Right to left, so that each run of old slots moves right (by the number of streams inserted before it) into
     // space no unmoved slot still occupies.
     let i = oldN - 1;
     let k = n - 1;
-    for (let a = added.length - 1; a >= 0; a--) {
-      const id = added[a].streamId;
-      const runEnd = i;
-      while (i >= 0 && old[i].streamId > id) {
-        merged[k] = old[i];
-        old[i].index = k--;
-        i--;
+    for (let q = a - 1; q >= 0; q--) {
+      const e = added[q];
+      const p = at[q];
+      if (i >= p) {
+        const shift = k - i;
+        leaves.copyWithin((p + shift) * SLOT, p * SLOT, (i + 1) * SLOT);
+        for (let j = i; j >= p; j--) {
+          const sid = order[j];
+          order[j + shift] = sid;
+          slotOf[sid] = j + shift;
+          ids[j + shift] = ids[j];
+        }
+        k -= i - p + 1;
+        i = p - 1;
       }
-      if (runEnd > i) leaves.copyWithin((k + 1) * SLOT, (i + 1) * SLOT, (runEnd + 1) * SLOT);
-      merged[k] = added[a];
-      added[a].index = k--;
+      order[k] = e.sid;
+      slotOf[e.sid] = k;
+      ids[k] = e.streamId;
+      k--;
     }
-    for (; i >= 0; i--) merged[i] = old[i];
-    this.entries = merged;
-    const first = added[0].index;
-    added.length = 0;
-    return first;
+    found.length = 0;
+    return slotOf[added[0].sid];
   }
 }
 
