@@ -301,6 +301,56 @@ describe.each(WRITERS)('SqliteEventStore (%s writer)', (writer) => {
   });
 
   describe('subscriptions', () => {
+    const until = async (done: () => boolean) => {
+      const deadline = Date.now() + 3000;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+
+    it('deliver this store’s commits and another connection’s in between in position order, each once', async () => {
+      const received: RecordedEvent[] = [];
+      const subscription = store.subscribeToAll((e) => void received.push(e));
+      const other = SqliteEventStore.open(file, { writer });
+      try {
+        await store.append('a', [event({ n: 1 }), event({ n: 2 })], 'no-stream');
+        await other.append('b', [event({ n: 3 })], 'no-stream');
+        await store.append('a', [event({ n: 4 })], 1);
+        await store.append('c', [event({ n: 5 })], 'no-stream');
+        await until(() => received.length >= 5);
+        expect(received.map((e) => [e.position, e.streamId, (e.data as { n: number }).n])).toEqual([
+          [1, 'a', 1],
+          [2, 'a', 2],
+          [3, 'b', 3],
+          [4, 'a', 4],
+          [5, 'c', 5],
+        ]);
+        // Exactly what the file holds, as read from it.
+        expect(received).toEqual(await store.readAll());
+      } finally {
+        await subscription.stop();
+        await other.close();
+      }
+    });
+
+    it('read what this store just committed without querying the file again', async () => {
+      const first = await store.append('a', [event()], 'no-stream');
+      const received: RecordedEvent[] = [];
+      const subscription = store.subscribeToAll((e) => void received.push(e), { after: first.position });
+      const page = (store as unknown as { stmt: { allForwards: { all: (...args: unknown[]) => unknown } } }).stmt
+        .allForwards;
+      await until(() => subscription.position !== undefined || received.length > 0); // caught up, asleep
+      await new Promise((r) => setTimeout(r, 20));
+      const reads = jest.spyOn(page, 'all');
+      try {
+        for (let i = 0; i < 5; i++) await store.append('a', [event({ i })], i);
+        await until(() => received.length >= 5);
+        expect(received.map((e) => e.revision)).toEqual([1, 2, 3, 4, 5]);
+        // Each wake-up found its rows in the tail; the file is asked only past it, where nothing is yet.
+        expect(reads.mock.results.map((r) => (r.value as unknown[]).length).filter((n) => n > 0)).toEqual([]);
+      } finally {
+        reads.mockRestore();
+        await subscription.stop();
+      }
+    });
     it('sees appends made through another connection to the same file, by polling', async () => {
       const received: RecordedEvent[] = [];
       const subscription = store.subscribeToAll((e) => void received.push(e));

@@ -72,8 +72,8 @@ export interface PreparedWrite {
 
 /** What one queued operation did: its writes' results, or the command row that already held its claim. */
 type OperationResult =
-  | { results: AppendResult[]; taken?: undefined; heads?: Array<[string, number]> }
-  | { results?: undefined; taken: CommandRow; heads?: undefined };
+  | { results: AppendResult[]; taken?: undefined; heads?: Array<[string, number]>; appended?: boolean[] }
+  | { results?: undefined; taken: CommandRow; heads?: undefined; appended?: undefined };
 type Outcome = { ok: true; result: OperationResult } | { ok: false; error: unknown };
 
 /** One append or one command: its own SAVEPOINT in the group transaction. */
@@ -128,6 +128,8 @@ const MAX_GROUP = 1000;
 /** Stream heads remembered from this store's own commits; past this many the memory starts afresh (reads refill it). */
 const MAX_KNOWN_HEADS = 100_000;
 const DEFAULT_POLL_MS = 200;
+/** Rows of the store's own last commits kept for its subscriptions (between this and twice as many). */
+const TAIL_ROWS = 2_048;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -260,6 +262,13 @@ export class SqliteEventStore implements EventStore {
   private readonly thread: SqliteWriterThread | undefined;
   /** A group is with the writer thread: the next one waits for its answer, gathering what arrives meanwhile. */
   private inFlight: Promise<void> | undefined;
+  /**
+   * The rows this store committed last, positions without a gap (`tail[k].position === tail[0].position + k`), kept
+   * so that subscriptions read what was just committed from here instead of back from the file: a page read there
+   * costs its query and, after the writer thread's commit reset this connection's page cache, its pages again.
+   * Every position in it was given to this store's own transaction, so no other row can sit between them.
+   */
+  private tail: EventRow[] = [];
 
   private readonly stmt: {
     streamHead: Database.Statement<[string], { revision: number; position: number }>;
@@ -471,7 +480,26 @@ export class SqliteEventStore implements EventStore {
 
   /** @internal One page of the global log after `after`, for subscriptions. */
   readPage(after: number, limit: number): RecordedEvent[] {
+    const first = this.tail.length > 0 ? this.tail[0].position : undefined;
+    // From the tail only when it holds the very next position: rows before it (another process's, older ones) and
+    // after it come from the file, on this call or the next.
+    if (first !== undefined && after + 1 >= first && after + 1 < first + this.tail.length) {
+      const from = after + 1 - first;
+      return this.tail.slice(from, from + limit).map(toRecorded);
+    }
     return this.stmt.allForwards.all(after, limit).map(toRecorded);
+  }
+
+  /** Adds a commit's new rows to the tail; a gap before them (another connection wrote) starts the tail afresh. */
+  private keepTail(rows: EventRow[]): void {
+    if (rows.length === 0) return;
+    rows.sort((a, b) => a.position - b.position);
+    for (const row of rows) {
+      const tail = this.tail;
+      if (tail.length > 0 && row.position !== tail[0].position + tail.length) this.tail = [];
+      this.tail.push(row);
+    }
+    if (this.tail.length > 2 * TAIL_ROWS) this.tail = this.tail.slice(-TAIL_ROWS);
   }
 
   private headPositionSync(): number | undefined {
@@ -541,18 +569,36 @@ export class SqliteEventStore implements EventStore {
     this.counters.commits += 1;
     // Another connection wrote the file since the previous commit: none of the remembered heads can be trusted.
     if (reply.foreign || this.heads.size > MAX_KNOWN_HEADS) this.heads.clear();
+    const rows: EventRow[] = [];
     group.forEach((queued, i) => {
       this.counters.appends += queued.ops.length;
       const outcomes = reply.outcomes[i].map((outcome, j): Outcome => {
         if (outcome.ok) {
           // Checked inside the write lock, so these are the true heads at COMMIT.
           for (const [streamId, revision] of outcome.result.heads ?? []) this.heads.set(streamId, revision);
+          const { results, appended } = outcome.result;
+          results?.forEach((result, w) => {
+            if (!appended?.[w]) return;
+            const events = queued.ops[j].writes[w].events;
+            result.events.forEach((ref, k) =>
+              rows.push({
+                position: ref.position,
+                event_id: ref.eventId,
+                stream_id: result.streamId,
+                revision: ref.revision,
+                type: events[k].type,
+                data: events[k].data,
+                metadata: events[k].metadata,
+              }),
+            );
+          });
           return outcome;
         }
         return { ok: false, error: outcome.error ? fromWriterError(outcome.error) : queued.ops[j].invalid };
       });
       queued.resolve(outcomes);
     });
+    this.keepTail(rows);
     for (const subscription of this.subscriptions) subscription.notify();
   }
 }
@@ -591,7 +637,14 @@ export class SqliteWriter {
       const heads: Array<[string, number]> = [];
       // A new claim's event ids are derived from it, so they cannot be stored yet: no lookup per event (the unique
       // index would still refuse a clash, failing this operation alone).
-      const results = op.writes.map((w) => this.applyWrite(w, heads, op.claim === undefined));
+      // Which writes appended (a replayed one returns the rows it found): the store keeps those as its tail.
+      const appended: boolean[] = [];
+      const results = op.writes.map((w) => {
+        const before = heads.length;
+        const result = this.applyWrite(w, heads, op.claim === undefined);
+        appended.push(heads.length > before);
+        return result;
+      });
       if (op.claim) {
         const ids = results.flatMap((r) => r.events.map((e) => e.eventId));
         this.stmt.insertCommand.run(
@@ -602,7 +655,7 @@ export class SqliteWriter {
           JSON.stringify(ids),
         );
       }
-      return { results, heads };
+      return { results, heads, appended };
     });
     this.applyGroup = db.transaction((group: WriterOperation[][], outcomes: WriterOutcome[][]) => {
       // Inside the write lock: a commit by anyone else since ours shows here, and then no head we told is sure.
