@@ -14,6 +14,7 @@ import {
   type TimeWindow,
 } from '@app/application';
 import { openTestLedger, person, receiveSecret, type TestLedger } from '../investigation/ledger-fixture';
+import { readersAnswer } from '../../apps/ledger-api/src/items/readers-json';
 
 const H = 3600_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
@@ -314,6 +315,17 @@ describe('the readers of an item many may read', () => {
     expect(before.readers.map((r) => r.personId)).toEqual(ids.slice(0, HISTORY_READERS));
     // The whole list (the scenario runner's) is every page.
     expect(l.core.readModels.custody.readers('doc-1')!.map((p) => p.personId)).toEqual(readers);
+  });
+
+  it('answers a readers page with the JSON of the page itself, its readers kept as text while the page is', async () => {
+    for (const w of [{}, { asOf: at(4) }, { occurredBefore: at(2.5) }, {}, { cursor: ids[3], limit: 5 }])
+      for (let i = 0; i < 2; i++) {
+        const page = (await readReaders(l.core, 'doc-1', w))!;
+        expect(readersAnswer(page)).toBe(JSON.stringify(page));
+      }
+    // Another shape is serialized whole.
+    const page = (await readReaders(l.core, 'doc-1'))!;
+    expect(readersAnswer({ ...page, extra: 1 } as never)).toBe(JSON.stringify({ ...page, extra: 1 }));
   });
 
   it('shares a readers page between items of the same scope, and never answers from before a write', async () => {

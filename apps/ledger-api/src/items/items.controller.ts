@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { UnknownReference } from '@app/custody';
 import {
   type Lang,
@@ -23,6 +23,8 @@ import {
   ItemReadersQuery,
   PersonAccessQuery,
 } from '../shared/query.dto';
+import { jsonText, type JsonResponse } from '../shared/answer-cache';
+import { readersAnswer } from './readers-json';
 
 @Controller('api')
 export class ItemsController {
@@ -73,7 +75,8 @@ export class ItemsController {
     @Query('occurredBefore') occurredBefore?: string,
     @Query('cursor') cursor?: string,
     @Query('limit') limit?: string,
-  ) {
+    @Res({ passthrough: true }) res?: JsonResponse,
+  ): Promise<string> {
     // Each checked by ItemReadersQuery before this runs.
     const page = await readReaders(this.core, id, {
       asOf: optionalInstant('asOf', asOf),
@@ -82,7 +85,7 @@ export class ItemsController {
       limit: limit ? Number(limit) : undefined,
     });
     if (!page) throw new UnknownReference('UNKNOWN_ITEM', 'id', id);
-    return page;
+    return jsonText(res!, readersAnswer(page));
   }
 
   /**
