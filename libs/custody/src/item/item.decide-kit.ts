@@ -37,10 +37,16 @@ export const uniq = (xs: string[]): string[] => [...new Set(xs)];
 
 export const mergeNeeds = (...all: Needs[]): Needs => {
   const out: Needs = {};
-  const streams = uniq(all.flatMap((n) => n.streams ?? []));
-  const incidents = uniq(all.flatMap((n) => n.openIncidentsFor ?? []));
-  if (streams.length) out.streams = streams;
-  if (incidents.length) out.openIncidentsFor = incidents;
+  // Sets filled in a loop (first occurrence keeps its place, as uniq of the flattened lists did): every plan round
+  // of every item command merges its needs here.
+  const streams = new Set<string>();
+  const incidents = new Set<string>();
+  for (const n of all) {
+    if (n.streams) for (const s of n.streams) streams.add(s);
+    if (n.openIncidentsFor) for (const i of n.openIncidentsFor) incidents.add(i);
+  }
+  if (streams.size) out.streams = [...streams];
+  if (incidents.size) out.openIncidentsFor = [...incidents];
   return out;
 };
 export const persons = (...ids: Array<string | undefined>): Needs => ({

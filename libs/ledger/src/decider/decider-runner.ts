@@ -225,7 +225,7 @@ interface CachedStream {
   inOrder: boolean;
 }
 
-const msOf = (iso: unknown): number => (typeof iso === 'string' ? new Date(iso).getTime() : Number.NaN);
+const msOf = (iso: unknown): number => (typeof iso === 'string' ? Date.parse(iso) : Number.NaN);
 
 export interface DeciderRunnerOptions {
   /** Attempts on a concurrency conflict before giving up (decide is pure, so a retry is safe). */
@@ -505,29 +505,39 @@ export class DeciderRunner {
   ): Promise<boolean> {
     for (let round = 0; round < 8; round++) {
       const needs = program.plan(command, ctx);
-      const missing = [...new Set(needs.streams ?? [])].filter((s) => !(s in ctx.streams));
+      const missing: string[] = [];
+      for (const s of new Set(needs.streams ?? [])) if (!(s in ctx.streams)) missing.push(s);
       const pending = batch?.state.streams;
-      const loaded = await Promise.all(
-        missing.map((s) => {
-          const tail = pending?.get(s)?.tail;
-          return tail ? Promise.resolve(tail) : this.fold(program, s, trustHeads);
-        }),
-      );
-      const judged = await Promise.all(
-        missing.map((s, i) => {
-          const instant = program.judgedAsOf?.(command, s) ?? null;
-          return instant === null
-            ? Promise.resolve(undefined)
-            : this.asOf(program, s, loaded[i], instant, pending?.get(s));
-        }),
-      );
+      // Streams whose fold is at hand (the batch's pending tail, or a cached head the store vouches for) and judged
+      // folds kept in the cache are taken as they are; only the others wait for the store. Most commands of a
+      // batch wait for nothing, and are not made to wait a promise per stream.
+      const loaded: CachedStream[] = new Array<CachedStream>(missing.length);
+      const reads: Promise<void>[] = [];
       missing.forEach((s, i) => {
-        ctx.streams[s] = {
-          state: loaded[i].state,
-          revision: loaded[i].revision,
-          ...(judged[i] !== undefined ? { asOf: judged[i] } : {}),
-        };
-        tails.set(s, loaded[i]);
+        const ready = pending?.get(s)?.tail ?? this.trustedHead(s, trustHeads);
+        if (ready) loaded[i] = ready;
+        else reads.push(this.fold(program, s).then((l) => void (loaded[i] = l)));
+      });
+      if (reads.length > 0) await Promise.all(reads);
+      const judged: unknown[] = new Array<unknown>(missing.length);
+      const refolds: Promise<void>[] = [];
+      missing.forEach((s, i) => {
+        const instant = program.judgedAsOf?.(command, s) ?? null;
+        if (instant === null) return;
+        const l = loaded[i];
+        const t = msOf(instant);
+        // Judged at or after everything the stream knows: the judged fold kept in the cache (see refold).
+        if (t >= l.latestMs && l.judged !== undefined) judged[i] = l.judged;
+        else refolds.push(this.refold(program, s, l, t, pending?.get(s)).then((j) => void (judged[i] = j)));
+      });
+      if (refolds.length > 0) await Promise.all(refolds);
+      missing.forEach((s, i) => {
+        const l = loaded[i];
+        ctx.streams[s] =
+          judged[i] !== undefined
+            ? { state: l.state, revision: l.revision, asOf: judged[i] }
+            : { state: l.state, revision: l.revision };
+        tails.set(s, l);
       });
       // In a batch, what was decided before this command may have to be appended (and projected) first.
       if (batch && (await batch.beforeFulfil(needs))) return false;
@@ -538,17 +548,21 @@ export class DeciderRunner {
   }
 
   /**
-   * Folds a stream from its cached state onwards. When the store knows (without I/O) that the cached revision is
-   * still the head, nothing is read: the append's expected-revision check would catch a head that moved anyway.
+   * The cached fold of a stream when the store knows (without I/O) that its revision is still the head: nothing is
+   * read. The append's expected-revision check would catch a head that moved anyway.
    */
+  private trustedHead(streamId: string, trustHeads: boolean): CachedStream | undefined {
+    if (!trustHeads) return undefined;
+    const hit = this.cache.get(streamId);
+    return hit !== undefined && this.store.knownRevision?.(streamId) === hit.revision ? hit : undefined;
+  }
+
+  /** Folds a stream from its cached state (or from nothing) onwards, reading what the store has after it. */
   private async fold<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
     program: DeciderProgram<C, Ctx, N>,
     streamId: string,
-    trustHeads: boolean,
   ): Promise<CachedStream> {
-    const hit = this.cache.get(streamId);
-    if (hit !== undefined && trustHeads && this.store.knownRevision?.(streamId) === hit.revision) return hit;
-    const cached = hit ?? this.emptyCached(program, streamId);
+    const cached = this.cache.get(streamId) ?? this.emptyCached(program, streamId);
     const events = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
     return this.extend(program, streamId, cached, events);
   }
@@ -592,15 +606,19 @@ export class DeciderRunner {
    * or after everything the stream knows uses the judged fold kept in the cache — for a stream whose events all
    * arrived in order that is the current state, so an in-order fact pays nothing; only a late one refolds.
    */
-  private async asOf<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
+  /**
+   * The stream as it stood at instant `t`: its first event (a record's existence is not dated), then every later
+   * event that occurred at or before `t`, in occurredAt order (ties in recorded order). A command judged at or after
+   * everything the stream knows uses the judged fold kept in the cache (`load`) — for a stream whose events all
+   * arrived in order that is the current state, so an in-order fact pays nothing; only a late one refolds here.
+   */
+  private async refold<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
     program: DeciderProgram<C, Ctx, N>,
     streamId: string,
     loaded: CachedStream,
-    instant: string,
+    t: number,
     pending?: PendingStream,
   ): Promise<unknown> {
-    const t = msOf(instant);
-    if (t >= loaded.latestMs && loaded.judged !== undefined) return loaded.judged;
     const stored = pending ? pending.storedRevision : loaded.revision;
     const events: Pick<RecordedEvent, 'type' | 'data' | 'revision' | 'metadata'>[] = [
       ...(stored < 0 ? [] : await this.store.readStream(streamId, { fromRevision: 0, maxCount: stored + 1 })),
