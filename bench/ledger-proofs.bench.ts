@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { hash } from 'node:crypto';
-import Database from 'better-sqlite3';
 import {
   SystemClock,
   SqliteEventStore,
+  canonicalize,
   type NewEvent,
   type StreamWrite,
   GENESIS_HASH,
@@ -241,7 +241,7 @@ export async function runVerifyWalkBench(dir: string): Promise<BenchResult[]> {
       record(`verify walk, ${events / 1000}k events: ${name}`, 'events/s', rate[k]);
       record(`  the same, CPU time (all threads)`, 'µs/event', cpu[k]);
     });
-    const floor = bareHashingRate(file, Math.min(events, 100_000));
+    const floor = await bareHashingRate(file, Math.min(events, 100_000));
     record(`bare SHA-256 of the same bytes, one thread (floor; ×2 for two cores)`, 'events/s', floor);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -254,18 +254,21 @@ export async function runVerifyWalkBench(dir: string): Promise<BenchResult[]> {
  * hash (read out before the clock starts), its leaf (0x00 ‖ hash) and one interior node (0x01 ‖ two hashes; a tree
  * of n leaves has n - 1).
  */
-const bareHashingRate = (file: string, sample: number): number[] => {
-  const db = new Database(file, { readonly: true });
-  const rows = db
-    .prepare(
-      `SELECT substr(metadata, instr(metadata, '"prevHash":"') + 12, 64) || '{"data":' || data || ',"eventId":' ||
-        json_quote(event_id) || ',"metadata":' || substr(metadata, 1, length(metadata) - 75) || '},"revision":' ||
-        revision || ',"streamId":' || json_quote(stream_id) || ',"type":' || json_quote(type) || '}' AS text,
-        substr(metadata, -66, 64) AS hash
-       FROM events ORDER BY position LIMIT ?`,
-    )
-    .all(sample) as { text: string; hash: string }[];
-  db.close();
+const bareHashingRate = async (file: string, sample: number): Promise<number[]> => {
+  // The hashed text of each event, as eventHash writes it (prevHash ‖ canonical JSON of the hashed members).
+  const store = SqliteEventStore.open(file);
+  const events = await store.readAll({ maxCount: sample });
+  await store.close();
+  const rows = events.map((e) => {
+    const { hash: sealed, ...hashed } = e.metadata;
+    return {
+      text:
+        e.metadata.prevHash +
+        `{"data":${canonicalize(e.data)},"eventId":${canonicalize(e.eventId)},"metadata":${canonicalize(hashed)}` +
+        `,"revision":${e.revision},"streamId":${canonicalize(e.streamId)},"type":${canonicalize(e.type)}}`,
+      hash: sealed,
+    };
+  });
   const texts = rows.map((r) => Buffer.from(r.text, 'utf8'));
   // The sample must be the very bytes the chain hashes cover, or the floor is of something else.
   if (rows.some((r, i) => hash('sha256', texts[i], 'hex') !== r.hash)) throw new Error('the floor hashes other bytes');

@@ -14,6 +14,7 @@ import {
   verifyCheckpoint,
 } from '@app/ledger';
 import { LedgerCore, CHECKPOINT_SIGNED, CheckpointService, verifyLedgerIntegrity } from '@app/application';
+import { writeStoredEvent } from '@app/ledger/testing';
 import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -347,8 +348,8 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
       const store = await tamperedCopy();
       const victim = domainEvent((e) => e.type === 'ItemRead');
       store.db
-        .prepare(`UPDATE events SET data = json_set(data, '$.reader', 'p-nobody') WHERE event_id = ?`)
-        .run(victim.eventId);
+        .prepare(`UPDATE events SET data = json_set(data, '$.reader', 'p-nobody') WHERE position = ?`)
+        .run(victim.position);
       const result = await verifyCopy(store);
       expect(result.firstFailure).toMatchObject({
         reason: 'hash-mismatch',
@@ -364,7 +365,7 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
           e.revision > 0 && golden.some((f, j) => j > i && f.streamId === e.streamId && f.revision === e.revision + 1),
       );
       const next = golden.find((f) => f.streamId === victim.streamId && f.revision === victim.revision + 1)!;
-      store.db.prepare(`DELETE FROM events WHERE event_id = ?`).run(victim.eventId);
+      store.db.prepare(`DELETE FROM events WHERE position = ?`).run(victim.position);
       const result = await verifyCopy(store);
       expect(result.firstFailure).toMatchObject({
         reason: 'revision-gap',
@@ -417,7 +418,7 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
       const lastOfStream = (e: RecordedEvent) =>
         !golden.some((f) => f.streamId === e.streamId && f.revision > e.revision);
       const victim = domainEvent((e, i) => i < first.treeSize - 1 && lastOfStream(e));
-      store.db.prepare(`DELETE FROM events WHERE event_id = ?`).run(victim.eventId);
+      store.db.prepare(`DELETE FROM events WHERE position = ?`).run(victim.position);
       expect((await verifyLedgerIntegrity(store, {})).ok).toBe(true);
       const result = await verifyCopy(store);
       expect(result.firstFailure).toMatchObject({
@@ -479,9 +480,7 @@ describe('a ledger after the copy scenario, with signed checkpoints', () => {
         data,
         metadata: row.metadata,
       });
-      store.db
-        .prepare(`UPDATE events SET data = ?, metadata = ? WHERE event_id = ?`)
-        .run(JSON.stringify(data), JSON.stringify({ ...row.metadata, hash }), row.eventId);
+      writeStoredEvent(store.db, row.position, { data, metadata: { ...row.metadata, hash } });
       const result = await verifyCopy(store);
       expect(result.firstFailure).toMatchObject({ eventId: second.eventId, position: second.eventPosition });
       expect(['bad-signature', 'checkpoint-mismatch']).toContain(result.firstFailure!.reason);

@@ -5,7 +5,9 @@ import {
   GENESIS_HASH,
   MerkleLog,
   SqliteEventStore,
+  canonicalize,
   eventHash,
+  expandMetadata,
   sealEvents,
   sha256Hex,
   storedEventHash,
@@ -14,7 +16,7 @@ import {
   type NewEvent,
   type TrustedCheckpoint,
 } from '@app/ledger';
-import type { SqliteEventRow } from '@app/ledger/testing';
+import { readStoredEvents, writeStoredEvent } from '@app/ledger/testing';
 
 /**
  * `verify` on worker threads gives the outcome of one walk on one thread, event for event: the same counts, root and
@@ -116,30 +118,49 @@ describe('verifying an SQLite store on worker threads', () => {
     expect(many).toEqual(one);
   });
 
+  it('a hash blob changed: that event named (hash-mismatch)', async () => {
+    const file = copy('hash-blob', (db) =>
+      db.prepare(`UPDATE events SET hash = randomblob(32) WHERE position = 1234`).run(),
+    );
+    const { one, many } = await both(file);
+    expect(one.firstFailure).toMatchObject({ position: 1234, reason: 'hash-mismatch' });
+    expect(many).toEqual(one);
+  });
+
+  it('an event moved to another stream by its number: that event named', async () => {
+    // The last event (doc-2's revision 81) given doc-5's number: doc-5 ends at revision 80, so it fits the index.
+    const file = copy('renumbered-event', (db) =>
+      db
+        .prepare(
+          `UPDATE events SET stream_no = (SELECT stream_no FROM streams WHERE stream_id = 'item-doc-5') WHERE position = ?`,
+        )
+        .run(EVENTS),
+    );
+    const { one, many } = await both(file);
+    expect(one.firstFailure).toMatchObject({ position: EVENTS, streamId: 'item-doc-5', reason: 'hash-mismatch' });
+    expect(many).toEqual(one);
+  });
+
+  it('a stream renamed in the streams table (every event renumbered): its first event named', async () => {
+    const file = copy('renamed-stream', (db) =>
+      db.prepare(`UPDATE streams SET stream_id = 'item-doc-x' WHERE stream_id = 'item-doc-5'`).run(),
+    );
+    const { one, many } = await both(file);
+    expect(one.firstFailure).toMatchObject({ position: 6, streamId: 'item-doc-x', reason: 'hash-mismatch' });
+    expect(many).toEqual(one);
+  });
+
   it('a re-hashed event (its chain rewritten to the end of the stream): the checkpoint it breaks is named', async () => {
     const file = copy('rehashed', (db) => {
       // Rewrite a stream from one event on, every hash recomputed, so every chain still links: only the tree knows.
-      const rows = db
-        .prepare(`SELECT * FROM events WHERE stream_id = 'item-doc-3' AND position >= 1500 ORDER BY revision`)
-        .all() as SqliteEventRow[];
-      let prev = (JSON.parse(rows[0].metadata) as { prevHash: string }).prevHash;
+      const rows = readStoredEvents(db, `s.stream_id = 'item-doc-3' AND e.position >= 1500`);
+      let prev = rows[0].metadata.prevHash;
       rows.forEach((r, i) => {
-        const data = JSON.parse(r.data) as Record<string, unknown>;
+        const data = { ...(r.data as Record<string, unknown>) };
         if (i === 0) data.reader = 'p-z';
-        const metadata = { ...(JSON.parse(r.metadata) as Record<string, unknown>), prevHash: prev, hash: '' };
-        const hash = eventHash(prev, {
-          streamId: r.stream_id,
-          revision: r.revision,
-          eventId: r.event_id,
-          type: r.type,
-          data,
-          metadata,
-        });
-        db.prepare(`UPDATE events SET data = ?, metadata = ? WHERE position = ?`).run(
-          JSON.stringify(data),
-          JSON.stringify({ ...metadata, hash }),
-          r.position,
-        );
+        const metadata = { ...r.metadata, prevHash: prev, hash: '' };
+        const hash = eventHash(prev, { ...r, data, metadata });
+        writeStoredEvent(db, r.position, { data, metadata: { ...metadata, hash } });
         prev = hash;
       });
     });
@@ -148,19 +169,13 @@ describe('verifying an SQLite store on worker threads', () => {
     expect(many).toEqual(one);
   });
 
-  it('rows in the old text (JSON.stringify order, hash not last, spacing): verified by parsing, the same outcome', async () => {
+  it('rows in a foreign text (JSON.stringify order, hash in the text, spacing): verified by parsing, the same outcome', async () => {
     const file = copy('old-text', (db) => {
-      // How stores wrote before the text was canonical: insertion order, `hash` wherever it was; spaces in some.
-      const rows = db.prepare(`SELECT position, data, metadata FROM events WHERE position % 3 = 0`).all() as {
-        position: number;
-        data: string;
-        metadata: string;
-      }[];
-      for (const r of rows) {
-        const data = JSON.parse(r.data) as Record<string, unknown>;
-        const { hash, ...rest } = JSON.parse(r.metadata) as Record<string, unknown>;
-        const reordered = Object.fromEntries(Object.entries(data).reverse());
-        db.prepare(`UPDATE events SET data = ?, metadata = ? WHERE position = ?`).run(
+      // As another tool might write them: insertion order, `hash` first and in the text, prevHash spelled out.
+      for (const r of readStoredEvents(db, 'e.position % 3 = 0')) {
+        const reordered = Object.fromEntries(Object.entries(r.data as Record<string, unknown>).reverse());
+        const { hash, ...rest } = r.metadata;
+        db.prepare(`UPDATE events SET data = ?, metadata = ?, hash = NULL WHERE position = ?`).run(
           JSON.stringify(reordered, null, r.position % 2 ? 1 : 0),
           JSON.stringify({ hash, ...rest }),
           r.position,
@@ -172,13 +187,10 @@ describe('verifying an SQLite store on worker threads', () => {
     expect(many).toEqual(one);
     // And an edit among those rows is still named, by the slow path.
     const edited = copy('old-text-edited', (db) => {
-      const r = db.prepare(`SELECT data, metadata FROM events WHERE position = 1200`).get() as {
-        data: string;
-        metadata: string;
-      };
-      const { hash, ...rest } = JSON.parse(r.metadata) as Record<string, unknown>;
-      db.prepare(`UPDATE events SET data = ?, metadata = ? WHERE position = 1200`).run(
-        JSON.stringify({ ...(JSON.parse(r.data) as object), reader: 'p-q' }, null, 1),
+      const [r] = readStoredEvents(db, 'e.position = 1200');
+      const { hash, ...rest } = r.metadata;
+      db.prepare(`UPDATE events SET data = ?, metadata = ?, hash = NULL WHERE position = 1200`).run(
+        JSON.stringify({ ...(r.data as object), reader: 'p-q' }, null, 1),
         JSON.stringify({ hash, ...rest }),
       );
     });
@@ -213,21 +225,23 @@ describe('verifying an SQLite store on worker threads', () => {
         row.data.slice(row.data.indexOf('"metadata":') + 11, afterFake) +
           row.data.slice(afterFake) +
           ',"eventId":"e-real","metadata":' +
-          row.metadata,
+          expandMetadata(row.metadata, GENESIS_HASH),
       );
-    const fake = store.db
-      .prepare(`SELECT event_id, stream_id, revision, type, data, metadata FROM events`)
-      .get() as Omit<SqliteEventRow, 'position'>;
+    // The forged row as the walk sees it (it no longer parses, so not through a reader).
+    const forged = store.db.prepare(`SELECT data, metadata, hash FROM events`).get() as {
+      data: string;
+      metadata: string;
+      hash: Buffer;
+    };
+    const fake = { ...forged, eventId: 'e-fake', streamId: 'item-n', revision: 0, type: 'ItemRead' };
     // The text assembled from the forged columns is the sealed text, byte for byte…
     const assembled =
       GENESIS_HASH +
-      `{"data":${fake.data},"eventId":${JSON.stringify(fake.event_id)},"metadata":${fake.metadata.slice(0, -75)}}` +
-      `,"revision":${fake.revision},"streamId":${JSON.stringify(fake.stream_id)},"type":${JSON.stringify(fake.type)}}`;
+      `{"data":${fake.data},"eventId":${canonicalize(fake.eventId)},"metadata":${fake.metadata}` +
+      `,"revision":${fake.revision},"streamId":${canonicalize(fake.streamId)},"type":${canonicalize(fake.type)}}`;
     expect(sha256Hex(assembled)).toBe(sealed.metadata.hash);
     // …and the fast path declines it.
-    expect(
-      storedEventHash(GENESIS_HASH, { ...fake, eventId: fake.event_id, streamId: fake.stream_id }),
-    ).toBeUndefined();
+    expect(storedEventHash(GENESIS_HASH, fake)).toBeUndefined();
     await store.close();
     await expect(verifySqliteLog(nested, { workers: 2 })).rejects.toThrow(/JSON/);
     const reader = SqliteEventStore.open(nested);

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore, ManualClock, type Clock } from '@app/ledger';
-import type { SqliteEventRow } from '@app/ledger/testing';
+import { readStoredEvents } from '@app/ledger/testing';
 import { MERKLE_STATE_TABLES, ReadModels } from '@app/read-models';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../apps/ledger-api/src/main';
@@ -203,18 +203,16 @@ export interface StoredEvent {
 export const readStoreFile = (file: string): StoredEvent[] => {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const rows = db
-      .prepare('SELECT position, event_id, stream_id, revision, type, data, metadata FROM events ORDER BY position')
-      .all() as SqliteEventRow[];
-    return rows.map((r) => {
-      const meta = JSON.parse(r.metadata) as { commandId: string; actor: string };
+    // Decoded with the store's own codec (the file's format is the store's business, not this check's).
+    return readStoredEvents(db).map((e) => {
+      const meta = e.metadata as unknown as { commandId: string; actor: string };
       return {
-        position: r.position,
-        eventId: r.event_id,
-        streamId: r.stream_id,
-        revision: r.revision,
-        type: r.type,
-        data: JSON.parse(r.data),
+        position: e.position,
+        eventId: e.eventId,
+        streamId: e.streamId,
+        revision: e.revision,
+        type: e.type,
+        data: e.data as Record<string, unknown>,
         commandId: meta.commandId,
         actor: meta.actor,
       };

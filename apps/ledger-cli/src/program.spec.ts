@@ -108,7 +108,7 @@ describe('the CLI on commander', () => {
       const db = new Database(path.join(copy, 'ledger.sqlite'));
       const edited = db
         .prepare(
-          `UPDATE events SET data = json_set(data, '$.tampered', 1) WHERE position = (SELECT min(position) FROM events WHERE stream_id LIKE 'item-%')`,
+          `UPDATE events SET data = json_set(data, '$.tampered', 1) WHERE position = (SELECT min(position) FROM events WHERE stream_no IN (SELECT stream_no FROM streams WHERE stream_id LIKE 'item-%'))`,
         )
         .run();
       db.close();

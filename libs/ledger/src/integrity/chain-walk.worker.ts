@@ -1,6 +1,6 @@
 /**
  * One worker of {@link verifySqliteLog}: reads the store file's events in position order (its own read-only
- * connection), takes the streams of its share (SHARE_SQL, a spread of the stream id), checks their chains with the very
+ * connection), takes the streams of its share (stream number modulo the workers), checks their chains with the very
  * {@link ChainVerifier} a single-threaded walk uses, and posts each page's leaves back: positions, leaf hashes and
  * revisions (a verified revision 0 is a new stream). It stops at its first failure and posts it.
  */
@@ -8,28 +8,38 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainVerifier } from './log-verifier';
 import { sha256Into } from './event-hash';
+import { STORE_FORMAT, idOf } from '../store/sqlite.row-codec';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
-/** position, event_id, stream_id, revision, type, data, metadata. */
-type Row = [number, string, string, number, string, string, string];
-
-/**
- * Which worker a stream belongs to, computed by SQLite so that a worker reads only its own rows (reading and decoding
- * a row is the largest cost of the walk): any stable spread will do, and SQLite has no hash function built in, so a
- * sum over the id's last two characters and its length. Never NULL (a NULL would make every worker skip the row).
- */
-const SHARE_SQL = `(coalesce(unicode(substr(stream_id, -1)), 0) + 3 * coalesce(unicode(substr(stream_id, -2, 1)), 0)
-  + 7 * coalesce(length(stream_id), 0)) % ?`;
+/** position, stream_no, revision, event_id, type_no, data, metadata, hash (format 2). */
+type Row = [number, number, number, Buffer | string, number, string, string, Buffer | null];
 
 /** 0x00 ‖ event hash: the RFC 9162 leaf input, rewritten per event (hashing is synchronous). */
 const leafInput = Buffer.alloc(33);
 
 const run = (request: WalkRequest): void => {
   const db = new Database(request.file, { readonly: true, fileMustExist: true });
+  const format = db.pragma('user_version', { simple: true }) as number;
+  if (format !== STORE_FORMAT) throw new Error(`the store file is in format ${format}: open it with the store first`);
+  // A worker's streams are those whose number is its share modulo the workers: SQLite picks the rows (reading a row
+  // into JavaScript is the largest cost of the walk), the names of the share's streams and of every type are read
+  // once. Every stream of an event at or below the head was numbered before the head was read.
+  const streams = new Map(
+    db
+      .prepare(`SELECT stream_no, stream_id FROM streams WHERE stream_no % ? = ?`)
+      .raw()
+      .all(request.workers, request.share) as [number, string][],
+  );
+  const types = new Map(db.prepare(`SELECT type_no, type FROM types`).raw().all() as [number, string][]);
+  const nameOf = (names: Map<number, string>, n: number, what: string): string => {
+    const name = names.get(n);
+    if (name === undefined) throw new Error(`event store: no ${what} is numbered ${n} (the file is damaged)`);
+    return name;
+  };
   const page = db
     .prepare(
-      `SELECT position, event_id, stream_id, revision, type, data, metadata FROM events
-       WHERE position > ? AND position <= ? AND ${SHARE_SQL} = ? ORDER BY position`,
+      `SELECT position, stream_no, revision, event_id, type_no, data, metadata, hash FROM events
+       WHERE position > ? AND position <= ? AND stream_no % ? = ? ORDER BY position`,
     )
     .raw();
   const verifier = new ChainVerifier({ merkle: false });
@@ -48,19 +58,20 @@ const run = (request: WalkRequest): void => {
       for (const r of rows) {
         // A row that is not JSON any more throws here, as SqliteEventStore.readAll would (the run fails, not names).
         const hash = verifier.checkStored(r[0], {
-          eventId: r[1],
-          streamId: r[2],
-          revision: r[3],
-          type: r[4],
+          eventId: idOf(r[3]),
+          streamId: nameOf(streams, r[1], 'stream'),
+          revision: r[2],
+          type: nameOf(types, r[4], 'type'),
           data: r[5],
           metadata: r[6],
+          hash: r[7],
         });
         if (hash === undefined) {
           failed = true;
           break;
         }
         positions[n] = r[0];
-        revisions[n] = r[3];
+        revisions[n] = r[2];
         leafInput.write(hash, 1, 32, 'hex');
         sha256Into(leafInput, leaves, n * 32);
         n++;

@@ -156,7 +156,7 @@ function hashOfTexts(
 
 /**
  * The text a store keeps for an event's `data`: its canonical JSON (RFC 8785), the very text its hash covers, so that
- * `verify` can hash the stored text without parsing it ({@link storedEventHash}). Data with no canonical form (which
+ * `verify` can hash the stored text without parsing it (store/sqlite.row-codec.ts storedEventHash). Data with no canonical form (which
  * a sealed event cannot hold) is kept as JSON.stringify writes it, as before.
  */
 export function storedDataText(data: unknown): string {
@@ -171,14 +171,11 @@ export function storedDataText(data: unknown): string {
   }
 }
 
-/** `,"hash":"` + 64 hex digits + `"}`: how {@link storedMetadataText} ends a sealed event's metadata. */
-const HASH_TAIL = 9 + 64 + 2;
-
 /**
- * The text a store keeps for an event's `metadata`: for a sealed event, the canonical JSON of the metadata without
- * its `hash` (the text the hash covers) with the `hash` member appended last — `{…,"hash":"<hex>"}` — so the hashed
- * text is the stored text minus a fixed-length tail. Other metadata is canonical JSON, or JSON.stringify's text when
- * it has no canonical form.
+ * The text format 1 of the SQLite store (session 4) kept for an event's `metadata`: for a sealed event, the canonical
+ * JSON of the metadata without its `hash` with the `hash` member appended last — `{…,"hash":"<hex>"}`. Other metadata
+ * is canonical JSON, or JSON.stringify's text when it has no canonical form. Format 2 keeps it shorter
+ * (store/sqlite.row-codec.ts); this stays for files and tests of format 1.
  */
 export function storedMetadataText(metadata: Record<string, unknown> | null | undefined): string {
   const value = metadata ?? {};
@@ -190,71 +187,4 @@ export function storedMetadataText(metadata: Record<string, unknown> | null | un
   } catch {
     return JSON.stringify(value);
   }
-}
-
-/** An event as a store keeps it: its columns, `data` and `metadata` as stored JSON text. */
-export interface StoredEventText {
-  eventId: string;
-  streamId: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-}
-
-/**
- * The fast path of verification: the chain hash recomputed from an event's stored text without parsing it. The hashed
- * text is assembled from the stored `data` and the stored `metadata` minus its `,"hash":"…"` tail, exactly as
- * {@link eventHash} writes it; when `sha256(prevHash ‖ that text)` equals the hash in the tail, the event is sound and
- * that hash is returned. Otherwise (text not as {@link storedDataText}/{@link storedMetadataText} write it — an old or
- * foreign row — or an edited one) undefined: the caller parses and checks the event the slow way, which decides.
- *
- * Why a match proves what the slow path would. A match means (SHA-256 being collision resistant) that the assembled
- * text T = `prevHash ‖ {"data":D,"eventId":E,"metadata":H},"revision":R,"streamId":S,"type":Y}` (D the stored data,
- * H the stored metadata without its tail, E, S, Y JSON string tokens of the columns, R the revision's digits) is the
- * text that was sealed, C = `p ‖ {"data":Dc,"eventId":Ec,"metadata":Mc,"revision":…}` with Dc, Mc canonical — and
- * p = prevHash, both prefixes being 64 hex digits. What is left to rule out is the same bytes cut at other places
- * (another event id, data and metadata that are not the sealed ones: parallel-verify.spec.ts builds one). The cuts
- * are where the separators are: if D ended before Dc does, C's own `,"eventId":` after Dc would lie inside H (it
- * cannot lie in a JSON string token, whose quotes are escaped, nor in the fixed separators and digits after H, and
- * that sequence cannot overlap itself); if D ended after, it would lie inside D. Neither holds, since the text is
- * declined when D or H contains `,"eventId":` — so D = Dc, then E = Ec (a string token ends at its first unescaped
- * quote). Likewise C's top-level `,"revision":` lies inside H unless H + `}` = Mc, and the text is declined when H
- * contains `,"revision":`; the digits, S and Y follow. So the bytes a reader parses are the bytes that were hashed:
- * the data parses to the sealed data, and the metadata (Mc, which has prevHash and no top-level `hash`, with the hash
- * member appended) to the sealed metadata; the slow path would recompute the same hash and accept the event too.
- * Data that holds an `eventId` member after its first, or metadata that holds `eventId` or `revision` members, just
- * takes the slow path.
- */
-export function storedEventHash(prevHash: string, e: StoredEventText): string | undefined {
-  const { data, metadata } = e;
-  if (typeof data !== 'string' || typeof metadata !== 'string') return undefined;
-  const n = metadata.length;
-  if (n < HASH_TAIL + 2 || !metadata.startsWith(',"hash":"', n - HASH_TAIL) || !metadata.endsWith('"}'))
-    return undefined;
-  // Not checked for hex: the recomputed digest is lowercase hex, so anything else simply does not match.
-  const hash = metadata.slice(n - HASH_TAIL + 9, n - 2);
-  if (typeof e.eventId !== 'string' || typeof e.streamId !== 'string' || typeof e.type !== 'string') return undefined;
-  if (!Number.isSafeInteger(e.revision)) return undefined;
-  const head = metadata.slice(0, n - HASH_TAIL);
-  // The cut points must be unambiguous (see above): declined, not refused — the slow path decides.
-  if (data.includes(',"eventId":') || head.includes(',"eventId":') || head.includes(',"revision":')) return undefined;
-  // JSON.stringify, not canonicalize, for the three strings: where they differ (a lone surrogate) the text cannot
-  // match a sealed canonical text, and the slow path decides.
-  const text =
-    prevHash +
-    '{"data":' +
-    data +
-    ',"eventId":' +
-    JSON.stringify(e.eventId) +
-    ',"metadata":' +
-    head +
-    '},"revision":' +
-    String(e.revision) +
-    ',"streamId":' +
-    JSON.stringify(e.streamId) +
-    ',"type":' +
-    JSON.stringify(e.type) +
-    '}';
-  return sha256Hex(text) === hash ? hash : undefined;
 }

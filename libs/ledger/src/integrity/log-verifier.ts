@@ -5,7 +5,8 @@
  */
 import type { EventStore, RecordedEvent } from '../store/event-store.port';
 import type { EventMetadata } from '../store/event-store.port';
-import { GENESIS_HASH, type StoredEventText, eventHash, isHashHex, storedEventHash } from './event-hash';
+import { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
+import { type StoredEvent, metadataOf, storedEventHash } from '../store/sqlite.row-codec';
 import { MerkleFrontier } from './merkle/frontier';
 
 /**
@@ -117,9 +118,9 @@ export class ChainVerifier {
     const metadata = event.metadata as unknown as Record<string, unknown> | null | undefined;
     if (metadata === null || typeof metadata !== 'object') return this.fail(event, 'missing-hash', 'no metadata');
     const { prevHash, hash } = metadata;
-    if (!isHashHex(prevHash)) return this.fail(event, 'missing-hash', 'metadata.prevHash is not a 64-hex hash');
-    if (!isHashHex(hash)) return this.fail(event, 'missing-hash', 'metadata.hash is not a 64-hex hash');
 
+    // Order before hashes: an event whose predecessor is gone is named for the gap, even where a store derives
+    // prevHash from the predecessor (the SQLite store's format 2) and so has none to give.
     if (this.checkPositions) {
       if (typeof event.position !== 'number' || !(event.position > this.lastPosition)) {
         return this.fail(event, 'out-of-order', `position ${event.position} does not follow ${this.lastPosition}`);
@@ -134,6 +135,9 @@ export class ChainVerifier {
       }
       return this.fail(event, 'out-of-order', `revision ${event.revision} where ${expectedRevision} was expected`);
     }
+
+    if (!isHashHex(prevHash)) return this.fail(event, 'missing-hash', 'metadata.prevHash is not a 64-hex hash');
+    if (!isHashHex(hash)) return this.fail(event, 'missing-hash', 'metadata.hash is not a 64-hex hash');
 
     let recomputed: string;
     try {
@@ -160,17 +164,17 @@ export class ChainVerifier {
   }
 
   /**
-   * Checks the next event in global order from the text a store keeps ({@link StoredEventText}, at `position`).
+   * Checks the next event in global order from the row the SQLite store keeps ({@link StoredEvent}, at `position`).
    * Returns the event's chain hash when it verified, undefined once verification has failed.
    *
-   * Stored as the SQLite store writes it, the event is hashed as stored, without parsing ({@link storedEventHash});
-   * anything else — an old row, a foreign writer, an edit — is parsed and goes through {@link check}, so the outcome
-   * and the failure named are exactly check's. A row that is not JSON throws, as the store's own read would.
+   * Stored as the store writes it, the event is hashed as stored, without parsing ({@link storedEventHash});
+   * anything else — a foreign writer, an edit — is read as the store reads it and goes through {@link check}, so the
+   * outcome and the failure named are exactly check's. A row that is not JSON throws, as the store's own read would.
    */
-  checkStored(position: number, e: StoredEventText): string | undefined {
+  checkStored(position: number, e: StoredEvent): string | undefined {
     if (this.failure) return undefined;
+    const head = this.heads.get(e.streamId);
     if (!this.checkPositions || position > this.lastPosition) {
-      const head = this.heads.get(e.streamId);
       if (e.revision === (head ? head.revision + 1 : 0)) {
         // The previous event's hash is the prevHash the text must hash with: a match proves the link as well.
         const hash = storedEventHash(head ? head.hash : GENESIS_HASH, e);
@@ -181,6 +185,8 @@ export class ChainVerifier {
         }
       }
     }
+    // The prevHash a reader derives: the stream's previous stored event's hash, which is the head walked so far.
+    const prevHash = e.revision === 0 ? GENESIS_HASH : (head?.hash ?? '');
     const event: RecordedEvent = {
       position,
       eventId: e.eventId,
@@ -188,7 +194,7 @@ export class ChainVerifier {
       revision: e.revision,
       type: e.type,
       data: JSON.parse(e.data) as unknown,
-      metadata: JSON.parse(e.metadata) as EventMetadata,
+      metadata: metadataOf(e.metadata, e.hash, prevHash) as unknown as EventMetadata,
     };
     return this.check(event) ? String(event.metadata.hash) : undefined;
   }

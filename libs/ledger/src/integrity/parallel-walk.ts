@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { TrustedCheckpoint, VerifyFailure, VerifyResult } from './log-verifier';
 import { MerkleFrontier } from './merkle/frontier';
+import { idOf } from '../store/sqlite.row-codec';
 
 /** What a worker is asked to walk. */
 export interface WalkRequest {
@@ -81,10 +82,14 @@ const eventAt = (file: string, position: number): Omit<VerifyFailure, 'reason' |
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const r = db
-      .prepare(`SELECT event_id, stream_id, revision, position FROM events WHERE position = ?`)
-      .get(position) as { event_id: string; stream_id: string; revision: number; position: number } | undefined;
+      .prepare(
+        `SELECT e.event_id, s.stream_id, e.revision, e.position FROM events e
+         LEFT JOIN streams s ON s.stream_no = e.stream_no WHERE e.position = ?`,
+      )
+      .get(position) as
+      { event_id: Buffer | string; stream_id: string | null; revision: number; position: number } | undefined;
     return r
-      ? { eventId: r.event_id, streamId: r.stream_id, revision: r.revision, position: r.position }
+      ? { eventId: idOf(r.event_id), streamId: r.stream_id ?? '', revision: r.revision, position: r.position }
       : { eventId: '', streamId: '', revision: -1, position: -1 };
   } finally {
     db.close();

@@ -25,7 +25,19 @@ import {
 } from './event-store.port';
 import { SqliteSubscription } from './sqlite.subscription';
 import { SqliteWriterThread } from './sqlite-writer.thread';
-import { storedDataText, storedMetadataText } from '../integrity/event-hash';
+import { GENESIS_HASH as GENESIS, isHashHex, storedDataText } from '../integrity/event-hash';
+import {
+  PREV_MARKER,
+  derivedPrevHash,
+  derivesPrevHash,
+  encodeMetadata,
+  hashOf,
+  idOf,
+  metadataOf,
+  storedHash,
+  storedId,
+} from './sqlite.row-codec';
+import { openFormat } from './sqlite.migration';
 
 /** Options for {@link SqliteEventStore.open}. */
 export interface SqliteEventStoreOptions {
@@ -52,28 +64,96 @@ export interface SqliteEventStoreStats {
   appends: number;
 }
 
-/** A row of the embedded store's `events` table, as better-sqlite3 returns it (the file format, docs/integrity.md). */
+/** A row of the embedded store's `events` table in format 2, as better-sqlite3 returns it (docs/integrity.md §3.1). */
 export interface EventRow {
   position: number;
-  event_id: string;
-  stream_id: string;
+  stream_no: number;
+  revision: number;
+  /** 16 bytes for a lowercase UUID, else the id's text (sqlite.row-codec.ts). */
+  event_id: Buffer | string;
+  type_no: number;
+  data: string;
+  /** The canonical metadata without `hash`, its top-level members shortened (sqlite.row-codec.ts). */
+  metadata: string;
+  /** 32 bytes when the metadata's `hash` is a hex SHA-256 (else NULL, and the hash, if any, is in the text). */
+  hash: Buffer | null;
+}
+
+/**
+ * A read row, raw (better-sqlite3's arrays: no object per row): position, stream_no, revision, event_id, type_no,
+ * data, metadata, hash, and the hash of the stream's previous event when the metadata leaves `prevHash` to derive.
+ */
+type ReadRow = [number, number, number, Buffer | string, number, string, string, Buffer | null, Buffer | string | null];
+const READ_COLUMNS = 'position, stream_no, revision, event_id, type_no, data, metadata, hash';
+/**
+ * The previous event's hash (its metadata text when its hash column is NULL: derivedPrevHash), read only for a row that
+ * needs it (format 2 leaves `prevHash` out when it is that).
+ */
+const PREVIOUS_HASH = `CASE WHEN e.revision > 0 AND instr(e.metadata, char(1)) > 0 THEN (SELECT coalesce(p.hash, p.metadata) FROM events p
+  WHERE p.stream_no = e.stream_no AND p.revision < e.revision ORDER BY p.revision DESC LIMIT 1) END`;
+
+/**
+ * A row this store just committed, as its subscriptions read it from the tail (no query): the values it was written
+ * with, and the prevHash it expands with (sqlite.row-codec.ts).
+ */
+interface TailRow {
+  position: number;
+  eventId: string;
+  streamId: string;
   revision: number;
   type: string;
   data: string;
   metadata: string;
+  hash: Buffer | null;
+  prevHash: string;
+}
+
+const fromTail = (t: TailRow): RecordedEvent => ({
+  eventId: t.eventId,
+  type: t.type,
+  streamId: t.streamId,
+  revision: t.revision,
+  position: t.position,
+  data: JSON.parse(t.data) as unknown,
+  metadata: metadataOf(t.metadata, t.hash, t.prevHash) as unknown as EventMetadata,
+});
+
+export interface PreparedEvent {
+  eventId: string;
+  id: Buffer | string;
+  type: string;
+  data: string;
+  /** Encoded as if `prevHash` were the stream's link; `candidate` is that prevHash (checked when applied). */
+  metadata: string;
+  candidate: string | undefined;
+  /** 32 bytes (a Uint8Array once it crossed to the writer thread), and the same as hex. */
+  hash: Buffer | null;
+  hashHex: string | undefined;
 }
 
 /** A write validated and serialized before it is queued, so a bad input fails its caller alone and early. */
 export interface PreparedWrite {
   streamId: string;
   expectedRevision: ExpectedRevision;
-  events: Array<{ eventId: string; type: string; data: string; metadata: string }>;
+  events: PreparedEvent[];
 }
 
 /** What one queued operation did: its writes' results, or the command row that already held its claim. */
 type OperationResult =
-  | { results: AppendResult[]; taken?: undefined; heads?: Array<[string, number]>; appended?: boolean[] }
-  | { results?: undefined; taken: CommandRow; heads?: undefined; appended?: undefined };
+  | {
+      results: AppendResult[];
+      taken?: undefined;
+      heads?: Array<[string, number]>;
+      appended?: boolean[];
+      names?: NamesSeen;
+    }
+  | { results?: undefined; taken: CommandRow; heads?: undefined; appended?: undefined; names?: undefined };
+
+/** Stream and type numbers an operation resolved in the group transaction, remembered once it committed. */
+interface NamesSeen {
+  streams: Array<[string, number]>;
+  types: Array<[string, number]>;
+}
 type Outcome = { ok: true; result: OperationResult } | { ok: false; error: unknown };
 
 /** One append or one command: its own SAVEPOINT in the group transaction. */
@@ -116,10 +196,12 @@ interface QueuedOperation {
 
 export interface CommandRow {
   scope: string;
-  command_id: string;
+  command_id: Buffer | string;
   name: string;
-  hash: string;
-  event_ids: string;
+  hash: Buffer | string;
+  /** Position of the command's first event (its events are consecutive: one operation inserts them in a row). */
+  first_position: number | null;
+  event_count: number;
 }
 
 /** A page of the catch-up read; small enough to keep memory flat, large enough to amortize the query. */
@@ -131,27 +213,8 @@ const DEFAULT_POLL_MS = 200;
 /** Rows of the store's own last commits kept for its subscriptions (between this and twice as many). */
 const TAIL_ROWS = 2_048;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position  INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id  TEXT NOT NULL UNIQUE,
-  stream_id TEXT NOT NULL,
-  revision  INTEGER NOT NULL,
-  type      TEXT NOT NULL,
-  data      TEXT NOT NULL,
-  metadata  TEXT NOT NULL,
-  UNIQUE (stream_id, revision)
-);
--- One row per command (contract §8.1), written in the transaction of its events: the idempotency check and the append
--- are one step, and a command id is scoped to its principal.
-CREATE TABLE IF NOT EXISTS commands (
-  scope      TEXT NOT NULL,
-  command_id TEXT NOT NULL,
-  name       TEXT NOT NULL,
-  hash       TEXT NOT NULL,
-  event_ids  TEXT NOT NULL,
-  PRIMARY KEY (scope, command_id)
-) WITHOUT ROWID;`;
+/** Numbers remembered per name table; past this many the memory starts afresh (reads refill it). */
+const MAX_KNOWN_NAMES = 200_000;
 
 /** SQLite result codes that mean "the store cannot take writes now", as opposed to a caller bug. */
 const isStorageFailure = (error: unknown): boolean => {
@@ -176,15 +239,67 @@ const toStoreUnavailable = (error: unknown, what: string): StoreUnavailable => {
   );
 };
 
-const toRecorded = (row: EventRow): RecordedEvent => ({
-  eventId: row.event_id,
-  type: row.type,
-  streamId: row.stream_id,
-  revision: row.revision,
-  position: row.position,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as EventMetadata,
-});
+/**
+ * A numbered name (format 2: streams and event types are kept once, rows carry their number). Numbers found or
+ * made inside the group transaction are remembered only once it committed (the caller passes them to `remember`):
+ * a rolled-back insert would otherwise leave a number that belongs to nobody, or later to another name.
+ */
+class NameTable {
+  private readonly byName = new Map<string, number>();
+  private readonly byNumber = new Map<number, string>();
+  private readonly findNumber: Database.Statement<[string], number>;
+  private readonly findName: Database.Statement<[number], string>;
+  private readonly insert: Database.Statement<[string]>;
+
+  constructor(
+    private readonly db: Database.Database,
+    table: 'streams' | 'types',
+    key: string,
+    value: string,
+  ) {
+    this.findNumber = db.prepare<[string], number>(`SELECT ${key} FROM ${table} WHERE ${value} = ?`).pluck();
+    this.findName = db.prepare<[number], string>(`SELECT ${value} FROM ${table} WHERE ${key} = ?`).pluck();
+    this.insert = db.prepare<[string]>(`INSERT INTO ${table} (${value}) VALUES (?)`);
+  }
+
+  /** The number of `name`, made if new (inside the write transaction); the pair goes to `seen`. */
+  numberFor(name: string, seen: Array<[string, number]>): number {
+    let n = this.byName.get(name) ?? this.findNumber.get(name);
+    n ??= Number(this.insert.run(name).lastInsertRowid);
+    seen.push([name, n]);
+    return n;
+  }
+
+  /** The number of `name`, if it has one. */
+  numberOf(name: string): number | undefined {
+    const known = this.byName.get(name);
+    if (known !== undefined) return known;
+    const n = this.findNumber.get(name);
+    if (n !== undefined && !this.db.inTransaction) this.remember([[name, n]]);
+    return n;
+  }
+
+  /** The name numbered `n` (a row that names no number is a damaged file: it reads as an error). */
+  nameOf(n: number): string {
+    const known = this.byNumber.get(n);
+    if (known !== undefined) return known;
+    const name = this.findName.get(n);
+    if (name === undefined) throw new Error(`event store: no name is numbered ${n} (the file is damaged)`);
+    if (!this.db.inTransaction) this.remember([[name, n]]);
+    return name;
+  }
+
+  remember(pairs: readonly (readonly [string, number])[]): void {
+    if (this.byName.size > MAX_KNOWN_NAMES) {
+      this.byName.clear();
+      this.byNumber.clear();
+    }
+    for (const [name, n] of pairs) {
+      this.byName.set(name, n);
+      this.byNumber.set(n, name);
+    }
+  }
+}
 
 /**
  * A synchronous read as the port's promise. better-sqlite3 reads synchronously; a throw (the store is closed)
@@ -268,39 +383,54 @@ export class SqliteEventStore implements EventStore {
    * costs its query and, after the writer thread's commit reset this connection's page cache, its pages again.
    * Every position in it was given to this store's own transaction, so no other row can sit between them.
    */
-  private tail: EventRow[] = [];
+  private tail: TailRow[] = [];
 
+  private readonly streams: NameTable;
+  private readonly types: NameTable;
   private readonly stmt: {
-    streamHead: Database.Statement<[string], { revision: number; position: number }>;
-    streamForwards: Database.Statement<[string, number, number], EventRow>;
-    streamBackwards: Database.Statement<[string, number, number], EventRow>;
-    allForwards: Database.Statement<[number, number], EventRow>;
-    allBackwards: Database.Statement<[number, number], EventRow>;
+    streamHead: Database.Statement<[number], { revision: number; position: number }>;
+    streamForwards: Database.Statement<[number, number, number], ReadRow>;
+    streamBackwards: Database.Statement<[number, number, number], ReadRow>;
+    previousHash: Database.Statement<[number, number], Buffer | string | null>;
+    allForwards: Database.Statement<[number, number], ReadRow>;
+    allBackwards: Database.Statement<[number, number], ReadRow>;
     head: Database.Statement<[], { position: number | null }>;
-    findCommand: Database.Statement<[string, string], CommandRow>;
-    eventsByIds: Database.Statement<[string], EventRow>;
+    findCommand: Database.Statement<[string, Buffer | string], CommandRow>;
   };
 
   private constructor(db: Database.Database, file: string, options: SqliteEventStoreOptions) {
     this.db = db;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.streams = new NameTable(db, 'streams', 'stream_no', 'stream_id');
+    this.types = new NameTable(db, 'types', 'type_no', 'type');
+    const read = (sql: string) => db.prepare(sql).raw() as Database.Statement<never, ReadRow>;
     this.stmt = {
-      // The last row through the (stream_id, revision) unique index: O(log n).
+      // The last row through the (stream_no, revision) unique index: O(log n).
       streamHead: db.prepare(
-        'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+        'SELECT revision, position FROM events WHERE stream_no = ? ORDER BY revision DESC LIMIT 1',
       ),
-      streamForwards: db.prepare(
-        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
+      // A stream's rows come in revision order, so each row's previous hash is the row beside it (previousHash
+      // reads the one before the outermost).
+      streamForwards: read(
+        `SELECT ${READ_COLUMNS} FROM events WHERE stream_no = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
       ),
-      streamBackwards: db.prepare(
-        'SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
+      streamBackwards: read(
+        `SELECT ${READ_COLUMNS} FROM events WHERE stream_no = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       ),
-      allForwards: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
-      allBackwards: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position DESC LIMIT ?'),
+      previousHash: db
+        .prepare<[number, number], Buffer | string | null>(
+          'SELECT coalesce(hash, metadata) FROM events WHERE stream_no = ? AND revision < ? ORDER BY revision DESC LIMIT 1',
+        )
+        .pluck(),
+      allForwards: read(
+        `SELECT ${READ_COLUMNS}, ${PREVIOUS_HASH} FROM events e WHERE position > ? ORDER BY position ASC LIMIT ?`,
+      ),
+      allBackwards: read(
+        `SELECT ${READ_COLUMNS}, ${PREVIOUS_HASH} FROM events e WHERE position > ? ORDER BY position DESC LIMIT ?`,
+      ),
       head: db.prepare('SELECT MAX(position) AS position FROM events'),
-      findCommand: db.prepare('SELECT * FROM commands WHERE scope = ? AND command_id = ?'),
-      eventsByIds: db.prepare(
-        'SELECT * FROM events WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY position ASC',
+      findCommand: db.prepare(
+        'SELECT scope, command_id, name, hash, first_position, event_count FROM commands WHERE scope = ? AND command_id = ?',
       ),
     };
     if (options.writer === 'inline' || db.memory) this.inline = new SqliteWriter(db);
@@ -322,7 +452,8 @@ export class SqliteEventStore implements EventStore {
       db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       // Another process may hold the write lock for a moment; wait for it rather than failing at once.
       db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
+      // Creates a new file in format 2, or migrates a format-1 file in one transaction (sqlite.migration.ts).
+      openFormat(db);
       return new SqliteEventStore(db, file, options);
     } catch (error) {
       db?.close();
@@ -390,37 +521,66 @@ export class SqliteEventStore implements EventStore {
   findCommand(scope: string, commandId: string): Promise<StoredCommand | undefined> {
     return promised(() => {
       this.assertOpen();
-      const row = this.stmt.findCommand.get(scope, commandId);
+      const row = this.stmt.findCommand.get(scope, storedId(commandId));
       return row ? this.toStoredCommand(row) : undefined;
     });
   }
 
   private toStoredCommand(row: CommandRow): StoredCommand {
+    const events =
+      row.first_position === null || row.event_count === 0
+        ? []
+        : this.stmt.allForwards.all(row.first_position - 1, row.event_count).map((r) => this.toRecorded(r, r[8]));
+    return { scope: row.scope, commandId: idOf(row.command_id), name: row.name, hash: hashOf(row.hash), events };
+  }
+
+  /**
+   * The one way a row becomes an event (format 2, sqlite.row-codec.ts). `previous` is the hash of the stream's
+   * previous stored event, needed only when the row leaves `prevHash` to derive.
+   */
+  private toRecorded(r: ReadRow, previous: Buffer | string | null | undefined): RecordedEvent {
+    const revision = r[2];
+    const text = r[6];
     return {
-      scope: row.scope,
-      commandId: row.command_id,
-      name: row.name,
-      hash: row.hash,
-      events: this.stmt.eventsByIds.all(row.event_ids).map(toRecorded),
+      eventId: idOf(r[3]),
+      type: this.types.nameOf(r[4]),
+      streamId: this.streams.nameOf(r[1]),
+      revision,
+      position: r[0],
+      data: JSON.parse(r[5]) as unknown,
+      metadata: metadataOf(
+        text,
+        r[7],
+        derivesPrevHash(text) ? derivedPrevHash(revision, previous) : '',
+      ) as unknown as EventMetadata,
     };
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     return promised(() => {
       this.assertOpen();
+      const n = this.streams.numberOf(streamId);
+      if (n === undefined) return [];
       const limit = options.maxCount ?? -1; // LIMIT -1: no limit in SQLite
-      const rows =
-        options.direction === 'backwards'
-          ? this.stmt.streamBackwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
-          : this.stmt.streamForwards.all(streamId, options.fromRevision ?? 0, limit);
-      return rows.map(toRecorded);
+      const backwards = options.direction === 'backwards';
+      const rows = backwards
+        ? this.stmt.streamBackwards.all(n, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.stmt.streamForwards.all(n, options.fromRevision ?? 0, limit);
+      // A row's previous event is its neighbour in the answer (forwards: the one before; backwards: the one after),
+      // or for the outermost row the stream's row before it.
+      return rows.map((r, i) => {
+        if (r[2] === 0 || !derivesPrevHash(r[6])) return this.toRecorded(r, undefined);
+        const neighbour = backwards ? rows[i + 1] : rows[i - 1];
+        return this.toRecorded(r, neighbour ? (neighbour[7] ?? neighbour[6]) : this.stmt.previousHash.get(n, r[2]));
+      });
     });
   }
 
   streamRevision(streamId: string): Promise<number> {
     return promised(() => {
       this.assertOpen();
-      return this.stmt.streamHead.get(streamId)?.revision ?? -1;
+      const n = this.streams.numberOf(streamId);
+      return n === undefined ? -1 : (this.stmt.streamHead.get(n)?.revision ?? -1);
     });
   }
 
@@ -437,7 +597,7 @@ export class SqliteEventStore implements EventStore {
     return promised(() => {
       this.assertOpen();
       const statement = options.direction === 'backwards' ? this.stmt.allBackwards : this.stmt.allForwards;
-      return statement.all(options.after ?? 0, options.maxCount ?? -1).map(toRecorded);
+      return statement.all(options.after ?? 0, options.maxCount ?? -1).map((r) => this.toRecorded(r, r[8]));
     });
   }
 
@@ -485,13 +645,13 @@ export class SqliteEventStore implements EventStore {
     // after it come from the file, on this call or the next.
     if (first !== undefined && after + 1 >= first && after + 1 < first + this.tail.length) {
       const from = after + 1 - first;
-      return this.tail.slice(from, from + limit).map(toRecorded);
+      return this.tail.slice(from, from + limit).map(fromTail);
     }
-    return this.stmt.allForwards.all(after, limit).map(toRecorded);
+    return this.stmt.allForwards.all(after, limit).map((r) => this.toRecorded(r, r[8]));
   }
 
   /** Adds a commit's new rows to the tail; a gap before them (another connection wrote) starts the tail afresh. */
-  private keepTail(rows: EventRow[]): void {
+  private keepTail(rows: TailRow[]): void {
     if (rows.length === 0) return;
     rows.sort((a, b) => a.position - b.position);
     for (const row of rows) {
@@ -569,7 +729,7 @@ export class SqliteEventStore implements EventStore {
     this.counters.commits += 1;
     // Another connection wrote the file since the previous commit: none of the remembered heads can be trusted.
     if (reply.foreign || this.heads.size > MAX_KNOWN_HEADS) this.heads.clear();
-    const rows: EventRow[] = [];
+    const rows: TailRow[] = [];
     group.forEach((queued, i) => {
       this.counters.appends += queued.ops.length;
       const outcomes = reply.outcomes[i].map((outcome, j): Outcome => {
@@ -583,12 +743,15 @@ export class SqliteEventStore implements EventStore {
             result.events.forEach((ref, k) =>
               rows.push({
                 position: ref.position,
-                event_id: ref.eventId,
-                stream_id: result.streamId,
+                eventId: ref.eventId,
+                streamId: result.streamId,
                 revision: ref.revision,
                 type: events[k].type,
                 data: events[k].data,
                 metadata: events[k].metadata,
+                hash: events[k].hash,
+                // The prevHash the row was written with: the link (left out) or the same, spelled out.
+                prevHash: events[k].candidate ?? '',
               }),
             );
           });
@@ -613,12 +776,14 @@ export class SqliteWriter {
   private version: number | undefined;
   private foreign = false;
 
+  private readonly streams: NameTable;
+  private readonly types: NameTable;
   private readonly stmt: {
-    findEvent: Database.Statement<[string], Pick<EventRow, 'stream_id' | 'revision' | 'position'>>;
-    streamHead: Database.Statement<[string], { revision: number; position: number }>;
-    insert: Database.Statement<[string, string, number, string, string, string]>;
-    findCommand: Database.Statement<[string, string], CommandRow>;
-    insertCommand: Database.Statement<[string, string, string, string, string]>;
+    findEvent: Database.Statement<[Buffer | string], Pick<EventRow, 'stream_no' | 'revision' | 'position'>>;
+    streamHead: Database.Statement<[number], { revision: number; position: number; hash: Buffer | null }>;
+    insert: Database.Statement<[number, number, Buffer | string, number, string, string, Buffer | null]>;
+    findCommand: Database.Statement<[string, Buffer | string], CommandRow>;
+    insertCommand: Database.Statement<[string, Buffer | string, string, Buffer | string, number | null, number]>;
     dataVersion: Database.Statement<[], number>;
   };
 
@@ -631,31 +796,34 @@ export class SqliteWriter {
     this.applyOperation = db.transaction((op: WriterOperation): OperationResult => {
       if (op.claim) {
         // Inside the group transaction: a claim written by an earlier operation of the group is seen here too.
-        const taken = this.stmt.findCommand.get(op.claim.scope, op.claim.commandId);
+        const taken = this.stmt.findCommand.get(op.claim.scope, storedId(op.claim.commandId));
         if (taken) return { taken };
       }
       const heads: Array<[string, number]> = [];
+      const names: NamesSeen = { streams: [], types: [] };
       // A new claim's event ids are derived from it, so they cannot be stored yet: no lookup per event (the unique
       // index would still refuse a clash, failing this operation alone).
       // Which writes appended (a replayed one returns the rows it found): the store keeps those as its tail.
       const appended: boolean[] = [];
       const results = op.writes.map((w) => {
         const before = heads.length;
-        const result = this.applyWrite(w, heads, op.claim === undefined);
+        const result = this.applyWrite(w, heads, names, op.claim === undefined);
         appended.push(heads.length > before);
         return result;
       });
       if (op.claim) {
-        const ids = results.flatMap((r) => r.events.map((e) => e.eventId));
+        // The command's events are the rows this operation just inserted, one after another: first position, count.
+        const refs = results.flatMap((r) => r.events);
         this.stmt.insertCommand.run(
           op.claim.scope,
-          op.claim.commandId,
+          storedId(op.claim.commandId),
           op.claim.name,
-          op.claim.hash,
-          JSON.stringify(ids),
+          storedHash(op.claim.hash),
+          refs.length > 0 ? refs[0].position : null,
+          refs.length,
         );
       }
-      return { results, heads, appended };
+      return { results, heads, appended, names };
     });
     this.applyGroup = db.transaction((group: WriterOperation[][], outcomes: WriterOutcome[][]) => {
       // Inside the write lock: a commit by anyone else since ours shows here, and then no head we told is sure.
@@ -694,19 +862,23 @@ export class SqliteWriter {
         outcomes.push(settled);
       }
     });
+    this.streams = new NameTable(db, 'streams', 'stream_no', 'stream_id');
+    this.types = new NameTable(db, 'types', 'type_no', 'type');
     this.stmt = {
-      findEvent: db.prepare('SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
-      // The last row through the (stream_id, revision) unique index: O(log n), and inside the group transaction it
+      findEvent: db.prepare('SELECT stream_no, revision, position FROM events WHERE event_id = ?'),
+      // The last row through the (stream_no, revision) unique index: O(log n), and inside the group transaction it
       // sees the rows written by earlier operations of the same group.
       streamHead: db.prepare(
-        'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+        'SELECT revision, position, hash FROM events WHERE stream_no = ? ORDER BY revision DESC LIMIT 1',
       ),
       insert: db.prepare(
-        'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (stream_no, revision, event_id, type_no, data, metadata, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      findCommand: db.prepare('SELECT * FROM commands WHERE scope = ? AND command_id = ?'),
+      findCommand: db.prepare(
+        'SELECT scope, command_id, name, hash, first_position, event_count FROM commands WHERE scope = ? AND command_id = ?',
+      ),
       insertCommand: db.prepare(
-        'INSERT INTO commands (scope, command_id, name, hash, event_ids) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO commands (scope, command_id, name, hash, first_position, event_count) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       // Changes whenever another connection (another process, a tool) commits to the file; our own commits do not.
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
@@ -727,21 +899,35 @@ export class SqliteWriter {
     }
     const foreign = this.foreign;
     this.foreign = false;
+    // Committed now: the numbers the operations that stood found or made are the file's for good.
+    for (const settled of outcomes)
+      for (const outcome of settled)
+        if (outcome.ok && outcome.result.names) {
+          this.streams.remember(outcome.result.names.streams);
+          this.types.remember(outcome.result.names.types);
+          delete outcome.result.names;
+        }
     return { outcomes, foreign };
   }
 
   /** Runs inside the group transaction, so revisions and ids seen here include earlier operations of the group. */
-  private applyWrite(write: PreparedWrite, heads: Array<[string, number]>, byEventId: boolean): AppendResult {
+  private applyWrite(
+    write: PreparedWrite,
+    heads: Array<[string, number]>,
+    names: NamesSeen,
+    byEventId: boolean,
+  ): AppendResult {
     const { streamId, expectedRevision, events } = write;
 
     // Idempotency comes before the revision check: a retry of an append that did commit must not conflict.
-    const stored = byEventId ? events.map((e) => this.stmt.findEvent.get(e.eventId)) : [];
+    const stored = byEventId ? events.map((e) => this.stmt.findEvent.get(e.id)) : [];
     const found = stored.filter((row): row is NonNullable<typeof row> => row !== undefined);
     if (found.length > 0) {
-      const elsewhere = found.find((row) => row.stream_id !== streamId);
+      const own = this.streams.numberOf(streamId);
+      const elsewhere = found.find((row) => row.stream_no !== own);
       if (elsewhere) {
         throw new Error(
-          `append to ${streamId}: event id ${events[stored.indexOf(elsewhere)].eventId} is already stored in stream ${elsewhere.stream_id}`,
+          `append to ${streamId}: event id ${events[stored.indexOf(elsewhere)].eventId} is already stored in stream ${this.streams.nameOf(elsewhere.stream_no)}`,
         );
       }
       if (found.length < events.length) {
@@ -759,24 +945,35 @@ export class SqliteWriter {
       };
     }
 
-    const head = this.stmt.streamHead.get(streamId);
+    const existing = this.streams.numberOf(streamId);
+    const head = existing === undefined ? undefined : this.stmt.streamHead.get(existing);
     const current = head?.revision ?? -1;
     if (!expectedMatches(expectedRevision, current)) throw new ConcurrencyConflict(streamId, expectedRevision, current);
+    if (events.length === 0) {
+      heads.push([streamId, current]);
+      return { streamId, nextExpectedRevision: current, position: head?.position ?? -1, events: [] };
+    }
 
+    const streamNo = this.streams.numberFor(streamId, names.streams);
+    // The hash a reader will derive for the next event's prevHash: the genesis hash, then each event's own.
+    let link: string | undefined = head ? (head.hash ? hashOf(head.hash) : undefined) : undefined;
     const refs: AppendedEventRef[] = events.map((e, i) => {
       const revision = current + 1 + i;
-      const info = this.stmt.insert.run(e.eventId, streamId, revision, e.type, e.data, e.metadata);
+      const derived = revision === 0 ? GENESIS : link;
+      // Encoded as if prevHash were the link (what a sealed event has); anything else keeps its prevHash in the text.
+      const metadata =
+        e.candidate === undefined || e.candidate === derived
+          ? e.metadata
+          : e.metadata.replace(PREV_MARKER, `"prevHash":"${e.candidate}"`);
+      const typeNo = this.types.numberFor(e.type, names.types);
+      const info = this.stmt.insert.run(streamNo, revision, e.id, typeNo, e.data, metadata, e.hash);
+      link = e.hashHex;
       return { eventId: e.eventId, revision, position: Number(info.lastInsertRowid) };
     });
     const lastRef = refs[refs.length - 1];
     // Only a write that appended says where the head is now (a replayed one names revisions from the past).
     heads.push([streamId, current + events.length]);
-    return {
-      streamId,
-      nextExpectedRevision: current + events.length,
-      position: lastRef?.position ?? head?.position ?? -1,
-      events: refs,
-    };
+    return { streamId, nextExpectedRevision: current + events.length, position: lastRef.position, events: refs };
   }
 }
 
@@ -810,12 +1007,20 @@ function prepareWrite(write: StreamWrite): PreparedWrite {
       ids.add(e.eventId);
       if (typeof e.type !== 'string' || e.type.length === 0)
         throw new Error(`append to ${streamId}: event type must be a non-empty string`);
+      // The text the hash covers, so verify hashes it as stored (sqlite.row-codec.ts storedEventHash), shortened
+      // as if its prevHash were the stream's link; applyWrite writes it out in full when it is not.
+      const meta = e.metadata ?? {};
+      const candidate = isHashHex(meta.prevHash) ? meta.prevHash : undefined;
+      const { text, hash } = encodeMetadata(meta, candidate);
       return {
         eventId: e.eventId,
+        id: storedId(e.eventId),
         type: e.type,
-        // The text the hash covers, so verify hashes it as stored (event-hash.ts storedEventHash).
         data: storedDataText(e.data),
-        metadata: storedMetadataText(e.metadata),
+        metadata: text,
+        candidate: candidate !== undefined && text.includes(PREV_MARKER) ? candidate : undefined,
+        hash,
+        hashHex: hash ? (meta.hash as string) : undefined,
       };
     }),
   };

@@ -1,4 +1,5 @@
 /** Given/when/then helpers for deciders (`@custody-ledger/ledger/testing`). */
 export * from './decider-spec';
-/** The embedded store's `events` row, for tests that read or edit the file itself. */
-export type { EventRow as SqliteEventRow } from '../store/sqlite.event-store';
+/** The embedded store's rows, read and written with its own codec; a format-1 file for migration tests. */
+export { readStoredEvents, writeFormat1Store, writeStoredEvent } from './sqlite-rows';
+export type { Format1Command, SqliteEventRow, StoredRowEvent } from './sqlite-rows';
