@@ -145,6 +145,22 @@ describe('rebuilding the read models into a fresh file', () => {
     expect(fs.readdirSync(dir).filter((f) => f.includes('.merkle'))).toEqual([]);
   });
 
+  it('sessions carried across pages (rows written once, or when too many are held) leave the rows page by page leaves', async () => {
+    const rebuilt = async (name: string, options: { carry: boolean; maxCarried?: number }) => {
+      const rm = ReadModels.open(store, path.join(dir, `carry-${name}.sqlite`));
+      await rm.rebuild(undefined, { pageSize: 5, ...options });
+      const out = { rows: dump(rm.db), root: rm.merkle.root(), failures: [...rm.runner.failures] };
+      expect(rm.runner.checkpoint).toBe(await store.headPosition());
+      await rm.close();
+      return out;
+    };
+    const pageByPage = await rebuilt('no', { carry: false });
+    expect(await rebuilt('yes', { carry: true })).toEqual(pageByPage);
+    // A cap of 2 streams: the carried rows are written every page or two, mid-rebuild.
+    expect(await rebuilt('capped', { carry: true, maxCarried: 2 })).toEqual(pageByPage);
+    expect(pageByPage.rows.stream_states.length).toBeGreaterThan(3);
+  });
+
   it('a rebuild that fails half way leaves the live file serving as it was', async () => {
     const file = path.join(dir, 'failing.sqlite');
     let pages = 0;

@@ -10,7 +10,7 @@ import {
   putRebuiltReadModelFile,
   type Db,
 } from './db/read-model-db';
-import { ProjectionRunner, type ProjectionFailure } from './runner/projection-runner';
+import { CarriedPageFailed, ProjectionRunner, type ProjectionFailure } from './runner/projection-runner';
 import type { Projection } from './runner/projection';
 import { streamStateProjection } from './custody/stream-state.projection';
 import { personIndexProjection } from './custody/person-index.projection';
@@ -118,7 +118,7 @@ export class ReadModels {
    */
   async rebuild(
     onProgress?: (position: number) => void,
-    options: { pageSize?: number; merkleWorker?: boolean } = {},
+    options: { pageSize?: number; merkleWorker?: boolean; carry?: boolean; maxCarried?: number } = {},
   ): Promise<void> {
     const pageSize = options.pageSize ?? REBUILD_PAGE;
     const live = this.dbValue.name;
@@ -153,6 +153,7 @@ export class ReadModels {
     // after does not rehash; a page without projection failures is appended from the events it was made of, not read
     // back from the rows just written.
     const merkle = split ? undefined : new MerkleIndex(db);
+    const carry = split && (options.carry ?? true);
     let failures: ProjectionFailure[];
     try {
       // Over EventStoreDB the next page is asked for before this one is projected, so the server reads and sends it
@@ -173,7 +174,9 @@ export class ReadModels {
         // Posted first, so the worker projects the page while this thread does.
         merkleRebuild?.page(page);
         const before = fresh.failures.length;
-        fresh.commit(page);
+        // With the Merkle half elsewhere no projection here needs its rows page by page: the sessions are carried.
+        if (carry) fresh.commitCarried(page, options.maxCarried);
+        else fresh.commit(page);
         if (merkle) {
           if (fresh.failures.length === before) merkle.appendCommitted(page);
           merkle.sync();
@@ -181,6 +184,7 @@ export class ReadModels {
         onProgress?.(page[page.length - 1].position);
         if (more && !prefetch) next = read(page[page.length - 1].position);
       }
+      fresh.endCarried();
       finishRebuiltReadModelDb(db);
       for (const i of extraIndexes) db.exec(i.sql);
       merkle?.sync();
@@ -193,6 +197,8 @@ export class ReadModels {
       await merkleRebuild?.abort();
       db.close();
       for (const suffix of ['', '-journal']) fs.rmSync(file + suffix, { force: true });
+      // A projection threw in a carried page: again page by page, which records the failure and skips it.
+      if (e instanceof CarriedPageFailed) return this.rebuild(onProgress, { ...options, carry: false });
       this.runner.start();
       throw e;
     }

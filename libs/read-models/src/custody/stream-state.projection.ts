@@ -254,6 +254,7 @@ export const streamStateProjection: Projection = {
         for (const streamId of ids) write(db, streamId, pending.get(streamId)!);
         pending.clear();
       },
+      size: () => pending.size,
     };
   },
 };

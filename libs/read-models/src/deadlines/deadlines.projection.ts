@@ -51,7 +51,9 @@ export const deadlinesProjection: Projection = {
         for (const [key, d] of last)
           if (d) put(db, d);
           else drop(db, key);
+        last.clear();
       },
+      size: () => last.size,
     };
   },
 };

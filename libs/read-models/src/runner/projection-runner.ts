@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '@app/ledger';
 import { clearReadModels, type Db } from '../db/read-model-db';
-import type { Projection } from './projection';
+import type { Projection, ProjectionSession } from './projection';
 import {
   detectStoreRollback,
   readAppliedHead,
@@ -25,6 +25,16 @@ const STORE_CHECK_MAX_AGE_MS = 1_000;
 
 /** A projection threw on the fast path: the batch is rolled back and applied again with each projection isolated. */
 class ProjectionThrew extends Error {}
+
+/** A projection threw in a page of {@link ProjectionRunner.commitCarried}: the rebuild starts again page by page. */
+export class CarriedPageFailed extends Error {
+  constructor() {
+    super('a projection threw in a carried rebuild page');
+  }
+}
+
+/** Unwritten rows a carried session may hold (a stream's folded state each) before a page writes them. */
+const CARRY_MAX = 20_000;
 /** Buffered events beyond which the subscription waits while the read models cannot be written. */
 const HIGH_WATER = 10_000;
 
@@ -70,6 +80,8 @@ export class ProjectionRunner {
 
   private dbValue!: Db;
   private batch!: (apply: () => void, last: RecordedEvent) => AppliedHead;
+  /** The sessions a rebuild's pages carry over (see {@link commitCarried}). */
+  private carried: ProjectionSession[] | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -373,18 +385,71 @@ export class ProjectionRunner {
     for (const listener of this.commitListeners) listener(events);
   }
 
-  /** Applies a batch to every projection, inside the batch's transaction; a projection's error aborts the batch. */
-  private applyFast(events: RecordedEvent[]): void {
-    const sessions = this.projections.map(
+  /**
+   * A rebuild's page, its projections' sessions kept open from one page to the next: a stream the pages keep touching
+   * is folded in memory throughout and its rows written once — when a session holds more than `maxCarried`
+   * unwritten rows, and at {@link endCarried} — instead of once per page (issue 16: the stream rows and their reloads
+   * were a sixth of a rebuild's main thread). Each page still commits with its checkpoint; the file is not live until
+   * the rebuild renames it, so rows behind the checkpoint until the last page are no one's concern. A projection that
+   * throws leaves the sessions holding what its page's rollback undid: nothing is recorded and {@link CarriedPageFailed}
+   * is thrown, for the rebuild to start again page by page ({@link commit}), where the failure is recorded and skipped.
+   */
+  commitCarried(events: RecordedEvent[], maxCarried = CARRY_MAX): void {
+    if (events.length === 0) return;
+    let applied: AppliedHead;
+    try {
+      applied = this.batch(
+        () => {
+          const sessions = (this.carried ??= this.sessions());
+          this.applySessions(sessions, events, false);
+          if (sessions.some((s) => (s.size?.() ?? 0) > maxCarried)) {
+            this.carried = undefined;
+            this.applySessions(sessions, [], true);
+          }
+        },
+        events[events.length - 1],
+      );
+    } catch (e) {
+      this.carried = undefined;
+      throw e instanceof ProjectionThrew ? new CarriedPageFailed() : e;
+    }
+    this.checkpointValue = applied.position;
+    this.applied = applied;
+    for (const listener of this.commitListeners) listener(events);
+  }
+
+  /** Writes what the carried sessions hold, in a transaction of its own (a rebuild's last step before its indexes). */
+  endCarried(): void {
+    const sessions = this.carried;
+    this.carried = undefined;
+    if (!sessions) return;
+    try {
+      this.db.transaction(() => this.applySessions(sessions, [], true))();
+    } catch (e) {
+      throw e instanceof ProjectionThrew ? new CarriedPageFailed() : e;
+    }
+  }
+
+  private sessions(): ProjectionSession[] {
+    return this.projections.map(
       (p) => p.session?.(this.db) ?? { apply: (e: RecordedEvent) => p.apply(this.db, e), end: () => {} },
     );
+  }
+
+  /** Applies events to sessions (and ends them), inside the batch's transaction; a projection's error aborts it. */
+  private applySessions(sessions: ProjectionSession[], events: RecordedEvent[], end: boolean): void {
     try {
       for (const event of events) for (const s of sessions) s.apply(event);
-      for (const s of sessions) s.end();
+      if (end) for (const s of sessions) s.end();
     } catch (e) {
       if (isStorageFailure(e)) throw e;
       throw new ProjectionThrew();
     }
+  }
+
+  /** Applies a batch to every projection, inside the batch's transaction; a projection's error aborts the batch. */
+  private applyFast(events: RecordedEvent[]): void {
+    this.applySessions(this.sessions(), events, true);
   }
 
   /** Applies one event to every projection; a projection that throws is recorded and skipped, never blocks the rest. */

@@ -21,4 +21,9 @@ export interface Projection {
 export interface ProjectionSession {
   apply(event: RecordedEvent): void;
   end(): void;
+  /**
+   * Optional: how many rows the session holds unwritten. A rebuild keeps sessions open across its pages
+   * (`ProjectionRunner.commitCarried`) and ends them early once one holds too many.
+   */
+  size?(): number;
 }
