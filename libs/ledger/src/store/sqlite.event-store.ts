@@ -639,8 +639,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** @internal One page of the global log after `after`, for subscriptions. */
-  readPage(after: number, limit: number): RecordedEvent[] {
+  readPage(after: number, limit: number, lookPastTail = true): RecordedEvent[] {
     const first = this.tail.length > 0 ? this.tail[0].position : undefined;
+    if (!lookPastTail && first !== undefined && after === first + this.tail.length - 1) return [];
     // From the tail only when it holds the very next position: rows before it (another process's, older ones) and
     // after it come from the file, on this call or the next.
     if (first !== undefined && after + 1 >= first && after + 1 < first + this.tail.length) {

@@ -11,7 +11,12 @@ const PAGE_SIZE = 500;
 
 /** What a subscription reads from: the committed log, after a position, a page at a time. */
 export interface LogPageSource {
-  readPage(after: number, limit: number): RecordedEvent[];
+  /**
+   * `lookPastTail: false` lets the source answer "nothing more" without reading the file when `after` is the end of
+   * the commits it made itself (it told the subscription of those; another process's appends are found by the
+   * next read that looks, at the latest after the poll interval).
+   */
+  readPage(after: number, limit: number, lookPastTail?: boolean): RecordedEvent[];
 }
 
 const matchesFilter = (filter: SubscriptionFilter | undefined, streamId: string): boolean => {
@@ -34,6 +39,8 @@ export class SqliteSubscription implements Subscription {
   private stopped = false;
   private caughtUp = false;
   private dirty = false;
+  /** The next read looks in the file past the store's own commits: at the start and after each poll interval. */
+  private polled = true;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -72,7 +79,8 @@ export class SqliteSubscription implements Subscription {
       while (!this.stopped) {
         this.checkCaughtUp();
         this.dirty = false;
-        const page = this.store.readPage(this.cursor, PAGE_SIZE);
+        const page = this.store.readPage(this.cursor, PAGE_SIZE, this.polled);
+        this.polled = false;
         if (page.length === 0) {
           await this.sleep();
           continue;
@@ -115,7 +123,10 @@ export class SqliteSubscription implements Subscription {
         this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const timer = setTimeout(() => {
+        this.polled = true;
+        done();
+      }, this.pollIntervalMs);
       this.wake = done;
     });
   }
