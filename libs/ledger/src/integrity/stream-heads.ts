@@ -74,21 +74,6 @@ export const verifyStreamHeadProof = (p: StreamHeadProof, rootHash: string): boo
   return Array.isArray(p.proof) && verifyInclusion(leaf, p.leafIndex, p.streamCount, p.proof, rootHash);
 };
 
-/** A stream's entry: its head, its number, and whether its leaf is stale. */
-interface Entry {
-  readonly streamId: string;
-  revision: number;
-  hash: string;
-  /** The stream's number, in order of creation: its slot is `slotOf[sid]`. */
-  readonly sid: number;
-  /** Set by an append, cleared when the leaf is rehashed. */
-  dirty: boolean;
-  /** {@link streamIdTail} of the stream. */
-  readonly tail: string;
-  /** UTF-8 length of {@link tail}. */
-  readonly tailBytes: number;
-}
-
 /**
  * 0 for the UTF-16 code units of lowercase hex digits, 1 for every other: a chain hash is checked with 64 table reads
  * (a third of what /^[0-9a-f]{64}$/ costs, measured) before its characters are written as bytes.
@@ -138,22 +123,21 @@ class LeafWriter {
     this.views = Array.from({ length: next.length + 1 }, (_, i) => next.subarray(0, i));
   }
 
-  /** Writes the leaf of `e` into `out` at `offset`. */
-  leaf(e: Entry, out: Buffer, offset: number): void {
-    const r = e.revision;
-    if (r >= 0 && r <= 0x7fffffff && (r | 0) === r && isHex64(e.hash)) {
+  /** Writes the leaf of the head (`hash`, `r`, the stream's `tail` of `tailBytes` UTF-8 bytes) into `out` at `offset`. */
+  leaf(hash: string, r: number, tail: string, tailBytes: number, out: Buffer, offset: number): void {
+    if (r >= 0 && r <= 0x7fffffff && (r | 0) === r && isHex64(hash)) {
       let digits = 1;
       for (let p = 10; p <= r && digits < 10; p *= 10) digits++;
-      const end = 87 + digits + e.tailBytes;
+      const end = 87 + digits + tailBytes;
       this.ensure(end);
       const buf = this.buf;
-      buf.latin1Write(e.hash, 10, 64);
+      buf.latin1Write(hash, 10, 64);
       for (let i = 86 + digits, v = r; i >= 87; i--, v = (v / 10) | 0) buf[i] = 48 + (v % 10);
       // An ASCII tail (the usual stream id) is its own UTF-8: latin1Write is the cheaper of the two writes.
-      if (e.tailBytes === e.tail.length) buf.latin1Write(e.tail, 87 + digits, e.tailBytes);
-      else buf.utf8Write(e.tail, 87 + digits, e.tailBytes);
+      if (tailBytes === tail.length) buf.latin1Write(tail, 87 + digits, tailBytes);
+      else buf.utf8Write(tail, 87 + digits, tailBytes);
       sha256Into(this.views[end], out, offset);
-    } else sha256Into(`\u0000{"hash":${hashMember(e.hash)},"revision":${e.revision}${e.tail}`, out, offset);
+    } else sha256Into(`\u0000{"hash":${hashMember(hash)},"revision":${r}${tail}`, out, offset);
   }
 }
 
@@ -181,18 +165,32 @@ const growInts = (old: Int32Array<ArrayBuffer>, count: number, keep: number): In
  * Hashing goes through the one-shot `crypto.hash` into the slots themselves: no Hash object and no Buffer per node.
  */
 export class StreamHeadsTree {
-  private readonly heads = new Map<string, Entry>();
-  /** Entries by stream number. */
-  private readonly bySid: Entry[] = [];
-  /** Slot of each stream by its number (-1 until the next flush places it). */
+  /**
+   * Every stream by its number, in order of creation (the streams not yet placed are the newest: numbers from
+   * {@link placed} on). The heads live in arrays by number rather than in an object per stream: an append reads the
+   * Map and writes three dense arrays, not a scattered object.
+   */
+  private readonly sids = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly hashes: string[] = [];
+  private revisions = new Float64Array(16);
+  /** 1 while a stream's leaf is stale (set by an append, cleared when it is rehashed). */
+  private dirty = new Uint8Array(16);
+  /** {@link streamIdTail} of each stream and its UTF-8 length. */
+  private readonly tails: string[] = [];
+  private tailBytes = new Int32Array(16);
+  /** The stale streams' numbers, in order of their first append since the last flush. */
+  private dirtyList = new Int32Array(16);
+  private dirtyCount = 0;
+  /** Streams placed in the sorted order (numbers below it). */
+  private placed = 0;
+  /** Slot of each stream by its number (valid below {@link placed}). */
   private slotOf = new Int32Array(16);
   /** Stream number in each slot: `slotOf[order[i]] === i`, `levels[0]` slot i is its leaf. */
   private order = new Int32Array(16);
   /** Stream id in each slot (sorted), for the binary searches that place new streams. */
   private readonly sortedIds: string[] = [];
   private levels: Buffer[] = [Buffer.alloc(0)];
-  private readonly dirtyList: Entry[] = [];
-  private readonly added: Entry[] = [];
   /** Per-slot "changed" marks of the level being recomputed (reused between flushes). */
   private marks = new Uint8Array(0);
   /**
@@ -214,34 +212,32 @@ export class StreamHeadsTree {
 
   /** Number of streams. */
   get size(): number {
-    return this.heads.size;
+    return this.ids.length;
   }
 
   /** The head of a stream, or undefined. */
   head(streamId: string): StreamHead | undefined {
-    const e = this.heads.get(streamId);
-    return e ? { streamId, revision: e.revision, hash: e.hash } : undefined;
+    const sid = this.sids.get(streamId);
+    return sid === undefined ? undefined : { streamId, revision: this.revisions[sid], hash: this.hashes[sid] };
   }
 
   /** Records a stream's new head (its event `revision` with chain hash `hash`). */
   set(streamId: string, revision: number, hash: string): void {
-    const e = this.heads.get(streamId);
-    if (e) {
-      e.revision = revision;
-      e.hash = hash;
-      if (!e.dirty) this.touch(e);
-    } else this.create(streamId, revision, hash);
+    const sid = this.sids.get(streamId);
+    if (sid === undefined) return this.create(streamId, revision, hash);
+    this.revisions[sid] = revision;
+    this.hashes[sid] = hash;
+    if (this.dirty[sid] === 0) this.touch(sid);
   }
 
   /** Records the next event of a stream (revision = previous + 1, or 0 for a new stream). */
   advance(streamId: string, hash: string): void {
-    const e = this.heads.get(streamId);
-    if (e) {
-      e.revision += 1;
-      e.hash = hash;
-      // Only the first event of a stream since the last root marks it: the leaf is hashed once, from its last head.
-      if (!e.dirty) this.touch(e);
-    } else this.create(streamId, 0, hash);
+    const sid = this.sids.get(streamId);
+    if (sid === undefined) return this.create(streamId, 0, hash);
+    this.revisions[sid] += 1;
+    this.hashes[sid] = hash;
+    // Only the first event of a stream since the last root marks it: the leaf is hashed once, from its last head.
+    if (this.dirty[sid] === 0) this.touch(sid);
   }
 
   /** Root of the tree (EMPTY_ROOT with no streams), hex. */
@@ -256,13 +252,13 @@ export class StreamHeadsTree {
 
   /** The head of `streamId` with its audit path against {@link root}, or null for an unknown stream. */
   prove(streamId: string): StreamHeadProof | null {
-    const e = this.heads.get(streamId);
-    if (!e) return null;
+    const sid = this.sids.get(streamId);
+    if (sid === undefined) return null;
     const rootHash = this.root();
     const n = this.sortedIds.length;
-    const index = this.slotOf[e.sid];
+    const index = this.slotOf[sid];
     return {
-      head: { streamId, revision: e.revision, hash: e.hash },
+      head: { streamId, revision: this.revisions[sid], hash: this.hashes[sid] },
       leafIndex: index,
       streamCount: n,
       leafHash: this.subtree(index, 1).toString('hex'),
@@ -276,8 +272,8 @@ export class StreamHeadsTree {
     this.flush();
     const out = new Array<StreamHead>(this.sortedIds.length);
     for (let i = 0; i < out.length; i++) {
-      const e = this.bySid[this.order[i]];
-      out[i] = { streamId: e.streamId, revision: e.revision, hash: e.hash };
+      const sid = this.order[i];
+      out[i] = { streamId: this.ids[sid], revision: this.revisions[sid], hash: this.hashes[sid] };
     }
     return out;
   }
@@ -288,21 +284,34 @@ export class StreamHeadsTree {
     return this.levels[level].subarray(at, at + SLOT);
   };
 
-  private touch(e: Entry): void {
-    e.dirty = true;
-    this.dirtyList.push(e);
+  private touch(sid: number): void {
+    this.dirty[sid] = 1;
+    if (this.dirtyCount === this.dirtyList.length)
+      this.dirtyList = growInts(this.dirtyList, this.dirtyCount + 1, this.dirtyCount);
+    this.dirtyList[this.dirtyCount++] = sid;
     this.cachedRoot = undefined;
   }
 
   private create(streamId: string, revision: number, hash: string): void {
+    const sid = this.ids.length;
+    if (sid === this.revisions.length) {
+      const size = 2 * sid;
+      const revisions = new Float64Array(size);
+      revisions.set(this.revisions);
+      this.revisions = revisions;
+      const dirty = new Uint8Array(size);
+      dirty.set(this.dirty);
+      this.dirty = dirty;
+      this.tailBytes = growInts(this.tailBytes, size, sid);
+    }
     const tail = streamIdTail(streamId);
-    const sid = this.bySid.length;
-    const e: Entry = { streamId, revision, hash, sid, dirty: true, tail, tailBytes: Buffer.byteLength(tail) };
-    this.heads.set(streamId, e);
-    this.bySid.push(e);
-    this.added.push(e);
-    this.dirtyList.push(e);
-    this.cachedRoot = undefined;
+    this.sids.set(streamId, sid);
+    this.ids.push(streamId);
+    this.hashes.push(hash);
+    this.tails.push(tail);
+    this.revisions[sid] = revision;
+    this.tailBytes[sid] = Buffer.byteLength(tail);
+    this.touch(sid);
   }
 
   /** A level buffer holding at least `count` slots, keeping the first `keep` of `old`. */
@@ -317,25 +326,24 @@ export class StreamHeadsTree {
 
   /** Brings the leaves and the perfect subtrees up to date with the heads set since the last flush. */
   private flush(): void {
-    if (this.dirtyList.length === 0) return;
+    if (this.dirtyCount === 0) return;
     const oldN = this.sortedIds.length;
     // From `shiftFrom` on, leaves moved (streams were inserted before them): every node there is recomputed.
     let shiftFrom = oldN;
-    if (this.added.length > 0) shiftFrom = this.place();
+    if (this.placed < this.ids.length) shiftFrom = this.place();
     const n = this.sortedIds.length;
     const leaves = this.levels[0];
     if (this.marks.length < n) this.marks = new Uint8Array(Math.max(n, 2 * this.marks.length));
-    const marks = this.marks;
-    const slotOf = this.slotOf;
-    const writer = this.leafWriter;
-    for (const e of this.dirtyList) {
-      e.dirty = false;
-      const slot = slotOf[e.sid];
-      writer.leaf(e, leaves, slot * SLOT);
+    const { marks, slotOf, leafWriter, dirtyList, dirty, hashes, revisions, tails, tailBytes } = this;
+    for (let d = 0; d < this.dirtyCount; d++) {
+      const sid = dirtyList[d];
+      dirty[sid] = 0;
+      const slot = slotOf[sid];
+      leafWriter.leaf(hashes[sid], revisions[sid], tails[sid], tailBytes[sid], leaves, slot * SLOT);
       if (slot < shiftFrom) marks[slot] = 1;
     }
-    this.counted.leaves += this.dirtyList.length;
-    this.dirtyList.length = 0;
+    this.counted.leaves += this.dirtyCount;
+    this.dirtyCount = 0;
     const input = this.nodeInput;
     const words = this.nodeWords;
     let hashedNodes = 0;
@@ -378,72 +386,69 @@ export class StreamHeadsTree {
    * right-to-left pass over the two slot arrays and the leaves.
    */
   private place(): number {
-    const ids = this.sortedIds;
-    const oldN = ids.length;
-    const found = this.added;
-    const a = found.length;
+    const sorted = this.sortedIds;
+    const oldN = sorted.length;
+    const first = this.placed;
+    const a = this.ids.length - first;
     // Each new stream's place (how many placed ids are smaller), as `place · a + i` so that one native numeric sort
     // orders them by place; those sharing a place are then ordered by id.
     const keys = new Float64Array(a);
     for (let i = 0; i < a; i++) {
-      const id = found[i].streamId;
+      const id = this.ids[first + i];
       let lo = 0;
       let hi = oldN;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (ids[mid] < id) lo = mid + 1;
+        if (sorted[mid] < id) lo = mid + 1;
         else hi = mid;
       }
       keys[i] = lo * a + i;
     }
     keys.sort();
-    const added = new Array<Entry>(a);
+    const added = new Int32Array(a);
     const at = new Int32Array(a);
     for (let i = 0; i < a; i++) {
       const key = keys[i];
-      added[i] = found[key % a];
+      added[i] = first + (key % a);
       at[i] = Math.floor(key / a);
     }
     for (let i = 0; i < a;) {
       let j = i + 1;
       while (j < a && at[j] === at[i]) j++;
-      if (j - i > 1) {
-        const group = added.slice(i, j).sort((x, y) => byId(x.streamId, y.streamId));
-        for (let k = i; k < j; k++) added[k] = group[k - i];
-      }
+      if (j - i > 1) added.subarray(i, j).sort((x, y) => byId(this.ids[x], this.ids[y]));
       i = j;
     }
     const n = oldN + added.length;
     const leaves = (this.levels[0] = StreamHeadsTree.grow(this.levels[0], n, oldN));
     const order = (this.order = growInts(this.order, n, oldN));
-    const slotOf = (this.slotOf = growInts(this.slotOf, this.bySid.length, this.bySid.length - added.length));
-    ids.length = n;
+    const slotOf = (this.slotOf = growInts(this.slotOf, this.ids.length, first));
+    sorted.length = n;
     // Right to left, so that each run of old slots moves right (by the number of streams inserted before it) into
     // space no unmoved slot still occupies.
     let i = oldN - 1;
     let k = n - 1;
     for (let q = a - 1; q >= 0; q--) {
-      const e = added[q];
+      const sid = added[q];
       const p = at[q];
       if (i >= p) {
         const shift = k - i;
         leaves.copyWithin((p + shift) * SLOT, p * SLOT, (i + 1) * SLOT);
         for (let j = i; j >= p; j--) {
-          const sid = order[j];
-          order[j + shift] = sid;
-          slotOf[sid] = j + shift;
-          ids[j + shift] = ids[j];
+          const moved = order[j];
+          order[j + shift] = moved;
+          slotOf[moved] = j + shift;
+          sorted[j + shift] = sorted[j];
         }
         k -= i - p + 1;
         i = p - 1;
       }
-      order[k] = e.sid;
-      slotOf[e.sid] = k;
-      ids[k] = e.streamId;
+      order[k] = sid;
+      slotOf[sid] = k;
+      sorted[k] = this.ids[sid];
       k--;
     }
-    found.length = 0;
-    return slotOf[added[0].sid];
+    this.placed = this.ids.length;
+    return slotOf[added[0]];
   }
 }
 
