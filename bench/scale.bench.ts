@@ -33,7 +33,7 @@ const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SCALE_SECONDS ?? 10);
 const STARTS = 3;
 const PARTS = new Set(
-  (process.env.BENCH_SCALE_PARTS ?? 'start,single,mixed,ceiling,page,disk').split(',').map((p) => p.trim()),
+  (process.env.BENCH_SCALE_PARTS ?? 'start,single,mixed,kinds,ceiling,page,disk').split(',').map((p) => p.trim()),
 );
 const PROFILE = process.env.BENCH_SCALE_PROFILE;
 const log = (line: string) => process.stderr.write(`${line}\n`);
