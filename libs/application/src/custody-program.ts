@@ -10,7 +10,7 @@ import {
   initialStateOf,
   planCommand,
   judgedAsOf,
-  parseStream,
+  streamKindOf,
 } from '@app/custody';
 import type { ReadModels } from '@app/read-models';
 
@@ -35,13 +35,19 @@ export const custodyProgram = (
   // event.
   fulfilKeys(needs) {
     const keys = (needs.openIncidentsFor ?? []).map((itemId) => `incidents:${itemId}`);
-    const others = Object.entries(needs).filter(([need]) => need !== 'streams' && need !== 'openIncidentsFor');
-    if (others.some(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0)))
-      keys.push('*');
+    // A loop over the needs' own keys (asked twice per command of a batch), not entries filtered into arrays.
+    for (const need in needs) {
+      if (need === 'streams' || need === 'openIncidentsFor') continue;
+      const value: unknown = needs[need as keyof Needs];
+      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+        keys.push('*');
+        break;
+      }
+    }
     return keys;
   },
   eventKeys(streamId, event, stateAfter) {
-    if (parseStream(streamId)?.kind !== 'incident') return [];
+    if (streamKindOf(streamId) !== 'incident') return [];
     const data = event.data as { itemId?: unknown; itemIds?: unknown; causes?: { itemId?: unknown }[] } | null;
     const state = stateAfter as { incident?: { itemIds?: unknown } } | undefined;
     const items = [

@@ -183,12 +183,21 @@ export class LedgerCore {
    * A fact about an item dated before the item's first fact is refused (issue 11): 400 BEFORE_ITEM_EXISTED on
    * occurredAt. Items are named by `itemId` or, for a hand-over, `items`; a new item (not yet stored) passes.
    */
-  private async assertItemsExisted(data: Record<string, unknown>, at: string, batch?: BatchView): Promise<void> {
-    const ids = [
-      ...(typeof data.itemId === 'string' ? [data.itemId] : []),
-      ...(Array.isArray(data.items) ? data.items.filter((i): i is string => typeof i === 'string') : []),
-    ];
-    for (const itemId of ids) {
+  private assertItemsExisted(data: Record<string, unknown>, at: string, batch?: BatchView): Promise<void> | void {
+    const ids: string[] = [];
+    if (typeof data.itemId === 'string') ids.push(data.itemId);
+    if (Array.isArray(data.items)) for (const i of data.items as unknown[]) if (typeof i === 'string') ids.push(i);
+    // Answered without a promise when every item's first instant is remembered (a batch's commands, most of the
+    // time): the store is asked, one item after another, only for the first item not remembered.
+    for (let k = 0; k < ids.length; k++) {
+      const since = this.itemSince.get(ids[k]);
+      if (since === undefined) return this.assertItemsExistedFrom(ids, k, at, batch);
+      if (Date.parse(at) < Date.parse(since)) throw new BeforeItemExisted(ids[k], at, since);
+    }
+  }
+
+  private async assertItemsExistedFrom(ids: string[], from: number, at: string, batch?: BatchView): Promise<void> {
+    for (const itemId of ids.slice(from)) {
       const pending = (): string | undefined => {
         const first = batch?.pendingFirst(itemStream(itemId))?.metadata.occurredAt;
         return typeof first === 'string' ? first : undefined;
@@ -235,7 +244,8 @@ export class LedgerCore {
           (error: unknown): BatchResult => ({ ok: false, error }),
         );
     } else {
-      const entries: { index: number; command: CustodyCommand; precheck: (view: BatchView) => Promise<void> }[] = [];
+      const entries: { index: number; command: CustodyCommand; precheck: (view: BatchView) => Promise<void> | void }[] =
+        [];
       commands.forEach((c, index) => {
         try {
           const command = this.prepare(c.name, c.body, principal);
