@@ -189,9 +189,10 @@ export interface EventStore {
   streamRevision(streamId: string): Promise<number>;
 
   /**
-   * The stream's last revision when the store knows it now without any I/O (it wrote the stream itself and nobody
-   * else has written the store since), else undefined. Lets the decider runner decide on its cached fold without a
-   * read; the expected-revision check at append stays the guard. Optional: a store that cannot tell omits it.
+   * The stream's last revision as the store knows it without any I/O (it wrote the stream itself, and had seen no
+   * other writer by then), else undefined. It may be behind a write another process made since; the expected-
+   * revision check at append is the guard. Lets the decider runner decide on its cached fold without a read.
+   * Optional: a store that cannot tell omits it.
    */
   knownRevision?(streamId: string): number | undefined;
 
