@@ -348,6 +348,7 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
             'µs',
           );
           add('the same: bytes per answer', [alone.bytesPerAnswer], 'B');
+          add('the same: RSS, peak', [alone.rssPeak], 'MiB');
         }
       if (svc && PARTS.has('ceiling')) {
         const ceiling = await load(svc.base, svc.proc.pid as number, () => '/health');
