@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import {
+  FileWitnessState,
   ManualClock,
   PRIVATE_KEY_FILE,
   PUBLIC_KEY_FILE,
@@ -81,10 +82,8 @@ describe('a witness follows a key hand-over (rotate-key, real witness process)',
       // It returns with the same configuration (the old key only): the hand-over first, then the latest.
       w = await startWitness({ ...spec, port });
       expect(await ledger.witnesses!.waitFor(after.treeSize, 30_000)).toBe(true);
-      const state = JSON.parse(fs.readFileSync(spec.state, 'utf8')) as {
-        logs: Record<string, { treeSize: number; keys?: string[]; retired?: string[] }>;
-      };
-      expect(state.logs[origin]).toMatchObject({
+      const state = new FileWitnessState(spec.state).load();
+      expect(state[origin]).toMatchObject({
         treeSize: after.treeSize,
         keys: [ledgerVkey(origin, newPem)],
         retired: [ed25519NoteVerifier(origin, fs.readFileSync(oldPub, 'utf8')).keyId.toString('hex')],

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { Ledger, LedgerCore, verifyLedgerIntegrity, type WitnessConfig } from '@app/application';
-import { ManualClock, PUBLIC_KEY_FILE } from '@app/ledger';
+import { FileWitnessState, ManualClock, PUBLIC_KEY_FILE } from '@app/ledger';
 import { bootSurfaceApp, type SurfaceApp } from '../support/test-app';
 import { startWitness, type WitnessProcess } from './witness-support';
 import { buildLedger, registerPersons, resealAndResign } from '../integrity/tamper-kit';
@@ -179,8 +179,8 @@ describe('the service and its witnesses (real witness processes)', () => {
       expect(verdict.witnesses).toMatchObject({ ok: false, cosigned: [], missing: ['witness.test/w3'] });
       await ledger.close();
       // The witness still holds the honest tree.
-      const state = JSON.parse(fs.readFileSync(path.join(dir, 'w3-state.json'), 'utf8'));
-      expect(state.logs[origin].treeSize).toBe(built.lastCheckpointSize);
+      const state = new FileWitnessState(path.join(dir, 'w3-state.json')).load();
+      expect(state[origin].treeSize).toBe(built.lastCheckpointSize);
     } finally {
       await w.kill();
     }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -116,6 +116,102 @@ describe('a C2SP tlog-witness', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('the state file: two slots written in place', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'witness-slots-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const stateAt = (
+      size: number,
+      extra = '',
+    ): Record<string, { treeSize: number; rootHash: string; note: string }> => ({
+      [ORIGIN]: { treeSize: size, rootHash: log.root(Math.min(size, 40)), note: `note ${size}${extra}` },
+    });
+
+    it('reads a state file of the first format (one JSON document) and migrates it on the first save', () => {
+      const file = join(dir, 'state.json');
+      const old = { format: 'custody-ledger-witness-state/1', logs: stateAt(18) };
+      writeFileSync(file, JSON.stringify(old, null, 2) + '\n');
+      const w = newWitness(new FileWitnessState(file) as unknown as MemoryWitnessState);
+      expect(w.latest(ORIGIN)).toMatchObject({ treeSize: 18 });
+      expect(w.addCheckpoint(request(log, 0, 20)).status).toBe(409);
+      expect(w.addCheckpoint(request(log, 18, 20)).status).toBe(200);
+      expect(readFileSync(file, 'latin1')).toMatch(/^custody-ledger-witness-state\/2 1 /);
+      expect(new FileWitnessState(file).load()[ORIGIN]).toMatchObject({ treeSize: 20, rootHash: log.root(20) });
+    });
+
+    it('after the first save, every save rewrites a slot of the same file in place, alternating', () => {
+      const file = join(dir, 'state.json');
+      const store = new FileWitnessState(file);
+      store.save(stateAt(1));
+      const { ino, size } = statSync(file);
+      for (let n = 2; n <= 6; n++) {
+        store.save(stateAt(n));
+        expect(statSync(file)).toMatchObject({ ino, size });
+        const bytes = readFileSync(file);
+        // The new generation in one slot, the previous one whole in the other.
+        const heads = [0, size / 2].map((at) => bytes.toString('latin1', at, bytes.indexOf(0x0a, at)).split(' ')[1]);
+        expect(heads.map(Number).sort()).toEqual([n - 1, n]);
+        expect(new FileWitnessState(file).load()).toEqual(stateAt(n));
+      }
+    });
+
+    it('property: a crash anywhere in a slot write leaves the previous state or the new one, never less', () => {
+      const file = join(dir, 'state.json');
+      const store = new FileWitnessState(file);
+      store.save(stateAt(1));
+      store.save(stateAt(2));
+      const before = readFileSync(file);
+      const afterFile = join(dir, 'after.json');
+      copyFileSync(file, afterFile);
+      const next = new FileWitnessState(afterFile);
+      next.load();
+      next.save(stateAt(3));
+      const after = readFileSync(afterFile);
+      // The one slot that changed: its first `cut` bytes new, the rest as they were (a torn write).
+      const slot = before.subarray(0, before.length / 2).equals(after.subarray(0, after.length / 2)) ? 1 : 0;
+      const from = (slot * before.length) / 2;
+      const torn = join(dir, 'torn.json');
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: before.length / 2 }), fc.boolean(), (cut, garbage) => {
+          const bytes = Buffer.concat([after.subarray(0, from + cut), before.subarray(from + cut)]);
+          // A torn sector may also hold bytes that are neither old nor new.
+          if (garbage && cut < before.length / 2) bytes[from + cut] ^= 0x5a;
+          writeFileSync(torn, bytes);
+          const loaded = new FileWitnessState(torn).load();
+          expect([stateAt(2), stateAt(3)]).toContainEqual(loaded);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('with both slots torn it refuses to start rather than forget what it co-signed', () => {
+      const file = join(dir, 'state.json');
+      const store = new FileWitnessState(file);
+      store.save(stateAt(1));
+      store.save(stateAt(2));
+      const bytes = readFileSync(file);
+      bytes[100] ^= 1;
+      bytes[bytes.length / 2 + 100] ^= 1;
+      writeFileSync(file, bytes);
+      expect(() => new FileWitnessState(file).load()).toThrow(/neither slot/);
+      writeFileSync(file, bytes.subarray(0, 1000));
+      expect(() => new FileWitnessState(file).load()).toThrow(/not a custody-ledger-witness-state\/2 file/);
+    });
+
+    it('a state that outgrows its slot is written to a larger file, replaced atomically', () => {
+      const file = join(dir, 'state.json');
+      const store = new FileWitnessState(file);
+      store.save(stateAt(1));
+      const small = statSync(file).size;
+      const big = stateAt(2, 'x'.repeat(3 * small));
+      store.save(big);
+      expect(statSync(file).size).toBeGreaterThan(small);
+      expect(new FileWitnessState(file).load()).toEqual(big);
+      store.save(stateAt(3));
+      expect(new FileWitnessState(file).load()).toEqual(stateAt(3));
+    });
   });
 
   describe('key hand-overs', () => {
