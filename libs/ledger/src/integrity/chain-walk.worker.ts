@@ -11,8 +11,8 @@ import { sha256Into } from './event-hash';
 import { STORE_FORMAT, idOf } from '../store/sqlite.row-codec';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
-/** position, stream_no, revision, event_id, type_no, data, metadata, hash (format 2). */
-type Row = [number, number, number, Buffer | string, number, string, string, Buffer | null];
+/** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
+type Row = [number, number, number, Buffer | string, number, string, string, string | null];
 
 /** 0x00 ‖ event hash: the RFC 9162 leaf input, rewritten per event (hashing is synchronous). */
 const leafInput = Buffer.alloc(33);
@@ -36,10 +36,17 @@ const run = (request: WalkRequest): void => {
     if (name === undefined) throw new Error(`event store: no ${what} is numbered ${n} (the file is damaged)`);
     return name;
   };
+  // The event id (a UUID kept as 16 bytes, spelled out) and the hash as text made by SQLite, as a reader's idOf and
+  // hashOf make them: a short string each, where a blob costs a Buffer and a hex conversion per row here (the rows'
+  // values are the largest cost of the walk). A blob of another length reads as idOf would read it.
   const page = db
     .prepare(
-      `SELECT position, stream_no, revision, event_id, type_no, data, metadata, hash FROM events
-       WHERE position > ? AND position <= ? AND stream_no % ? = ? ORDER BY position`,
+      `SELECT position, stream_no, revision,
+         CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 THEN lower(substr(hex(event_id), 1, 8) || '-' ||
+           substr(hex(event_id), 9, 4) || '-' || substr(hex(event_id), 13, 4) || '-' || substr(hex(event_id), 17, 4) ||
+           '-' || substr(hex(event_id), 21)) ELSE event_id END,
+         type_no, data, metadata, CASE typeof(hash) WHEN 'blob' THEN lower(hex(hash)) ELSE hash END
+       FROM events WHERE position > ? AND position <= ? AND stream_no % ? = ? ORDER BY position`,
     )
     .raw();
   const verifier = new ChainVerifier({ merkle: false });

@@ -57,7 +57,7 @@ describe('the SQLite store row codec (format 2) and the fast chain hash', () => 
     const [sealed] = sealEvents('item-甲', revision - 1, prev, [{ eventId: 'e-1', type: 'ItemRead', data, metadata }]);
     const m = sealed.metadata as unknown as Record<string, unknown>;
     const encoded = encodeMetadata(m, prev);
-    const row: StoredEvent = {
+    const row: StoredEvent & { hash: Buffer | null } = {
       eventId: sealed.eventId,
       streamId: 'item-甲',
       revision,

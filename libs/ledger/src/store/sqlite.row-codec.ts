@@ -194,7 +194,7 @@ export const derivesPrevHash = (text: string): boolean => text.includes(PREV_MAR
  * The metadata object a reader gets: the expanded text parsed (members in canonical order), `hash` last. The same
  * object as format 1 returned for the same event.
  */
-export function metadataOf(text: string, hash: Buffer | string | null, prevHash: string): Record<string, unknown> {
+export function metadataOf(text: string, hash: Uint8Array | string | null, prevHash: string): Record<string, unknown> {
   const metadata = JSON.parse(expandMetadata(text, prevHash)) as Record<string, unknown>;
   if (hash !== null) metadata.hash = hashOf(hash);
   return metadata;
@@ -228,8 +228,8 @@ export interface StoredEvent {
   data: string;
   /** The stored metadata text (shortened canonical JSON without `hash`). */
   metadata: string;
-  /** The hash column: 32 bytes, or NULL. */
-  hash: Buffer | string | null;
+  /** The hash column: 32 bytes, or NULL; or as hex (what a reader makes of it: hashOf). */
+  hash: Uint8Array | string | null;
 }
 
 /**
@@ -258,8 +258,9 @@ export interface StoredEvent {
  */
 export function storedEventHash(prevHash: string, e: StoredEvent): string | undefined {
   const { data, metadata, hash } = e;
-  if (!Buffer.isBuffer(hash) || hash.length !== 32 || typeof data !== 'string' || typeof metadata !== 'string')
-    return undefined;
+  // The hash column as hex: its 32 bytes, or the hex a reader (hashOf) would make of them.
+  const stored = typeof hash === 'string' ? hash : hash instanceof Uint8Array && hash.length === 32 ? hexOf(hash) : '';
+  if (stored.length !== 64 || typeof data !== 'string' || typeof metadata !== 'string') return undefined;
   if (typeof e.eventId !== 'string' || typeof e.streamId !== 'string' || typeof e.type !== 'string') return undefined;
   if (!Number.isSafeInteger(e.revision)) return undefined;
   let head: string;
@@ -287,6 +288,5 @@ export function storedEventHash(prevHash: string, e: StoredEvent): string | unde
     ',"type":' +
     JSON.stringify(e.type) +
     '}';
-  const stored = hash.toString('hex');
   return sha256Hex(text) === stored ? stored : undefined;
 }
