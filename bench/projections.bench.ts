@@ -245,6 +245,8 @@ export async function runProjectionsBench(dir: string): Promise<BenchResult[]> {
         const u = process.cpuUsage(cpu);
         live.set(size, [...(live.get(size) ?? []), (u.user + u.system) / measured.length]);
         if (runner.failures.length) throw new Error(`projection failures: ${JSON.stringify(runner.failures[0])}`);
+        // Its WAL checkpoint thread (started once the WAL grew, as in the service) stops with it.
+        await runner.stop();
         db.close();
         for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
       }

@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import type { EventStore, RecordedEvent, Subscription } from '@app/ledger';
+import { WalCheckpointer } from '../db/wal-checkpointer';
 import { clearReadModels, type Db } from '../db/read-model-db';
 import type { Projection, ProjectionSession } from './projection';
 import {
@@ -51,6 +53,14 @@ export interface ProjectionFailure {
  * checkpoint, so after a crash the runner resumes exactly after the last committed event.
  */
 export class ProjectionRunner {
+  /**
+   * WAL bytes past which a runner on a WAL file hands its checkpoints to a thread ({@link WalCheckpointer}), checked
+   * every 64 commits: a runner that writes little (most tests, a quiet service) never starts one, and one under load
+   * does before SQLite's first automatic checkpoint (1,000 pages, some 4 MB).
+   */
+  static walThreadAfterBytes = 2 * 1024 * 1024;
+  private checkpointer: WalCheckpointer | undefined;
+  private commitsSinceWalCheck = 0;
   private subscription: Subscription | undefined;
   private buffer: RecordedEvent[] = [];
   private flushScheduled = false;
@@ -238,6 +248,11 @@ export class ProjectionRunner {
     // A last try; what cannot be written stays in the store and is applied after the checkpoint on the next start.
     this.flush();
     this.buffer = [];
+    // Its connection closed before ours may be: the last close folds the WAL in and stamps the file as clean.
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    this.commitsSinceWalCheck = 0;
+    await checkpointer?.stop();
   }
 
   /**
@@ -382,7 +397,24 @@ export class ProjectionRunner {
     }
     this.checkpointValue = last.position;
     this.applied = applied;
+    this.watchWal();
     for (const listener of this.commitListeners) listener(events);
+  }
+
+  /** Starts the checkpoint thread once this connection's WAL has grown (see {@link walThreadAfterBytes}). */
+  private watchWal(): void {
+    if (this.checkpointer || this.stopped || ++this.commitsSinceWalCheck < 64) return;
+    this.commitsSinceWalCheck = 0;
+    const db = this.dbValue;
+    if (db.memory || !db.name) return;
+    let size: number;
+    try {
+      // No WAL at all: journal_mode off (a rebuild's file) or another mode; nothing to take over.
+      size = fs.statSync(`${db.name}-wal`).size;
+    } catch {
+      return;
+    }
+    if (size >= ProjectionRunner.walThreadAfterBytes) this.checkpointer = WalCheckpointer.start(db);
   }
 
   /**
