@@ -5,8 +5,9 @@
  * run: the store's own durable append rate with 64 concurrent writers and no HTTP, no domain, no projections.
  *
  * BENCH_CPU_PROF=FILE writes the service's CPU profile there (scripts/cpu-profile.js), for docs/benchmarks.md.
- * BENCH_HTTP_PARTS=single,batch,ceiling,limiter,validation (default: all five) runs only those parts, so a profile shows one
- * path alone.
+ * BENCH_HTTP_PARTS=single,batch,core,ceiling,limiter,validation (default: all six) runs only those parts, so a profile
+ * shows one path alone. `core` is the bulk path without HTTP: `LedgerCore.executeBatch` of the same batches in a process
+ * of its own per build (bench/batch-core.driver.ts; BENCH_CORE_BATCHES batches of 500, default 20).
  * BENCH_HTTP_BASELINE=DIR (a checkout of another commit, built: DIR/dist) measures that build too, its runs interleaved with this
  * build's, so a before/after comparison shares one machine state: how docs/benchmarks.md's before/after rows were taken.
  * On this 2-core machine the load generator and the service share the cores, as they would on one small server.
@@ -30,7 +31,7 @@ const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = 3;
 const KEY = 'k-bench-0123456789abcdef';
 const PARTS = new Set(
-  (process.env.BENCH_HTTP_PARTS ?? 'single,batch,ceiling,limiter,validation').split(',').map((p) => p.trim()),
+  (process.env.BENCH_HTTP_PARTS ?? 'single,batch,core,ceiling,limiter,validation').split(',').map((p) => p.trim()),
 );
 
 const post = async (base: string, name: string, data: unknown): Promise<void> => {
@@ -166,12 +167,21 @@ const singleRun = async (base: string) => {
   return { rate: res.requests.average, p99: res.latency.p99, done: res.requests.total };
 };
 
-/** The bulk path: batches of BATCH readings (a gate's or a scanner's burst), 4 connections. */
+/** Batches a batch run sends: a fixed number, so every one is answered inside the window the service's CPU is read over. */
+const BATCHES_PER_RUN = Number(process.env.BENCH_HTTP_BATCHES ?? 24);
+
+/**
+ * The bulk path: BATCHES_PER_RUN batches of BATCH readings (a gate's or a scanner's burst) over 4 connections. A
+ * fixed amount rather than a duration: a batch takes a second or more on a loaded machine, and one cut off by the
+ * duration would have its CPU counted and its facts not.
+ */
 const batchRun = async (base: string) => {
+  const start = process.hrtime.bigint();
   const res = await load({
     url: `${base}/api/commands:batch`,
     connections: 4,
-    duration: DURATION_S,
+    amount: BATCHES_PER_RUN,
+    timeout: 120,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
     requests: [
@@ -185,9 +195,32 @@ const batchRun = async (base: string) => {
       },
     ],
   });
+  const wallS = Number(process.hrtime.bigint() - start) / 1e9;
   if (res.non2xx > 0 || res.errors > 0) throw new Error(`${res.non2xx} non-2xx batch answers, ${res.errors} errors`);
-  return { rate: (res.requests.total * BATCH) / DURATION_S, p99: res.latency.p99, done: res.requests.total * BATCH };
+  return { rate: (res.requests.total * BATCH) / wallS, p99: res.latency.p99, done: res.requests.total * BATCH };
 };
+
+/** `LedgerCore.executeBatch` of the same batches, no HTTP, in a process of its own running `root`'s build. */
+const coreRun = (root: string, dir: string): Promise<{ rate: number; cpuUsPerFact: number }> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      ['-r', path.join(root, 'scripts', 'register-paths.js'), path.join(ROOT, 'dist', 'bench', 'batch-core.driver.js')],
+      { cwd: root, env: { ...process.env, BENCH_CORE_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`batch-core driver (${root}) exited with ${code}`));
+      const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+        facts: number;
+        wallMs: number;
+        cpuUsPerFact: number;
+      };
+      resolve({ rate: (r.facts * 1000) / r.wallMs, cpuUsPerFact: r.cpuUsPerFact });
+    });
+  });
 
 /**
  * The rate limiter alone: one principal with LIMITER_HITS hits in its minute (333 commands/s; 5,000/s would be
@@ -234,7 +267,8 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
   ];
   const services = [];
   try {
-    for (const b of builds) services.push({ ...b, ...(await startService(dir, b.root, b.label)) });
+    if (PARTS.has('single') || PARTS.has('batch'))
+      for (const b of builds) services.push({ ...b, ...(await startService(dir, b.root, b.label)) });
     const figures = new Map<string, number[]>();
     const add = (name: string, v: number) => figures.set(name, [...(figures.get(name) ?? []), v]);
     const suffix = (label: string) => (label === 'this' ? '' : ` [${label}]`);
@@ -246,6 +280,8 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
       process.stderr.write(
         `  ${what}, ${DURATION_S} s × ${RUNS}${baselineDir ? ', interleaved with the baseline' : ''}…\n`,
       );
+      // One unmeasured run per service first (the JIT, the statements, the folds' cache), as docs/benchmarks.md says.
+      if (part === 'batch') for (const s of services) await run(s.base);
       for (let r = 0; r < RUNS; r++) {
         for (const s of services) {
           const before = s.cpu();
@@ -265,6 +301,15 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
             );
         }
       }
+    }
+    if (PARTS.has('core')) {
+      process.stderr.write(`  LedgerCore.executeBatch, ${BATCH} readings a batch, no HTTP, × ${RUNS} per build…\n`);
+      for (let r = 0; r < RUNS; r++)
+        for (const b of builds) {
+          const { rate, cpuUsPerFact } = await coreRun(b.root, dir);
+          add(`in-process executeBatch (${BATCH} readings): facts/s${suffix(b.label)}`, rate);
+          add(`in-process executeBatch (${BATCH} readings): CPU µs per fact${suffix(b.label)}`, cpuUsPerFact);
+        }
     }
     if (PARTS.has('limiter')) {
       process.stderr.write(

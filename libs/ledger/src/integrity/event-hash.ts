@@ -68,9 +68,9 @@ export function eventHash(prevHash: string, fields: HashedFields): string {
 }
 
 /**
- * {@link eventHash} for an event being sealed now, whose metadata object is the sealer's own: the canonical texts of
- * its `data` and `metadata` (without `hash`) are remembered beside the objects, so the store's
- * {@link storedDataText}/{@link storedMetadataText} write them without canonicalizing the event a second time.
+ * {@link eventHash} for an event being sealed now: the canonical text of its `data` is remembered beside the object,
+ * so the store's {@link storedDataText} writes it without canonicalizing the data a second time. (The SQLite store's
+ * format 2 encodes metadata its own way, so the metadata's text is not kept: nothing would take it.)
  */
 export function sealedEventHash(prevHash: string, fields: HashedFields): string {
   const dataText = dataTextOf(fields.data);
@@ -78,12 +78,11 @@ export function sealedEventHash(prevHash: string, fields: HashedFields): string 
   const hash = hashOfTexts(prevHash, fields, dataText, metadataText);
   if (dataText !== undefined && typeof fields.data === 'object' && fields.data !== null)
     rememberText(fields.data, dataText);
-  if (metadataText !== undefined) rememberText(fields.metadata, metadataText);
   return hash;
 }
 
 /**
- * The canonical text of each object `sealedEventHash` hashed lately (data, and metadata without `hash`), by identity.
+ * The canonical text of the data `sealedEventHash` hashed lately, by identity.
  * Sealed data is not mutated afterwards (sealEvents' contract), so the text stays the object's. Two generations of
  * a bounded Map rather than a WeakMap (an entry costs ~1 µs of the collector's time per event, more than the
  * canonicalization it saves) or an LRU (deleting a Map's oldest keys one by one leaves holes its iterator walks):
@@ -182,7 +181,7 @@ export function storedMetadataText(metadata: Record<string, unknown> | null | un
   try {
     const hash = value.hash;
     if (!isHashHex(hash)) return canonicalize(value);
-    const rest = takeText(value) ?? canonicalizeWithout(value, 'hash');
+    const rest = canonicalizeWithout(value, 'hash');
     return (rest === '{}' ? '{' : rest.slice(0, -1) + ',') + `"hash":"${hash}"}`;
   } catch {
     return JSON.stringify(value);
