@@ -12,6 +12,8 @@ export type { Clock } from './clock/clock';
 export * from './store/event-store.port';
 export { SqliteEventStore } from './store/sqlite.event-store';
 export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './store/sqlite.event-store';
+/** The embedded store's file format this build writes (`PRAGMA user_version` of ledger.sqlite; older ones migrate on open). */
+export { STORE_FORMAT } from './store/sqlite.row-codec';
 
 export { DeciderRunner, IdempotencyKeyReused, commandHashOf } from './decider/decider-runner';
 export type {
