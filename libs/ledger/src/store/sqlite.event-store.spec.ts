@@ -169,35 +169,6 @@ describe.each(WRITERS)('SqliteEventStore (%s writer)', (writer) => {
     });
   });
 
-  describe('headPosition', () => {
-    it('is queried again only when the file changed: its own commits, another connection’s, a write through db', async () => {
-      const head = (store as unknown as { stmt: { head: { get: () => unknown } } }).stmt.head;
-      const queries = jest.spyOn(head, 'get');
-      try {
-        await store.append('s', [event(), event()], 'no-stream');
-        expect(await store.headPosition()).toBe(2);
-        expect(await store.headPosition()).toBe(2);
-        expect(await store.headPosition()).toBe(2);
-        expect(queries).toHaveBeenCalledTimes(1);
-        await store.append('s', [event()], 1);
-        expect(await store.headPosition()).toBe(3);
-        const other = SqliteEventStore.open(file, { writer });
-        try {
-          await other.append('t', [event()], 'no-stream');
-        } finally {
-          await other.close();
-        }
-        expect(await store.headPosition()).toBe(4);
-        store.db.prepare('DELETE FROM events WHERE position = 4').run();
-        expect(await store.headPosition()).toBe(3);
-        expect(await store.headPosition()).toBe(3);
-        expect(queries).toHaveBeenCalledTimes(4);
-      } finally {
-        queries.mockRestore();
-      }
-    });
-  });
-
   describe('knownRevision (heads the store can vouch for without a read)', () => {
     it('knows the heads of its own appends, not of a replayed one, and none after another connection wrote', async () => {
       expect(store.knownRevision('s')).toBeUndefined();

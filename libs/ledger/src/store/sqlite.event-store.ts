@@ -360,18 +360,8 @@ const fromWriterError = (wire: WriterError): Error => {
  * append in it with {@link StoreUnavailable}: nothing partial stays behind.
  */
 export class SqliteEventStore implements EventStore {
-  private readonly connection: Database.Database;
-  /** The head as last read, and the connection's data_version read just before it. */
-  private headAt: { version: number | undefined; position: number | undefined } | undefined;
-
-  /**
-   * The underlying connection. Exposed for tests (tampering with rows) and maintenance; do not write events through
-   * it. A write through it changes no data_version this connection sees, so asking for it forgets the remembered head.
-   */
-  get db(): Database.Database {
-    this.headAt = undefined;
-    return this.connection;
-  }
+  /** The underlying connection. Exposed for tests (tampering with rows) and maintenance; do not write events through it. */
+  readonly db: Database.Database;
 
   private readonly pollIntervalMs: number;
   private queue: QueuedOperation[] = [];
@@ -406,11 +396,10 @@ export class SqliteEventStore implements EventStore {
     allBackwards: Database.Statement<[number, number], ReadRow>;
     head: Database.Statement<[], { position: number | null }>;
     findCommand: Database.Statement<[string, Buffer | string], CommandRow>;
-    dataVersion: Database.Statement<[], number>;
   };
 
   private constructor(db: Database.Database, file: string, options: SqliteEventStoreOptions) {
-    this.connection = db;
+    this.db = db;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.streams = new NameTable(db, 'streams', 'stream_no', 'stream_id');
     this.types = new NameTable(db, 'types', 'type_no', 'type');
@@ -440,8 +429,6 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${READ_COLUMNS}, ${PREVIOUS_HASH} FROM events e WHERE position > ? ORDER BY position DESC LIMIT ?`,
       ),
       head: db.prepare('SELECT MAX(position) AS position FROM events'),
-      // Changes whenever another connection (the writer thread, another process) commits; this one's commits do not.
-      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       findCommand: db.prepare(
         'SELECT scope, command_id, name, hash, first_position, event_count FROM commands WHERE scope = ? AND command_id = ?',
       ),
@@ -486,7 +473,7 @@ export class SqliteEventStore implements EventStore {
   async writerPragma(pragma: string): Promise<unknown> {
     this.assertOpen();
     if (this.thread) return this.thread.pragma(pragma);
-    return this.connection.pragma(pragma, { simple: true });
+    return this.db.pragma(pragma, { simple: true });
   }
 
   append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -648,7 +635,7 @@ export class SqliteEventStore implements EventStore {
       await this.thread?.close();
     }
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    this.connection.close();
+    this.db.close();
   }
 
   /** @internal One page of the global log after `after`, for subscriptions. */
@@ -676,18 +663,8 @@ export class SqliteEventStore implements EventStore {
     if (this.tail.length > 2 * TAIL_ROWS) this.tail = this.tail.slice(-TAIL_ROWS);
   }
 
-  /**
-   * The last position, queried again only when the file changed: `PRAGMA data_version` (read first, so that a
-   * commit between the two reads only makes the next call query again) changes with every other connection's commit
-   * (the writer thread's included), this connection's own commits clear {@link headAt} (inline writer), and so does
-   * every access to {@link db}. `catchUp` asks for the head before every RecordReading is decided.
-   */
   private headPositionSync(): number | undefined {
-    const version = this.stmt.dataVersion.get();
-    if (this.headAt !== undefined && this.headAt.version === version) return this.headAt.position;
-    const position = this.stmt.head.get()?.position ?? undefined;
-    this.headAt = { version, position };
-    return position;
+    return this.stmt.head.get()?.position ?? undefined;
   }
 
   private assertOpen(): void {
@@ -751,8 +728,6 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.counters.commits += 1;
-    // An inline commit went through this connection, whose data_version it leaves as it was.
-    this.headAt = undefined;
     // Another connection wrote the file since the previous commit: none of the remembered heads can be trusted.
     if (reply.foreign || this.heads.size > MAX_KNOWN_HEADS) this.heads.clear();
     const rows: TailRow[] = [];
