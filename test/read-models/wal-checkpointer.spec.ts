@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,6 +55,23 @@ describe('the read models WAL checkpoints on a thread', () => {
     await rm.close();
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
     expect(fs.existsSync(`${file}.clean`)).toBe(true);
+  });
+
+  it('lets a process whose only work left is the close finish it (the thread is held while it stops)', () => {
+    const root = path.join(__dirname, '..', '..');
+    const child = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        path.join(root, 'test', 'support', 'ts-register.js'),
+        path.join(__dirname, 'wal-checkpointer-exit.child.ts'),
+        dir,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(child.stderr).toBe('');
+    expect(child.stdout).toBe('closed\n');
+    expect(child.status).toBe(0);
   });
 
   it('a runner that writes little never starts the thread', async () => {

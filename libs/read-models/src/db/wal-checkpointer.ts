@@ -54,6 +54,9 @@ export class WalCheckpointer {
 
   /** Stops the thread (its last checkpoint, its connection closed) and gives the checkpoints back to SQLite. */
   async stop(): Promise<void> {
+    // Held by the wait for its exit: an unref'd thread's exit is no reason for the loop to stay, so with nothing else
+    // pending the process ended inside this await and the caller's next step never ran (the projections bench did).
+    this.worker.ref();
     this.worker.postMessage('stop');
     await this.exited;
     if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
