@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SystemClock } from '@app/ledger';
 import { LedgerCore, type Principal } from '@app/application';
+import { receivedSecretItem } from './bench-kit';
 
 const BATCH = 500;
 const ITEMS = Array.from({ length: 1_000 }, (_, i) => `doc-${i}`);
@@ -46,19 +47,7 @@ async function main(): Promise<void> {
     for (const itemId of ITEMS)
       setup.push({
         name: 'RegisterReceivedItem',
-        body: {
-          data: {
-            itemId,
-            title: `directive ${itemId}`,
-            level: 'SECRET',
-            periodYears: 10,
-            basis: 'catalogue',
-            carrier: 'paper',
-            sender: 'bureau',
-            receivedBy: 'p-zhang',
-            scope: { persons: [] },
-          },
-        },
+        body: { data: receivedSecretItem(itemId) },
       });
     check(await core.executeBatch(setup, principal));
     let sent = 0;

@@ -48,6 +48,22 @@ export const syntheticReading = (i: number, streams: number): NewEvent => ({
 });
 
 /** A TCP port free on loopback now, for a service a suite spawns. */
+/**
+ * The data of a `RegisterReceivedItem` the benches register: a SECRET paper directive received by p-zhang with an
+ * empty named scope (readers by rank), `title` defaulting to "directive <itemId>".
+ */
+export const receivedSecretItem = (itemId: string, title = `directive ${itemId}`) => ({
+  itemId,
+  title,
+  level: 'SECRET',
+  periodYears: 10,
+  basis: 'catalogue',
+  carrier: 'paper',
+  sender: 'bureau',
+  receivedBy: 'p-zhang',
+  scope: { persons: [] as string[] },
+});
+
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const s = net.createServer();

@@ -21,7 +21,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { COMMAND_DTOS, validateCommandData, validateEnvelope } from '@app/application';
 import { WindowedThrottlerStorage } from '../apps/ledger-api/src/auth/windowed-throttler.storage';
-import { type BenchResult, freePort, median } from './bench-kit';
+import { type BenchResult, freePort, median, receivedSecretItem } from './bench-kit';
 import { appendRate, withFreshStore } from './store.bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -116,19 +116,7 @@ async function startService(dir: string, root: string, label: string) {
       clearance: 'SECRET',
       unit: 'office',
     });
-    await pool(ITEM_IDS, 32, (itemId) =>
-      post(base, 'RegisterReceivedItem', {
-        itemId,
-        title: `directive ${itemId}`,
-        level: 'SECRET',
-        periodYears: 10,
-        basis: 'catalogue',
-        carrier: 'paper',
-        sender: 'bureau',
-        receivedBy: 'p-zhang',
-        scope: { persons: [] },
-      }),
-    );
+    await pool(ITEM_IDS, 32, (itemId) => post(base, 'RegisterReceivedItem', receivedSecretItem(itemId)));
   } catch (e) {
     await stop();
     throw e;

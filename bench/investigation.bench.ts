@@ -21,7 +21,7 @@ import {
   CheckpointService,
   exportBundle,
 } from '@app/application';
-import { type BenchResult, median } from './bench-kit';
+import { type BenchResult, median, receivedSecretItem } from './bench-kit';
 
 const RUNS = 5;
 const HISTORY_EVENTS = 10_000;
@@ -71,18 +71,7 @@ export async function runInvestigationBench(dir: string): Promise<BenchResult[]>
     for (const [personId, rank, clearance] of persons)
       await run('p-registrar', 'RegisterPerson', { personId, name: personId, rank, clearance, unit: 'office' });
     await run('p-registrar', 'RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' });
-    const receive = (itemId: string) =>
-      run('p-zhang', 'RegisterReceivedItem', {
-        itemId,
-        title: `directive ${itemId}`,
-        level: 'SECRET',
-        periodYears: 10,
-        basis: 'catalogue',
-        carrier: 'paper',
-        sender: 'bureau',
-        receivedBy: 'p-zhang',
-        scope: { persons: [] },
-      });
+    const receive = (itemId: string) => run('p-zhang', 'RegisterReceivedItem', receivedSecretItem(itemId));
     const readers = persons.filter((p) => p[1] !== 'staff').map((p) => p[0]);
     const read = (itemId: string, i: number) =>
       run('p-zhang', 'RecordReading', { itemId, reader: readers[i % readers.length], placeId: 'room-1' });

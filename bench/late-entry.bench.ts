@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { ManualClock, DeciderRunner } from '@app/ledger';
 import type { CustodyCommand } from '@app/custody';
 import { LedgerCore, custodyProgram } from '@app/application';
-import { type BenchResult, median } from './bench-kit';
+import { type BenchResult, median, receivedSecretItem } from './bench-kit';
 
 const RUNS = 7;
 const EVENTS = 10_000;
@@ -43,17 +43,7 @@ export async function runLateEntryBench(dir: string): Promise<BenchResult[]> {
     ])
       await run('p-registrar', 'RegisterPerson', { personId, name: personId, rank, clearance, unit: 'office' });
     await run('p-registrar', 'RegisterPlace', { placeId: 'room-1', name: 'reading room', kind: 'reading-room' });
-    await run('p-zhang', 'RegisterReceivedItem', {
-      itemId: 'doc-long',
-      title: 'directive',
-      level: 'SECRET',
-      periodYears: 10,
-      basis: 'catalogue',
-      carrier: 'paper',
-      sender: 'bureau',
-      receivedBy: 'p-zhang',
-      scope: { persons: [] },
-    });
+    await run('p-zhang', 'RegisterReceivedItem', receivedSecretItem('doc-long', 'directive'));
     process.stderr.write(`  building an item with ${EVENTS} events…\n`);
     for (let i = 1; i < EVENTS; i++) await run('p-zhang', 'RecordReading', reading(i % 2 ? 'p-gm' : 'p-dir'));
     const middle = Date.parse('2026-03-02T01:00:00Z') + (EVENTS / 2) * 1000;
