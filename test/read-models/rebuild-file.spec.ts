@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SqliteEventStore, type EventStore, type ReadAllOptions } from '@app/ledger';
 import {
@@ -13,7 +12,7 @@ import {
   type Db,
   type Projection,
 } from '@app/read-models';
-import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
+import { storeOfFirstPublicScenario } from '../support/scenario-store';
 
 /** Every projected table, rows in a stable order (bookkeeping and the Merkle index's own cache left out). */
 const dump = (db: Db): Record<string, unknown[]> => {
@@ -38,14 +37,7 @@ describe('rebuilding the read models into a fresh file', () => {
   let events: number;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rebuild-file-'));
-    const scenarios = path.join(__dirname, '..', 'scenarios', 'public');
-    const file = fs.readdirSync(scenarios).filter((f) => f.endsWith('.json'))[0];
-    const report = await runScenario(JSON.parse(fs.readFileSync(path.join(scenarios, file), 'utf8')) as Scenario, {
-      dataDir: dir,
-    });
-    expect(report.ok).toBe(true);
-    store = SqliteEventStore.open(path.join(dir, 'ledger.sqlite'));
+    ({ dir, store } = await storeOfFirstPublicScenario('rebuild-file-'));
     events = (await store.readAll()).length;
     expect(events).toBeGreaterThan(20);
   });

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SqliteEventStore } from '@app/ledger';
 import { ProjectionRunner, ReadModels } from '@app/read-models';
-import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
+import { storeOfFirstPublicScenario } from '../support/scenario-store';
 
 /**
  * Under sustained writes the runner's WAL checkpoints move to a thread of their own (SQLite's automatic checkpoint
@@ -17,14 +16,7 @@ describe('the read models WAL checkpoints on a thread', () => {
   const threshold = ProjectionRunner.walThreadAfterBytes;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wal-thread-'));
-    const scenarios = path.join(__dirname, '..', 'scenarios', 'public');
-    const file = fs.readdirSync(scenarios).filter((f) => f.endsWith('.json'))[0];
-    const report = await runScenario(JSON.parse(fs.readFileSync(path.join(scenarios, file), 'utf8')) as Scenario, {
-      dataDir: dir,
-    });
-    expect(report.ok).toBe(true);
-    store = SqliteEventStore.open(path.join(dir, 'ledger.sqlite'));
+    ({ dir, store } = await storeOfFirstPublicScenario('wal-thread-'));
   });
   afterAll(async () => {
     ProjectionRunner.walThreadAfterBytes = threshold;
