@@ -335,8 +335,8 @@ describe.each(WRITERS)('SqliteEventStore (%s writer)', (writer) => {
       const first = await store.append('a', [event()], 'no-stream');
       const received: RecordedEvent[] = [];
       const subscription = store.subscribeToAll((e) => void received.push(e), { after: first.position });
-      const page = (store as unknown as { stmt: { allForwardsBare: { all: (...args: unknown[]) => unknown } } }).stmt
-        .allForwardsBare;
+      const page = (store as unknown as { stmt: { allForwards: { all: (...args: unknown[]) => unknown } } }).stmt
+        .allForwards;
       await until(() => subscription.position !== undefined || received.length > 0); // caught up, asleep
       await new Promise((r) => setTimeout(r, 20));
       const reads = jest.spyOn(page, 'all');

@@ -204,7 +204,6 @@ export interface CommandRow {
   event_count: number;
 }
 
-/** A page of the catch-up read; small enough to keep memory flat, large enough to amortize the query. */
 /** Upper bound of queued calls per group-commit transaction, so one huge burst does not stall the event loop. */
 const MAX_GROUP = 1000;
 /** Stream heads remembered from this store's own commits; past this many the memory starts afresh (reads refill it). */
@@ -399,7 +398,7 @@ export class SqliteEventStore implements EventStore {
     streamForwards: Database.Statement<[number, number, number], ReadRow>;
     streamBackwards: Database.Statement<[number, number, number], ReadRow>;
     previousHash: Database.Statement<[number, number], Buffer | string | null>;
-    allForwardsBare: Database.Statement<[number, number], ReadRow>;
+    allForwards: Database.Statement<[number, number], ReadRow>;
     dataVersion: Database.Statement<[], number>;
     allBackwards: Database.Statement<[number, number], ReadRow>;
     head: Database.Statement<[], { position: number | null }>;
@@ -433,8 +432,8 @@ export class SqliteEventStore implements EventStore {
       allBackwards: read(
         `SELECT ${READ_COLUMNS}, ${PREVIOUS_HASH} FROM events e WHERE position > ? ORDER BY position DESC LIMIT ?`,
       ),
-      // Forwards without the previous hash: forwardPage derives it (see there).
-      allForwardsBare: read(`SELECT ${READ_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+      // Without the previous hash (allBackwards asks SQLite for it): forwardPage derives it.
+      allForwards: read(`SELECT ${READ_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       head: db.prepare('SELECT MAX(position) AS position FROM events'),
       findCommand: db.prepare(
@@ -666,13 +665,13 @@ export class SqliteEventStore implements EventStore {
    * The events after `after` in position order. A row whose metadata leaves `prevHash` to derive needs its stream's
    * previous hash: taken from the last row of that stream this store read forwards when that row is the revision
    * just before (a rebuild or a catch-up reads each stream's rows in order, so nearly always), else looked up by the
-   * (stream_no, revision) index exactly as PREVIOUS_HASH does in SQL. That subquery on every row (what forward reads ran) cost about
-   * 5 µs an event, a fifth of a read (issue 16). A remembered hash is a stored row's hash column (or its text), so
-   * the derived prevHash is what the file holds: any commit by another connection since (the writer thread's, an
-   * edit with another tool) changes `PRAGMA data_version`, and the remembered rows are dropped.
+   * (stream_no, revision) index as PREVIOUS_HASH does in SQL. That subquery on every row, which forward reads ran
+   * before, cost about 5 µs an event, a fifth of a read (issue 16). A remembered hash is a stored row's hash column
+   * (or its text), so the derived prevHash is what the file holds: any commit by another connection since (the
+   * writer thread's, an edit with another tool) changes `PRAGMA data_version`, and the remembered rows are dropped.
    */
   private forwardPage(after: number, limit: number): RecordedEvent[] {
-    const rows = this.stmt.allForwardsBare.all(after, limit);
+    const rows = this.stmt.allForwards.all(after, limit);
     const revisions = this.lastReadRevision;
     const hashes = this.lastReadHash;
     const version = this.stmt.dataVersion.get() as number;
@@ -878,7 +877,7 @@ export class SqliteWriter {
     });
     this.applyGroup = db.transaction((group: WriterOperation[][], outcomes: WriterOutcome[][]) => {
       // Inside the write lock: a commit by anyone else since ours shows here, and then no head we told is sure.
-      const version = this.stmt.dataVersion.get();
+      const version = this.stmt.dataVersion.get() as number;
       if (version !== this.version) this.foreign = true;
       this.version = version;
       for (const ops of group) {
