@@ -233,16 +233,19 @@ export class CustodyQueries {
       cursor,
       limit,
       (after, n) => this.readerCandidatesPage(item, after, n),
-      (ids) =>
-        (
-          statement(
-            this.db,
-            `SELECT view FROM persons WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id`,
-          ).all(JSON.stringify(ids)) as { view: string }[]
-        )
-          .map((r) => JSON.parse(r.view) as PersonView)
-          .filter((p) => mayRead(p, item)),
+      (ids) => this.viewsOf<PersonView>('persons', ids).filter((p) => mayRead(p, item)),
     );
+  }
+
+  /** The views of these persons or items that exist, in id order (the order the pagers answer in). */
+  private viewsOf<V>(table: 'persons' | 'items', ids: string[]): V[] {
+    const key = table === 'persons' ? 'person_id' : 'item_id';
+    return (
+      statement(
+        this.db,
+        `SELECT view FROM ${table} WHERE ${key} IN (SELECT value FROM json_each(?)) ORDER BY ${key}`,
+      ).all(JSON.stringify(ids)) as { view: string }[]
+    ).map((r) => JSON.parse(r.view) as V);
   }
 
   /** Items the person holds now (a muster). */
@@ -278,15 +281,7 @@ export class CustodyQueries {
       cursor,
       limit,
       (after, n) => itemsBehindGates(this.db, gates, after, n),
-      (ids) =>
-        (
-          statement(
-            this.db,
-            `SELECT view FROM items WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id`,
-          ).all(JSON.stringify(ids)) as { view: string }[]
-        )
-          .map((r) => JSON.parse(r.view) as ItemView)
-          .filter((i) => mayRead(person, i)),
+      (ids) => this.viewsOf<ItemView>('items', ids).filter((i) => mayRead(person, i)),
       (i) => i.itemId,
     );
     return { items: page, nextCursor };
