@@ -169,21 +169,3 @@ export function storedDataText(data: unknown): string {
     return JSON.stringify(data ?? null);
   }
 }
-
-/**
- * The text format 1 of the SQLite store (session 4) kept for an event's `metadata`: for a sealed event, the canonical
- * JSON of the metadata without its `hash` with the `hash` member appended last — `{…,"hash":"<hex>"}`. Other metadata
- * is canonical JSON, or JSON.stringify's text when it has no canonical form. Format 2 keeps it shorter
- * (store/sqlite.row-codec.ts); this stays for files and tests of format 1.
- */
-export function storedMetadataText(metadata: Record<string, unknown> | null | undefined): string {
-  const value = metadata ?? {};
-  try {
-    const hash = value.hash;
-    if (!isHashHex(hash)) return canonicalize(value);
-    const rest = canonicalizeWithout(value, 'hash');
-    return (rest === '{}' ? '{' : rest.slice(0, -1) + ',') + `"hash":"${hash}"}`;
-  } catch {
-    return JSON.stringify(value);
-  }
-}

@@ -1,5 +1,5 @@
 export { canonicalize, CanonicalizationError } from './canonical-json';
-export { GENESIS_HASH, eventHash, isHashHex, sha256Hex, storedDataText, storedMetadataText } from './event-hash';
+export { GENESIS_HASH, eventHash, isHashHex, sha256Hex, storedDataText } from './event-hash';
 export type { HashedFields } from './event-hash';
 // The embedded store's row text and verify's fast path over it (format 2).
 export { expandMetadata, storedEventHash } from '../store/sqlite.row-codec';

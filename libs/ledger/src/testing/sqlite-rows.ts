@@ -8,7 +8,26 @@ import type { RecordedEvent } from '../store/event-store.port';
 import type { EventRow } from '../store/sqlite.event-store';
 import { FORMAT_1_SCHEMA } from '../store/sqlite.migration';
 import { derivedPrevHash, encodeMetadata, idOf, metadataOf } from '../store/sqlite.row-codec';
-import { storedDataText, storedMetadataText } from '../integrity/event-hash';
+import { canonicalize, canonicalizeWithout } from '../integrity/canonical-json';
+import { isHashHex, storedDataText } from '../integrity/event-hash';
+
+/**
+ * The text format 1 of the SQLite store (session 4) kept for an event's `metadata`: for a sealed event, the canonical
+ * JSON of the metadata without its `hash` with the `hash` member appended last — `{…,"hash":"<hex>"}`. Other metadata
+ * is canonical JSON, or JSON.stringify's text when it has no canonical form. Format 2 keeps it shorter
+ * (store/sqlite.row-codec.ts); only the format-1 files these tests write need it.
+ */
+function storedMetadataText(metadata: Record<string, unknown> | null | undefined): string {
+  const value = metadata ?? {};
+  try {
+    const hash = value.hash;
+    if (!isHashHex(hash)) return canonicalize(value);
+    const rest = canonicalizeWithout(value, 'hash');
+    return (rest === '{}' ? '{' : rest.slice(0, -1) + ',') + `"hash":"${hash}"}`;
+  } catch {
+    return JSON.stringify(value);
+  }
+}
 
 export type { EventRow as SqliteEventRow } from '../store/sqlite.event-store';
 
