@@ -14,6 +14,8 @@ export { SqliteEventStore } from './store/sqlite.event-store';
 export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './store/sqlite.event-store';
 /** The embedded store's file format this build writes (`PRAGMA user_version` of ledger.sqlite; older ones migrate on open). */
 export { STORE_FORMAT } from './store/sqlite.row-codec';
+/** @internal Where a worker thread beside a module is, from source or compiled (the read models' rebuild worker). */
+export { workerEntry } from './worker/worker-entry';
 
 export { DeciderRunner, IdempotencyKeyReused, commandHashOf } from './decider/decider-runner';
 export type {

@@ -6,8 +6,8 @@
  * failure of the log is the earliest of those and of the tree's own (a checkpoint mismatch), as in one walk.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../worker/worker-entry';
 import Database from 'better-sqlite3';
 import type { TrustedCheckpoint, VerifyFailure, VerifyResult } from './log-verifier';
 import { MerkleFrontier } from './merkle/frontier';
@@ -64,18 +64,6 @@ export interface ParallelWalkOptions {
   /** Also receives every verified leaf, in order. */
   leaves?: LeafSink;
 }
-
-/**
- * The worker's file: compiled JavaScript beside this one; in a source checkout (ts-jest, the repository's
- * ts-register) the TypeScript itself, loaded through that register hook.
- */
-const workerEntry = (): { file: string; execArgv: string[] } => {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `chain-walk.worker${ext}`);
-  if (ext !== '.ts') return { file, execArgv: [] };
-  const register = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'support', 'ts-register.js');
-  return { file, execArgv: ['--require', register] };
-};
 
 /** Reads a page's events' identity for a failure this thread finds (a checkpoint mismatch, a truncation). */
 const eventAt = (file: string, position: number): Omit<VerifyFailure, 'reason' | 'detail'> => {
@@ -150,7 +138,7 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
   const queues: WalkPage[][] = Array.from({ length: workers }, () => []);
   const finished = new Array<boolean>(workers).fill(false);
   let stopped = false;
-  const entry = workerEntry();
+  const entry = workerEntry(__filename, 'chain-walk.worker');
   const threads = Array.from(
     { length: workers },
     (_, share) =>

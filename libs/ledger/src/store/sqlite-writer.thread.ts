@@ -1,5 +1,5 @@
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../worker/worker-entry';
 import { StoreUnavailable } from './event-store.port';
 import type { WriterOperation, WriterReply } from './sqlite.event-store';
 
@@ -14,18 +14,6 @@ export type WriterRequest = { group: WriterOperation[][] } | { pragma: string } 
 
 /** Its answer to a group or a PRAGMA, in the order asked. */
 export type WriterResponse = WriterReply | { pragma: unknown } | { pragmaError: string };
-
-/**
- * The worker's file: compiled JavaScript beside this one; in a source checkout (ts-jest, the repository's
- * ts-register) the TypeScript itself, loaded through that register hook (as parallel-walk.ts does).
- */
-const workerEntry = (): { file: string; execArgv: string[] } => {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `sqlite-writer.worker${ext}`);
-  if (ext !== '.ts') return { file, execArgv: [] };
-  const register = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'support', 'ts-register.js');
-  return { file, execArgv: ['--require', register] };
-};
 
 interface Pending {
   resolve(response: WriterResponse): void;
@@ -79,7 +67,7 @@ export class SqliteWriterThread {
   }
 
   private start(): Worker {
-    const entry = workerEntry();
+    const entry = workerEntry(__filename, 'sqlite-writer.worker');
     const worker = new Worker(entry.file, {
       execArgv: entry.execArgv,
       workerData: { file: this.file, synchronous: this.synchronous } satisfies WriterThreadData,

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { RecordedEvent } from '@app/ledger';
+import { workerEntry, type RecordedEvent } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
 import type { ProjectionFailure } from '../runner/projection-runner';
 import { MERKLE_STATE_SCHEMA, MERKLE_STATE_TABLES } from './merkle-index';
@@ -25,18 +24,6 @@ export type MerkleWorkerMessage = { done: true; failures: ProjectionFailure[] } 
 const MERKLE_TABLES = ['merkle_leaves', 'merkle_events', ...MERKLE_STATE_TABLES] as const;
 
 /**
- * The worker's file: compiled JavaScript beside this one (it inherits this process's `-r` of the `@app/*` aliases);
- * in a source checkout (ts-jest, the repository's ts-register) the TypeScript itself, loaded through that hook.
- */
-const workerEntry = (): { file: string; execArgv?: string[] } => {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `merkle-rebuild.worker${ext}`);
-  if (ext !== '.ts') return { file };
-  const register = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'support', 'ts-register.js');
-  return { file, execArgv: ['--require', register] };
-};
-
-/**
  * The Merkle half of a rebuild on a second thread (issue 16: the leaves' rows, their SHA-256 and the tree were a
  * third of a rebuild's CPU on one thread). The main thread posts each page's identities and hashes before it projects
  * the page itself; the worker runs the same `merkle-leaves` projection (through a ProjectionRunner, so a bad hash is
@@ -49,7 +36,8 @@ export class MerkleRebuild {
 
   constructor(readonly file: string) {
     for (const suffix of ['', '-journal', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-    const entry = workerEntry();
+    // The worker imports `@app/*`: compiled, it inherits this process's `-r` that resolves them.
+    const entry = workerEntry(__filename, 'merkle-rebuild.worker', true);
     this.worker = new Worker(entry.file, {
       workerData: { file },
       ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
