@@ -143,6 +143,17 @@ class LeafWriter {
 
 const SLOT = HASH_BYTES;
 
+/**
+ * A stream's record in {@link StreamHeadsTree}'s `rec`, four numbers by stream number: its revision, the flush epoch
+ * of its first append since (it is stale while that is the current epoch), its slot and its tail's UTF-8 length. One
+ * record is one half of a cache line: an append and a leaf each reach one line for them, not one per array.
+ */
+const REC = 4;
+const REVISION = 0;
+const EPOCH = 1;
+const SLOT_OF = 2;
+const TAIL_BYTES = 3;
+
 /** An Int32Array holding at least `count` items, keeping the first `keep` of `old` (doubling: amortized O(1)). */
 const growInts = (old: Int32Array<ArrayBuffer>, count: number, keep: number): Int32Array<ArrayBuffer> => {
   if (old.length >= count) return old;
@@ -157,8 +168,8 @@ const growInts = (old: Int32Array<ArrayBuffer>, count: number, keep: number): In
  *
  * Layout: level l is one flat Buffer of 32-byte slots, slot j holding the perfect subtree of 2^l leaves starting at
  * leaf j·2^l (complete ones only; the RFC 9162 root folds the ragged right edge from them). Slot numbers live in
- * typed arrays (`slotOf` by stream number, `order` by slot), not in the entries, so that placing new streams moves
- * integers in two dense arrays rather than writing into every entry right of an insertion. A flush places the streams
+ * numbers (in each stream's record by stream number, `order` by slot), not in objects, so that placing new streams
+ * moves numbers in two dense arrays rather than writing into every entry right of an insertion. A flush places the streams
  * created since the last one (each found by binary search among the placed ids, then all moved in a single
  * right-to-left pass), rehashes only the dirty leaves, and recomputes bottom-up only the nodes above a dirty leaf,
  * plus every node right of the first inserted stream (its leaves moved: a sorted tree cannot avoid that shift).
@@ -168,25 +179,23 @@ export class StreamHeadsTree {
   /**
    * Every stream by its number, in order of creation (the streams not yet placed are the newest: numbers from
    * {@link placed} on). The heads live in arrays by number rather than in an object per stream: an append reads the
-   * Map and writes three dense arrays, not a scattered object.
+   * Map and writes one record and one array slot, not a scattered object.
    */
   private readonly sids = new Map<string, number>();
   private readonly ids: string[] = [];
   private readonly hashes: string[] = [];
-  private revisions = new Float64Array(16);
-  /** 1 while a stream's leaf is stale (set by an append, cleared when it is rehashed). */
-  private dirty = new Uint8Array(16);
-  /** {@link streamIdTail} of each stream and its UTF-8 length. */
+  /** Each stream's record ({@link REC} numbers: revision, epoch, slot, tail length). */
+  private rec = new Float64Array(REC * 16);
+  /** Flushes so far, plus one: a record whose epoch equals it is stale (records start at 0: none is). */
+  private epoch = 1;
+  /** {@link streamIdTail} of each stream. */
   private readonly tails: string[] = [];
-  private tailBytes = new Int32Array(16);
   /** The stale streams' numbers, in order of their first append since the last flush. */
   private dirtyList = new Int32Array(16);
   private dirtyCount = 0;
   /** Streams placed in the sorted order (numbers below it). */
   private placed = 0;
-  /** Slot of each stream by its number (valid below {@link placed}). */
-  private slotOf = new Int32Array(16);
-  /** Stream number in each slot: `slotOf[order[i]] === i`, `levels[0]` slot i is its leaf. */
+  /** Stream number in each slot: `rec[REC · order[i] + SLOT_OF] === i`, `levels[0]` slot i is its leaf. */
   private order = new Int32Array(16);
   /** Stream id in each slot (sorted), for the binary searches that place new streams. */
   private readonly sortedIds: string[] = [];
@@ -218,26 +227,29 @@ export class StreamHeadsTree {
   /** The head of a stream, or undefined. */
   head(streamId: string): StreamHead | undefined {
     const sid = this.sids.get(streamId);
-    return sid === undefined ? undefined : { streamId, revision: this.revisions[sid], hash: this.hashes[sid] };
+    return sid === undefined ? undefined : { streamId, revision: this.rec[REC * sid], hash: this.hashes[sid] };
   }
 
   /** Records a stream's new head (its event `revision` with chain hash `hash`). */
   set(streamId: string, revision: number, hash: string): void {
     const sid = this.sids.get(streamId);
     if (sid === undefined) return this.create(streamId, revision, hash);
-    this.revisions[sid] = revision;
+    const at = REC * sid;
+    this.rec[at + REVISION] = revision;
     this.hashes[sid] = hash;
-    if (this.dirty[sid] === 0) this.touch(sid);
+    if (this.rec[at + EPOCH] !== this.epoch) this.touch(sid);
   }
 
   /** Records the next event of a stream (revision = previous + 1, or 0 for a new stream). */
   advance(streamId: string, hash: string): void {
     const sid = this.sids.get(streamId);
     if (sid === undefined) return this.create(streamId, 0, hash);
-    this.revisions[sid] += 1;
+    const rec = this.rec;
+    const at = REC * sid;
+    rec[at + REVISION] += 1;
     this.hashes[sid] = hash;
     // Only the first event of a stream since the last root marks it: the leaf is hashed once, from its last head.
-    if (this.dirty[sid] === 0) this.touch(sid);
+    if (rec[at + EPOCH] !== this.epoch) this.touch(sid);
   }
 
   /** Root of the tree (EMPTY_ROOT with no streams), hex. */
@@ -256,9 +268,9 @@ export class StreamHeadsTree {
     if (sid === undefined) return null;
     const rootHash = this.root();
     const n = this.sortedIds.length;
-    const index = this.slotOf[sid];
+    const index = this.rec[REC * sid + SLOT_OF];
     return {
-      head: { streamId, revision: this.revisions[sid], hash: this.hashes[sid] },
+      head: { streamId, revision: this.rec[REC * sid], hash: this.hashes[sid] },
       leafIndex: index,
       streamCount: n,
       leafHash: this.subtree(index, 1).toString('hex'),
@@ -273,7 +285,7 @@ export class StreamHeadsTree {
     const out = new Array<StreamHead>(this.sortedIds.length);
     for (let i = 0; i < out.length; i++) {
       const sid = this.order[i];
-      out[i] = { streamId: this.ids[sid], revision: this.revisions[sid], hash: this.hashes[sid] };
+      out[i] = { streamId: this.ids[sid], revision: this.rec[REC * sid], hash: this.hashes[sid] };
     }
     return out;
   }
@@ -285,7 +297,7 @@ export class StreamHeadsTree {
   };
 
   private touch(sid: number): void {
-    this.dirty[sid] = 1;
+    this.rec[REC * sid + EPOCH] = this.epoch;
     if (this.dirtyCount === this.dirtyList.length)
       this.dirtyList = growInts(this.dirtyList, this.dirtyCount + 1, this.dirtyCount);
     this.dirtyList[this.dirtyCount++] = sid;
@@ -294,23 +306,18 @@ export class StreamHeadsTree {
 
   private create(streamId: string, revision: number, hash: string): void {
     const sid = this.ids.length;
-    if (sid === this.revisions.length) {
-      const size = 2 * sid;
-      const revisions = new Float64Array(size);
-      revisions.set(this.revisions);
-      this.revisions = revisions;
-      const dirty = new Uint8Array(size);
-      dirty.set(this.dirty);
-      this.dirty = dirty;
-      this.tailBytes = growInts(this.tailBytes, size, sid);
+    if (REC * sid === this.rec.length) {
+      const rec = new Float64Array(2 * this.rec.length);
+      rec.set(this.rec);
+      this.rec = rec;
     }
     const tail = streamIdTail(streamId);
     this.sids.set(streamId, sid);
     this.ids.push(streamId);
     this.hashes.push(hash);
     this.tails.push(tail);
-    this.revisions[sid] = revision;
-    this.tailBytes[sid] = Buffer.byteLength(tail);
+    this.rec[REC * sid + REVISION] = revision;
+    this.rec[REC * sid + TAIL_BYTES] = Buffer.byteLength(tail);
     this.touch(sid);
   }
 
@@ -334,16 +341,20 @@ export class StreamHeadsTree {
     const n = this.sortedIds.length;
     const leaves = this.levels[0];
     if (this.marks.length < n) this.marks = new Uint8Array(Math.max(n, 2 * this.marks.length));
-    const { marks, slotOf, leafWriter, dirtyList, dirty, hashes, revisions, tails, tailBytes } = this;
+    const { marks, rec, leafWriter, dirtyList, hashes, tails } = this;
+    // By stream number: the arrays indexed by it, and the tails (allocated in that order), are then read in address
+    // order rather than in order of first append (a native sort of the integers costs less than the misses it saves).
+    dirtyList.subarray(0, this.dirtyCount).sort();
     for (let d = 0; d < this.dirtyCount; d++) {
       const sid = dirtyList[d];
-      dirty[sid] = 0;
-      const slot = slotOf[sid];
-      leafWriter.leaf(hashes[sid], revisions[sid], tails[sid], tailBytes[sid], leaves, slot * SLOT);
+      const at = REC * sid;
+      const slot = rec[at + SLOT_OF];
+      leafWriter.leaf(hashes[sid], rec[at + REVISION], tails[sid], rec[at + TAIL_BYTES], leaves, slot * SLOT);
       if (slot < shiftFrom) marks[slot] = 1;
     }
     this.counted.leaves += this.dirtyCount;
     this.dirtyCount = 0;
+    this.epoch++;
     const input = this.nodeInput;
     const words = this.nodeWords;
     let hashedNodes = 0;
@@ -421,7 +432,7 @@ export class StreamHeadsTree {
     const n = oldN + added.length;
     const leaves = (this.levels[0] = StreamHeadsTree.grow(this.levels[0], n, oldN));
     const order = (this.order = growInts(this.order, n, oldN));
-    const slotOf = (this.slotOf = growInts(this.slotOf, this.ids.length, first));
+    const rec = this.rec;
     sorted.length = n;
     // Right to left, so that each run of old slots moves right (by the number of streams inserted before it) into
     // space no unmoved slot still occupies.
@@ -436,19 +447,19 @@ export class StreamHeadsTree {
         for (let j = i; j >= p; j--) {
           const moved = order[j];
           order[j + shift] = moved;
-          slotOf[moved] = j + shift;
+          rec[REC * moved + SLOT_OF] = j + shift;
           sorted[j + shift] = sorted[j];
         }
         k -= i - p + 1;
         i = p - 1;
       }
       order[k] = sid;
-      slotOf[sid] = k;
+      rec[REC * sid + SLOT_OF] = k;
       sorted[k] = this.ids[sid];
       k--;
     }
     this.placed = this.ids.length;
-    return slotOf[added[0]];
+    return rec[REC * added[0] + SLOT_OF];
   }
 }
 
