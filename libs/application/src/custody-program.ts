@@ -1,4 +1,4 @@
-import type { DeciderProgram, LoadedStream } from '@app/ledger';
+import type { DeciderProgram, RunnerContext } from '@app/ledger';
 import {
   type CustodyCommand,
   emptyContext,
@@ -21,7 +21,7 @@ import type { ReadModels } from '@app/read-models';
  */
 export const custodyProgram = (
   readModels: ReadModels,
-): DeciderProgram<CustodyCommand, DecisionContext & { streams: Record<string, LoadedStream> }, Needs> => ({
+): DeciderProgram<CustodyCommand, DecisionContext & RunnerContext, Needs> => ({
   emptyContext,
   plan: planCommand,
   decide: decideCommand,
@@ -65,7 +65,11 @@ export const custodyProgram = (
     const violations = (needs.violations ?? []).filter((v) => !(v in ctx.violations));
     const scope = needs.itemsInScope && ctx.itemsInScope === undefined;
     if (!incidents.length && !held.length && !violations.length && !scope) return false;
-    await readModels.catchUp();
+    // In a batch, once per batch while nothing was written since (DeciderRunner's LookupFreshness); alone, always.
+    if (!ctx.lookups?.current) {
+      await readModels.catchUp();
+      ctx.lookups?.caughtUp();
+    }
     for (const itemId of incidents) ctx.openIncidents[itemId] = readModels.incidents.joinableFor(itemId);
     for (const personId of held) ctx.itemsEverHeldBy[personId] = readModels.custody.everHeldBy(personId);
     for (const id of violations) {

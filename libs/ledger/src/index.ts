@@ -29,6 +29,7 @@ export type {
   DeciderRunnerOptions,
   LedgerCommand,
   LoadedStream,
+  LookupFreshness,
   RunnerContext,
 } from './decider/decider-runner';
 export { deterministicUuid, eventIdFor } from './decider/deterministic-id';

@@ -376,6 +376,86 @@ describe('the decider runner', () => {
       expect(await totals('c-seen')).toEqual([1, 1]);
       expect(store.stats.commits - before).toBe(2);
     });
+
+    describe('catching the lookups up once per batch while nothing is written', () => {
+      // Its time bound out of the way: a loaded machine may stall a test longer than the 20 ms a service uses.
+      const lasting = { lookupsFreshMs: 60_000 };
+      /**
+       * A lookup answered from a view of the store that only a catch-up moves on, as the read models are: how many
+       * events c-a had when `fulfil` last caught up. `during` runs inside a command's fulfil, as another request
+       * would while the batch awaits.
+       */
+      const viewing = (during: (c: Cmd) => Promise<void> = () => Promise.resolve()) => {
+        let view = -1;
+        const seen: (boolean | undefined)[] = [];
+        type LookupCtx = Ctx & { stored?: number; lookups?: { current: boolean; caughtUp(): void } };
+        const base = counter();
+        const program: DeciderProgram<Cmd, LookupCtx, { streams?: string[]; lookup?: boolean }> = {
+          ...base,
+          plan: (c) => (c.data.n === 0 ? { streams: ['c-seen'], lookup: true } : base.plan(c, { streams: {} })),
+          fulfil: async (needs, ctx) => {
+            if (!needs.lookup || ctx.stored !== undefined) return false;
+            seen.push(ctx.lookups?.current);
+            if (!ctx.lookups?.current) {
+              view = (await store.readStream('c-a')).length;
+              ctx.lookups?.caughtUp();
+            }
+            ctx.stored = view;
+            await during(ctx as unknown as Cmd);
+            return true;
+          },
+          decide: (c, ctx) =>
+            c.data.n === 0
+              ? [{ streamId: 'c-seen', events: [{ type: 'Added', data: { n: 0, total: ctx.stored } }] }]
+              : base.decide(c, ctx),
+          // Nothing the batch writes touches the lookup: the batch appends once, at its end.
+          fulfilKeys: () => [],
+          eventKeys: () => [],
+        };
+        return { program, seen };
+      };
+      const look = () => ({ command: cmd('Add', { to: 'c-seen', n: 0 }) });
+
+      it('skips the catch-up for the later commands of a batch that nothing wrote beside', async () => {
+        const runner = new DeciderRunner(store, clock, lasting);
+        const { program, seen } = viewing();
+        await runner.runBatch(program, [look(), look(), look()]);
+        expect(seen).toEqual([false, true, true]);
+        // A new batch starts afresh.
+        await runner.runBatch(program, [look()]);
+        expect(seen.at(-1)).toBe(false);
+      });
+
+      it('catches up again after a command of this process was appended while the batch awaited', async () => {
+        const runner = new DeciderRunner(store, clock, lasting);
+        let calls = 0;
+        // Another request's command lands on c-a during the second lookup (the batch awaits its fulfil).
+        const { program, seen } = viewing(async () => {
+          if (++calls === 2) await runner.run(counter(), cmd('Add', { to: 'c-a', n: 1 }));
+        });
+        await runner.runBatch(program, [look(), look(), look()]);
+        expect(seen).toEqual([false, true, false]);
+        // The third lookup saw the other command's event, as it would have had it been run alone after it.
+        expect(await totals('c-seen')).toEqual([0, 0, 1]);
+      });
+
+      it('catches up again after a stream had to be read from the store (another writer may have been there)', async () => {
+        const runner = new DeciderRunner(store, clock, lasting);
+        const { program, seen } = viewing();
+        await runner.runBatch(program, [look(), look()]);
+        // Another connection (another process) writes c-a: the store can no longer vouch for cached heads.
+        const other = SqliteEventStore.open(path.join(dir, 'ledger.sqlite'));
+        try {
+          await new DeciderRunner(other, clock).run(counter(), cmd('Add', { to: 'c-a', n: 5 }));
+        } finally {
+          await other.close();
+        }
+        await runner.runBatch(program, [look(), { command: cmd('Add', { to: 'c-d', n: 1 }) }, look()]);
+        // The first of the batch catches up (a batch starts afresh); c-d is read from the store, so the next again.
+        expect(seen).toEqual([false, true, false, false]);
+        expect(await totals('c-seen')).toEqual([0, 0, 1, 1]);
+      });
+    });
   });
 
   describe('judging a command as of its occurredAt (contract §5.1 2)', () => {

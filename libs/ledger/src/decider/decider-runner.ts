@@ -113,11 +113,27 @@ export interface LoadedStream {
   asOf?: unknown;
 }
 
+/**
+ * Whether the lookups `fulfil` answers from outside the streams (read models) must be caught up with the store first.
+ * Given only in a batch ({@link DeciderRunner.runBatch}): `current` is true when this batch's `fulfil` caught up
+ * lately and since then nothing was appended through this runner (by the batch or by any other command), no append
+ * was under way, and no stream had to be read from the store (the store could not vouch for a head: someone else
+ * wrote). Then the lookups answer as a catch-up now would, but for another process's write in the last few
+ * milliseconds — the same race a single command has between its catch-up and its append. `fulfil` calls `caughtUp`
+ * after it caught up, so the next command of the batch may skip it.
+ */
+export interface LookupFreshness {
+  current: boolean;
+  caughtUp(): void;
+}
+
 /** What the runner fills into every context, whatever the domain. */
 export interface RunnerContext {
   streams: Record<string, LoadedStream>;
   /** When the ledger records this decision (the runner's clock, the same instant as the events' recordedAt). */
   recordedAt?: string;
+  /** In a batch: whether `fulfil` may answer without catching up (see {@link LookupFreshness}). */
+  lookups?: LookupFreshness;
 }
 
 export interface DecisionWrite {
@@ -192,7 +208,15 @@ interface BatchState<C> {
   staged: StagedCommand<C>[];
   streams: Map<string, PendingStream>;
   keys: Set<string>;
+  /** The runner's store epoch and the monotonic instant (ms) when this batch's `fulfil` last caught up. */
+  caughtUp?: { epoch: number; at: number };
 }
+
+/**
+ * How long a batch's catch-up stands for the next commands when nothing in this process wrote: a bound on how late
+ * a batch command may see another process's write (a single command's own window, catch-up to append, is ~1 ms).
+ */
+const LOOKUPS_FRESH_MS = 20;
 
 export interface AppendedEvent {
   eventId: string;
@@ -233,6 +257,8 @@ export interface DeciderRunnerOptions {
   /** Folded stream states kept in memory, so a long stream is read from its last cached revision only. */
   cacheSize?: number;
   schemaVersion?: number;
+  /** How long (ms) a batch's catch-up of its lookups stands while nothing is written (default 20; see LookupFreshness). */
+  lookupsFreshMs?: number;
 }
 
 /**
@@ -241,6 +267,11 @@ export interface DeciderRunnerOptions {
  */
 export class DeciderRunner {
   private readonly cache = new Map<string, CachedStream>();
+  /**
+   * Moves when an append through this runner begins and when it ends, and when a stream is read from the store: a
+   * batch's lookups caught up at one epoch are current while it stays the same (see {@link LookupFreshness}).
+   */
+  private storeEpoch = 0;
   private readonly maxAttempts: number;
   private readonly cacheSize: number;
 
@@ -276,7 +307,8 @@ export class DeciderRunner {
         const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
         const sealed = this.seal(command, claim, writes, tails, recordedAt);
         // Even a command that decided nothing is claimed, so its id cannot later be reused for another command.
-        const appended = await this.store.appendCommand(claim, sealed);
+        this.storeEpoch++;
+        const appended = await this.store.appendCommand(claim, sealed).finally(() => this.storeEpoch++);
         if (appended.duplicate) return this.duplicateOf(claim, appended.command);
         this.advance(program, sealed, appended.results, tails);
         return { commandId: command.commandId, events: this.outcomeEvents(sealed, appended.results), duplicate: false };
@@ -458,6 +490,15 @@ export class DeciderRunner {
 
   /** One `appendCommands` call; a store without it (EventStoreDB) gets the commands one after another. */
   private async appendCommandWrites(writes: CommandWrite[]): Promise<CommandWriteOutcome[]> {
+    this.storeEpoch++;
+    try {
+      return await this.appendEach(writes);
+    } finally {
+      this.storeEpoch++;
+    }
+  }
+
+  private async appendEach(writes: CommandWrite[]): Promise<CommandWriteOutcome[]> {
     if (this.store.appendCommands) return this.store.appendCommands(writes);
     const unwritten = new Set<string>();
     const outcomes: CommandWriteOutcome[] = [];
@@ -543,10 +584,24 @@ export class DeciderRunner {
       });
       // In a batch, what was decided before this command may have to be appended (and projected) first.
       if (batch && (await batch.beforeFulfil(needs))) return false;
+      if (batch) ctx.lookups = this.lookupsOf(batch.state);
       const more = await program.fulfil(needs, ctx);
       if (missing.length === 0 && !more) return true;
     }
     throw new Error(`${command.type}: the plan kept asking for more after 8 rounds`);
+  }
+
+  /** This moment's {@link LookupFreshness} for a batch: current while its last catch-up's epoch holds and is recent. */
+  private lookupsOf<C>(state: BatchState<C>): LookupFreshness {
+    const epoch = this.storeEpoch;
+    const at = performance.now();
+    const last = state.caughtUp;
+    return {
+      current:
+        last !== undefined && last.epoch === epoch && at - last.at < (this.options.lookupsFreshMs ?? LOOKUPS_FRESH_MS),
+      // The epoch and instant from before the catch-up: a write during it makes the next command catch up again.
+      caughtUp: () => (state.caughtUp = { epoch, at }),
+    };
   }
 
   /**
@@ -566,6 +621,8 @@ export class DeciderRunner {
   ): Promise<CachedStream> {
     const cached = this.cache.get(streamId) ?? this.emptyCached(program, streamId);
     const events = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
+    // The store could not vouch for the cached head: someone may have written, so lookups catch up again.
+    this.storeEpoch++;
     return this.extend(program, streamId, cached, events);
   }
 
