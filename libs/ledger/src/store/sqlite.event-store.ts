@@ -83,8 +83,30 @@ export interface EventRow {
  * A read row, raw (better-sqlite3's arrays: no object per row): position, stream_no, revision, event_id, type_no,
  * data, metadata, hash, and the hash of the stream's previous event when the metadata leaves `prevHash` to derive.
  */
-type ReadRow = [number, number, number, Buffer | string, number, string, string, Buffer | null, Buffer | string | null];
-const READ_COLUMNS = 'position, stream_no, revision, event_id, type_no, data, metadata, hash';
+type ReadRow = [
+  number,
+  number,
+  number,
+  Buffer | string,
+  number,
+  string,
+  string,
+  Buffer | string | null,
+  Buffer | string | null,
+];
+/*
+ * The event id and hash come out as text, formatted by SQLite (`hex`, in C), when they are what the writer keeps (16
+ * bytes of a UUID, 32 bytes of a SHA-256): a BLOB column becomes a Buffer per row in better-sqlite3, and two Buffers
+ * an event (allocated, hexed, dropped) were a tenth of a read and much of its garbage (issue 16). Any other stored
+ * value comes as it is and idOf / hashOf / derivedPrevHash read it as before, so the events are the same.
+ */
+const HEX_ID = (c: string) =>
+  `lower(substr(hex(${c}), 1, 8) || '-' || substr(hex(${c}), 9, 4) || '-' || substr(hex(${c}), 13, 4) || '-' || ` +
+  `substr(hex(${c}), 17, 4) || '-' || substr(hex(${c}), 21))`;
+const READ_COLUMNS =
+  'position, stream_no, revision, ' +
+  `CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 THEN ${HEX_ID('event_id')} ELSE event_id END, ` +
+  "type_no, data, metadata, CASE WHEN typeof(hash) = 'blob' AND length(hash) = 32 THEN lower(hex(hash)) ELSE hash END";
 /**
  * The previous event's hash (its metadata text when its hash column is NULL: derivedPrevHash), read only for a row that
  * needs it (format 2 leaves `prevHash` out when it is that).
