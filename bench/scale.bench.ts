@@ -15,7 +15,10 @@
  * BENCH_SCALE_SECONDS sets the length of each autocannon run (default 10). BENCH_SCALE_PARTS (comma-separated, default
  * all) runs some parts only: `start` (cold starts), `single` (single requests), `mixed` (the mixed load), `kinds`
  * (each kind of the mix alone: its CPU and bytes per answer), `ceiling` (`/health` under the same load), `page` (the
- * dashboard page's refresh as a load), `disk`.
+ * dashboard page's refresh as a load), `disk`, and `rss` (not by default: the A/B of the heap growth, below).
+ * `rss` runs the mixed load on fresh services started alternately with the default HEAP_GROWTH_PERCENT and with
+ * V8's own heap growing (HEAP_GROWTH_PERCENT=0), BENCH_SCALE_RSS_RUNS times each (default 2): RSS peak, p99, rate
+ * and CPU per answer of each side, medians, beside each other.
  * BENCH_SCALE_PROFILE=DIR starts the measured service with `--cpu-prof --cpu-prof-dir=DIR` (a profile is written at
  * its exit: read it for where an answer's CPU goes).
  */
@@ -36,6 +39,7 @@ const PARTS = new Set(
   (process.env.BENCH_SCALE_PARTS ?? 'start,single,mixed,kinds,ceiling,page,disk').split(',').map((p) => p.trim()),
 );
 const PROFILE = process.env.BENCH_SCALE_PROFILE;
+const RSS_RUNS = Number(process.env.BENCH_SCALE_RSS_RUNS ?? 2);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Resident set size of a process in MiB (Linux /proc). */
@@ -372,6 +376,49 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
       }
     } finally {
       await svc?.stop();
+    }
+    if (PARTS.has('rss')) {
+      // Fresh services, alternately (the machine's load drifts; alternation spreads it over both sides).
+      const sides: [string, Record<string, string>][] = [
+        ['the default heap growth (HEAP_GROWTH_PERCENT unset)', {}],
+        ["V8's own heap growing (HEAP_GROWTH_PERCENT=0)", { HEAP_GROWTH_PERCENT: '0' }],
+      ];
+      const seen = sides.map(() => ({
+        rss: [] as number[],
+        p99: [] as number[],
+        rps: [] as number[],
+        cpu: [] as number[],
+      }));
+      for (let run = 0; run < RSS_RUNS; run++)
+        for (const [i, [, env]] of sides.entries()) {
+          const s = await startService(work, env);
+          try {
+            const random = prng(16 + run);
+            const anyItem = () => `doc-${Math.floor(random() * set.shape.items)}`;
+            const kinds = [
+              () => `/api/items/${anyItem()}`,
+              () => `/api/items/${anyItem()}/readers`,
+              () => '/api/violations?status=open&limit=50',
+              () => '/api/incidents?open=true&limit=50',
+            ];
+            let k = 0;
+            const next = () => kinds[k++ % kinds.length]();
+            await load(s.base, s.proc.pid as number, next, 3);
+            const m = await load(s.base, s.proc.pid as number, next);
+            seen[i].rss.push(m.rssPeak);
+            seen[i].p99.push(m.p99);
+            seen[i].rps.push(m.rps);
+            seen[i].cpu.push(m.cpuUsPerRequest);
+          } finally {
+            await s.stop();
+          }
+        }
+      for (const [i, [name]] of sides.entries()) {
+        add(`mixed dashboard reads, ${name}: RSS peak`, seen[i].rss, 'MiB');
+        add('the same: p99', seen[i].p99, 'ms');
+        add('the same: requests/s', seen[i].rps, 'req/s');
+        add('the same: CPU of the service per request', seen[i].cpu, 'µs');
+      }
     }
     if (!PARTS.has('disk')) return results;
     const store = fileBytes(work, 'ledger.sqlite');

@@ -32,6 +32,7 @@ describe('loadConfig: the one validated configuration', () => {
       readyMaxLag: 1000,
       feedHeartbeatMs: 15_000,
       logLevel: 'info',
+      heapGrowthPercent: 30,
       devKey: 'dev-key-for-this-run',
     });
     expect(c.apiKeys.get('dev-key-for-this-run')?.roles).toContain('admin');
@@ -49,6 +50,7 @@ describe('loadConfig: the one validated configuration', () => {
       READY_MAX_LAG: '0',
       FEED_HEARTBEAT_MS: '',
       LOG_LEVEL: 'warn',
+      HEAP_GROWTH_PERCENT: '0',
     });
     expect(c).toMatchObject({
       port: 8080,
@@ -60,6 +62,7 @@ describe('loadConfig: the one validated configuration', () => {
       readyMaxLag: 0,
       feedHeartbeatMs: 15_000,
       logLevel: 'warn',
+      heapGrowthPercent: 0,
       devKey: undefined,
     });
     expect([...c.apiKeys]).toEqual([[KEY, { personId: 'p-reg', roles: ['registrar'], name: 'p-reg' }]]);
@@ -86,6 +89,8 @@ describe('loadConfig: the one validated configuration', () => {
       { LOG_LEVEL: 'verbose' },
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
     ],
+    [{ HEAP_GROWTH_PERCENT: '-10' }, 'HEAP_GROWTH_PERCENT must be a whole number of percent from 0 to 1000'],
+    [{ HEAP_GROWTH_PERCENT: '5000' }, 'HEAP_GROWTH_PERCENT must be a whole number of percent from 0 to 1000'],
     [{ EVENTSTORE_URL: 'http://es:2113' }, 'EVENTSTORE_URL must be an EventStoreDB connection string'],
     [{ EVENTSTORE_URL: 'es:2113' }, 'EVENTSTORE_URL must be an EventStoreDB connection string'],
     [{ LEDGER_SIGNING_KEY_FILE: '/nonexistent/key.pem' }, 'LEDGER_SIGNING_KEY_FILE must be the path of a readable'],
