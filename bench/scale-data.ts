@@ -106,7 +106,11 @@ export async function buildScaleDataSet(
   let sent = 0;
   let failed = 0;
   let firstFailure = '';
+  // Wall time in the day's command batches and in the deadline rounds: the build is a chain of dependent rounds, and
+  // these say how much of it is waits between them (docs/benchmarks.md "The 1M build, session 6").
+  const spent = { commands: 0, deadlines: 0, batches: 0, rounds: 0 };
   const run = async (cmds: Cmd[]) => {
+    const t0 = performance.now();
     for (let i = 0; i < cmds.length; i += BATCH) {
       const results = await core.executeBatch(cmds.slice(i, i + BATCH), registrar);
       sent += results.length;
@@ -115,16 +119,19 @@ export async function buildScaleDataSet(
           failed++;
           if (!firstFailure) firstFailure = String((r.error as Error)?.message ?? r.error);
         }
+      spent.batches++;
     }
+    spent.commands += performance.now() - t0;
   };
   // The scheduler's work (LedgerCore.fireDueDeadlines: the same FireDeadline commands, ids and actor, in due order,
   // one batch of the decider runner each round), in rounds of up to 5,000: ~60k deadlines fire at 1M.
   const fireDue = async () => {
     const now = clock.now().toISOString();
-    for (;;) {
+    const t0 = performance.now();
+    for (; ; spent.rounds++) {
       await core.readModels.catchUp();
       const due = core.readModels.dueDeadlines(now, 5_000);
-      if (due.length === 0) return;
+      if (due.length === 0) return void (spent.deadlines += performance.now() - t0);
       const results = await core.fireDeadlines(due);
       results.forEach((r, i) => {
         if (!r.ok) throw r.error;
@@ -267,6 +274,7 @@ export async function buildScaleDataSet(
     // Whatever is due by the end fires now, so a start on the data set finds nothing due at its clock.
     await fireDue();
     await core.readModels.catchUp();
+    log(`  spent: ${JSON.stringify(spent, (_, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
     if (failed > 0) throw new Error(`${failed} of ${sent} commands failed; the first: ${firstFailure}`);
     const events = (await core.store.headPosition()) ?? 0;
     const violations = core.readModels.violations.count();
