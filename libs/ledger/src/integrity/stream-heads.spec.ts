@@ -37,9 +37,14 @@ describe('stream-heads tree', () => {
     // The tree writes a head's leaf input as bytes when its hash is 64 lowercase hex digits and its revision a 31-bit
     // non-negative integer, and hashes the string otherwise; both must give sha256(0x00 ‖ UTF-8(canonicalize(head))).
     const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
+    // A chain hash with one character that is not a hex digit, anywhere (the check must look at all 64).
+    const almostHex = fc
+      .tuple(hex64, fc.nat(63), fc.constantFrom('g', 'G', '"', '\\', '\u0000', 'é', '\u{1F600}', ' '))
+      .map(([h, i, c]) => h.slice(0, i) + c + h.slice(i + 1));
     const hash = fc.oneof(
       hex64,
       hex64.map((h) => h.toUpperCase()),
+      almostHex,
       fc.string({ unit: 'binary', maxLength: 70 }),
     );
     const digitEdges = [0, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 2 ** 31 - 1, 2 ** 31, Number.MAX_SAFE_INTEGER];
