@@ -20,7 +20,7 @@ import { readStoredEvents, writeStoredEvent } from '@app/ledger/testing';
 
 /**
  * `verify` on worker threads gives the outcome of one walk on one thread, event for event: the same counts, root and
- * first failure (reason, event, detail) whatever was tampered with, across pages and both workers' shares.
+ * first failure (reason, event, detail) whatever was tampered with, across pages and spans of positions.
  */
 describe('verifying an SQLite store on worker threads', () => {
   let dir: string;
@@ -74,7 +74,9 @@ describe('verifying an SQLite store on worker threads', () => {
     const progress: number[] = [];
     const many = await verifySqliteLog(file, {
       workers: 2,
+      // Spans of one page: eight spans, each begun from the heads read from the store, taken by the two in turn.
       pageSize: 400,
+      pagesPerSpan: 1,
       checkpoints,
       onProgress: (n) => progress.push(n),
     });
@@ -116,6 +118,21 @@ describe('verifying an SQLite store on worker threads', () => {
     const { one, many } = await both(file);
     expect(one.firstFailure).toMatchObject({ position: 2500 + STREAMS, reason: 'revision-gap' });
     expect(many).toEqual(one);
+  });
+
+  it("a span whose heads are of a damaged row: the earlier span's failure named, not the later span's", async () => {
+    // Position 790 (span 1, positions 401–800) gets another hash: the stream's next event, at 827 in span 2, starts
+    // there from the damaged head and fails too; the walk names 790, which a walk from the start meets first.
+    const file = copy('span-head', (db) =>
+      db.prepare(`UPDATE events SET hash = randomblob(32) WHERE position = 790`).run(),
+    );
+    const { one, many } = await both(file);
+    expect(one.firstFailure).toMatchObject({ position: 790, reason: 'hash-mismatch' });
+    expect(many).toEqual(one);
+    // Three workers, spans of 100 positions: every stream's head read at every span, the same outcome.
+    expect(await verifySqliteLog(file, { workers: 3, pageSize: 100, pagesPerSpan: 1, checkpoints: roots })).toEqual(
+      one,
+    );
   });
 
   it('a hash blob changed: that event named (hash-mismatch)', async () => {

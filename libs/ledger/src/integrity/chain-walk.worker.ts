@@ -1,14 +1,14 @@
 /**
- * One worker of {@link verifySqliteLog}: reads the store file's events in position order (its own read-only
- * connection), takes the streams of its share (stream number modulo the workers), checks their chains with the very
- * {@link ChainVerifier} a single-threaded walk uses, and posts each page's leaves back: positions, leaf hashes and
- * revisions (a verified revision 0 is a new stream). It stops at its first failure and posts it.
+ * One worker of {@link verifySqliteLog}: walks its spans of positions (span k, k + workers, …; its own read-only
+ * connection), every row of each, checks the chains with the very {@link ChainVerifier} a single-threaded walk uses
+ * (each stream's head where the span begins read from the store), and posts each page's leaves back: positions, leaf
+ * hashes and revisions (a verified revision 0 is a new stream). It stops at its first failure and posts it.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainVerifier } from './log-verifier';
 import { sha256Into } from './event-hash';
-import { STORE_FORMAT, idOf } from '../store/sqlite.row-codec';
+import { STORE_FORMAT, derivedPrevHash, idOf } from '../store/sqlite.row-codec';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
 /** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
@@ -21,15 +21,9 @@ const run = (request: WalkRequest): void => {
   const db = new Database(request.file, { readonly: true, fileMustExist: true });
   const format = db.pragma('user_version', { simple: true }) as number;
   if (format !== STORE_FORMAT) throw new Error(`the store file is in format ${format}: open it with the store first`);
-  // A worker's streams are those whose number is its share modulo the workers: SQLite picks the rows (reading a row
-  // into JavaScript is the largest cost of the walk), the names of the share's streams and of every type are read
-  // once. Every stream of an event at or below the head was numbered before the head was read.
-  const streams = new Map(
-    db
-      .prepare(`SELECT stream_no, stream_id FROM streams WHERE stream_no % ? = ?`)
-      .raw()
-      .all(request.workers, request.share) as [number, string][],
-  );
+  // The names of every stream and type, read once. Every stream of an event at or below the head was numbered before
+  // the head was read.
+  const streams = new Map(db.prepare(`SELECT stream_no, stream_id FROM streams`).raw().all() as [number, string][]);
   const types = new Map(db.prepare(`SELECT type_no, type FROM types`).raw().all() as [number, string][]);
   const nameOf = (names: Map<number, string>, n: number, what: string): string => {
     const name = names.get(n);
@@ -46,16 +40,37 @@ const run = (request: WalkRequest): void => {
            substr(hex(event_id), 9, 4) || '-' || substr(hex(event_id), 13, 4) || '-' || substr(hex(event_id), 17, 4) ||
            '-' || substr(hex(event_id), 21)) ELSE event_id END,
          type_no, data, metadata, CASE typeof(hash) WHEN 'blob' THEN lower(hex(hash)) ELSE hash END
-       FROM events WHERE position > ? AND position <= ? AND stream_no % ? = ? ORDER BY position`,
+       FROM events WHERE position > ? AND position <= ? ORDER BY position`,
     )
     .raw();
-  const verifier = new ChainVerifier({ merkle: false });
-  let index = 0;
+  // The stream's last event at or before a position: its head where a span begins. When every event before the span
+  // verified (the only case in which this span's findings can be the walk's first), the stream's events there have
+  // revisions 0, 1, … in position order, so the highest revision is the last position; the (stream_no, revision)
+  // index finds it. Its hash as a reader derives it (derivedPrevHash): what a walk from the start would hold.
+  const before = db
+    .prepare(
+      `SELECT revision, hash, metadata FROM events WHERE stream_no = ? AND position <= ?
+       ORDER BY revision DESC LIMIT 1`,
+    )
+    .raw();
   try {
-    // Pages are ranges of positions, the same for every worker, so the main thread merges page k of each in turn.
-    for (let low = request.after; low < request.head; low += request.pageSize) {
-      const high = Math.min(request.head, low + request.pageSize);
-      const rows = page.all(low, high, request.workers, request.share) as Row[];
+    for (let span = request.share; span < request.spans; span += request.workers) {
+      const from = request.after + span * request.spanSize;
+      const to = Math.min(request.head, from + request.spanSize);
+      if (!walkSpan(span, from, to)) break;
+    }
+    parentPort!.postMessage({ done: true });
+  } finally {
+    db.close();
+  }
+
+  /** Walks the positions (from, to]; false at a failure (the walk's first is at or before it: nothing later counts). */
+  function walkSpan(span: number, from: number, to: number): boolean {
+    const verifier = new ChainVerifier({ merkle: false });
+    const seen = new Set<number>();
+    for (let low = from; low < to; low += request.pageSize) {
+      const high = Math.min(to, low + request.pageSize);
+      const rows = page.all(low, high) as Row[];
       const positions = new Float64Array(rows.length);
       const revisions = new Int32Array(rows.length);
       // Its own ArrayBuffer (never the Buffer pool's), transferred to the main thread whole.
@@ -63,10 +78,16 @@ const run = (request: WalkRequest): void => {
       let n = 0;
       let failed = false;
       for (const r of rows) {
+        const streamId = nameOf(streams, r[1], 'stream');
+        if (!seen.has(r[1])) {
+          seen.add(r[1]);
+          const head = before.get(r[1], from) as [number, Buffer | string | null, string] | undefined;
+          if (head) verifier.assumeHead(streamId, head[0], derivedPrevHash(1, head[1] ?? head[2]));
+        }
         // A row that is not JSON any more throws here, as SqliteEventStore.readAll would (the run fails, not names).
         const hash = verifier.checkStored(r[0], {
           eventId: idOf(r[3]),
-          streamId: nameOf(streams, r[1], 'stream'),
+          streamId,
           revision: r[2],
           type: nameOf(types, r[4], 'type'),
           data: r[5],
@@ -84,9 +105,8 @@ const run = (request: WalkRequest): void => {
         n++;
       }
       const message: WalkPage = {
-        index,
-        rows: rows.length,
-        last: high,
+        span,
+        last: failed || high >= to,
         count: n,
         positions: positions.buffer,
         revisions: revisions.buffer,
@@ -94,12 +114,21 @@ const run = (request: WalkRequest): void => {
         failure: failed ? verifier.result().firstFailure : undefined,
       };
       parentPort!.postMessage(message, [message.positions, message.revisions, message.leaves]);
-      if (failed) return;
-      index++;
+      if (failed) return false;
     }
-    parentPort!.postMessage({ done: true });
-  } finally {
-    db.close();
+    // A span with no positions still tells the main thread it is over.
+    if (from >= to) {
+      const empty: WalkPage = {
+        span,
+        last: true,
+        count: 0,
+        positions: new ArrayBuffer(0),
+        revisions: new ArrayBuffer(0),
+        leaves: new ArrayBuffer(0),
+      };
+      parentPort!.postMessage(empty);
+    }
+    return true;
   }
 };
 

@@ -106,6 +106,14 @@ export class ChainVerifier {
     this.matchCheckpoints(undefined);
   }
 
+  /**
+   * Starts a stream's chain at a head walked elsewhere: the stream's last event before this walk's range of
+   * positions, as the store keeps it (a walk split by position, parallel-walk.ts). Only for a stream not seen yet.
+   */
+  assumeHead(streamId: string, revision: number, hash: string): void {
+    if (!this.heads.has(streamId)) this.heads.set(streamId, { revision, hash });
+  }
+
   /** True while nothing has failed. */
   get ok(): boolean {
     return this.failure === undefined;

@@ -1,9 +1,13 @@
 /**
- * `verify` on every core (issue 16): the chains of an SQLite store file checked by worker threads, the streams split
- * among them, while this thread puts their leaves back in global order into the Merkle tree and holds it to the
- * trusted checkpoints. The outcome is {@link ChainVerifier}'s, event for event: chains are per stream and
- * independent, so a stream's first failure is found by whichever worker walks it, with the same reason; the first
- * failure of the log is the earliest of those and of the tree's own (a checkpoint mismatch), as in one walk.
+ * `verify` on every core (issue 16): the chains of an SQLite store file checked by worker threads, the log split by
+ * position into spans that the workers take in turn, while this thread appends their leaves, span after span, to
+ * the Merkle tree and holds it to the trusted checkpoints. The outcome is {@link ChainVerifier}'s, event for event.
+ * In format 2 every event keeps its own hash and its link is the stored hash of its stream's previous event, so a
+ * span is checked alone from the heads its streams have where it begins (read from the store). Where every event
+ * before a position verified, those heads are what a walk from the start holds there, so the first failure of the
+ * span that holds the walk's first failure is that failure, with the same reason; a span after it may name another
+ * (its heads may be of damaged rows), but later; the walk takes the earliest, and the tree's own (a checkpoint
+ * mismatch) where it comes first, as one walk would.
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -22,15 +26,16 @@ export interface WalkRequest {
   after: number;
   head: number;
   pageSize: number;
+  /** Span k is positions (after + k·spanSize, after + (k + 1)·spanSize]; a worker walks spans share, share + workers, … */
+  spans: number;
+  spanSize: number;
 }
 
-/** One page of the log, as one worker saw it: the leaves of its streams' events in it. */
+/** One page of a span, as its worker walked it: the leaves of its events, in order. */
 export interface WalkPage {
-  index: number;
-  /** Rows of this worker's share in the page (every worker walks the same pages: ranges of positions). */
-  rows: number;
-  /** The page's last position: it covers (previous page's last, last]. */
-  last: number;
+  span: number;
+  /** The span's last page (or the one with its failure). */
+  last: boolean;
   count: number;
   positions: ArrayBuffer;
   revisions: ArrayBuffer;
@@ -58,6 +63,8 @@ export interface ParallelWalkOptions {
   /** Worker threads (default: the cores available, at least 2). */
   workers?: number;
   pageSize?: number;
+  /** Pages in a span of positions (default 16). */
+  pagesPerSpan?: number;
   checkpoints?: readonly TrustedCheckpoint[];
   /** Called after each page with the number of events checked so far. */
   onProgress?: (checked: number) => void;
@@ -91,6 +98,9 @@ const eventAt = (file: string, position: number): Omit<VerifyFailure, 'reason' |
 export async function verifySqliteLog(file: string, options: ParallelWalkOptions = {}): Promise<VerifyResult> {
   const workers = Math.max(1, options.workers ?? Math.max(2, os.availableParallelism?.() ?? os.cpus().length));
   const pageSize = options.pageSize ?? 5_000;
+  // Spans of 16 pages: enough of them for each worker to take turns (this thread merges one while the workers walk the
+  // next), few enough that reading the heads where each begins (one indexed lookup per stream in it) stays small.
+  const spanSize = pageSize * (options.pagesPerSpan ?? 16);
   const headDb = new Database(file, { readonly: true, fileMustExist: true });
   const head = (headDb.prepare(`SELECT MAX(position) AS p FROM events`).get() as { p: number | null }).p ?? 0;
   headDb.close();
@@ -134,8 +144,10 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
   };
   if (!matchCheckpoints(undefined)) return resultOf();
 
-  // Pages from each worker, taken in order; a page is merged once every worker has sent it.
-  const queues: WalkPage[][] = Array.from({ length: workers }, () => []);
+  // Pages of each span as they come (a worker sends a span's pages in order), merged span after span.
+  const spans = Math.max(1, Math.ceil(head / spanSize));
+  const queues: WalkPage[][] = Array.from({ length: spans }, () => []);
+  let current = 0;
   const finished = new Array<boolean>(workers).fill(false);
   let stopped = false;
   const entry = workerEntry(__filename, 'chain-walk.worker');
@@ -144,47 +156,35 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
     (_, share) =>
       new Worker(entry.file, {
         execArgv: entry.execArgv,
-        workerData: { file, share, workers, after: 0, head, pageSize } satisfies WalkRequest,
+        workerData: { file, share, workers, after: 0, head, pageSize, spans, spanSize } satisfies WalkRequest,
       }),
   );
 
-  /** Merges the pages every worker has sent; false once the walk is over (a failure). */
+  /** Merges the pages that are next in order; false once the walk is over (all merged, or a failure). */
   const mergeReady = (): boolean => {
-    while (queues.every((q, k) => q.length > 0 || finished[k]) && queues.some((q) => q.length > 0)) {
-      const pages = queues.map((q) => q.shift());
-      const positions = pages.map((p) => (p ? new Float64Array(p.positions, 0, p.count) : new Float64Array(0)));
-      const revisions = pages.map((p) => (p ? new Int32Array(p.revisions, 0, p.count) : new Int32Array(0)));
-      const leaves = pages.map((p) => (p ? Buffer.from(p.leaves) : Buffer.alloc(0)));
-      // The earliest failure any worker met in this page: everything before it is merged, it is the outcome.
-      const failed = pages
-        .map((p) => p?.failure)
-        .filter((f): f is VerifyFailure => f !== undefined)
-        .reduce<VerifyFailure | undefined>((a, f) => (!a || f.position < a.position ? f : a), undefined);
-      const at = positions.map(() => 0);
-      for (;;) {
-        let k = -1;
-        for (let j = 0; j < workers; j++)
-          if (at[j] < positions[j].length && (k < 0 || positions[j][at[j]] < positions[k][at[k]])) k = j;
-        if (k < 0) break;
-        const position = positions[k][at[k]];
-        if (failed && position > failed.position) break;
-        const leaf = leaves[k].subarray(at[k] * 32, at[k] * 32 + 32);
+    while (current < spans && queues[current].length > 0) {
+      const p = queues[current].shift()!;
+      const positions = new Float64Array(p.positions, 0, p.count);
+      const revisions = new Int32Array(p.revisions, 0, p.count);
+      const leaves = Buffer.from(p.leaves);
+      for (let i = 0; i < p.count; i++) {
+        const leaf = leaves.subarray(i * 32, i * 32 + 32);
         checked += 1;
         tree.appendLeaf(leaf);
         sink?.appendLeaf(leaf);
-        if (revisions[k][at[k]] === 0) streams += 1;
-        lastPosition = position;
-        at[k] += 1;
-        if (!matchCheckpoints(position)) return false;
+        if (revisions[i] === 0) streams += 1;
+        lastPosition = positions[i];
+        if (!matchCheckpoints(positions[i])) return false;
       }
-      if (failed) {
+      if (p.failure) {
         checked += 1;
-        failure = failed;
+        failure = p.failure;
         return false;
       }
       options.onProgress?.(checked);
+      if (p.last) current += 1;
     }
-    return true;
+    return current < spans;
   };
 
   await new Promise<void>((resolve, reject) => {
@@ -201,10 +201,12 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
         if ('error' in m) return settle(new Error(m.error));
         if ('done' in m) finished[k] = true;
         else {
-          queues[k].push(m);
+          queues[m.span].push(m);
           // A worker stops at its first failure: that page is its last.
           if (m.failure) finished[k] = true;
         }
+        // Over when all is merged or a failure is reached, or when every worker stopped (a failure not reached yet
+        // cannot be: the spans before it were walked whole, so it was merged).
         if (!mergeReady() || finished.every(Boolean)) settle();
       });
       t.on('error', (e) => settle(e));
