@@ -76,6 +76,28 @@ describe.each(WRITERS)('SqliteEventStore (%s writer)', (writer) => {
     expect(() => SqliteEventStore.open(path.join(blocker, 'events.db'))).toThrow(StoreUnavailable);
   });
 
+  // The reads format ids and hashes in SQL only when they are what the writer keeps as bytes (issue 16): an id or
+  // hash kept as text, however much it looks like hex, must come back as it was given.
+  it('reads back ids and hashes kept as bytes or as text exactly as they were appended', async () => {
+    const hash = 'ab'.repeat(32);
+    const given: NewEvent[] = [
+      { eventId: randomUUID(), type: 'T', data: { n: 1 }, metadata: { hash } },
+      { eventId: 'ab'.repeat(16), type: 'T', data: { n: 2 }, metadata: { hash: hash.toUpperCase() } },
+      { eventId: randomUUID().toUpperCase(), type: 'T', data: { n: 3 }, metadata: { hash: 'cd'.repeat(31) } },
+      { eventId: 'x', type: 'T', data: { n: 4 }, metadata: {} },
+    ];
+    await store.append('ids', given, 'no-stream');
+    const kept = store.db.prepare('SELECT typeof(event_id) AS id, typeof(hash) AS hash FROM events').all();
+    expect(kept).toEqual([
+      { id: 'blob', hash: 'blob' },
+      { id: 'text', hash: 'null' },
+      { id: 'text', hash: 'null' },
+      { id: 'text', hash: 'null' },
+    ]);
+    for (const read of [await store.readAll(), await store.readStream('ids')])
+      expect(read.map((e) => [e.eventId, e.metadata.hash])).toEqual(given.map((e) => [e.eventId, e.metadata?.hash]));
+  });
+
   describe('group commit', () => {
     it('writes appends issued together in one transaction', async () => {
       const before = store.stats.commits;
