@@ -32,7 +32,7 @@ describe('loadConfig: the one validated configuration', () => {
       readyMaxLag: 1000,
       feedHeartbeatMs: 15_000,
       logLevel: 'info',
-      heapGrowthPercent: 30,
+      heapGrowthPercent: 100,
       devKey: 'dev-key-for-this-run',
     });
     expect(c.apiKeys.get('dev-key-for-this-run')?.roles).toContain('admin');
