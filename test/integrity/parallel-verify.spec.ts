@@ -120,6 +120,16 @@ describe('verifying an SQLite store on worker threads', () => {
     expect(many).toEqual(one);
   });
 
+  it("a deleted row just before a span begins: its stream's next event, the first of the span, named", async () => {
+    // Spans of 400: position 1199 ends span 2; its stream's next event (1236) is that stream's first row in span 3, whose
+    // head (the revision before it) is gone, so the span starts the stream from its last row at or before 1200, as a
+    // walk from the start holds it, and names the same gap with the same detail.
+    const file = copy('deleted-at-span-end', (db) => db.prepare(`DELETE FROM events WHERE position = 1199`).run());
+    const { one, many } = await both(file);
+    expect(one.firstFailure).toMatchObject({ position: 1199 + STREAMS, reason: 'revision-gap' });
+    expect(many).toEqual(one);
+  });
+
   it("a span whose heads are of a damaged row: the earlier span's failure named, not the later span's", async () => {
     // Position 790 (span 1, positions 401–800) gets another hash: the stream's next event, at 827 in span 2, starts
     // there from the damaged head and fails too; the walk names 790, which a walk from the start meets first.

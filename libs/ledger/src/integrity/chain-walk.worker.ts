@@ -45,14 +45,28 @@ const run = (request: WalkRequest): void => {
     .raw();
   // The stream's last event at or before a position: its head where a span begins. When every event before the span
   // verified (the only case in which this span's findings can be the walk's first), the stream's events there have
-  // revisions 0, 1, … in position order, so the highest revision is the last position; the (stream_no, revision)
-  // index finds it. Its hash as a reader derives it (derivedPrevHash): what a walk from the start would hold.
+  // revisions 0, 1, … in position order, so that head is the revision just before the stream's first row in the span:
+  // one point lookup on the (stream_no, revision) index. Where that row is missing or lies in the span (a damaged
+  // store), the highest revision at or before the position is taken instead, as a walk from the start would hold it;
+  // that scan walks the stream's later revisions one by one, so it is kept for those rows only (for every stream of
+  // every span it was a visit per later event of the stream: quadratic in a long stream). Its hash as a reader
+  // derives it (derivedPrevHash).
+  const previous = db
+    .prepare(`SELECT revision, hash, metadata, position FROM events WHERE stream_no = ? AND revision = ?`)
+    .raw();
   const before = db
     .prepare(
       `SELECT revision, hash, metadata FROM events WHERE stream_no = ? AND position <= ?
        ORDER BY revision DESC LIMIT 1`,
     )
     .raw();
+  type Head = [number, Buffer | string | null, string];
+  const headBefore = (streamNo: number, revision: number, from: number): Head | undefined => {
+    if (revision === 0) return undefined;
+    const p = previous.get(streamNo, revision - 1) as [number, Buffer | string | null, string, number] | undefined;
+    if (p && p[3] <= from) return [p[0], p[1], p[2]];
+    return before.get(streamNo, from) as Head | undefined;
+  };
   try {
     for (let span = request.share; span < request.spans; span += request.workers) {
       const from = request.after + span * request.spanSize;
@@ -81,7 +95,7 @@ const run = (request: WalkRequest): void => {
         const streamId = nameOf(streams, r[1], 'stream');
         if (!seen.has(r[1])) {
           seen.add(r[1]);
-          const head = before.get(r[1], from) as [number, Buffer | string | null, string] | undefined;
+          const head = headBefore(r[1], r[2], from);
           if (head) verifier.assumeHead(streamId, head[0], derivedPrevHash(1, head[1] ?? head[2]));
         }
         // A row that is not JSON any more throws here, as SqliteEventStore.readAll would (the run fails, not names).
