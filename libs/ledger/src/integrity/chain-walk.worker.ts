@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainVerifier } from './log-verifier';
 import { sha256Into } from './event-hash';
-import { STORE_FORMAT, derivedPrevHash, idOf } from '../store/sqlite.row-codec';
+import { STORE_FORMAT, derivedPrevHash, idOf, idTextSql } from '../store/sqlite.row-codec';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
 /** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
@@ -36,9 +36,7 @@ const run = (request: WalkRequest): void => {
   const page = db
     .prepare(
       `SELECT position, stream_no, revision,
-         CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 THEN lower(substr(hex(event_id), 1, 8) || '-' ||
-           substr(hex(event_id), 9, 4) || '-' || substr(hex(event_id), 13, 4) || '-' || substr(hex(event_id), 17, 4) ||
-           '-' || substr(hex(event_id), 21)) ELSE event_id END,
+         ${idTextSql('event_id')},
          type_no, data, metadata, CASE typeof(hash) WHEN 'blob' THEN lower(hex(hash)) ELSE hash END
        FROM events WHERE position > ? AND position <= ? ORDER BY position`,
     )

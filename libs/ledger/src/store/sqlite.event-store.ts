@@ -33,6 +33,7 @@ import {
   encodeMetadata,
   hashOf,
   idOf,
+  idTextSql,
   metadataOf,
   storedHash,
   storedId,
@@ -100,12 +101,9 @@ type ReadRow = [
  * an event (allocated, hexed, dropped) were a tenth of a read and much of its garbage (issue 16). Any other stored
  * value comes as it is and idOf / hashOf / derivedPrevHash read it as before, so the events are the same.
  */
-const HEX_ID = (c: string) =>
-  `lower(substr(hex(${c}), 1, 8) || '-' || substr(hex(${c}), 9, 4) || '-' || substr(hex(${c}), 13, 4) || '-' || ` +
-  `substr(hex(${c}), 17, 4) || '-' || substr(hex(${c}), 21))`;
 const READ_COLUMNS =
   'position, stream_no, revision, ' +
-  `CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 THEN ${HEX_ID('event_id')} ELSE event_id END, ` +
+  `${idTextSql('event_id')}, ` +
   "type_no, data, metadata, CASE WHEN typeof(hash) = 'blob' AND length(hash) = 32 THEN lower(hex(hash)) ELSE hash END";
 /**
  * The previous event's hash (its metadata text when its hash column is NULL: derivedPrevHash), read only for a row that

@@ -36,6 +36,18 @@ export const idOf = (stored: Uint8Array | string): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 
+/**
+ * SQL that reads a stored id `column` as {@link idOf} makes it when it is a UUID's 16 bytes (spelled out by SQLite,
+ * in C: no Buffer per row in JavaScript), and as it is stored otherwise (then `idOf` reads it).
+ */
+export const idTextSql = (column: string): string => {
+  const hex = (from: number, length?: number) => `substr(hex(${column}), ${from}${length ? `, ${length}` : ''})`;
+  return (
+    `CASE WHEN typeof(${column}) = 'blob' AND length(${column}) = 16 THEN lower(${hex(1, 8)} || '-' || ` +
+    `${hex(9, 4)} || '-' || ${hex(13, 4)} || '-' || ${hex(17, 4)} || '-' || ${hex(21)}) ELSE ${column} END`
+  );
+};
+
 /** A lowercase hex SHA-256 as its 32 bytes; anything else stays text. */
 export const storedHash = (hash: string): Buffer | string => (isHashHex(hash) ? Buffer.from(hash, 'hex') : hash);
 
