@@ -307,8 +307,7 @@ export class DeciderRunner {
         const writes = program.decide(command, ctx).filter((w) => w.events.length > 0);
         const sealed = this.seal(command, claim, writes, tails, recordedAt);
         // Even a command that decided nothing is claimed, so its id cannot later be reused for another command.
-        this.storeEpoch++;
-        const appended = await this.store.appendCommand(claim, sealed).finally(() => this.storeEpoch++);
+        const appended = await this.appending(() => this.store.appendCommand(claim, sealed));
         if (appended.duplicate) return this.duplicateOf(claim, appended.command);
         this.advance(program, sealed, appended.results, tails);
         return { commandId: command.commandId, events: this.outcomeEvents(sealed, appended.results), duplicate: false };
@@ -489,10 +488,15 @@ export class DeciderRunner {
   }
 
   /** One `appendCommands` call; a store without it (EventStoreDB) gets the commands one after another. */
-  private async appendCommandWrites(writes: CommandWrite[]): Promise<CommandWriteOutcome[]> {
+  private appendCommandWrites(writes: CommandWrite[]): Promise<CommandWriteOutcome[]> {
+    return this.appending(() => this.appendEach(writes));
+  }
+
+  /** An append through this runner: the store epoch moves as it begins and as it ends (see {@link LookupFreshness}). */
+  private async appending<T>(append: () => Promise<T>): Promise<T> {
     this.storeEpoch++;
     try {
-      return await this.appendEach(writes);
+      return await append();
     } finally {
       this.storeEpoch++;
     }
