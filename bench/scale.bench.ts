@@ -206,6 +206,14 @@ const load = async (base: string, pid: number, paths: () => string, seconds = SE
   }
 };
 
+/** The kinds of request of the mixed dashboard load (the `mixed`, `kinds` and `rss` parts), items drawn by `anyItem`. */
+const dashboardKinds = (anyItem: () => string): [string, () => string][] => [
+  ['an item', () => `/api/items/${anyItem()}`],
+  ['a page of readers', () => `/api/items/${anyItem()}/readers`],
+  ['50 open violations', () => '/api/violations?status=open&limit=50'],
+  ['50 open incidents', () => '/api/incidents?open=true&limit=50'],
+];
+
 /** The requests the dashboard page makes on each refresh (loadViolations, loadIncidents in dashboard.html). */
 /** A director of the data set (rank by i % 6, bench/scale-data.ts): may read nearly every SECRET item. */
 const DIRECTOR = 'p-4';
@@ -323,12 +331,7 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
         addLatency('peer, same run: GET /health', await sequential(svc.base, 200, () => '/health'));
       }
 
-      const kinds: [string, () => string][] = [
-        ['an item', () => `/api/items/${anyItem()}`],
-        ['a page of readers', () => `/api/items/${anyItem()}/readers`],
-        ['50 open violations', () => '/api/violations?status=open&limit=50'],
-        ['50 open incidents', () => '/api/incidents?open=true&limit=50'],
-      ];
+      const kinds = dashboardKinds(anyItem);
       if (svc && ['mixed', 'kinds', 'page'].some((p) => PARTS.has(p))) {
         // Unmeasured: the first seconds of a fresh process (JIT, first pages read) belong to no kind in particular.
         let w = 0;
@@ -395,14 +398,9 @@ export async function runScaleBench(dir: string): Promise<BenchResult[]> {
           try {
             const random = prng(16 + run);
             const anyItem = () => `doc-${Math.floor(random() * set.shape.items)}`;
-            const kinds = [
-              () => `/api/items/${anyItem()}`,
-              () => `/api/items/${anyItem()}/readers`,
-              () => '/api/violations?status=open&limit=50',
-              () => '/api/incidents?open=true&limit=50',
-            ];
+            const kinds = dashboardKinds(anyItem);
             let k = 0;
-            const next = () => kinds[k++ % kinds.length]();
+            const next = () => kinds[k++ % kinds.length][1]();
             await load(s.base, s.proc.pid as number, next, 3);
             const m = await load(s.base, s.proc.pid as number, next);
             seen[i].rss.push(m.rssPeak);
