@@ -15,12 +15,14 @@
  * Built once per (size, GENERATOR_VERSION) under bench/.data/ (git-ignored) and reused: a `complete.json` marker is
  * written last, so an interrupted build is started again from nothing. Runs that write copy the directory first.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { ManualClock, STORE_FORMAT } from '@app/ledger';
 import { READ_MODEL_SCHEMA_VERSION } from '@app/read-models';
 import { LedgerCore, type Principal } from '@app/application';
+import type { Deadline } from '@app/custody';
 import { prng } from './bench-kit';
 
 /** Bump when the shape changes: a data set built by another version is rebuilt. */
@@ -108,11 +110,14 @@ export async function buildScaleDataSet(
   let firstFailure = '';
   // Wall time in the day's command batches and in the deadline rounds: the build is a chain of dependent rounds, and
   // these say how much of it is waits between them (docs/benchmarks.md "The 1M build, session 6").
-  const spent = { commands: 0, deadlines: 0, batches: 0, rounds: 0 };
-  const run = async (cmds: Cmd[]) => {
+  const spent = { commands: 0, deadlines: 0, batches: 0, rounds: 0, fired: 0 };
+  const run = async (cmds: Cmd[], fireDeadlines: readonly Deadline[] = []) => {
     const t0 = performance.now();
     for (let i = 0; i < cmds.length; i += BATCH) {
-      const results = await core.executeBatch(cmds.slice(i, i + BATCH), registrar);
+      const last = i + BATCH >= cmds.length;
+      const results = await core.executeBatch(cmds.slice(i, i + BATCH), registrar, {
+        fireDeadlines: last ? fireDeadlines : [],
+      });
       sent += results.length;
       for (const r of results)
         if (!r.ok) {
@@ -132,6 +137,7 @@ export async function buildScaleDataSet(
       await core.readModels.catchUp();
       const due = core.readModels.dueDeadlines(now, 5_000);
       if (due.length === 0) return void (spent.deadlines += performance.now() - t0);
+      spent.fired += due.length;
       const results = await core.fireDeadlines(due);
       results.forEach((r, i) => {
         if (!r.ok) throw r.error;
@@ -267,8 +273,17 @@ export async function buildScaleDataSet(
       const step = Math.floor((8 * 3_600_000) / Math.max(1, cmds.length));
       cmds.forEach((c, i) => (c.body.occurredAt = new Date(at + i * step).toISOString()));
       clock.set(new Date(at + 8 * 3_600_000));
-      await run(cmds);
-      await fireDue();
+      // The deadlines due by the day's end fire after its commands in the same batch (one append, no round of their
+      // own), as a round of the scheduler right after them would: every one of them was set by an earlier day's
+      // events (the shortest is a leak report's 24 hours; a loan's 7 days end with its same-day return), which the
+      // read models hold since the last batch's answer waited for them. What they set that is due already (none in
+      // this shape) fires with the next day's.
+      const dueAt = clock.now().toISOString();
+      const t0 = performance.now();
+      const due = core.readModels.dueDeadlines(dueAt, 5_000);
+      spent.deadlines += performance.now() - t0;
+      spent.fired += due.length;
+      await run(cmds, due);
       await progress(`day ${day}`);
     }
     // Whatever is due by the end fires now, so a start on the data set finds nothing due at its clock.
@@ -292,6 +307,54 @@ export async function buildScaleDataSet(
     await core.close();
   }
 }
+
+/**
+ * What a data set holds, to compare two builds of one shape (docs/benchmarks.md "The 1M build"): events by type,
+ * the rows of the read models' main tables, a digest of every event's type in position order (equal when no event
+ * moved), and one of the (stream, type) pairs as a sorted list with the UUIDs in stream ids blanked: incident ids
+ * carry the random command id, and the scheduler fires deadlines due at one instant in the order of their keys.
+ */
+export const summarize = (dir: string): Record<string, unknown> => {
+  const store = new Database(path.join(dir, 'ledger.sqlite'), { fileMustExist: true, readonly: true });
+  const rm = new Database(path.join(dir, 'read-models.sqlite'), { fileMustExist: true, readonly: true });
+  try {
+    const byType = Object.fromEntries(
+      (
+        store
+          .prepare(`SELECT t.type, COUNT(*) AS n FROM events e JOIN types t USING (type_no) GROUP BY t.type`)
+          .all() as { type: string; n: number }[]
+      ).map((r) => [r.type, r.n]),
+    );
+    const types = createHash('sha256');
+    const pairs: string[] = [];
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+    const rows = store
+      .prepare(
+        `SELECT s.stream_id AS s, t.type AS t FROM events e JOIN streams s USING (stream_no) JOIN types t USING (type_no)
+         ORDER BY e.position`,
+      )
+      .raw()
+      .iterate() as Iterable<[string, string]>;
+    for (const [streamId, type] of rows) {
+      types.update(`${type}\n`);
+      pairs.push(`${streamId.replace(uuid, '*')}\t${type}`);
+    }
+    const streams = createHash('sha256');
+    for (const p of pairs.sort()) streams.update(`${p}\n`);
+    const count = (table: string) => (rm.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const tables = ['items', 'persons', 'incidents', 'violations', 'deadlines', 'custody_holders', 'stream_states'];
+    return {
+      streams: (store.prepare(`SELECT COUNT(*) AS n FROM streams`).get() as { n: number }).n,
+      eventsByType: byType,
+      readModelRows: Object.fromEntries(tables.map((t) => [t, count(t)])),
+      typeSequenceDigest: types.digest('hex'),
+      streamTypeDigest: streams.digest('hex'),
+    };
+  } finally {
+    store.close();
+    rm.close();
+  }
+};
 
 /** The schema version a read-model file was written with, or undefined. */
 const schemaOf = (file: string): string | undefined => {
@@ -354,7 +417,7 @@ export async function scaleDataSet(sizeName: string, log: (s: string) => void): 
       if (d.startsWith(`scale-${sizeName}-v`)) fs.rmSync(path.join(dataRoot(), d), { recursive: true, force: true });
   log(`  building the ${shape.label} data set through the command path into ${path.relative(ROOT, dir)}…`);
   const built = await buildScaleDataSet(dir, shape, log);
-  fs.writeFileSync(marker, JSON.stringify(built, null, 2) + '\n');
+  fs.writeFileSync(marker, JSON.stringify({ ...built, summary: summarize(dir) }, null, 2) + '\n');
   log(
     `  built: ${built.events.toLocaleString('en-US')} events, ${built.violations.toLocaleString('en-US')} violations, ` +
       `${built.incidents.toLocaleString('en-US')} incidents in ${built.buildSeconds.toFixed(0)} s ` +
@@ -364,7 +427,10 @@ export async function scaleDataSet(sizeName: string, log: (s: string) => void): 
 }
 
 // `node -r ./test/support/ts-register.js bench/scale-data.ts 1m`: builds (or finds) the data set without the bench.
-if (require.main === module) {
+// `… bench/scale-data.ts summary DIR`: prints a data set's summary (for a set built before summaries were kept).
+if (require.main === module && process.argv[2] === 'summary') {
+  process.stdout.write(JSON.stringify(summarize(process.argv[3] ?? '.'), null, 2) + '\n');
+} else if (require.main === module) {
   scaleDataSet(process.argv[2] ?? '100k', (line) => process.stderr.write(`${line}\n`)).catch((e: Error) => {
     process.stderr.write(`${e.stack ?? e.message}\n`);
     process.exit(1);

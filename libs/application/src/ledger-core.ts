@@ -40,6 +40,16 @@ export interface LedgerConfig {
   decisionCacheSize?: number;
 }
 
+export interface BatchOptions {
+  /**
+   * Due deadlines (earliest first, as `ReadModels.dueDeadlines` lists them) fired after the batch's commands in the
+   * same runner batch, so one append holds both: a bulk load walking its clock (bench/scale-data.ts) fires each
+   * step's deadlines without a round of its own. Each is marked fired; one that fails throws, as in
+   * `fireDueDeadlines`. On a rolled-back store none fires (as the scheduler fires none).
+   */
+  fireDeadlines?: readonly Deadline[];
+}
+
 export interface CommandResponse {
   commandId: string;
   events: { type: string; streamId: string; revision: number; position: number }[];
@@ -97,6 +107,11 @@ export class LedgerCore {
   private batchTail: Promise<void> = Promise.resolve();
   /** Items' first occurredAt, for the "before the item existed" check without a read per command. */
   private readonly itemSince = new Map<string, string>();
+  /**
+   * At least as many as the runner keeps folds for: a bulk load over more items than the default (the 1M data set's
+   * 105,000) would otherwise clear the memory again and again and read each item's first event anew each time.
+   */
+  private readonly maxRememberedItems: number;
 
   private constructor(
     readonly store: EventStore,
@@ -107,6 +122,7 @@ export class LedgerCore {
     this.readModels = readModels;
     this.runner = new DeciderRunner(store, clock, { cacheSize: config.decisionCacheSize });
     this.program = custodyProgram(readModels);
+    this.maxRememberedItems = Math.max(MAX_REMEMBERED_ITEMS, config.decisionCacheSize ?? 0);
   }
 
   static async open(config: LedgerConfig): Promise<LedgerCore> {
@@ -213,7 +229,7 @@ export class LedgerCore {
     const [first] = await this.store.readStream(itemStream(itemId), { maxCount: 1 });
     const since = first?.metadata.occurredAt;
     if (typeof since !== 'string') return undefined;
-    if (this.itemSince.size >= MAX_REMEMBERED_ITEMS) this.itemSince.clear();
+    if (this.itemSince.size >= this.maxRememberedItems) this.itemSince.clear();
     this.itemSince.set(itemId, since);
     return since;
   }
@@ -230,6 +246,7 @@ export class LedgerCore {
   async executeBatch(
     commands: { name: string; body: unknown }[],
     principal: Principal,
+    options: BatchOptions = {},
   ): Promise<({ ok: true; response: CommandResponse } | { ok: false; error: unknown })[]> {
     // On a rolled-back store each command is checked on its own again, so each fails exactly as it would alone.
     const intact = await this.assertStoreIntact().then(
@@ -237,6 +254,7 @@ export class LedgerCore {
       () => false,
     );
     const outcomes: BatchResult[] = new Array<BatchResult>(commands.length);
+    let firedHighest = -1;
     if (!intact) {
       for (const [i, c] of commands.entries())
         outcomes[i] = await this.decideOne(c.name, c.body, principal, true).then(
@@ -258,10 +276,20 @@ export class LedgerCore {
           outcomes[index] = { ok: false, error };
         }
       });
-      const decided = await this.oneBatchAtATime(() => this.runner.runBatch(this.program, entries));
-      decided.forEach((result, i) => (outcomes[entries[i].index] = result));
+      // The scheduler's firings ride after the commands, in the order given (due order): FireDeadline is refused
+      // by `prepare` as a request (it is no public command), so they join here as the scheduler's own entries.
+      const due = options.fireDeadlines ?? [];
+      const all = due.length ? [...entries, ...due.map((d) => ({ command: fireDeadlineCommand(d) }))] : entries;
+      const decided = await this.oneBatchAtATime(() => this.runner.runBatch(this.program, all));
+      entries.forEach((entry, i) => (outcomes[entry.index] = decided[i]));
+      for (let i = 0; i < due.length; i++) {
+        const fired = decided[entries.length + i];
+        if (!fired.ok) throw fired.error;
+        this.readModels.markFired(due[i]);
+        for (const e of fired.outcome.events) if (e.position > firedHighest) firedHighest = e.position;
+      }
     }
-    let highest = -1;
+    let highest = firedHighest;
     for (const o of outcomes)
       if (o.ok) for (const e of o.outcome.events) if (e.position > highest) highest = e.position;
     const projected = highest < 0 ? true : await this.waitProjected(highest);
