@@ -88,4 +88,31 @@ describe('two instances writing the same item', () => {
     await b.readModels.runner.waitFor(head!);
     expect(b.readModels.custody.item('doc-1')).toEqual(a.readModels.custody.item('doc-1'));
   });
+
+  // A reading's lookup (the item's open incident) catches the read models up to the store's head: right after this
+  // instance's own commit, that commit is the head (no query); once it is older than 20 ms, the head is asked for,
+  // so a write of the other instance's is waited for.
+  it("catches a reading's lookup up to its own last commit without a query, and asks the store once it is old", async () => {
+    const reading = (core: LedgerCore, commandId: string) =>
+      core.execute(
+        'RecordReading',
+        { commandId, data: { itemId: 'doc-1', reader: 'p-zhang', placeId: 'room-1' } },
+        as('p-zhang'),
+      );
+    const heads = jest.spyOn(a.store, 'headPosition');
+    try {
+      await reading(a, 'lookup-1');
+      heads.mockClear();
+      await reading(a, 'lookup-2');
+      expect(heads).not.toHaveBeenCalled();
+
+      await reading(b, 'lookup-other');
+      await new Promise((r) => setTimeout(r, 40));
+      heads.mockClear();
+      await reading(a, 'lookup-3');
+      expect(heads).toHaveBeenCalled();
+    } finally {
+      heads.mockRestore();
+    }
+  });
 });

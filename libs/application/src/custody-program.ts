@@ -19,6 +19,13 @@ import type { ReadModels } from '@app/read-models';
  * other needs (open incidents, musters, inventory scopes, violation locations) are answered from the read models
  * after they caught up with the store, so a decision never sees a view older than the events it builds on.
  */
+/**
+ * How recent the store's own last commit must be to stand for its head in a lookup's catch-up: the same bound a
+ * batch's lookups are current for (DeciderRunner's lookupsFreshMs), so another process's write in the last 20 ms may
+ * be unseen by a lookup, as it may be by any command between its catch-up and its append.
+ */
+const LOOKUP_HEAD_RECENT_MS = 20;
+
 export const custodyProgram = (
   readModels: ReadModels,
 ): DeciderProgram<CustodyCommand, DecisionContext & RunnerContext, Needs> => ({
@@ -65,9 +72,10 @@ export const custodyProgram = (
     const violations = (needs.violations ?? []).filter((v) => !(v in ctx.violations));
     const scope = needs.itemsInScope && ctx.itemsInScope === undefined;
     if (!incidents.length && !held.length && !violations.length && !scope) return false;
-    // In a batch, once per batch while nothing was written since (DeciderRunner's LookupFreshness); alone, always.
+    // In a batch, once per batch while nothing was written since (DeciderRunner's LookupFreshness); alone, always —
+    // up to this store's own last commit when it is that recent (no head query per command; docs/decisions.md).
     if (!ctx.lookups?.current) {
-      await readModels.catchUp();
+      await readModels.catchUp({ recentMs: LOOKUP_HEAD_RECENT_MS });
       ctx.lookups?.caughtUp();
     }
     for (const itemId of incidents) ctx.openIncidents[itemId] = readModels.incidents.joinableFor(itemId);

@@ -214,8 +214,9 @@ export class ReadModels {
     this.runner.start();
   }
 
-  catchUp(): Promise<void> {
-    return this.runner.catchUp();
+  /** See ProjectionRunner.catchUp: `recentMs` lets the head be the store's own commit of the last `recentMs` ms. */
+  catchUp(options: { recentMs?: number } = {}): Promise<void> {
+    return this.runner.catchUp(options.recentMs);
   }
 
   /**

@@ -201,6 +201,14 @@ export interface EventStore {
   /** Position of the last event in the global log (undefined when the log is empty). */
   headPosition(): Promise<number | undefined>;
 
+  /**
+   * The head as of this store's own last commit, without any I/O, when that commit was answered at most `maxAgeMs`
+   * ago (else undefined: ask {@link headPosition}). Exact for this process's writes (a commit is answered before any
+   * of its callers resume); another process's commit since then is not in it. Lets a command's lookup catch the read
+   * models up without a query per command. Optional: a store that cannot tell omits it.
+   */
+  recentHeadPosition?(maxAgeMs: number): number | undefined;
+
   subscribeToAll(handler: EventHandler, options?: SubscribeOptions): Subscription;
 
   close(): Promise<void>;

@@ -219,6 +219,50 @@ describe.each(WRITERS)('SqliteEventStore (%s writer)', (writer) => {
     });
   });
 
+  describe('recentHeadPosition (the head as of its own last commit, without a query)', () => {
+    const LONG = 60_000;
+    it('is the global head after each commit of its own, within the age asked for', async () => {
+      expect(store.recentHeadPosition(LONG)).toBeUndefined();
+      await store.append('s', [event(), event()], 'no-stream');
+      await store.append('t', [event()], 'no-stream');
+      expect(store.recentHeadPosition(LONG)).toBe(await store.headPosition());
+      expect(store.recentHeadPosition(LONG)).toBe(3);
+      // Older than asked: not vouched for.
+      await new Promise((r) => setTimeout(r, 15));
+      expect(store.recentHeadPosition(5)).toBeUndefined();
+      expect(store.recentHeadPosition(LONG)).toBe(3);
+    });
+
+    it("counts another connection's rows once its own next commit came after them", async () => {
+      await store.append('s', [event()], 'no-stream');
+      const other = SqliteEventStore.open(file);
+      try {
+        await other.append('o', [event(), event()], 'no-stream');
+      } finally {
+        await other.close();
+      }
+      // Not seen yet (what the age bound is for): the head is the store's own last commit.
+      expect(store.recentHeadPosition(LONG)).toBe(1);
+      await store.append('s', [event()], 0);
+      expect(store.recentHeadPosition(LONG)).toBe(4);
+      expect(await store.headPosition()).toBe(4);
+    });
+
+    it('knows nothing after a commit that appended nothing once another connection wrote', async () => {
+      const first = event();
+      await store.append('s', [first], 'no-stream');
+      const other = SqliteEventStore.open(file);
+      try {
+        await other.append('o', [event()], 'no-stream');
+      } finally {
+        await other.close();
+      }
+      // A replay appends nothing: it cannot tell where the other connection left the head.
+      await store.append('s', [first], 'no-stream');
+      expect(store.recentHeadPosition(LONG)).toBeUndefined();
+      expect(await store.headPosition()).toBe(2);
+    });
+  });
   describe('appendMany', () => {
     it('writes nothing when any write conflicts, even one after a valid write', async () => {
       await store.append('b', [event()], 'no-stream');

@@ -392,6 +392,8 @@ export class SqliteEventStore implements EventStore {
   private readonly counters: SqliteEventStoreStats = { commits: 0, appends: 0 };
   /** Heads of the streams this store committed, as of its last commit (void once another connection wrote). */
   private readonly heads = new Map<string, number>();
+  /** The global head at this store's last commit that appended (its rows are the last: it held the write lock). */
+  private committedHead: { position: number; at: number } | undefined;
   /** The writer on this thread's connection (`writer: 'inline'`), else undefined. */
   private readonly inline: SqliteWriter | undefined;
   /** The writer thread (`writer: 'worker'`), else undefined. */
@@ -620,6 +622,12 @@ export class SqliteEventStore implements EventStore {
     return this.heads.get(streamId);
   }
 
+  recentHeadPosition(maxAgeMs: number): number | undefined {
+    const head = this.committedHead;
+    if (this.closed || head === undefined || performance.now() - head.at > maxAgeMs) return undefined;
+    return head.position;
+  }
+
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return promised(() => {
       this.assertOpen();
@@ -831,6 +839,12 @@ export class SqliteEventStore implements EventStore {
       });
       queued.resolve(outcomes);
     });
+    // Positions are taken inside the group's write lock, so its last row is the global head at COMMIT. A group that
+    // appended nothing says nothing of the head (another connection may have written before it).
+    let last = 0;
+    for (const row of rows) if (row.position > last) last = row.position;
+    if (rows.length > 0) this.committedHead = { position: last, at: performance.now() };
+    else if (reply.foreign) this.committedHead = undefined;
     this.keepTail(rows);
     for (const subscription of this.subscriptions) subscription.notify();
   }

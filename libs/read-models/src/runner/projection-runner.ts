@@ -289,11 +289,17 @@ export class ProjectionRunner {
     });
   }
 
-  /** Resolves once the read models include everything stored when it was called. */
-  async catchUp(): Promise<void> {
+  /**
+   * Resolves once the read models include everything stored when it was called. With `recentMs`, the head is the
+   * store's own last commit when that was at most `recentMs` ago (EventStore.recentHeadPosition; no query), so
+   * another process's commit in that window may not be waited for.
+   */
+  async catchUp(recentMs?: number): Promise<void> {
     if (this.starting) await this.starting;
     if (this.rollbackValue) return;
-    const head = await this.store.headPosition();
+    const head =
+      (recentMs === undefined ? undefined : this.store.recentHeadPosition?.(recentMs)) ??
+      (await this.store.headPosition());
     const applied = this.applied;
     if (applied && (head === undefined || head < applied.position)) {
       // Shorter than what was applied: no need to read further to know.
