@@ -13,6 +13,7 @@ import {
   expandMetadata,
   idOf,
   metadataOf,
+  readFlatMetadata,
   storedEventHash,
   storedId,
 } from './sqlite.row-codec';
@@ -185,6 +186,91 @@ describe('the SQLite store row codec (format 2) and the fast chain hash', () => 
     expect(storedEventHash(PREV, { ...row, hash: flipped })).toBeUndefined();
     expect(storedEventHash(PREV, { ...row, hash: null })).toBeUndefined();
     expect(storedEventHash(PREV, { ...row, metadata: row.metadata.replace('\x01', '\x02') })).toBeUndefined();
+  });
+
+  /** What the JSON path makes of a stored text: the parse of its expansion, or the error it throws. */
+  const parsed = (text: string, prev: string): { value: string } | { error: true } => {
+    try {
+      return { value: JSON.stringify(JSON.parse(expandMetadata(text, prev))) };
+    } catch {
+      return { error: true };
+    }
+  };
+
+  /** True when JSON writes `s` with an escape (a quote, a backslash, a control character). */
+  const escaped = (s: string): boolean => [...s].some((ch) => ch === '"' || ch === '\\' || ch.charCodeAt(0) < 32);
+
+  it('given ledger metadata as stored, when read straight from its text, then it is the parse of its expansion', () => {
+    /** The flat members every ledger event carries (strings, null, integers), plain keys beside them. */
+    const flat = fc.record(
+      {
+        actor: fc.string(),
+        causationId: fc.option(fc.uuid()),
+        commandId: fc.oneof(fc.uuid(), fc.string({ maxLength: 8 })),
+        occurredAt: fc.string({ maxLength: 24 }),
+        recordedAt: fc.string({ maxLength: 24 }),
+        schemaVersion: fc.integer(),
+        late: fc.boolean(),
+        zCount: fc.maxSafeInteger(),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(flat, ledgerMetadata, jsonObject),
+        fc.oneof(fc.constant(PREV), fc.constant(''), fc.string({ maxLength: 4 })),
+        (metadata, prev) => {
+          const [sealed] = sealEvents('item-甲', 2, PREV, [{ eventId: 'e-1', type: 'ItemRead', data: {}, metadata }]);
+          const { text } = encodeMetadata(sealed.metadata, PREV);
+          const direct = readFlatMetadata(text, prev);
+          // Members and their order both: the same text once stringified.
+          if (direct !== undefined) expect({ value: JSON.stringify(direct) }).toEqual(parsed(text, prev));
+          // The usual ledger metadata (no escapes, integers that fit) takes this path, not the JSON one.
+          const usual = Object.values(metadata).every(
+            (v) =>
+              v === null ||
+              typeof v === 'boolean' ||
+              (typeof v === 'string' && !escaped(v)) ||
+              (typeof v === 'number' && Number.isInteger(v) && String(v).length <= 15 && !Object.is(v, -0)),
+          );
+          if (usual && prev === PREV && Object.keys(metadata).every((k) => !escaped(k))) expect(direct).toBeDefined();
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("given any text of markers and JSON pieces, when read straight, then it is the JSON path's answer or declined", () => {
+    const piece = fc.oneof(
+      fc.constantFrom('{', '}', ',', ':', '"', '\\', ' ', '\x01', '\x02', '\x03', '\x05', '\x09', '\x0a'),
+      fc.constantFrom('null', 'true', 'false', 'nul', '-', '0', '01', '-0', '1.5', '1e3', '123456789012345'),
+      fc.constantFrom('1234567890123456', '"a"', '"__proto__":', '"":', '"k":', '{"n":1}', '[1]', '"x\\"y"'),
+      fc.string({ maxLength: 3 }),
+    );
+    const text = fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join(''));
+    const framed = text.map((t) => `{${t}}`);
+    fc.assert(
+      fc.property(fc.oneof(text, framed), fc.constantFrom(PREV, '', 'a"b'), (t, prev) => {
+        const direct = readFlatMetadata(t, prev);
+        if (direct !== undefined) expect({ value: JSON.stringify(direct) }).toEqual(parsed(t, prev));
+      }),
+      { numRuns: 5_000 },
+    );
+    // Read straight, each as the JSON path reads it (the command pair's order, an own `__proto__` left to JSON).
+    const cases: Array<[string, string]> = [
+      ['{\x02"c-1",\x03"p"}', '{"commandId":"c-1","correlationId":"c-1","actor":"p"}'],
+      [
+        '{\x09-0,\x03"",\x04null,"zeta":true,"alpha":false}',
+        '{"schemaVersion":0,"actor":"","causationId":null,"zeta":true,"alpha":false}',
+      ],
+      ['{\x03"a",\x03"b"}', '{"actor":"b"}'],
+      ['{}', '{}'],
+    ];
+    for (const [stored, json] of cases) expect(JSON.stringify(readFlatMetadata(stored, PREV))).toBe(json);
+    expect(Object.is(readFlatMetadata('{\x09-0}', PREV)?.schemaVersion, -0)).toBe(true);
+    for (const declined of ['{"__proto__":1}', '{\x03"a\\"b"}', '{\x091.5}', '{\x091234567890123456}', '{\x03 "a"}'])
+      expect(readFlatMetadata(declined, PREV)).toBeUndefined();
+    expect(readFlatMetadata('{\x01}', 'x"y')).toBeUndefined();
   });
 
   it('given data or metadata holding the members that separate the hashed text, then the fast path declines', () => {
