@@ -103,8 +103,18 @@ describe('stream-heads tree', () => {
     // jump revisions; a root can be asked for after any step. Every root must equal the definition and every proof
     // must verify against it.
     const op = fc.oneof(
-      { weight: 5, arbitrary: fc.record({ kind: fc.constant('new' as const), id: fc.string({ unit: 'grapheme' }) }) },
-      { weight: 5, arbitrary: fc.record({ kind: fc.constant('event' as const), pick: fc.nat() }) },
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          kind: fc.constant('new' as const),
+          id: fc.string({ unit: 'grapheme' }),
+          numbered: fc.boolean(),
+        }),
+      },
+      {
+        weight: 5,
+        arbitrary: fc.record({ kind: fc.constant('event' as const), pick: fc.nat(), numbered: fc.boolean() }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('set' as const), pick: fc.nat(), revision: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('root' as const), prove: fc.nat() }) },
       {
@@ -121,13 +131,22 @@ describe('stream-heads tree', () => {
         const heads = new Map<string, StreamHead>();
         const ids: string[] = [];
         let n = 0;
-        const append = (streamId: string, revision?: number) => {
+        // A caller's own numbers, dense in first-seen order (the read model's merkle_streams): the numbered path
+        // must give the definition's roots as the one by id does, in any mix of the two.
+        const numbers = new Map<string, number>();
+        const append = (streamId: string, revision?: number, numbered = false) => {
           const hash = hashOf(`${streamId}:${n++}`);
           const next = revision ?? (heads.get(streamId)?.revision ?? -1) + 1;
-          if (!heads.has(streamId)) ids.push(streamId);
+          const isNew = !heads.has(streamId);
+          if (isNew) {
+            numbers.set(streamId, ids.length);
+            ids.push(streamId);
+          }
           heads.set(streamId, { streamId, revision: next, hash });
-          if (revision === undefined) tree.advance(streamId, hash);
-          else tree.set(streamId, revision, hash);
+          if (revision !== undefined) tree.set(streamId, revision, hash);
+          else if (numbered) tree.advanceNumbered(numbers.get(streamId)!, hash, isNew ? streamId : undefined);
+          else tree.advance(streamId, hash);
+          expect(tree.numberOf(streamId)).toBe(numbers.get(streamId));
         };
         const check = (prove: number) => {
           const root = tree.root();
@@ -139,9 +158,9 @@ describe('stream-heads tree', () => {
           expect(verifyStreamHeadProof(p, root)).toBe(true);
         };
         for (const o of ops) {
-          if (o.kind === 'new') append(o.id);
+          if (o.kind === 'new') append(o.id, undefined, o.numbered);
           else if (o.kind === 'batch') for (const id of o.ids) append(id);
-          else if (o.kind === 'event' && ids.length > 0) append(ids[o.pick % ids.length]);
+          else if (o.kind === 'event' && ids.length > 0) append(ids[o.pick % ids.length], undefined, o.numbered);
           else if (o.kind === 'set' && ids.length > 0) append(ids[o.pick % ids.length], o.revision);
           else if (o.kind === 'root') check(o.prove);
         }
@@ -172,6 +191,25 @@ describe('stream-heads tree', () => {
     }
     const root = tree.root();
     for (const id of ids.slice(0, 50)) expect(verifyStreamHeadProof(tree.prove(id)!, root)).toBe(true);
+  });
+
+  it('takes a number only for a stream it has, or the next one with its id (never one that breaks the order)', () => {
+    const tree = new StreamHeadsTree();
+    tree.advanceNumbered(0, hashOf('a'), 'item-a');
+    tree.advanceNumbered(1, hashOf('b'), 'item-b');
+    tree.advanceNumbered(0, hashOf('a1'));
+    expect(tree.head('item-a')).toEqual({ streamId: 'item-a', revision: 1, hash: hashOf('a1') });
+    // A gap, a new number without its id, a negative one, an id that already has a number: refused, nothing changed.
+    expect(() => tree.advanceNumbered(3, hashOf('c'), 'item-c')).toThrow(RangeError);
+    expect(() => tree.advanceNumbered(2, hashOf('c'))).toThrow(RangeError);
+    expect(() => tree.advanceNumbered(-1, hashOf('c'), 'item-c')).toThrow(RangeError);
+    expect(() => tree.advanceNumbered(2, hashOf('c'), 'item-a')).toThrow(RangeError);
+    expect(tree.size).toBe(2);
+    const byId = new StreamHeadsTree();
+    byId.advance('item-a', hashOf('a'));
+    byId.advance('item-b', hashOf('b'));
+    byId.advance('item-a', hashOf('a1'));
+    expect(tree.root()).toBe(byId.root());
   });
 
   it('a proof of an older head, another revision or another root does not verify', () => {

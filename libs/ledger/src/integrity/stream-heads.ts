@@ -227,7 +227,9 @@ export class StreamHeadsTree {
   /** The head of a stream, or undefined. */
   head(streamId: string): StreamHead | undefined {
     const sid = this.sids.get(streamId);
-    return sid === undefined ? undefined : { streamId, revision: this.rec[REC * sid], hash: this.hashes[sid] };
+    return sid === undefined
+      ? undefined
+      : { streamId, revision: this.rec[REC * sid + REVISION], hash: this.hashes[sid] };
   }
 
   /** Records a stream's new head (its event `revision` with chain hash `hash`). */
@@ -252,6 +254,34 @@ export class StreamHeadsTree {
     if (rec[at + EPOCH] !== this.epoch) this.touch(sid);
   }
 
+  /**
+   * Records the next event of stream number `no` (revision = previous + 1, or 0 for a new stream), for a caller that
+   * numbers its streams densely from 0 in the order they were first seen, as the tree does: stream `no` is then the
+   * tree's own stream `no`, and no lookup by id is made. `streamId` is read only when `no` is new (`no === size`); a
+   * number beyond that would break the correspondence and throws.
+   */
+  advanceNumbered(no: number, hash: string, streamId?: string): void {
+    const n = this.ids.length;
+    if (no < n && no >= 0) {
+      const rec = this.rec;
+      const at = REC * no;
+      rec[at + REVISION] += 1;
+      this.hashes[no] = hash;
+      if (rec[at + EPOCH] !== this.epoch) this.touch(no);
+      return;
+    }
+    if (no !== n || streamId === undefined)
+      throw new RangeError(`stream number ${no} is not one of the ${n} streams, nor the next with its id`);
+    if (this.sids.has(streamId))
+      throw new RangeError(`stream ${streamId} already has number ${this.sids.get(streamId)}`);
+    this.create(streamId, 0, hash);
+  }
+
+  /** The number of a stream (its place in the order the streams were first seen), or undefined. */
+  numberOf(streamId: string): number | undefined {
+    return this.sids.get(streamId);
+  }
+
   /** Root of the tree (EMPTY_ROOT with no streams), hex. */
   root(): string {
     if (this.cachedRoot === undefined) {
@@ -270,7 +300,7 @@ export class StreamHeadsTree {
     const n = this.sortedIds.length;
     const index = this.rec[REC * sid + SLOT_OF];
     return {
-      head: { streamId, revision: this.rec[REC * sid], hash: this.hashes[sid] },
+      head: { streamId, revision: this.rec[REC * sid + REVISION], hash: this.hashes[sid] },
       leafIndex: index,
       streamCount: n,
       leafHash: this.subtree(index, 1).toString('hex'),
@@ -285,7 +315,7 @@ export class StreamHeadsTree {
     const out = new Array<StreamHead>(this.sortedIds.length);
     for (let i = 0; i < out.length; i++) {
       const sid = this.order[i];
-      out[i] = { streamId: this.ids[sid], revision: this.rec[REC * sid], hash: this.hashes[sid] };
+      out[i] = { streamId: this.ids[sid], revision: this.rec[REC * sid + REVISION], hash: this.hashes[sid] };
     }
     return out;
   }

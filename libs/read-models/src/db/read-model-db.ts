@@ -20,7 +20,9 @@ export type Db = Database.Database;
 // 6: merkle_leaves slimmed (the event hash as 32 bytes, no leaf column, no event id) and merkle_events (an event's
 //    leaf by its id), issue 16; violations.data holds only the source and the detail (the rest is in columns).
 // 7: item_access (the items a person may read, by the gates of the reading rule), issue 16.
-export const READ_MODEL_SCHEMA_VERSION = 7;
+// 8: merkle_streams (each stream numbered in first-seen order); merkle_leaves and merkle_heads carry that number, not
+//    the id text (issue 10: no lookup by id per leaf; issue 16: ~63 bytes less a leaf).
+export const READ_MODEL_SCHEMA_VERSION = 8;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
 const TABLES = `

@@ -156,6 +156,74 @@ describe('the Merkle index across restarts (issue 16: a start does not rehash ev
   });
 });
 
+describe('stream numbers (merkle_streams: each stream numbered in first-seen order, issue 10)', () => {
+  const events = recorded(300, 37);
+  const session = (db: Db, batch: RecordedEvent[]) =>
+    db.transaction(() => {
+      const s = merkleLeavesProjection.session!(db);
+      for (const e of batch) s.apply(e);
+      s.end();
+    })();
+  const numbers = (db: Db) =>
+    db.prepare(`SELECT stream_no, stream_id FROM merkle_streams ORDER BY stream_no`).raw().all() as [number, string][];
+  const firstSeen = (batch: RecordedEvent[]) => [...new Set(batch.map((e) => e.streamId))].map((id, no) => [no, id]);
+
+  it('leaves carry the number, not the id, and numbers follow the order the log first saw the streams', () => {
+    const db = openReadModelDb(':memory:');
+    session(db, events.slice(0, 200));
+    applyBatch(db, events.slice(200));
+    expect(numbers(db)).toEqual(firstSeen(events));
+    const columns = (db.prepare(`PRAGMA table_info(merkle_leaves)`).all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toEqual(['idx', 'position', 'stream_no', 'event_hash']);
+    const index = new MerkleIndex(db);
+    expect(index.leafAt(5)?.streamId).toBe(events[5].streamId);
+    expect(index.leafOf(events[7].eventId)?.streamId).toBe(events[7].streamId);
+    expect(index.countOutsideStream(290, events[290].streamId)).toBe(
+      events.slice(290).filter((e) => e.streamId !== events[290].streamId).length,
+    );
+    expect(index.countOutsideStream(290, 'never-seen')).toBe(10);
+    db.close();
+  });
+
+  it('gives the numbers of a batch that rolled back to the next streams: dense, and the roots right', () => {
+    const db = openReadModelDb(':memory:');
+    const index = new MerkleIndex(db);
+    session(db, events.slice(0, 20));
+    expect(index.streamsRoot()).toBe(reference(events.slice(0, 20)).streamsRoot);
+    // A batch numbering new streams that then fails and rolls back (a bad hash after them, a projection that threw).
+    const other = recorded(40, 40, 'x').map((e) => ({ ...e, streamId: `gone-${e.streamId}` }));
+    expect(() =>
+      db.transaction(() => {
+        const s = merkleLeavesProjection.session!(db);
+        for (const e of other.slice(0, 30)) s.apply(e);
+        s.end();
+        throw new Error('rolled back');
+      })(),
+    ).toThrow('rolled back');
+    session(db, events.slice(20, 150));
+    applyBatch(db, events.slice(150));
+    expect(numbers(db)).toEqual(firstSeen(events));
+    expect(index.streamsRoot()).toBe(reference(events).streamsRoot);
+    expect(index.streamsRoot(100)).toBe(reference(events.slice(0, 100)).streamsRoot);
+    db.close();
+  });
+
+  it("gives the definition's roots over numbers that are not in first-seen order (a table edited by hand)", () => {
+    const db = openReadModelDb(':memory:');
+    applyBatch(db, events);
+    // Every stream renumbered backwards, leaves and persisted heads alike: the index maps numbers, it never assumes.
+    db.exec(`UPDATE merkle_streams SET stream_no = -1 - stream_no; UPDATE merkle_streams SET stream_no = 36 + stream_no + 1;
+      UPDATE merkle_leaves SET stream_no = 36 - stream_no;`);
+    const index = new MerkleIndex(db);
+    expect(index.streamsRoot()).toBe(reference(events).streamsRoot);
+    applyBatch(db, recorded(320, 37).slice(300));
+    expect(index.streamsRoot()).toBe(reference(recorded(320, 37)).streamsRoot);
+    for (const h of index.streamHeadsAt())
+      expect(verifyStreamHeadProof(index.streamHeadProof(h.streamId)!, index.streamsRoot())).toBe(true);
+    db.close();
+  });
+});
+
 describe('the merkle-leaves projection in a batch (whole chunks of rows per statement)', () => {
   const events = recorded(300, 37);
   const rows = (db: Db) => ({

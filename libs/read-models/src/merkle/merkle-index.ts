@@ -10,7 +10,7 @@ import {
   type StreamHeadProof,
 } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
-import { ensureMerkleLeavesTable, eventKey } from './merkle-leaves.projection';
+import { ensureMerkleLeavesTable, eventKey, streamNumberOf } from './merkle-leaves.projection';
 
 /** One leaf of the log as the read model stores it (hashes in hex). */
 export interface MerkleLeaf {
@@ -45,7 +45,7 @@ const toLeaf = (r: Row): MerkleLeaf => ({
  * What the index persists of its own state, beside the leaves, so a start resumes instead of rehashing every leaf
  * (issue 16: 4 s at 1M events) and regrouping every leaf by stream for the stream heads (1–2 s):
  * - `merkle_nodes`: the tree's cached perfect subtrees (16 leaves and up: about 1/8 of a row per leaf);
- * - `merkle_heads`: each stream's head (revision, chain hash) at the persisted size;
+ * - `merkle_heads`: each stream's head (revision, chain hash) at the persisted size, by its `merkle_streams` number;
  * - `merkle_state`: that size and its last leaf, which must still be the table's leaf there for the rest to be used.
  * All three are a cache of `merkle_leaves` written in one transaction; anything that does not add up is dropped and
  * the tree is recomputed from the leaves, as before.
@@ -53,8 +53,7 @@ const toLeaf = (r: Row): MerkleLeaf => ({
 export const MERKLE_STATE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
   PRIMARY KEY (level, idx)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS merkle_heads (stream_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, event_hash BLOB NOT NULL)
-  WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS merkle_heads (stream_no INTEGER PRIMARY KEY, revision INTEGER NOT NULL, event_hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS merkle_state (id INTEGER PRIMARY KEY CHECK (id = 0), size INTEGER NOT NULL, last_leaf BLOB);`;
 
 /** The tables of that state: a cache the index writes when it syncs, not a projection (a rebuild need not match them row for row). */
@@ -124,33 +123,53 @@ export class MerkleIndex {
   private headsAt: { size: number; tree: StreamHeadsTree } | undefined;
   /** What the log learned since the persisted state, written at the next sync outside a transaction. */
   private pendingNodes: [number, number, Buffer][] = [];
-  private pendingHeads = new Map<string, { count: number; hash: Buffer }>();
+  /**
+   * The same for the stream heads, by stream number (`merkle_streams`): new leaves per stream and its last hash, and
+   * the numbers touched in order. Arrays by number, not a Map by id: a leaf costs no lookup by id here.
+   */
+  private pendingCount = new Int32Array(0);
+  /** The heads tree's number of each `merkle_streams` number, plus one (0: not in the tree yet). */
+  private treeNo = new Int32Array(0);
+  private pendingHash: Buffer[] = [];
+  private pendingList: number[] = [];
   private readonly stmts;
 
   constructor(private readonly db: Db) {
     ensureMerkleLeavesTable(db);
     db.exec(MERKLE_STATE_SCHEMA);
     this.stmts = {
-      after: db.prepare(`SELECT idx, stream_id, event_hash FROM merkle_leaves WHERE idx >= ? ORDER BY idx`),
+      after: db.prepare(`SELECT idx, stream_no, event_hash FROM merkle_leaves WHERE idx >= ? ORDER BY idx`),
+      streamId: db.prepare(`SELECT stream_id FROM merkle_streams WHERE stream_no = ?`).pluck(),
       // Each stream's last leaf below a size: SQLite takes the bare columns from the row of MAX(idx).
       headsBelow: db.prepare(
-        `SELECT stream_id, MAX(idx) AS idx, COUNT(*) - 1 AS revision, event_hash FROM merkle_leaves WHERE idx < ? GROUP BY stream_id`,
+        `SELECT s.stream_id, g.revision, g.event_hash FROM (SELECT stream_no, MAX(idx) AS idx, COUNT(*) - 1 AS revision,
+         event_hash FROM merkle_leaves WHERE idx < ? GROUP BY stream_no) g JOIN merkle_streams s ON s.stream_no = g.stream_no`,
       ),
       leafAt: db.prepare(`SELECT event_hash FROM merkle_leaves WHERE idx = ?`),
       leafRange: db.prepare(`SELECT idx, event_hash FROM merkle_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`),
       byEvent: db.prepare(
-        `SELECT l.idx, l.position, l.stream_id, l.event_hash FROM merkle_events e JOIN merkle_leaves l ON l.idx = e.idx
-         WHERE e.event_id = ?`,
+        `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_events e JOIN merkle_leaves l ON l.idx = e.idx
+         JOIN merkle_streams s ON s.stream_no = l.stream_no WHERE e.event_id = ?`,
       ),
-      byIndex: db.prepare(`SELECT idx, position, stream_id, event_hash FROM merkle_leaves WHERE idx = ?`),
-      nonCheckpointSince: db.prepare(`SELECT COUNT(*) AS n FROM merkle_leaves WHERE idx >= ? AND stream_id <> ?`),
+      byIndex: db.prepare(
+        `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_leaves l
+         JOIN merkle_streams s ON s.stream_no = l.stream_no WHERE l.idx = ?`,
+      ),
+      // A stream the log has not seen has no number: every leaf counts (-1 is no stream's number).
+      nonCheckpointSince: db.prepare(
+        `SELECT COUNT(*) AS n FROM merkle_leaves WHERE idx >= ?
+         AND stream_no <> coalesce((SELECT stream_no FROM merkle_streams WHERE stream_id = ?), -1)`,
+      ),
       state: db.prepare(`SELECT size, last_leaf FROM merkle_state WHERE id = 0`),
       nodes: db.prepare(`SELECT level, idx, hash FROM merkle_nodes WHERE level >= ? ORDER BY level, idx`),
-      allHeads: db.prepare(`SELECT stream_id, revision, event_hash FROM merkle_heads`),
+      allHeads: db.prepare(
+        `SELECT h.stream_no, s.stream_id, h.revision, h.event_hash FROM merkle_heads h
+         JOIN merkle_streams s ON s.stream_no = h.stream_no ORDER BY h.stream_no`,
+      ),
       putNode: db.prepare(`INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)`),
       putHead: db.prepare(
-        `INSERT INTO merkle_heads (stream_id, revision, event_hash) VALUES (?, ? - 1, ?)
-         ON CONFLICT (stream_id) DO UPDATE SET revision = revision + excluded.revision + 1, event_hash = excluded.event_hash`,
+        `INSERT INTO merkle_heads (stream_no, revision, event_hash) VALUES (?, ? - 1, ?)
+         ON CONFLICT (stream_no) DO UPDATE SET revision = revision + excluded.revision + 1, event_hash = excluded.event_hash`,
       ),
       putState: db.prepare(`INSERT OR REPLACE INTO merkle_state (id, size, last_leaf) VALUES (0, ?, ?)`),
     };
@@ -165,7 +184,7 @@ export class MerkleIndex {
     };
     this.log = state ? MerkleLog.restore(this.leaves, state, options) : new MerkleLog(this.leaves, options);
     this.pendingNodes = [];
-    this.pendingHeads.clear();
+    this.clearPendingHeads();
     this.heads = undefined;
     this.headsAt = undefined;
     this.initialized = true;
@@ -221,21 +240,14 @@ export class MerkleIndex {
       if (!last || !this.lastLeaf || !last.equals(this.lastLeaf)) this.resume();
     }
     for (const row of this.stmts.after.iterate(this.log.size) as IterableIterator<
-      Pick<Row, 'idx' | 'stream_id' | 'event_hash'>
+      Pick<Row, 'idx' | 'event_hash'> & { stream_no: number }
     >) {
       if (row.idx !== this.log.size)
         throw new Error(`merkle_leaves has a gap: leaf ${row.idx} where ${this.log.size} was expected`);
       const leaf = leafFrom(row)!;
       this.log.appendLeaf(leaf);
       this.lastLeaf = leaf;
-      // Revisions are dense from 0 within a stream and leaves follow the global order, so a stream's next leaf is
-      // its next revision (verify checks the revisions against the store).
-      this.heads?.advance(row.stream_id, row.event_hash.toString('hex'));
-      const pending = this.pendingHeads.get(row.stream_id);
-      if (pending) {
-        pending.count++;
-        pending.hash = row.event_hash;
-      } else this.pendingHeads.set(row.stream_id, { count: 1, hash: row.event_hash });
+      this.advanceHead(row.stream_no, row.event_hash);
     }
     this.persist();
     return this.log.size;
@@ -255,13 +267,65 @@ export class MerkleIndex {
       const leaf = hashLeafBytes(eventHash);
       this.log.appendLeaf(leaf);
       this.lastLeaf = leaf;
-      this.heads?.advance(event.streamId, event.metadata.hash);
-      const pending = this.pendingHeads.get(event.streamId);
-      if (pending) {
-        pending.count++;
-        pending.hash = eventHash;
-      } else this.pendingHeads.set(event.streamId, { count: 1, hash: eventHash });
+      // The projection numbered the stream when it wrote this leaf: its cache answers (the rebuild's one lookup by id).
+      const no = streamNumberOf(this.db, event.streamId);
+      if (no === undefined) throw new Error(`merkle_streams lacks ${event.streamId}, whose leaf was just committed`);
+      this.advanceHead(no, eventHash, event.streamId);
     }
+  }
+
+  /**
+   * A leaf of stream number `no` (revisions are dense from 0 within a stream and leaves follow the global order, so
+   * a stream's next leaf is its next revision; verify checks the revisions against the store): the heads tree, when
+   * loaded, moves on by number (its streams are numbered in the same first-seen order as `merkle_streams`, so number
+   * `no` is its own stream `no`), and the pending heads by number. `streamId` is looked up only for a new stream.
+   */
+  private advanceHead(no: number, eventHash: Buffer, streamId?: string): void {
+    if (this.heads) this.advanceTree(this.heads, no, eventHash, streamId);
+    if (no >= this.pendingCount.length) {
+      const grown = new Int32Array(Math.max(no + 1, 2 * this.pendingCount.length, 1024));
+      grown.set(this.pendingCount);
+      this.pendingCount = grown;
+    }
+    if (this.pendingCount[no]++ === 0) this.pendingList.push(no);
+    this.pendingHash[no] = eventHash;
+  }
+
+  private advanceTree(heads: StreamHeadsTree, no: number, eventHash: Buffer, streamId?: string): void {
+    const known = this.treeNo[no];
+    if (known > 0) heads.advanceNumbered(known - 1, eventHash.toString('hex'));
+    else this.firstInTree(heads, no, eventHash.toString('hex'), streamId);
+  }
+
+  /**
+   * A stream number the tree has not been told of: its id found once (the caller's, or `merkle_streams`), the tree's
+   * number for it recorded. Numbers are first-seen order in both, so the map is the identity on a table the
+   * projection wrote; it is kept rather than assumed so that a table with other numbers (rows deleted by hand, a file
+   * written by another version) gives the same roots, never a wrong one.
+   */
+  private firstInTree(heads: StreamHeadsTree, no: number, hash: string, streamId?: string): void {
+    const id = streamId ?? (this.stmts.streamId.get(no) as string | undefined);
+    if (id === undefined) throw new Error(`merkle_streams lacks stream ${no}, which merkle_leaves names`);
+    const tno = heads.numberOf(id) ?? heads.size;
+    heads.advanceNumbered(tno, hash, id);
+    this.mapToTree(no, tno);
+  }
+
+  private mapToTree(no: number, tno: number): void {
+    if (no >= this.treeNo.length) {
+      const grown = new Int32Array(Math.max(no + 1, 2 * this.treeNo.length, 1024));
+      grown.set(this.treeNo);
+      this.treeNo = grown;
+    }
+    this.treeNo[no] = tno + 1;
+  }
+
+  private clearPendingHeads(): void {
+    for (const no of this.pendingList) {
+      this.pendingCount[no] = 0;
+      this.pendingHash[no] = undefined as unknown as Buffer;
+    }
+    this.pendingList = [];
   }
 
   /**
@@ -269,16 +333,16 @@ export class MerkleIndex {
    * transaction (a read from inside a projection batch): that batch may still roll back, so it waits for the next sync.
    */
   private persist(): void {
-    if (this.db.inTransaction || (this.pendingNodes.length === 0 && this.pendingHeads.size === 0)) return;
+    if (this.db.inTransaction || (this.pendingNodes.length === 0 && this.pendingList.length === 0)) return;
     const { putNode, putHead, putState } = this.stmts;
     this.db.transaction(() => {
       for (const [level, idx, hash] of this.pendingNodes) putNode.run(level, idx, hash);
       // `revision` carries the count of new leaves: a new stream starts at count - 1, a known one moves by count.
-      for (const [streamId, h] of this.pendingHeads) putHead.run(streamId, h.count, h.hash);
+      for (const no of this.pendingList) putHead.run(no, this.pendingCount[no], this.pendingHash[no]);
       putState.run(this.log.size, this.lastLeaf ?? null);
     })();
     this.pendingNodes = [];
-    this.pendingHeads.clear();
+    this.clearPendingHeads();
   }
 
   /** The current stream heads, loaded from `merkle_heads` (persisted at the log's size by the last sync). */
@@ -286,18 +350,24 @@ export class MerkleIndex {
     this.sync();
     if (!this.heads) {
       const tree = new StreamHeadsTree();
+      // In number order: the tree numbers its streams as it first sees them, so its stream n is `merkle_streams`' n.
+      this.treeNo = new Int32Array(0);
       for (const r of this.stmts.allHeads.iterate() as IterableIterator<{
+        stream_no: number;
         stream_id: string;
         revision: number;
         event_hash: Buffer;
-      }>)
+      }>) {
         tree.set(r.stream_id, r.revision, r.event_hash.toString('hex'));
-      // Leaves synced but not yet persisted (a sync from inside a transaction) move their streams on.
-      for (const [streamId, h] of this.pendingHeads) {
-        const known = tree.head(streamId);
-        tree.set(streamId, known ? known.revision + h.count : h.count - 1, h.hash.toString('hex'));
+        this.mapToTree(r.stream_no, tree.numberOf(r.stream_id)!);
       }
       this.heads = tree;
+      // Leaves synced but not yet persisted (a sync from inside a transaction) move their streams on, one revision a
+      // leaf (only the last one's hash is the head's), new streams in number order.
+      for (const no of [...this.pendingList].sort((a, b) => a - b)) {
+        const hash = this.pendingHash[no];
+        for (let k = this.pendingCount[no]; k > 0; k--) this.advanceTree(tree, no, hash);
+      }
     }
     return this.heads;
   }

@@ -21,7 +21,7 @@ export interface MerklePage {
 export type MerkleWorkerMessage = { done: true; failures: ProjectionFailure[] } | { error: string };
 
 /** The Merkle tables a rebuild's worker fills in its own file, copied into the rebuilt file at the end. */
-const MERKLE_TABLES = ['merkle_leaves', 'merkle_events', ...MERKLE_STATE_TABLES] as const;
+const MERKLE_TABLES = ['merkle_leaves', 'merkle_events', 'merkle_streams', ...MERKLE_STATE_TABLES] as const;
 
 /**
  * The Merkle half of a rebuild on a second thread (issue 16: the leaves' rows, their SHA-256 and the tree were a
