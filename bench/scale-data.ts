@@ -111,13 +111,23 @@ export async function buildScaleDataSet(
   // Wall time in the day's command batches and in the deadline rounds: the build is a chain of dependent rounds, and
   // these say how much of it is waits between them (docs/benchmarks.md "The 1M build, session 6").
   const spent = { commands: 0, deadlines: 0, batches: 0, rounds: 0, fired: 0 };
-  const run = async (cmds: Cmd[], fireDeadlines: readonly Deadline[] = []) => {
+  /**
+   * Runs lists of commands (each with the due deadlines to fire after it) as lanes of one `executeLanes` call, a
+   * list over BATCH commands as several lanes of up to BATCH (its deadlines after the last): each lane is decided
+   * while the one before it is committed on the store's writer thread. A day is one list (its commands depend on
+   * the day before: see docs/benchmarks.md "The 1M build, session 7"); the registrations are many lanes.
+   */
+  const run = async (lanes: { cmds: Cmd[]; due?: readonly Deadline[] }[]) => {
     const t0 = performance.now();
-    for (let i = 0; i < cmds.length; i += BATCH) {
-      const last = i + BATCH >= cmds.length;
-      const results = await core.executeBatch(cmds.slice(i, i + BATCH), registrar, {
-        fireDeadlines: last ? fireDeadlines : [],
-      });
+    const batches: { commands: Cmd[]; fireDeadlines?: readonly Deadline[] }[] = [];
+    for (const { cmds, due = [] } of lanes)
+      for (let i = 0; i < Math.max(1, cmds.length); i += BATCH)
+        batches.push({ commands: cmds.slice(i, i + BATCH), fireDeadlines: i + BATCH >= cmds.length ? due : [] });
+    const answers = await core.executeLanes(
+      batches.filter((b) => b.commands.length + (b.fireDeadlines?.length ?? 0) > 0),
+      registrar,
+    );
+    for (const results of answers) {
       sent += results.length;
       for (const r of results)
         if (!r.ok) {
@@ -165,7 +175,7 @@ export async function buildScaleDataSet(
       },
       { name: 'RegisterPlace', body: { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } } },
     ];
-    await run(setup);
+    await run([{ cmds: setup }]);
     const persons: Cmd[] = [];
     for (let i = 0; i < shape.persons; i++)
       persons.push({
@@ -180,7 +190,7 @@ export async function buildScaleDataSet(
           },
         },
       });
-    await run(persons);
+    await run([{ cmds: persons }]);
     const itemIds = Array.from({ length: shape.items }, (_, i) => `doc-${i}`);
     itemIds.push('doc-hot');
     const register: Cmd[] = itemIds.map((itemId, i) => ({
@@ -201,7 +211,7 @@ export async function buildScaleDataSet(
       },
     }));
     for (let i = 0; i < register.length; i += 2 * BATCH) {
-      await run(register.slice(i, i + 2 * BATCH));
+      await run([{ cmds: register.slice(i, i + 2 * BATCH) }]);
       await progress('items');
     }
 
@@ -283,7 +293,7 @@ export async function buildScaleDataSet(
       const due = core.readModels.dueDeadlines(dueAt, 5_000);
       spent.deadlines += performance.now() - t0;
       spent.fired += due.length;
-      await run(cmds, due);
+      await run([{ cmds, due }]);
       await progress(`day ${day}`);
     }
     // Whatever is due by the end fires now, so a start on the data set finds nothing due at its clock.

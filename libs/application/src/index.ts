@@ -5,7 +5,7 @@
  * and mapped to HTTP by the host (apps/ledger-api maps them to problem+json in one filter).
  */
 export { LedgerCore, fireDeadlineCommand, openStore } from './ledger-core';
-export type { BatchOptions, CommandResponse, LedgerConfig } from './ledger-core';
+export type { BatchAnswer, BatchOptions, CommandResponse, LedgerConfig } from './ledger-core';
 export { Ledger } from './ledger';
 export type { LedgerOpenOptions, LedgerVerifyRequest } from './ledger';
 export { LedgerModule, LEDGER_OPTIONS } from './ledger.module';

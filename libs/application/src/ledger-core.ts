@@ -40,6 +40,11 @@ export interface LedgerConfig {
   decisionCacheSize?: number;
 }
 
+/** One command's answer in a batch: its response, or the error it alone met. */
+export type BatchAnswer = { ok: true; response: CommandResponse } | { ok: false; error: unknown };
+
+const noop = (): void => undefined;
+
 export interface BatchOptions {
   /**
    * Due deadlines (earliest first, as `ReadModels.dueDeadlines` lists them) fired after the batch's commands in the
@@ -247,53 +252,107 @@ export class LedgerCore {
     commands: { name: string; body: unknown }[],
     principal: Principal,
     options: BatchOptions = {},
-  ): Promise<({ ok: true; response: CommandResponse } | { ok: false; error: unknown })[]> {
+  ): Promise<BatchAnswer[]> {
+    const [answers] = await this.runLanes([{ commands, fireDeadlines: options.fireDeadlines }], principal, false);
+    return answers;
+  }
+
+  /**
+   * Runs batches (lanes) one after another as `executeBatch` runs each, but each lane's decisions begin while the
+   * lane before it is being appended (the embedded store commits on its writer thread), and the next caller's
+   * batch begins once the last lane is decided: a bulk load (bench/scale-data.ts) keeps this thread deciding while
+   * the writer commits. For callers whose lanes write different streams (the load's items split by number): a lane
+   * deciding on a stream the lane before it is still appending decides on the fold before that append, so its
+   * append meets a conflict and that command is decided again alone (as a conflict with another process is), and a
+   * lookup of the read models may not see the earlier lane's events yet (as with another process's write: see
+   * docs/decisions.md). Positions follow the lanes' order. One answer list per lane.
+   */
+  executeLanes(
+    lanes: { commands: { name: string; body: unknown }[]; fireDeadlines?: readonly Deadline[] }[],
+    principal: Principal,
+  ): Promise<BatchAnswer[][]> {
+    return this.runLanes(lanes, principal, true);
+  }
+
+  private async runLanes(
+    lanes: { commands: { name: string; body: unknown }[]; fireDeadlines?: readonly Deadline[] }[],
+    principal: Principal,
+    overlap: boolean,
+  ): Promise<BatchAnswer[][]> {
     // On a rolled-back store each command is checked on its own again, so each fails exactly as it would alone.
     const intact = await this.assertStoreIntact().then(
       () => true,
       () => false,
     );
-    const outcomes: BatchResult[] = new Array<BatchResult>(commands.length);
+    const outcomes = lanes.map(({ commands }) => new Array<BatchResult>(commands.length));
     let firedHighest = -1;
     if (!intact) {
-      for (const [i, c] of commands.entries())
-        outcomes[i] = await this.decideOne(c.name, c.body, principal, true).then(
-          (outcome): BatchResult => ({ ok: true, outcome }),
-          (error: unknown): BatchResult => ({ ok: false, error }),
-        );
+      for (const [k, { commands }] of lanes.entries())
+        for (const [i, c] of commands.entries())
+          outcomes[k][i] = await this.decideOne(c.name, c.body, principal, true).then(
+            (outcome): BatchResult => ({ ok: true, outcome }),
+            (error: unknown): BatchResult => ({ ok: false, error }),
+          );
     } else {
-      const entries: { index: number; command: CustodyCommand; precheck: (view: BatchView) => Promise<void> | void }[] =
-        [];
-      commands.forEach((c, index) => {
-        try {
-          const command = this.prepare(c.name, c.body, principal);
-          entries.push({
-            index,
-            command,
-            precheck: (view) => this.assertItemsExisted(command.data as Record<string, unknown>, command.at, view),
-          });
-        } catch (error) {
-          outcomes[index] = { ok: false, error };
-        }
+      type Entry = { index: number; command: CustodyCommand; precheck: (view: BatchView) => Promise<void> | void };
+      const laneEntries = lanes.map(({ commands }, k) => {
+        const entries: Entry[] = [];
+        commands.forEach((c, index) => {
+          try {
+            const command = this.prepare(c.name, c.body, principal);
+            entries.push({
+              index,
+              command,
+              precheck: (view) => this.assertItemsExisted(command.data as Record<string, unknown>, command.at, view),
+            });
+          } catch (error) {
+            outcomes[k][index] = { ok: false, error };
+          }
+        });
+        return entries;
       });
       // The scheduler's firings ride after the commands, in the order given (due order): FireDeadline is refused
       // by `prepare` as a request (it is no public command), so they join here as the scheduler's own entries.
-      const due = options.fireDeadlines ?? [];
-      const all = due.length ? [...entries, ...due.map((d) => ({ command: fireDeadlineCommand(d) }))] : entries;
-      const decided = await this.oneBatchAtATime(() => this.runner.runBatch(this.program, all));
-      entries.forEach((entry, i) => (outcomes[entry.index] = decided[i]));
-      for (let i = 0; i < due.length; i++) {
-        const fired = decided[entries.length + i];
-        if (!fired.ok) throw fired.error;
-        this.readModels.markFired(due[i]);
-        for (const e of fired.outcome.events) if (e.position > firedHighest) firedHighest = e.position;
+      const runs = await this.oneBatchAtATime(async () => {
+        const started: Promise<BatchResult[]>[] = [];
+        for (const [k, entries] of laneEntries.entries()) {
+          const due = lanes[k].fireDeadlines ?? [];
+          const all = due.length ? [...entries, ...due.map((d) => ({ command: fireDeadlineCommand(d) }))] : entries;
+          if (!overlap) {
+            started.push(Promise.resolve(await this.runner.runBatch(this.program, all)));
+            continue;
+          }
+          // The next lane (or caller) decides once this one is decided and its append has begun.
+          let decided: () => void = () => undefined;
+          const appending = new Promise<void>((resolve) => (decided = resolve));
+          const run = this.runner.runBatch(this.program, all, { decided });
+          started.push(run);
+          await Promise.race([appending, run.then(noop, noop)]);
+          // The store sends a group to its writer on the next macrotask (group commit): after it, not before.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        return started;
+      });
+      for (const [k, run] of runs.entries()) {
+        const decided = await run;
+        const entries = laneEntries[k];
+        const due = lanes[k].fireDeadlines ?? [];
+        entries.forEach((entry, i) => (outcomes[k][entry.index] = decided[i]));
+        for (let i = 0; i < due.length; i++) {
+          const fired = decided[entries.length + i];
+          if (!fired.ok) throw fired.error;
+          this.readModels.markFired(due[i]);
+          for (const e of fired.outcome.events) if (e.position > firedHighest) firedHighest = e.position;
+        }
       }
     }
     let highest = firedHighest;
-    for (const o of outcomes)
-      if (o.ok) for (const e of o.outcome.events) if (e.position > highest) highest = e.position;
+    for (const lane of outcomes)
+      for (const o of lane) if (o.ok) for (const e of o.outcome.events) if (e.position > highest) highest = e.position;
     const projected = highest < 0 ? true : await this.waitProjected(highest);
-    return outcomes.map((o) => (o.ok ? { ok: true as const, response: this.answer(o.outcome, projected) } : o));
+    return outcomes.map((lane) =>
+      lane.map((o) => (o.ok ? { ok: true as const, response: this.answer(o.outcome, projected) } : o)),
+    );
   }
 
   /**

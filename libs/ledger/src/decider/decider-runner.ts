@@ -338,6 +338,7 @@ export class DeciderRunner {
   async runBatch<C extends LedgerCommand, Ctx extends RunnerContext, N extends { streams?: string[] }>(
     program: DeciderProgram<C, Ctx, N>,
     entries: readonly BatchEntry<C>[],
+    options: { decided?: () => void } = {},
   ): Promise<BatchResult[]> {
     const results: BatchResult[] = new Array<BatchResult>(entries.length);
     const state: BatchState<C> = { staged: [], streams: new Map(), keys: new Set() };
@@ -373,6 +374,8 @@ export class DeciderRunner {
         results[index] = { ok: false, error };
       }
     }
+    // Every command is decided: what follows is the append (and the rare re-runs after it).
+    options.decided?.();
     await this.appendStaged(program, state, results);
     for (const { index, claim, first } of reused) {
       const earlier = results[first.index];
