@@ -24,6 +24,9 @@ const { file } = workerData as { file: string };
 const db = openRebuildReadModelDb(file);
 const runner = new ProjectionRunner(noStore, db, [merkleLeavesProjection]);
 const merkle = new MerkleIndex(db);
+/** Events appended since the Merkle state was last persisted (see below). */
+const SYNC_EVERY = 25_000;
+let unsynced = 0;
 
 const eventsOf = (page: MerklePage): RecordedEvent[] =>
   page.eventIds.map((eventId, i) => ({
@@ -47,8 +50,17 @@ port.on('message', (m: MerklePage | { done: true }) => {
     const events = eventsOf(m);
     const failures = runner.failures.length;
     runner.commit(events);
+    unsynced += events.length;
+    // A page without failures is appended from its events; its state (nodes, heads) is persisted every
+    // SYNC_EVERY events rather than per page (the rebuild's pages are small: the heads of a page's streams were
+    // rewritten page after page). A page with a failure is synced from the rows at once, so the next page's append
+    // follows the table.
     if (runner.failures.length === failures) merkle.appendCommitted(events);
-    merkle.sync();
+    else unsynced = SYNC_EVERY;
+    if (unsynced >= SYNC_EVERY) {
+      merkle.sync();
+      unsynced = 0;
+    }
   } catch (e) {
     port.postMessage({ error: (e as Error).message } satisfies MerkleWorkerMessage);
   }
