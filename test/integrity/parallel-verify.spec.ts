@@ -11,6 +11,7 @@ import {
   sealEvents,
   sha256Hex,
   storedEventHash,
+  storedTextHash,
   verifyEvents,
   verifySqliteLog,
   type NewEvent,
@@ -29,8 +30,10 @@ describe('verifying an SQLite store on worker threads', () => {
   const STREAMS = 37;
   const roots: TrustedCheckpoint[] = [];
 
+  // Mostly UUIDs (kept as 16 bytes: the workers' fast read, the hashed text's front made by SQLite), some other ids
+  // (kept as text: the row read whole), so that every tampering below meets both reads.
   const event = (i: number): NewEvent => ({
-    eventId: `e-${i}`,
+    eventId: i % 7 === 3 ? `e-${i}` : `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`,
     type: 'ItemRead',
     data: { itemId: `doc-${i % STREAMS}`, reader: `p-${i % 11}`, note: i % 5 === 0 ? '读' : null },
     metadata: { occurredAt: '2026-03-02T09:00:00.000Z', actor: 'p-1', commandId: `c-${i}`, schemaVersion: 1 },
@@ -226,54 +229,88 @@ describe('verifying an SQLite store on worker threads', () => {
     expect(tampered.many).toEqual(tampered.one);
   });
 
-  it('the sealed bytes split at other column boundaries (other event id, same hashed text): not taken as sealed', async () => {
-    // An event whose data holds an object with the event's own member names, in canonical order: its hashed text
-    // contains `,"eventId":…,"metadata":…` inside the data. Cut there, the same text reads as other columns (another
-    // event id) whose data and metadata are not JSON: the fast path must not accept it (it declines text whose cut
-    // points are ambiguous), and the slow path fails the run as a reader would.
-    const nested = path.join(dir, 'nested.sqlite');
-    const store = SqliteEventStore.open(nested, { synchronous: 'NORMAL' });
-    const [sealed] = sealEvents('item-n', -1, GENESIS_HASH, [
-      {
-        eventId: 'e-real',
-        type: 'ItemRead',
-        data: { a: { b: 0, eventId: 'e-fake', metadata: { x: 1 }, revision: 0, streamId: 'item-n', type: 'ItemRead' } },
-        metadata: { actor: 'p-1' },
-      },
+  const REAL_UUID = '0193f6a2-7c1e-7000-8000-00000000000a';
+  const FAKE_UUID = '0193f6a2-7c1e-7000-8000-00000000000f';
+  it.each([
+    ['text ids (the row read whole)', 'e-real', 'e-fake'],
+    ['UUIDs (the fast read: the front made by SQLite)', REAL_UUID, FAKE_UUID],
+  ])(
+    'the sealed bytes split at other column boundaries (other event id, same hashed text), %s: not taken as sealed',
+    async (_, realId, fakeId) => {
+      // An event whose data holds an object with the event's own member names, in canonical order: its hashed text
+      // contains `,"eventId":…,"metadata":…` inside the data. Cut there, the same text reads as other columns (another
+      // event id) whose data and metadata are not JSON: the fast path must not accept it (it declines text whose cut
+      // points are ambiguous), and the slow path fails the run as a reader would.
+      const nested = path.join(dir, `nested-${fakeId}.sqlite`);
+      const store = SqliteEventStore.open(nested, { synchronous: 'NORMAL' });
+      const [sealed] = sealEvents('item-n', -1, GENESIS_HASH, [
+        {
+          eventId: realId,
+          type: 'ItemRead',
+          data: { a: { b: 0, eventId: fakeId, metadata: { x: 1 }, revision: 0, streamId: 'item-n', type: 'ItemRead' } },
+          metadata: { actor: 'p-1' },
+        },
+      ]);
+      await store.append('item-n', [sealed], 'no-stream');
+      const row = store.db.prepare(`SELECT data, metadata FROM events`).get() as { data: string; metadata: string };
+      const cut = row.data.indexOf(',"eventId":');
+      const afterFake = row.data.indexOf(',"revision":');
+      // A UUID is kept as its 16 bytes, as the store keeps it.
+      const fakeStored = fakeId === FAKE_UUID ? Buffer.from(fakeId.replace(/-/g, ''), 'hex') : fakeId;
+      store.db
+        .prepare(`UPDATE events SET event_id = ?, data = ?, metadata = ?`)
+        .run(
+          fakeStored,
+          row.data.slice(0, cut),
+          row.data.slice(row.data.indexOf('"metadata":') + 11, afterFake) +
+            row.data.slice(afterFake) +
+            `,"eventId":"${realId}","metadata":` +
+            expandMetadata(row.metadata, GENESIS_HASH),
+        );
+      // The forged row as the walk sees it (it no longer parses, so not through a reader).
+      const forged = store.db.prepare(`SELECT data, metadata, hash FROM events`).get() as {
+        data: string;
+        metadata: string;
+        hash: Buffer;
+      };
+      const fake = { ...forged, eventId: fakeId, streamId: 'item-n', revision: 0, type: 'ItemRead' };
+      // The text assembled from the forged columns is the sealed text, byte for byte…
+      const assembled =
+        GENESIS_HASH +
+        `{"data":${fake.data},"eventId":${canonicalize(fake.eventId)},"metadata":${fake.metadata}` +
+        `,"revision":${fake.revision},"streamId":${canonicalize(fake.streamId)},"type":${canonicalize(fake.type)}}`;
+      expect(sha256Hex(assembled)).toBe(sealed.metadata.hash);
+      // …and the fast path declines it.
+      expect(storedEventHash(GENESIS_HASH, fake)).toBeUndefined();
+      await store.close();
+      await expect(verifySqliteLog(nested, { workers: 2 })).rejects.toThrow(/JSON/);
+      const reader = SqliteEventStore.open(nested);
+      await expect(reader.readAll()).rejects.toThrow(/JSON/);
+      await reader.close();
+    },
+  );
+
+  it('data holding the separator `,"eventId":` (untouched): declined by the fast read though its hash matches, verified by parsing', async () => {
+    const file = path.join(dir, 'separator.sqlite');
+    const store = SqliteEventStore.open(file, { synchronous: 'NORMAL' });
+    const [sealed] = sealEvents('item-s', -1, GENESIS_HASH, [
+      { eventId: REAL_UUID, type: 'ItemRead', data: { a: { b: 0, eventId: 'x' } }, metadata: { actor: 'p-1' } },
     ]);
-    await store.append('item-n', [sealed], 'no-stream');
+    await store.append('item-s', [sealed], 'no-stream');
     const row = store.db.prepare(`SELECT data, metadata FROM events`).get() as { data: string; metadata: string };
-    const cut = row.data.indexOf(',"eventId":');
-    const afterFake = row.data.indexOf(',"revision":');
-    store.db
-      .prepare(`UPDATE events SET event_id = 'e-fake', data = ?, metadata = ?`)
-      .run(
-        row.data.slice(0, cut),
-        row.data.slice(row.data.indexOf('"metadata":') + 11, afterFake) +
-          row.data.slice(afterFake) +
-          ',"eventId":"e-real","metadata":' +
-          expandMetadata(row.metadata, GENESIS_HASH),
-      );
-    // The forged row as the walk sees it (it no longer parses, so not through a reader).
-    const forged = store.db.prepare(`SELECT data, metadata, hash FROM events`).get() as {
-      data: string;
-      metadata: string;
-      hash: Buffer;
-    };
-    const fake = { ...forged, eventId: 'e-fake', streamId: 'item-n', revision: 0, type: 'ItemRead' };
-    // The text assembled from the forged columns is the sealed text, byte for byte…
-    const assembled =
-      GENESIS_HASH +
-      `{"data":${fake.data},"eventId":${canonicalize(fake.eventId)},"metadata":${fake.metadata}` +
-      `,"revision":${fake.revision},"streamId":${canonicalize(fake.streamId)},"type":${canonicalize(fake.type)}}`;
-    expect(sha256Hex(assembled)).toBe(sealed.metadata.hash);
-    // …and the fast path declines it.
-    expect(storedEventHash(GENESIS_HASH, fake)).toBeUndefined();
     await store.close();
-    await expect(verifySqliteLog(nested, { workers: 2 })).rejects.toThrow(/JSON/);
-    const reader = SqliteEventStore.open(nested);
-    await expect(reader.readAll()).rejects.toThrow(/JSON/);
-    await reader.close();
+    // The pieces as the worker reads them: the whole text hashes to the sealed hash, and still the fast path declines
+    // (where D ends is not provable from the bytes alone).
+    const front = `{"data":${row.data},"eventId":"${REAL_UUID}","metadata":`;
+    const back = ',"streamId":"item-s","type":"ItemRead"}';
+    const text = GENESIS_HASH + front + expandMetadata(row.metadata, GENESIS_HASH) + ',"revision":0' + back;
+    expect(sha256Hex(text)).toBe(sealed.metadata.hash);
+    expect(
+      storedTextHash(GENESIS_HASH, front, 38, row.metadata, 0, back, String(sealed.metadata.hash)),
+    ).toBeUndefined();
+    const { one, many } = await both(file, []);
+    expect(one).toMatchObject({ ok: true, eventsChecked: 1 });
+    expect(many).toEqual(one);
   });
 
   it('a checkpoint beyond the log (truncated) and a checkpoint of the empty log', async () => {

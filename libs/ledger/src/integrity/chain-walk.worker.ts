@@ -13,6 +13,11 @@ import type { WalkPage, WalkRequest } from './parallel-walk';
 
 /** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
 type Row = [number, number, number, Buffer | string, number, string, string, string | null];
+/** position, stream_no, revision, type_no, the hashed text's front (or null), metadata, hash (hex): the fast read. */
+type TextRow = [number, number, number, number, string | null, string, string | null];
+
+/** The JSON token of an event id SQLite spells out from its 16 bytes: a UUID in quotes. */
+const UUID_TOKEN_LENGTH = 38;
 
 /** 0x00 ‖ event hash: the RFC 9162 leaf input, rewritten per event (hashing is synchronous). */
 const leafInput = Buffer.alloc(33);
@@ -21,26 +26,61 @@ const run = (request: WalkRequest): void => {
   const db = new Database(request.file, { readonly: true, fileMustExist: true });
   const format = db.pragma('user_version', { simple: true }) as number;
   if (format !== STORE_FORMAT) throw new Error(`the store file is in format ${format}: open it with the store first`);
-  // The names of every stream and type, read once. Every stream of an event at or below the head was numbered before
-  // the head was read.
-  const streams = new Map(db.prepare(`SELECT stream_no, stream_id FROM streams`).raw().all() as [number, string][]);
-  const types = new Map(db.prepare(`SELECT type_no, type FROM types`).raw().all() as [number, string][]);
-  const nameOf = (names: Map<number, string>, n: number, what: string): string => {
-    const name = names.get(n);
+  // The names of every stream and type, read once, by number (the numbers are dense), with the JSON tokens the
+  // hashed text ends with (`,"streamId":S` and `,"type":Y}`): made once per name, not per row. Every stream of an
+  // event at or below the head was numbered before the head was read.
+  const streams: string[] = [];
+  const streamTokens: string[] = [];
+  for (const [n, id] of db.prepare(`SELECT stream_no, stream_id FROM streams`).raw().all() as [number, string][]) {
+    streams[n] = id;
+    streamTokens[n] = ',"streamId":' + JSON.stringify(id);
+  }
+  const types: string[] = [];
+  const typeTokens: string[] = [];
+  for (const [n, type] of db.prepare(`SELECT type_no, type FROM types`).raw().all() as [number, string][]) {
+    types[n] = type;
+    typeTokens[n] = ',"type":' + JSON.stringify(type) + '}';
+  }
+  const nameOf = (names: string[], n: number, what: string): string => {
+    const name = names[n];
     if (name === undefined) throw new Error(`event store: no ${what} is numbered ${n} (the file is damaged)`);
     return name;
   };
-  // The event id (a UUID kept as 16 bytes, spelled out) and the hash as text made by SQLite, as a reader's idOf and
-  // hashOf make them: a short string each, where a blob costs a Buffer and a hex conversion per row here (the rows'
-  // values are the largest cost of the walk). A blob of another length reads as idOf would read it.
+  // Each row as few values as the fast path needs (the rows' values are the largest cost of the walk): the front of
+  // the hashed text, `{"data":D,"eventId":"<uuid>","metadata":`, made by SQLite (the id's 16 bytes spelled out as
+  // a reader's idOf does, in C), the metadata as stored, and the hash as hex (no Buffer and no hex conversion per
+  // row here). A row the front cannot be made for (an id that is not 16 bytes, data that is not text) has none and
+  // is read whole by `whole`, as the store's reader would read it; so is a row the fast path declines.
   const page = db
+    .prepare(
+      `SELECT position, stream_no, revision, type_no,
+         CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 AND typeof(data) = 'text'
+           THEN '{"data":' || data || ',"eventId":"' || ${idTextSql('event_id')} || '","metadata":' END,
+         metadata, CASE typeof(hash) WHEN 'blob' THEN lower(hex(hash)) ELSE hash END
+       FROM events WHERE position > ? AND position <= ? ORDER BY position`,
+    )
+    .raw();
+  const whole = db
     .prepare(
       `SELECT position, stream_no, revision,
          ${idTextSql('event_id')},
          type_no, data, metadata, CASE typeof(hash) WHEN 'blob' THEN lower(hex(hash)) ELSE hash END
-       FROM events WHERE position > ? AND position <= ? ORDER BY position`,
+       FROM events WHERE position = ?`,
     )
     .raw();
+  /** The row at a position as the store keeps it, checked by ChainVerifier.checkStored (which decides). */
+  const checkWhole = (verifier: ChainVerifier, position: number): string | undefined => {
+    const r = whole.get(position) as Row;
+    return verifier.checkStored(r[0], {
+      eventId: idOf(r[3]),
+      streamId: nameOf(streams, r[1], 'stream'),
+      revision: r[2],
+      type: nameOf(types, r[4], 'type'),
+      data: r[5],
+      metadata: r[6],
+      hash: r[7],
+    });
+  };
   // The stream's last event at or before a position: its head where a span begins. When every event before the span
   // verified (the only case in which this span's findings can be the walk's first), the stream's events there have
   // revisions 0, 1, … in position order, so that head is the revision just before the stream's first row in the span:
@@ -79,10 +119,9 @@ const run = (request: WalkRequest): void => {
   /** Walks the positions (from, to]; false at a failure (the walk's first is at or before it: nothing later counts). */
   function walkSpan(span: number, from: number, to: number): boolean {
     const verifier = new ChainVerifier({ merkle: false });
-    const seen = new Set<number>();
     for (let low = from; low < to; low += request.pageSize) {
       const high = Math.min(to, low + request.pageSize);
-      const rows = page.all(low, high) as Row[];
+      const rows = page.all(low, high) as TextRow[];
       const positions = new Float64Array(rows.length);
       const revisions = new Int32Array(rows.length);
       // Its own ArrayBuffer (never the Buffer pool's), transferred to the main thread whole.
@@ -91,21 +130,30 @@ const run = (request: WalkRequest): void => {
       let failed = false;
       for (const r of rows) {
         const streamId = nameOf(streams, r[1], 'stream');
-        if (!seen.has(r[1])) {
-          seen.add(r[1]);
+        // A stream not known yet here begins in this span: its head where the span begins, from the store.
+        if (!verifier.knows(streamId)) {
           const head = headBefore(r[1], r[2], from);
           if (head) verifier.assumeHead(streamId, head[0], derivedPrevHash(1, head[1] ?? head[2]));
         }
-        // A row that is not JSON any more throws here, as SqliteEventStore.readAll would (the run fails, not names).
-        const hash = verifier.checkStored(r[0], {
-          eventId: idOf(r[3]),
-          streamId,
-          revision: r[2],
-          type: nameOf(types, r[4], 'type'),
-          data: r[5],
-          metadata: r[6],
-          hash: r[7],
-        });
+        const front = r[4];
+        const metadata = r[5];
+        const stored = r[6];
+        let hash =
+          front !== null && typeof metadata === 'string' && typeof stored === 'string' && stored.length === 64
+            ? verifier.checkStoredText(
+                r[0],
+                streamId,
+                r[2],
+                front,
+                UUID_TOKEN_LENGTH,
+                metadata,
+                streamTokens[r[1]] + nameOf(typeTokens, r[3], 'type'),
+                stored,
+              )
+            : undefined;
+        // Declined (or no front): the row read whole and checked as the one-thread walk checks it. A row that is
+        // not JSON any more throws there, as SqliteEventStore.readAll would (the run fails, not names).
+        if (hash === undefined && verifier.ok) hash = checkWhole(verifier, r[0]);
         if (hash === undefined) {
           failed = true;
           break;

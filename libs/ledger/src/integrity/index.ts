@@ -2,7 +2,7 @@ export { canonicalize, CanonicalizationError } from './canonical-json';
 export { GENESIS_HASH, eventHash, isHashHex, sha256Hex, storedDataText } from './event-hash';
 export type { HashedFields } from './event-hash';
 // The embedded store's row text and verify's fast path over it (format 2).
-export { expandMetadata, storedEventHash } from '../store/sqlite.row-codec';
+export { expandMetadata, storedEventHash, storedTextHash } from '../store/sqlite.row-codec';
 export type { StoredEvent } from '../store/sqlite.row-codec';
 export { sealEvents, verifyStreamEvents } from './hash-chain';
 export { ChainVerifier, verifyEvents, readAllEvents } from './log-verifier';

@@ -6,7 +6,7 @@
 import type { EventStore, RecordedEvent } from '../store/event-store.port';
 import type { EventMetadata } from '../store/event-store.port';
 import { GENESIS_HASH, eventHash, isHashHex } from './event-hash';
-import { type StoredEvent, metadataOf, storedEventHash } from '../store/sqlite.row-codec';
+import { type StoredEvent, metadataOf, storedEventHash, storedTextHash } from '../store/sqlite.row-codec';
 import { MerkleFrontier } from './merkle/frontier';
 
 /**
@@ -114,6 +114,11 @@ export class ChainVerifier {
     if (!this.heads.has(streamId)) this.heads.set(streamId, { revision, hash });
   }
 
+  /** True once the stream has a head here: an event of it verified, or its head was assumed. */
+  knows(streamId: string): boolean {
+    return this.heads.has(streamId);
+  }
+
   /** True while nothing has failed. */
   get ok(): boolean {
     return this.failure === undefined;
@@ -205,6 +210,48 @@ export class ChainVerifier {
       metadata: metadataOf(e.metadata, e.hash, prevHash) as unknown as EventMetadata,
     };
     return this.check(event) ? String(event.metadata.hash) : undefined;
+  }
+
+  /**
+   * {@link checkStored}'s fast path from the pieces of the hashed text (`storedTextHash` in the row codec: `front`
+   * is `{"data":D,"eventId":E,"metadata":` with E the id's JSON token of `eventIdLength` characters, `back` is
+   * `,"streamId":S,"type":Y}` of this `streamId`, `stored` the hash column as hex), for a walk that has them made
+   * without a {@link StoredEvent} per row. The event's hash when it verified by that path; undefined when it did not
+   * — declined (nothing is recorded: check the row with {@link checkStored}, which decides) or failed before
+   * (`ok` says which).
+   */
+  checkStoredText(
+    position: number,
+    streamId: string,
+    revision: number,
+    front: string,
+    eventIdLength: number,
+    metadata: string,
+    back: string,
+    stored: string,
+  ): string | undefined {
+    if (this.failure) return undefined;
+    if (this.checkPositions && !(position > this.lastPosition)) return undefined;
+    const head = this.heads.get(streamId);
+    if (revision !== (head ? head.revision + 1 : 0)) return undefined;
+    const hash = storedTextHash(
+      head ? head.hash : GENESIS_HASH,
+      front,
+      eventIdLength,
+      metadata,
+      revision,
+      back,
+      stored,
+    );
+    if (hash === undefined) return undefined;
+    this.checked += 1;
+    // The id's token sits just before `,"metadata":`; a token with escapes is decoded as a reader would.
+    const token = front.slice(
+      front.length - eventIdLength - ',"metadata":'.length,
+      front.length - ',"metadata":'.length,
+    );
+    const eventId = token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
+    return this.accept({ eventId, streamId, revision, position }, head, hash) ? hash : undefined;
   }
 
   /** Records a verified event: the stream's new head, the tree, the checkpoints it reaches, progress. */
