@@ -40,12 +40,25 @@ const PER_CHECKPOINT = 60_000;
 const RUNS = 3;
 
 interface StreamHeadsRun {
-  /** Seconds (wall clock) in `advance` and `root`, summed over the checkpoints. */
+  /**
+   * Seconds (wall clock) summed over the checkpoints: the numbered path as MerkleIndex.sync drives it (the number's
+   * place in the index's map to the tree's numbers, `advanceNumbered`, `root`); the path by id (`advance`, `root`:
+   * a caller without numbers, and every caller before read-model schema 8); the from-scratch peer.
+   */
   incremental: number;
+  byId: number;
   scratch: number;
+  /**
+   * The one lookup by id per event left on the Merkle side of the live path: the merkle-leaves projection's cache
+   * from stream id to number (a Map of every stream). It replaced the index's per-leaf Map by id (its pending heads),
+   * which every leaf paid before beside the tree's own lookup; timed on its own so the two can be added.
+   */
+  lookup: number;
   /** The same, in CPU seconds of this process (user + system): less sensitive to a loaded machine. */
   incrementalCpu: number;
+  byIdCpu: number;
   scratchCpu: number;
+  lookupCpu: number;
   /** Seconds for as many bare SHA-256 calls (leaf-sized and node-sized inputs) as the incremental tree made. */
   floor: number;
   floorCpu: number;
@@ -83,41 +96,115 @@ const HEX = Array.from({ length: 1024 }, (_, i) => hash('sha256', `h${i}`, 'hex'
  * chain hashes are real SHA-256 hex strings, as the store hands them over. One minute at a time, so the heap holds
  * what a service would (a minute of events), not the whole run.
  */
-function* minutes(): Generator<{ ids: string[]; hashes: string[] }> {
+function* minutes(): Generator<Minute> {
   const rand = prng(7);
   const known: string[] = [];
   for (let base = 0; base < EVENTS; base += PER_CHECKPOINT) {
     const count = Math.min(PER_CHECKPOINT, EVENTS - base);
     const ids = new Array<string>(count);
     const hashes = new Array<string>(count);
+    const nos = new Int32Array(count);
+    const fresh = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
       const i = base + k;
       if (i % 10 === 0 && known.length < STREAMS) {
         ids[k] = `item-${Math.floor(rand() * 2 ** 48).toString(16)}`;
+        fresh[k] = 1;
+        nos[k] = known.length;
         known.push(ids[k]);
-      } else ids[k] = known[Math.floor(rand() * known.length)];
+      } else {
+        nos[k] = Math.floor(rand() * known.length);
+        ids[k] = known[nos[k]];
+      }
       hashes[k] = hash('sha256', `event ${i}`, 'hex');
     }
-    yield { ids, hashes };
+    yield { ids, hashes, nos, fresh };
   }
 }
 
+/**
+ * A minute of events: each one's stream id, chain hash, and the stream's number as `merkle_streams` gives it (dense,
+ * first-seen order; `fresh` marks the event that made the number), which the merkle-leaves projection stores in the
+ * leaf and the index hands to the tree.
+ */
+interface Minute {
+  ids: string[];
+  hashes: string[];
+  nos: Int32Array;
+  fresh: Uint8Array;
+}
+
 const streamHeadsRun = (): StreamHeadsRun => {
-  const run = { incremental: 0, scratch: 0, incrementalCpu: 0, scratchCpu: 0, checkpoints: 0 };
-  // The incremental tree and its peer in two passes over the same minutes, so that neither is charged for the other's
+  const run = {
+    incremental: 0,
+    byId: 0,
+    scratch: 0,
+    lookup: 0,
+    incrementalCpu: 0,
+    byIdCpu: 0,
+    scratchCpu: 0,
+    lookupCpu: 0,
+    checkpoints: 0,
+  };
+  // Each path and its peer in passes of their own over the same minutes, so that none is charged for another's
   // garbage (process CPU time counts the GC threads too) or has its caches flushed by it.
   const tree = new StreamHeadsTree();
+  // The index's map from `merkle_streams` numbers to the tree's, plus one (the identity on a table the projection wrote).
+  let treeNo = new Int32Array(1024);
   const roots: string[] = [];
   for (const minute of minutes()) {
-    // Timed: `advance` per event (as MerkleIndex.sync calls it per leaf) and the root at the checkpoint.
+    // Timed: per event what MerkleIndex.sync does for the tree (advanceTree) and the root at the checkpoint.
+    const { nos, hashes, fresh, ids } = minute;
     const cpu = process.cpuUsage();
     const t = process.hrtime.bigint();
-    for (let k = 0; k < minute.ids.length; k++) tree.advance(minute.ids[k], minute.hashes[k]);
+    for (let k = 0; k < nos.length; k++) {
+      const no = nos[k];
+      const known = no < treeNo.length ? treeNo[no] : 0;
+      if (known > 0) tree.advanceNumbered(known - 1, hashes[k]);
+      else {
+        // A new stream: its id with it (the index reads a sync's new ids in one range query of merkle_streams).
+        const tno = tree.size;
+        tree.advanceNumbered(tno, hashes[k], fresh[k] ? ids[k] : undefined);
+        if (no >= treeNo.length) {
+          const grown = new Int32Array(2 * treeNo.length);
+          grown.set(treeNo);
+          treeNo = grown;
+        }
+        treeNo[no] = tno + 1;
+      }
+    }
     roots.push(tree.root());
     run.incremental += seconds(t);
     run.incrementalCpu += cpuSeconds(cpu);
     run.checkpoints++;
   }
+  const byId = new StreamHeadsTree();
+  let b = 0;
+  for (const minute of minutes()) {
+    const cpu = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    for (let k = 0; k < minute.ids.length; k++) byId.advance(minute.ids[k], minute.hashes[k]);
+    const root = byId.root();
+    run.byId += seconds(t);
+    run.byIdCpu += cpuSeconds(cpu);
+    if (root !== roots[b++]) throw new Error('the stream-heads root by id differs from the numbered one');
+  }
+  // The projection's cache: a Map of every stream id seen to its number, one get per event (a set for a new one).
+  const numbers = new Map<string, number>();
+  let sum = 0;
+  for (const minute of minutes()) {
+    const { ids } = minute;
+    const cpu = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    for (let k = 0; k < ids.length; k++) {
+      const n = numbers.get(ids[k]);
+      if (n === undefined) numbers.set(ids[k], numbers.size);
+      else sum += n;
+    }
+    run.lookup += seconds(t);
+    run.lookupCpu += cpuSeconds(cpu);
+  }
+  if (sum < 0) throw new Error('unreachable: keeps the lookups from being optimized away');
   const heads = new Map<string, { streamId: string; revision: number; hash: string }>();
   let c = 0;
   for (const minute of minutes()) {
@@ -212,18 +299,26 @@ const witnessRun = async (dir: string, calls: number): Promise<WitnessRun> => {
 export const runTrustBench = async (): Promise<BenchResult[]> => {
   const us = (seconds: number) => (seconds / EVENTS) * 1e6;
   const inc: number[] = [];
+  const byId: number[] = [];
   const scr: number[] = [];
+  const look: number[] = [];
   const incCpu: number[] = [];
+  const byIdCpu: number[] = [];
   const scrCpu: number[] = [];
+  const lookCpu: number[] = [];
   const floor: number[] = [];
   const floorCpu: number[] = [];
   let last: StreamHeadsRun | undefined;
   for (let r = 0; r < RUNS; r++) {
     last = streamHeadsRun();
     inc.push(us(last.incremental));
+    byId.push(us(last.byId));
     scr.push(us(last.scratch));
+    look.push(us(last.lookup));
     incCpu.push(us(last.incrementalCpu));
+    byIdCpu.push(us(last.byIdCpu));
     scrCpu.push(us(last.scratchCpu));
+    lookCpu.push(us(last.lookupCpu));
     floor.push(us(last.floor));
     floorCpu.push(us(last.floorCpu));
   }
@@ -252,9 +347,28 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
       unit: 'µs/event',
       runs: inc,
     },
+    { name: 'stream-heads root, incremental by stream id', value: median(byId), unit: 'µs/event', runs: byId },
     { name: 'stream-heads root, from scratch per checkpoint (peer)', value: median(scr), unit: 'µs/event', runs: scr },
+    {
+      name: "stream id → number, the projection's cache (per event; was the index's by id)",
+      value: median(look),
+      unit: 'µs/event',
+      runs: look,
+    },
     { name: 'stream-heads root, incremental, CPU time', value: median(incCpu), unit: 'µs/event', runs: incCpu },
+    {
+      name: 'stream-heads root, incremental by stream id, CPU time',
+      value: median(byIdCpu),
+      unit: 'µs/event',
+      runs: byIdCpu,
+    },
     { name: 'stream-heads root, from scratch, CPU time (peer)', value: median(scrCpu), unit: 'µs/event', runs: scrCpu },
+    {
+      name: "stream id → number, the projection's cache, CPU time",
+      value: median(lookCpu),
+      unit: 'µs/event',
+      runs: lookCpu,
+    },
     { name: `bare SHA-256 calls, as many (${hashes}) (floor)`, value: median(floor), unit: 'µs/event', runs: floor },
     {
       name: 'bare SHA-256 calls, as many, CPU time (floor)',
