@@ -22,7 +22,8 @@ export type Db = Database.Database;
 // 7: item_access (the items a person may read, by the gates of the reading rule), issue 16.
 // 8: merkle_streams (each stream numbered in first-seen order); merkle_leaves and merkle_heads carry that number, not
 //    the id text (issue 10: no lookup by id per leaf; issue 16: ~63 bytes less a leaf).
-export const READ_MODEL_SCHEMA_VERSION = 8;
+// 9: merkle_streams without its unique index on the id (the projection's cache keeps ids unique; ~4 bytes an event).
+export const READ_MODEL_SCHEMA_VERSION = 9;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
 const TABLES = `

@@ -157,11 +157,7 @@ export class MerkleIndex {
         `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_leaves l
          JOIN merkle_streams s ON s.stream_no = l.stream_no WHERE l.idx = ?`,
       ),
-      // A stream the log has not seen has no number: every leaf counts (-1 is no stream's number).
-      nonCheckpointSince: db.prepare(
-        `SELECT COUNT(*) AS n FROM merkle_leaves WHERE idx >= ?
-         AND stream_no <> coalesce((SELECT stream_no FROM merkle_streams WHERE stream_id = ?), -1)`,
-      ),
+      nonCheckpointSince: db.prepare(`SELECT COUNT(*) AS n FROM merkle_leaves WHERE idx >= ? AND stream_no <> ?`),
       state: db.prepare(`SELECT size, last_leaf FROM merkle_state WHERE id = 0`),
       nodes: db.prepare(`SELECT level, idx, hash FROM merkle_nodes WHERE level >= ? ORDER BY level, idx`),
       allHeads: db.prepare(
@@ -485,6 +481,8 @@ export class MerkleIndex {
 
   /** How many leaves from `fromIndex` on belong to streams other than `streamId` (e.g. other than the checkpoints). */
   countOutsideStream(fromIndex: number, streamId: string): number {
-    return (this.stmts.nonCheckpointSince.get(fromIndex, streamId) as { n: number }).n;
+    // A stream the log has not seen has no number: every leaf counts (-1 is no stream's number).
+    const no = streamNumberOf(this.db, streamId) ?? -1;
+    return (this.stmts.nonCheckpointSince.get(fromIndex, no) as { n: number }).n;
   }
 }

@@ -15,7 +15,8 @@ import type { Projection } from '../runner/projection';
  * EventStoreDB adapter has no numbers). A leaf carries its stream's number rather than the id's text (~63 bytes a
  * leaf at 1M events, issue 16's disk), and the stream-heads tree takes the number as its own stream number
  * (`StreamHeadsTree.advanceNumbered`: its streams are numbered in the same first-seen order), so the index makes no
- * lookup by id per leaf (issue 10).
+ * lookup by id per leaf (issue 10). No index by id: an id is looked up in the projection's cache of the table (a
+ * unique index would repeat every id, ~4.4 bytes an event at 100k); the cache keeps the ids unique.
  *
  * `merkle_events` finds an event's leaf by its id (an export, an inclusion proof asked for by event id; EventStoreDB
  * has no lookup by id). Its key is the id's 16 bytes when it is a lowercase UUID (every id the ledger makes), else
@@ -25,7 +26,7 @@ export const MERKLE_LEAVES_TABLE = `
 CREATE TABLE IF NOT EXISTS merkle_leaves (
   idx INTEGER PRIMARY KEY, position INTEGER NOT NULL, stream_no INTEGER NOT NULL, event_hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS merkle_events (event_id BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS merkle_streams (stream_no INTEGER PRIMARY KEY, stream_id TEXT NOT NULL UNIQUE);`;
+CREATE TABLE IF NOT EXISTS merkle_streams (stream_no INTEGER PRIMARY KEY, stream_id TEXT NOT NULL);`;
 /** None: the leaves are read by `idx` (the rowid) and the events by their key. Kept for the schema's shape. */
 export const MERKLE_LEAVES_INDEXES = ``;
 export const MERKLE_LEAVES_SCHEMA = MERKLE_LEAVES_TABLE + MERKLE_LEAVES_INDEXES;
