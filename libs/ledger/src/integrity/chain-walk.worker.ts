@@ -13,11 +13,13 @@ import type { WalkPage, WalkRequest } from './parallel-walk';
 
 /** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
 type Row = [number, number, number, Buffer | string, number, string, string, string | null];
-/** position, stream_no, revision, type_no, the hashed text's front (or null), metadata, hash (hex): the fast read. */
-type TextRow = [number, number, number, number, string | null, string, string | null];
+/** position, stream_no, revision, type_no, and hash ‖ event id (hex) ‖ data ‖ \x0b ‖ metadata (or null): the fast read. */
+type TextRow = [number, number, number, number, string | null];
 
-/** The JSON token of an event id SQLite spells out from its 16 bytes: a UUID in quotes. */
-const UUID_TOKEN_LENGTH = 38;
+/** What separates a fast row's data from its metadata: a raw control character, which no JSON text holds. */
+const SEPARATOR = '\x0b';
+/** Where a fast row's data begins: after the 64 hex digits of the hash and the 32 of the event id. */
+const DATA_AT = 96;
 
 /** 0x00 ‖ event hash: the RFC 9162 leaf input, rewritten per event (hashing is synchronous). */
 const leafInput = Buffer.alloc(33);
@@ -46,17 +48,18 @@ const run = (request: WalkRequest): void => {
     if (name === undefined) throw new Error(`event store: no ${what} is numbered ${n} (the file is damaged)`);
     return name;
   };
-  // Each row as few values as the fast path needs (the rows' values are the largest cost of the walk): the front of
-  // the hashed text, `{"data":D,"eventId":"<uuid>","metadata":`, made by SQLite (the id's 16 bytes spelled out as
-  // a reader's idOf does, in C), the metadata as stored, and the hash as hex (no Buffer and no hex conversion per
-  // row here). A row the front cannot be made for (an id that is not 16 bytes, data that is not text) has none and
-  // is read whole by `whole`, as the store's reader would read it; so is a row the fast path declines.
+  // Each row as few values as the fast path needs (the rows' values are the largest cost of the walk): the numbers,
+  // and one string of the hash's and the event id's bytes as lowercase hex (the id a UUID's 16 bytes), the data and
+  // the metadata as stored. One hex() and one lower() a row: spelling the UUID out in SQL (five substr() of hex())
+  // cost more than the JavaScript that does it here (measured). A row not of that shape (an id that is not 16 bytes,
+  // a hash not of 32, text that is not text) has none and is read whole by `whole`, as the store's reader would read
+  // it; so is a row the fast path declines, or one whose data or metadata holds the separator.
   const page = db
     .prepare(
       `SELECT position, stream_no, revision, type_no,
-         CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 AND typeof(data) = 'text'
-           THEN '{"data":' || data || ',"eventId":"' || ${idTextSql('event_id')} || '","metadata":' END,
-         metadata, CASE typeof(hash) WHEN 'blob' THEN lower(hex(hash)) ELSE hash END
+         CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 AND typeof(hash) = 'blob'
+             AND length(hash) = 32 AND typeof(data) = 'text' AND typeof(metadata) = 'text'
+           THEN lower(hex(hash) || hex(event_id)) || data || char(11) || metadata END
        FROM events WHERE position > ? AND position <= ? ORDER BY position`,
     )
     .raw();
@@ -135,23 +138,27 @@ const run = (request: WalkRequest): void => {
           const head = headBefore(r[1], r[2], from);
           if (head) verifier.assumeHead(streamId, head[0], derivedPrevHash(1, head[1] ?? head[2]));
         }
-        const front = r[4];
-        const metadata = r[5];
-        const stored = r[6];
-        let hash =
-          front !== null && typeof metadata === 'string' && typeof stored === 'string' && stored.length === 64
-            ? verifier.checkStoredText(
-                r[0],
-                streamId,
-                r[2],
-                front,
-                UUID_TOKEN_LENGTH,
-                metadata,
-                streamTokens[r[1]] + nameOf(typeTokens, r[3], 'type'),
-                stored,
-              )
-            : undefined;
-        // Declined (or no front): the row read whole and checked as the one-thread walk checks it. A row that is
+        const fast = r[4];
+        // The separator found once, after the data: so neither the data nor the metadata holds it, and the cut is
+        // where SQLite put it.
+        const cut = fast === null ? -1 : fast.indexOf(SEPARATOR, DATA_AT);
+        let hash: string | undefined;
+        if (fast !== null && cut >= 0 && fast.indexOf(SEPARATOR, cut + 1) < 0) {
+          // A UUID's 16 bytes spelled out as idOf does (8-4-4-4-12).
+          const eventId = `${fast.slice(64, 72)}-${fast.slice(72, 76)}-${fast.slice(76, 80)}-${fast.slice(80, 84)}-${fast.slice(84, 96)}`;
+          hash = verifier.checkStoredText(
+            r[0],
+            streamId,
+            r[2],
+            eventId,
+            '"' + eventId + '"',
+            fast.slice(DATA_AT, cut),
+            fast.slice(cut + 1),
+            streamTokens[r[1]] + nameOf(typeTokens, r[3], 'type'),
+            fast.slice(0, 64),
+          );
+        }
+        // Declined (or not of the fast shape): the row read whole and checked as the one-thread walk checks it. A row that is
         // not JSON any more throws there, as SqliteEventStore.readAll would (the run fails, not names).
         if (hash === undefined && verifier.ok) hash = checkWhole(verifier, r[0]);
         if (hash === undefined) {

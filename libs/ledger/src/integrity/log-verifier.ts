@@ -213,19 +213,19 @@ export class ChainVerifier {
   }
 
   /**
-   * {@link checkStored}'s fast path from the pieces of the hashed text (`storedTextHash` in the row codec: `front`
-   * is `{"data":D,"eventId":E,"metadata":` with E the id's JSON token of `eventIdLength` characters, `back` is
-   * `,"streamId":S,"type":Y}` of this `streamId`, `stored` the hash column as hex), for a walk that has them made
-   * without a {@link StoredEvent} per row. The event's hash when it verified by that path; undefined when it did not
-   * — declined (nothing is recorded: check the row with {@link checkStored}, which decides) or failed before
-   * (`ok` says which).
+   * {@link checkStored}'s fast path from the pieces of the hashed text (`storedTextHash` in the row codec:
+   * `eventIdToken` is `eventId`'s JSON string token, `back` is `,"streamId":S,"type":Y}` of this `streamId`, `stored`
+   * the hash column as hex), for a walk that has them at hand without a {@link StoredEvent} per row. The event's hash
+   * when it verified by that path; undefined when it did not — declined (nothing is recorded: check the row with
+   * {@link checkStored}, which decides) or failed before (`ok` says which).
    */
   checkStoredText(
     position: number,
     streamId: string,
     revision: number,
-    front: string,
-    eventIdLength: number,
+    eventId: string,
+    eventIdToken: string,
+    data: string,
     metadata: string,
     back: string,
     stored: string,
@@ -234,23 +234,9 @@ export class ChainVerifier {
     if (this.checkPositions && !(position > this.lastPosition)) return undefined;
     const head = this.heads.get(streamId);
     if (revision !== (head ? head.revision + 1 : 0)) return undefined;
-    const hash = storedTextHash(
-      head ? head.hash : GENESIS_HASH,
-      front,
-      eventIdLength,
-      metadata,
-      revision,
-      back,
-      stored,
-    );
+    const hash = storedTextHash(head ? head.hash : GENESIS_HASH, data, eventIdToken, metadata, revision, back, stored);
     if (hash === undefined) return undefined;
     this.checked += 1;
-    // The id's token sits just before `,"metadata":`; a token with escapes is decoded as a reader would.
-    const token = front.slice(
-      front.length - eventIdLength - ',"metadata":'.length,
-      front.length - ',"metadata":'.length,
-    );
-    const eventId = token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
     return this.accept({ eventId, streamId, revision, position }, head, hash) ? hash : undefined;
   }
 

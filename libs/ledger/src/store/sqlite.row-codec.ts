@@ -369,11 +369,10 @@ export function storedEventHash(prevHash: string, e: StoredEvent): string | unde
   if (!Number.isSafeInteger(e.revision)) return undefined;
   // JSON.stringify, not canonicalize, for the three strings: where they differ (a lone surrogate) the text cannot
   // match a sealed canonical text, and the slow path decides.
-  const eventId = JSON.stringify(e.eventId);
   return storedTextHash(
     prevHash,
-    '{"data":' + data + ',"eventId":' + eventId + ',"metadata":',
-    eventId.length,
+    data,
+    JSON.stringify(e.eventId),
     metadata,
     e.revision,
     ',"streamId":' + JSON.stringify(e.streamId) + ',"type":' + JSON.stringify(e.type) + '}',
@@ -381,20 +380,18 @@ export function storedEventHash(prevHash: string, e: StoredEvent): string | unde
   );
 }
 
-/** `,"eventId":` and `,"metadata":` around the event id's token in {@link storedTextHash}'s `front`. */
-const AROUND_EVENT_ID = ',"eventId":'.length + ',"metadata":'.length;
-
 /**
- * {@link storedEventHash} from the pieces of its text, for a walk that has them made already (the verify worker:
- * `front` by SQLite, `back` once per stream and type): the same text, the same checks, so the same proof.
- * `front` is `{"data":D,"eventId":E,"metadata":` with E the event id's JSON string token (`eventIdLength` its
- * length), `back` is `,"streamId":S,"type":Y}`, `stored` the hash column as hex. The event's hash when
- * `sha256(prevHash ‖ front ‖ expand(metadata) ‖ ,"revision":R ‖ back)` is `stored`, else undefined.
+ * {@link storedEventHash} from the pieces of its text, for a walk that has them at hand (the verify worker: the id's
+ * token from the bytes SQLite spelled out, `back` made once per stream and type): the same text, the same checks,
+ * so the same proof. `eventIdToken` is the event id's JSON string token, `back` is `,"streamId":S,"type":Y}` (S, Y
+ * the tokens of the names), `stored` the hash column as hex. The event's hash when
+ * `sha256(prevHash ‖ {"data":data,"eventId":token,"metadata":expand(metadata),"revision":R ‖ back)` is `stored`,
+ * else undefined.
  */
 export function storedTextHash(
   prevHash: string,
-  front: string,
-  eventIdLength: number,
+  data: string,
+  eventIdToken: string,
   metadata: string,
   revision: number,
   back: string,
@@ -406,16 +403,20 @@ export function storedTextHash(
   } catch {
     return undefined;
   }
-  // The cut points must be unambiguous (see above): declined, not refused — the slow path decides. D holds no
-  // `,"eventId":` exactly when the first one in `front` is the separator before E: E, a JSON string token, has none
-  // (its quotes are escaped), and none can begin in D and end in the separator (the separator begins with the
-  // pattern's only comma).
-  if (
-    front.indexOf(',"eventId":') !== front.length - eventIdLength - AROUND_EVENT_ID ||
-    head.includes(',"eventId":') ||
-    head.includes(',"revision":')
-  )
-    return undefined;
-  const text = prevHash + front + head + ',"revision":' + String(revision) + back;
-  return sha256Hex(text) === stored ? stored : undefined;
+  // The cut points must be unambiguous (see above): declined, not refused — the slow path decides.
+  if (data.includes(',"eventId":') || head.includes(',"eventId":') || head.includes(',"revision":')) return undefined;
+  const text =
+    prevHash +
+    '{"data":' +
+    data +
+    ',"eventId":' +
+    eventIdToken +
+    ',"metadata":' +
+    head +
+    ',"revision":' +
+    String(revision) +
+    back;
+  // The digest (equal to `stored`), not `stored`: a caller's slice of a longer string would keep that string alive.
+  const digest = sha256Hex(text);
+  return digest === stored ? digest : undefined;
 }
