@@ -5,9 +5,11 @@
  * run: the store's own durable append rate with 64 concurrent writers and no HTTP, no domain, no projections.
  *
  * BENCH_CPU_PROF=FILE writes the service's CPU profile there (scripts/cpu-profile.js), for docs/benchmarks.md.
- * BENCH_HTTP_PARTS=single,batch,core,ceiling,limiter,validation (default: all six) runs only those parts, so a profile
- * shows one path alone. `core` is the bulk path without HTTP: `LedgerCore.executeBatch` of the same batches in a process
- * of its own per build (bench/batch-core.driver.ts; BENCH_CORE_BATCHES batches of 500, default 20).
+ * BENCH_HTTP_PARTS=single,single-core,batch,core,ceiling,limiter,validation (default: all seven) runs only those parts,
+ * so a profile shows one path alone. `core` is the bulk path without HTTP: `LedgerCore.executeBatch` of the same
+ * batches in a process of its own per build (bench/batch-core.driver.ts; BENCH_CORE_BATCHES batches of 500, default
+ * 20). `single-core` is the single-command path without HTTP the same way (bench/single-core.driver.ts; 32 in flight,
+ * BENCH_SINGLE_CORE_COMMANDS, default 6,000), with the main thread's CPU per command.
  * BENCH_HTTP_BASELINE=DIR (a checkout of another commit, built: DIR/dist) measures that build too, its runs interleaved with this
  * build's, so a before/after comparison shares one machine state: how docs/benchmarks.md's before/after rows were taken.
  * On this 2-core machine the load generator and the service share the cores, as they would on one small server.
@@ -31,7 +33,9 @@ const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = 3;
 const KEY = 'k-bench-0123456789abcdef';
 const PARTS = new Set(
-  (process.env.BENCH_HTTP_PARTS ?? 'single,batch,core,ceiling,limiter,validation').split(',').map((p) => p.trim()),
+  (process.env.BENCH_HTTP_PARTS ?? 'single,single-core,batch,core,ceiling,limiter,validation')
+    .split(',')
+    .map((p) => p.trim()),
 );
 
 const post = async (base: string, name: string, data: unknown): Promise<void> => {
@@ -189,6 +193,40 @@ const batchRun = async (base: string) => {
 };
 
 /** `LedgerCore.executeBatch` of the same batches, no HTTP, in a process of its own running `root`'s build. */
+/** One run of bench/single-core.driver.ts against the build at `root`. */
+const singleCoreRun = (
+  root: string,
+  dir: string,
+): Promise<{ rate: number; cpuUsPerCommand: number; mainUsPerCommand?: number }> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      [
+        '-r',
+        path.join(root, 'scripts', 'register-paths.js'),
+        path.join(ROOT, 'dist', 'bench', 'single-core.driver.js'),
+      ],
+      { cwd: root, env: { ...process.env, BENCH_CORE_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`single-core driver (${root}) exited with ${code}`));
+      const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+        commands: number;
+        wallMs: number;
+        cpuUsPerCommand: number;
+        mainUsPerCommand?: number;
+      };
+      resolve({
+        rate: (r.commands * 1000) / r.wallMs,
+        cpuUsPerCommand: r.cpuUsPerCommand,
+        mainUsPerCommand: r.mainUsPerCommand,
+      });
+    });
+  });
+
 const coreRun = (root: string, dir: string): Promise<{ rate: number; cpuUsPerFact: number }> =>
   new Promise((resolve, reject) => {
     const proc = spawn(
@@ -289,6 +327,20 @@ export async function runHttpBench(dir: string): Promise<BenchResult[]> {
             );
         }
       }
+    }
+    if (PARTS.has('single-core')) {
+      process.stderr.write(
+        `  LedgerCore.execute, RecordReading, ${CONNECTIONS} in flight, no HTTP, × ${RUNS} per build…\n`,
+      );
+      const name = `in-process execute (RecordReading, ${CONNECTIONS} in flight)`;
+      for (let r = 0; r < RUNS; r++)
+        for (const b of builds) {
+          const { rate, cpuUsPerCommand, mainUsPerCommand } = await singleCoreRun(b.root, dir);
+          add(`${name}: commands/s${suffix(b.label)}`, rate);
+          add(`${name}: CPU µs per command${suffix(b.label)}`, cpuUsPerCommand);
+          if (mainUsPerCommand !== undefined)
+            add(`${name}: main thread µs per command${suffix(b.label)}`, mainUsPerCommand);
+        }
     }
     if (PARTS.has('core')) {
       process.stderr.write(`  LedgerCore.executeBatch, ${BATCH} readings a batch, no HTTP, × ${RUNS} per build…\n`);
