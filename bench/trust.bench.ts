@@ -5,7 +5,9 @@
  *   of an inserted stream, are rehashed) beside a from-scratch recomputation of every leaf and node per checkpoint
  *   (a second pass over the same minutes), in wall-clock and in CPU time (a loaded machine inflates the first most),
  *   and beside the floor: as many bare one-shot SHA-256 calls as the incremental tree made (what no implementation
- *   of the definition can avoid);
+ *   of the definition can avoid). The tree is driven by stream number, as MerkleIndex.sync drives it since
+ *   read-model schema 8, and in a pass of its own by stream id (callers without numbers); the merkle-leaves
+ *   projection's id → number lookup, the one lookup by id per event left on that path, is timed on its own;
  * - the witness add-checkpoint round trip on loopback (real HTTP, keep-alive, state fsynced per call) beside a bare
  *   node:http POST round trip on the same loopback as its ceiling, and the same calls in process (state file fsynced,
  *   state in memory) to say where the time goes.
