@@ -453,13 +453,14 @@ export class FakeEsdb {
         const at = BigInt(ao.getPosition()!.getCommitPosition());
         // Forwards reads include the record at the position, subscriptions start after it, backwards reads
         // return the records before it.
+        // The log's positions grow, so the first record past a bound is found by bisection (a scan from the start
+        // made every page of a long read cost the whole log before it: quadratic, issue 16's replica).
         startIndex =
           forwards && !subscription
-            ? source.findIndex((r) => r.position >= at)
+            ? FakeEsdb.firstIndexFrom(source, at, false)
             : forwards
-              ? source.findIndex((r) => r.position > at)
-              : FakeEsdb.lastIndexBefore(source, at);
-        if (forwards && startIndex < 0) startIndex = source.length;
+              ? FakeEsdb.firstIndexFrom(source, at, true)
+              : FakeEsdb.firstIndexFrom(source, at, false) - 1;
         liveAfter = (r) => r.position > at;
       }
       isLive = (r) => matches(r);
@@ -522,9 +523,17 @@ export class FakeEsdb {
     call.on('error', detach);
   }
 
-  private static lastIndexBefore(source: FakeRecord[], at: bigint): number {
-    for (let i = source.length - 1; i >= 0; i--) if (source[i].position < at) return i;
-    return -1;
+  /** Index of the first record at `at` or past it (`after`: past it only); the log's length when there is none. */
+  private static firstIndexFrom(source: FakeRecord[], at: bigint, after: boolean): number {
+    let lo = 0;
+    let hi = source.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = source[mid].position;
+      if (after ? p <= at : p < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private static filter(o: pb.ReadReq.Options): (r: FakeRecord) => boolean {
