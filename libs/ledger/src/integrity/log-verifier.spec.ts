@@ -2,6 +2,8 @@ import type { EventStore, NewEvent, ReadAllOptions, RecordedEvent } from '../sto
 import { GENESIS_HASH, eventHash, sealEvents } from './hash-chain';
 import { leafHash, merkleRoot } from './merkle';
 import { ChainVerifier, readAllEvents, verifyEvents } from './log-verifier';
+import { encodeMetadata } from '../store/sqlite.row-codec';
+import { storedDataText } from './event-hash';
 
 const AT = '2026-03-02T09:00:00.000Z';
 
@@ -231,6 +233,53 @@ describe('a tampered global log', () => {
     expect(result.firstFailure?.eventId).toBe(log[10].eventId);
     expect(result.eventsChecked).toBe(11);
     expect(result.treeSize).toBe(10);
+  });
+});
+
+describe("a split walk's pieces: knows, assumeHead, checkStoredText", () => {
+  // An event as the verify worker reads its row: data and metadata in the store's format 2 texts.
+  const sealedRow = (revision: number, prevHash: string) => {
+    const [e] = sealEvents('item-a', revision - 1, prevHash, [newEvent('item-a', revision)]);
+    const { text } = encodeMetadata(e.metadata, prevHash);
+    return { e, data: storedDataText(e.data), metadata: text, hash: String(e.metadata.hash) };
+  };
+  const BACK = ',"streamId":"item-a","type":"ItemRead"}';
+
+  it('knows a stream once its head is assumed or an event of it verified, and verifies from an assumed head', () => {
+    const first = sealedRow(0, GENESIS_HASH);
+    const second = sealedRow(1, first.hash);
+    const v = new ChainVerifier({ merkle: false });
+    expect(v.knows('item-a')).toBe(false);
+    v.assumeHead('item-a', 0, first.hash);
+    expect(v.knows('item-a')).toBe(true);
+    const token = JSON.stringify(second.e.eventId);
+    expect(
+      v.checkStoredText(5, 'item-a', 1, second.e.eventId, token, second.data, second.metadata, BACK, second.hash),
+    ).toBe(second.hash);
+    expect(v.result()).toMatchObject({ ok: true, eventsChecked: 1, streams: 1 });
+  });
+
+  it('declines without recording anything: a wrong link, a wrong revision, an edited text', () => {
+    const first = sealedRow(0, GENESIS_HASH);
+    const second = sealedRow(1, first.hash);
+    const v = new ChainVerifier({ merkle: false });
+    const token = JSON.stringify(second.e.eventId);
+    // No head assumed: revision 1 where 0 is expected.
+    expect(
+      v.checkStoredText(5, 'item-a', 1, second.e.eventId, token, second.data, second.metadata, BACK, second.hash),
+    ).toBeUndefined();
+    v.assumeHead('item-a', 0, 'f'.repeat(64));
+    // The wrong head: the text hashes with another prevHash.
+    expect(
+      v.checkStoredText(5, 'item-a', 1, second.e.eventId, token, second.data, second.metadata, BACK, second.hash),
+    ).toBeUndefined();
+    const edited = second.data.replace('p-1', 'p-2');
+    expect(
+      v.checkStoredText(5, 'item-a', 1, second.e.eventId, token, edited, second.metadata, BACK, second.hash),
+    ).toBeUndefined();
+    // Nothing failed and nothing was counted: the caller's whole read decides.
+    expect(v.ok).toBe(true);
+    expect(v.result()).toMatchObject({ ok: true, eventsChecked: 0 });
   });
 });
 
