@@ -8,8 +8,8 @@
  * investigation deadlines fire as the clock passes them, two more violations each), loans and returns, dispatches
  * and receipts, approved copies, and one much-read item (10,000 readings at 1M) for history pages.
  *
- * Time is a ManualClock walked from 2025-01-01 in steps; after each step the due deadlines are fired, as the
- * scheduler would. Out-of-scope readings stop four months before the end, so every deadline a start could find due
+ * Time is a ManualClock walked from 2025-01-01 in steps; the deadlines due at a step's end fire after its commands
+ * in the same batch, as a scheduler round right after them would. Out-of-scope readings stop four months before the end, so every deadline a start could find due
  * (the 3-month investigation one is the longest) has fired already: a service started on the data set fires none.
  *
  * Built once per (size, GENERATOR_VERSION) under bench/.data/ (git-ignored) and reused: a `complete.json` marker is
