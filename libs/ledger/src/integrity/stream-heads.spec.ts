@@ -65,6 +65,31 @@ describe('stream-heads tree', () => {
     );
   });
 
+  it('the leaf of a chain hash given as bytes is the definition with its lowercase hex, for any bytes and revision', () => {
+    // The index hands the tree its 32-byte Buffers; the tree writes their hex into the leaf input with a table. Other
+    // lengths (no chain hash, but bytes all the same) take the hex string's path.
+    const bytes = fc.oneof(
+      { weight: 4, arbitrary: fc.uint8Array({ minLength: 32, maxLength: 32 }) },
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+    );
+    const digitEdges = [0, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 2 ** 31 - 1, 2 ** 31, Number.MAX_SAFE_INTEGER];
+    const revision = fc.oneof(fc.nat(), fc.constantFrom(...digitEdges), fc.integer({ min: -5, max: -1 }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), revision, bytes, (streamId, rev, b) => {
+        const hash = Buffer.from(b);
+        const head = { streamId, revision: rev, hash: hash.toString('hex') };
+        const tree = new StreamHeadsTree();
+        tree.set(streamId, rev, hash);
+        const expected = createHash('sha256')
+          .update(Buffer.concat([Buffer.from([0]), Buffer.from(streamHeadJsonReference(head), 'utf8')]))
+          .digest('hex');
+        expect(tree.root()).toBe(expected);
+        expect(tree.head(streamId)).toEqual(head);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('incremental roots equal the from-scratch definition after any sequence of appends and checkpoints', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('event' as const), stream: fc.integer({ min: 0, max: 40 }) }),
@@ -109,13 +134,27 @@ describe('stream-heads tree', () => {
           kind: fc.constant('new' as const),
           id: fc.string({ unit: 'grapheme' }),
           numbered: fc.boolean(),
+          bytes: fc.boolean(),
         }),
       },
       {
         weight: 5,
-        arbitrary: fc.record({ kind: fc.constant('event' as const), pick: fc.nat(), numbered: fc.boolean() }),
+        arbitrary: fc.record({
+          kind: fc.constant('event' as const),
+          pick: fc.nat(),
+          numbered: fc.boolean(),
+          bytes: fc.boolean(),
+        }),
       },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('set' as const), pick: fc.nat(), revision: fc.nat() }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('set' as const),
+          pick: fc.nat(),
+          revision: fc.nat(),
+          bytes: fc.boolean(),
+        }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('root' as const), prove: fc.nat() }) },
       {
         weight: 1,
@@ -134,8 +173,10 @@ describe('stream-heads tree', () => {
         // A caller's own numbers, dense in first-seen order (the read model's merkle_streams): the numbered path
         // must give the definition's roots as the one by id does, in any mix of the two.
         const numbers = new Map<string, number>();
-        const append = (streamId: string, revision?: number, numbered = false) => {
+        // `bytes`: the chain hash as the index has it, 32 bytes (the numbered path the index drives), else hex.
+        const append = (streamId: string, revision?: number, numbered = false, bytes = false) => {
           const hash = hashOf(`${streamId}:${n++}`);
+          const given = bytes ? Buffer.from(hash, 'hex') : hash;
           const next = revision ?? (heads.get(streamId)?.revision ?? -1) + 1;
           const isNew = !heads.has(streamId);
           if (isNew) {
@@ -143,8 +184,8 @@ describe('stream-heads tree', () => {
             ids.push(streamId);
           }
           heads.set(streamId, { streamId, revision: next, hash });
-          if (revision !== undefined) tree.set(streamId, revision, hash);
-          else if (numbered) tree.advanceNumbered(numbers.get(streamId)!, hash, isNew ? streamId : undefined);
+          if (revision !== undefined) tree.set(streamId, revision, given);
+          else if (numbered) tree.advanceNumbered(numbers.get(streamId)!, given, isNew ? streamId : undefined);
           else tree.advance(streamId, hash);
           expect(tree.numberOf(streamId)).toBe(numbers.get(streamId));
         };
@@ -158,10 +199,11 @@ describe('stream-heads tree', () => {
           expect(verifyStreamHeadProof(p, root)).toBe(true);
         };
         for (const o of ops) {
-          if (o.kind === 'new') append(o.id, undefined, o.numbered);
+          if (o.kind === 'new') append(o.id, undefined, o.numbered, o.bytes);
           else if (o.kind === 'batch') for (const id of o.ids) append(id);
-          else if (o.kind === 'event' && ids.length > 0) append(ids[o.pick % ids.length], undefined, o.numbered);
-          else if (o.kind === 'set' && ids.length > 0) append(ids[o.pick % ids.length], o.revision);
+          else if (o.kind === 'event' && ids.length > 0)
+            append(ids[o.pick % ids.length], undefined, o.numbered, o.bytes);
+          else if (o.kind === 'set' && ids.length > 0) append(ids[o.pick % ids.length], o.revision, false, o.bytes);
           else if (o.kind === 'root') check(o.prove);
         }
         check(0);

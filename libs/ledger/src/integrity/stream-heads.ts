@@ -89,6 +89,18 @@ const isHex64 = (s: string): boolean => {
   return bad === 0;
 };
 
+/**
+ * `HEX_PAIR[b]`: the two lowercase hex digits of byte b as one little-endian 16-bit word (the first digit in the low
+ * byte), so that a 32-byte chain hash is written as its 64 hex characters with 32 table reads and 32 16-bit stores.
+ * Node has no "hex into this buffer at this offset" for bytes (toString('hex') makes a string, which the leaf would
+ * then copy in again); this table is the one that does it without the string.
+ */
+const HEX_PAIR = new Uint16Array(256);
+for (let b = 0; b < 256; b++) {
+  const digits = b.toString(16).padStart(2, '0');
+  HEX_PAIR[b] = digits.charCodeAt(0) | (digits.charCodeAt(1) << 8);
+}
+
 /** Buffer's own latin1Write and utf8Write (what write(…, encoding) calls after looking the encoding up): not in @types/node. */
 type RawWritable = Buffer & {
   latin1Write(text: string, offset: number, length: number): number;
@@ -107,6 +119,8 @@ type RawWritable = Buffer & {
 class LeafWriter {
   /** Bytes 0–9 `0x00{"hash":"`, 10–73 the hash, 74–86 `","revision":`, then the digits and the tail. */
   private buf = Buffer.alloc(0) as RawWritable;
+  /** {@link buf}'s 16-bit words: the hash's 64 digits are words 5–36 (byte 10 is even, and buf is not the pool's). */
+  private pairs = new Uint16Array(0);
   /** `views[len]`: the first len bytes of {@link buf}, made once (crypto.hash takes a whole view, not a range). */
   private views: Buffer[] = [];
 
@@ -116,32 +130,61 @@ class LeafWriter {
 
   private ensure(length: number): void {
     if (this.buf.length >= length) return;
-    const next = Buffer.alloc(Math.max(length, 2 * this.buf.length)) as RawWritable;
+    // Its own ArrayBuffer (never the pool's), so that its 16-bit words are aligned.
+    const size = Math.max(length, 2 * this.buf.length);
+    const memory = new ArrayBuffer(size + (size & 1));
+    const next = Buffer.from(memory, 0, size) as RawWritable;
     next.latin1Write('\u0000{"hash":"', 0, 10);
     next.latin1Write('","revision":', 74, 13);
     this.buf = next;
+    this.pairs = new Uint16Array(memory);
     this.views = Array.from({ length: next.length + 1 }, (_, i) => next.subarray(0, i));
   }
 
-  /** Writes the leaf of the head (`hash`, `r`, the stream's `tail` of `tailBytes` UTF-8 bytes) into `out` at `offset`. */
-  leaf(hash: string, r: number, tail: string, tailBytes: number, out: Buffer, offset: number): void {
-    if (r >= 0 && r <= 0x7fffffff && (r | 0) === r && isHex64(hash)) {
-      let digits = 1;
-      for (let p = 10; p <= r && digits < 10; p *= 10) digits++;
-      const end = 87 + digits + tailBytes;
-      this.ensure(end);
-      const buf = this.buf;
-      buf.latin1Write(hash, 10, 64);
-      for (let i = 86 + digits, v = r; i >= 87; i--, v = (v / 10) | 0) buf[i] = 48 + (v % 10);
-      // An ASCII tail (the usual stream id) is its own UTF-8: latin1Write is the cheaper of the two writes.
-      if (tailBytes === tail.length) buf.latin1Write(tail, 87 + digits, tailBytes);
-      else buf.utf8Write(tail, 87 + digits, tailBytes);
-      sha256Into(this.views[end], out, offset);
+  /**
+   * Writes the leaf of the head (`hash`, `r`, the stream's `tail` of `tailBytes` UTF-8 bytes) into `out` at `offset`.
+   * `hash` is the chain hash as hex, or as its 32 bytes (the hex of which is written here, with {@link HEX_PAIR}).
+   */
+  leaf(hash: string | Buffer, r: number, tail: string, tailBytes: number, out: Buffer, offset: number): void {
+    if (typeof hash !== 'string') {
+      if (hash.length === HASH_BYTES && r >= 0 && r <= 0x7fffffff && (r | 0) === r) {
+        const end = this.digits(r, tailBytes);
+        const pairs = this.pairs;
+        for (let i = 0; i < HASH_BYTES; i++) pairs[5 + i] = HEX_PAIR[hash[i]];
+        this.rest(r, tail, tailBytes, end, out, offset);
+      } else this.leaf(hash.toString('hex'), r, tail, tailBytes, out, offset);
+    } else if (r >= 0 && r <= 0x7fffffff && (r | 0) === r && isHex64(hash)) {
+      const end = this.digits(r, tailBytes);
+      this.buf.latin1Write(hash, 10, 64);
+      this.rest(r, tail, tailBytes, end, out, offset);
     } else sha256Into(`\u0000{"hash":${hashMember(hash)},"revision":${r}${tail}`, out, offset);
+  }
+
+  /** The end of the leaf input of a head with revision `r` (a non-negative 31-bit integer), the buffer grown to it. */
+  private digits(r: number, tailBytes: number): number {
+    let digits = 1;
+    for (let p = 10; p <= r && digits < 10; p *= 10) digits++;
+    const end = 87 + digits + tailBytes;
+    this.ensure(end);
+    return end;
+  }
+
+  /** Writes the revision's digits and the tail before `end`, and hashes the leaf input into `out` at `offset`. */
+  private rest(r: number, tail: string, tailBytes: number, end: number, out: Buffer, offset: number): void {
+    const buf = this.buf;
+    const digits = end - 87 - tailBytes;
+    for (let i = 86 + digits, v = r; i >= 87; i--, v = (v / 10) | 0) buf[i] = 48 + (v % 10);
+    // An ASCII tail (the usual stream id) is its own UTF-8: latin1Write is the cheaper of the two writes.
+    if (tailBytes === tail.length) buf.latin1Write(tail, 87 + digits, tailBytes);
+    else buf.utf8Write(tail, 87 + digits, tailBytes);
+    sha256Into(this.views[end], out, offset);
   }
 }
 
 const SLOT = HASH_BYTES;
+
+/** A kept chain hash as the head's `hash` (lowercase hex). */
+const hexOf = (hash: string | Buffer): string => (typeof hash === 'string' ? hash : hash.toString('hex'));
 
 /**
  * A stream's record in {@link StreamHeadsTree}'s `rec`, four numbers by stream number: its revision, the flush epoch
@@ -183,7 +226,11 @@ export class StreamHeadsTree {
    */
   private readonly sids = new Map<string, number>();
   private readonly ids: string[] = [];
-  private readonly hashes: string[] = [];
+  /**
+   * Each stream's last chain hash, as the caller gave it: hex, or its 32 bytes (the index's own Buffer, kept rather
+   * than copied or turned into hex per event: the leaf writes its hex once per flush).
+   */
+  private readonly hashes: (string | Buffer)[] = [];
   /** Each stream's record ({@link REC} numbers: revision, epoch, slot, tail length). */
   private rec = new Float64Array(REC * 16);
   /** Flushes so far, plus one: a record whose epoch equals it is stale (records start at 0: none is). */
@@ -229,11 +276,14 @@ export class StreamHeadsTree {
     const sid = this.sids.get(streamId);
     return sid === undefined
       ? undefined
-      : { streamId, revision: this.rec[REC * sid + REVISION], hash: this.hashes[sid] };
+      : { streamId, revision: this.rec[REC * sid + REVISION], hash: hexOf(this.hashes[sid]) };
   }
 
-  /** Records a stream's new head (its event `revision` with chain hash `hash`). */
-  set(streamId: string, revision: number, hash: string): void {
+  /**
+   * Records a stream's new head (its event `revision` with chain hash `hash`: hex, or the 32 bytes, which the tree
+   * keeps by reference as the stream's head: the caller must not write into them).
+   */
+  set(streamId: string, revision: number, hash: string | Buffer): void {
     const sid = this.sids.get(streamId);
     if (sid === undefined) return this.create(streamId, revision, hash);
     const at = REC * sid;
@@ -258,9 +308,9 @@ export class StreamHeadsTree {
    * Records the next event of stream number `no` (revision = previous + 1, or 0 for a new stream), for a caller that
    * numbers its streams densely from 0 in the order they were first seen, as the tree does: stream `no` is then the
    * tree's own stream `no`, and no lookup by id is made. `streamId` is read only when `no` is new (`no === size`); a
-   * number beyond that would break the correspondence and throws.
+   * number beyond that would break the correspondence and throws. `hash` is hex or the 32 bytes, as in {@link set}.
    */
-  advanceNumbered(no: number, hash: string, streamId?: string): void {
+  advanceNumbered(no: number, hash: string | Buffer, streamId?: string): void {
     const n = this.ids.length;
     if (no < n && no >= 0) {
       const rec = this.rec;
@@ -300,7 +350,7 @@ export class StreamHeadsTree {
     const n = this.sortedIds.length;
     const index = this.rec[REC * sid + SLOT_OF];
     return {
-      head: { streamId, revision: this.rec[REC * sid + REVISION], hash: this.hashes[sid] },
+      head: { streamId, revision: this.rec[REC * sid + REVISION], hash: hexOf(this.hashes[sid]) },
       leafIndex: index,
       streamCount: n,
       leafHash: this.subtree(index, 1).toString('hex'),
@@ -315,7 +365,7 @@ export class StreamHeadsTree {
     const out = new Array<StreamHead>(this.sortedIds.length);
     for (let i = 0; i < out.length; i++) {
       const sid = this.order[i];
-      out[i] = { streamId: this.ids[sid], revision: this.rec[REC * sid + REVISION], hash: this.hashes[sid] };
+      out[i] = { streamId: this.ids[sid], revision: this.rec[REC * sid + REVISION], hash: hexOf(this.hashes[sid]) };
     }
     return out;
   }
@@ -334,7 +384,7 @@ export class StreamHeadsTree {
     this.cachedRoot = undefined;
   }
 
-  private create(streamId: string, revision: number, hash: string): void {
+  private create(streamId: string, revision: number, hash: string | Buffer): void {
     const sid = this.ids.length;
     if (REC * sid === this.rec.length) {
       const rec = new Float64Array(2 * this.rec.length);

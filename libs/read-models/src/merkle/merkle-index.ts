@@ -290,10 +290,17 @@ export class MerkleIndex {
     this.pendingHash[no] = eventHash;
   }
 
+  /**
+   * The tree keeps the 32 bytes of each stream's last hash by reference and writes their hex itself at the next root
+   * (no hex string per leaf here). A Buffer that is a slice of Node's shared pool (`Buffer.from(hex, 'hex')`, as
+   * appendCommitted makes them) would keep its whole 8 KiB pool alive for as long as the stream stays idle: that one
+   * goes in as hex. A row's BLOB from better-sqlite3 owns its memory, as the check asks.
+   */
   private advanceTree(heads: StreamHeadsTree, no: number, eventHash: Buffer, streamId?: string): void {
     const known = this.treeNo[no];
-    if (known > 0) heads.advanceNumbered(known - 1, eventHash.toString('hex'));
-    else this.firstInTree(heads, no, eventHash.toString('hex'), streamId);
+    const hash = eventHash.buffer.byteLength === eventHash.length ? eventHash : eventHash.toString('hex');
+    if (known > 0) heads.advanceNumbered(known - 1, hash);
+    else this.firstInTree(heads, no, hash, streamId);
   }
 
   /**
@@ -302,7 +309,7 @@ export class MerkleIndex {
    * projection wrote; it is kept rather than assumed so that a table with other numbers (rows deleted by hand, a file
    * written by another version) gives the same roots, never a wrong one.
    */
-  private firstInTree(heads: StreamHeadsTree, no: number, hash: string, streamId?: string): void {
+  private firstInTree(heads: StreamHeadsTree, no: number, hash: string | Buffer, streamId?: string): void {
     const id = streamId ?? this.streamIdOf(no);
     if (id === undefined) throw new Error(`merkle_streams lacks stream ${no}, which merkle_leaves names`);
     const tno = heads.numberOf(id) ?? heads.size;
@@ -371,7 +378,7 @@ export class MerkleIndex {
         revision: number;
         event_hash: Buffer;
       }>) {
-        tree.set(r.stream_id, r.revision, r.event_hash.toString('hex'));
+        tree.set(r.stream_id, r.revision, r.event_hash);
         this.mapToTree(r.stream_no, tree.numberOf(r.stream_id)!);
       }
       this.heads = tree;
@@ -458,7 +465,7 @@ export class MerkleIndex {
       revision: number;
       event_hash: Buffer;
     }>)
-      tree.set(r.stream_id, r.revision, r.event_hash.toString('hex'));
+      tree.set(r.stream_id, r.revision, r.event_hash);
     this.headsAt = { size, tree };
     return tree;
   }
