@@ -9,14 +9,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SystemClock } from '@app/ledger';
 import { LedgerCore, type Principal } from '@app/application';
-import { receivedSecretItem } from './bench-kit';
+import { type BenchCommand, readingRoomSetup } from './bench-kit';
 
 const BATCH = 500;
 const ITEMS = Array.from({ length: 1_000 }, (_, i) => `doc-${i}`);
 const READERS = Array.from({ length: 20 }, (_, i) => `p-r${i}`);
 const principal: Principal = { personId: 'p-admin', name: 'admin', roles: ['admin', 'registrar', 'custodian'] };
-
-type Cmd = { name: string; body: { data: Record<string, unknown> } };
 
 const check = (results: { ok: boolean; error?: unknown }[]): void => {
   const failed = results.find((r) => !r.ok);
@@ -28,30 +26,10 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(process.env.BENCH_CORE_DIR ?? os.tmpdir(), 'batch-core-'));
   const core = await LedgerCore.open({ dataDir: dir, clock: new SystemClock() });
   try {
-    const setup: Cmd[] = [
-      { name: 'RegisterPlace', body: { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } } },
-    ];
-    for (const personId of [...READERS, 'p-zhang'])
-      setup.push({
-        name: 'RegisterPerson',
-        body: {
-          data: {
-            personId,
-            name: personId,
-            rank: personId === 'p-zhang' ? 'staff' : 'director',
-            clearance: 'SECRET',
-            unit: 'office',
-          },
-        },
-      });
-    for (const itemId of ITEMS)
-      setup.push({
-        name: 'RegisterReceivedItem',
-        body: { data: receivedSecretItem(itemId) },
-      });
+    const setup = readingRoomSetup(READERS, ITEMS);
     check(await core.executeBatch(setup, principal));
     let sent = 0;
-    const batch = (): Cmd[] =>
+    const batch = (): BenchCommand[] =>
       Array.from({ length: BATCH }, () => {
         const i = sent++;
         return {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { NewEvent } from '@app/ledger';
 
@@ -47,7 +48,6 @@ export const syntheticReading = (i: number, streams: number): NewEvent => ({
   },
 });
 
-/** A TCP port free on loopback now, for a service a suite spawns. */
 /**
  * The data of a `RegisterReceivedItem` the benches register: a SECRET paper directive received by p-zhang with an
  * empty named scope (readers by rank), `title` defaulting to "directive <itemId>".
@@ -64,6 +64,49 @@ export const receivedSecretItem = (itemId: string, title = `directive ${itemId}`
   scope: { persons: [] as string[] },
 });
 
+/** A command as `LedgerCore.executeBatch` takes it. */
+export type BenchCommand = { name: string; body: { data: Record<string, unknown> } };
+
+/**
+ * What the command-path drivers register before they read: a reading room, `readers` as directors (in scope of
+ * every SECRET directive by rank), p-zhang (staff, who receives), and `items` received SECRET directives.
+ */
+export const readingRoomSetup = (readers: readonly string[], items: readonly string[]): BenchCommand[] => {
+  const setup: BenchCommand[] = [
+    { name: 'RegisterPlace', body: { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } } },
+  ];
+  for (const personId of [...readers, 'p-zhang'])
+    setup.push({
+      name: 'RegisterPerson',
+      body: {
+        data: {
+          personId,
+          name: personId,
+          rank: personId === 'p-zhang' ? 'staff' : 'director',
+          clearance: 'SECRET',
+          unit: 'office',
+        },
+      },
+    });
+  for (const itemId of items) setup.push({ name: 'RegisterReceivedItem', body: { data: receivedSecretItem(itemId) } });
+  return setup;
+};
+
+/**
+ * This process's main thread's CPU time in seconds (Linux: its task's utime + stime in /proc/self/task/PID/stat, in
+ * clock ticks of 10 ms), undefined where that is not there. Node 20 has no per-thread CPU clock, and with work on
+ * other threads (the writer's group commit, a rebuild's Merkle half) the main thread is what sets the pace on two cores.
+ */
+export const mainThreadCpuSeconds = (): number | undefined => {
+  try {
+    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+};
+
+/** A TCP port free on loopback now, for a service a suite spawns. */
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const s = net.createServer();

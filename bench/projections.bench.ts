@@ -19,7 +19,7 @@ import { DeciderRunner, ManualClock } from '@app/ledger';
 import type { CustodyCommand } from '@app/custody';
 import { LedgerCore, custodyProgram } from '@app/application';
 import { DEFAULT_PROJECTIONS, ProjectionRunner, ReadModels, openReadModelDb } from '@app/read-models';
-import { type BenchResult, median, prng, seconds } from './bench-kit';
+import { type BenchResult, mainThreadCpuSeconds, median, prng, seconds } from './bench-kit';
 
 const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS ?? 30_000);
 const PERSONS = 1_000;
@@ -27,20 +27,6 @@ const ITEMS = 2_000;
 const RUNS = 3;
 /** Events of the store served by the EventStoreDB wire double for the replica's rebuild (0: that part is skipped). */
 const ESDB_EVENTS = Number(process.env.BENCH_ESDB_EVENTS ?? 10_000);
-
-/**
- * CPU seconds of this process's main thread (Linux: /proc/self/task/PID/stat, in clock ticks of 10 ms), or 0 where
- * that is not there. With the Merkle half of a rebuild on a second thread the main thread is the critical path: on
- * two idle cores its CPU time is the wall time, whatever the others' jobs take of a shared machine.
- */
-const mainThreadCpuSeconds = (): number => {
-  try {
-    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-};
 
 /**
  * A replica rebuilding over EventStoreDB: the wire double (test/esdb/fake-esdb.ts over real gRPC) in a process of its
@@ -216,11 +202,11 @@ export async function runProjectionsBench(dir: string): Promise<BenchResult[]> {
         const rm = new ReadModels(core.store, openReadModelDb(file));
         start = process.hrtime.bigint();
         cpu = process.cpuUsage();
-        const main = mainThreadCpuSeconds();
+        const main = mainThreadCpuSeconds() ?? 0;
         await rm.rebuild(undefined, { merkleWorker });
         (merkleWorker ? rebuild : oneThread).push(events / seconds(start));
         (merkleWorker ? rebuildCpu : oneThreadCpu).push(events / cpuSeconds(cpu));
-        const mainUsed = mainThreadCpuSeconds() - main;
+        const mainUsed = (mainThreadCpuSeconds() ?? 0) - main;
         if (merkleWorker && mainUsed > 0) rebuildMain.push(events / mainUsed);
         if (rm.runner.failures.length) throw new Error(`projection failures: ${JSON.stringify(rm.runner.failures[0])}`);
         await rm.close();

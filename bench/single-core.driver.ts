@@ -12,46 +12,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SystemClock } from '@app/ledger';
 import { LedgerCore, type Principal } from '@app/application';
-import { receivedSecretItem } from './bench-kit';
+import { mainThreadCpuSeconds, readingRoomSetup } from './bench-kit';
 
 const IN_FLIGHT = 32;
 const ITEMS = Array.from({ length: 1_000 }, (_, i) => `doc-${i}`);
 const READERS = Array.from({ length: 20 }, (_, i) => `p-r${i}`);
 const principal: Principal = { personId: 'p-admin', name: 'admin', roles: ['admin', 'registrar', 'custodian'] };
 
-/** This process's main thread's CPU time in µs (Linux: its task's utime + stime, USER_HZ 100); undefined elsewhere. */
-const mainThreadUs = (): number | undefined => {
-  try {
-    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return undefined;
-  }
-};
-
 async function main(): Promise<void> {
   const commands = Number(process.env.BENCH_SINGLE_CORE_COMMANDS ?? 6_000);
   const dir = fs.mkdtempSync(path.join(process.env.BENCH_CORE_DIR ?? os.tmpdir(), 'single-core-'));
   const core = await LedgerCore.open({ dataDir: dir, clock: new SystemClock() });
   try {
-    const setup: { name: string; body: { data: Record<string, unknown> } }[] = [
-      { name: 'RegisterPlace', body: { data: { placeId: 'room-1', name: 'reading room', kind: 'reading-room' } } },
-    ];
-    for (const personId of [...READERS, 'p-zhang'])
-      setup.push({
-        name: 'RegisterPerson',
-        body: {
-          data: {
-            personId,
-            name: personId,
-            rank: personId === 'p-zhang' ? 'staff' : 'director',
-            clearance: 'SECRET',
-            unit: 'office',
-          },
-        },
-      });
-    for (const itemId of ITEMS)
-      setup.push({ name: 'RegisterReceivedItem', body: { data: receivedSecretItem(itemId) } });
+    const setup = readingRoomSetup(READERS, ITEMS);
     const failed = (await core.executeBatch(setup, principal)).find((r) => !r.ok);
     if (failed) throw failed.error instanceof Error ? failed.error : new Error(String(failed.error));
     let sent = 0;
@@ -72,19 +45,19 @@ async function main(): Promise<void> {
     };
     // Warm-up: the JIT, every item's and reader's fold in the runner's cache, the statements.
     await run(3_000);
-    const main0 = mainThreadUs();
+    const main0 = mainThreadCpuSeconds();
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     await run(commands);
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     const used = process.cpuUsage(cpu);
-    const main1 = mainThreadUs();
+    const main1 = mainThreadCpuSeconds();
     process.stdout.write(
       JSON.stringify({
         commands,
         wallMs,
         cpuUsPerCommand: (used.user + used.system) / commands,
-        mainUsPerCommand: main0 === undefined || main1 === undefined ? undefined : (main1 - main0) / commands,
+        mainUsPerCommand: main0 === undefined || main1 === undefined ? undefined : ((main1 - main0) * 1e6) / commands,
       }) + '\n',
     );
   } finally {
