@@ -167,16 +167,15 @@ const streamHeadsRun = (numberedFirst: boolean): StreamHeadsRun => {
     // The index's map from `merkle_streams` numbers to the tree's, plus one (the identity on a table the projection wrote).
     let treeNo = new Int32Array(1024);
     for (const minute of minutes()) {
-      // Timed: per event what MerkleIndex.sync does for the tree (advanceTree: the leaf row's 32 bytes, checked to own
-      // their memory, handed over as they are) and the root at the checkpoint.
+      // Timed: per event what MerkleIndex.sync does for the tree (advanceTree: the leaf row's 32 bytes, handed over as
+      // they are) and the root at the checkpoint.
       const { nos, hashBytes: hashes, fresh, ids } = minute;
       const cpu = process.cpuUsage();
       const t = process.hrtime.bigint();
       for (let k = 0; k < nos.length; k++) {
         const no = nos[k];
         const known = no < treeNo.length ? treeNo[no] : 0;
-        const bytes = hashes[k];
-        const h = bytes.buffer.byteLength === bytes.length ? bytes : bytes.toString('hex');
+        const h = hashes[k];
         if (known > 0) tree.advanceNumbered(known - 1, h);
         else {
           // A new stream: its id with it (the index reads a sync's new ids in one range query of merkle_streams).

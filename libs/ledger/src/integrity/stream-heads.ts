@@ -145,19 +145,30 @@ class LeafWriter {
    * Writes the leaf of the head (`hash`, `r`, the stream's `tail` of `tailBytes` UTF-8 bytes) into `out` at `offset`.
    * `hash` is the chain hash as hex, or as its 32 bytes (the hex of which is written here, with {@link HEX_PAIR}).
    */
-  leaf(hash: string | Buffer, r: number, tail: string, tailBytes: number, out: Buffer, offset: number): void {
-    if (typeof hash !== 'string') {
-      if (hash.length === HASH_BYTES && r >= 0 && r <= 0x7fffffff && (r | 0) === r) {
-        const end = this.digits(r, tailBytes);
-        const pairs = this.pairs;
-        for (let i = 0; i < HASH_BYTES; i++) pairs[5 + i] = HEX_PAIR[hash[i]];
-        this.rest(r, tail, tailBytes, end, out, offset);
-      } else this.leaf(hash.toString('hex'), r, tail, tailBytes, out, offset);
-    } else if (r >= 0 && r <= 0x7fffffff && (r | 0) === r && isHex64(hash)) {
+  leaf(hash: string, r: number, tail: string, tailBytes: number, out: Buffer, offset: number): void {
+    if (r >= 0 && r <= 0x7fffffff && (r | 0) === r && isHex64(hash)) {
       const end = this.digits(r, tailBytes);
       this.buf.latin1Write(hash, 10, 64);
       this.rest(r, tail, tailBytes, end, out, offset);
     } else sha256Into(`\u0000{"hash":${hashMember(hash)},"revision":${r}${tail}`, out, offset);
+  }
+
+  /** The same for a head whose hash is the 32 bytes of `bytes` at `at`. */
+  leafOfBytes(
+    bytes: Buffer,
+    at: number,
+    r: number,
+    tail: string,
+    tailBytes: number,
+    out: Buffer,
+    offset: number,
+  ): void {
+    if (r >= 0 && r <= 0x7fffffff && (r | 0) === r) {
+      const end = this.digits(r, tailBytes);
+      const pairs = this.pairs;
+      for (let i = 0; i < HASH_BYTES; i++) pairs[5 + i] = HEX_PAIR[bytes[at + i]];
+      this.rest(r, tail, tailBytes, end, out, offset);
+    } else this.leaf(bytes.toString('hex', at, at + HASH_BYTES), r, tail, tailBytes, out, offset);
   }
 
   /** The end of the leaf input of a head with revision `r` (a non-negative 31-bit integer), the buffer grown to it. */
@@ -182,9 +193,6 @@ class LeafWriter {
 }
 
 const SLOT = HASH_BYTES;
-
-/** A kept chain hash as the head's `hash` (lowercase hex). */
-const hexOf = (hash: string | Buffer): string => (typeof hash === 'string' ? hash : hash.toString('hex'));
 
 /**
  * A stream's record in {@link StreamHeadsTree}'s `rec`, four numbers by stream number: its revision, the flush epoch
@@ -227,10 +235,14 @@ export class StreamHeadsTree {
   private readonly sids = new Map<string, number>();
   private readonly ids: string[] = [];
   /**
-   * Each stream's last chain hash, as the caller gave it: hex, or its 32 bytes (the index's own Buffer, kept rather
-   * than copied or turned into hex per event: the leaf writes its hex once per flush).
+   * Each stream's last chain hash as hex when the caller gave hex (or bytes of another length); undefined when it
+   * gave the 32 bytes, which are then in {@link hashBytes}: copied there (not the caller's Buffer kept: 100k retained
+   * Buffers, each with its own ArrayBuffer, cost the GC more than the hex string saved, measured) and written as hex
+   * once per flush by the leaf.
    */
-  private readonly hashes: (string | Buffer)[] = [];
+  private readonly hashes: (string | undefined)[] = [];
+  /** 32 bytes per stream by number: the hashes given as bytes. */
+  private hashBytes = Buffer.alloc(16 * HASH_BYTES);
   /** Each stream's record ({@link REC} numbers: revision, epoch, slot, tail length). */
   private rec = new Float64Array(REC * 16);
   /** Flushes so far, plus one: a record whose epoch equals it is stale (records start at 0: none is). */
@@ -276,19 +288,19 @@ export class StreamHeadsTree {
     const sid = this.sids.get(streamId);
     return sid === undefined
       ? undefined
-      : { streamId, revision: this.rec[REC * sid + REVISION], hash: hexOf(this.hashes[sid]) };
+      : { streamId, revision: this.rec[REC * sid + REVISION], hash: this.hexOf(sid) };
   }
 
   /**
    * Records a stream's new head (its event `revision` with chain hash `hash`: hex, or the 32 bytes, which the tree
-   * keeps by reference as the stream's head: the caller must not write into them).
+   * copies).
    */
   set(streamId: string, revision: number, hash: string | Buffer): void {
     const sid = this.sids.get(streamId);
     if (sid === undefined) return this.create(streamId, revision, hash);
     const at = REC * sid;
     this.rec[at + REVISION] = revision;
-    this.hashes[sid] = hash;
+    this.keep(sid, hash);
     if (this.rec[at + EPOCH] !== this.epoch) this.touch(sid);
   }
 
@@ -299,7 +311,7 @@ export class StreamHeadsTree {
     const rec = this.rec;
     const at = REC * sid;
     rec[at + REVISION] += 1;
-    this.hashes[sid] = hash;
+    this.keep(sid, hash);
     // Only the first event of a stream since the last root marks it: the leaf is hashed once, from its last head.
     if (rec[at + EPOCH] !== this.epoch) this.touch(sid);
   }
@@ -316,7 +328,7 @@ export class StreamHeadsTree {
       const rec = this.rec;
       const at = REC * no;
       rec[at + REVISION] += 1;
-      this.hashes[no] = hash;
+      this.keep(no, hash);
       if (rec[at + EPOCH] !== this.epoch) this.touch(no);
       return;
     }
@@ -350,7 +362,7 @@ export class StreamHeadsTree {
     const n = this.sortedIds.length;
     const index = this.rec[REC * sid + SLOT_OF];
     return {
-      head: { streamId, revision: this.rec[REC * sid + REVISION], hash: hexOf(this.hashes[sid]) },
+      head: { streamId, revision: this.rec[REC * sid + REVISION], hash: this.hexOf(sid) },
       leafIndex: index,
       streamCount: n,
       leafHash: this.subtree(index, 1).toString('hex'),
@@ -365,7 +377,7 @@ export class StreamHeadsTree {
     const out = new Array<StreamHead>(this.sortedIds.length);
     for (let i = 0; i < out.length; i++) {
       const sid = this.order[i];
-      out[i] = { streamId: this.ids[sid], revision: this.rec[REC * sid + REVISION], hash: hexOf(this.hashes[sid]) };
+      out[i] = { streamId: this.ids[sid], revision: this.rec[REC * sid + REVISION], hash: this.hexOf(sid) };
     }
     return out;
   }
@@ -375,6 +387,22 @@ export class StreamHeadsTree {
     const at = (start / size) * SLOT;
     return this.levels[level].subarray(at, at + SLOT);
   };
+
+  /** Records `hash` as stream `sid`'s: 32 bytes into {@link hashBytes}, anything else as hex. */
+  private keep(sid: number, hash: string | Buffer): void {
+    if (typeof hash === 'string') this.hashes[sid] = hash;
+    else if (hash.length === HASH_BYTES) {
+      const to = this.hashBytes;
+      for (let i = 0, o = sid * HASH_BYTES; i < HASH_BYTES; i++) to[o + i] = hash[i];
+      this.hashes[sid] = undefined;
+    } else this.hashes[sid] = hash.toString('hex');
+  }
+
+  /** Stream `sid`'s last chain hash, hex. */
+  private hexOf(sid: number): string {
+    const at = sid * HASH_BYTES;
+    return this.hashes[sid] ?? this.hashBytes.toString('hex', at, at + HASH_BYTES);
+  }
 
   private touch(sid: number): void {
     this.rec[REC * sid + EPOCH] = this.epoch;
@@ -390,11 +418,15 @@ export class StreamHeadsTree {
       const rec = new Float64Array(2 * this.rec.length);
       rec.set(this.rec);
       this.rec = rec;
+      const bytes = Buffer.alloc((rec.length / REC) * HASH_BYTES);
+      this.hashBytes.copy(bytes);
+      this.hashBytes = bytes;
     }
     const tail = streamIdTail(streamId);
     this.sids.set(streamId, sid);
     this.ids.push(streamId);
-    this.hashes.push(hash);
+    this.hashes.push(undefined);
+    this.keep(sid, hash);
     this.tails.push(tail);
     this.rec[REC * sid + REVISION] = revision;
     this.rec[REC * sid + TAIL_BYTES] = Buffer.byteLength(tail);
@@ -421,7 +453,7 @@ export class StreamHeadsTree {
     const n = this.sortedIds.length;
     const leaves = this.levels[0];
     if (this.marks.length < n) this.marks = new Uint8Array(Math.max(n, 2 * this.marks.length));
-    const { marks, rec, leafWriter, dirtyList, hashes, tails } = this;
+    const { marks, rec, leafWriter, dirtyList, hashes, hashBytes, tails } = this;
     // By stream number: the arrays indexed by it, and the tails (allocated in that order), are then read in address
     // order rather than in order of first append (a native sort of the integers costs less than the misses it saves).
     dirtyList.subarray(0, this.dirtyCount).sort();
@@ -429,7 +461,18 @@ export class StreamHeadsTree {
       const sid = dirtyList[d];
       const at = REC * sid;
       const slot = rec[at + SLOT_OF];
-      leafWriter.leaf(hashes[sid], rec[at + REVISION], tails[sid], rec[at + TAIL_BYTES], leaves, slot * SLOT);
+      const hex = hashes[sid];
+      if (hex === undefined)
+        leafWriter.leafOfBytes(
+          hashBytes,
+          sid * SLOT,
+          rec[at + REVISION],
+          tails[sid],
+          rec[at + TAIL_BYTES],
+          leaves,
+          slot * SLOT,
+        );
+      else leafWriter.leaf(hex, rec[at + REVISION], tails[sid], rec[at + TAIL_BYTES], leaves, slot * SLOT);
       if (slot < shiftFrom) marks[slot] = 1;
     }
     this.counted.leaves += this.dirtyCount;

@@ -290,17 +290,11 @@ export class MerkleIndex {
     this.pendingHash[no] = eventHash;
   }
 
-  /**
-   * The tree keeps the 32 bytes of each stream's last hash by reference and writes their hex itself at the next root
-   * (no hex string per leaf here). A Buffer that is a slice of Node's shared pool (`Buffer.from(hex, 'hex')`, as
-   * appendCommitted makes them) would keep its whole 8 KiB pool alive for as long as the stream stays idle: that one
-   * goes in as hex. A row's BLOB from better-sqlite3 owns its memory, as the check asks.
-   */
+  /** The tree copies the 32 bytes and writes their hex itself at the next root: no hex string per leaf here. */
   private advanceTree(heads: StreamHeadsTree, no: number, eventHash: Buffer, streamId?: string): void {
     const known = this.treeNo[no];
-    const hash = eventHash.buffer.byteLength === eventHash.length ? eventHash : eventHash.toString('hex');
-    if (known > 0) heads.advanceNumbered(known - 1, hash);
-    else this.firstInTree(heads, no, hash, streamId);
+    if (known > 0) heads.advanceNumbered(known - 1, eventHash);
+    else this.firstInTree(heads, no, eventHash, streamId);
   }
 
   /**
