@@ -107,7 +107,7 @@ function* minutes(): Generator<Minute> {
     const count = Math.min(PER_CHECKPOINT, EVENTS - base);
     const ids = new Array<string>(count);
     const hashes = new Array<string>(count);
-    const hashBytes = new Array<Buffer>(count);
+    const hashSlab = Buffer.allocUnsafe(count * 32);
     const nos = new Int32Array(count);
     const fresh = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
@@ -122,10 +122,10 @@ function* minutes(): Generator<Minute> {
         nos[k] = numbers.size;
         numbers.set(ids[k], numbers.size);
       } else nos[k] = no;
-      hashBytes[k] = hash('sha256', `event ${i}`, 'buffer');
-      hashes[k] = hashBytes[k].toString('hex');
+      hashes[k] = hash('sha256', `event ${i}`, 'hex');
+      hashSlab.write(hashes[k], k * 32, 32, 'hex');
     }
-    yield { ids, hashes, hashBytes, nos, fresh };
+    yield { ids, hashes, hashSlab, nos, fresh };
   }
 }
 
@@ -138,10 +138,13 @@ interface Minute {
   ids: string[];
   hashes: string[];
   /**
-   * The same hashes as 32 bytes each (their own memory, as better-sqlite3 returns a BLOB): what the index has from a
-   * leaf row and hands the numbered path.
+   * The same hashes as 32 bytes each, one after the other: the numbered pass takes event k's as a 32-byte view made
+   * in its timed loop, as the index has each leaf row's BLOB from its read (which the global Merkle log needs anyway)
+   * and drops it once handed over. Not 60,000 Buffers made before and held through the minute: a sync holds no row
+   * past its step, and held Buffers charged the tree's scavenges for copying a minute of them (docs/benchmarks.md
+   * "Trust … Session 7", the lead's note).
    */
-  hashBytes: Buffer[];
+  hashSlab: Buffer;
   nos: Int32Array;
   fresh: Uint8Array;
 }
@@ -169,13 +172,13 @@ const streamHeadsRun = (numberedFirst: boolean): StreamHeadsRun => {
     for (const minute of minutes()) {
       // Timed: per event what MerkleIndex.sync does for the tree (advanceTree: the leaf row's 32 bytes, handed over as
       // they are) and the root at the checkpoint.
-      const { nos, hashBytes: hashes, fresh, ids } = minute;
+      const { nos, hashSlab, fresh, ids } = minute;
       const cpu = process.cpuUsage();
       const t = process.hrtime.bigint();
       for (let k = 0; k < nos.length; k++) {
         const no = nos[k];
         const known = no < treeNo.length ? treeNo[no] : 0;
-        const h = hashes[k];
+        const h = hashSlab.subarray(k * 32, k * 32 + 32);
         if (known > 0) tree.advanceNumbered(known - 1, h);
         else {
           // A new stream: its id with it (the index reads a sync's new ids in one range query of merkle_streams).
