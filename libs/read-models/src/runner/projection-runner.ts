@@ -35,8 +35,13 @@ export class CarriedPageFailed extends Error {
   }
 }
 
-/** Unwritten rows a carried session may hold (a stream's folded state each) before a page writes them. */
-const CARRY_MAX = 20_000;
+/**
+ * Unwritten rows a carried session may hold (a stream's folded state each) before a page writes them. Above the
+ * streams of the 1M data set (143k): at 20,000 a rebuild of it wrote a stream's rows once every ~25,000 events, some
+ * 800k row writes, 42 % of its main thread, 85.5 s; at 200,000 each row is written once, 33.5 s, peak RSS 1.4 GB
+ * (docs/benchmarks.md "Rebuild at 1M, session 7"). A rebuild's memory grows with the streams, not the events.
+ */
+const CARRY_MAX = 200_000;
 /** Buffered events beyond which the subscription waits while the read models cannot be written. */
 const HIGH_WATER = 10_000;
 
