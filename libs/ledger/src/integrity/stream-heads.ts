@@ -308,12 +308,7 @@ export class StreamHeadsTree {
   advance(streamId: string, hash: string): void {
     const sid = this.sids.get(streamId);
     if (sid === undefined) return this.create(streamId, 0, hash);
-    const rec = this.rec;
-    const at = REC * sid;
-    rec[at + REVISION] += 1;
-    this.keep(sid, hash);
-    // Only the first event of a stream since the last root marks it: the leaf is hashed once, from its last head.
-    if (rec[at + EPOCH] !== this.epoch) this.touch(sid);
+    this.next(sid, hash);
   }
 
   /**
@@ -324,14 +319,7 @@ export class StreamHeadsTree {
    */
   advanceNumbered(no: number, hash: string | Buffer, streamId?: string): void {
     const n = this.ids.length;
-    if (no < n && no >= 0) {
-      const rec = this.rec;
-      const at = REC * no;
-      rec[at + REVISION] += 1;
-      this.keep(no, hash);
-      if (rec[at + EPOCH] !== this.epoch) this.touch(no);
-      return;
-    }
+    if (no < n && no >= 0) return this.next(no, hash);
     if (no !== n || streamId === undefined)
       throw new RangeError(`stream number ${no} is not one of the ${n} streams, nor the next with its id`);
     if (this.sids.has(streamId))
@@ -387,6 +375,16 @@ export class StreamHeadsTree {
     const at = (start / size) * SLOT;
     return this.levels[level].subarray(at, at + SLOT);
   };
+
+  /** The next event of known stream `sid`, with chain hash `hash` (by id or by number alike). */
+  private next(sid: number, hash: string | Buffer): void {
+    const rec = this.rec;
+    const at = REC * sid;
+    rec[at + REVISION] += 1;
+    this.keep(sid, hash);
+    // Only the first event of a stream since the last root marks it: the leaf is hashed once, from its last head.
+    if (rec[at + EPOCH] !== this.epoch) this.touch(sid);
+  }
 
   /** Records `hash` as stream `sid`'s: 32 bytes into {@link hashBytes}, anything else as hex. */
   private keep(sid: number, hash: string | Buffer): void {
