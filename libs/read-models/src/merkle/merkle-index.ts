@@ -63,6 +63,13 @@ export const MERKLE_STATE_TABLES = ['merkle_nodes', 'merkle_heads', 'merkle_stat
 const CACHE_FROM_LEVEL = 4;
 
 /** The RFC 9162 leaf of a stored row, or undefined for no row (a row whose hash is not 32 bytes is damage). */
+/** `a` grown (doubled, at least 1,024) to hold index `i`, its values kept: the arrays kept by stream number. */
+const covering = (a: Int32Array, i: number): Int32Array<ArrayBuffer> => {
+  const grown = new Int32Array(Math.max(i + 1, 2 * a.length, 1024));
+  grown.set(a);
+  return grown;
+};
+
 const leafFrom = (r: { event_hash: Buffer } | undefined): Buffer | undefined => {
   if (!r) return undefined;
   if (!Buffer.isBuffer(r.event_hash) || r.event_hash.length !== 32)
@@ -281,11 +288,7 @@ export class MerkleIndex {
    */
   private advanceHead(no: number, eventHash: Buffer, streamId?: string): void {
     if (this.heads) this.advanceTree(this.heads, no, eventHash, streamId);
-    if (no >= this.pendingCount.length) {
-      const grown = new Int32Array(Math.max(no + 1, 2 * this.pendingCount.length, 1024));
-      grown.set(this.pendingCount);
-      this.pendingCount = grown;
-    }
+    if (no >= this.pendingCount.length) this.pendingCount = covering(this.pendingCount, no);
     if (this.pendingCount[no]++ === 0) this.pendingList.push(no);
     this.pendingHash[no] = eventHash;
   }
@@ -326,11 +329,7 @@ export class MerkleIndex {
   }
 
   private mapToTree(no: number, tno: number): void {
-    if (no >= this.treeNo.length) {
-      const grown = new Int32Array(Math.max(no + 1, 2 * this.treeNo.length, 1024));
-      grown.set(this.treeNo);
-      this.treeNo = grown;
-    }
+    if (no >= this.treeNo.length) this.treeNo = covering(this.treeNo, no);
     this.treeNo[no] = tno + 1;
   }
 
