@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainVerifier } from './log-verifier';
 import { sha256Into } from './event-hash';
-import { STORE_FORMAT, derivedPrevHash, idOf, idTextSql } from '../store/sqlite.row-codec';
+import { STORE_FORMAT, derivedPrevHash, idOf, idTextSql, uuidOfHex } from '../store/sqlite.row-codec';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
 /** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
@@ -144,8 +144,8 @@ const run = (request: WalkRequest): void => {
         const cut = fast === null ? -1 : fast.indexOf(SEPARATOR, DATA_AT);
         let hash: string | undefined;
         if (fast !== null && cut >= 0 && fast.indexOf(SEPARATOR, cut + 1) < 0) {
-          // A UUID's 16 bytes spelled out as idOf does (8-4-4-4-12).
-          const eventId = `${fast.slice(64, 72)}-${fast.slice(72, 76)}-${fast.slice(76, 80)}-${fast.slice(80, 84)}-${fast.slice(84, 96)}`;
+          // A UUID's 16 bytes spelled out as idOf does.
+          const eventId = uuidOfHex(fast, 64);
           hash = verifier.checkStoredText(
             r[0],
             streamId,

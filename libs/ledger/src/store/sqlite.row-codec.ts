@@ -28,12 +28,15 @@ export const storedId = (id: string): Buffer | string =>
 const hexOf = (bytes: Uint8Array): string =>
   (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('hex');
 
+/** The UUID (8-4-4-4-12) whose 32 hex digits stand in `hex` from `at`. */
+export const uuidOfHex = (hex: string, at = 0): string =>
+  `${hex.slice(at, at + 8)}-${hex.slice(at + 8, at + 12)}-${hex.slice(at + 12, at + 16)}-${hex.slice(at + 16, at + 20)}-${hex.slice(at + 20, at + 32)}`;
+
 /** The id back from its stored value (16 bytes: the lowercase UUID; text: itself). */
 export const idOf = (stored: Uint8Array | string): string => {
   if (typeof stored === 'string') return stored;
   const h = hexOf(stored);
-  if (h.length !== 32) return h;
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return h.length === 32 ? uuidOfHex(h) : h;
 };
 
 /**
