@@ -342,12 +342,10 @@ export class LedgerCore {
         const entries = laneEntries[k];
         const due = lanes[k].fireDeadlines ?? [];
         entries.forEach((entry, i) => (outcomes[k][entry.index] = decided[i]));
-        for (let i = 0; i < due.length; i++) {
-          const fired = decided[entries.length + i];
-          if (!fired.ok) throw fired.error;
-          this.readModels.markFired(due[i]);
-          for (const e of fired.outcome.events) if (e.position > firedHighest) firedHighest = e.position;
-        }
+        const fired = decided.slice(entries.length);
+        this.markFired(due, fired);
+        for (const f of fired)
+          if (f.ok) for (const e of f.outcome.events) if (e.position > firedHighest) firedHighest = e.position;
       }
     }
     let highest = firedHighest;
@@ -399,14 +397,19 @@ export class LedgerCore {
       const due = this.readModels.dueDeadlines(now, DEADLINES_PER_ROUND);
       if (due.length === 0) break;
       const results = await this.fireDeadlines(due);
-      for (const [i, result] of results.entries()) {
-        if (!result.ok) throw result.error;
-        this.readModels.markFired(due[i]);
-        fired++;
-      }
+      this.markFired(due, results);
+      fired += due.length;
     }
     await this.readModels.catchUp();
     return fired;
+  }
+
+  /** Marks each of `due` fired by its result in `results` (same order); the first that failed throws, marking none after. */
+  private markFired(due: readonly Deadline[], results: readonly BatchResult[]): void {
+    for (const [i, result] of results.entries()) {
+      if (!result.ok) throw result.error;
+      this.readModels.markFired(due[i]);
+    }
   }
 
   /**
