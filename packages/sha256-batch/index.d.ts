@@ -1,0 +1,11 @@
+/**
+ * RFC 9162 interior nodes of one level: node j = SHA-256(0x01 ‖ below[64j, 64j + 64)), written to out[32j, 32j + 32).
+ * Nodes j < keep are hashed only when marks[2j] or marks[2j + 1] is set, and marks[j] becomes whether node j was
+ * (marks is rewritten in place, level by level); every node from keep to count is hashed. Returns how many were.
+ */
+export function level(below: Uint8Array, out: Uint8Array, marks: Uint8Array, keep: number, count: number): number;
+/**
+ * SHA-256 of `count` consecutive byte ranges of `input` (range i ends at ends[i], begins where range i − 1 ended, the
+ * first at 0), the digest of range i written to out[offsets[i], offsets[i] + 32).
+ */
+export function many(input: Uint8Array, ends: Int32Array, count: number, out: Uint8Array, offsets: Int32Array): void;
