@@ -5,6 +5,8 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspaces: the CLI's bin and the native hasher (C source, compiled here by npm ci with node-gyp).
+COPY packages ./packages
 RUN npm ci
 # Only the sources the build reads, so a host's node_modules, dist or data never enter the image.
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
@@ -19,6 +21,8 @@ ENV NODE_ENV=production PORT=3000 DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
+# node_modules links the workspaces (the built native hasher among them) into packages/.
+COPY --from=build /app/packages ./packages
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts ./scripts
 RUN mkdir -p /data && chown node:node /data

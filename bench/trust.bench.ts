@@ -4,8 +4,10 @@
  *   appended event: the incremental tree (only the changed streams' leaves and the nodes above them, plus those right
  *   of an inserted stream, are rehashed) beside a from-scratch recomputation of every leaf and node per checkpoint
  *   (a second pass over the same minutes), in wall-clock and in CPU time (a loaded machine inflates the first most),
- *   and beside the floor: as many bare one-shot SHA-256 calls as the incremental tree made (what no implementation
- *   of the definition can avoid). The tree is driven by stream number, as MerkleIndex.sync drives it since
+ *   and beside the floor: as many bare SHA-256 computations as the incremental tree made, through its hasher in the
+ *   same batches (what no implementation of the definition with that hasher can avoid). The tree hashes through the
+ *   native addon (packages/sha256-batch) when it is built, as the service does; a pass of its own times the same path
+ *   with the node:crypto hasher it falls back to, beside that hasher's floor (as many one-shot crypto.hash calls). The tree is driven by stream number, as MerkleIndex.sync drives it since
  *   read-model schema 8, and in a pass of its own by stream id (callers without numbers); the merkle-leaves
  *   projection's id → number lookup, the one lookup by id per event left on that path, is timed on its own;
  * - the witness add-checkpoint round trip on loopback (real HTTP, keep-alive, state fsynced per call) beside a bare
@@ -24,12 +26,15 @@ import {
   MerkleLog,
   StreamHeadsTree,
   Witness,
+  defaultSha256Batch,
   ed25519NoteSigner,
   ed25519NoteVerifier,
   formatAddCheckpoint,
   formatCheckpointText,
+  nodeCryptoSha256Batch,
   signNote,
   streamHeadsRoot,
+  type Sha256Batch,
   type WitnessStateStore,
 } from '@app/ledger';
 import { serveWitness } from '../apps/ledger-cli/src/witness/witness-server';
@@ -48,6 +53,8 @@ interface StreamHeadsRun {
    * a caller without numbers, and every caller before read-model schema 8); the from-scratch peer.
    */
   incremental: number;
+  /** The numbered path again with the node:crypto hasher (what the tree falls back to without the addon). */
+  nodeCrypto: number;
   byId: number;
   scratch: number;
   /**
@@ -58,12 +65,19 @@ interface StreamHeadsRun {
   lookup: number;
   /** The same, in CPU seconds of this process (user + system): less sensitive to a loaded machine. */
   incrementalCpu: number;
+  nodeCryptoCpu: number;
   byIdCpu: number;
   scratchCpu: number;
   lookupCpu: number;
-  /** Seconds for as many bare SHA-256 calls (leaf-sized and node-sized inputs) as the incremental tree made. */
+  /**
+   * Seconds for as many bare SHA-256 computations (leaf-sized and node-sized inputs) as the incremental tree made,
+   * through the tree's own hasher in batches (the floor: what no implementation of the definition with that hasher
+   * can avoid), and as one-shot `crypto.hash` calls (what the node:crypto hasher's floor is).
+   */
   floor: number;
   floorCpu: number;
+  callFloor: number;
+  callFloorCpu: number;
   checkpoints: number;
   hashed: { leaves: number; nodes: number };
 }
@@ -91,6 +105,32 @@ const bareHashing = (leaves: number, nodes: number): { wall: number; cpu: number
   return { wall: seconds(t), cpu: cpuSeconds(cpu) };
 };
 const HEX = Array.from({ length: 1024 }, (_, i) => hash('sha256', `h${i}`, 'hex'));
+
+/**
+ * The same computations through a batch hasher, in the calls the tree makes: leaves 512 to a `many` call (118-byte
+ * inputs in 256-byte slots), nodes a level at a time (`level` over 65,536 nodes: every node hashed, none skipped).
+ */
+const batchedHashing = (hasher: Sha256Batch, leaves: number, nodes: number): { wall: number; cpu: number } => {
+  const slots = Buffer.from(new ArrayBuffer(256 * 512));
+  const leaf = Buffer.from(`\u0000{"hash":"${HEX[7]}","revision":12,"streamId":"item-9a3f2c1b7e5d"}`);
+  const ranges = new Int32Array(2 * 512);
+  const offsets = new Int32Array(512);
+  for (let k = 0; k < 512; k++) {
+    leaf.copy(slots, 256 * k);
+    ranges[2 * k] = 256 * k;
+    ranges[2 * k + 1] = 256 * k + leaf.length;
+    offsets[k] = 32 * k;
+  }
+  const LEVEL = 65_536;
+  const below = Buffer.from(new ArrayBuffer(64 * LEVEL)).fill(7);
+  const out = Buffer.from(new ArrayBuffer(32 * LEVEL));
+  const marks = new Uint8Array(0);
+  const cpu = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  for (let done = 0; done < leaves; done += 512) hasher.many(slots, ranges, Math.min(512, leaves - done), out, offsets);
+  for (let done = 0; done < nodes; done += LEVEL) hasher.level(below, out, marks, 0, Math.min(LEVEL, nodes - done));
+  return { wall: seconds(t), cpu: cpuSeconds(cpu) };
+};
 
 /**
  * The minutes of the run, drawn the same way on every call (seeded): a new stream every tenth event until there are
@@ -152,10 +192,12 @@ interface Minute {
 const streamHeadsRun = (numberedFirst: boolean): StreamHeadsRun => {
   const run = {
     incremental: 0,
+    nodeCrypto: 0,
     byId: 0,
     scratch: 0,
     lookup: 0,
     incrementalCpu: 0,
+    nodeCryptoCpu: 0,
     byIdCpu: 0,
     scratchCpu: 0,
     lookupCpu: 0,
@@ -166,7 +208,9 @@ const streamHeadsRun = (numberedFirst: boolean): StreamHeadsRun => {
   const tree = new StreamHeadsTree();
   const roots: string[] = [];
   const byIdRoots: string[] = [];
-  const numberedPass = () => {
+  const nodeCryptoRoots: string[] = [];
+  /** The numbered path over `tree`, its roots pushed to `roots`, its seconds added to `into` (wall, CPU). */
+  const numberedPass = (tree: StreamHeadsTree, roots: string[], into: 'incremental' | 'nodeCrypto') => {
     // The index's map from `merkle_streams` numbers to the tree's, plus one (the identity on a table the projection wrote).
     let treeNo = new Int32Array(1024);
     for (const minute of minutes()) {
@@ -193,9 +237,9 @@ const streamHeadsRun = (numberedFirst: boolean): StreamHeadsRun => {
         }
       }
       roots.push(tree.root());
-      run.incremental += seconds(t);
-      run.incrementalCpu += cpuSeconds(cpu);
-      run.checkpoints++;
+      run[into] += seconds(t);
+      run[`${into}Cpu`] += cpuSeconds(cpu);
+      if (into === 'incremental') run.checkpoints++;
     }
   };
   const byIdPass = () => {
@@ -210,14 +254,13 @@ const streamHeadsRun = (numberedFirst: boolean): StreamHeadsRun => {
     }
   };
   // Alternately first (the first pass of a run also pays for the JIT's warm-up of the code the two share).
-  if (numberedFirst) {
-    numberedPass();
-    byIdPass();
-  } else {
-    byIdPass();
-    numberedPass();
-  }
+  const service = () => numberedPass(tree, roots, 'incremental');
+  const fallback = () =>
+    numberedPass(new StreamHeadsTree({ hasher: nodeCryptoSha256Batch }), nodeCryptoRoots, 'nodeCrypto');
+  for (const pass of numberedFirst ? [service, byIdPass, fallback] : [fallback, byIdPass, service]) pass();
   if (byIdRoots.join() !== roots.join()) throw new Error('the stream-heads roots by id differ from the numbered ones');
+  if (nodeCryptoRoots.join() !== roots.join())
+    throw new Error('the stream-heads roots of the node:crypto hasher differ from the default hasher');
   // The projection's cache: a Map of every stream id seen to its number, one get per event (a set for a new one).
   const numbers = new Map<string, number>();
   let sum = 0;
@@ -252,8 +295,9 @@ const streamHeadsRun = (numberedFirst: boolean): StreamHeadsRun => {
     if (fromScratch !== roots[c++]) throw new Error('the incremental stream-heads root differs from the definition');
   }
   const hashed = tree.hashed;
-  const floor = bareHashing(hashed.leaves, hashed.nodes);
-  return { ...run, floor: floor.wall, floorCpu: floor.cpu, hashed };
+  const floor = batchedHashing(defaultSha256Batch, hashed.leaves, hashed.nodes);
+  const calls = bareHashing(hashed.leaves, hashed.nodes);
+  return { ...run, floor: floor.wall, floorCpu: floor.cpu, callFloor: calls.wall, callFloorCpu: calls.cpu, hashed };
 };
 
 interface WitnessRun {
@@ -328,6 +372,10 @@ const witnessRun = async (dir: string, calls: number): Promise<WitnessRun> => {
 export const runTrustBench = async (): Promise<BenchResult[]> => {
   const us = (seconds: number) => (seconds / EVENTS) * 1e6;
   const inc: number[] = [];
+  const fallback: number[] = [];
+  const fallbackCpu: number[] = [];
+  const callFloor: number[] = [];
+  const callFloorCpu: number[] = [];
   const byId: number[] = [];
   const scr: number[] = [];
   const look: number[] = [];
@@ -341,6 +389,10 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
   for (let r = 0; r < RUNS; r++) {
     last = streamHeadsRun(r % 2 === 0);
     inc.push(us(last.incremental));
+    fallback.push(us(last.nodeCrypto));
+    fallbackCpu.push(us(last.nodeCryptoCpu));
+    callFloor.push(us(last.callFloor));
+    callFloorCpu.push(us(last.callFloorCpu));
     byId.push(us(last.byId));
     scr.push(us(last.scratch));
     look.push(us(last.lookup));
@@ -369,12 +421,19 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const hasher = defaultSha256Batch.name;
   return [
     {
-      name: `stream-heads root, incremental (1M ev, 100k streams, ${last!.checkpoints} ckpts)`,
+      name: `stream-heads root, incremental (1M ev, 100k streams, ${last!.checkpoints} ckpts; ${hasher} hasher)`,
       value: median(inc),
       unit: 'µs/event',
       runs: inc,
+    },
+    {
+      name: 'stream-heads root, incremental, node:crypto hasher (the fallback)',
+      value: median(fallback),
+      unit: 'µs/event',
+      runs: fallback,
     },
     { name: 'stream-heads root, incremental by stream id', value: median(byId), unit: 'µs/event', runs: byId },
     { name: 'stream-heads root, from scratch per checkpoint (peer)', value: median(scr), unit: 'µs/event', runs: scr },
@@ -385,6 +444,12 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
       runs: look,
     },
     { name: 'stream-heads root, incremental, CPU time', value: median(incCpu), unit: 'µs/event', runs: incCpu },
+    {
+      name: 'stream-heads root, incremental, node:crypto hasher, CPU time',
+      value: median(fallbackCpu),
+      unit: 'µs/event',
+      runs: fallbackCpu,
+    },
     {
       name: 'stream-heads root, incremental by stream id, CPU time',
       value: median(byIdCpu),
@@ -398,12 +463,29 @@ export const runTrustBench = async (): Promise<BenchResult[]> => {
       unit: 'µs/event',
       runs: lookCpu,
     },
-    { name: `bare SHA-256 calls, as many (${hashes}) (floor)`, value: median(floor), unit: 'µs/event', runs: floor },
     {
-      name: 'bare SHA-256 calls, as many, CPU time (floor)',
+      name: `bare SHA-256, as many (${hashes}), ${hasher} hasher in batches (floor)`,
+      value: median(floor),
+      unit: 'µs/event',
+      runs: floor,
+    },
+    {
+      name: `bare SHA-256, as many, ${hasher} hasher in batches, CPU time (floor)`,
       value: median(floorCpu),
       unit: 'µs/event',
       runs: floorCpu,
+    },
+    {
+      name: 'bare crypto.hash calls, as many (the node:crypto floor)',
+      value: median(callFloor),
+      unit: 'µs/event',
+      runs: callFloor,
+    },
+    {
+      name: 'bare crypto.hash calls, as many, CPU time (the node:crypto floor)',
+      value: median(callFloorCpu),
+      unit: 'µs/event',
+      runs: callFloorCpu,
     },
     { name: 'witness add-checkpoint round trip (loopback, fsync)', value: median(wit), unit: 'ms', runs: wit },
     { name: 'bare HTTP POST round trip, same loopback (ceiling)', value: median(bare), unit: 'ms', runs: bare },

@@ -8,6 +8,10 @@
  * rewritten to the package names (`@custody-ledger/<lib>`), so nothing in a tarball points back at this repository.
  * Dependencies are read off what the compiled code really requires, with the versions of the root package.json.
  * Written by hand because no packaging tool knows this repository's alias map; tsc and `npm pack` do the real work.
+ *
+ * The native hasher (packages/sha256-batch: C source and binding.gyp, built by node-gyp where it is installed) is
+ * packed as it is, as a fifth tarball, and the ledger names it an optional dependency: the ledger falls back to
+ * node:crypto (same bytes, slower roots) where it cannot be built.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -19,6 +23,8 @@ const SCOPE = '@custody-ledger';
 const LIBS = ['ledger', 'custody', 'read-models', 'application'];
 /** Extra public entry points beside `.` (contract §3.1: the EventStoreDB adapter; given/when/then helpers). */
 const SUBPATHS = { ledger: ['esdb', 'testing'], custody: ['testing'] };
+/** Packages of this repository packed as they are (no compiling, no aliases), and their dependents' optional ones. */
+const NATIVE = { name: `${SCOPE}/sha256-batch`, dir: path.join(root, 'packages', 'sha256-batch') };
 /** Nest is the host's: the application package works with the host's @nestjs/common (LedgerModule). */
 const PEERS = new Set(['@nestjs/common', '@nestjs/core', 'rxjs']);
 const DESCRIPTIONS = {
@@ -89,8 +95,10 @@ const main = () => {
     }
     const dependencies = {};
     const peerDependencies = {};
+    const optionalDependencies = {};
     for (const name of [...deps, ...typeDeps].sort()) {
-      if (name.startsWith(`${SCOPE}/`)) dependencies[name] = VERSION;
+      if (name === NATIVE.name) optionalDependencies[name] = VERSION;
+      else if (name.startsWith(`${SCOPE}/`)) dependencies[name] = VERSION;
       else if (PEERS.has(name)) peerDependencies[name] = versionOf(name);
       else dependencies[name] = versionOf(name);
     }
@@ -112,6 +120,7 @@ const main = () => {
       engines: rootPkg.engines,
       dependencies,
       ...(Object.keys(peerDependencies).length ? { peerDependencies } : {}),
+      ...(Object.keys(optionalDependencies).length ? { optionalDependencies } : {}),
     };
     fs.writeFileSync(path.join(dest, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
     fs.copyFileSync(path.join(root, 'libs', lib, 'README.md'), path.join(dest, 'README.md'));
@@ -124,6 +133,12 @@ const main = () => {
       `${pkg.name}@${VERSION}: ${Object.keys(dependencies).length} dependencies → ${path.relative(root, tarballs.at(-1))}`,
     );
   }
+  const native = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], {
+    cwd: NATIVE.dir,
+    encoding: 'utf8',
+  }).trim();
+  tarballs.push(path.join(out, native.split('\n').pop()));
+  log(`${NATIVE.name}@${VERSION}: C source, built where it is installed → ${path.relative(root, tarballs.at(-1))}`);
   fs.rmSync(build, { recursive: true, force: true });
   return tarballs;
 };

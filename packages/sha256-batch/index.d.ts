@@ -5,7 +5,7 @@
  */
 export function level(below: Uint8Array, out: Uint8Array, marks: Uint8Array, keep: number, count: number): number;
 /**
- * SHA-256 of `count` consecutive byte ranges of `input` (range i ends at ends[i], begins where range i − 1 ended, the
- * first at 0), the digest of range i written to out[offsets[i], offsets[i] + 32).
+ * SHA-256 of `count` byte ranges of `input` (range i is input[ranges[2i], ranges[2i + 1])), the digest of range i
+ * written to out[offsets[i], offsets[i] + 32).
  */
-export function many(input: Uint8Array, ends: Int32Array, count: number, out: Uint8Array, offsets: Int32Array): void;
+export function many(input: Uint8Array, ranges: Int32Array, count: number, out: Uint8Array, offsets: Int32Array): void;

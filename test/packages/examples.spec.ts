@@ -42,7 +42,7 @@ describe('the packed libraries, installed from their tarballs', () => {
       JSON.stringify({
         private: true,
         workspaces: ['generic-ledger', 'embed-in-nest'],
-        allowScripts: { 'better-sqlite3': true, protobufjs: true },
+        allowScripts: { 'better-sqlite3': true, protobufjs: true, '@custody-ledger/sha256-batch': true },
       }),
     );
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
@@ -50,12 +50,13 @@ describe('the packed libraries, installed from their tarballs', () => {
 
   afterAll(() => fs.rmSync(consumer, { recursive: true, force: true }));
 
-  it('packs four packages at 0.2.0 with no path alias left in their JavaScript or declarations', () => {
+  it('packs four packages and the native hasher at 0.2.0 with no path alias left in their JavaScript or declarations', () => {
     expect(tarballs.map((t) => path.basename(t)).sort()).toEqual([
       'custody-ledger-application-0.2.0.tgz',
       'custody-ledger-custody-0.2.0.tgz',
       'custody-ledger-ledger-0.2.0.tgz',
       'custody-ledger-read-models-0.2.0.tgz',
+      'custody-ledger-sha256-batch-0.2.0.tgz',
     ]);
     const installed = path.join(consumer, 'node_modules', '@custody-ledger');
     const files = fs
@@ -66,6 +67,20 @@ describe('the packed libraries, installed from their tarballs', () => {
     expect(aliased).toEqual([]);
     // Installed from the tarballs, not linked to this repository's sources.
     expect(fs.realpathSync(path.join(installed, 'ledger')).startsWith(root)).toBe(false);
+  });
+
+  it('builds the native hasher where the ledger is installed, and the ledger uses it (its optional dependency)', () => {
+    const ledgerPkg = JSON.parse(
+      fs.readFileSync(path.join(consumer, 'node_modules', '@custody-ledger', 'ledger', 'package.json'), 'utf8'),
+    ) as { optionalDependencies?: Record<string, string>; dependencies: Record<string, string> };
+    expect(ledgerPkg.optionalDependencies).toEqual({ '@custody-ledger/sha256-batch': '0.2.0' });
+    expect(ledgerPkg.dependencies['@custody-ledger/sha256-batch']).toBeUndefined();
+    const addon = path.join(consumer, 'node_modules', '@custody-ledger', 'sha256-batch');
+    expect(fs.realpathSync(addon).startsWith(root)).toBe(false);
+    const script =
+      "const l = require('@custody-ledger/ledger'); const t = new l.StreamHeadsTree(); t.advance('s', 'ab'.repeat(32));" +
+      ' console.log(t.hasherName, t.root() === l.streamHeadLeafHex({ streamId: "s", revision: 0, hash: "ab".repeat(32) }))';
+    expect(run(process.execPath, ['-e', script], path.join(consumer, 'generic-ledger')).trim()).toBe('native true');
   });
 
   it(

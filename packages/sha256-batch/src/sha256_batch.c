@@ -120,41 +120,40 @@ static napi_value level(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* many(input, ends, count, out, offsets) */
+/* many(input, ranges, count, out, offsets) */
 static napi_value many(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   uint8_t *input, *out;
-  int32_t *ends, *offsets;
-  size_t input_length, out_length, ends_count, offsets_count;
+  int32_t *ranges, *offsets;
+  size_t input_length, out_length, ranges_count, offsets_count;
   int32_t count;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 5 || !bytes_of(env, argv[0], &input, &input_length) || !ints_of(env, argv[1], &ends, &ends_count) ||
+  if (argc < 5 || !bytes_of(env, argv[0], &input, &input_length) || !ints_of(env, argv[1], &ranges, &ranges_count) ||
       !int_of(env, argv[2], &count) || !bytes_of(env, argv[3], &out, &out_length) ||
       !ints_of(env, argv[4], &offsets, &offsets_count)) {
-    napi_throw_type_error(env, NULL, "many(input, ends: Int32Array, count, out, offsets: Int32Array)");
+    napi_throw_type_error(env, NULL, "many(input, ranges: Int32Array, count, out, offsets: Int32Array)");
     return NULL;
   }
-  if (count < 0 || (size_t)count > ends_count || (size_t)count > offsets_count) {
-    napi_throw_range_error(env, NULL, "many: count beyond ends or offsets");
+  if (count < 0 || (size_t)count * 2 > ranges_count || (size_t)count > offsets_count) {
+    napi_throw_range_error(env, NULL, "many: count beyond ranges or offsets");
     return NULL;
   }
   // Checked whole first, so that a bad range throws before anything is written.
-  int32_t start = 0;
   for (int32_t i = 0; i < count; i++) {
-    if (ends[i] < start || (size_t)ends[i] > input_length || offsets[i] < 0 || (size_t)offsets[i] + 32 > out_length) {
+    int32_t from = ranges[2 * (size_t)i], to = ranges[2 * (size_t)i + 1];
+    if (from < 0 || to < from || (size_t)to > input_length || offsets[i] < 0 ||
+        (size_t)offsets[i] + 32 > out_length) {
       napi_throw_range_error(env, NULL, "many: a range or an offset out of bounds");
       return NULL;
     }
-    start = ends[i];
   }
-  start = 0;
   for (int32_t i = 0; i < count; i++) {
+    int32_t from = ranges[2 * (size_t)i], to = ranges[2 * (size_t)i + 1];
     SHA256_CTX c;
     SHA256_Init(&c);
-    SHA256_Update(&c, input + start, (size_t)(ends[i] - start));
+    SHA256_Update(&c, input + from, (size_t)(to - from));
     SHA256_Final(out + offsets[i], &c);
-    start = ends[i];
   }
   return NULL;
 }

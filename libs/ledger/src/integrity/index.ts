@@ -51,6 +51,8 @@ export {
   verifyStreamHeadProof,
 } from './stream-heads';
 export type { StreamHead, StreamHeadProof } from './stream-heads';
+export { defaultSha256Batch, nativeSha256Batch, nodeCryptoSha256Batch } from './batch-hash';
+export type { Sha256Batch } from './batch-hash';
 export {
   CheckpointKeyChain,
   checkpointNoteFacts,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
+import { nativeSha256Batch, nodeCryptoSha256Batch, type Sha256Batch } from './batch-hash';
 import { merkleRoot, EMPTY_ROOT } from './merkle';
 import {
   StreamHeadsTree,
@@ -23,7 +24,36 @@ const referenceRoot = (heads: Map<string, StreamHead>): string => {
   return merkleRoot(leaves);
 };
 
-describe('stream-heads tree', () => {
+// Every case with each hasher: the native addon (the service's; batch-hash.spec fails when it is not built) and
+// node:crypto (the fallback). Either must give the definition's bytes.
+const hashers: [string, Sha256Batch][] = [
+  ['native', nativeSha256Batch ?? nodeCryptoSha256Batch],
+  ['node:crypto', nodeCryptoSha256Batch],
+];
+
+describe.each(hashers)('stream-heads tree (%s hasher)', (name, hasher) => {
+  it('hashes with the hasher it was given', () => {
+    expect(new StreamHeadsTree({ hasher }).hasherName).toBe(name);
+  });
+
+  it('flushes of more leaves than a hasher call takes, with ids too long for a slot among them, give the definition', () => {
+    // 512 leaves a call, 256-byte slots: 3,000 streams cross five chunk boundaries; every 97th id is longer than a
+    // slot holds (hashed at once from the string, in the same flush as the batched ones).
+    const tree = new StreamHeadsTree({ hasher });
+    const heads = new Map<string, StreamHead>();
+    for (let round = 0; round < 3; round++) {
+      for (let i = round; i < 3_000; i += 1 + round) {
+        const streamId = i % 97 === 0 ? `item-${i}-${'x'.repeat(200)}` : `item-${hashOf(String(i)).slice(0, 12)}`;
+        const revision = (heads.get(streamId)?.revision ?? -1) + 1;
+        const hash = hashOf(`${streamId}:${round}`);
+        heads.set(streamId, { streamId, revision, hash });
+        if (i % 2 === 0) tree.advance(streamId, hash);
+        else tree.set(streamId, revision, Buffer.from(hash, 'hex'));
+      }
+      expect(tree.root()).toBe(referenceRoot(heads));
+    }
+  });
+
   it('hand-written canonical JSON equals RFC 8785 canonicalize for any stream id', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.nat(), (streamId, revision) => {
@@ -52,7 +82,7 @@ describe('stream-heads tree', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), revision, hash, (streamId, rev, h) => {
         const head = { streamId, revision: rev, hash: h };
-        const tree = new StreamHeadsTree();
+        const tree = new StreamHeadsTree({ hasher });
         tree.set(streamId, rev, h);
         // A tree of one leaf: its root is the leaf (RFC 9162 §2.1.1).
         const expected = createHash('sha256')
@@ -78,7 +108,7 @@ describe('stream-heads tree', () => {
       fc.property(fc.string({ unit: 'binary' }), revision, bytes, (streamId, rev, b) => {
         const hash = Buffer.from(b);
         const head = { streamId, revision: rev, hash: hash.toString('hex') };
-        const tree = new StreamHeadsTree();
+        const tree = new StreamHeadsTree({ hasher });
         tree.set(streamId, rev, hash);
         const expected = createHash('sha256')
           .update(Buffer.concat([Buffer.from([0]), Buffer.from(streamHeadJsonReference(head), 'utf8')]))
@@ -97,7 +127,7 @@ describe('stream-heads tree', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
-        const tree = new StreamHeadsTree();
+        const tree = new StreamHeadsTree({ hasher });
         const heads = new Map<string, StreamHead>();
         let n = 0;
         for (const o of ops) {
@@ -166,7 +196,7 @@ describe('stream-heads tree', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
-        const tree = new StreamHeadsTree();
+        const tree = new StreamHeadsTree({ hasher });
         const heads = new Map<string, StreamHead>();
         const ids: string[] = [];
         let n = 0;
@@ -215,7 +245,7 @@ describe('stream-heads tree', () => {
   });
 
   it('keeps the definition over thousands of streams and many roots (every level, shifts far from the edge)', () => {
-    const tree = new StreamHeadsTree();
+    const tree = new StreamHeadsTree({ hasher });
     const heads = new Map<string, StreamHead>();
     let seed = 1;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -236,7 +266,7 @@ describe('stream-heads tree', () => {
   });
 
   it('takes a number only for a stream it has, or the next one with its id (never one that breaks the order)', () => {
-    const tree = new StreamHeadsTree();
+    const tree = new StreamHeadsTree({ hasher });
     tree.advanceNumbered(0, hashOf('a'), 'item-a');
     tree.advanceNumbered(1, hashOf('b'), 'item-b');
     tree.advanceNumbered(0, hashOf('a1'));
@@ -247,7 +277,7 @@ describe('stream-heads tree', () => {
     expect(() => tree.advanceNumbered(-1, hashOf('c'), 'item-c')).toThrow(RangeError);
     expect(() => tree.advanceNumbered(2, hashOf('c'), 'item-a')).toThrow(RangeError);
     expect(tree.size).toBe(2);
-    const byId = new StreamHeadsTree();
+    const byId = new StreamHeadsTree({ hasher });
     byId.advance('item-a', hashOf('a'));
     byId.advance('item-b', hashOf('b'));
     byId.advance('item-a', hashOf('a1'));
@@ -255,7 +285,7 @@ describe('stream-heads tree', () => {
   });
 
   it('a proof of an older head, another revision or another root does not verify', () => {
-    const tree = new StreamHeadsTree();
+    const tree = new StreamHeadsTree({ hasher });
     expect(tree.root()).toBe(EMPTY_ROOT);
     for (let i = 0; i < 9; i++) tree.advance(`s-${i}`, hashOf(`a${i}`));
     const before = tree.prove('s-4')!;
