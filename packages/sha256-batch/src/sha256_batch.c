@@ -17,16 +17,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** A TypedArray argument's element type, element count and data, or 0 when it is not one. */
+static int typed_of(napi_env env, napi_value value, napi_typedarray_type *type, size_t *count, void **data) {
+  napi_value buffer;
+  size_t offset;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  return napi_get_typedarray_info(env, value, type, count, data, &buffer, &offset) == napi_ok;
+}
+
 /** The bytes of a TypedArray argument (any element type), or 0 when it is not one. */
 static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
   napi_typedarray_type type;
   size_t count;
   void *raw;
-  napi_value buffer;
-  size_t offset;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, value, &type, &count, &raw, &buffer, &offset) != napi_ok) return 0;
+  if (!typed_of(env, value, &type, &count, &raw)) return 0;
   size_t size = 1;
   switch (type) {
     case napi_int16_array:
@@ -55,12 +60,7 @@ static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *leng
 static int ints_of(napi_env env, napi_value value, int32_t **data, size_t *count) {
   napi_typedarray_type type;
   void *raw;
-  napi_value buffer;
-  size_t offset;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, value, &type, count, &raw, &buffer, &offset) != napi_ok) return 0;
-  if (type != napi_int32_array) return 0;
+  if (!typed_of(env, value, &type, count, &raw) || type != napi_int32_array) return 0;
   *data = (int32_t *)raw;
   return 1;
 }
