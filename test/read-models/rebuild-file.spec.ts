@@ -46,6 +46,9 @@ describe('rebuilding the read models into a fresh file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The store without its lookup by id, as EventStoreDB is (the same data directory switched over, say). */
+  const withoutLookup = (): EventStore => Object.create(store, { positionOf: { value: undefined } }) as EventStore;
+
   it('one batch with each stream written once leaves the rows event-by-event application leaves', async () => {
     const perEvent = openReadModelDb(':memory:');
     const batched = openReadModelDb(':memory:');
@@ -239,6 +242,70 @@ describe('rebuilding the read models into a fresh file', () => {
     const all = await store.readAll();
     expect(rm.merkle.size).toBe(all.length);
     expect(rm.merkle.leafOf(all[3].eventId)?.leafIndex).toBe(3);
+    await rm.close();
+  });
+
+  it('a file of schema 9 (every event id again in merkle_events) is dropped at open and replayed without it', async () => {
+    const file = path.join(dir, 'v9.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('schema', '9');
+      CREATE TABLE merkle_leaves (
+        idx INTEGER PRIMARY KEY, position INTEGER NOT NULL, stream_no INTEGER NOT NULL, event_hash BLOB NOT NULL);
+      CREATE TABLE merkle_events (event_id BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO merkle_events VALUES (x'00', 0);
+      CREATE TABLE applied_head (name TEXT PRIMARY KEY, position INTEGER NOT NULL, event_id TEXT NOT NULL,
+        stream_id TEXT NOT NULL, revision INTEGER NOT NULL, hash TEXT NOT NULL);
+      INSERT INTO applied_head VALUES ('read-models', 999999, 'e', 's', 0, 'h');`);
+    old.close();
+    const rm = ReadModels.open(store, file);
+    expect(rm.runner.checkpoint).toBeUndefined();
+    rm.start();
+    await rm.catchUp();
+    const all = await store.readAll();
+    expect(rm.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'merkle_events'`).get()).toBeUndefined();
+    // Every event's leaf found by its id, through the store's own index by id.
+    expect(all.map((e) => rm.merkle.leafOf(e.eventId))).toEqual(
+      all.map((e, i) => ({ ...rm.merkle.leafAt(i), eventId: e.eventId })),
+    );
+    expect(rm.merkle.leafOf(all[3].eventId)?.position).toBe(all[3].position);
+    await rm.close();
+  });
+
+  it('a rebuild over the embedded store, on one thread or two, keeps no merkle_events and finds every leaf by id', async () => {
+    const all = await store.readAll();
+    for (const merkleWorker of [true, false]) {
+      const file = path.join(dir, `by-store-${merkleWorker}.sqlite`);
+      // The live file kept its ids (made over a store without the lookup): the rebuilt one does not.
+      const kept = ReadModels.open(withoutLookup(), file);
+      kept.start();
+      await kept.catchUp();
+      await kept.close();
+      const rm = ReadModels.open(store, file);
+      expect(rm.merkle.leafOf(all[2].eventId)?.leafIndex).toBe(2);
+      expect(rm.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'merkle_events'`).get()).toEqual({
+        name: 'merkle_events',
+      });
+      await rm.rebuild(undefined, { pageSize: 6, merkleWorker });
+      expect(rm.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'merkle_events'`).get()).toBeUndefined();
+      expect(all.map((e) => rm.merkle.leafOf(e.eventId)?.leafIndex)).toEqual(all.map((_e, i) => i));
+      await rm.close();
+    }
+  });
+
+  it('a file that found its events through the store, opened over a store without that lookup, is replayed with its ids', async () => {
+    const file = path.join(dir, 'switched.sqlite');
+    const first = ReadModels.open(store, file);
+    first.start();
+    await first.catchUp();
+    await first.close();
+    const rm = ReadModels.open(withoutLookup(), file);
+    expect(rm.runner.checkpoint).toBeUndefined();
+    rm.start();
+    await rm.catchUp();
+    const all = await store.readAll();
+    expect((rm.db.prepare(`SELECT COUNT(*) AS n FROM merkle_events`).get() as { n: number }).n).toBe(all.length);
+    expect(all.map((e) => rm.merkle.leafOf(e.eventId)?.leafIndex)).toEqual(all.map((_e, i) => i));
     await rm.close();
   });
 

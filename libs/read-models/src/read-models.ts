@@ -3,6 +3,7 @@ import { dbVersion, statement } from './db/statements';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@app/ledger';
 import { DEADLINES_DUE_AT_INSTANT, type Deadline } from '@app/custody';
 import {
+  clearReadModels,
   closeReadModelDb,
   finishRebuiltReadModelDb,
   openReadModelDb,
@@ -19,7 +20,7 @@ import { deadlinesProjection } from './deadlines/deadlines.projection';
 import { CustodyQueries } from './custody/custody.queries';
 import { ViolationQueries } from './violations/violations.queries';
 import { IncidentQueries } from './incidents/incidents.queries';
-import { merkleLeavesProjection } from './merkle/merkle-leaves.projection';
+import { eventsFoundByStore, merkleLeavesProjection, setEventsFoundByStore } from './merkle/merkle-leaves.projection';
 import { MerkleIndex } from './merkle/merkle-index';
 import { MerkleRebuild } from './merkle/merkle-rebuild';
 
@@ -49,6 +50,24 @@ const REBUILD_PAGE = 25_000;
  */
 const REBUILD_CARRIED_PAGE = 5_000;
 
+/**
+ * Makes a read-model file find an event's leaf by id the way `store` can: through the store's `positionOf` when it
+ * has one (no `merkle_events`: issue 16's disk), else by the file's own `merkle_events`. A file with no leaves yet is
+ * simply set so. A file that keeps its ids over a store that could find them answers either way and is left as it
+ * is (its next rebuild drops them). A file that relied on a store's lookup, opened over a store without one (the
+ * same data directory switched to EventStoreDB), could not find its leaves by id: it is cleared and replayed.
+ */
+const fitEventLookup = (db: Db, store: EventStore): void => {
+  const storeFinds = store.positionOf !== undefined;
+  const byStore = eventsFoundByStore(db);
+  if (byStore === storeFinds) return;
+  if (db.prepare(`SELECT 1 FROM merkle_leaves LIMIT 1`).get() !== undefined) {
+    if (!byStore) return;
+    clearReadModels(db);
+  }
+  setEventsFoundByStore(db, storeFinds);
+};
+
 /** The read side beside one service instance: a SQLite file, its projections and their queries. */
 export class ReadModels {
   readonly runner: ProjectionRunner;
@@ -67,17 +86,20 @@ export class ReadModels {
     db: Db,
     projections: Projection[] = DEFAULT_PROJECTIONS,
   ) {
+    // Before the runner reads the applied head: fitting may clear the file.
+    fitEventLookup(db, store);
     this.runner = new ProjectionRunner(store, db, projections);
     this.dbValue = db;
-    this.queries = ReadModels.queriesOver(db);
+    this.queries = this.queriesOver(db);
   }
 
-  private static queriesOver(db: Db) {
+  private queriesOver(db: Db) {
+    const store = this.store;
     return {
       custody: new CustodyQueries(db),
       violations: new ViolationQueries(db),
       incidents: new IncidentQueries(db),
-      merkle: new MerkleIndex(db),
+      merkle: new MerkleIndex(db, store.positionOf ? (eventId) => store.positionOf!(eventId) : undefined),
     };
   }
 
@@ -132,6 +154,8 @@ export class ReadModels {
     await this.runner.stop();
     const file = `${live}.rebuilding`;
     const db = openRebuildReadModelDb(file);
+    const byStore = this.store.positionOf !== undefined;
+    setEventsFoundByStore(db, byStore);
     // Tables (and their indexes) that an added projection made for itself on the live file come along, empty.
     const own = (type: string, d: Db) =>
       d
@@ -140,14 +164,15 @@ export class ReadModels {
         )
         .all(type) as { name: string; tbl_name: string; sql: string }[];
     const known = new Set(own('table', db).map((t) => t.name));
-    const extra = own('table', this.dbValue).filter((t) => !known.has(t.name));
+    // Not `merkle_events` of a live file that kept its ids: the rebuilt file finds events as this store can.
+    const extra = own('table', this.dbValue).filter((t) => !known.has(t.name) && t.name !== 'merkle_events');
     for (const t of extra) db.exec(t.sql);
     const extraIndexes = own('index', this.dbValue).filter((i) => extra.some((t) => t.name === i.tbl_name));
     // The Merkle half (its two tables, the leaves' hashes and the tree) on a second thread when the projections are
     // the defaults' shape; `merkleWorker: false` keeps everything on this one (the tests compare the two).
     const projections = this.runner.projections;
     const split = (options.merkleWorker ?? true) && projections.includes(merkleLeavesProjection);
-    const merkleRebuild = split ? new MerkleRebuild(`${file}.merkle`) : undefined;
+    const merkleRebuild = split ? new MerkleRebuild(`${file}.merkle`, byStore) : undefined;
     const fresh = new ProjectionRunner(
       this.store,
       db,
@@ -158,7 +183,7 @@ export class ReadModels {
     // The Merkle index's persisted state (cached nodes, stream heads) is built as the pages go in, so the first start
     // after does not rehash; a page without projection failures is appended from the events it was made of, not read
     // back from the rows just written.
-    const merkle = split ? undefined : new MerkleIndex(db);
+    const merkle = split ? undefined : new MerkleIndex(db); // only appended and synced: no lookup by id
     const carry = split && (options.carry ?? true);
     const pageSize = options.pageSize ?? (carry ? REBUILD_CARRIED_PAGE : REBUILD_PAGE);
     let failures: ProjectionFailure[];
@@ -213,7 +238,7 @@ export class ReadModels {
     putRebuiltReadModelFile(file, live);
     this.dbValue = openReadModelDb(live);
     this.generation++;
-    this.queries = ReadModels.queriesOver(this.dbValue);
+    this.queries = this.queriesOver(this.dbValue);
     await this.runner.replaceDb(this.dbValue, failures);
   }
 

@@ -198,6 +198,14 @@ export interface EventStore {
 
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
 
+  /**
+   * The position of the stored event with this id, or undefined when none is stored; synchronous, from the store's
+   * own index by id (the embedded store keeps one to make appends idempotent). Lets the Merkle index find an event's
+   * leaf without keeping every event id a second time in the read models (issue 16's disk). Optional: a store
+   * without a lookup by id (EventStoreDB) omits it, and the read models keep the ids themselves.
+   */
+  positionOf?(eventId: string): number | undefined;
+
   /** Position of the last event in the global log (undefined when the log is empty). */
   headPosition(): Promise<number | undefined>;
 

@@ -219,6 +219,28 @@ describe.each(WRITERS)('SqliteEventStore (%s writer)', (writer) => {
     });
   });
 
+  describe('positionOf (an event found by its id, for the Merkle index)', () => {
+    it("answers a stored event's position by its exact id, kept as bytes or as text, another connection's too", async () => {
+      const uuid = event();
+      const text = { ...event(), eventId: 'e-text-1' };
+      const [a] = (await store.append('s', [uuid], 'no-stream')).events;
+      const [b] = (await store.append('t', [text], 'no-stream')).events;
+      expect(store.positionOf(uuid.eventId)).toBe(a.position);
+      expect(store.positionOf('e-text-1')).toBe(b.position);
+      // The id as given, never another spelling of it: an upper-case UUID is another id (kept as text).
+      expect(store.positionOf(uuid.eventId.toUpperCase())).toBeUndefined();
+      expect(store.positionOf(randomUUID())).toBeUndefined();
+      const later = event();
+      const other = SqliteEventStore.open(file);
+      try {
+        await other.append('u', [later], 'no-stream');
+      } finally {
+        await other.close();
+      }
+      expect(store.positionOf(later.eventId)).toBe(b.position + 1);
+    });
+  });
+
   describe('recentHeadPosition (the head as of its own last commit, without a query)', () => {
     const LONG = 60_000;
     it('is the global head after each commit of its own, within the age asked for', async () => {

@@ -425,6 +425,7 @@ export class SqliteEventStore implements EventStore {
     allBackwards: Database.Statement<[number, number], ReadRow>;
     head: Database.Statement<[], { position: number | null }>;
     findCommand: Database.Statement<[string, Buffer | string], CommandRow>;
+    positionOf: Database.Statement<[Buffer | string], number>;
   };
 
   private constructor(db: Database.Database, file: string, options: SqliteEventStoreOptions) {
@@ -461,6 +462,8 @@ export class SqliteEventStore implements EventStore {
       findCommand: db.prepare(
         'SELECT scope, command_id, name, hash, first_position, event_count FROM commands WHERE scope = ? AND command_id = ?',
       ),
+      // Through the unique index events_event_id (the one that makes an append idempotent by event id).
+      positionOf: db.prepare<[Buffer | string], number>('SELECT position FROM events WHERE event_id = ?').pluck(),
     };
     if (options.writer === 'inline' || db.memory) this.inline = new SqliteWriter(db);
     else this.thread = new SqliteWriterThread(file, options.synchronous ?? 'FULL');
@@ -637,6 +640,11 @@ export class SqliteEventStore implements EventStore {
           .map((r) => this.toRecorded(r, r[8]));
       return this.forwardPage(options.after ?? 0, options.maxCount ?? -1);
     });
+  }
+
+  positionOf(eventId: string): number | undefined {
+    this.assertOpen();
+    return this.stmt.positionOf.get(storedId(eventId));
   }
 
   headPosition(): Promise<number | undefined> {

@@ -23,7 +23,9 @@ export type Db = Database.Database;
 // 8: merkle_streams (each stream numbered in first-seen order); merkle_leaves and merkle_heads carry that number, not
 //    the id text (issue 10: no lookup by id per leaf; issue 16: ~63 bytes less a leaf).
 // 9: merkle_streams without its unique index on the id (the projection's cache keeps ids unique; ~4 bytes an event).
-export const READ_MODEL_SCHEMA_VERSION = 9;
+// 10: no merkle_events over a store that finds an event's position by its id (the embedded store: `positionOf`);
+//     a replayed event is told by its position (issue 16: 27 bytes an event).
+export const READ_MODEL_SCHEMA_VERSION = 10;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
 const TABLES = `

@@ -10,7 +10,7 @@ import {
   type StreamHeadProof,
 } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
-import { ensureMerkleLeavesTable, eventKey, streamNumberOf } from './merkle-leaves.projection';
+import { ensureMerkleLeavesTable, eventKey, eventsFoundByStore, streamNumberOf } from './merkle-leaves.projection';
 
 /** One leaf of the log as the read model stores it (hashes in hex). */
 export interface MerkleLeaf {
@@ -142,8 +142,17 @@ export class MerkleIndex {
   private pendingHash: Buffer[] = [];
   private pendingList: number[] = [];
   private readonly stmts;
+  /** An event's leaf by its id: through `merkle_events`, or the store's position and the leaf there. */
+  private readonly byEventId: (eventId: string) => Row | undefined;
 
-  constructor(private readonly db: Db) {
+  /**
+   * `positionOf` is the store's lookup of an event's position by its id (`EventStore.positionOf`), which a file
+   * whose events are found through the store needs for {@link leafOf}; a file with `merkle_events` does not use it.
+   */
+  constructor(
+    private readonly db: Db,
+    positionOf?: (eventId: string) => number | undefined,
+  ) {
     ensureMerkleLeavesTable(db);
     db.exec(MERKLE_STATE_SCHEMA);
     this.stmts = {
@@ -156,10 +165,8 @@ export class MerkleIndex {
       ),
       leafAt: db.prepare(`SELECT event_hash FROM merkle_leaves WHERE idx = ?`),
       leafRange: db.prepare(`SELECT idx, event_hash FROM merkle_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`),
-      byEvent: db.prepare(
-        `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_events e JOIN merkle_leaves l ON l.idx = e.idx
-         JOIN merkle_streams s ON s.stream_no = l.stream_no WHERE e.event_id = ?`,
-      ),
+      positionAt: db.prepare<[number], number>(`SELECT position FROM merkle_leaves WHERE idx = ?`).pluck(),
+      lastIdx: db.prepare<[], number | null>(`SELECT MAX(idx) FROM merkle_leaves`).pluck(),
       byIndex: db.prepare(
         `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_leaves l
          JOIN merkle_streams s ON s.stream_no = l.stream_no WHERE l.idx = ?`,
@@ -178,6 +185,47 @@ export class MerkleIndex {
       ),
       putState: db.prepare(`INSERT OR REPLACE INTO merkle_state (id, size, last_leaf) VALUES (0, ?, ?)`),
     };
+    if (!eventsFoundByStore(db)) {
+      const byEvent = db.prepare<[Buffer | string], Row>(
+        `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_events e JOIN merkle_leaves l ON l.idx = e.idx
+         JOIN merkle_streams s ON s.stream_no = l.stream_no WHERE e.event_id = ?`,
+      );
+      this.byEventId = (eventId) => byEvent.get(eventKey(eventId));
+    } else if (!positionOf)
+      this.byEventId = () => {
+        throw new Error(`this read-model file finds events through the store: the Merkle index needs its positionOf`);
+      };
+    else
+      this.byEventId = (eventId) => {
+        const position = positionOf(eventId);
+        const idx = position === undefined ? undefined : this.leafIndexAt(position);
+        return idx === undefined ? undefined : (this.stmts.byIndex.get(idx) as Row | undefined);
+      };
+  }
+
+  /**
+   * The index of the leaf at a store position, or undefined when the log has none there (not projected yet). A leaf's
+   * position rises with its index, so a binary search finds it in ~20 row reads at a million leaves; first the guess
+   * that the positions are dense from the first leaf's (the embedded store numbers them 1, 2, 3…, and only an event
+   * whose leaf failed, or a store's rollback, breaks that), which is right at once.
+   */
+  private leafIndexAt(position: number): number | undefined {
+    const { positionAt, lastIdx } = this.stmts;
+    const first = positionAt.get(0);
+    if (first === undefined || position < first) return undefined;
+    const guess = position - first;
+    if (positionAt.get(guess) === position) return guess;
+    let lo = 0;
+    let hi = lastIdx.get() ?? -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = positionAt.get(mid);
+      if (at === undefined) throw new Error(`merkle_leaves has a gap at leaf ${mid}`);
+      if (at === position) return mid;
+      if (at < position) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** A fresh log at `size` leaves: resumed from `state`, or empty. */
@@ -465,7 +513,7 @@ export class MerkleIndex {
 
   /** The leaf of an event, or null when the event is not (yet) in the log. */
   leafOf(eventId: string): MerkleLeafRow | null {
-    const r = this.stmts.byEvent.get(eventKey(eventId)) as Row | undefined;
+    const r = this.byEventId(eventId);
     return r ? { ...toLeaf(r), eventId } : null;
   }
 

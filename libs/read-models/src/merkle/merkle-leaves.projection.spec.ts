@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GENESIS_HASH, sealEvents, type RecordedEvent } from '@app/ledger';
 import { clearReadModels, openReadModelDb, type Db } from '../db/read-model-db';
 import { MerkleIndex } from './merkle-index';
-import { merkleLeavesProjection } from './merkle-leaves.projection';
+import { eventsFoundByStore, merkleLeavesProjection, setEventsFoundByStore } from './merkle-leaves.projection';
 
 const meta = {
   occurredAt: '2026-03-02T09:00:00Z',
@@ -126,5 +126,81 @@ describe('the merkle-leaves projection', () => {
     };
     expect(() => merkleLeavesProjection.apply(db, short)).toThrow('has no 64-hex metadata.hash');
     expect(index.size).toBe(0);
+  });
+});
+
+/** Applies events through the projection's batch session, as the runner's fast path does (chunks of 128 rows). */
+const applySession = (db: Db, events: RecordedEvent[]) =>
+  db.transaction(() => {
+    const session = merkleLeavesProjection.session!(db);
+    for (const e of events) session.apply(e);
+    session.end();
+  })();
+
+const tableNamed = (db: Db, name: string) =>
+  db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name);
+
+// Over a store that finds an event's position by its id (the embedded store), the file keeps no event id (issue 16).
+describe('the merkle-leaves projection, events found through the store', () => {
+  let db: Db;
+  /** What the store would answer: the position of each event it holds. */
+  let stored: Map<string, number>;
+  let index: MerkleIndex;
+
+  beforeEach(() => {
+    db = openReadModelDb(':memory:');
+    setEventsFoundByStore(db, true);
+    stored = new Map();
+    index = new MerkleIndex(db, (id) => stored.get(id));
+  });
+  afterEach(() => db.close());
+
+  const store = (events: RecordedEvent[]) => events.forEach((e) => stored.set(e.eventId, e.position));
+
+  it('keeps no merkle_events, and finds a leaf by the position the store gives for the id', () => {
+    const events = recorded(5);
+    store(events);
+    applyBatch(db, events.slice(0, 4));
+    expect(eventsFoundByStore(db)).toBe(true);
+    expect(tableNamed(db, 'merkle_events')).toBeUndefined();
+    expect(index.leafOf('e-2')).toEqual({ ...index.leafAt(2), eventId: 'e-2' });
+    // Stored but not projected yet, and not stored at all: no leaf.
+    expect(index.leafOf('e-4')).toBeNull();
+    expect(index.leafOf('e-9')).toBeNull();
+  });
+
+  it('adds nothing for an event applied again, alone or inside a batch of whole chunks', () => {
+    const events = recorded(300);
+    const reference = openReadModelDb(':memory:');
+    applyBatch(reference, events);
+    applySession(db, events.slice(0, 200));
+    applyBatch(db, [events[3], events[199]]);
+    // A batch that starts with 150 events already in the log and goes on with the rest.
+    applySession(db, events.slice(50));
+    expect(index.size).toBe(300);
+    expect(index.root()).toBe(new MerkleIndex(reference).root());
+    expect(db.prepare(`SELECT position FROM merkle_leaves ORDER BY idx`).pluck().all()).toEqual(
+      events.map((e) => e.position),
+    );
+    reference.close();
+  });
+
+  it('finds the leaf when positions are not dense (EventStoreDB-like offsets, a leaf that failed)', () => {
+    const events = recorded(40).map((e, i) => ({ ...e, position: 1000 + 37 * i }));
+    const unsealed = { ...events[7], metadata: { ...meta } } as unknown as RecordedEvent;
+    store(events);
+    applyBatch(db, events.slice(0, 7));
+    expect(() => merkleLeavesProjection.apply(db, unsealed)).toThrow('has no 64-hex metadata.hash');
+    applyBatch(db, events.slice(8));
+    expect(index.size).toBe(39);
+    for (const [i, e] of events.entries())
+      expect(index.leafOf(e.eventId)?.leafIndex ?? null).toBe(i === 7 ? null : i < 7 ? i : i - 1);
+    expect(index.leafOf(events[39].eventId)?.position).toBe(events[39].position);
+  });
+
+  it('cannot answer without the store, and cannot change how a log with leaves finds its events', () => {
+    applyBatch(db, recorded(2));
+    expect(() => new MerkleIndex(db).leafOf('e-0')).toThrow('needs its positionOf');
+    expect(() => setEventsFoundByStore(db, false)).toThrow('already has leaves');
   });
 });

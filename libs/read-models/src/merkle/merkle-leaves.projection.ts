@@ -18,15 +18,54 @@ import type { Projection } from '../runner/projection';
  * lookup by id per leaf (issue 10). No index by id: an id is looked up in the projection's cache of the table (a
  * unique index would repeat every id, ~4.4 bytes an event at 100k); the cache keeps the ids unique.
  *
- * `merkle_events` finds an event's leaf by its id (an export, an inclusion proof asked for by event id; EventStoreDB
- * has no lookup by id). Its key is the id's 16 bytes when it is a lowercase UUID (every id the ledger makes), else
- * the id's text, so a lookup is exact either way; it is also what makes a replayed event a no-op.
+ * An event's leaf is found by its id (an export, an inclusion proof asked for by event id) in one of two ways, which
+ * the file records ({@link eventsFoundByStore}):
+ * - over a store that finds an event's position by its id (`EventStore.positionOf`: the embedded store's own unique
+ *   index), the leaf is the one at that position (`merkle_leaves.position` rises with `idx`), and the file keeps no
+ *   event id at all (issue 16's disk: 27 bytes an event). A replayed event is then told by its position: the global
+ *   order only moves forwards, so an event at or before the last leaf's position is in the log already.
+ * - over a store without that lookup (EventStoreDB), `merkle_events` keeps each event's leaf by its id. Its key is
+ *   the id's 16 bytes when it is a lowercase UUID (every id the ledger makes), else the id's text, so a lookup is
+ *   exact either way; it is also what makes a replayed event a no-op.
  */
 export const MERKLE_LEAVES_TABLE = `
 CREATE TABLE IF NOT EXISTS merkle_leaves (
   idx INTEGER PRIMARY KEY, position INTEGER NOT NULL, stream_no INTEGER NOT NULL, event_hash BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS merkle_events (event_id BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS merkle_streams (stream_no INTEGER PRIMARY KEY, stream_id TEXT NOT NULL);`;
+/** Only in a file whose events are not found through the store (see above). */
+export const MERKLE_EVENTS_TABLE = `
+CREATE TABLE IF NOT EXISTS merkle_events (event_id BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;`;
+
+/** The `meta` row of a file whose events are found through the store: no row (or no `meta`), `merkle_events` kept. */
+const BY_STORE = { key: 'merkle_event_ids', value: 'store' } as const;
+
+const hasTable = (db: Db, name: string): boolean =>
+  db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+
+/** True when this file keeps no `merkle_events` and an event's leaf is found by the position the store gives. */
+export const eventsFoundByStore = (db: Db): boolean =>
+  hasTable(db, 'meta') &&
+  db.prepare(`SELECT 1 FROM meta WHERE key = ? AND value = ?`).get(BY_STORE.key, BY_STORE.value) !== undefined;
+
+/**
+ * Records how this file finds an event's leaf: through the store (`byStore`: `merkle_events` dropped) or by its own
+ * `merkle_events`. Only for a log without leaves: the ids of leaves already written cannot be made up afterwards, nor
+ * is it worth dropping them (the caller rebuilds or keeps the file as it is; see ReadModels).
+ */
+export const setEventsFoundByStore = (db: Db, byStore: boolean): void => {
+  if (hasTable(db, 'merkle_leaves') && db.prepare(`SELECT 1 FROM merkle_leaves LIMIT 1`).get() !== undefined)
+    throw new Error(`the Merkle log already has leaves: how it finds their events cannot change`);
+  db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+  if (byStore) {
+    db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`).run(BY_STORE.key, BY_STORE.value);
+    db.exec(`DROP TABLE IF EXISTS merkle_events`);
+  } else {
+    db.prepare(`DELETE FROM meta WHERE key = ?`).run(BY_STORE.key);
+    db.exec(MERKLE_EVENTS_TABLE);
+  }
+  // The statements were made for the other way.
+  prepared.delete(db);
+};
 /** None: the leaves are read by `idx` (the rowid) and the events by their key. Kept for the schema's shape. */
 export const MERKLE_LEAVES_INDEXES = ``;
 export const MERKLE_LEAVES_SCHEMA = MERKLE_LEAVES_TABLE + MERKLE_LEAVES_INDEXES;
@@ -105,36 +144,41 @@ class StreamNumbers {
   }
 }
 
-const prepared = new WeakMap<
-  Db,
-  {
-    claim: Database.Statement<[Buffer | string, number]>;
-    insert: Database.Statement<[number, number, number, Buffer]>;
-    claimChunk: Database.Statement<unknown[]>;
-    insertChunk: Database.Statement<unknown[]>;
-    next: Database.Statement<[], { idx: number }>;
-    streams: StreamNumbers;
-  }
->();
+interface Statements {
+  /** Undefined when the file's events are found through the store (no `merkle_events`). */
+  claim: Database.Statement<[Buffer | string, number]> | undefined;
+  claimChunk: Database.Statement<unknown[]> | undefined;
+  insert: Database.Statement<[number, number, number, Buffer]>;
+  insertChunk: Database.Statement<unknown[]>;
+  last: Database.Statement<[], { idx: number; position: number }>;
+  streams: StreamNumbers;
+}
+
+const prepared = new WeakMap<Db, Statements>();
 
 /** A batch that holds an event already in the log: its session gives up, and the runner applies it event by event. */
 class ReplayedInBatch extends Error {}
 
-const statementsFor = (db: Db) => {
+const statementsFor = (db: Db): Statements => {
   let s = prepared.get(db);
   if (!s) {
     db.exec(MERKLE_LEAVES_SCHEMA);
+    const byStore = eventsFoundByStore(db);
+    if (!byStore) db.exec(MERKLE_EVENTS_TABLE);
     s = {
       // A replayed event finds its id taken: it changes nothing and takes no index (idempotent projection).
-      claim: db.prepare(`INSERT OR IGNORE INTO merkle_events (event_id, idx) VALUES (?, ?)`),
+      claim: byStore ? undefined : db.prepare(`INSERT OR IGNORE INTO merkle_events (event_id, idx) VALUES (?, ?)`),
+      claimChunk: byStore
+        ? undefined
+        : db.prepare(
+            `INSERT OR IGNORE INTO merkle_events (event_id, idx) VALUES ${Array(CHUNK).fill('(?, ?)').join(', ')}`,
+          ),
       insert: db.prepare(`INSERT INTO merkle_leaves (idx, position, stream_no, event_hash) VALUES (?, ?, ?, ?)`),
-      claimChunk: db.prepare(
-        `INSERT OR IGNORE INTO merkle_events (event_id, idx) VALUES ${Array(CHUNK).fill('(?, ?)').join(', ')}`,
-      ),
       insertChunk: db.prepare(
         `INSERT INTO merkle_leaves (idx, position, stream_no, event_hash) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?)').join(', ')}`,
       ),
-      next: db.prepare(`SELECT COALESCE(MAX(idx) + 1, 0) AS idx FROM merkle_leaves`),
+      // The last leaf by the rowid: the next index, and the position a replayed event is at or before.
+      last: db.prepare(`SELECT idx, position FROM merkle_leaves ORDER BY idx DESC LIMIT 1`),
       streams: new StreamNumbers(
         db.prepare(`SELECT stream_no, stream_id FROM merkle_streams ORDER BY stream_no DESC LIMIT 1`),
         db.prepare(`SELECT stream_no, stream_id FROM merkle_streams ORDER BY stream_no`),
@@ -146,10 +190,19 @@ const statementsFor = (db: Db) => {
   return s;
 };
 
-/** Appends the event's leaf at `idx` unless the event is there already; true when it was appended. */
-const append = (s: ReturnType<typeof statementsFor>, idx: number, event: RecordedEvent): boolean => {
+/** Where the log ends: the next leaf's index and the last leaf's position (-Infinity when empty). */
+const endOf = (s: Statements): { next: number; position: number } => {
+  const last = s.last.get();
+  return last ? { next: last.idx + 1, position: last.position } : { next: 0, position: -Infinity };
+};
+
+/**
+ * Appends the event's leaf at `idx` unless the event is there already (its id claimed in `merkle_events`, or, in a
+ * file without, its position not past `after`, the last leaf's); true when it was appended.
+ */
+const append = (s: Statements, idx: number, after: number, event: RecordedEvent): boolean => {
   const hash = eventHashBytes(event);
-  if (s.claim.run(eventKey(event.eventId), idx).changes === 0) return false;
+  if (s.claim ? s.claim.run(eventKey(event.eventId), idx).changes === 0 : event.position <= after) return false;
   s.insert.run(idx, event.position, s.streams.numberFor(event.streamId), hash);
   return true;
 };
@@ -164,20 +217,21 @@ export const merkleLeavesProjection: Projection = {
   apply(db: Db, event: RecordedEvent) {
     const s = statementsFor(db);
     s.streams.reconcile();
-    append(s, s.next.get()!.idx, event);
+    const end = endOf(s);
+    append(s, end.next, end.position, event);
   },
   session(db: Db) {
     const s = statementsFor(db);
     s.streams.reconcile();
-    // A batch counts the indices itself from the table's next one (no MAX per row).
-    let next = s.next.get()!.idx;
+    // A batch counts the indices itself from the table's next one (no query per row), and the positions.
+    let { next, position: after } = endOf(s);
     // Whole chunks go in with one statement per table; the rest of the batch a row at a time.
     let claims: unknown[] = [];
     let leaves: unknown[] = [];
     const flush = () => {
       // A replayed event would be ignored by the claim and take no index; a chunk cannot tell which one it was, so
       // the batch is handed back to the runner, which applies it event by event (never happens in a rebuild).
-      if (s.claimChunk.run(...claims).changes !== CHUNK) throw new ReplayedInBatch();
+      if (s.claimChunk && s.claimChunk.run(...claims).changes !== CHUNK) throw new ReplayedInBatch();
       s.insertChunk.run(...leaves);
       claims = [];
       leaves = [];
@@ -185,10 +239,15 @@ export const merkleLeavesProjection: Projection = {
     let pending: RecordedEvent[] = [];
     return {
       apply(event: RecordedEvent) {
+        // Without `merkle_events` a replayed event is told here, by its position, and simply left out.
+        if (!s.claim) {
+          if (event.position <= after) return;
+          after = event.position;
+        }
         pending.push(event);
         if (pending.length < CHUNK) return;
         for (const e of pending) {
-          claims.push(eventKey(e.eventId), next);
+          if (s.claim) claims.push(eventKey(e.eventId), next);
           const hash = eventHashBytes(e);
           leaves.push(next, e.position, s.streams.numberFor(e.streamId), hash);
           next++;
@@ -197,7 +256,8 @@ export const merkleLeavesProjection: Projection = {
         flush();
       },
       end() {
-        for (const e of pending) if (append(s, next, e)) next++;
+        // Their positions were checked as they came (`after` is past them now): -Infinity lets them in.
+        for (const e of pending) if (append(s, next, -Infinity, e)) next++;
         pending = [];
       },
     };

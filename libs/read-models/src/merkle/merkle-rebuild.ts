@@ -21,7 +21,7 @@ export interface MerklePage {
 export type MerkleWorkerMessage = { done: true; failures: ProjectionFailure[] } | { error: string };
 
 /** The Merkle tables a rebuild's worker fills in its own file, copied into the rebuilt file at the end. */
-const MERKLE_TABLES = ['merkle_leaves', 'merkle_events', 'merkle_streams', ...MERKLE_STATE_TABLES] as const;
+const MERKLE_TABLES = ['merkle_leaves', 'merkle_streams', ...MERKLE_STATE_TABLES] as const;
 
 /**
  * The Merkle half of a rebuild on a second thread (issue 16: the leaves' rows, their SHA-256 and the tree were a
@@ -34,12 +34,16 @@ export class MerkleRebuild {
   private readonly worker: Worker;
   private readonly outcome: Promise<ProjectionFailure[]>;
 
-  constructor(readonly file: string) {
+  /** `byStore`: the rebuilt file finds its events through the store (no `merkle_events`; setEventsFoundByStore). */
+  constructor(
+    readonly file: string,
+    private readonly byStore = false,
+  ) {
     for (const suffix of ['', '-journal', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
     // The worker imports `@app/*`: compiled, it inherits this process's `-r` that resolves them.
     const entry = workerEntry(__filename, 'merkle-rebuild.worker', true);
     this.worker = new Worker(entry.file, {
-      workerData: { file },
+      workerData: { file, byStore },
       ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
     });
     this.outcome = new Promise((resolve, reject) => {
@@ -78,7 +82,8 @@ export class MerkleRebuild {
     db.prepare(`ATTACH DATABASE ? AS merkle_part`).run(this.file);
     try {
       db.transaction(() => {
-        for (const t of MERKLE_TABLES) db.exec(`INSERT INTO main.${t} SELECT * FROM merkle_part.${t}`);
+        for (const t of this.byStore ? MERKLE_TABLES : [...MERKLE_TABLES, 'merkle_events'])
+          db.exec(`INSERT INTO main.${t} SELECT * FROM merkle_part.${t}`);
       })();
     } finally {
       db.exec(`DETACH DATABASE merkle_part`);

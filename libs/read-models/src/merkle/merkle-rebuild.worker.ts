@@ -9,7 +9,7 @@ import type { EventMetadata, EventStore, RecordedEvent } from '@app/ledger';
 import { openRebuildReadModelDb } from '../db/read-model-db';
 import { ProjectionRunner } from '../runner/projection-runner';
 import { MerkleIndex } from './merkle-index';
-import { merkleLeavesProjection } from './merkle-leaves.projection';
+import { merkleLeavesProjection, setEventsFoundByStore } from './merkle-leaves.projection';
 import type { MerklePage, MerkleWorkerMessage } from './merkle-rebuild';
 
 /** The runner only commits here (no subscription, no store checks): any use of the store is a bug. */
@@ -20,8 +20,10 @@ const noStore = new Proxy({} as EventStore, {
 });
 
 const port = parentPort!;
-const { file } = workerData as { file: string };
+const { file, byStore } = workerData as { file: string; byStore: boolean };
 const db = openRebuildReadModelDb(file);
+// As the rebuilt file will: without `merkle_events` when the store finds events by id (a replay told by position).
+setEventsFoundByStore(db, byStore);
 const runner = new ProjectionRunner(noStore, db, [merkleLeavesProjection]);
 const merkle = new MerkleIndex(db);
 /** Events appended since the Merkle state was last persisted (see below). */
