@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import type { TrustedCheckpoint, VerifyFailure, VerifyResult } from './log-verifier';
 import { MerkleFrontier } from './merkle/frontier';
 import { idOf } from '../store/sqlite.row-codec';
+import { defaultSha256Batch, type Sha256Batch } from './batch-hash';
 
 /** What a worker is asked to walk. */
 export interface WalkRequest {
@@ -29,6 +30,8 @@ export interface WalkRequest {
   /** Span k is positions (after + k·spanSize, after + (k + 1)·spanSize]; a worker walks spans share, share + workers, … */
   spans: number;
   spanSize: number;
+  /** The batch hasher the worker hashes with (by name: a function does not cross to a thread). */
+  hasher: Sha256Batch['name'];
 }
 
 /** One page of a span, as its worker walked it: the leaves of its events, in order. */
@@ -51,11 +54,13 @@ type WorkerMessage = WalkPage | { done: true } | { error: string };
  */
 export interface LeafSink {
   appendLeaf(leaf: Buffer): void;
+  /** `count` leaves laid end to end at once (a MerkleLog's: a level of nodes a call); else appendLeaf each. */
+  appendLeaves?(leaves: Uint8Array, count: number): unknown;
   readonly size?: number;
   root?(): string;
 }
 
-type LeafTree = Required<LeafSink>;
+type LeafTree = Required<Omit<LeafSink, 'appendLeaves'>> & Pick<LeafSink, 'appendLeaves'>;
 const isTree = (sink: LeafSink | undefined): sink is LeafTree =>
   sink !== undefined && typeof sink.root === 'function' && sink.size === 0;
 
@@ -70,6 +75,11 @@ export interface ParallelWalkOptions {
   onProgress?: (checked: number) => void;
   /** Also receives every verified leaf, in order. */
   leaves?: LeafSink;
+  /**
+   * What the workers hash the events' texts and leaves with, and this thread the tree's nodes when `leaves` is not a
+   * tree (default: the native addon when built, else node:crypto; same bytes either way).
+   */
+  hasher?: Sha256Batch;
 }
 
 /** Reads a page's events' identity for a failure this thread finds (a checkpoint mismatch, a truncation). */
@@ -106,10 +116,25 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
   headDb.close();
 
   const checkpoints = [...(options.checkpoints ?? [])].sort((a, b) => a.treeSize - b.treeSize);
+  const hasher = options.hasher ?? defaultSha256Batch;
   const sink = isTree(options.leaves) ? undefined : options.leaves;
-  const tree: Pick<LeafTree, 'appendLeaf' | 'size' | 'root'> = isTree(options.leaves)
+  const frontier = new MerkleFrontier();
+  const tree: LeafTree = isTree(options.leaves)
     ? options.leaves
-    : new MerkleFrontier();
+    : {
+        appendLeaf: (leaf) => frontier.appendLeaf(leaf),
+        appendLeaves: (leaves, count) => frontier.appendLeaves(leaves, count, hasher),
+        get size() {
+          return frontier.size;
+        },
+        root: () => frontier.root(),
+      };
+  /** Appends leaves [from, from + count) of a page to the tree (and the sink), at once where the tree can. */
+  const append = (leaves: Buffer, from: number, count: number): void => {
+    if (tree.appendLeaves) tree.appendLeaves(leaves.subarray(from * 32, (from + count) * 32), count);
+    else for (let i = from; i < from + count; i++) tree.appendLeaf(leaves.subarray(i * 32, i * 32 + 32));
+    if (sink) for (let i = from; i < from + count; i++) sink.appendLeaf(leaves.subarray(i * 32, i * 32 + 32));
+  };
   let nextCheckpoint = 0;
   let checked = 0;
   let streams = 0;
@@ -156,7 +181,17 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
     (_, share) =>
       new Worker(entry.file, {
         execArgv: entry.execArgv,
-        workerData: { file, share, workers, after: 0, head, pageSize, spans, spanSize } satisfies WalkRequest,
+        workerData: {
+          file,
+          share,
+          workers,
+          after: 0,
+          head,
+          pageSize,
+          spans,
+          spanSize,
+          hasher: hasher.name,
+        } satisfies WalkRequest,
       }),
   );
 
@@ -167,14 +202,16 @@ export async function verifySqliteLog(file: string, options: ParallelWalkOptions
       const positions = new Float64Array(p.positions, 0, p.count);
       const revisions = new Int32Array(p.revisions, 0, p.count);
       const leaves = Buffer.from(p.leaves);
-      for (let i = 0; i < p.count; i++) {
-        const leaf = leaves.subarray(i * 32, i * 32 + 32);
-        checked += 1;
-        tree.appendLeaf(leaf);
-        sink?.appendLeaf(leaf);
-        if (revisions[i] === 0) streams += 1;
-        lastPosition = positions[i];
-        if (!matchCheckpoints(positions[i])) return false;
+      // The page's leaves at once, cut where a checkpoint's size falls (its root is the tree's there). Every
+      // checkpoint of a size reached is matched (matchCheckpoints), so the next one lies beyond the tree's size.
+      for (let i = 0; i < p.count;) {
+        const room = nextCheckpoint < checkpoints.length ? checkpoints[nextCheckpoint].treeSize - tree.size : p.count;
+        const n = Math.min(p.count - i, Math.max(1, room));
+        append(leaves, i, n);
+        for (const end = i + n; i < end; i++) if (revisions[i] === 0) streams += 1;
+        checked += n;
+        lastPosition = positions[i - 1];
+        if (!matchCheckpoints(positions[i - 1])) return false;
       }
       if (p.failure) {
         checked += 1;

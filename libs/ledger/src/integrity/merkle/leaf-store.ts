@@ -34,6 +34,21 @@ export class HashArray {
     hash.copy(this.chunks[this.chunks.length - 1], slot * HASH_BYTES, 0, HASH_BYTES);
     this.count += 1;
   }
+
+  /** Pushes `count` hashes laid end to end in `hashes`: a copy per chunk, not per hash. */
+  pushMany(hashes: Uint8Array, count: number): void {
+    for (let done = 0; done < count;) {
+      const slot = this.count % CHUNK_ENTRIES;
+      if (slot === 0) this.chunks.push(Buffer.allocUnsafe(CHUNK_ENTRIES * HASH_BYTES));
+      const n = Math.min(count - done, CHUNK_ENTRIES - slot);
+      this.chunks[this.chunks.length - 1].set(
+        hashes.subarray(done * HASH_BYTES, (done + n) * HASH_BYTES),
+        slot * HASH_BYTES,
+      );
+      this.count += n;
+      done += n;
+    }
+  }
 }
 
 /** The default {@link LeafStore}: leaves in memory (32 bytes each, chunked). */
@@ -54,5 +69,12 @@ export class MemoryLeafStore implements LeafStore {
   append(leaf: Buffer): void {
     if (leaf.length !== HASH_BYTES) throw new TypeError(`a leaf hash is ${HASH_BYTES} bytes, got ${leaf.length}`);
     this.leaves.push(leaf);
+  }
+
+  /** Appends `count` leaf hashes laid end to end in `leaves` (copied). */
+  appendMany(leaves: Uint8Array, count: number): void {
+    if (!Number.isSafeInteger(count) || count < 0 || count * HASH_BYTES > leaves.length)
+      throw new RangeError(`${count} leaf hashes are not in ${leaves.length} bytes`);
+    this.leaves.pushMany(leaves, count);
   }
 }

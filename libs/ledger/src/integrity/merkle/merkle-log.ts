@@ -2,6 +2,7 @@ import { EMPTY_ROOT, HASH_BYTES, checkSize, hashChildren, hashLeafBytes, hexToHa
 import { auditPath, consistencyPath, rangeHash, type PerfectSubtree } from './proof-building';
 import { HashArray, MemoryLeafStore, type LeafStore } from './leaf-store';
 import { MerkleFrontier } from './frontier';
+import { defaultSha256Batch, type Sha256Batch } from '../batch-hash';
 
 export interface MerkleLogOptions {
   /**
@@ -12,6 +13,8 @@ export interface MerkleLogOptions {
   cacheFromLevel?: number;
   /** Told of each cached subtree as it completes (level >= cacheFromLevel), so a read model can persist it. */
   onCachedNode?: (level: number, index: number, hash: Buffer) => void;
+  /** What {@link MerkleLog.appendLeaves} hashes a level of nodes with (default: the native addon when built). */
+  hasher?: Sha256Batch;
 }
 
 /**
@@ -33,6 +36,7 @@ export class MerkleLog {
   private readonly frontier: MerkleFrontier;
   private readonly cache: HashArray[] = []; // cache[level] for level >= cacheFromLevel
   private readonly cacheFromLevel: number;
+  private readonly hasher: Sha256Batch;
 
   constructor(
     private readonly leaves: LeafStore = new MemoryLeafStore(),
@@ -40,6 +44,7 @@ export class MerkleLog {
     state?: MerkleLogState,
   ) {
     this.cacheFromLevel = Math.max(1, options.cacheFromLevel ?? 4);
+    this.hasher = options.hasher ?? defaultSha256Batch;
     const onCachedNode = options.onCachedNode;
     const onNode = (level: number, index: number, hash: Buffer) => {
       if (level < this.cacheFromLevel) return;
@@ -51,7 +56,7 @@ export class MerkleLog {
       onCachedNode?.(level, index, nodes.get(index));
     };
     if (!state) {
-      this.frontier = new MerkleFrontier(onNode);
+      this.frontier = new MerkleFrontier(onNode, this.cacheFromLevel);
       const stored = leaves.size();
       for (let i = 0; i < stored; i++) this.frontier.appendLeaf(leaves.get(i));
       return;
@@ -71,6 +76,7 @@ export class MerkleLog {
       state.size,
       (level, index) => this.subtree(index * 2 ** level, 2 ** level),
       onNode,
+      this.cacheFromLevel,
     );
   }
 
@@ -103,6 +109,23 @@ export class MerkleLog {
     // The memory store and the frontier copy the bytes; another store may keep the Buffer it is given.
     this.leaves.append(this.leaves instanceof MemoryLeafStore ? leaf : Buffer.from(leaf));
     this.frontier.appendLeaf(leaf);
+    return index;
+  }
+
+  /**
+   * Appends `count` leaf hashes laid end to end in `leaves` (32 bytes each, `sha256(0x00 ‖ event hash)`): the same
+   * log as `count` calls of {@link appendLeaf}, its nodes hashed a level at a time (MerkleFrontier.appendLeaves);
+   * `onCachedNode` hears of the cached nodes level by level. Returns the first one's leaf index.
+   */
+  appendLeaves(leaves: Uint8Array, count: number): number {
+    const index = this.frontier.size;
+    if (!Number.isSafeInteger(count) || count < 0 || count * HASH_BYTES > leaves.length)
+      throw new RangeError(`appendLeaves: ${count} leaves are not in ${leaves.length} bytes`);
+    if (this.leaves instanceof MemoryLeafStore) this.leaves.appendMany(leaves, count);
+    else
+      for (let i = 0; i < count; i++)
+        this.leaves.append(Buffer.from(leaves.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+    this.frontier.appendLeaves(leaves, count, this.hasher);
     return index;
   }
 
