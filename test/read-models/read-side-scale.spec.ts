@@ -173,7 +173,7 @@ describe('the read side at scale', () => {
   });
 
   it('finds due deadlines by a range of the due index, not a scan of every deadline (the scheduler asks every second)', () => {
-    const sql = `SELECT deadline FROM deadlines WHERE due_at <= ? AND (due_at < ? OR kind IN (?)) ORDER BY due_at, key LIMIT ?`;
+    const sql = `SELECT key, kind, stream_id, due_at, deadline FROM deadlines WHERE due_at <= ? AND (due_at < ? OR kind IN (?)) ORDER BY due_at, key LIMIT ?`;
     const p = plan(l, sql, at(30), at(30), 'DECLASSIFY', 100);
     expect(p).toMatch(/SEARCH deadlines USING INDEX deadlines_due \(due_at<\?\)/);
     expect(p).not.toMatch(/SCAN deadlines/);

@@ -16,7 +16,7 @@ import type { Projection } from './runner/projection';
 import { streamStateProjection } from './custody/stream-state.projection';
 import { personIndexProjection } from './custody/person-index.projection';
 import { violationsProjection } from './violations/violations.projection';
-import { deadlinesProjection } from './deadlines/deadlines.projection';
+import { deadlineOf, deadlinesProjection, type DeadlineRow } from './deadlines/deadlines.projection';
 import { CustodyQueries } from './custody/custody.queries';
 import { ViolationQueries } from './violations/violations.queries';
 import { IncidentQueries } from './incidents/incidents.queries';
@@ -263,10 +263,10 @@ export class ReadModels {
     return (
       statement(
         this.db,
-        `SELECT deadline FROM deadlines WHERE due_at <= ? AND (due_at < ? OR kind IN (${atInstant}))
+        `SELECT key, kind, stream_id, due_at, deadline FROM deadlines WHERE due_at <= ? AND (due_at < ? OR kind IN (${atInstant}))
          ORDER BY due_at, key LIMIT ?`,
-      ).all(now, now, ...DEADLINES_DUE_AT_INSTANT, limit) as { deadline: string }[]
-    ).map((r) => JSON.parse(r.deadline) as Deadline);
+      ).all(now, now, ...DEADLINES_DUE_AT_INSTANT, limit) as DeadlineRow[]
+    ).map(deadlineOf);
   }
 
   /** Forgets a deadline that has been fired (the domain makes a second firing a no-op anyway). */
@@ -278,9 +278,11 @@ export class ReadModels {
   }
 
   nextDeadline(): Deadline | null {
-    const r = statement(this.db, `SELECT deadline FROM deadlines ORDER BY due_at LIMIT 1`).get() as
-      { deadline: string } | undefined;
-    return r ? (JSON.parse(r.deadline) as Deadline) : null;
+    const r = statement(
+      this.db,
+      `SELECT key, kind, stream_id, due_at, deadline FROM deadlines ORDER BY due_at LIMIT 1`,
+    ).get() as DeadlineRow | undefined;
+    return r ? deadlineOf(r) : null;
   }
 
   async close(): Promise<void> {

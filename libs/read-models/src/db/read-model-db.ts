@@ -25,7 +25,8 @@ export type Db = Database.Database;
 // 9: merkle_streams without its unique index on the id (the projection's cache keeps ids unique; ~4 bytes an event).
 // 10: no merkle_events over a store that finds an event's position by its id (the embedded store: `positionOf`);
 //     a replayed event is told by its position (issue 16: 27 bytes an event).
-export const READ_MODEL_SCHEMA_VERSION = 10;
+// 11: deadlines.deadline without the members its columns hold (key, kind, stream, the due instant as ISO text).
+export const READ_MODEL_SCHEMA_VERSION = 11;
 
 /** The tables, without their secondary indexes (a rebuild fills them first and indexes them once, at the end). */
 const TABLES = `

@@ -13,14 +13,51 @@ const changesOf = (event: RecordedEvent) =>
     occurredAt: event.metadata.occurredAt,
   });
 
+/** A deadline's row as the `deadlines` table reads: its columns and the text of what they do not hold. */
+export interface DeadlineRow {
+  key: string;
+  kind: string;
+  stream_id: string;
+  due_at: string;
+  deadline: string;
+}
+
+/**
+ * The row of a deadline. `deadline` holds only what the columns do not (issue 16's disk: the whole deadline's JSON
+ * repeated its key, kind, stream and due instant, ~110 of its ~170 bytes): `dueAt` only when it is not already the
+ * column's ISO text.
+ */
+export const deadlineRow = (d: Deadline): DeadlineRow => {
+  const { key, kind, streamId, dueAt, ...rest } = d;
+  const due = new Date(dueAt).toISOString();
+  return {
+    key,
+    kind,
+    stream_id: streamId,
+    due_at: due,
+    deadline: JSON.stringify(dueAt === due ? rest : { dueAt, ...rest }),
+  };
+};
+
+/**
+ * The deadline of a row, the very object the domain made: its members in the domain's order (every deadline is
+ * written key, kind, streamId, dueAt, then the rest) and its own `dueAt` text. A text that holds the whole deadline
+ * (as read-model schemas before 11 wrote it) reads the same.
+ */
+export const deadlineOf = (row: DeadlineRow): Deadline => {
+  const rest = JSON.parse(row.deadline) as Partial<Deadline>;
+  return { key: row.key, kind: row.kind, streamId: row.stream_id, dueAt: row.due_at, ...rest } as Deadline;
+};
+
 const put = (db: Db, d: Deadline): void => {
+  const row = deadlineRow(d);
   // Updated in place (a replace would move the row to a new rowid and rewrite the key's index entry too).
   statement(
     db,
     `INSERT INTO deadlines (key, kind, stream_id, due_at, deadline) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, stream_id = excluded.stream_id, due_at = excluded.due_at,
       deadline = excluded.deadline`,
-  ).run(d.key, d.kind, d.streamId, new Date(d.dueAt).toISOString(), JSON.stringify(d));
+  ).run(row.key, row.kind, row.stream_id, row.due_at, row.deadline);
 };
 
 const drop = (db: Db, key: string): void => {
