@@ -7,8 +7,9 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainVerifier } from './log-verifier';
-import { sha256Into } from './event-hash';
-import { STORE_FORMAT, derivedPrevHash, idOf, idTextSql, uuidOfHex } from '../store/sqlite.row-codec';
+import { GENESIS_HASH } from './event-hash';
+import { nativeSha256Batch, nodeCryptoSha256Batch, type Sha256Batch } from './batch-hash';
+import { STORE_FORMAT, derivedPrevHash, idOf, idTextSql, storedHashedText, uuidOfHex } from '../store/sqlite.row-codec';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
 /** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
@@ -20,9 +21,12 @@ type TextRow = [number, number, number, number, string | null];
 const SEPARATOR = '\x0b';
 /** Where a fast row's data begins: after the 64 hex digits of the hash and the 32 of the event id. */
 const DATA_AT = 96;
+/** Rows hashed a call (a page's texts staged BATCH at a time). */
+const BATCH = 256;
 
-/** 0x00 ‖ event hash: the RFC 9162 leaf input, rewritten per event (hashing is synchronous). */
-const leafInput = Buffer.alloc(33);
+/** Buffer's own utf8Write and hexSlice: on every Node Buffer (what write() and toString() call), not in @types/node. */
+type Utf8Writable = Buffer & { utf8Write(text: string, offset: number, length: number): number };
+type HexSliceable = Buffer & { hexSlice(start: number, end: number): string };
 
 const run = (request: WalkRequest): void => {
   const db = new Database(request.file, { readonly: true, fileMustExist: true });
@@ -54,7 +58,7 @@ const run = (request: WalkRequest): void => {
   // cost more than the JavaScript that does it here (measured). A row not of that shape (an id that is not 16 bytes,
   // a hash not of 32, text that is not text) has none and is read whole by `whole`, as the store's reader would read
   // it; so is a row the fast path declines, or one whose data or metadata holds the separator.
-  const page = db
+  const page$ = db
     .prepare(
       `SELECT position, stream_no, revision, type_no,
          CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 AND typeof(hash) = 'blob'
@@ -108,6 +112,36 @@ const run = (request: WalkRequest): void => {
     if (p && p[3] <= from) return [p[0], p[1], p[2]];
     return before.get(streamNo, from) as Head | undefined;
   };
+  const hasher: Sha256Batch =
+    request.hasher === 'native'
+      ? (nativeSha256Batch ?? fail('the native hasher does not load in this thread'))
+      : nodeCryptoSha256Batch;
+  // A page's hashing, reused from page to page: its hashed texts end to end and their ranges; the leaves' inputs,
+  // 0x00 ‖ hash, 33 bytes a row (the texts' digests written in place); and where each digest and leaf goes.
+  let texts = Buffer.allocUnsafe(1 << 20);
+  let capacity = 0;
+  let ranges = new Int32Array(0);
+  let leafInputs = Buffer.alloc(0);
+  let digestAt = new Int32Array(0);
+  let leafRanges = new Int32Array(0);
+  let leafAt = new Int32Array(0);
+  const prevHashes: string[] = [];
+  const storedHashes: string[] = [];
+  const eventIds: string[] = [];
+  const reserve = (rows: number): void => {
+    if (rows <= capacity) return;
+    capacity = rows;
+    ranges = new Int32Array(2 * rows);
+    leafInputs = Buffer.alloc(33 * rows);
+    digestAt = Int32Array.from({ length: rows }, (_, i) => 33 * i + 1);
+    leafRanges = Int32Array.from({ length: 2 * rows }, (_, i) => 33 * (i >> 1) + 33 * (i & 1));
+    leafAt = Int32Array.from({ length: rows }, (_, i) => 32 * i);
+  };
+  // Each stream's row staged last (by number): its batch, revision and stored hash.
+  let batch = 0;
+  const stagedBatch = new Int32Array(streams.length);
+  const stagedRevision = new Int32Array(streams.length);
+  const stagedHash: string[] = [];
   try {
     for (let span = request.share; span < request.spans; span += request.workers) {
       const from = request.after + span * request.spanSize;
@@ -119,58 +153,163 @@ const run = (request: WalkRequest): void => {
     db.close();
   }
 
+  /**
+   * The row as the walk has always checked it, alone: its stream's head assumed where the span begins if the stream is
+   * new here, the fast path (the text assembled and hashed here), and the row read whole where that declines. The
+   * event's hash when it verified.
+   */
+  function checkRow(verifier: ChainVerifier, r: TextRow, from: number): string | undefined {
+    const streamId = nameOf(streams, r[1], 'stream');
+    // A stream not known yet here begins in this span: its head where the span begins, from the store.
+    if (!verifier.knows(streamId)) assumeHead(verifier, streamId, r, from);
+    const fast = r[4];
+    // The separator found once, after the data: so neither the data nor the metadata holds it, and the cut is
+    // where SQLite put it.
+    const cut = fast === null ? -1 : fast.indexOf(SEPARATOR, DATA_AT);
+    let hash: string | undefined;
+    if (fast !== null && cut >= 0 && fast.indexOf(SEPARATOR, cut + 1) < 0) {
+      // A UUID's 16 bytes spelled out as idOf does.
+      const eventId = uuidOfHex(fast, 64);
+      hash = verifier.checkStoredText(
+        r[0],
+        streamId,
+        r[2],
+        eventId,
+        '"' + eventId + '"',
+        fast.slice(DATA_AT, cut),
+        fast.slice(cut + 1),
+        streamTokens[r[1]] + nameOf(typeTokens, r[3], 'type'),
+        fast.slice(0, 64),
+      );
+    }
+    // Declined (or not of the fast shape): the row read whole and checked as the one-thread walk checks it. A row that is
+    // not JSON any more throws there, as SqliteEventStore.readAll would (the run fails, not names).
+    if (hash === undefined && verifier.ok) hash = checkWhole(verifier, r[0]);
+    return hash;
+  }
+
+  function assumeHead(verifier: ChainVerifier, streamId: string, r: TextRow, from: number): void {
+    const head = headBefore(r[1], r[2], from);
+    if (head) verifier.assumeHead(streamId, head[0], derivedPrevHash(1, head[1] ?? head[2]));
+  }
+
+  /**
+   * Stages rows [begin, end) of a page and hashes them in one call, the digests into the leaves' inputs: each row's
+   * hashed text, assembled with the stored hash of its stream's previous row (staged before it, else the verifier's
+   * head) as its prevHash — the prevHash it hashes with when every row before it verifies, the only case in which its
+   * outcome counts (ChainVerifier.checkStoredDigest holds each to the head it meets). Stops at the first row that is
+   * not of the fast shape, that the text declines, or that does not follow its stream's previous row; that row and
+   * the rest up to `end` are checked one by one (checkRow). Returns where the staged rows end.
+   */
+  function stage(verifier: ChainVerifier, rows: TextRow[], begin: number, end: number, from: number): number {
+    batch += 1;
+    let at = 0;
+    let m = begin;
+    for (; m < end; m++) {
+      const r = rows[m];
+      const fast = r[4];
+      const streamNo = r[1];
+      const streamId = streams[streamNo];
+      const typeToken = typeTokens[r[3]];
+      if (fast === null || streamId === undefined || typeToken === undefined) break;
+      const cut = fast.indexOf(SEPARATOR, DATA_AT);
+      if (cut < 0 || fast.indexOf(SEPARATOR, cut + 1) >= 0) break;
+      let revision: number;
+      let prevHash: string;
+      if (stagedBatch[streamNo] === batch) {
+        revision = stagedRevision[streamNo];
+        prevHash = stagedHash[streamNo];
+      } else {
+        if (!verifier.knows(streamId)) assumeHead(verifier, streamId, r, from);
+        const head = verifier.headOf(streamId);
+        revision = head ? head.revision : -1;
+        prevHash = head ? head.hash : GENESIS_HASH;
+      }
+      if (r[2] !== revision + 1) break;
+      const eventId = uuidOfHex(fast, 64);
+      const text = storedHashedText(
+        prevHash,
+        fast.slice(DATA_AT, cut),
+        '"' + eventId + '"',
+        fast.slice(cut + 1),
+        r[2],
+        streamTokens[streamNo] + typeToken,
+      );
+      if (text === undefined) break;
+      // At most 3 bytes of UTF-8 per UTF-16 unit.
+      if (at + 3 * text.length > texts.length) {
+        const grown = Buffer.allocUnsafe(Math.max(2 * texts.length, at + 3 * text.length));
+        texts.copy(grown, 0, 0, at);
+        texts = grown;
+      }
+      ranges[2 * (m - begin)] = at;
+      at += (texts as Utf8Writable).utf8Write(text, at, texts.length - at);
+      ranges[2 * (m - begin) + 1] = at;
+      const stored = fast.slice(0, 64);
+      stagedBatch[streamNo] = batch;
+      stagedRevision[streamNo] = r[2];
+      stagedHash[streamNo] = stored;
+      prevHashes[m - begin] = prevHash;
+      storedHashes[m - begin] = stored;
+      eventIds[m - begin] = eventId;
+    }
+    hasher.many(texts, ranges, m - begin, leafInputs, digestAt.subarray(begin));
+    // A stored hash is a slice of its row's string: not kept past the batch, which would keep the row alive (a row
+    // per stream, and past the young generation: measured as twice the collector's time).
+    for (let k = begin; k < m; k++) stagedHash[rows[k][1]] = '';
+    return m;
+  }
+
   /** Walks the positions (from, to]; false at a failure (the walk's first is at or before it: nothing later counts). */
   function walkSpan(span: number, from: number, to: number): boolean {
     const verifier = new ChainVerifier({ merkle: false });
     for (let low = from; low < to; low += request.pageSize) {
       const high = Math.min(to, low + request.pageSize);
-      const rows = page.all(low, high) as TextRow[];
+      const rows = page$.all(low, high) as TextRow[];
+      reserve(rows.length);
       const positions = new Float64Array(rows.length);
       const revisions = new Int32Array(rows.length);
       // Its own ArrayBuffer (never the Buffer pool's), transferred to the main thread whole.
       const leaves = Buffer.from(new ArrayBuffer(rows.length * 32));
+      let staged = 0;
       let n = 0;
       let failed = false;
       for (const r of rows) {
-        const streamId = nameOf(streams, r[1], 'stream');
-        // A stream not known yet here begins in this span: its head where the span begins, from the store.
-        if (!verifier.knows(streamId)) {
-          const head = headBefore(r[1], r[2], from);
-          if (head) verifier.assumeHead(streamId, head[0], derivedPrevHash(1, head[1] ?? head[2]));
-        }
-        const fast = r[4];
-        // The separator found once, after the data: so neither the data nor the metadata holds it, and the cut is
-        // where SQLite put it.
-        const cut = fast === null ? -1 : fast.indexOf(SEPARATOR, DATA_AT);
+        // The rows are staged a batch at a time: few enough that their strings die young (a whole page staged kept
+        // a page of them alive through the young generation's collections: twice the GC time, measured).
+        if (n % BATCH === 0) staged = stage(verifier, rows, n, Math.min(rows.length, n + BATCH), from);
         let hash: string | undefined;
-        if (fast !== null && cut >= 0 && fast.indexOf(SEPARATOR, cut + 1) < 0) {
-          // A UUID's 16 bytes spelled out as idOf does.
-          const eventId = uuidOfHex(fast, 64);
-          hash = verifier.checkStoredText(
+        if (n < staged) {
+          // The digest as a string of its own (hexSlice), since it becomes the stream's head.
+          const digest = (leafInputs as HexSliceable).hexSlice(33 * n + 1, 33 * n + 33);
+          hash = verifier.checkStoredDigest(
             r[0],
-            streamId,
+            streams[r[1]],
             r[2],
-            eventId,
-            '"' + eventId + '"',
-            fast.slice(DATA_AT, cut),
-            fast.slice(cut + 1),
-            streamTokens[r[1]] + nameOf(typeTokens, r[3], 'type'),
-            fast.slice(0, 64),
+            eventIds[n % BATCH],
+            prevHashes[n % BATCH],
+            digest,
+            storedHashes[n % BATCH],
           );
+          // Declined (a digest that is not the stored hash, a head that is not the one staged): the row alone.
+          if (hash === undefined && verifier.ok) {
+            hash = checkRow(verifier, r, from);
+            if (hash !== undefined) leafInputs.write(hash, 33 * n + 1, 32, 'hex');
+          }
+        } else {
+          hash = checkRow(verifier, r, from);
+          if (hash !== undefined) leafInputs.write(hash, 33 * n + 1, 32, 'hex');
         }
-        // Declined (or not of the fast shape): the row read whole and checked as the one-thread walk checks it. A row that is
-        // not JSON any more throws there, as SqliteEventStore.readAll would (the run fails, not names).
-        if (hash === undefined && verifier.ok) hash = checkWhole(verifier, r[0]);
         if (hash === undefined) {
           failed = true;
           break;
         }
         positions[n] = r[0];
         revisions[n] = r[2];
-        leafInput.write(hash, 1, 32, 'hex');
-        sha256Into(leafInput, leaves, n * 32);
         n++;
       }
+      // The leaves, 0x00 ‖ hash, of the rows that verified: one call.
+      hasher.many(leafInputs, leafRanges, n, leaves, leafAt);
       const message: WalkPage = {
         span,
         last: failed || high >= to,
@@ -198,6 +337,10 @@ const run = (request: WalkRequest): void => {
     return true;
   }
 };
+
+function fail(message: string): never {
+  throw new Error(message);
+}
 
 try {
   run(workerData as WalkRequest);

@@ -119,6 +119,11 @@ export class ChainVerifier {
     return this.heads.has(streamId);
   }
 
+  /** The stream's head here (its last event verified, or the head assumed), or undefined before its first. */
+  headOf(streamId: string): Readonly<StreamHead> | undefined {
+    return this.heads.get(streamId);
+  }
+
   /** True while nothing has failed. */
   get ok(): boolean {
     return this.failure === undefined;
@@ -238,6 +243,32 @@ export class ChainVerifier {
     if (hash === undefined) return undefined;
     this.checked += 1;
     return this.accept({ eventId, streamId, revision, position }, head, hash) ? hash : undefined;
+  }
+
+  /**
+   * {@link checkStoredText}'s fast path for a caller that assembled the hashed text itself (`storedHashedText` in the
+   * row codec, with `prevHash`) and hashed it (`digest`, hex; many texts in one call: the verify worker's pages),
+   * ahead of the checks. The event's hash (`digest`) when it verified: the text was assembled with the hash of the
+   * stream's head here, in order, and hashes to the stored hash. Undefined when it did not — declined (nothing is
+   * recorded: check the row with {@link checkStoredText}, which decides) or failed before (`ok` says which).
+   * `digest` becomes the stream's head: a string of its own, not a slice of a longer one it would keep alive.
+   */
+  checkStoredDigest(
+    position: number,
+    streamId: string,
+    revision: number,
+    eventId: string,
+    prevHash: string,
+    digest: string,
+    stored: string,
+  ): string | undefined {
+    if (this.failure) return undefined;
+    if (this.checkPositions && !(position > this.lastPosition)) return undefined;
+    const head = this.heads.get(streamId);
+    if (revision !== (head ? head.revision + 1 : 0)) return undefined;
+    if (prevHash !== (head ? head.hash : GENESIS_HASH) || digest !== stored) return undefined;
+    this.checked += 1;
+    return this.accept({ eventId, streamId, revision, position }, head, digest) ? digest : undefined;
   }
 
   /** Records a verified event: the stream's new head, the tree, the checkpoints it reaches, progress. */

@@ -400,6 +400,26 @@ export function storedTextHash(
   back: string,
   stored: string,
 ): string | undefined {
+  const text = storedHashedText(prevHash, data, eventIdToken, metadata, revision, back);
+  if (text === undefined) return undefined;
+  // The digest (equal to `stored`), not `stored`: a caller's slice of a longer string would keep that string alive.
+  const digest = sha256Hex(text);
+  return digest === stored ? digest : undefined;
+}
+
+/**
+ * The text {@link storedTextHash} hashes, `prevHash ‖ {"data":data,"eventId":token,"metadata":expand(metadata),
+ * "revision":R ‖ back`, or undefined where its cut points would be ambiguous (declined: the slow path decides): for a
+ * caller that hashes many such texts in one call (the verify worker, a page at a time).
+ */
+export function storedHashedText(
+  prevHash: string,
+  data: string,
+  eventIdToken: string,
+  metadata: string,
+  revision: number,
+  back: string,
+): string | undefined {
   let head: string;
   try {
     head = expandMetadata(metadata, prevHash);
@@ -408,7 +428,7 @@ export function storedTextHash(
   }
   // The cut points must be unambiguous (see above): declined, not refused — the slow path decides.
   if (data.includes(',"eventId":') || head.includes(',"eventId":') || head.includes(',"revision":')) return undefined;
-  const text =
+  return (
     prevHash +
     '{"data":' +
     data +
@@ -418,8 +438,6 @@ export function storedTextHash(
     head +
     ',"revision":' +
     String(revision) +
-    back;
-  // The digest (equal to `stored`), not `stored`: a caller's slice of a longer string would keep that string alive.
-  const digest = sha256Hex(text);
-  return digest === stored ? digest : undefined;
+    back
+  );
 }
