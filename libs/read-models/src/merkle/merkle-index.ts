@@ -166,6 +166,12 @@ export class MerkleIndex {
       leafAt: db.prepare(`SELECT event_hash FROM merkle_leaves WHERE idx = ?`),
       leafRange: db.prepare(`SELECT idx, event_hash FROM merkle_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`),
       positionAt: db.prepare<[number], number>(`SELECT position FROM merkle_leaves WHERE idx = ?`).pluck(),
+      // The leaf at a position when positions are dense from the first leaf's: one statement for the usual case.
+      byDensePosition: db.prepare(
+        `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_leaves l
+         JOIN merkle_streams s ON s.stream_no = l.stream_no
+         WHERE l.idx = @position - (SELECT position FROM merkle_leaves WHERE idx = 0) AND l.position = @position`,
+      ),
       lastIdx: db.prepare<[], number | null>(`SELECT MAX(idx) FROM merkle_leaves`).pluck(),
       byIndex: db.prepare(
         `SELECT l.idx, l.position, s.stream_id, l.event_hash FROM merkle_leaves l
@@ -198,23 +204,22 @@ export class MerkleIndex {
     else
       this.byEventId = (eventId) => {
         const position = positionOf(eventId);
-        const idx = position === undefined ? undefined : this.leafIndexAt(position);
+        if (position === undefined) return undefined;
+        const dense = this.stmts.byDensePosition.get({ position }) as Row | undefined;
+        if (dense) return dense;
+        const idx = this.leafIndexAt(position);
         return idx === undefined ? undefined : (this.stmts.byIndex.get(idx) as Row | undefined);
       };
   }
 
   /**
    * The index of the leaf at a store position, or undefined when the log has none there (not projected yet). A leaf's
-   * position rises with its index, so a binary search finds it in ~20 row reads at a million leaves; first the guess
-   * that the positions are dense from the first leaf's (the embedded store numbers them 1, 2, 3…, and only an event
-   * whose leaf failed, or a store's rollback, breaks that), which is right at once.
+   * position rises with its index, so a binary search finds it in ~20 row reads at a million leaves. Asked only when
+   * the guess that positions are dense from the first leaf's (`byDensePosition`: the embedded store numbers them 1,
+   * 2, 3…, and only an event whose leaf failed, or a store's rollback, breaks that) found no leaf there.
    */
   private leafIndexAt(position: number): number | undefined {
     const { positionAt, lastIdx } = this.stmts;
-    const first = positionAt.get(0);
-    if (first === undefined || position < first) return undefined;
-    const guess = position - first;
-    if (positionAt.get(guess) === position) return guess;
     let lo = 0;
     let hi = lastIdx.get() ?? -1;
     while (lo <= hi) {
