@@ -4,7 +4,7 @@ import { formatReport, runScenario, type Scenario } from '../../apps/ledger-cli/
 
 /**
  * The acceptance scenarios (contract §7): the public copies kept in this repo, our own extra cases (test/scenarios/extra),
- * the edge cases written as an outside author would (test/scenarios/qa), plus any file in ../shared/scenarios when the
+ * the edge cases written as an outside author would (test/scenarios/qa and, from the seeds and §5.1 alone, test/scenarios/exam), plus any file in ../shared/scenarios when the
  * shared folder is checked out beside the repo (newer cases land there first; a shared file replaces the public copy
  * of the same name, so it is run once).
  */
@@ -12,6 +12,7 @@ const dirs: [label: string, dir: string][] = [
   ['public', path.join(__dirname, 'public')],
   ['extra', path.join(__dirname, 'extra')],
   ['qa', path.join(__dirname, 'qa')],
+  ['exam', path.join(__dirname, 'exam')],
   ['public', path.join(__dirname, '..', '..', '..', 'shared', 'scenarios')],
 ];
 const files = new Map<string, string>();
