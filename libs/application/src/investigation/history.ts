@@ -259,7 +259,9 @@ export const loadItemTree = async (
         seen.map((v) => v.event),
       ) as never,
     );
-    nodes.push({ itemId: next.itemId, copyOf: next.copyOf, depth: next.depth, all, seen, state });
+    // A root that is itself a copy says so (its own CopyRegistered), though the tree starts from it at depth 0.
+    const copyOf = next.copyOf ?? state?.copyOf ?? null;
+    nodes.push({ itemId: next.itemId, copyOf, depth: next.depth, all, seen, state });
     if (!withCopies) break;
     for (const v of seen) {
       // A copy of a copy is also recorded on its original (`via`, contract §5.1 point 4); it is reached through the copy
