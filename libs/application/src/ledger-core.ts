@@ -38,6 +38,16 @@ export interface LedgerConfig {
    * and folds the stream again. A bulk load over more streams than that (the 1M data set: 110,000) sets it higher.
    */
   decisionCacheSize?: number;
+  /**
+   * From how many events in the store an empty read-model file (new, or dropped for a new schema) is filled at open
+   * by the bulk rebuild instead of the live catch-up (default {@link BULK_FILL_FROM}).
+   */
+  bulkFillFrom?: number;
+  /**
+   * False to open without bringing the read models up to the store (`rebuild`, which replays everything itself: a
+   * catch-up first would replay it twice). Default true.
+   */
+  catchUpAtOpen?: boolean;
 }
 
 /** One command's answer in a batch: its response, or the error it alone met. */
@@ -104,6 +114,9 @@ export const fireDeadlineCommand = (d: Deadline): CustodyCommand => {
  * The service without its HTTP shell: store, decider runner, read models and deadline scheduler, wired once.
  * The API, the CLI and the scenario runner all go through `execute` and the queries, so they share one path.
  */
+/** Events in the store from which an empty read-model file is filled by the bulk rebuild at open. */
+export const BULK_FILL_FROM = 10_000;
+
 export class LedgerCore {
   readonly runner: DeciderRunner;
   readonly readModels: ReadModels;
@@ -139,7 +152,15 @@ export class LedgerCore {
     await store.resumeCommands?.();
     const readModels = ReadModels.open(store, path.join(config.dataDir, 'read-models.sqlite'));
     readModels.start();
-    await readModels.catchUp();
+    // A read-model file with nothing applied (new, or dropped for a new schema) over a store of many events is filled
+    // by the bulk rebuild (pages, carried sessions, the Merkle half on its thread) rather than caught up a batch at a
+    // time through the live path: ~4× faster at 1M events (issue 16; a first start after an upgrade, and `rebuild`,
+    // which would otherwise replay everything twice). The same rows either way (rebuild-file.spec).
+    if (config.catchUpAtOpen !== false) {
+      const head = readModels.runner.checkpoint === undefined ? await store.headPosition() : undefined;
+      if (head !== undefined && head >= (config.bulkFillFrom ?? BULK_FILL_FROM)) await readModels.rebuild();
+      else await readModels.catchUp();
+    }
     return new LedgerCore(store, readModels, config.clock, config);
   }
 

@@ -35,7 +35,13 @@ export const rebuildCommand = (program: Command, ctx: CliContext): void => {
     .action(
       ctx.run(async (opts: { json?: boolean; dataDir?: string; acceptRollback?: boolean; note?: string }) => {
         const { eventstoreUrl } = ctx.config();
-        const core = await LedgerCore.open({ dataDir: ctx.dataDir(opts), eventstoreUrl, clock: new SystemClock() });
+        // No catch-up at open: the rebuild replays the whole store itself (once, not twice).
+        const core = await LedgerCore.open({
+          dataDir: ctx.dataDir(opts),
+          eventstoreUrl,
+          clock: new SystemClock(),
+          catchUpAtOpen: false,
+        });
         try {
           const bar = opts.json ? undefined : progressBar('rebuild', await core.store.headPosition());
           // The final report: how many events were replayed and how fast (events counted as each batch commits).
