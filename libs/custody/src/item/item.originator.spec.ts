@@ -70,6 +70,22 @@ describe('registering an item classified elsewhere', () => {
       .when(receive({ issuedOn: '2005-01-01T00:00:00Z', periodYears: 20 }))
       .then((writes) => expect(violationCodes(writes)).toEqual(['PERIOD_INVALID'])));
 
+  // 001 自标明的制发日起算: issued before received; a marked date after the receipt is flagged (a day's grace for a date
+  // read as 00:00 UTC), the period still counted from it as marked.
+  it('flags PERIOD_INVALID for a marked issue date after the receipt', () =>
+    given(...base)
+      .when(receive({ issuedOn: '2030-01-01T00:00:00Z' }))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['PERIOD_INVALID']);
+        expect(eventsOf(writes)[0].data).toMatchObject({ declassifyOn: '2040-01-01T00:00:00.000Z' });
+      }));
+
+  // Issued on 3 March and received at 07:30 Beijing time that day (23:30 UTC on the 2nd): the same office day.
+  it("does not flag a marked issue date on the receipt's own office day, read as 00:00 UTC", () =>
+    given(...base)
+      .when({ ...receive({ issuedOn: '2026-03-03' }), at: '2026-03-02T23:30:00.000Z' })
+      .then((writes) => expect(violationCodes(writes)).toEqual([])));
+
   // 长期: no fixed period, so no automatic declassification.
   it('records a 长期 item with no end to its period', () =>
     given(...base)
@@ -149,6 +165,16 @@ describe("recording the originator's notice", () => {
     given(...withReceived())
       .when(notice({ itemId: 'doc-r-c1', decision: 'declassified' }))
       .then((writes) => expect(writes.map((w) => w.streamId)).toEqual(['item-doc-r', 'item-doc-r-c1'])));
+
+  // contract §5.1 point 5 (applies like the decision would); 保密法 第24条: an extension ends later than the period.
+  it('refuses an "extended" notice whose new date is not later than the current period (400)', () => {
+    given(...withReceived())
+      .when(notice({ decision: 'extended', newDeclassifyOn: '2030-01-01T00:00:00Z' }))
+      .thenThrows('INVALID_COMMAND');
+    given(...withReceived())
+      .when(notice({ decision: 'extended', newDeclassifyOn: '2036-03-02T09:00:00Z' }))
+      .thenThrows('INVALID_COMMAND');
+  });
 
   it('refuses an extension without its new date, and a level change without its level (400)', () => {
     given(...withReceived())

@@ -117,6 +117,8 @@ export const approveClassification: Decide<'ApproveClassification'> = (cmd, ctx)
   } satisfies ItemEvent);
 };
 
+const DAY_MS = 24 * 3600 * 1000;
+
 export const registerReceivedItem: Decide<'RegisterReceivedItem'> = (cmd, ctx) => {
   const d = cmd.data;
   if (loadedItem(ctx, d.itemId)) throw refuse('ITEM_EXISTS', `${d.itemId} already exists`, 'itemId');
@@ -155,12 +157,22 @@ export const registerReceivedItem: Decide<'RegisterReceivedItem'> = (cmd, ctx) =
   };
   const events: ItemEvent[] = [received];
   // QX90 第3条: a received item's marked period is a fact; beyond the maximum (or already over) it is flagged, not refused.
-  if (exceedsMaximum(d.level, issuedAt, d) || (declassifyOn !== null && ms(declassifyOn) <= ms(cmd.at))) {
+  // 001_6188e2007563e3a6.txt 自标明的制发日起算: an item is issued before it is received, so a marked issue date after
+  // the receipt is a marking error that would stretch the period past the maximum from the true issue; flagged alike.
+  // A date without a time is read as 00:00 UTC, up to a day off the office's calendar day, hence the day's grace.
+  const issuedAfterReceipt = ms(issuedAt) > ms(cmd.at) + DAY_MS;
+  if (
+    exceedsMaximum(d.level, issuedAt, d) ||
+    (declassifyOn !== null && ms(declassifyOn) <= ms(cmd.at)) ||
+    issuedAfterReceipt
+  ) {
     events.push(
       violation(cmd, 'PERIOD_INVALID', {
         itemId: d.itemId,
         personId: d.receivedBy,
-        detail: `${d.level} period ending ${declassifyOn} is beyond ${MAX_PERIOD_YEARS[d.level]} years or already over`,
+        detail: issuedAfterReceipt
+          ? `marked issue date ${issuedAt} is after the receipt at ${cmd.at}`
+          : `${d.level} period ending ${declassifyOn} is beyond ${MAX_PERIOD_YEARS[d.level]} years or already over`,
       }),
     );
   }

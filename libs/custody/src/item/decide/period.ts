@@ -172,6 +172,10 @@ export const recordOriginatorNotice: Decide<'RecordOriginatorNotice'> = (cmd, ct
   if (d.decision === 'extended') {
     if (d.newDeclassifyOn === undefined) throw new InvalidCommand('newDeclassifyOn', 'is required for extended');
     if (Number.isNaN(ms(d.newDeclassifyOn))) throw new InvalidCommand('newDeclassifyOn', 'must be an ISO-8601 instant');
+    // contract §5.1 point 5: the notice applies like the decision would, and an extension ends later than the period it
+    // extends (保密法 第24条 延长); an "extended" notice to an earlier date contradicts itself — input to correct.
+    if (!item.declassified && item.declassifyOn && ms(d.newDeclassifyOn) <= ms(item.declassifyOn))
+      throw new InvalidCommand('newDeclassifyOn', 'an extension ends later than the current period');
   }
   if (d.decision === 'level-changed' && d.level === undefined)
     throw new InvalidCommand('level', 'is required for level-changed');
