@@ -137,7 +137,18 @@ export const placeOf = (ctx: DecisionContext, placeId: string, field: string): P
   return p;
 };
 /** contract §7: an actor who gives an approval must be a registered person. */
-export const approverOf = (ctx: DecisionContext, cmd: Command): PersonView => personOf(ctx, cmd.actor, 'actor');
+/**
+ * The person whose approval a request gives. 000_45e41dba1b6a5da7.txt 离岗脱密管理: one who has left the unit is under
+ * decontamination management and holds no office in it, so gives no approval (as they may read nothing, contract §5).
+ */
+export const approverOf = (ctx: DecisionContext, cmd: Command): PersonView => {
+  const approver = personOf(ctx, cmd.actor, 'actor');
+  if (approver.departed)
+    throw new ApproverNotAuthorized(
+      `${approver.personId} departed${approver.departedAt ? ` on ${approver.departedAt}` : ''} and gives no approval`,
+    );
+  return approver;
+};
 
 // ---------------------------------------------------------------- requests: common refusals
 

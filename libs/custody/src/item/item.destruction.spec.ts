@@ -1,6 +1,6 @@
 import { cmd, eventsOf, given, T0, typesOf, violationCodes } from '../testing/custody-spec';
 import { itemMissingEvents } from './item.decider';
-import { afterCommands, people, person, places, received } from './item.fixtures';
+import { afterCommands, departed, people, person, places, received } from './item.fixtures';
 
 const w1 = person('p-w1', 'staff', 'CONFIDENTIAL');
 const w2 = person('p-w2', 'staff', 'CONFIDENTIAL');
@@ -34,6 +34,11 @@ describe('approving a destruction (001_6188e2007563e3a6.txt (十)销毁保密: �
     given(...base)
       .when(approve('p-ghost'))
       .thenThrows('UNKNOWN_PERSON'));
+  // 000 离岗脱密管理: one who has left holds no office, so approves nothing, whatever the rank was.
+  it('refuses an executive who has departed', () =>
+    given(...base, departed('p-gm'))
+      .when(approve('p-gm', 'doc-ts'))
+      .thenThrows('APPROVER_NOT_AUTHORIZED'));
 });
 
 describe('destroying a SECRET item', () => {

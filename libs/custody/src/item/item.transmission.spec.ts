@@ -1,6 +1,6 @@
 import { cmd, eventsOf, given, T0, typesOf, violationCodes } from '../testing/custody-spec';
 import type { ViolationDetectedData } from '../shared/violation';
-import { afterCommands, hoursAfter, people, person, received } from './item.fixtures';
+import { afterCommands, departed, hoursAfter, people, person, received } from './item.fixtures';
 
 const courier = person('p-c', 'staff', 'SECRET');
 const courier2 = person('p-d', 'staff', 'SECRET');
@@ -221,6 +221,24 @@ describe('two items held by Zhang, handed over to the manager', () => {
         expect(violationsOf(writes)[0].detail).toContain(why);
       }),
   );
+
+  // 002 第17条 交由主管领导签字: the supervisor is a third person — the one taking over cannot countersign for himself —
+  // and still in office (000 离岗脱密管理).
+  it('flags TRUST_HANDOVER once per item when the director taking over signs as supervisor', () =>
+    given(...history)
+      .when({ ...handOver(true, true, 'p-dir'), data: { ...handOver(true, true, 'p-dir').data, to: 'p-dir' } } as never)
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['TRUST_HANDOVER', 'TRUST_HANDOVER']);
+        expect(violationsOf(writes)[0].detail).toContain('supervisor p-dir is a party to the handover');
+      }));
+
+  it('flags TRUST_HANDOVER once per item when the supervisor has departed', () =>
+    given(...history, departed('p-dir'))
+      .when(handOver(true, true, 'p-dir'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['TRUST_HANDOVER', 'TRUST_HANDOVER']);
+        expect(violationsOf(writes)[0].detail).toContain('supervisor p-dir has departed');
+      }));
 
   it('refuses an unregistered supervisor', () =>
     given(...history)

@@ -139,15 +139,21 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
   personOf(ctx, d.to, 'to');
   const supervisor = d.supervisor ? personOf(ctx, d.supervisor, 'supervisor') : null;
   // 001 (七)交接保密 / 002 第17条: 造册、核对、签字, 交由主管领导签字 — 决不能搞"信任交接". The supervisor is a director
-  // or above (contract §5.1 point 11).
+  // or above (contract §5.1 point 11), someone other than the two who hand over and take over (a party cannot
+  // supervise its own handover), and still in office (000 离岗脱密管理).
+  const supervisorGap = (): string[] => {
+    if (!supervisor) return ['no supervisor signed'];
+    if (!atLeastRank(supervisor.rank, 'director'))
+      return [`supervisor ${supervisor.personId} is ${supervisor.rank}, not a director or above`];
+    if (supervisor.personId === d.from || supervisor.personId === d.to)
+      return [`supervisor ${supervisor.personId} is a party to the handover`];
+    if (supervisor.departed) return [`supervisor ${supervisor.personId} has departed`];
+    return [];
+  };
   const gaps = [
     ...(d.itemized ? [] : ['not itemized']),
     ...(d.signedByBoth ? [] : ['not signed by both']),
-    ...(!supervisor
-      ? ['no supervisor signed']
-      : atLeastRank(supervisor.rank, 'director')
-        ? []
-        : [`supervisor ${supervisor.personId} is ${supervisor.rank}, not a director or above`]),
+    ...supervisorGap(),
   ];
   return list.flatMap((item) =>
     factWrites(
