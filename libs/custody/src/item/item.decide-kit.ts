@@ -143,7 +143,8 @@ export const placeOf = (ctx: DecisionContext, placeId: string, field: string): P
  */
 export const approverOf = (ctx: DecisionContext, cmd: Command): PersonView => {
   const approver = personOf(ctx, cmd.actor, 'actor');
-  if (approver.departed)
+  // A paper approval signed before the departure and typed in after it was given in office.
+  if (approver.departed && (!approver.departedAt || ms(approver.departedAt) <= ms(cmd.at)))
     throw new ApproverNotAuthorized(
       `${approver.personId} departed${approver.departedAt ? ` on ${approver.departedAt}` : ''} and gives no approval`,
     );

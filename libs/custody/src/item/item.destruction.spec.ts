@@ -39,6 +39,11 @@ describe('approving a destruction (001_6188e2007563e3a6.txt (十)销毁保密: �
     given(...base, departed('p-gm'))
       .when(approve('p-gm', 'doc-ts'))
       .thenThrows('APPROVER_NOT_AUTHORIZED'));
+  // A paper approval signed while in office, typed in after the departure, was given with authority.
+  it('takes an approval dated before the approver departed', () =>
+    given(...base, departed('p-gm'))
+      .when({ ...approve('p-gm', 'doc-ts'), at: '2026-03-01T09:00:00.000Z' })
+      .then((w) => expect(typesOf(w)).toEqual(['DestructionApproved'])));
 });
 
 describe('destroying a SECRET item', () => {
