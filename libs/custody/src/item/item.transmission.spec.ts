@@ -291,6 +291,12 @@ describe('a receipt signed by someone other than the addressee (002_c292fe519fc0
         expect(typesOf(writes)).toContain('IncidentOpened');
       }));
 
+  // 000 离岗脱密管理: a director of the addressee's unit who has left is no 负责人 there, and may read nothing.
+  it("flags RECEIPT_BY_OTHER and ACCESS_AFTER_DEPARTURE for a departed director of the addressee's unit", () =>
+    given(...history(), departed('p-ldir'))
+      .when(receipt('p-ldir'))
+      .then((writes) => expect(violationCodes(writes)).toEqual(['RECEIPT_BY_OTHER', 'ACCESS_AFTER_DEPARTURE'])));
+
   // A director of another unit is not the addressee's designee, though entitled to read a SECRET item.
   it('flags only RECEIPT_BY_OTHER for an entitled director of another unit', () =>
     given(...history())

@@ -99,7 +99,8 @@ export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
     const found: Finding[] = [];
     // 002 第20条 3: 保密文件应由发文部门负责人或其指定人员签收, 不得交给其他人 — the addressee, or a director or above
     // of the addressee's unit (contract §5.1 point 7).
-    const unitHead = signer.unit === addressee.unit && atLeastRank(signer.rank, 'director');
+    // A director who has left is no 负责人 of the unit any more (000 离岗脱密管理).
+    const unitHead = signer.unit === addressee.unit && atLeastRank(signer.rank, 'director') && !signer.departed;
     if (!unitHead)
       found.push({
         code: 'RECEIPT_BY_OTHER',
