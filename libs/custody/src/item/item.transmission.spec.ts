@@ -140,6 +140,15 @@ describe('a TOP_SECRET item dispatched by hand or courier', () => {
       .when(dispatch('doc-ts', 'hand', ['p-c', 'p-d']))
       .then((w) => expect(violationCodes(w)).toEqual([])));
 
+  // 001 机要人员…两人护送制; 000 离岗脱密管理: a courier who has left is not one of the unit's confidential staff.
+  it('does not count a courier who has departed', () =>
+    given(...history, departed('p-d'))
+      .when(dispatch('doc-ts', 'hand', ['p-c', 'p-d']))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual(['TS_ESCORT_LT2']);
+        expect(violationsOf(w)[0].detail).toContain('1 of them departed');
+      }));
+
   it('does not ask for an escort by confidential post', () =>
     given(...history)
       .when(dispatch('doc-ts', 'confidential-post', []))

@@ -64,12 +64,15 @@ export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
         detail: `sent by ${d.channel}`,
       });
     }
-    // 001 (四)传递保密: 绝密文件应实行两人护送制.
-    if (item.level === 'TOP_SECRET' && (d.channel === 'hand' || d.channel === 'courier') && couriers.length < 2) {
+    // 001 (四)传递保密: 机要人员传递绝密文件应实行两人护送制 — two of the unit's confidential staff; one who has left
+    // (000 离岗脱密管理) is none of them and does not count.
+    const escorts = couriers.filter((c) => !c.departed);
+    if (item.level === 'TOP_SECRET' && (d.channel === 'hand' || d.channel === 'courier') && escorts.length < 2) {
+      const gone = couriers.length - escorts.length;
       found.push({
         code: 'TS_ESCORT_LT2',
         personId: cmd.actor,
-        detail: `TOP_SECRET carried by ${couriers.length} courier(s)`,
+        detail: `TOP_SECRET carried by ${couriers.length} courier(s)${gone ? `, ${gone} of them departed` : ''}`,
       });
     }
     // 002 第20条 5: 严禁让试用期员工发送保密文件 — once per courier on probation, and the dispatcher on probation
