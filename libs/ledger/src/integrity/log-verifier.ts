@@ -84,6 +84,9 @@ interface StreamHead {
  * Verifies events fed one at a time in global order (`check`), then reports (`result`). Stops at the first
  * failure: later events are not examined, since everything after a break is suspect anyway.
  */
+/** {@link ChainVerifier}'s answer for a row its fast paths leave to the whole check. */
+const DECLINED = Symbol('declined');
+
 export class ChainVerifier {
   private readonly heads = new Map<string, StreamHead>();
   private readonly tree = new MerkleFrontier();
@@ -235,10 +238,8 @@ export class ChainVerifier {
     back: string,
     stored: string,
   ): string | undefined {
-    if (this.failure) return undefined;
-    if (this.checkPositions && !(position > this.lastPosition)) return undefined;
-    const head = this.heads.get(streamId);
-    if (revision !== (head ? head.revision + 1 : 0)) return undefined;
+    const head = this.nextOf(position, streamId, revision);
+    if (head === DECLINED) return undefined;
     const hash = storedTextHash(head ? head.hash : GENESIS_HASH, data, eventIdToken, metadata, revision, back, stored);
     if (hash === undefined) return undefined;
     this.checked += 1;
@@ -262,13 +263,23 @@ export class ChainVerifier {
     digest: string,
     stored: string,
   ): string | undefined {
-    if (this.failure) return undefined;
-    if (this.checkPositions && !(position > this.lastPosition)) return undefined;
-    const head = this.heads.get(streamId);
-    if (revision !== (head ? head.revision + 1 : 0)) return undefined;
+    const head = this.nextOf(position, streamId, revision);
+    if (head === DECLINED) return undefined;
     if (prevHash !== (head ? head.hash : GENESIS_HASH) || digest !== stored) return undefined;
     this.checked += 1;
     return this.accept({ eventId, streamId, revision, position }, head, digest) ? digest : undefined;
+  }
+
+  /**
+   * The head of `streamId` (undefined for a new stream) when the event at `position` with `revision` is the one the
+   * fast paths may check next: no failure yet, the position moving on, the stream's next revision. {@link DECLINED}
+   * otherwise (the row's whole check decides).
+   */
+  private nextOf(position: number, streamId: string, revision: number): StreamHead | undefined | typeof DECLINED {
+    if (this.failure) return DECLINED;
+    if (this.checkPositions && !(position > this.lastPosition)) return DECLINED;
+    const head = this.heads.get(streamId);
+    return revision === (head ? head.revision + 1 : 0) ? head : DECLINED;
   }
 
   /** Records a verified event: the stream's new head, the tree, the checkpoints it reaches, progress. */
