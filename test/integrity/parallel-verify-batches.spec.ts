@@ -1,19 +1,14 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import {
-  GENESIS_HASH,
   MerkleLog,
   SqliteEventStore,
   nativeSha256Batch,
   nodeCryptoSha256Batch,
-  sealEvents,
   verifyEvents,
   verifySqliteLog,
-  type NewEvent,
   type Sha256Batch,
   type TrustedCheckpoint,
 } from '@app/ledger';
+import { goldenWalkStore, type GoldenWalkStore } from './golden-walk-store';
 import { readStoredEvents } from '@app/ledger/testing';
 
 /**
@@ -28,49 +23,25 @@ const hashers: [string, Sha256Batch | undefined][] = [
 ];
 
 describe.each(hashers)('verify in batches, the %s hasher', (name, hasher) => {
-  let dir: string;
-  let golden: string;
+  let fixture: GoldenWalkStore;
+  let roots: TrustedCheckpoint[] = [];
   const EVENTS = 2_000;
   const STREAMS = 7;
-  const roots: TrustedCheckpoint[] = [];
-
-  const event = (i: number): NewEvent => ({
-    eventId: `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`,
-    type: 'ItemRead',
-    data: { itemId: `doc-${i % STREAMS}`, reader: `p-${i % 11}`, note: i % 5 === 0 ? '读' : null },
-    metadata: { occurredAt: '2026-03-02T09:00:00.000Z', actor: 'p-1', commandId: `c-${i}`, schemaVersion: 1 },
-  });
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parallel-verify-batches-'));
-    golden = path.join(dir, 'golden.sqlite');
-    const store = SqliteEventStore.open(golden, { synchronous: 'NORMAL' });
-    const heads = new Map<string, { revision: number; hash: string }>();
-    const log = new MerkleLog();
-    for (let i = 0; i < EVENTS; i++) {
-      const streamId = `item-doc-${i % STREAMS}`;
-      const head = heads.get(streamId) ?? { revision: -1, hash: GENESIS_HASH };
-      const sealed = sealEvents(streamId, head.revision, head.hash, [event(i)]);
-      await store.append(streamId, sealed, head.revision);
-      heads.set(streamId, { revision: head.revision + 1, hash: String(sealed[0].metadata.hash) });
-      log.append(String(sealed[0].metadata.hash));
-      // Checkpoints at sizes inside pages (of 600) and batches (of 256), where the page's leaves are cut.
-      if ((i + 1) % 333 === 0) roots.push({ treeSize: i + 1, rootHash: log.root(), position: i + 1 });
-    }
-    await store.close();
+    // Checkpoints at sizes inside pages (of 600) and batches (of 256), where the page's leaves are cut.
+    fixture = await goldenWalkStore({
+      prefix: 'parallel-verify-batches',
+      events: EVENTS,
+      streams: STREAMS,
+      checkpointEvery: 333,
+    });
+    ({ roots } = fixture);
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => fixture.remove());
 
-  const copy = (label: string, tamper: (db: SqliteEventStore['db']) => void = () => {}): string => {
-    const file = path.join(dir, `${label}.sqlite`);
-    const src = SqliteEventStore.open(golden);
-    src.db.exec(`VACUUM INTO '${file}'`);
-    void src.close();
-    const s = SqliteEventStore.open(file);
-    tamper(s.db);
-    void s.close();
-    return file;
-  };
+  /** A copy of the golden store with `tamper` applied to its rows. */
+  const copy = (label: string, tamper?: (db: SqliteEventStore['db']) => void): string => fixture.copy(label, tamper);
 
   const both = async (file: string, checkpoints: TrustedCheckpoint[] = roots) => {
     const store = SqliteEventStore.open(file);

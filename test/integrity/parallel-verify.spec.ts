@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   GENESIS_HASH,
@@ -14,9 +12,9 @@ import {
   storedTextHash,
   verifyEvents,
   verifySqliteLog,
-  type NewEvent,
   type TrustedCheckpoint,
 } from '@app/ledger';
+import { goldenWalkStore, type GoldenWalkStore } from './golden-walk-store';
 import { readStoredEvents, writeStoredEvent } from '@app/ledger/testing';
 
 /**
@@ -24,51 +22,28 @@ import { readStoredEvents, writeStoredEvent } from '@app/ledger/testing';
  * first failure (reason, event, detail) whatever was tampered with, across pages and spans of positions.
  */
 describe('verifying an SQLite store on worker threads', () => {
+  let fixture: GoldenWalkStore;
   let dir: string;
-  let golden: string;
+  let roots: TrustedCheckpoint[] = [];
   const EVENTS = 3_000;
   const STREAMS = 37;
-  const roots: TrustedCheckpoint[] = [];
-
-  // Mostly UUIDs (kept as 16 bytes: the workers' fast read, the hashed text's front made by SQLite), some other ids
-  // (kept as text: the row read whole), so that every tampering below meets both reads.
-  const event = (i: number): NewEvent => ({
-    eventId: i % 7 === 3 ? `e-${i}` : `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`,
-    type: 'ItemRead',
-    data: { itemId: `doc-${i % STREAMS}`, reader: `p-${i % 11}`, note: i % 5 === 0 ? '读' : null },
-    metadata: { occurredAt: '2026-03-02T09:00:00.000Z', actor: 'p-1', commandId: `c-${i}`, schemaVersion: 1 },
-  });
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parallel-verify-'));
-    golden = path.join(dir, 'golden.sqlite');
-    const store = SqliteEventStore.open(golden, { synchronous: 'NORMAL' });
-    const heads = new Map<string, { revision: number; hash: string }>();
-    const log = new MerkleLog();
-    for (let i = 0; i < EVENTS; i++) {
-      const streamId = `item-doc-${i % STREAMS}`;
-      const head = heads.get(streamId) ?? { revision: -1, hash: GENESIS_HASH };
-      const sealed = sealEvents(streamId, head.revision, head.hash, [event(i)]);
-      await store.append(streamId, sealed, head.revision);
-      heads.set(streamId, { revision: head.revision + 1, hash: String(sealed[0].metadata.hash) });
-      log.append(String(sealed[0].metadata.hash));
-      if ((i + 1) % 1_000 === 0) roots.push({ treeSize: i + 1, rootHash: log.root(), position: i + 1 });
-    }
-    await store.close();
+    // Mostly UUIDs (kept as 16 bytes: the workers' fast read, the hashed text's front made by SQLite), some other ids
+    // (kept as text: the row read whole), so that every tampering below meets both reads.
+    fixture = await goldenWalkStore({
+      prefix: 'parallel-verify',
+      events: EVENTS,
+      streams: STREAMS,
+      checkpointEvery: 1_000,
+      eventId: (i) => (i % 7 === 3 ? `e-${i}` : `0193f6a2-7c1e-7000-8000-${i.toString(16).padStart(12, '0')}`),
+    });
+    ({ dir, roots } = fixture);
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => fixture.remove());
 
   /** A copy of the golden store with `tamper` applied to its rows. */
-  const copy = (name: string, tamper: (db: SqliteEventStore['db']) => void = () => {}): string => {
-    const file = path.join(dir, `${name}.sqlite`);
-    const src = SqliteEventStore.open(golden);
-    src.db.exec(`VACUUM INTO '${file}'`);
-    void src.close();
-    const s = SqliteEventStore.open(file);
-    tamper(s.db);
-    void s.close();
-    return file;
-  };
+  const copy = (label: string, tamper?: (db: SqliteEventStore['db']) => void): string => fixture.copy(label, tamper);
 
   const both = async (file: string, checkpoints: TrustedCheckpoint[] = roots) => {
     const store = SqliteEventStore.open(file);
