@@ -7,7 +7,13 @@
  * problem+json with a stable `code`, field errors naming the field.
  */
 import fc from 'fast-check';
-import { COMMAND_DTOS, PUBLIC_COMMAND_NAMES, jsonSchemaOf, type PublicCommandName } from '@app/application';
+import {
+  COMMAND_DTOS,
+  MAX_DATA_DEPTH,
+  PUBLIC_COMMAND_NAMES,
+  jsonSchemaOf,
+  type PublicCommandName,
+} from '@app/application';
 import { client, startInProcess, summary, type Client, type HttpResult, type InProcessService } from './support';
 
 const KEYS = { 'k-admin': { personId: 'p-gm', roles: ['admin'] } };
@@ -95,6 +101,16 @@ const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
 /** The JSON type of an example value, to know when a replacement is certainly of the wrong type. */
 const jsonType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
+/** Levels of objects and arrays in a value (0 for a scalar). */
+const nesting = (v: unknown): number =>
+  v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(nesting)) : 0;
+
+/**
+ * True when a value set as a field of `data` holds an object or array as deep as the screening refuses unread
+ * (`data` is level 0, the field's value level 1): the 400 then names that place, and nothing else of the data.
+ */
+const tooDeep = (v: unknown): boolean => nesting(v) >= MAX_DATA_DEPTH;
+
 /** Sets an own property even for `__proto__` (a plain assignment would change the prototype instead). */
 const setOwn = (o: Record<string, unknown>, key: string, value: unknown): void => {
   Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
@@ -172,7 +188,8 @@ const apply = (
       // A lone surrogate anywhere in the value is certainly invalid too (issue 11: well-formed Unicode only);
       // JSON.stringify writes exactly the lone ones as \uD8xx…\uDFxx escapes.
       const loneSurrogate = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(JSON.stringify(m.value) ?? '');
-      if (loneSurrogate || jsonType(m.value) !== jsonType(example[m.field])) invalid.set(m.field, pathOf(m.field));
+      if (loneSurrogate || tooDeep(m.value) || jsonType(m.value) !== jsonType(example[m.field]))
+        invalid.set(m.field, pathOf(m.field));
       else invalid.delete(m.field);
     } else if (m.kind === 'bad-id') {
       setOwn(data, m.field, m.value);

@@ -21,7 +21,7 @@ export { loadConfig, ConfigError, CONFIG_VARIABLES, LOG_LEVELS, MIN_API_KEY_LENG
 export type { ServiceConfig, LoadConfigOptions, ConfigVariable, LogLevel, WitnessConfig } from './config';
 
 export * from './commands/dto';
-export { validateCommandData, validateEnvelope } from './commands/validate-command';
+export { MAX_DATA_DEPTH, validateCommandData, validateEnvelope } from './commands/validate-command';
 export type { CommandDataValidation, EnvelopeValidation } from './commands/validate-command';
 
 export * from './investigation/history';

@@ -34,7 +34,8 @@ export type EnvelopeValidation =
   | { ok: false; errors: FieldError[] };
 
 /** Deeper than any command needs (`data.scope.persons[0]` is 3 levels); deeper input is refused unread. */
-const MAX_DEPTH = 8;
+export const MAX_DATA_DEPTH = 8;
+const MAX_DEPTH = MAX_DATA_DEPTH;
 /** Far more values than any command needs (three lists of 1,000 ids); stops a huge body before it is transformed. */
 const MAX_VALUES = 20_000;
 /** At most this many field errors are listed; the rest are counted. */
