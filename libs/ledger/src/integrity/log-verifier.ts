@@ -80,13 +80,13 @@ interface StreamHead {
   hash: string;
 }
 
+/** {@link ChainVerifier}'s answer for a row its fast paths leave to the whole check. */
+const DECLINED = Symbol('declined');
+
 /**
  * Verifies events fed one at a time in global order (`check`), then reports (`result`). Stops at the first
  * failure: later events are not examined, since everything after a break is suspect anyway.
  */
-/** {@link ChainVerifier}'s answer for a row its fast paths leave to the whole check. */
-const DECLINED = Symbol('declined');
-
 export class ChainVerifier {
   private readonly heads = new Map<string, StreamHead>();
   private readonly tree = new MerkleFrontier();
