@@ -162,26 +162,20 @@ const run = (request: WalkRequest): void => {
     const streamId = nameOf(streams, r[1], 'stream');
     // A stream not known yet here begins in this span: its head where the span begins, from the store.
     if (!verifier.knows(streamId)) assumeHead(verifier, streamId, r, from);
-    const fast = r[4];
-    // The separator found once, after the data: so neither the data nor the metadata holds it, and the cut is
-    // where SQLite put it.
-    const cut = fast === null ? -1 : fast.indexOf(SEPARATOR, DATA_AT);
+    const f = fastPieces(r);
     let hash: string | undefined;
-    if (fast !== null && cut >= 0 && fast.indexOf(SEPARATOR, cut + 1) < 0) {
-      // A UUID's 16 bytes spelled out as idOf does.
-      const eventId = uuidOfHex(fast, 64);
+    if (f)
       hash = verifier.checkStoredText(
         r[0],
         streamId,
         r[2],
-        eventId,
-        '"' + eventId + '"',
-        fast.slice(DATA_AT, cut),
-        fast.slice(cut + 1),
+        f.eventId,
+        '"' + f.eventId + '"',
+        f.data,
+        f.metadata,
         streamTokens[r[1]] + nameOf(typeTokens, r[3], 'type'),
-        fast.slice(0, 64),
+        f.stored,
       );
-    }
     // Declined (or not of the fast shape): the row read whole and checked as the one-thread walk checks it. A row that is
     // not JSON any more throws there, as SqliteEventStore.readAll would (the run fails, not names).
     if (hash === undefined && verifier.ok) hash = checkWhole(verifier, r[0]);
@@ -207,13 +201,11 @@ const run = (request: WalkRequest): void => {
     let m = begin;
     for (; m < end; m++) {
       const r = rows[m];
-      const fast = r[4];
       const streamNo = r[1];
       const streamId = streams[streamNo];
       const typeToken = typeTokens[r[3]];
-      if (fast === null || streamId === undefined || typeToken === undefined) break;
-      const cut = fast.indexOf(SEPARATOR, DATA_AT);
-      if (cut < 0 || fast.indexOf(SEPARATOR, cut + 1) >= 0) break;
+      const f = streamId === undefined || typeToken === undefined ? undefined : fastPieces(r);
+      if (f === undefined) break;
       let revision: number;
       let prevHash: string;
       if (stagedBatch[streamNo] === batch) {
@@ -226,12 +218,11 @@ const run = (request: WalkRequest): void => {
         prevHash = head ? head.hash : GENESIS_HASH;
       }
       if (r[2] !== revision + 1) break;
-      const eventId = uuidOfHex(fast, 64);
       const text = storedHashedText(
         prevHash,
-        fast.slice(DATA_AT, cut),
-        '"' + eventId + '"',
-        fast.slice(cut + 1),
+        f.data,
+        '"' + f.eventId + '"',
+        f.metadata,
         r[2],
         streamTokens[streamNo] + typeToken,
       );
@@ -245,13 +236,12 @@ const run = (request: WalkRequest): void => {
       ranges[2 * (m - begin)] = at;
       at += (texts as Utf8Writable).utf8Write(text, at, texts.length - at);
       ranges[2 * (m - begin) + 1] = at;
-      const stored = fast.slice(0, 64);
       stagedBatch[streamNo] = batch;
       stagedRevision[streamNo] = r[2];
-      stagedHash[streamNo] = stored;
+      stagedHash[streamNo] = f.stored;
       prevHashes[m - begin] = prevHash;
-      storedHashes[m - begin] = stored;
-      eventIds[m - begin] = eventId;
+      storedHashes[m - begin] = f.stored;
+      eventIds[m - begin] = f.eventId;
     }
     hasher.many(texts, ranges, m - begin, leafInputs, digestAt.subarray(begin));
     // A stored hash is a slice of its row's string: not kept past the batch, which would keep the row alive (a row
@@ -337,6 +327,25 @@ const run = (request: WalkRequest): void => {
     return true;
   }
 };
+
+/**
+ * The pieces of a fast row's one string (`hex(hash) ‖ hex(event_id) ‖ data ‖ \x0b ‖ metadata`), or undefined when the
+ * row has none or the separator is not there exactly once after the data (neither column holds it, so the cut is where
+ * SQLite put it): the row is then read whole.
+ */
+function fastPieces(r: TextRow): { eventId: string; data: string; metadata: string; stored: string } | undefined {
+  const fast = r[4];
+  if (fast === null) return undefined;
+  const cut = fast.indexOf(SEPARATOR, DATA_AT);
+  if (cut < 0 || fast.indexOf(SEPARATOR, cut + 1) >= 0) return undefined;
+  // A UUID's 16 bytes spelled out as idOf does.
+  return {
+    eventId: uuidOfHex(fast, 64),
+    data: fast.slice(DATA_AT, cut),
+    metadata: fast.slice(cut + 1),
+    stored: fast.slice(0, 64),
+  };
+}
 
 function fail(message: string): never {
   throw new Error(message);
