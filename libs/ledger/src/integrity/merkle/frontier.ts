@@ -1,6 +1,6 @@
 import { sha256Into } from '../event-hash';
 import { defaultSha256Batch, type Sha256Batch } from '../batch-hash';
-import { EMPTY_ROOT, HASH_BYTES, hashChildren, hashLeafBytes, hexToHash } from './hashing';
+import { EMPTY_ROOT, HASH_BYTES, checkLeafBytes, hashChildren, hashLeafBytes, hexToHash } from './hashing';
 
 /** Levels of the right edge: enough for any safe-integer size (2^53). */
 const MAX_LEVELS = 54;
@@ -101,8 +101,7 @@ export class MerkleFrontier {
    * last node on the right edge.
    */
   appendLeaves(leaves: Uint8Array, count: number, hasher: Sha256Batch = defaultSha256Batch): void {
-    if (!Number.isSafeInteger(count) || count < 0 || count * HASH_BYTES > leaves.length)
-      throw new RangeError(`appendLeaves: ${count} leaves are not in ${leaves.length} bytes`);
+    checkLeafBytes(leaves, count);
     if (count === 0) return;
     const nodes = this.nodes;
     let [from, to] = this.scratchFor(count);

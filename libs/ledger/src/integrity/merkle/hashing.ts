@@ -46,6 +46,12 @@ export function nodeHash(leftHex: string, rightHex: string): string {
   return hashChildren(hexToHash(leftHex, 'left'), hexToHash(rightHex, 'right')).toString('hex');
 }
 
+/** Throws a RangeError unless `count` leaf hashes (32 bytes each, end to end) fit in `leaves`. */
+export function checkLeafBytes(leaves: Uint8Array, count: number): void {
+  if (!Number.isSafeInteger(count) || count < 0 || count * HASH_BYTES > leaves.length)
+    throw new RangeError(`${count} leaf hashes are not in ${leaves.length} bytes`);
+}
+
 export function checkSize(name: string, value: number, min: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);

@@ -1,4 +1,4 @@
-import { HASH_BYTES } from './hashing';
+import { HASH_BYTES, checkLeafBytes } from './hashing';
 
 /**
  * Where a {@link MerkleLog} keeps its leaf hashes (32-byte Buffers, in leaf order). In memory by default; a
@@ -73,8 +73,7 @@ export class MemoryLeafStore implements LeafStore {
 
   /** Appends `count` leaf hashes laid end to end in `leaves` (copied). */
   appendMany(leaves: Uint8Array, count: number): void {
-    if (!Number.isSafeInteger(count) || count < 0 || count * HASH_BYTES > leaves.length)
-      throw new RangeError(`${count} leaf hashes are not in ${leaves.length} bytes`);
+    checkLeafBytes(leaves, count);
     this.leaves.pushMany(leaves, count);
   }
 }

@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, HASH_BYTES, checkSize, hashChildren, hashLeafBytes, hexToHash } from './hashing';
+import { EMPTY_ROOT, HASH_BYTES, checkLeafBytes, checkSize, hashChildren, hashLeafBytes, hexToHash } from './hashing';
 import { auditPath, consistencyPath, rangeHash, type PerfectSubtree } from './proof-building';
 import { HashArray, MemoryLeafStore, type LeafStore } from './leaf-store';
 import { MerkleFrontier } from './frontier';
@@ -119,8 +119,7 @@ export class MerkleLog {
    */
   appendLeaves(leaves: Uint8Array, count: number): number {
     const index = this.frontier.size;
-    if (!Number.isSafeInteger(count) || count < 0 || count * HASH_BYTES > leaves.length)
-      throw new RangeError(`appendLeaves: ${count} leaves are not in ${leaves.length} bytes`);
+    checkLeafBytes(leaves, count);
     if (this.leaves instanceof MemoryLeafStore) this.leaves.appendMany(leaves, count);
     else
       for (let i = 0; i < count; i++)
