@@ -62,7 +62,6 @@ export const MERKLE_STATE_TABLES = ['merkle_nodes', 'merkle_heads', 'merkle_stat
 /** Subtrees of 2^4 leaves and up are cached and persisted; smaller ones are hashed from at most 15 leaves. */
 const CACHE_FROM_LEVEL = 4;
 
-/** The RFC 9162 leaf of a stored row, or undefined for no row (a row whose hash is not 32 bytes is damage). */
 /** `a` grown (doubled, at least 1,024) to hold index `i`, its values kept: the arrays kept by stream number. */
 const covering = (a: Int32Array, i: number): Int32Array<ArrayBuffer> => {
   const grown = new Int32Array(Math.max(i + 1, 2 * a.length, 1024));
@@ -70,6 +69,7 @@ const covering = (a: Int32Array, i: number): Int32Array<ArrayBuffer> => {
   return grown;
 };
 
+/** The RFC 9162 leaf of a stored row, or undefined for no row (a row whose hash is not 32 bytes is damage). */
 const leafFrom = (r: { event_hash: Buffer } | undefined): Buffer | undefined => {
   if (!r) return undefined;
   if (!Buffer.isBuffer(r.event_hash) || r.event_hash.length !== 32)
