@@ -110,13 +110,13 @@ export const fireDeadlineCommand = (d: Deadline): CustodyCommand => {
   };
 };
 
+/** Events in the store from which an empty read-model file is filled by the bulk rebuild at open. */
+export const BULK_FILL_FROM = 10_000;
+
 /**
  * The service without its HTTP shell: store, decider runner, read models and deadline scheduler, wired once.
  * The API, the CLI and the scenario runner all go through `execute` and the queries, so they share one path.
  */
-/** Events in the store from which an empty read-model file is filled by the bulk rebuild at open. */
-export const BULK_FILL_FROM = 10_000;
-
 export class LedgerCore {
   readonly runner: DeciderRunner;
   readonly readModels: ReadModels;
