@@ -136,10 +136,10 @@ export const placeOf = (ctx: DecisionContext, placeId: string, field: string): P
   if (!p) throw new UnknownReference('UNKNOWN_PLACE', field, placeId);
   return p;
 };
-/** contract §7: an actor who gives an approval must be a registered person. */
 /**
- * The person whose approval a request gives. 000_45e41dba1b6a5da7.txt 离岗脱密管理: one who has left the unit is under
- * decontamination management and holds no office in it, so gives no approval (as they may read nothing, contract §5).
+ * The person whose approval a request gives: a registered person (contract §7). 000_45e41dba1b6a5da7.txt 离岗脱密管理:
+ * one who has left the unit is under decontamination management and holds no office in it, so gives no approval (as
+ * they may read nothing, contract §5).
  */
 export const approverOf = (ctx: DecisionContext, cmd: Command): PersonView => {
   const approver = personOf(ctx, cmd.actor, 'actor');
