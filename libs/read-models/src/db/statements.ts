@@ -25,3 +25,7 @@ export const dbVersion = (db: Db): string => {
   const other = statement(db, `PRAGMA data_version`).get() as { data_version: number };
   return `${changes.n}:${other.data_version}`;
 };
+
+/** True when the file has a table of this name. */
+export const hasTable = (db: Db, name: string): boolean =>
+  db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;

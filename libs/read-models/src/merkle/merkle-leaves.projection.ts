@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@app/ledger';
 import type { Db } from '../db/read-model-db';
+import { hasTable } from '../db/statements';
 import type { Projection } from '../runner/projection';
 
 /**
@@ -38,9 +39,6 @@ CREATE TABLE IF NOT EXISTS merkle_events (event_id BLOB PRIMARY KEY, idx INTEGER
 
 /** The `meta` row of a file whose events are found through the store: no row (or no `meta`), `merkle_events` kept. */
 const BY_STORE = { key: 'merkle_event_ids', value: 'store' } as const;
-
-const hasTable = (db: Db, name: string): boolean =>
-  db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
 
 /** True when this file keeps no `merkle_events` and an event's leaf is found by the position the store gives. */
 export const eventsFoundByStore = (db: Db): boolean =>

@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import type { EventStore, RecordedEvent } from '@app/ledger';
-import { statement } from '../db/statements';
+import { hasTable, statement } from '../db/statements';
 import type { Db } from '../db/read-model-db';
 
 /** The last event the read models applied. */
@@ -82,8 +82,7 @@ export const readAppliedHeadFromFile = (file: string): AppliedHead | null => {
   let db: Db | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'applied_head'`).get();
-    if (!exists) return null;
+    if (!hasTable(db, 'applied_head')) return null;
     return fromRow(db.prepare(`SELECT * FROM applied_head WHERE name = ?`).get(NAME) as Row | undefined);
   } catch {
     // A damaged file remembers nothing reliable; the service rebuilds it (and verify still checks the store itself).
