@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { ManualClock } from '@app/ledger';
 import { LedgerCore, buildReportDraft, type ReportDraft } from '@app/application';
-import { runScenario, type Scenario, type ScenarioStep } from '../../apps/ledger-cli/src/scenario/scenario-runner';
+import type { Scenario, ScenarioStep } from '../../apps/ledger-cli/src/scenario/scenario-runner';
+import { ledgerAfter } from './ledger-fixture';
 
 /**
  * An examiner's case for the report draft (contract §5 Report draft, §5.1 points 2, 7, 9 and 12), written from the
@@ -110,10 +108,7 @@ describe('exam: the report draft of one incident with every kind of contact', ()
   let draft: ReportDraft;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exam-report-draft-'));
-    const report = await runScenario(scenario, { dataDir: dir });
-    expect(report.steps.filter((s) => !s.ok)).toEqual([]);
-    core = await LedgerCore.open({ dataDir: dir, clock: new ManualClock(T('11:00')) });
+    ({ core, dir } = await ledgerAfter(scenario, T('11:00')));
     const [incident] = core.readModels.incidents.list(core.clock.now().toISOString());
     draft = (await buildReportDraft(core, incident.incidentId, { to: 'municipal secrecy bureau' }))!;
   });

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ManualClock } from '@app/ledger';
 import { LedgerCore, type CommandResponse, ROLES } from '@app/application';
+import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
 
 /** A ledger on a fresh embedded store in a temp dir, with a clock the test moves: `record` = when the ledger stores it. */
 export interface TestLedger {
@@ -78,3 +79,15 @@ export const receiveSecret = (l: TestLedger, itemId: string, receivedBy: string,
     },
     at,
   );
+
+/** Runs (part of) a scenario into a kept data dir, then opens the ledger on it with a manual clock at `now`. */
+export const ledgerAfter = async (
+  scenario: Scenario,
+  now: string,
+): Promise<{ core: LedgerCore; clock: ManualClock; dir: string }> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-draft-'));
+  const report = await runScenario(scenario, { dataDir: dir });
+  expect(report.steps.filter((s) => !s.ok)).toEqual([]);
+  const clock = new ManualClock(now);
+  return { core: await LedgerCore.open({ dataDir: dir, clock }), clock, dir };
+};

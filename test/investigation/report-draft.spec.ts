@@ -1,25 +1,13 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ManualClock } from '@app/ledger';
 import { LedgerCore, ROLES, buildReportDraft, REPORT_DRAFT_FIELDS, type ReportDraft } from '@app/application';
-import { runScenario, type Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
+import type { Scenario } from '../../apps/ledger-cli/src/scenario/scenario-runner';
+import { ledgerAfter } from './ledger-fixture';
 
 const SCENARIO = path.join(__dirname, '..', 'scenarios', 'public', 'secretary-restaurant.json');
 const load = (): Scenario => JSON.parse(fs.readFileSync(SCENARIO, 'utf8'));
 const HOUR = 3600_000;
-
-/** Runs (part of) the scenario into a kept data dir, then opens the ledger on it with a manual clock at `now`. */
-const ledgerAfter = async (
-  scenario: Scenario,
-  now: string,
-): Promise<{ core: LedgerCore; clock: ManualClock; dir: string }> => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-draft-'));
-  const report = await runScenario(scenario, { dataDir: dir });
-  expect(report.steps.filter((s) => !s.ok)).toEqual([]);
-  const clock = new ManualClock(now);
-  return { core: await LedgerCore.open({ dataDir: dir, clock }), clock, dir };
-};
 
 const responder = { personId: 'p-dir', name: 'Li', roles: [...ROLES] };
 
