@@ -18,7 +18,10 @@ describe('the ledger API over HTTP', () => {
   it('answers /health without a key', async () => {
     const res: JsonResponse = await fetch(`${base}/health`);
     expect(res.status).toBe(200);
-    expect((await res.json()).status).toBe('ok');
+    const body = await res.json();
+    expect(body.status).toBe('ok');
+    // npm ci builds packages/sha256-batch: the service says it hashes through it (the fallback says node:crypto).
+    expect(body.hashing).toBe('native');
   });
 
   it('refuses a command without a key with 401 problem+json', async () => {

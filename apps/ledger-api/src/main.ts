@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { CanActivate } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SystemClock, type Clock } from '@app/ledger';
+import { defaultSha256Batch, SystemClock, type Clock } from '@app/ledger';
 import { AppModule, GLOBAL_GUARDS } from './app.module';
 import { ConfigError, loadConfig, type ServiceConfig } from '@app/application';
 import { createLogger, PinoNestLogger } from './logging/logger';
@@ -63,6 +63,12 @@ const main = async (): Promise<void> => {
     ? `EventStoreDB at ${new URL(config.eventstoreUrl).host}`
     : `embedded store in ${config.dataDir}`;
   console.log(`custody-ledger listening on http://localhost:${config.port} (${store})`);
+  if (defaultSha256Batch.name !== 'native') {
+    // Not an error (the roots are the same), but an operator should know why checkpoints cost twice what they should.
+    console.log(
+      'the native SHA-256 batch hasher is not built here: hashing through node:crypto (the same roots, about half the speed); `npm rebuild @custody-ledger/sha256-batch` builds it',
+    );
+  }
   if (config.devKey) {
     console.log(
       `no LEDGER_API_KEYS configured: development key (all roles) for this run:\n  Authorization: Bearer ${config.devKey}`,

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { LedgerCore, ServiceConfig } from '@app/application';
+import { defaultSha256Batch } from '@app/ledger';
 import { LEDGER_CORE, SERVICE_CONFIG } from '../tokens';
 import { Public } from '../auth/api-key.guard';
 import { rollbackBody, rollbackDetail } from '../http/problem';
@@ -14,7 +15,10 @@ export class HealthController {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
-  /** Liveness: the process answers. Also shows the store head and the projected position. */
+  /**
+   * Liveness: the process answers. Also shows the store head, the projected position, and how the Merkle trees hash
+   * (`native`: packages/sha256-batch; `node:crypto`: the addon was not built here — the same roots, slower).
+   */
   @Get()
   async health() {
     const head = await this.core.store.headPosition().catch(() => undefined);
@@ -25,6 +29,7 @@ export class HealthController {
       head: head ?? null,
       projected: checkpoint ?? null,
       lagging: head !== undefined && (checkpoint ?? -1) < head,
+      hashing: defaultSha256Batch.name,
       // Liveness stays 200 (a restart would not help); readiness and writes say 503 STORE_ROLLED_BACK.
       rolledBack: this.core.readModels.runner.rollback ? rollbackBody(this.core.readModels.runner.rollback) : null,
     };
