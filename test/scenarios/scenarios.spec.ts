@@ -4,7 +4,8 @@ import { formatReport, runScenario, type Scenario } from '../../apps/ledger-cli/
 
 /**
  * The acceptance scenarios (contract §7): the public copies kept in this repo, our own extra cases (test/scenarios/extra),
- * the edge cases written as an outside author would (test/scenarios/qa and, from the seeds and §5.1 alone, test/scenarios/exam), plus any file in ../shared/scenarios when the
+ * the edge cases written as an outside author would (test/scenarios/qa and, from the seeds and §5.1 alone, test/scenarios/exam
+ * and test/scenarios/exam2), plus any file in ../shared/scenarios when the
  * shared folder is checked out beside the repo (newer cases land there first; a shared file replaces the public copy
  * of the same name, so it is run once).
  */
@@ -13,6 +14,7 @@ const dirs: [label: string, dir: string][] = [
   ['extra', path.join(__dirname, 'extra')],
   ['qa', path.join(__dirname, 'qa')],
   ['exam', path.join(__dirname, 'exam')],
+  ['exam2', path.join(__dirname, 'exam2')],
   ['public', path.join(__dirname, '..', '..', '..', 'shared', 'scenarios')],
 ];
 const files = new Map<string, string>();

@@ -80,6 +80,15 @@ describe('destroying a SECRET item', () => {
       .when(destroy(['p-keeper', 'p-w1', 'p-w1']))
       .then((w) => expect(violationCodes(w)).toEqual(['DESTRUCTION_WITNESSES_LT2'])));
 
+  // 002 第25条 5 指定专人监销; 000 离岗脱密管理: one who has left the unit is nobody's designee and supervises nothing.
+  it('does not count a witness who has departed', () =>
+    given(...afterCommands(base, approve('p-dir')), departed('p-w2'))
+      .when(destroy(['p-w1', 'p-w2']))
+      .then((w) => {
+        expect(violationCodes(w)).toEqual(['DESTRUCTION_WITNESSES_LT2']);
+        expect(eventsOf(w)[1].data).toMatchObject({ detail: '1 supervising witness(es), 1 more departed' });
+      }));
+
   // 001 (十): destruction without an approval.
   it('flags DESTRUCTION_UNAPPROVED without an approval', () =>
     given(...base)

@@ -254,6 +254,27 @@ describe('two items held by Zhang, handed over to the manager', () => {
       .when(handOver(true, true, 'p-ghost'))
       .thenThrows('UNKNOWN_PERSON'));
 
+  // 001 (七)交接保密 造册、核对; 000 离岗脱密管理 and 002 第30条 (a leaver hands everything back): one who has left and
+  // takes over the list holds what they may no longer read — a leak (BG99 第2条 (a)), once per item.
+  it('flags ACCESS_AFTER_DEPARTURE once per item when the one taking over has departed', () =>
+    given(...history, departed('p-mgr'))
+      .when(handOver(true, true))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['ACCESS_AFTER_DEPARTURE', 'ACCESS_AFTER_DEPARTURE']);
+        expect(violationsOf(writes).map((v) => [v.itemId, v.personId])).toEqual([
+          ['doc-1', 'p-mgr'],
+          ['doc-2', 'p-mgr'],
+        ]);
+        expect(typesOf(writes)).toContain('IncidentOpened');
+      }));
+
+  // The contract's HandOver names only 信任交接: a taker merely outside the reading scope (the manager, for these
+  // SECRET items) is not flagged by the handover (docs/decisions.md).
+  it('flags nothing for a taker who is only outside the reading scope', () =>
+    given(...history)
+      .when(handOver(true, true))
+      .then((writes) => expect(violationCodes(writes)).toEqual([])));
+
   it('refuses a list naming an unknown item', () =>
     given(...history)
       .when(
@@ -282,6 +303,17 @@ describe('a receipt signed by someone other than the addressee (002_c292fe519fc0
     given(...history())
       .when(receipt('p-gm'))
       .then((writes) => expect(violationCodes(writes)).toEqual([])));
+
+  // 000 离岗脱密管理; 002 第30条: the addressee left while the item was on its way; signing for it now puts it in the
+  // hands of one who may no longer read it (BG99 第2条 (a)) — not RECEIPT_BY_OTHER, it is the addressee.
+  it('flags ACCESS_AFTER_DEPARTURE when the addressee has departed since the dispatch', () =>
+    given(...history(), departed('p-gm'))
+      .when(receipt('p-gm'))
+      .then((writes) => {
+        expect(violationCodes(writes)).toEqual(['ACCESS_AFTER_DEPARTURE']);
+        expect(violationsOf(writes)[0]).toMatchObject({ personId: 'p-gm', severity: 'high' });
+        expect(typesOf(writes)).toContain('IncidentOpened');
+      }));
 
   // 由发文部门负责人…签收: a director of the addressee's unit may sign.
   it("accepts a director of the addressee's unit", () =>

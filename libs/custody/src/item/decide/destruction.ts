@@ -45,7 +45,7 @@ export const recordDestruction: Decide<'RecordDestruction'> = (cmd, ctx) => {
   const d = cmd.data;
   const item = itemOf(ctx, d.itemId);
   const place = placeOf(ctx, d.placeId, 'placeId');
-  d.witnesses.forEach((w) => personOf(ctx, w, 'witnesses'));
+  const witnesses = uniq(d.witnesses).map((w) => personOf(ctx, w, 'witnesses'));
   const fact: ItemEvent = {
     type: 'ItemDestroyed',
     data: {
@@ -78,12 +78,15 @@ export const recordDestruction: Decide<'RecordDestruction'> = (cmd, ctx) => {
           incident: incidentKindFor('DESTRUCTION_PLACE_NOT_APPROVED', { destinationKind: place.kind }),
           detail: `${item.level} destroyed at ${d.placeId} (${place.kind}); allowed: ${DESTRUCTION_PLACES[item.level].join(', ')}`,
         });
-      const supervisors = uniq(d.witnesses).filter((w) => w !== cmd.actor);
+      // 000 离岗脱密管理: one who has left the unit is nobody's 指定专人 and supervises nothing (judged as things stood).
+      const others = witnesses.filter((w) => w.personId !== cmd.actor);
+      const supervisors = others.filter((w) => !w.departed);
       if (supervisors.length < 2) {
+        const gone = others.length - supervisors.length;
         found.push({
           code: 'DESTRUCTION_WITNESSES_LT2',
           personId: cmd.actor,
-          detail: `${supervisors.length} supervising witness(es)`,
+          detail: `${supervisors.length} supervising witness(es)${gone ? `, ${gone} more departed` : ''}`,
         });
       }
       return found;

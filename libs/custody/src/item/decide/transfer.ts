@@ -1,11 +1,12 @@
 /** Custody on the move and in use: dispatch and receipt, handover, readings, scope extensions, archive, the gate. */
 import { InvalidCommand } from '../../shared/errors';
 import { itemStream } from '../../shared/streams';
+import type { Command } from '../../shared/command';
 import type { PersonView } from '../../shared/views';
 import { atLeastRank, INSECURE_CHANNELS } from '../../shared/vocabulary';
 import { incidentKindFor } from '../../incident/incident-policy';
 import type { ItemEvent } from '../item.events';
-import { activeCarryOutApproval } from '../item.state';
+import { activeCarryOutApproval, type ItemRecord } from '../item.state';
 import { addHours, RECEIPT_HOURS } from '../item.deadlines';
 import {
   READING_PLACES,
@@ -27,6 +28,12 @@ import {
   single,
   type Decide,
 } from '../item.decide-kit';
+
+/** ACCESS_AFTER_DEPARTURE for one who has left and now holds the item (as things stood at the command's `at`). */
+const departedHolder = (cmd: Command, holder: PersonView, item: ItemRecord, what: string): Finding[] => {
+  const access = accessFinding(cmd, holder, item, what);
+  return access?.code === 'ACCESS_AFTER_DEPARTURE' ? [access] : [];
+};
 
 export const dispatchItem: Decide<'DispatchItem'> = (cmd, ctx) => {
   const d = cmd.data;
@@ -98,7 +105,11 @@ export const acknowledgeReceipt: Decide<'AcknowledgeReceipt'> = (cmd, ctx) => {
   const addressee = item.dispatch ? maybePerson(ctx, item.dispatch.to) : null;
   // 签收: custody passes to the signer; a late receipt (after RECEIPT_MISSING) is still recorded.
   const findings = (): Finding[] => {
-    if (!addressee || addressee.personId === signer.personId) return [];
+    if (!addressee) return [];
+    // The addressee signing is the receipt asked for; but one who has left since the dispatch (000 离岗脱密管理; 002
+    // 第30条: a leaver hands everything back) now holds what they may no longer read (BG99 第2条 (a)). Whom to send it
+    // to was the sender's choice: an addressee outside the scope is not flagged at the receipt (docs/decisions.md).
+    if (addressee.personId === signer.personId) return departedHolder(cmd, signer, item, 'signed for');
     const found: Finding[] = [];
     // 002 第20条 3: 保密文件应由发文部门负责人或其指定人员签收, 不得交给其他人 — the addressee, or a director or above
     // of the addressee's unit (contract §5.1 point 7).
@@ -140,7 +151,7 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
   if (!d.items.length) throw new InvalidCommand('items', 'at least one item is handed over');
   const list = uniq(d.items).map((id) => itemOf(ctx, id, 'items'));
   personOf(ctx, d.from, 'from');
-  personOf(ctx, d.to, 'to');
+  const taker = personOf(ctx, d.to, 'to');
   const supervisor = d.supervisor ? personOf(ctx, d.supervisor, 'supervisor') : null;
   // 001 (七)交接保密 / 002 第17条: 造册、核对、签字, 交由主管领导签字 — 决不能搞"信任交接". The supervisor is a director
   // or above (contract §5.1 point 11), someone other than the two who hand over and take over (a party cannot
@@ -159,6 +170,10 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
     ...(d.signedByBoth ? [] : ['not signed by both']),
     ...supervisorGap(),
   ];
+  // S1 (七); S2 第30条 (contract §5.1 point 6): an item out on loan stays with its borrower; what passes is the right
+  // to have it back. A handover by the borrower is a custody move like any other; the loan stays as it was.
+  const onLoanTo = (item: (typeof list)[number]) =>
+    item.status === 'on-loan' && item.loan && d.from !== item.loan.borrower ? item.loan.borrower : undefined;
   return list.flatMap((item) =>
     factWrites(
       cmd,
@@ -175,20 +190,21 @@ export const handOver: Decide<'HandOver'> = (cmd, ctx) => {
             itemized: d.itemized,
             signedByBoth: d.signedByBoth,
             supervisor: d.supervisor ?? null,
-            // S1 (七); S2 第30条 (contract §5.1 point 6): an item out on loan stays with its borrower; what passes is
-            // the right to have it back.
-            // A handover by the borrower is a custody move like any other; the loan stays as it was.
-            ...(item.status === 'on-loan' && item.loan && d.from !== item.loan.borrower
-              ? { onLoanTo: item.loan.borrower }
-              : {}),
+            ...(onLoanTo(item) !== undefined ? { onLoanTo: onLoanTo(item) } : {}),
             at: cmd.at,
           },
         } satisfies ItemEvent,
       ],
-      () =>
-        gaps.length
+      () => {
+        const found: Finding[] = gaps.length
           ? [{ code: 'TRUST_HANDOVER', personId: d.from, detail: `handover ${d.handoverId}: ${gaps.join(', ')}` }]
-          : [],
+          : [];
+        // 001 (七)交接保密 造册、核对: the one taking over checks the items and holds them; one who has left the unit
+        // (000 离岗脱密管理; 002 第30条: a leaver hands everything back) has in hand what they may no longer read (BG99
+        // 第2条 (a)). An item out on loan stays with its borrower and is not in the taker's hands. A taker merely
+        // outside the reading scope is not flagged (the contract's HandOver asks only for 信任交接; docs/decisions.md).
+        return onLoanTo(item) ? found : [...found, ...departedHolder(cmd, taker, item, 'taken over')];
+      },
       d.to,
     ),
   );
