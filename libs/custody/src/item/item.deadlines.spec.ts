@@ -103,6 +103,20 @@ describe('item deadlines', () => {
     ).toEqual(['DECLASSIFY']);
   });
 
+  // 001 (九)清查保密 with (三)5 复印件等同原件管理: a TOP_SECRET copy made months after its original's issue owes its
+  // first inventory a year after it was made, and no declassification of its own (contract §5.1 point 4).
+  it("sets a TOP_SECRET copy's first inventory a year after the copy was made", () =>
+    expect(
+      itemDeadlineChanges(
+        stored('CopyRegistered', {
+          level: 'TOP_SECRET',
+          copyOf: 'doc-0',
+          issuedAt: '2025-11-02T00:00:00.000Z',
+          declassifyOn: '2035-11-02T00:00:00.000Z',
+        }),
+      ).set.map((d) => [d.key, d.dueAt]),
+    ).toEqual([['TS_INVENTORY_OVERDUE:item-doc-1', '2027-03-02T09:00:00.000Z']]));
+
   it('re-sets DECLASSIFY on an extension', () =>
     expect(
       itemDeadlineChanges(stored('SecrecyPeriodExtended', { newDeclassifyOn: '2040-01-01T00:00:00.000Z' })).set.map(

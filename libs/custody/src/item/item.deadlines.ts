@@ -68,7 +68,10 @@ export const itemDeadlineChanges = (stored: StoredItemEvent): { set: Deadline[];
       break;
     case 'CopyRegistered':
       // contract §5.1 point 4: a copy has no declassification deadline of its own; its original's expiry binds it.
-      issue(event.data.itemId, event.data.level, event.data.issuedAt ?? event.data.at, null);
+      // A TOP_SECRET copy is a carrier of its own that the inventory must find (001 (九)清查保密, (三)5 复印件等同原件
+      // 管理): its year runs from when it was made, not from its original's issue date — it could not be sighted before
+      // it existed.
+      issue(event.data.itemId, event.data.level, event.data.at, null);
       break;
     case 'ItemDispatched':
       set.push({
