@@ -9,3 +9,22 @@ export function level(below: Uint8Array, out: Uint8Array, marks: Uint8Array, kee
  * written to out[offsets[i], offsets[i] + 32).
  */
 export function many(input: Uint8Array, ranges: Int32Array, count: number, out: Uint8Array, offsets: Int32Array): void;
+/**
+ * The verify worker's fast path over a page of rows as one buffer (libs/ledger/src/integrity/row-walk.ts describes
+ * the arguments and the page's format): accepts the rows it can, in order, and stops at the first it cannot; returns
+ * the offset of the row it stopped at.
+ */
+export function walkRows(
+  page: Uint8Array,
+  at: number,
+  tokens: Uint8Array,
+  streamTokens: Int32Array,
+  typeTokens: Int32Array,
+  heads: Uint8Array,
+  revisions: Float64Array,
+  positions: Float64Array,
+  revisionsOut: Int32Array,
+  leaves: Uint8Array,
+  state: Float64Array,
+  scratch: Uint8Array,
+): number;

@@ -110,6 +110,15 @@ const loadAddon = (): Addon | undefined => {
 
 const addon = loadAddon();
 
+/**
+ * One of the addon's functions by name, or undefined when the addon is not built or its build has no such function
+ * (a build from before it had one): for the ledger's other native paths (row-walk.ts), which fall back likewise.
+ */
+export const addonFunction = <F>(name: string): F | undefined => {
+  const f = (addon as unknown as Record<string, unknown> | undefined)?.[name];
+  return typeof f === 'function' ? (f as F) : undefined;
+};
+
 /** The addon's implementation, or undefined when it is not built or cannot be loaded here. */
 export const nativeSha256Batch: Sha256Batch | undefined = addon && {
   name: 'native',

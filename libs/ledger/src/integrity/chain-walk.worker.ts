@@ -1,15 +1,26 @@
 /**
  * One worker of {@link verifySqliteLog}: walks its spans of positions (span k, k + workers, …; its own read-only
- * connection), every row of each, checks the chains with the very {@link ChainVerifier} a single-threaded walk uses
- * (each stream's head where the span begins read from the store), and posts each page's leaves back: positions, leaf
- * hashes and revisions (a verified revision 0 is a new stream). It stops at its first failure and posts it.
+ * connection), every row of each, checks the chains as the very {@link ChainVerifier} a single-threaded walk uses
+ * would (each stream's head where the span begins read from the store), and posts each page's leaves back: positions,
+ * leaf hashes and revisions (a verified revision 0 is a new stream). A page is read as one BLOB and its rows taken by
+ * the row walk (row-walk.ts: the verifier's fast path over the bytes, in the addon where it is built); a row that
+ * does not take is checked here by the verifier, which takes up the walk's state for it, and decides. It stops at its
+ * first failure and posts it.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainVerifier } from './log-verifier';
-import { GENESIS_HASH } from './event-hash';
-import { nativeSha256Batch, nodeCryptoSha256Batch, type Sha256Batch } from './batch-hash';
-import { STORE_FORMAT, derivedPrevHash, idOf, idTextSql, storedHashedText, uuidOfHex } from '../store/sqlite.row-codec';
+import { isHashHex, sha256Into } from './event-hash';
+import {
+  HEAD_CALLER,
+  HEAD_UNKNOWN,
+  PAGE_ROWS_SQL,
+  WalkStop,
+  defaultRowWalker,
+  nodeCryptoRowWalker,
+  type RowWalker,
+} from './row-walk';
+import { STORE_FORMAT, derivedPrevHash, idOf, idTextSql, uuidOfHex } from '../store/sqlite.row-codec';
 import type { WalkPage, WalkRequest } from './parallel-walk';
 
 /** position, stream_no, revision, event_id (text), type_no, data, metadata, hash (hex), as format 2 keeps them. */
@@ -21,11 +32,8 @@ type TextRow = [number, number, number, number, string | null];
 const SEPARATOR = '\x0b';
 /** Where a fast row's data begins: after the 64 hex digits of the hash and the 32 of the event id. */
 const DATA_AT = 96;
-/** Rows hashed a call (a page's texts staged BATCH at a time). */
-const BATCH = 256;
 
-/** Buffer's own utf8Write and hexSlice: on every Node Buffer (what write() and toString() call), not in @types/node. */
-type Utf8Writable = Buffer & { utf8Write(text: string, offset: number, length: number): number };
+/** Buffer's own hexSlice: on every Node Buffer (what toString() calls), not in @types/node. */
 type HexSliceable = Buffer & { hexSlice(start: number, end: number): string };
 
 const run = (request: WalkRequest): void => {
@@ -52,21 +60,22 @@ const run = (request: WalkRequest): void => {
     if (name === undefined) throw new Error(`event store: no ${what} is numbered ${n} (the file is damaged)`);
     return name;
   };
-  // Each row as few values as the fast path needs (the rows' values are the largest cost of the walk): the numbers,
-  // and one string of the hash's and the event id's bytes as lowercase hex (the id a UUID's 16 bytes), the data and
-  // the metadata as stored. One hex() and one lower() a row: spelling the UUID out in SQL (five substr() of hex())
-  // cost more than the JavaScript that does it here (measured). A row not of that shape (an id that is not 16 bytes,
-  // a hash not of 32, text that is not text) has none and is read whole by `whole`, as the store's reader would read
-  // it; so is a row the fast path declines, or one whose data or metadata holds the separator.
-  const page$ = db
+  // A page of rows as one BLOB (row-walk.ts: no JavaScript value per row), walked by the row walk; a row it stops at
+  // is read alone by `row$` (the numbers, and one string of the hash's and the event id's bytes as lowercase hex,
+  // the data and the metadata as stored: checkRow's fast path), and read whole by `whole` where that declines, as
+  // the store's reader would read it.
+  const page$ = db.prepare(PAGE_ROWS_SQL).pluck();
+  const row$ = db
     .prepare(
       `SELECT position, stream_no, revision, type_no,
          CASE WHEN typeof(event_id) = 'blob' AND length(event_id) = 16 AND typeof(hash) = 'blob'
              AND length(hash) = 32 AND typeof(data) = 'text' AND typeof(metadata) = 'text'
            THEN lower(hex(hash) || hex(event_id)) || data || char(11) || metadata END
-       FROM events WHERE position > ? AND position <= ? ORDER BY position`,
+       FROM events WHERE position = ?`,
     )
     .raw();
+  /** 0x00 ‖ hash: a leaf's input, for a row checked here. */
+  const leafInput = Buffer.alloc(33);
   const whole = db
     .prepare(
       `SELECT position, stream_no, revision,
@@ -112,36 +121,56 @@ const run = (request: WalkRequest): void => {
     if (p && p[3] <= from) return [p[0], p[1], p[2]];
     return before.get(streamNo, from) as Head | undefined;
   };
-  const hasher: Sha256Batch =
-    request.hasher === 'native'
-      ? (nativeSha256Batch ?? fail('the native hasher does not load in this thread'))
-      : nodeCryptoSha256Batch;
-  // A page's hashing, reused from page to page: its hashed texts end to end and their ranges; the leaves' inputs,
-  // 0x00 ‖ hash, 33 bytes a row (the texts' digests written in place); and where each digest and leaf goes.
-  let texts = Buffer.allocUnsafe(1 << 20);
-  let capacity = 0;
-  let ranges = new Int32Array(0);
-  let leafInputs = Buffer.alloc(0);
-  let digestAt = new Int32Array(0);
-  let leafRanges = new Int32Array(0);
-  let leafAt = new Int32Array(0);
-  const prevHashes: string[] = [];
-  const storedHashes: string[] = [];
-  const eventIds: string[] = [];
-  const reserve = (rows: number): void => {
-    if (rows <= capacity) return;
-    capacity = rows;
-    ranges = new Int32Array(2 * rows);
-    leafInputs = Buffer.alloc(33 * rows);
-    digestAt = Int32Array.from({ length: rows }, (_, i) => 33 * i + 1);
-    leafRanges = Int32Array.from({ length: 2 * rows }, (_, i) => 33 * (i >> 1) + 33 * (i & 1));
-    leafAt = Int32Array.from({ length: rows }, (_, i) => 32 * i);
+  // The addon's row walk with the native hasher (where the addon is a build from before it had one, the JavaScript
+  // walk: the same answer), the JavaScript one with node:crypto.
+  const walker: RowWalker = request.hasher === 'native' ? defaultRowWalker : nodeCryptoRowWalker;
+  // The walk's state by stream number (row-walk.ts): the tokens of the hashed text, each stream's head (its hash's
+  // bytes and its revision, or HEAD_UNKNOWN / HEAD_CALLER), and the heads kept here (HEAD_CALLER: not a 64-hex hash).
+  const count = streams.length;
+  const tokenTexts: string[] = [];
+  const tokenRanges = (names: string[]): Int32Array => {
+    const ranges = new Int32Array(2 * names.length);
+    let at = tokenTexts.reduce((sum, t) => sum + Buffer.byteLength(t), 0);
+    for (let n = 0; n < names.length; n++) {
+      const token = names[n];
+      if (token === undefined) continue;
+      tokenTexts.push(token);
+      ranges[2 * n] = at;
+      at += Buffer.byteLength(token);
+      ranges[2 * n + 1] = at;
+    }
+    return ranges;
   };
-  // Each stream's row staged last (by number): its batch, revision and stored hash.
-  let batch = 0;
-  const stagedBatch = new Int32Array(streams.length);
-  const stagedRevision = new Int32Array(streams.length);
-  const stagedHash: string[] = [];
+  const streamRanges = tokenRanges(streamTokens);
+  const typeRanges = tokenRanges(typeTokens);
+  const tokens = Buffer.from(tokenTexts.join(''));
+  const heads = Buffer.alloc(32 * count);
+  const headRevisions = new Float64Array(count);
+  const callerHeads = new Map<number, { revision: number; hash: string }>();
+  const state = new Float64Array(8);
+  let scratch = Buffer.alloc(1 << 16);
+  /** Stream n's head here as the walk holds it, for the verifier (undefined: none; 'unknown': not read yet). */
+  const headHere = (n: number): { revision: number; hash: string } | undefined | 'unknown' => {
+    const revision = headRevisions[n];
+    if (revision === HEAD_UNKNOWN) return 'unknown';
+    if (revision === HEAD_CALLER) return callerHeads.get(n);
+    if (revision === -1) return undefined;
+    return { revision, hash: (heads as HexSliceable).hexSlice(32 * n, 32 * n + 32) };
+  };
+  /** Stream n's head becomes the verifier's (after a row it checked), or the one read from the store. */
+  const holdHead = (n: number, head: { revision: number; hash: string } | undefined): void => {
+    callerHeads.delete(n);
+    if (head === undefined) {
+      headRevisions[n] = -1;
+      heads.fill(0, 32 * n, 32 * n + 32);
+    } else if (isHashHex(head.hash) && Number.isSafeInteger(head.revision) && head.revision >= 0) {
+      headRevisions[n] = head.revision;
+      heads.write(head.hash, 32 * n, 32, 'hex');
+    } else {
+      headRevisions[n] = HEAD_CALLER;
+      callerHeads.set(n, { revision: head.revision, hash: head.hash });
+    }
+  };
   try {
     for (let span = request.share; span < request.spans; span += request.workers) {
       const from = request.after + span * request.spanSize;
@@ -187,123 +216,76 @@ const run = (request: WalkRequest): void => {
     if (head) verifier.assumeHead(streamId, head[0], derivedPrevHash(1, head[1] ?? head[2]));
   }
 
-  /**
-   * Stages rows [begin, end) of a page and hashes them in one call, the digests into the leaves' inputs: each row's
-   * hashed text, assembled with the stored hash of its stream's previous row (staged before it, else the verifier's
-   * head) as its prevHash — the prevHash it hashes with when every row before it verifies, the only case in which its
-   * outcome counts (ChainVerifier.checkStoredDigest holds each to the head it meets). Stops at the first row that is
-   * not of the fast shape, that the text declines, or that does not follow its stream's previous row; that row and
-   * the rest up to `end` are checked one by one (checkRow). Returns where the staged rows end.
-   */
-  function stage(verifier: ChainVerifier, rows: TextRow[], begin: number, end: number, from: number): number {
-    batch += 1;
-    let at = 0;
-    let m = begin;
-    for (; m < end; m++) {
-      const r = rows[m];
-      const streamNo = r[1];
-      const streamId = streams[streamNo];
-      const typeToken = typeTokens[r[3]];
-      const f = streamId === undefined || typeToken === undefined ? undefined : fastPieces(r);
-      if (f === undefined) break;
-      let revision: number;
-      let prevHash: string;
-      if (stagedBatch[streamNo] === batch) {
-        revision = stagedRevision[streamNo];
-        prevHash = stagedHash[streamNo];
-      } else {
-        if (!verifier.knows(streamId)) assumeHead(verifier, streamId, r, from);
-        const head = verifier.headOf(streamId);
-        revision = head ? head.revision : -1;
-        prevHash = head ? head.hash : GENESIS_HASH;
-      }
-      if (r[2] !== revision + 1) break;
-      const text = storedHashedText(
-        prevHash,
-        f.data,
-        '"' + f.eventId + '"',
-        f.metadata,
-        r[2],
-        streamTokens[streamNo] + typeToken,
-      );
-      if (text === undefined) break;
-      // At most 3 bytes of UTF-8 per UTF-16 unit.
-      if (at + 3 * text.length > texts.length) {
-        const grown = Buffer.allocUnsafe(Math.max(2 * texts.length, at + 3 * text.length));
-        texts.copy(grown, 0, 0, at);
-        texts = grown;
-      }
-      ranges[2 * (m - begin)] = at;
-      at += (texts as Utf8Writable).utf8Write(text, at, texts.length - at);
-      ranges[2 * (m - begin) + 1] = at;
-      stagedBatch[streamNo] = batch;
-      stagedRevision[streamNo] = r[2];
-      stagedHash[streamNo] = f.stored;
-      prevHashes[m - begin] = prevHash;
-      storedHashes[m - begin] = f.stored;
-      eventIds[m - begin] = f.eventId;
-    }
-    hasher.many(texts, ranges, m - begin, leafInputs, digestAt.subarray(begin));
-    // A stored hash is a slice of its row's string: not kept past the batch, which would keep the row alive (a row
-    // per stream, and past the young generation: measured as twice the collector's time).
-    for (let k = begin; k < m; k++) stagedHash[rows[k][1]] = '';
-    return m;
-  }
-
   /** Walks the positions (from, to]; false at a failure (the walk's first is at or before it: nothing later counts). */
   function walkSpan(span: number, from: number, to: number): boolean {
     const verifier = new ChainVerifier({ merkle: false });
+    headRevisions.fill(HEAD_UNKNOWN);
+    callerHeads.clear();
+    state[0] = -Infinity;
     for (let low = from; low < to; low += request.pageSize) {
       const high = Math.min(to, low + request.pageSize);
-      const rows = page$.all(low, high) as TextRow[];
-      reserve(rows.length);
-      const positions = new Float64Array(rows.length);
-      const revisions = new Int32Array(rows.length);
-      // Its own ArrayBuffer (never the Buffer pool's), transferred to the main thread whole.
-      const leaves = Buffer.from(new ArrayBuffer(rows.length * 32));
-      let staged = 0;
-      let n = 0;
+      const page = page$.get(low, high) as Buffer | null;
+      // At most a row a position. Their own ArrayBuffers (never the Buffer pool's), transferred to the main thread.
+      const capacity = high - low;
+      const positions = new Float64Array(capacity);
+      const revisions = new Int32Array(capacity);
+      const leaves = Buffer.from(new ArrayBuffer(capacity * 32));
+      state[1] = 0;
       let failed = false;
-      for (const r of rows) {
-        // The rows are staged a batch at a time: few enough that their strings die young (a whole page staged kept
-        // a page of them alive through the young generation's collections: twice the GC time, measured).
-        if (n % BATCH === 0) staged = stage(verifier, rows, n, Math.min(rows.length, n + BATCH), from);
-        let hash: string | undefined;
-        if (n < staged) {
-          // The digest as a string of its own (hexSlice), since it becomes the stream's head.
-          const digest = (leafInputs as HexSliceable).hexSlice(33 * n + 1, 33 * n + 33);
-          hash = verifier.checkStoredDigest(
-            r[0],
-            streams[r[1]],
-            r[2],
-            eventIds[n % BATCH],
-            prevHashes[n % BATCH],
-            digest,
-            storedHashes[n % BATCH],
+      for (let at = 0; page !== null && at < page.length;) {
+        at = walker.walkRows(
+          page,
+          at,
+          tokens,
+          streamRanges,
+          typeRanges,
+          heads,
+          headRevisions,
+          positions,
+          revisions,
+          leaves,
+          state,
+          scratch,
+        );
+        const stop = state[2] as WalkStop;
+        if (stop === WalkStop.End) break;
+        if (stop === WalkStop.Scratch) scratch = Buffer.alloc(2 * state[7]);
+        else if (stop === WalkStop.Head) {
+          // A stream not known yet here begins in this span: its head where the span begins, from the store.
+          const n = state[4];
+          const head = headBefore(n, state[5], from);
+          holdHead(n, head && { revision: head[0], hash: derivedPrevHash(1, head[1] ?? head[2]) });
+        } else if (stop === WalkStop.Row) {
+          // The row as the walk has always checked it, alone: the verifier takes up the walk's state for its stream.
+          const r = row$.get(state[3]) as TextRow;
+          const n = r[1];
+          const known = Number.isInteger(n) && n >= 0 && n < count ? headHere(n) : 'unknown';
+          const streamId = streams[n];
+          verifier.resume(
+            state[0],
+            known === 'unknown' || streamId === undefined ? undefined : { id: streamId, head: known },
           );
-          // Declined (a digest that is not the stored hash, a head that is not the one staged): the row alone.
-          if (hash === undefined && verifier.ok) {
-            hash = checkRow(verifier, r, from);
-            if (hash !== undefined) leafInputs.write(hash, 33 * n + 1, 32, 'hex');
+          const hash = checkRow(verifier, r, from);
+          if (hash === undefined) {
+            failed = true;
+            break;
           }
-        } else {
-          hash = checkRow(verifier, r, from);
-          if (hash !== undefined) leafInputs.write(hash, 33 * n + 1, 32, 'hex');
-        }
-        if (hash === undefined) {
-          failed = true;
-          break;
-        }
-        positions[n] = r[0];
-        revisions[n] = r[2];
-        n++;
+          holdHead(n, verifier.headOf(streamId));
+          const k = state[1];
+          if (k >= capacity) throw new Error('verify worker: more rows in a page than positions');
+          positions[k] = r[0];
+          revisions[k] = r[2];
+          leafInput.write(hash, 1, 32, 'hex');
+          sha256Into(leafInput, leaves, 32 * k);
+          state[0] = r[0];
+          state[1] = k + 1;
+          at = state[6];
+        } else throw new Error(`verify worker: the page of positions (${low}, ${high}] is not as read (stop ${stop})`);
       }
-      // The leaves, 0x00 ‖ hash, of the rows that verified: one call.
-      hasher.many(leafInputs, leafRanges, n, leaves, leafAt);
       const message: WalkPage = {
         span,
         last: failed || high >= to,
-        count: n,
+        count: state[1],
         positions: positions.buffer,
         revisions: revisions.buffer,
         leaves: leaves.buffer,
@@ -345,10 +327,6 @@ function fastPieces(r: TextRow): { eventId: string; data: string; metadata: stri
     metadata: fast.slice(cut + 1),
     stored: fast.slice(0, 64),
   };
-}
-
-function fail(message: string): never {
-  throw new Error(message);
 }
 
 try {

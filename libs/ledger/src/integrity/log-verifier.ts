@@ -117,6 +117,20 @@ export class ChainVerifier {
     if (!this.heads.has(streamId)) this.heads.set(streamId, { revision, hash });
   }
 
+  /**
+   * Takes the walk up where a checker of the same fast path left it (the verify worker's row walk over a page,
+   * row-walk.ts, which accepts only what {@link checkStoredText} accepts and records its heads itself): the position
+   * it accepted last and, for `stream`, the head it holds there (`head` undefined: none, its next event is revision
+   * 0). For the row that checker stopped at, before it is checked here. Not after a failure.
+   */
+  resume(lastPosition: number, stream?: { id: string; head: StreamHead | undefined }): void {
+    if (this.failure) return;
+    this.lastPosition = lastPosition;
+    if (!stream) return;
+    if (stream.head) this.heads.set(stream.id, { revision: stream.head.revision, hash: stream.head.hash });
+    else this.heads.delete(stream.id);
+  }
+
   /** True once the stream has a head here: an event of it verified, or its head was assumed. */
   knows(streamId: string): boolean {
     return this.heads.has(streamId);
