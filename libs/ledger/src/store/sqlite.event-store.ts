@@ -236,6 +236,8 @@ const TAIL_ROWS = 2_048;
 
 /** Numbers remembered per name table; past this many the memory starts afresh (reads refill it). */
 const MAX_KNOWN_NAMES = 200_000;
+/** Names read at once when a row's number is not known yet: it and the next ones (see NameTable.nameOf). */
+const NAMES_READ_AHEAD = 512;
 
 /** SQLite result codes that mean "the store cannot take writes now", as opposed to a caller bug. */
 const isStorageFailure = (error: unknown): boolean => {
@@ -270,6 +272,7 @@ class NameTable {
   private readonly byNumber = new Map<number, string>();
   private readonly findNumber: Database.Statement<[string], number>;
   private readonly findName: Database.Statement<[number], string>;
+  private readonly namesFrom: Database.Statement<[number], [number, string]>;
   private readonly insert: Database.Statement<[string]>;
 
   constructor(
@@ -280,6 +283,11 @@ class NameTable {
   ) {
     this.findNumber = db.prepare<[string], number>(`SELECT ${key} FROM ${table} WHERE ${value} = ?`).pluck();
     this.findName = db.prepare<[number], string>(`SELECT ${value} FROM ${table} WHERE ${key} = ?`).pluck();
+    this.namesFrom = db
+      .prepare<[number], [number, string]>(
+        `SELECT ${key}, ${value} FROM ${table} WHERE ${key} >= ? ORDER BY ${key} LIMIT ${NAMES_READ_AHEAD}`,
+      )
+      .raw();
     this.insert = db.prepare<[string]>(`INSERT INTO ${table} (${value}) VALUES (?)`);
   }
 
@@ -304,6 +312,15 @@ class NameTable {
   nameOf(n: number): string {
     const known = this.byNumber.get(n);
     if (known !== undefined) return known;
+    if (!this.db.inTransaction) {
+      // Numbers are given in first-seen order, so a read forwards meets the next ones soon: they come in one query
+      // rather than one each (143k point lookups were 5 % of a rebuild's main thread at 1M events, issue 16).
+      const ahead = this.namesFrom.all(n);
+      if (ahead.length > 0 && ahead[0][0] === n) {
+        this.remember(ahead.map(([number, name]) => [name, number] as const));
+        return ahead[0][1];
+      }
+    }
     const name = this.findName.get(n);
     if (name === undefined) throw new Error(`event store: no name is numbered ${n} (the file is damaged)`);
     if (!this.db.inTransaction) this.remember([[name, n]]);
