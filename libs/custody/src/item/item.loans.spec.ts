@@ -153,6 +153,18 @@ describe('an item on loan to Liu', () => {
       .then((writes) => expect(typesOf(writes)).toEqual([]));
   });
 
+  // 保密法 第24条 自行解密: the period ended while it was out — no state secret any more, no overdue return to flag
+  // (a declassified item's facts flag nothing; nor do its deadlines).
+  it('flags nothing at the due instant when the item was declassified meanwhile', () =>
+    given(
+      ...afterCommands(
+        onLoan(),
+        cmd('RecordOriginatorNotice', { itemId: 'doc-1', decision: 'declassified', noticeRef: 'n-1' }),
+      ),
+    )
+      .when(fireLoanOverdue())
+      .then((writes) => expect(writes).toEqual([])));
+
   // contract §5.1 2 (as for a report entered late): a return made by the due instant, typed in after the flag fired.
   it('resolves LOAN_OVERDUE when a return made in time is entered after it fired, and only then', () => {
     const fire = fireLoanOverdue();

@@ -408,6 +408,18 @@ describe('a receipt signed in time, entered after RECEIPT_MISSING fired', () => 
         });
       }));
 
+  // 保密法 第24条 自行解密: declassified in transit, it is no state secret; no missing receipt is flagged.
+  it('flags nothing at 48 h when the item was declassified in transit', () =>
+    given(
+      ...afterCommands(
+        [...base, received('doc-s')],
+        dispatch('doc-s', 'confidential-post', []),
+        cmd('RecordOriginatorNotice', { itemId: 'doc-s', decision: 'declassified', noticeRef: 'n-1' }),
+      ),
+    )
+      .when(fire)
+      .then((writes) => expect(writes).toEqual([])));
+
   it('leaves the flag open for a receipt signed after the 48 hours', () =>
     given(...flagged())
       .when(receipt(hoursAfter(49)))

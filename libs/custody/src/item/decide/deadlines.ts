@@ -19,8 +19,9 @@ export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
   switch (deadline.kind) {
     case 'RECEIPT_MISSING': {
       // 001 (一)收文保密: 件件有着落 — 48 h after the dispatch and still no receipt.
+      // 保密法 第24条 自行解密: once declassified it is no state secret, and its rules no longer apply (as for facts).
       const pending = item.dispatch;
-      if (!pending || flagged('RECEIPT_MISSING')) return [];
+      if (!pending || item.declassified || flagged('RECEIPT_MISSING')) return [];
       if (
         deadline.ref !== undefined
           ? deadline.ref !== String(pending.revision)
@@ -37,10 +38,11 @@ export const fireDeadline: Decide<'FireDeadline'> = (cmd, ctx) => {
       );
     }
     case 'LOAN_OVERDUE': {
-      // 001 (九)清查保密: 借出去的应按时清退.
+      // 001 (九)清查保密: 借出去的应按时清退 — of a secret; one declassified meanwhile (保密法 第24条) owes no 清退.
       const loan = item.loan;
       if (
         !loan ||
+        item.declassified ||
         flagged('LOAN_OVERDUE') ||
         ms(loan.dueAt) !== due ||
         (deadline.ref !== undefined && deadline.ref !== loan.loanId)
